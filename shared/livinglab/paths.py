@@ -1,0 +1,61 @@
+"""Where things live: the project root, the data catalogue, the cache and a notebook's output folder."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+_MARKERS = ("pyproject.toml", "pilots")
+
+
+def _looks_like_root(path: Path) -> bool:
+    return all((path / marker).exists() for marker in _MARKERS) and (path / "data").is_dir()
+
+
+def project_root() -> Path:
+    """The repository root.
+
+    ``LIVINGLAB_ROOT`` wins; otherwise the first parent of the working directory that holds
+    ``pyproject.toml``, ``pilots/`` and ``data/`` (notebooks run with the pilot folder as working
+    directory); otherwise the checkout this package was installed from in editable mode.
+    """
+    override = os.environ.get("LIVINGLAB_ROOT")
+    if override:
+        return Path(override).resolve()
+    cwd = Path.cwd().resolve()
+    for candidate in (cwd, *cwd.parents):
+        if _looks_like_root(candidate):
+            return candidate
+    here = Path(__file__).resolve().parents[2]
+    if _looks_like_root(here):
+        return here
+    raise FileNotFoundError(
+        "Cannot find the living-lab project root (a folder with pyproject.toml, pilots/ and data/). "
+        "Run from inside the checkout or set LIVINGLAB_ROOT to it."
+    )
+
+
+def pilots_dir() -> Path:
+    return project_root() / "pilots"
+
+
+def catalog_dir() -> Path:
+    return project_root() / "data" / "catalog"
+
+
+def cache_dir() -> Path:
+    """Downloaded datasets (git-ignored). ``LIVINGLAB_CACHE`` overrides the location."""
+    override = os.environ.get("LIVINGLAB_CACHE")
+    return Path(override).resolve() if override else project_root() / "data" / "cache"
+
+
+def output_dir() -> Path:
+    """Where a notebook writes files that belong to its run (figures, maps, model cards).
+
+    Under ``livinglab run`` this is the pilot's folder inside the run (``LIVINGLAB_OUTPUT_DIR``);
+    in JupyterLab it is ``outputs/`` beside the notebook (git-ignored).
+    """
+    target = os.environ.get("LIVINGLAB_OUTPUT_DIR")
+    path = Path(target) if target else Path.cwd() / "outputs"
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -1,0 +1,113 @@
+"""Recording metrics from a notebook so the runner (and tests) can read them back.
+
+A notebook calls ``livinglab.record("mae_h1", 12.3)``. Under ``livinglab run`` the runner sets
+``LIVINGLAB_METRICS_FILE`` and every call appends one JSON line to it; in JupyterLab the values
+are kept in memory (``recorded()``) so nothing is written beside the notebook.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from numbers import Integral, Real
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+METRICS_ENV = "LIVINGLAB_METRICS_FILE"
+_MAX_ITEMS = 200  # a "small dict": enough for per-typology or per-language breakdowns
+
+_in_memory: dict[str, Any] = {}
+_sources: list[dict[str, Any]] = []
+
+
+class RecordError(TypeError):
+    """A value that cannot be recorded as a metric."""
+
+
+def _clean(value: Any, name: str, depth: int = 0) -> Any:
+    if depth > 3:
+        raise RecordError(f"Metric {name!r} is nested more than 3 levels deep; record a flatter dict.")
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, Integral):
+        return int(value)
+    if isinstance(value, Real):
+        value = float(value)
+        if math.isnan(value) or math.isinf(value):
+            return None  # JSON has no NaN; a missing value is recorded as null
+        return value
+    if isinstance(value, str):
+        if len(value) > 2000:
+            raise RecordError(f"Metric {name!r} is a string of {len(value)} characters; keep it under 2000.")
+        return value
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        if len(value) > _MAX_ITEMS:
+            raise RecordError(f"Metric {name!r} has {len(value)} entries; record at most {_MAX_ITEMS}.")
+        return {str(k): _clean(v, f"{name}.{k}", depth + 1) for k, v in value.items()}
+    if isinstance(value, (list, tuple, np.ndarray)):
+        items = list(value)
+        if len(items) > _MAX_ITEMS:
+            raise RecordError(f"Metric {name!r} has {len(items)} items; record at most {_MAX_ITEMS}.")
+        return [_clean(v, f"{name}[]", depth + 1) for v in items]
+    raise RecordError(
+        f"Metric {name!r} has type {type(value).__name__}; record a number, a string, or a small "
+        "dict/list of those (convert frames with .to_dict())."
+    )
+
+
+def _append(entry: dict[str, Any]) -> None:
+    target = os.environ.get(METRICS_ENV)
+    if not target:
+        return
+    with Path(target).open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps(entry) + "\n")
+
+
+def record(name: str, value: Any) -> Any:
+    """Record one metric of this run and return the value unchanged (so it can be displayed)."""
+    if not isinstance(name, str) or not name.isidentifier():
+        raise RecordError(f"Metric name {name!r} must be a plain identifier such as 'mae_h1'.")
+    cleaned = _clean(value, name)
+    _in_memory[name] = cleaned
+    _append({"kind": "metric", "name": name, "value": cleaned})
+    return value
+
+
+def record_source(dataset: str, origin: str, *, path: str | None = None, sha256: str | None = None,
+                  synthetic: bool = False, detail: str | None = None) -> None:
+    """Record where a dataset came from (cache, mirror, download or synthetic) for params.json."""
+    entry = {"dataset": dataset, "origin": origin, "path": path, "sha256": sha256,
+             "synthetic": synthetic, "detail": detail}
+    _sources.append(entry)
+    _append({"kind": "source", **entry})
+
+
+def recorded() -> dict[str, Any]:
+    """Metrics recorded in this Python process so far (a copy)."""
+    return dict(_in_memory)
+
+
+def recorded_sources() -> list[dict[str, Any]]:
+    return list(_sources)
+
+
+def read_metrics_file(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Read what a notebook recorded: (metrics, data sources). Later values of a name win."""
+    metrics: dict[str, Any] = {}
+    sources: list[dict[str, Any]] = []
+    if not path.exists():
+        return metrics, sources
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        entry = json.loads(line)
+        if entry.get("kind") == "metric":
+            metrics[entry["name"]] = entry["value"]
+        elif entry.get("kind") == "source":
+            sources.append({k: v for k, v in entry.items() if k != "kind"})
+    return metrics, sources
