@@ -1,0 +1,57 @@
+# One command each: `make run` (set up + run every pilot on embedded data), `make test` (set up + test).
+# Works as the first command on a fresh machine with Python 3.11 and access to the package index.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+OUT    ?= runs
+PROFILE ?= default
+PILOTS ?=
+PYTEST_ARGS ?=
+
+# Keep Jupyter's config, data and runtime files inside the checkout, not in the home directory.
+JUPYTER_ENV := JUPYTER_CONFIG_DIR=$(CURDIR)/.jupyter/config JUPYTER_DATA_DIR=$(CURDIR)/.jupyter/data \
+	JUPYTER_RUNTIME_DIR=$(CURDIR)/.jupyter/runtime IPYTHONDIR=$(CURDIR)/.jupyter/ipython \
+	JUPYTER_PLATFORM_DIRS=1 MPLBACKEND=Agg
+
+.PHONY: install run test lab bench lint strip lock clean
+
+install: $(STAMP)
+
+# uv resolves and installs the pinned set in seconds; bytecode is compiled at install time so that
+# every kernel start imports pandas & co. quickly (this environment sets PYTHONDONTWRITEBYTECODE).
+$(STAMP): pyproject.toml requirements.lock
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check "uv>=0.5"
+	$(BIN)/uv pip install --python $(BIN)/python --compile-bytecode --quiet \
+		--constraints requirements.lock -e '.[dev]'
+	$(BIN)/python -c "from livinglab.runner import ensure_kernel; ensure_kernel()"
+	@if git rev-parse --git-dir >/dev/null 2>&1; then $(BIN)/nbstripout --install --keep-id 2>/dev/null || true; fi
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(JUPYTER_ENV) $(BIN)/livinglab run $(PILOTS) --profile $(PROFILE) --out $(OUT)
+
+test: $(STAMP)
+	$(JUPYTER_ENV) $(BIN)/python -m pytest -n 2 --dist loadfile tests pilots --nbval-lax \
+		--nbval-kernel-name livinglab $(PYTEST_ARGS)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=pilots
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run_all.py --out bench-results/benchmarks.md
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+strip: $(STAMP)
+	$(BIN)/nbstripout --keep-id pilots/*/*.ipynb tests/fixtures/project/pilots/*/*.ipynb
+
+# Re-pin after changing dependencies in pyproject.toml (and environment.yml).
+lock: $(STAMP)
+	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --quiet -o requirements.lock
+
+clean:
+	rm -rf $(VENV) .jupyter .pytest_cache .ruff_cache

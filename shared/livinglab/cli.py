@@ -1,0 +1,108 @@
+"""The ``livinglab`` command: list pilots, run them, export the data catalogue.
+
+Exit status: 0 success, 1 a pilot failed (the others still ran), 2 the request could not start.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .pilots import DEFAULT_PROFILE, UsageError, discover_pilots
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    for name, pilot in discover_pilots().items():
+        print(f"{name}: {pilot.title}")
+        print(f"  profiles: {', '.join(pilot.profile_names())}")
+        for notebook, params in pilot.parameters().items():
+            print(f"  {notebook}")
+            for p in params.values():
+                note = f"  # {p.help}" if p.help else ""
+                print(f"    {p.name} ({p.type_name}) = {p.default!r}{note}")
+            for profile, values in pilot.profiles.items():
+                shown = ", ".join(f"{k}={v!r}" for k, v in values.items() if k in params)
+                print(f"    [{profile}] {shown or '(notebook defaults)'}")
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from .runner import run_pilots
+
+    overrides: dict[str, str] = {}
+    for name, value in args.param or []:
+        overrides[name] = value
+    run = run_pilots(args.pilots or None, profile=args.profile, overrides=overrides, out=Path(args.out))
+    return 0 if run.ok else 1
+
+
+def _cmd_catalog(args: argparse.Namespace) -> int:
+    from .catalog import load_catalog
+
+    if args.action == "export":
+        from .dcat import export_jsonld
+
+        text = json.dumps(export_jsonld(), indent=2, ensure_ascii=False)
+        if args.out:
+            Path(args.out).write_text(text + "\n", encoding="utf-8")
+            print(f"Wrote the DCAT-AP catalogue to {args.out}", file=sys.stderr)
+        else:
+            print(text)
+    else:
+        for ds in load_catalog().values():
+            files = ", ".join(d.name for d in ds.distributions)
+            print(f"{ds.identifier}: {ds.title} [{files}]")
+    return 0
+
+
+def _cmd_index(args: argparse.Namespace) -> int:
+    from .report import write_index
+
+    print(write_index(Path(args.out).resolve()))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="livinglab", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("list", help="pilots, notebooks, parameters with defaults and types, profiles") \
+        .set_defaults(func=_cmd_list)
+
+    run = sub.add_parser("run", help="execute pilots with papermill and update the run index")
+    run.add_argument("pilots", nargs="*", help="pilot names (default: all)")
+    run.add_argument("--profile", default=DEFAULT_PROFILE,
+                     help=f"parameter profile from pilot.yaml, e.g. smoke or full (default: {DEFAULT_PROFILE}, "
+                          "the notebook's own parameters)")
+    run.add_argument("-p", "--param", nargs=2, action="append", metavar=("NAME", "VALUE"),
+                     help="override one notebook parameter (repeatable)")
+    run.add_argument("--out", default="runs", help="run folder (default: runs/)")
+    run.set_defaults(func=_cmd_run)
+
+    cat = sub.add_parser("catalog", help="the data catalogue")
+    cat.add_argument("action", choices=["list", "export"])
+    cat.add_argument("--out", help="with export: write JSON-LD here instead of standard output")
+    cat.set_defaults(func=_cmd_catalog)
+
+    idx = sub.add_parser("index", help="rebuild index.html of a run folder")
+    idx.add_argument("--out", default="runs")
+    idx.set_defaults(func=_cmd_index)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except UsageError as exc:
+        print(f"livinglab: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("livinglab: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

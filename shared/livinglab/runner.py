@@ -1,0 +1,248 @@
+"""Execute pilots with papermill and keep every run for reviewers.
+
+``run_pilots`` checks the whole request first (pilots, profile, parameter names and types, output
+folder); only then does it execute. Each pilot's notebook runs with the pilot folder as working
+directory and this environment's kernel. A pilot that fails keeps its executed notebook (with the
+error) and does not stop the others; ``DIR/latest`` moves only when every pilot of the run succeeded.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import secrets
+import subprocess
+import sys
+import time
+import traceback
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from .paths import project_root
+from .pilots import DEFAULT_PROFILE, Pilot, UsageError, discover_pilots, plan_parameters
+from .recording import METRICS_ENV, read_metrics_file
+from .report import render_html, render_model_card_html, write_index
+
+KERNEL_NAME = "livinglab"
+TRACKED_PACKAGES = ("livinglab", "pandas", "numpy", "scikit-learn", "lightgbm", "statsmodels", "lifelines",
+                    "geopandas", "osmnx", "networkx", "fairlearn", "holidays", "pandera", "papermill")
+
+
+@dataclass
+class PilotResult:
+    pilot: str
+    status: str  # "ok" | "failed"
+    directory: Path
+    wall_time_s: float
+    metrics: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+
+@dataclass
+class RunResult:
+    run_id: str
+    directory: Path
+    results: list[PilotResult]
+
+    @property
+    def ok(self) -> bool:
+        return all(r.status == "ok" for r in self.results)
+
+
+def ensure_kernel() -> str:
+    """A kernelspec named ``livinglab`` that starts *this* Python, so runs use this environment."""
+    kernel_dir = Path(sys.prefix) / "share" / "jupyter" / "kernels" / KERNEL_NAME
+    spec = {
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Python (livinglab)",
+        "language": "python",
+        "metadata": {"debugger": True},
+    }
+    spec_file = kernel_dir / "kernel.json"
+    if not spec_file.exists() or json.loads(spec_file.read_text()) != spec:
+        kernel_dir.mkdir(parents=True, exist_ok=True)
+        spec_file.write_text(json.dumps(spec, indent=1))
+    return KERNEL_NAME
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    now = now or datetime.now(UTC)
+    return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(2)}"
+
+
+def _git_info(root: Path) -> dict[str, Any]:
+    def git(*args: str) -> str | None:
+        try:
+            out = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=10)
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        return out.stdout.strip() if out.returncode == 0 else None
+
+    commit = git("rev-parse", "HEAD")
+    status = git("status", "--porcelain")
+    return {"commit": commit, "dirty": bool(status) if status is not None else None}
+
+
+def _package_versions() -> dict[str, str | None]:
+    versions: dict[str, str | None] = {}
+    for name in TRACKED_PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def _check_writable(out: Path) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / f".write-test-{os.getpid()}"
+        probe.write_text("ok")
+        probe.unlink()
+    except OSError as exc:
+        raise UsageError(f"Cannot write to the output folder {out} ({exc.strerror}); choose another with --out.") from exc
+
+
+def prepare(pilot_names: list[str] | None, profile: str, overrides: dict[str, str],
+            out: Path) -> list[tuple[Pilot, dict[str, dict[str, Any]]]]:
+    """Check a run request completely; raise UsageError with one clear sentence if it cannot start."""
+    pilots = discover_pilots()
+    if not pilots:
+        raise UsageError("No pilots found (no pilots/*/pilot.yaml).")
+    names = pilot_names or list(pilots)
+    unknown = [n for n in names if n not in pilots]
+    if unknown:
+        raise UsageError(f"Unknown pilot {', '.join(unknown)}; available: {', '.join(pilots)}.")
+    names = list(dict.fromkeys(names))
+    plans = [(pilots[n], plan_parameters(pilots[n], profile, overrides)) for n in names]
+    declared = {p for pilot, _ in plans for params in pilot.parameters().values() for p in params}
+    undeclared = sorted(set(overrides) - declared)
+    if undeclared:
+        raise UsageError(
+            f"Unknown parameter {', '.join(undeclared)} for pilot(s) {', '.join(names)}; "
+            "see `livinglab list` for each pilot's parameters."
+        )
+    _check_writable(out)
+    return plans
+
+
+@contextmanager
+def _environment(values: dict[str, str]):
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, old in saved.items():
+            if old is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = old
+
+
+def _log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def run_pilot(pilot: Pilot, plan: dict[str, dict[str, Any]], *, run_id: str, run_dir: Path, profile: str,
+              kernel: str, progress: bool) -> PilotResult:
+    import papermill as pm
+
+    pilot_dir = run_dir / pilot.name
+    pilot_dir.mkdir(parents=True, exist_ok=True)
+    metrics_file = pilot_dir / ".recorded.jsonl"
+    started = datetime.now(UTC)
+    t0 = time.perf_counter()
+    error: str | None = None
+    env = {
+        METRICS_ENV: str(metrics_file),
+        "LIVINGLAB_OUTPUT_DIR": str(pilot_dir),
+        "LIVINGLAB_RUN_ID": run_id,
+        "LIVINGLAB_PROFILE": profile,
+        "LIVINGLAB_ROOT": str(project_root()),
+        "MPLBACKEND": "Agg",
+    }
+    with _environment(env):
+        for notebook in pilot.notebooks:
+            executed = pilot_dir / notebook
+            try:
+                pm.execute_notebook(
+                    str(pilot.directory / notebook), str(executed), parameters=plan[notebook],
+                    kernel_name=kernel, cwd=str(pilot.directory), progress_bar=progress,
+                    request_save_on_cell_execute=True,
+                )
+            except pm.PapermillExecutionError as exc:
+                error = f"{notebook}: {exc.ename}: {exc.evalue}"
+            except Exception as exc:  # kernel died, notebook unreadable, ...: keep going with the others
+                error = f"{notebook}: {type(exc).__name__}: {exc}"
+                (pilot_dir / "runner-error.txt").write_text(traceback.format_exc(), encoding="utf-8")
+            if executed.exists():
+                try:
+                    render_html(executed, executed.with_suffix(".html"))
+                except Exception as exc:  # a rendering problem must not hide the run's status
+                    _log(f"  could not render {executed.name} to HTML: {exc}")
+            if error:
+                break
+    wall = time.perf_counter() - t0
+    metrics, sources = read_metrics_file(metrics_file)
+    metrics_file.unlink(missing_ok=True)
+    if (pilot_dir / "model_card.md").exists():
+        render_model_card_html(pilot_dir / "model_card.md", pilot_dir / "model_card.html")
+    status = "failed" if error else "ok"
+    params_doc = {
+        "run_id": run_id, "pilot": pilot.name, "profile": profile, "notebooks": pilot.notebooks,
+        "parameters": plan,
+        "defaults": {nb: {n: p.default for n, p in ps.items()} for nb, ps in pilot.parameters().items()},
+        "data_sources": sources, "started": started.isoformat(timespec="seconds"),
+        "python": sys.version.split()[0], "platform": platform.platform(),
+        "packages": _package_versions(), "git": _git_info(project_root()),
+    }
+    metrics_doc = {
+        "run_id": run_id, "pilot": pilot.name, "title": pilot.title, "profile": profile, "status": status,
+        "error": error, "started": params_doc["started"], "wall_time_s": round(wall, 2),
+        "notebooks": pilot.notebooks, "key_metrics": pilot.key_metrics, "metrics": metrics,
+    }
+    (pilot_dir / "params.json").write_text(json.dumps(params_doc, indent=2, default=str), encoding="utf-8")
+    (pilot_dir / "metrics.json").write_text(json.dumps(metrics_doc, indent=2), encoding="utf-8")
+    return PilotResult(pilot.name, status, pilot_dir, wall, metrics, error)
+
+
+def _point_latest(out: Path, run_id: str) -> None:
+    tmp = out / f".latest-{os.getpid()}"
+    tmp.unlink(missing_ok=True)
+    tmp.symlink_to(run_id, target_is_directory=True)
+    os.replace(tmp, out / "latest")
+
+
+def run_pilots(pilot_names: list[str] | None = None, *, profile: str = DEFAULT_PROFILE,
+               overrides: dict[str, str] | None = None, out: Path = Path("runs"),
+               progress: bool | None = None) -> RunResult:
+    """Run pilots and update the run index. Raises UsageError before any work if the request is bad."""
+    out = Path(out).resolve()
+    plans = prepare(pilot_names, profile, overrides or {}, out)
+    kernel = ensure_kernel()
+    run_id = new_run_id()
+    run_dir = out / run_id
+    run_dir.mkdir(parents=True)
+    progress = sys.stderr.isatty() if progress is None else progress
+    results: list[PilotResult] = []
+    for i, (pilot, plan) in enumerate(plans, start=1):
+        _log(f"[{i}/{len(plans)}] {pilot.name}: {', '.join(pilot.notebooks)} (profile {profile}) ...")
+        result = run_pilot(pilot, plan, run_id=run_id, run_dir=run_dir, profile=profile, kernel=kernel,
+                           progress=progress)
+        results.append(result)
+        tail = f"failed: {result.error}" if result.error else "ok"
+        _log(f"[{i}/{len(plans)}] {pilot.name}: {tail} ({result.wall_time_s:.1f} s)")
+        write_index(out)  # the index shows each pilot as soon as it is done
+    run = RunResult(run_id, run_dir, results)
+    if run.ok:
+        _point_latest(out, run_id)
+    write_index(out)
+    _log(f"Run {run_id}: {sum(r.status == 'ok' for r in results)}/{len(results)} pilots ok; "
+         f"open {out / 'index.html'}")
+    return run

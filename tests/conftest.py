@@ -1,0 +1,78 @@
+"""Shared fixtures: offline by default, the real-data mirror when present, one smoke run of every pilot."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = (PROJECT_ROOT.parent / "shared" / "data").resolve()
+
+# No test touches the network: downloads are refused before any connection is tried.
+os.environ["LIVINGLAB_OFFLINE"] = "1"
+os.environ.setdefault("MPLBACKEND", "Agg")
+if SHARED_DATA.is_dir():
+    os.environ.setdefault("LIVINGLAB_DATA_MIRROR", str(SHARED_DATA))
+
+
+@pytest.fixture
+def shared_data_dir() -> Path:
+    """The real public datasets beside the project (../shared/data); skips the test when absent."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"real-data mirror {SHARED_DATA} is absent; real-data mode is tested only where it exists")
+    return SHARED_DATA
+
+
+@pytest.fixture
+def fixture_project(tmp_path, monkeypatch) -> Path:
+    """A copy of tests/fixtures/project (two tiny pilots and a one-dataset catalogue) as project root."""
+    import shutil
+
+    root = tmp_path / "project"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "project", root)
+    monkeypatch.setenv("LIVINGLAB_ROOT", str(root))
+    monkeypatch.setenv("LIVINGLAB_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("LIVINGLAB_DATA_MIRROR", raising=False)
+    return root
+
+
+@dataclass
+class PilotRun:
+    status: str
+    metrics: dict
+    dir: Path
+    error: str | None
+
+
+class SmokeRuns:
+    """Runs a pilot's smoke profile through the runner on first access, once per test session."""
+
+    def __init__(self, out: Path):
+        self.out = out
+        self._runs: dict[str, PilotRun] = {}
+
+    def __getitem__(self, pilot: str) -> PilotRun:
+        if pilot not in self._runs:
+            from livinglab.runner import run_pilots
+
+            old_root = os.environ.get("LIVINGLAB_ROOT")
+            os.environ["LIVINGLAB_ROOT"] = str(PROJECT_ROOT)
+            try:
+                run = run_pilots([pilot], profile="smoke", out=self.out, progress=False)
+            finally:
+                if old_root is None:
+                    os.environ.pop("LIVINGLAB_ROOT", None)
+                else:
+                    os.environ["LIVINGLAB_ROOT"] = old_root
+            result = run.results[0]
+            self._runs[pilot] = PilotRun(result.status, result.metrics, result.directory, result.error)
+        return self._runs[pilot]
+
+
+@pytest.fixture(scope="session")
+def smoke_runs(tmp_path_factory) -> SmokeRuns:
+    """``smoke_runs["mobility"]``: that pilot run once through the runner with its smoke profile."""
+    return SmokeRuns(tmp_path_factory.mktemp("smoke-runs"))

@@ -1,0 +1,71 @@
+"""Habits the project keeps: clean notebooks, literal parameters cells, lint, CI runs the README command."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from livinglab.paths import project_root
+from livinglab.pilots import discover_pilots
+
+ROOT = project_root()
+NOTEBOOKS = sorted(p for p in ROOT.glob("pilots/*/*.ipynb")) + sorted(ROOT.glob("tests/fixtures/**/*.ipynb"))
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_notebook_committed_without_outputs(notebook: Path):
+    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    dirty = [i for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code"
+             and (c.get("outputs") or c.get("execution_count"))]
+    assert dirty == [], f"cells {dirty} carry outputs: run `make strip`"
+
+
+@pytest.mark.parametrize("notebook", sorted(ROOT.glob("pilots/*/*.ipynb")), ids=lambda p: p.parent.name)
+def test_pilot_notebook_has_one_literal_parameters_cell(notebook: Path):
+    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    tagged = [c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", [])]
+    assert len(tagged) == 1, "exactly one cell tagged 'parameters'"
+    assert nb["metadata"]["kernelspec"]["name"] == "python3"
+
+
+def test_every_pilot_loads_and_has_smoke_and_full_profiles():
+    pilots = discover_pilots(ROOT / "pilots")
+    assert set(pilots) >= {"mobility", "health", "fintech", "public_sector"}
+    for pilot in pilots.values():
+        assert {"smoke", "full"} <= set(pilot.profiles), pilot.name
+        assert (pilot.directory / "README.md").is_file(), f"{pilot.name} has no pilot card"
+        pilot.parameters()  # literal defaults, notebooks exist
+
+
+def test_nbstripout_keeps_cell_tags(tmp_path):
+    source = ROOT / "tests" / "fixtures" / "project" / "pilots" / "alpha" / "alpha.ipynb"
+    nb = json.loads(source.read_text())
+    nb["cells"][1]["outputs"] = [{"output_type": "stream", "name": "stdout", "text": ["x\n"]}]
+    nb["cells"][1]["execution_count"] = 3
+    target = tmp_path / "nb.ipynb"
+    target.write_text(json.dumps(nb))
+    subprocess.run([str(Path(sys.executable).with_name("nbstripout")), "--keep-id", str(target)], check=True)
+    stripped = json.loads(target.read_text())
+    assert stripped["cells"][1]["outputs"] == []
+    assert stripped["cells"][1]["metadata"]["tags"] == ["parameters"]
+
+
+def test_ruff_is_clean():
+    ruff = shutil.which("ruff", path=str(Path(sys.executable).parent)) or shutil.which("ruff")
+    assert ruff, "ruff is not installed (it is in the dev extra)"
+    result = subprocess.run([ruff, "check", "--quiet", str(ROOT)], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ci_runs_the_test_command_the_readme_gives():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert re.search(r"^make test$", readme, re.M), "README must give `make test`"
+    assert re.search(r"^make test\b", ci, re.M), ".ci/run must call `make test`"
+    assert re.search(r"^make run$", readme, re.M)
