@@ -10,12 +10,7 @@ import pytest
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = (PROJECT_ROOT.parent / "shared" / "data").resolve()
-
-# No test touches the network: downloads are refused before any connection is tried.
-os.environ["LIVINGLAB_OFFLINE"] = "1"
-os.environ.setdefault("MPLBACKEND", "Agg")
-if SHARED_DATA.is_dir():
-    os.environ.setdefault("LIVINGLAB_DATA_MIRROR", str(SHARED_DATA))
+# The environment (offline, mirror) is set in the root conftest.py so notebooks under nbval get it too.
 
 
 @pytest.fixture
