@@ -1,0 +1,237 @@
+"""Bootstrap confidence intervals for any metric, with a cluster (grouped) bootstrap.
+
+Rows that share a subject, a customer or an account are not independent: resampling rows as if
+they were makes intervals too narrow. Pass ``groups=`` and whole groups are resampled instead
+(the cluster bootstrap), so the interval reflects how many *independent units* were evaluated.
+
+Example::
+
+    from sklearn.metrics import mean_absolute_error
+    ci = bootstrap_ci(mean_absolute_error, y_test, pred, groups=test["subject"])
+    print(ci)            # 7.41 [6.88, 8.02] (95% CI)
+    ci.as_dict()         # {"estimate": 7.41, "low": 6.88, "high": 8.02, ...}
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+Metric = Callable[[Any, Any], float]
+SeedLike = int | np.random.Generator | None
+
+__all__ = ["CI", "bootstrap_ci", "format_number"]
+
+
+def format_number(value: Any) -> str:
+    """A short, readable rendering of a metric value for tables and sentences (``n/a`` for missing)."""
+    if value is None:
+        return "n/a"
+    if isinstance(value, (bool, np.bool_)):
+        return str(bool(value))
+    if isinstance(value, (int, np.integer)):
+        return f"{int(value):,}"
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if math.isnan(x):
+        return "n/a"
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    magnitude = abs(x)
+    if magnitude >= 1000:
+        return f"{x:,.0f}"
+    if magnitude >= 100:
+        return f"{x:.1f}"
+    if magnitude > 1:
+        return f"{x:.2f}"
+    if magnitude >= 0.001 or x == 0:  # shares, rates, scores in [0, 1]: three decimals, 1.000 included
+        return f"{x:.3f}"
+    return f"{x:.2e}"
+
+
+@dataclass(frozen=True)
+class CI:
+    """A point estimate with a bootstrap confidence interval.
+
+    Attributes:
+        estimate: the metric on the full data (not the bootstrap mean).
+        low, high: the percentile interval bounds.
+        confidence: nominal coverage, e.g. 0.95.
+        n_boot: number of bootstrap resamples that produced a finite value.
+        n: number of rows evaluated.
+        n_clusters: number of independent units resampled (groups, or rows without ``groups``).
+        method: ``"percentile"`` (rows) or ``"cluster percentile"`` (``groups=`` given).
+    """
+
+    estimate: float
+    low: float
+    high: float
+    confidence: float = 0.95
+    n_boot: int = 0
+    n: int = 0
+    n_clusters: int = 0
+    method: str = "percentile"
+
+    @property
+    def width(self) -> float:
+        """``high - low``."""
+        return self.high - self.low
+
+    def contains(self, value: float) -> bool:
+        """True when ``low <= value <= high``."""
+        return bool(self.low <= value <= self.high)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (NaN becomes None), e.g. for ``livinglab.record`` or a model card row."""
+
+        def clean(x: float) -> float | None:
+            return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
+
+        return {
+            "estimate": clean(self.estimate), "low": clean(self.low), "high": clean(self.high),
+            "confidence": self.confidence, "n_boot": self.n_boot, "n": self.n,
+            "n_clusters": self.n_clusters, "method": self.method,
+        }
+
+    def __str__(self) -> str:
+        return (f"{format_number(self.estimate)} [{format_number(self.low)}, {format_number(self.high)}] "
+                f"({self.confidence:.0%} CI)")
+
+
+def _rng(seed: SeedLike) -> np.random.Generator:
+    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+
+
+def _as_array(values: Any, name: str) -> np.ndarray:
+    if isinstance(values, (pd.Series, pd.DataFrame)):
+        return values.to_numpy()
+    array = np.asarray(values)
+    if array.ndim == 0:
+        raise ValueError(f"{name} must be a sequence of values, not a scalar.")
+    return array
+
+
+def _check_inputs(y_true: Any, y_pred: Any, groups: Any, n_boot: int, confidence: float
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    yt = _as_array(y_true, "y_true")
+    yp = _as_array(y_pred, "y_pred")
+    if len(yt) != len(yp):
+        raise ValueError(f"y_true has {len(yt)} rows but y_pred has {len(yp)}; they must be aligned.")
+    if len(yt) == 0:
+        raise ValueError("Cannot bootstrap a metric on zero rows.")
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be between 0 and 1 (e.g. 0.95), not {confidence}.")
+    if int(n_boot) < 10:
+        raise ValueError(f"n_boot must be at least 10 (500 or more for a stable 95% interval), not {n_boot}.")
+    codes = None
+    if groups is not None:
+        g = _as_array(groups, "groups")
+        if len(g) != len(yt):
+            raise ValueError(f"groups has {len(g)} rows but y_true has {len(yt)}; they must be aligned.")
+        if pd.isna(pd.Series(g)).any():
+            raise ValueError("groups contains missing values; give every row its subject/account id.")
+        codes, _ = pd.factorize(pd.Series(g), sort=False)
+    return yt, yp, codes
+
+
+def _resample_indices(n: int, codes: np.ndarray | None, n_boot: int, rng: np.random.Generator
+                      ) -> Iterator[np.ndarray]:
+    """Row indices of each bootstrap resample (whole clusters when ``codes`` is given), one at a time.
+
+    A generator, so memory stays at one resample (n_boot x n indices at once would not fit for large n).
+    """
+    if codes is None:
+        for _ in range(n_boot):
+            yield rng.integers(0, n, size=n)
+        return
+    order = np.argsort(codes, kind="stable")
+    sizes = np.bincount(codes)
+    starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    n_clusters = len(sizes)
+    for _ in range(n_boot):
+        chosen = rng.integers(0, n_clusters, size=n_clusters)
+        lengths = sizes[chosen]
+        # Positions start[c], start[c]+1, ... start[c]+size[c]-1 for each chosen cluster, vectorised.
+        offsets = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+        yield order[np.repeat(starts[chosen], lengths) + offsets]
+
+
+def _safe_call(metric: Metric, y_true: np.ndarray, y_pred: np.ndarray) -> float:
+    # e.g. ROC-AUC on a resample with a single class raises or returns NaN with a warning: that resample
+    # carries no information. Its warning is silenced here; the share dropped is reported once instead.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return float(metric(y_true, y_pred))
+        except (ValueError, ZeroDivisionError, FloatingPointError):
+            return math.nan
+
+
+def bootstrap_statistics(metrics: Mapping[str, Metric], y_true: Any, y_pred: Any, *, groups: Any = None,
+                         n_boot: int = 500, seed: SeedLike = 0) -> dict[str, np.ndarray]:
+    """The raw bootstrap distribution of several metrics computed on the same resamples.
+
+    Returns ``{name: array of n_boot values}`` (NaN where a metric is undefined on a resample).
+    """
+    yt, yp, codes = _check_inputs(y_true, y_pred, groups, n_boot, 0.95)
+    out = np.full((len(metrics), int(n_boot)), math.nan)
+    fns = list(metrics.values())
+    for b, idx in enumerate(_resample_indices(len(yt), codes, int(n_boot), _rng(seed))):
+        t, p = yt[idx], yp[idx]
+        out[:, b] = [_safe_call(fn, t, p) for fn in fns]
+    return dict(zip(metrics, out, strict=True))
+
+
+def ci_from_distribution(estimate: float, samples: np.ndarray, *, confidence: float = 0.95, n: int = 0,
+                         n_clusters: int = 0, method: str = "percentile") -> CI:
+    """A percentile interval from an already computed bootstrap distribution."""
+    finite = samples[np.isfinite(samples)]
+    if len(finite) == 0:
+        return CI(float(estimate), math.nan, math.nan, confidence, 0, n, n_clusters, method)
+    if len(finite) < 0.9 * len(samples):
+        warnings.warn(
+            f"The metric was undefined on {len(samples) - len(finite)} of {len(samples)} bootstrap "
+            "resamples (e.g. a single class); the interval uses the remaining ones.",
+            RuntimeWarning, stacklevel=3,
+        )
+    alpha = (1 - confidence) / 2
+    low, high = np.quantile(finite, [alpha, 1 - alpha])
+    return CI(float(estimate), float(low), float(high), confidence, int(len(finite)), n, n_clusters, method)
+
+
+def bootstrap_ci(metric: Metric, y_true: Any, y_pred: Any, *, groups: Any = None, n_boot: int = 500,
+                 confidence: float = 0.95, seed: SeedLike = 0) -> CI:
+    """Percentile bootstrap confidence interval of ``metric(y_true, y_pred)``.
+
+    Args:
+        metric: any callable ``metric(y_true, y_pred) -> float`` (scikit-learn metrics, lambdas).
+            ``y_pred`` may be 2-D (e.g. class probabilities); rows are resampled.
+        y_true, y_pred: aligned arrays, lists or pandas objects.
+        groups: optional cluster ids (subject, customer, account), one per row. Whole clusters are
+            resampled with replacement, which keeps within-cluster correlation; use it whenever a
+            unit contributes several rows, otherwise the interval is too narrow.
+        n_boot: number of resamples (500 is a fair default for 95% intervals).
+        confidence: nominal coverage of the interval.
+        seed: int or ``numpy.random.Generator`` for reproducible intervals.
+
+    Returns:
+        :class:`CI` whose ``estimate`` is the metric on the full data.
+
+    Resamples on which the metric is undefined (it raises ``ValueError`` or returns NaN) are
+    dropped with a warning when they are more than 10%.
+    """
+    yt, yp, codes = _check_inputs(y_true, y_pred, groups, n_boot, confidence)
+    estimate = float(metric(yt, yp))
+    samples = bootstrap_statistics({"m": metric}, yt, yp, groups=groups, n_boot=n_boot, seed=seed)["m"]
+    n_clusters = int(codes.max() + 1) if codes is not None else len(yt)
+    method = "cluster percentile" if codes is not None else "percentile"
+    return ci_from_distribution(estimate, samples, confidence=confidence, n=len(yt), n_clusters=n_clusters,
+                                method=method)

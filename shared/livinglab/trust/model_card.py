@@ -1,0 +1,464 @@
+"""Model cards written from a run's own numbers, rendered in the notebook and saved beside the run.
+
+A card has thirteen required sections; :class:`ModelCard` refuses to render (``ModelCardError``,
+naming every missing or empty field) rather than print a card with a hole in it::
+
+    card = ModelCard(
+        pilot="health", title="UPDRS progression forecast",
+        intended_use="Flag patients whose motor score may worsen faster than expected, for review by a neurologist.",
+        intended_users=["neurologists of the cohort study"],
+        out_of_scope=["diagnosis", "treatment decisions without a clinician"],
+        data=ModelCard.data_from_sources(source),
+        evaluation=[{"metric": "MAE (UPDRS points)", "model": mae_ci, "baseline": baseline_ci,
+                     "baseline_name": "last value carried forward", "split": "grouped by patient"}],
+        subgroups=report,                                  # a SubgroupReport (or markdown / dict)
+        failure_modes=["early-onset patients (n=14) have twice the error"],
+        human_oversight="The forecast is advisory; the neurologist sees it with its interval.",
+        privacy="Patient ids pseudonymised with a keyed HMAC; only aggregates leave the environment.",
+        ai_act={"category": "high-risk", "reference": "Annex III 5(a)... / Art. 6", "reason": "..."},
+        altai=load_altai("altai.yaml", facts={...}),
+    )
+    card.display()      # in the notebook
+    card.save()         # model_card.json + model_card.md in livinglab.output_dir()
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from .altai import AltaiAssessment
+from .bootstrap import CI, format_number
+from .subgroups import SubgroupReport, markdown_table
+
+__all__ = ["ModelCard", "ModelCardError", "CardFiles", "REQUIRED_FIELDS", "data_from_sources"]
+
+REQUIRED_FIELDS: tuple[str, ...] = (
+    "pilot", "title", "intended_use", "intended_users", "out_of_scope", "data", "evaluation", "subgroups",
+    "failure_modes", "human_oversight", "privacy", "ai_act", "altai",
+)
+_AI_ACT_KEYS = ("category", "reference", "reason")
+_EVAL_KNOWN = {"metric", "model", "baseline", "baseline_name", "ci_low", "ci_high", "baseline_ci_low",
+               "baseline_ci_high"}
+_HINTS = {
+    "data[": "each data entry is a dict with 'dataset' and a True/False 'synthetic'",
+    "evaluation[": "each evaluation row is a dict with 'metric', 'model' and 'baseline'",
+    "ai_act": "ai_act is a dict with 'category', 'reference' and 'reason'",
+}
+_DATA_SHOWN = {"dataset", "title", "synthetic", "origin", "licence", "license", "provenance"}
+
+
+class ModelCardError(ValueError):
+    """A model card lacks required content; ``.missing`` lists the field names (dotted for sub-fields)."""
+
+    def __init__(self, pilot: Any, missing: list[str]):
+        self.missing = list(missing)
+        who = f" of pilot {pilot!r}" if isinstance(pilot, str) and pilot.strip() else ""
+        hints = [hint for prefix, hint in _HINTS.items() if any(m.startswith(prefix) for m in self.missing)]
+        super().__init__(f"The model card{who} cannot be rendered: missing or empty required field(s): "
+                         f"{', '.join(self.missing)}" + (f" ({'; '.join(hints)})." if hints else "."))
+
+
+class CardFiles(NamedTuple):
+    """Paths written by :meth:`ModelCard.save`."""
+
+    json: Path
+    markdown: Path
+
+
+def _empty(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    if isinstance(value, float):
+        return math.isnan(value)
+    if isinstance(value, pd.DataFrame):
+        return value.empty
+    if isinstance(value, SubgroupReport):
+        return value.table.empty
+    if isinstance(value, AltaiAssessment):
+        return not value.items
+    if isinstance(value, (Mapping, list, tuple, set)):
+        return len(value) == 0
+    return False
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    if isinstance(value, (str, Mapping)):
+        return [value]
+    return list(value)
+
+
+def _value_parts(value: Any) -> tuple[Any, Any, Any]:
+    """(estimate, low, high) from a number, a :class:`CI` or a dict with ``estimate``."""
+    if isinstance(value, CI):
+        return value.estimate, value.low, value.high
+    if isinstance(value, Mapping) and "estimate" in value:
+        return value["estimate"], value.get("low"), value.get("high")
+    return value, None, None
+
+
+def _with_ci(value: Any, low: Any, high: Any) -> str:
+    text = format_number(value)
+    if low is not None and high is not None and not (_empty(low) or _empty(high)):
+        text += f" [{format_number(low)}, {format_number(high)}]"
+    return text
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, CI):
+        return value.as_dict()
+    if isinstance(value, (SubgroupReport, AltaiAssessment)):
+        return _jsonable(value.as_dict())
+    if isinstance(value, pd.DataFrame):
+        return _jsonable(value.to_dict(orient="records"))
+    if isinstance(value, pd.Series):
+        return _jsonable(value.to_dict())
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, np.ndarray)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return None if not math.isfinite(float(value)) else float(value)
+    if isinstance(value, (Path, datetime, date, pd.Timestamp)):
+        return str(value)
+    if value is None or isinstance(value, str):
+        return value
+    return str(value)
+
+
+def _bullets(items: Iterable[Any]) -> str:
+    return "\n".join(f"- {item}" for item in items)
+
+
+@dataclass(kw_only=True)
+class ModelCard:
+    """A model card with the thirteen required sections (see :data:`REQUIRED_FIELDS`).
+
+    Required:
+        pilot, title: short identifiers shown at the top.
+        intended_use: what the model is for, in one or two sentences.
+        intended_users: who uses it (str or list).
+        out_of_scope: uses it must not be put to (str or list).
+        data: list of dicts, one per dataset, each with ``dataset`` and ``synthetic`` (bool), and
+            ideally ``origin``, ``licence``, ``provenance``; build it with :meth:`data_from_sources`.
+        evaluation: list of dicts with ``metric``, ``model``, ``baseline`` and ideally
+            ``baseline_name``; ``model``/``baseline`` may be :class:`CI` objects or numbers with
+            ``ci_low``/``ci_high`` (``baseline_ci_low``/``baseline_ci_high``). Other keys (``split``,
+            ``n``...) are shown as notes.
+        subgroups: a :class:`SubgroupReport`, a dict of them (``{"by sex": r1, "by age": r2}``),
+            markdown text, a DataFrame or a dict.
+        failure_modes: known failure modes (str or list).
+        human_oversight: who sees what, when the model abstains or only advises.
+        privacy: the privacy measures taken.
+        ai_act: ``{"category", "reference", "reason"}``: EU AI Act classification, the article or
+            annex point, and a one-line reason.
+        altai: an :class:`AltaiAssessment` from :func:`load_altai` (or its dict / markdown).
+
+    Optional:
+        model_details: the model and its settings; notes: caveats (str or list); extra: a dict of
+        further facts shown as a table.
+    """
+
+    pilot: str | None = None
+    title: str | None = None
+    intended_use: str | None = None
+    intended_users: str | Sequence[str] | None = None
+    out_of_scope: str | Sequence[str] | None = None
+    data: Sequence[Mapping[str, Any]] | Mapping[str, Any] | None = None
+    evaluation: Sequence[Mapping[str, Any]] | Mapping[str, Any] | None = None
+    subgroups: Any = None
+    failure_modes: str | Sequence[str] | None = None
+    human_oversight: str | None = None
+    privacy: str | None = None
+    ai_act: Mapping[str, Any] | None = None
+    altai: AltaiAssessment | Mapping[str, Any] | str | None = None
+    model_details: str | None = None
+    notes: str | Sequence[str] | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    # ------------------------------------------------------------------ validation
+    def missing_fields(self) -> list[str]:
+        """Names of required fields (dotted for sub-fields, e.g. ``ai_act.reason``) that are missing or empty."""
+        missing = [name for name in REQUIRED_FIELDS if _empty(getattr(self, name))]
+        for name in ("intended_users", "out_of_scope", "failure_modes"):
+            if name not in missing and any(_empty(item) for item in _as_list(getattr(self, name))):
+                missing.append(f"{name}[{[_empty(i) for i in _as_list(getattr(self, name))].index(True)}]")
+        if "data" not in missing:
+            for i, entry in enumerate(_as_list(self.data)):
+                if not isinstance(entry, Mapping):
+                    missing.append(f"data[{i}]")
+                    continue
+                if _empty(entry.get("dataset")):
+                    missing.append(f"data[{i}].dataset")
+                if not isinstance(entry.get("synthetic"), (bool, np.bool_)):
+                    missing.append(f"data[{i}].synthetic")
+        if "evaluation" not in missing:
+            for i, row in enumerate(_as_list(self.evaluation)):
+                if not isinstance(row, Mapping):
+                    missing.append(f"evaluation[{i}]")
+                    continue
+                missing += [f"evaluation[{i}].{key}" for key in ("metric", "model", "baseline")
+                            if _empty(_value_parts(row.get(key))[0])]
+        if "ai_act" not in missing:
+            if not isinstance(self.ai_act, Mapping):
+                missing.append("ai_act")
+            else:
+                missing += [f"ai_act.{key}" for key in _AI_ACT_KEYS if _empty(self.ai_act.get(key))]
+        return missing
+
+    def validate(self) -> None:
+        """Raise :class:`ModelCardError` naming every missing or empty required field."""
+        missing = self.missing_fields()
+        if missing:
+            raise ModelCardError(self.pilot, missing)
+
+    @property
+    def is_synthetic(self) -> bool:
+        """True when any dataset of the card is a synthetic stand-in."""
+        return any(bool(entry.get("synthetic")) for entry in _as_list(self.data) if isinstance(entry, Mapping))
+
+    # ------------------------------------------------------------------ data helper
+    @staticmethod
+    def data_from_sources(sources: Any, *, notes: Mapping[str, str] | None = None,
+                          catalog_directory: Path | None = None) -> list[dict[str, Any]]:
+        """The ``data`` section from :class:`livinglab.DataSource` objects and their catalogue entries.
+
+        See :func:`data_from_sources`.
+        """
+        return data_from_sources(sources, notes=notes, catalog_directory=catalog_directory)
+
+    # ------------------------------------------------------------------ rendering
+    def _evaluation_rows(self) -> list[dict[str, Any]]:
+        rows = []
+        for row in _as_list(self.evaluation):
+            model, m_low, m_high = _value_parts(row.get("model"))
+            base, b_low, b_high = _value_parts(row.get("baseline"))
+            m_low = row.get("ci_low", m_low)
+            m_high = row.get("ci_high", m_high)
+            b_low = row.get("baseline_ci_low", b_low)
+            b_high = row.get("baseline_ci_high", b_high)
+            extra = {k: v for k, v in row.items() if k not in _EVAL_KNOWN}
+            rows.append({"metric": row["metric"], "model": model, "ci_low": m_low, "ci_high": m_high,
+                         "baseline": base, "baseline_name": row.get("baseline_name"),
+                         "baseline_ci_low": b_low, "baseline_ci_high": b_high, **extra})
+        return rows
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict of the whole card (what ``model_card.json`` holds)."""
+        self.validate()
+        out: dict[str, Any] = {"schema": "livinglab-model-card/1"}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name == "evaluation":
+                value = self._evaluation_rows()
+            elif f.name in ("intended_users", "out_of_scope", "failure_modes", "data", "notes"):
+                value = _as_list(value) if value is not None else None
+            out[f.name] = _jsonable(value)
+        out["synthetic_data"] = self.is_synthetic
+        return out
+
+    as_dict = to_dict
+
+    def _data_markdown(self) -> str:
+        header = ["Dataset", "Synthetic?", "Origin", "Licence", "Provenance"]
+        rows, notes = [], []
+        for entry in _as_list(self.data):
+            name = str(entry["dataset"])
+            if entry.get("title"):
+                name = f"{entry['title']} (`{entry['dataset']}`)"
+            synthetic = "**SYNTHETIC**" if entry["synthetic"] else "no, real data"
+            licence = entry.get("licence", entry.get("license")) or "not stated"
+            rows.append([name, synthetic, entry.get("origin") or "not stated", licence,
+                         entry.get("provenance") or ""])
+            others = {k: v for k, v in entry.items() if k not in _DATA_SHOWN and not _empty(v)}
+            if others:
+                notes.append(f"- `{entry['dataset']}`: " + "; ".join(f"{k}: {v}" for k, v in others.items()))
+        text = markdown_table(header, rows)
+        if self.is_synthetic:
+            text = ("> **SYNTHETIC DATA.** At least one dataset below is a synthetic stand-in generated in the "
+                    "run: the numbers in this card describe the method on simulated data, not real-world "
+                    "performance.\n\n" + text)
+        return text + ("\n\n" + "\n".join(notes) if notes else "")
+
+    def _evaluation_markdown(self) -> str:
+        rows = self._evaluation_rows()
+        extra_keys = list(dict.fromkeys(k for r in rows for k in r if k not in _EVAL_KNOWN))
+        header = ["Metric", "Model [CI]", "Baseline [CI]", *extra_keys]
+        body = []
+        for r in rows:
+            baseline = _with_ci(r["baseline"], r["baseline_ci_low"], r["baseline_ci_high"])
+            if r.get("baseline_name"):
+                baseline += f" ({r['baseline_name']})"
+            body.append([r["metric"], _with_ci(r["model"], r["ci_low"], r["ci_high"]), baseline,
+                         *[format_number(r[k]) if isinstance(r.get(k), (int, float, np.number)) else (r.get(k) or "")
+                           for k in extra_keys]])
+        return (markdown_table(header, body)
+                + "\n\nIntervals in brackets are bootstrap confidence intervals computed in this run.")
+
+    def _subgroups_markdown(self, level: int) -> str:
+        value = self.subgroups
+        if isinstance(value, SubgroupReport):
+            return value.to_markdown()
+        if isinstance(value, str):
+            return value.strip()
+        if isinstance(value, pd.DataFrame):
+            return markdown_table([str(c) for c in value.columns],
+                                  [[format_number(v) if isinstance(v, (float, np.floating)) else v for v in row]
+                                   for row in value.itertuples(index=False)])
+        if isinstance(value, Mapping):
+            parts = []
+            for name, sub in value.items():
+                if isinstance(sub, SubgroupReport):
+                    parts.append(f"{'#' * level} {name}\n\n{sub.to_markdown()}")
+                elif isinstance(sub, str) and "\n" in sub:
+                    parts.append(f"{'#' * level} {name}\n\n{sub.strip()}")
+                else:
+                    parts.append(f"- **{name}**: {sub}")
+            return "\n\n".join(parts)
+        return _bullets(_as_list(value))
+
+    def _altai_markdown(self, level: int) -> str:
+        if isinstance(self.altai, AltaiAssessment):
+            return self.altai.to_markdown(heading_level=level).rstrip()
+        if isinstance(self.altai, Mapping):
+            return "\n".join(f"- **{k}**: {v}" for k, v in self.altai.items())
+        return str(self.altai).strip()
+
+    def to_markdown(self, heading_level: int = 1) -> str:
+        """The card as markdown: title at ``heading_level``, sections one level below."""
+        self.validate()
+        h1, h2 = "#" * heading_level, "#" * (heading_level + 1)
+        users = self.intended_users
+        users_text = users.strip() if isinstance(users, str) else _bullets(users)
+        ai = self.ai_act
+        ai_lines = [f"- **Category**: {ai['category']}", f"- **Reference**: {ai['reference']}",
+                    f"- **Reason**: {ai['reason']}"]
+        ai_lines += [f"- **{k}**: {v}" for k, v in ai.items() if k not in _AI_ACT_KEYS]
+        sections = [
+            f"{h1} Model card: {self.title}",
+            f"Pilot `{self.pilot}`. Every number in this card was computed in the run it belongs to."
+            + (" **The data are SYNTHETIC.**" if self.is_synthetic else ""),
+            f"{h2} Intended use", str(self.intended_use).strip(),
+            f"{h2} Intended users", users_text,
+            f"{h2} Out of scope", _bullets(_as_list(self.out_of_scope)),
+        ]
+        if not _empty(self.model_details):
+            sections += [f"{h2} Model", str(self.model_details).strip()]
+        sections += [
+            f"{h2} Data", self._data_markdown(),
+            f"{h2} Evaluation against baselines", self._evaluation_markdown(),
+            f"{h2} Performance by subgroup", self._subgroups_markdown(heading_level + 2),
+            f"{h2} Known failure modes", _bullets(_as_list(self.failure_modes)),
+            f"{h2} Human oversight", str(self.human_oversight).strip(),
+            f"{h2} Privacy", str(self.privacy).strip(),
+            f"{h2} EU AI Act classification", "\n".join(ai_lines),
+            f"{h2} ALTAI self-assessment", self._altai_markdown(heading_level + 2),
+        ]
+        if not _empty(self.notes):
+            sections += [f"{h2} Notes and caveats", _bullets(_as_list(self.notes))]
+        if self.extra:
+            sections += [f"{h2} Further facts",
+                         markdown_table(["Fact", "Value"], [[k, format_number(v) if isinstance(v, (int, float))
+                                                             else v] for k, v in self.extra.items()])]
+        return "\n\n".join(s for s in sections if s) + "\n"
+
+    def save(self, directory: str | Path | None = None) -> CardFiles:
+        """Write ``model_card.json`` and ``model_card.md`` (default: :func:`livinglab.output_dir`)."""
+        self.validate()
+        if directory is None:
+            from ..paths import output_dir
+
+            target = output_dir()
+        else:
+            target = Path(directory)
+            target.mkdir(parents=True, exist_ok=True)
+        json_path = target / "model_card.json"
+        md_path = target / "model_card.md"
+        json_path.write_text(json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        md_path.write_text(self.to_markdown(), encoding="utf-8")
+        return CardFiles(json_path, md_path)
+
+    def display(self, heading_level: int = 2) -> None:
+        """Show the card in a notebook (as a section: title at ``heading_level``)."""
+        from IPython.display import Markdown, display
+
+        display(Markdown(self.to_markdown(heading_level=heading_level)))
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown(heading_level=2)
+
+
+def data_from_sources(sources: Any, *, notes: Mapping[str, str] | None = None,
+                      catalog_directory: Path | None = None) -> list[dict[str, Any]]:
+    """Build a model card's ``data`` section from ``DataSource`` objects and their catalogue entries.
+
+    Args:
+        sources: one :class:`livinglab.DataSource` (from ``livinglab.resolve``) or a list of them;
+            plain dicts are passed through unchanged (for a dataset outside the catalogue).
+        notes: optional ``{dataset id: note}`` (e.g. how it was filtered or joined).
+        catalog_directory: another catalogue folder (tests).
+
+    Each entry has ``dataset``, ``title``, ``publisher``, ``licence``, ``landing_page``, ``origin``,
+    ``synthetic`` and a ``provenance`` sentence that says SYNTHETIC explicitly for a stand-in.
+    A synthetic source whose dataset is not in the catalogue is still described (the generator is
+    named); a real source must be in the catalogue.
+    """
+    from ..catalog import CatalogError, DataSource, get_dataset
+
+    items = [sources] if isinstance(sources, (DataSource, Mapping)) else list(sources)
+    if not items:
+        raise ValueError("data_from_sources needs at least one DataSource.")
+    notes = dict(notes or {})
+    entries: list[dict[str, Any]] = []
+    for source in items:
+        if isinstance(source, Mapping):
+            entries.append(dict(source))
+            continue
+        if not isinstance(source, DataSource):
+            raise TypeError(f"Expected DataSource objects (from livinglab.resolve), got {type(source).__name__}.")
+        try:
+            ds = get_dataset(source.dataset, catalog_directory)
+        except CatalogError:
+            if not source.is_synthetic:
+                raise
+            ds = None
+        entry: dict[str, Any] = {"dataset": source.dataset, "synthetic": source.is_synthetic,
+                                 "origin": source.origin}
+        if ds is not None:
+            entry.update({"title": ds.title, "publisher": ds.publisher.get("name"), "landing_page": ds.landing_page})
+        real_licence = ds.license if ds is not None else None
+        if source.is_synthetic:
+            stands_for = f"{ds.title} ({ds.publisher.get('name', 'publisher not stated')})" if ds else source.dataset
+            entry["licence"] = "n/a (generated in the run)" + (f"; real data: {real_licence}" if real_licence else "")
+            entry["provenance"] = (f"SYNTHETIC: generated by {source.detail or 'the pilot generator'} as a stand-in "
+                                   f"for {stands_for}; no real records were used.")
+        else:
+            checksum = f", sha256 {source.sha256[:12]}..." if source.sha256 else ""
+            file_name = f" file {source.path.name}" if source.path is not None else ""
+            entry["licence"] = real_licence
+            entry["provenance"] = f"Real data from the {source.origin}{file_name}{checksum}."
+            if ds is not None and ds.citation:
+                entry["citation"] = ds.citation
+        if source.dataset in notes:
+            entry["note"] = notes[source.dataset]
+        entries.append(entry)
+    return entries

@@ -1,0 +1,99 @@
+"""Subgroup metrics checked against a hand-computed example."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from livinglab.trust import subgroup_report
+
+
+def accuracy(y_true, y_pred):
+    return float(np.mean(np.asarray(y_true) == np.asarray(y_pred)))
+
+
+def mae(y_true, y_pred):
+    return float(np.mean(np.abs(np.asarray(y_true) - np.asarray(y_pred))))
+
+
+@pytest.fixture
+def example():
+    # Group A: 4 rows, 3 correct (accuracy 3/4, MAE 1/4).
+    # Group B: 6 rows, 2 correct (accuracy 1/3, MAE 4/6).
+    # Group C: 2 rows, both correct (accuracy 1, MAE 0): small with min_count=3.
+    y_true = [1, 1, 0, 0, 1, 0, 1, 0, 1, 0, 1, 0]
+    y_pred = [1, 1, 0, 1, 1, 0, 0, 1, 0, 1, 1, 0]
+    sex = pd.Series(["A"] * 4 + ["B"] * 6 + ["C"] * 2, name="grp")
+    return y_true, y_pred, sex
+
+
+def test_values_counts_and_gap_match_hand_computation(example):
+    y_true, y_pred, sex = example
+    report = subgroup_report({"accuracy": accuracy, "mae": mae}, y_true, y_pred, sex, min_count=3, n_boot=50)
+    table = report.table.set_index("group")
+    assert table.loc["A", "n"] == 4 and table.loc["B", "n"] == 6 and table.loc["C", "n"] == 2
+    assert table.loc["A", "accuracy"] == pytest.approx(0.75)
+    assert table.loc["B", "accuracy"] == pytest.approx(1 / 3)
+    assert table.loc["B", "mae"] == pytest.approx(4 / 6)
+    assert table["small_group"].to_dict() == {"A": False, "B": False, "C": True}
+    assert report.small_groups == ["C"]
+
+    acc_gap = report.gaps["accuracy"]
+    assert acc_gap["largest_gap"] == pytest.approx(0.75 - 1 / 3)  # C (1.0) is small and left out
+    assert (acc_gap["best"], acc_gap["worst"]) == ("A", "B")
+    assert acc_gap["excluded_small_groups"] == ["C"]
+    mae_gap = report.gaps["mae"]
+    assert mae_gap["higher_is_better"] is False  # "mae" is an error: lower is better
+    assert (mae_gap["best"], mae_gap["worst"]) == ("A", "B")
+    assert mae_gap["largest_gap"] == pytest.approx(4 / 6 - 1 / 4)
+    assert report.overall["accuracy"].estimate == pytest.approx(7 / 12)
+
+
+def test_small_groups_count_when_fewer_than_two_groups_are_large(example):
+    y_true, y_pred, sex = example
+    report = subgroup_report({"accuracy": accuracy}, y_true, y_pred, sex, min_count=5, n_boot=50)
+    gap = report.gaps["accuracy"]
+    assert gap["includes_small_groups"] is True
+    assert gap["largest_gap"] == pytest.approx(1.0 - 1 / 3)
+    assert (gap["best"], gap["worst"]) == ("C", "B")
+
+
+def test_intervals_bracket_values_and_direction_override(example):
+    y_true, y_pred, sex = example
+    report = subgroup_report({"score": accuracy}, y_true, y_pred, sex, min_count=1, n_boot=100,
+                             higher_is_better={"score": False})
+    t = report.table
+    assert (t["score_low"] <= t["score"] + 1e-12).all() and (t["score"] <= t["score_high"] + 1e-12).all()
+    assert report.gaps["score"]["best"] == "B"  # told that lower is better
+    md = report.to_markdown()
+    assert "| A | 4 |" in md and "largest gap" in md
+
+
+def test_several_sensitive_features_and_missing_values():
+    rng = np.random.default_rng(0)
+    n = 200
+    y = rng.integers(0, 2, n)
+    frame = pd.DataFrame({"sex": rng.choice(["F", "M"], n), "age": rng.choice(["<60", "60+", None], n)})
+    report = subgroup_report({"accuracy": accuracy}, y, y, frame, n_boot=20)
+    assert set(report.table.columns) >= {"group", "sex", "age", "n", "accuracy", "small_group"}
+    assert "F, (missing)" in set(report.table["group"])
+    assert report.table["n"].sum() == n
+    assert (report.table["accuracy"] == 1.0).all()
+    d = report.as_dict()
+    assert d["gaps"]["accuracy"]["largest_gap"] == 0.0 and len(d["groups"]) == len(report.table)
+
+
+def test_clustered_intervals_are_wider():
+    rng = np.random.default_rng(3)
+    subject = np.repeat(np.arange(60), 10)
+    y = rng.normal(0, 1, 60)[subject] + rng.normal(0, 0.2, 600)
+    group = pd.Series(np.where(subject < 30, "a", "b"))
+    naive = subgroup_report({"mae": mae}, y, np.zeros(600), group, n_boot=100)
+    grouped = subgroup_report({"mae": mae}, y, np.zeros(600), group, n_boot=100, groups=subject)
+    naive_width = (naive.table["mae_high"] - naive.table["mae_low"]).to_numpy()
+    grouped_width = (grouped.table["mae_high"] - grouped.table["mae_low"]).to_numpy()
+    assert (grouped_width > 1.5 * naive_width).all()
+
+
+def test_misaligned_sensitive_is_refused():
+    with pytest.raises(ValueError, match="aligned"):
+        subgroup_report({"accuracy": accuracy}, [1, 0], [1, 0], pd.Series(["a", "b", "c"]))
