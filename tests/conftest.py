@@ -43,31 +43,54 @@ class PilotRun:
 
 
 class SmokeRuns:
-    """Runs a pilot's smoke profile through the runner on first access, once per test session."""
+    """Runs a pilot's smoke profile through the runner on first access, once per test session.
+
+    With pytest-xdist the result is shared between workers through a folder they all see, guarded by
+    a file lock, so a pilot's smoke run happens once however many test files ask for it.
+    """
 
     def __init__(self, out: Path):
         self.out = out
         self._runs: dict[str, PilotRun] = {}
 
+    def _run(self, pilot: str) -> PilotRun:
+        from livinglab.runner import run_pilots
+
+        old_root = os.environ.get("LIVINGLAB_ROOT")
+        os.environ["LIVINGLAB_ROOT"] = str(PROJECT_ROOT)
+        try:
+            run = run_pilots([pilot], profile="smoke", out=self.out, progress=False)
+        finally:
+            if old_root is None:
+                os.environ.pop("LIVINGLAB_ROOT", None)
+            else:
+                os.environ["LIVINGLAB_ROOT"] = old_root
+        result = run.results[0]
+        return PilotRun(result.status, result.metrics, result.directory, result.error)
+
     def __getitem__(self, pilot: str) -> PilotRun:
         if pilot not in self._runs:
-            from livinglab.runner import run_pilots
+            import fcntl
+            import json
 
-            old_root = os.environ.get("LIVINGLAB_ROOT")
-            os.environ["LIVINGLAB_ROOT"] = str(PROJECT_ROOT)
-            try:
-                run = run_pilots([pilot], profile="smoke", out=self.out, progress=False)
-            finally:
-                if old_root is None:
-                    os.environ.pop("LIVINGLAB_ROOT", None)
+            self.out.mkdir(parents=True, exist_ok=True)
+            done = self.out / f"{pilot}.result.json"
+            with (self.out / f"{pilot}.lock").open("w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                if done.exists():
+                    doc = json.loads(done.read_text())
+                    run = PilotRun(doc["status"], doc["metrics"], Path(doc["dir"]), doc["error"])
                 else:
-                    os.environ["LIVINGLAB_ROOT"] = old_root
-            result = run.results[0]
-            self._runs[pilot] = PilotRun(result.status, result.metrics, result.directory, result.error)
+                    run = self._run(pilot)
+                    done.write_text(json.dumps({"status": run.status, "metrics": run.metrics,
+                                                "dir": str(run.dir), "error": run.error}))
+            self._runs[pilot] = run
         return self._runs[pilot]
 
 
 @pytest.fixture(scope="session")
 def smoke_runs(tmp_path_factory) -> SmokeRuns:
     """``smoke_runs["mobility"]``: that pilot run once through the runner with its smoke profile."""
-    return SmokeRuns(tmp_path_factory.mktemp("smoke-runs"))
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    return SmokeRuns(shared / "smoke-runs")
