@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 from livinglab.mobility import pipeline
@@ -41,3 +44,14 @@ def spring_data(graph):
 def spring_backtest(spring_data):
     return pipeline.backtest(spring_data, n_folds=2, test_days=7, n_estimators=80, num_leaves=31, seed=0,
                              keep_features=(24,))
+
+
+@pytest.fixture(scope="session")
+def lust_graph():
+    """The LuST OpenStreetMap extract as a graph (built once); skipped without the data mirror."""
+    from livinglab.mobility.network import network_from_osm_file
+
+    path = Path(os.environ.get("LIVINGLAB_DATA_MIRROR", "/nonexistent")) / "mobility" / "lust_luxembourg_city.osm"
+    if not path.is_file():
+        pytest.skip(f"{path} is absent; the OpenStreetMap tests need the data mirror")
+    return network_from_osm_file(path)

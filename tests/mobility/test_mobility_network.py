@@ -76,8 +76,8 @@ def test_missing_osm_file_is_a_clear_error(tmp_path):
 
 
 @pytest.mark.realdata
-def test_lust_osm_file_builds_the_same_kind_of_graph(shared_data_dir):
-    G = net.network_from_osm_file(shared_data_dir / "mobility" / "lust_luxembourg_city.osm")
+def test_lust_osm_file_builds_the_same_kind_of_graph(shared_data_dir, lust_graph):
+    G = lust_graph
     assert G.graph["crs"] == "EPSG:2169"
     assert len(G) > 1000 and nx.is_strongly_connected(G)
     edges = net.edges_frame(G)

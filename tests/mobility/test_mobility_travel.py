@@ -88,13 +88,22 @@ def test_compare_advice_on_forecasts(spring_backtest, spring_data):
 
 
 @pytest.mark.realdata
-def test_the_advisor_runs_on_openstreetmap_geometry(shared_data_dir, spring_backtest, spring_data):
-    from livinglab.mobility.network import network_from_osm_file
-
-    G = network_from_osm_file(shared_data_dir / "mobility" / "lust_luxembourg_city.osm")
+def test_the_advisor_runs_on_openstreetmap_geometry(shared_data_dir, lust_graph, spring_backtest, spring_data):
+    G = lust_graph
     days = pipeline.pick_days(spring_data.calendar, spring_backtest.predictions)
     table, advices = pipeline.compare_advice(spring_data, spring_backtest.predictions, origin="LUX_GARE",
                                              destination="LUX_KIRCHBERG", latest_arrival="09:00",
                                              days={"ordinary": days["ordinary"]}, G=G, stations=spring_data.stations)
     adv = advices["ordinary"]
     assert pd.notna(adv.best["latest_departure"]) and 2 < adv.best["trip_p50_min"] < 30
+
+
+def test_pick_days_prefers_the_origin_regions_holiday():
+    from livinglab.mobility.calendar import holiday_calendar
+
+    cal = holiday_calendar("2023-06-01", "2023-07-31")
+    preds = pd.DataFrame({"horizon": 24, "timestamp": pd.date_range("2023-06-05", "2023-07-30", freq="h")})
+    assert pipeline.pick_days(cal, preds)["border_holiday"] == pd.Timestamp("2023-06-08")  # Corpus Christi (DE)
+    assert pipeline.pick_days(cal, preds, region=pipeline.home_region("THIONVILLE"))["border_holiday"] == pd.Timestamp("2023-07-14")
+    assert pipeline.pick_days(cal, preds, region="BE")["border_holiday"] == pd.Timestamp("2023-07-21")
+    assert pipeline.home_region("TRIER") == "DE-RP"

@@ -16,13 +16,13 @@ import pandas as pd
 COLORS = ["#1f5f8b", "#c8553d", "#2a9d8f", "#8d6cab", "#e9a03b", "#6b705c"]
 
 
-def save(fig, name: str, directory: Path | None = None) -> Path:
-    """Save a figure as PNG into the run's output folder (``livinglab.output_dir()``)."""
+def save(fig, name: str, directory: Path | None = None) -> None:
+    """Save a figure as ``<name>.png`` into the run's output folder (``livinglab.output_dir()``).
+
+    Returns nothing, so a notebook cell ending with it shows the figure, not a local path."""
     import livinglab
 
-    target = Path(directory or livinglab.output_dir()) / f"{name}.png"
-    fig.savefig(target, dpi=110, bbox_inches="tight")
-    return target
+    fig.savefig(Path(directory or livinglab.output_dir()) / f"{name}.png", dpi=110, bbox_inches="tight")
 
 
 def calibration(comparison: pd.DataFrame):

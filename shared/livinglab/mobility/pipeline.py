@@ -144,18 +144,33 @@ def day_volume_capacity(data: PilotData, predictions: pd.DataFrame, date, *, col
     return volume_capacity(station_flow_table(predictions, date, horizon=horizon, column=column), data.stations)
 
 
-def pick_days(calendar: pd.DataFrame, predictions: pd.DataFrame, *, horizon: int = 24) -> dict[str, pd.Timestamp | None]:
+def pick_days(calendar: pd.DataFrame, predictions: pd.DataFrame, *, horizon: int = 24,
+              region: str | None = None) -> dict[str, pd.Timestamp | None]:
     """An ordinary working day and a border-holiday working day (if any) inside the forecast windows.
 
     The ordinary day is the last Tuesday-Thursday of the windows that is neither a Luxembourg nor a
-    neighbour holiday; the border holiday is the first Luxembourg working day with a holiday in a
-    neighbouring region.
+    neighbour holiday; the border holiday is the first Luxembourg working day with a holiday in
+    ``region`` (e.g. the home region of the trip's origin), or in any neighbouring region when
+    ``region`` has none in the windows or is not given.
     """
     days = pd.DatetimeIndex(sorted(predictions.loc[predictions["horizon"] == horizon, "timestamp"].dt.normalize().unique()))
     cal = calendar.reindex(days)
     ordinary = days[(cal["lu_working_day"] & ~cal["border_holiday"] & days.weekday.isin([1, 2, 3])).to_numpy()]
     border = days[cal["border_holiday"].fillna(False).to_numpy(bool)]
+    if region is not None and region != "LU":
+        from .calendar import flag_name
+
+        own = days[(cal["border_holiday"].fillna(False) & cal[flag_name(region)].fillna(False)).to_numpy(bool)]
+        border = own if len(own) else border
     return {"ordinary": ordinary[-1] if len(ordinary) else None, "border_holiday": border[0] if len(border) else None}
+
+
+def home_region(place: str) -> str | None:
+    """The holiday region of a reference place (``FR`` for Thionville, ``DE-RP`` for Trier ...)."""
+    from .reference import load_places
+
+    places = load_places()
+    return str(places.loc[place, "region"]) if place in places.index else None
 
 
 def resolve_place(G: nx.MultiDiGraph, place: str):

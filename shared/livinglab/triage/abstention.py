@@ -5,9 +5,9 @@ at which the auto-routed requests reach the target precision; everything below i
 queue. With ``method="lower_bound"`` the Wilson lower bound of the precision (not its point estimate)
 must reach the target, which is more conservative on small validation sets.
 
-On new data the precision of auto-routed requests fluctuates around the validation value: with n
-auto-routed requests its binomial standard error is sqrt(p (1 - p) / n). ``binomial_margin`` gives
-z of those (z = 2: about 97.7% one-sided), the tolerance the tests allow below the target.
+On new data the precision of auto-routed requests fluctuates around the validation value: both are
+binomial proportions, so their difference has standard error sqrt(p (1 - p) (1/n_val + 1/n_test)).
+``binomial_margin`` gives z of those (z = 2), the tolerance the tests allow below the target.
 """
 
 from __future__ import annotations
@@ -99,11 +99,20 @@ def evaluate_operating_point(confidence, correct, threshold: float) -> dict:
             "accuracy_human_queue_if_automated": float(corr[~auto].mean()) if (~auto).any() else None}
 
 
-def binomial_margin(target_precision: float, n_auto: int, z: float = 2.0) -> float:
-    """z binomial standard errors of a precision near the target measured on n_auto requests."""
+def binomial_margin(target_precision: float, n_auto: int, n_validation_auto: int | None = None,
+                    z: float = 2.0) -> float:
+    """Tolerance below the target for the precision measured on new data at a validation-chosen threshold.
+
+    z standard errors of the difference between two binomial proportions near the target: the test
+    precision (``n_auto`` requests) and the validation precision the threshold was chosen on
+    (``n_validation_auto``; omit it to count the test sample only). z = 2 is about 97.7% one-sided;
+    choosing the largest coverage on validation adds a small optimistic bias, and in simulations with
+    calibrated scores the test precision fell below ``target - margin`` in about 3% of repeats.
+    """
     if n_auto <= 0:
         return 1.0
-    return float(z * np.sqrt(target_precision * (1 - target_precision) / n_auto))
+    inv = 1 / n_auto + (1 / n_validation_auto if n_validation_auto else 0.0)
+    return float(z * np.sqrt(target_precision * (1 - target_precision) * inv))
 
 
 def route(confidence, threshold: float) -> np.ndarray:
