@@ -19,7 +19,7 @@ CASES = {
     # name: (pipeline parameters), kept equal to pilots/mobility/pilot.yaml profiles and the notebook defaults
     "smoke": dict(n_stations=6, start="2023-04-03", days=70, n_folds=2, test_days=7, n_estimators=120,
                   num_leaves=31, max_train_rows=150_000),
-    "default": dict(n_stations=12, start="2023-02-06", days=182, n_folds=2, test_days=14, n_estimators=100,
+    "default": dict(n_stations=10, start="2023-02-27", days=140, n_folds=2, test_days=7, n_estimators=100,
                     num_leaves=31, max_train_rows=150_000),
     "full": dict(n_stations=60, start="2021-08-02", days=728, n_folds=3, test_days=21, n_estimators=150,
                  num_leaves=31, max_train_rows=100_000),

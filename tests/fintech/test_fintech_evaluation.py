@@ -30,6 +30,16 @@ def test_budget_metrics_and_recall_by_typology():
     assert ev.pr_auc([0, 1, 0, 1], [0.1, 0.9, 0.2, 0.8]) == pytest.approx(1.0)
 
 
+def test_pr_auc_equals_scikit_learn_average_precision():
+    rng = np.random.default_rng(4)
+    for n, rate, decimals in ((50, 0.2, 1), (5000, 0.01, 3), (2000, 0.05, 8)):
+        y = (rng.random(n) < rate).astype(int)
+        y[0] = 1
+        score = np.round(rng.random(n) + 0.5 * y * rng.random(n), decimals)  # ties included
+        assert ev.pr_auc(y, score) == pytest.approx(ev.pr_auc_sklearn(y, score), rel=1e-12, abs=1e-12)
+    assert ev.pr_auc([1, 1, 0], [0.5, 0.5, 0.5]) == pytest.approx(2 / 3)
+
+
 def test_cost_threshold_by_hand():
     score = [0.9, 0.8, 0.3, 0.1]
     y = [1, 0, 1, 0]

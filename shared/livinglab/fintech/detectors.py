@@ -96,8 +96,8 @@ def time_split(timestamps: pd.Series, train_frac: float = 0.7, valid_frac: float
 
 @dataclass
 class SupervisedConfig:
-    num_boost_round: int = 300
-    learning_rate: float = 0.05
+    num_boost_round: int = 200
+    learning_rate: float = 0.08
     num_leaves: int = 31
     min_data_in_leaf: int = 20
     feature_fraction: float = 0.8
@@ -164,19 +164,26 @@ def fit_lightgbm(X: pd.DataFrame, y: np.ndarray, *, config: SupervisedConfig | N
     return SupervisedModel(booster, features, categorical, n_pos, int(keep_n), int(len(neg)), cfg)
 
 
-def top_reasons(contrib: pd.DataFrame, X: pd.DataFrame, k: int = 3) -> pd.Series:
-    """The k features that pushed each row's score up most, as text: ``description = value (+contribution)``."""
+def top_reasons(contrib: pd.DataFrame, X: pd.DataFrame, k: int = 3, labels: pd.DataFrame | None = None) -> pd.Series:
+    """The k features that pushed each row's score up most, as text: ``description = value (+contribution)``.
+
+    ``labels`` (same index) may give readable values for coded features, e.g. the country name
+    instead of its category code.
+    """
     feats = [c for c in contrib.columns if c != "bias"]
     values = contrib[feats].to_numpy()
     top = np.argsort(-values, axis=1)[:, :k]
     names = np.asarray(feats)[top]
     contribs = np.take_along_axis(values, top, axis=1)
-    xv = X[feats].to_numpy(dtype=float)
-    shown = np.take_along_axis(xv, top, axis=1)
+    text_values = X[feats].astype(float).map(lambda v: "n/a" if np.isnan(v) else f"{v:.3g}")
+    if labels is not None:
+        for col in labels.columns.intersection(feats):
+            text_values[col] = labels[col].astype(str).to_numpy()
+    shown = np.take_along_axis(text_values.to_numpy(dtype=object), top, axis=1)
     parts = []
     for j in range(k):  # k columns, vectorised over rows
         desc = pd.Series(names[:, j]).map(lambda f: FEATURE_DESCRIPTIONS.get(f, f))
-        val = pd.Series(shown[:, j]).map(lambda v: "n/a" if np.isnan(v) else f"{v:.3g}")
+        val = pd.Series(shown[:, j])
         con = pd.Series(contribs[:, j]).map(lambda c: f"{c:+.2f}")
         part = desc + " = " + val + " (" + con + ")"
         parts.append(part.where(contribs[:, j] > 0, ""))

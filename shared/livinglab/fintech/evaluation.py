@@ -33,7 +33,29 @@ def _arrays(*arrays):
 
 
 def pr_auc(y_true, score) -> float:
-    """Area under the precision-recall curve (average precision); NaN without any positive."""
+    """Area under the precision-recall curve: average precision, as scikit-learn's
+    ``average_precision_score`` (step-wise, tied scores form one threshold), in plain numpy.
+
+    Written out because the bootstrap calls it hundreds of times and scikit-learn's parameter
+    checks dominate at that rate; ``tests/fintech/test_fintech_evaluation.py`` checks it against
+    scikit-learn. NaN without any positive.
+    """
+    y, s = _arrays(y_true, score)
+    y = y.astype(float)
+    total = y.sum()
+    if total <= 0:
+        return float("nan")
+    order = np.argsort(-s.astype(float), kind="mergesort")
+    s_sorted, y_sorted = s[order], y[order]
+    last = np.r_[s_sorted[1:] != s_sorted[:-1], True]  # the last row of each block of tied scores
+    tp = np.cumsum(y_sorted)[last]
+    n_alerts = (np.flatnonzero(last) + 1).astype(float)
+    recall = tp / total
+    return float(np.sum(np.diff(np.r_[0.0, recall]) * (tp / n_alerts)))
+
+
+def pr_auc_sklearn(y_true, score) -> float:
+    """scikit-learn's ``average_precision_score`` (the reference for ``pr_auc``)."""
     y, s = _arrays(y_true, score)
     return float(average_precision_score(y, s)) if y.sum() > 0 else float("nan")
 

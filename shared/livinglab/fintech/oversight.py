@@ -85,7 +85,8 @@ def analyst_queue(test: pd.DataFrame, X_test: pd.DataFrame, model: SupervisedMod
     pool = test[(days == day) & test["alerted"]]
     pool = pool.sort_values("score", ascending=False).head(size)
     contrib = model.contributions(X_test.loc[pool.index])
-    reasons = top_reasons(contrib, X_test.loc[pool.index], k=n_reasons)
+    labels = pool[[c for c in ("channel", "direction", "country") if c in pool]]
+    reasons = top_reasons(contrib, X_test.loc[pool.index], k=n_reasons, labels=labels)
     queue = pd.DataFrame({"rank": np.arange(1, len(pool) + 1), "time": pool["timestamp"].dt.strftime("%Y-%m-%d %H:%M")},
                          index=pool.index)
     if "account_id" in pool:

@@ -233,10 +233,10 @@ def _event_cumsum(values: np.ndarray, sizes: np.ndarray) -> np.ndarray:
     return cs - np.repeat(cs[first] - values[first], sizes)
 
 
-def _event_starts(rng: np.random.Generator, n: int, period_s: int, margin_s: int,
+def _event_starts(rng: np.random.Generator, n: int, period_s: int, margin_s: int | np.ndarray,
                   hours: np.ndarray = _FRAUD_HOURS) -> np.ndarray:
-    """Event start times (s) on random days at the given hour profile, leaving ``margin_s`` before the end."""
-    last_day = max(1, (period_s - margin_s) // 86400)
+    """Event start times (s) at the given hour profile, each leaving its ``margin_s`` (span) before the end."""
+    last_day = np.maximum(1, (period_s - np.asarray(margin_s, dtype=np.int64)) // 86400)
     # stratified over the period, so that every typology shows up in every part of it
     day = np.minimum(((rng.permutation(n) + rng.random(n)) / max(n, 1) * last_day).astype(np.int64), last_day - 1)
     hour = _draw(rng, hours, n)
@@ -465,10 +465,10 @@ def _money_mule(rng, world: _World, total: int, period_s: int, counters: dict) -
     n_ev, n = len(sizes), int(sizes.sum())
     r = _rows(n)
     k_in = np.maximum(sizes - 2, 0)
-    start = _event_starts(rng, n_ev, period_s, 4 * 86400)
     mule1 = rng.integers(0, world.n_accounts, n_ev)
     mule2 = (mule1 + rng.integers(1, world.n_accounts, n_ev)) % world.n_accounts
     fan_span = rng.uniform(6, 48, n_ev) * 3600
+    start = _event_starts(rng, n_ev, period_s, (fan_span + 32 * 3600).astype(np.int64))
     role = np.where(pos < k_in[event], 0, np.where(pos == k_in[event], 1, 2))  # 0 fan-in, 1 mule1 out, 2 mule2 out
     fan_t = (rng.random(n) * fan_span[event]).astype(np.int64)
     fan_t = np.where(role == 0, fan_t, -1)
@@ -515,7 +515,7 @@ def _structuring(rng, world: _World, total: int, period_s: int, counters: dict) 
     n_ev, n = len(sizes), int(sizes.sum())
     r = _rows(n)
     span_days = rng.integers(1, 15, n_ev)
-    start_day = _event_starts(rng, n_ev, period_s, 15 * 86400) // 86400
+    start_day = _event_starts(rng, n_ev, period_s, (span_days + 1) * 86400) // 86400
     day = start_day[event] + (rng.random(n) * (span_days[event] + 1)).astype(np.int64)
     t = day * 86400 + rng.integers(9, 17, n) * 3600 + rng.integers(0, 3600, n)
     who = rng.integers(0, world.n_accounts, n_ev)
@@ -532,8 +532,8 @@ def _refund_abuse(rng, world: _World, total: int, period_s: int, counters: dict)
     r = _rows(n)
     retail = np.flatnonzero(~world.corporate)
     who = retail[rng.integers(0, len(retail), n_ev)] if len(retail) else rng.integers(0, world.n_accounts, n_ev)
-    start = _event_starts(rng, n_ev, period_s, 6 * 86400)
     span = rng.uniform(1, 5, n_ev) * 86400
+    start = _event_starts(rng, n_ev, period_s, (span + 3600).astype(np.int64))
     t = start[event] + (rng.random(n) * span[event]).astype(np.int64)
     # half of the refunds come from shops the account uses (harder to spot), half from strangers
     key = _mix(who[event], np.minimum(rng.geometric(0.35, n) - 1, 14))

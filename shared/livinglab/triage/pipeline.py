@@ -113,6 +113,14 @@ class Triage:
             out = pd.concat([self.langid_.predict_frame(redacted).reset_index(drop=True), out], axis=1)
         return out, X
 
+    def _triage_part(self, requests: pd.DataFrame, explain_terms: bool, chunk_size: int) -> pd.DataFrame:
+        """Triage in chunks of ``chunk_size`` requests (bounded memory, cache-friendly arrays)."""
+        if len(requests) <= chunk_size:
+            return self._triage_chunk(requests, explain_terms)
+        starts = range(0, len(requests), chunk_size)  # a loop over chunks, not over requests
+        return pd.concat([self._triage_chunk(requests.iloc[a:a + chunk_size], explain_terms) for a in starts],
+                         ignore_index=True)
+
     def _triage_chunk(self, requests: pd.DataFrame, explain_terms: bool) -> pd.DataFrame:
         out, X = self._classify(requests[self.text_col])
         out.insert(0, "request_id", requests["request_id"].to_numpy() if "request_id" in requests.columns
@@ -129,17 +137,21 @@ class Triage:
         return out
 
     def triage(self, requests: pd.DataFrame, *, explain: bool = False, n_jobs: int = 1,
-               min_chunk: int = 2000) -> pd.DataFrame:
-        """Triage a batch (a frame with the text column, optional request_id and form_* columns)."""
+               min_chunk: int = 2000, chunk_size: int = 5000) -> pd.DataFrame:
+        """Triage a batch (a frame with the text column, optional request_id and form_* columns).
+
+        ``n_jobs`` processes each take one part of the batch (when it has at least ``min_chunk``
+        requests per process) and work through it in chunks of ``chunk_size``.
+        """
         if self.text_col not in requests.columns:
             raise ValueError(f"The requests lack the text column {self.text_col!r}.")
         if len(requests) == 0:
             raise ValueError("No requests to triage.")
         requests = requests.reset_index(drop=True)
         if n_jobs <= 1 or len(requests) < 2 * min_chunk:
-            return self._triage_chunk(requests, explain)
+            return self._triage_part(requests, explain, chunk_size)
         bounds = np.linspace(0, len(requests), n_jobs + 1).astype(int)
         parts = Parallel(n_jobs=n_jobs, backend="loky")(
-            delayed(self._triage_chunk)(requests.iloc[a:b], explain) for a, b in zip(bounds[:-1], bounds[1:],
-                                                                                       strict=True))
+            delayed(self._triage_part)(requests.iloc[a:b], explain, chunk_size)
+            for a, b in zip(bounds[:-1], bounds[1:], strict=True))
         return pd.concat(parts, ignore_index=True)

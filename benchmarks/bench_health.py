@@ -1,0 +1,73 @@
+"""Benchmark of the health pilot: the whole analysis (``livinglab.health.pipeline.run``) per profile.
+
+    python benchmarks/bench_health.py --list
+    python benchmarks/bench_health.py --case full
+
+Cases take their parameters from the notebook's defaults and ``pilots/health/pilot.yaml`` (smoke, full),
+so the benchmark measures exactly what a profile runs, minus the kernel start and the figures. The
+``real`` case (UCI telemonitoring) is listed only when the data mirror is present; it uses a random
+pseudonymisation key.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+MIRROR = ROOT.parent / "shared" / "data"
+
+
+def _cases() -> dict[str, dict]:
+    from livinglab.pilots import load_pilot
+
+    pilot = load_pilot(ROOT / "pilots" / "health")
+    defaults = {n: p.default for n, p in pilot.parameters()["health.ipynb"].items()}
+    cases = {"smoke": {**defaults, **pilot.profiles["smoke"]}, "default": dict(defaults),
+             "full": {**defaults, **pilot.profiles["full"]}}
+    if (MIRROR / "health" / "parkinsons_updrs.data").exists() or os.environ.get("LIVINGLAB_DATA_MIRROR"):
+        cases["real"] = {**defaults, **pilot.profiles["smoke"], "data_mode": "real"}
+    return cases
+
+
+def run_case(name: str) -> dict:
+    from livinglab.health import pipeline
+
+    params = _cases()[name]
+    os.environ.setdefault("LIVINGLAB_OFFLINE", "1")
+    if params["data_mode"] != "synthetic":
+        os.environ.setdefault("LIVINGLAB_DATA_MIRROR", str(MIRROR))
+        os.environ.setdefault("LIVINGLAB_PSEUDONYM_KEY", secrets.token_hex(16))
+    args = {k: v for k, v in params.items() if k != "data_mode"}
+    t0 = time.perf_counter()
+    metrics = pipeline.run(params["data_mode"], **args)
+    wall = time.perf_counter() - t0
+    task = "next_visit" if metrics.get("mae_next_visit") is not None else "voice"
+    return {"pilot": "health", "case": name, "rows": int(metrics["rows"]), "wall_s": round(wall, 2),
+            "metric": f"mae_{task} (subject-grouped CV)", "model": metrics[f"mae_{task}"],
+            "baseline": metrics[f"mae_{task}_baseline"]}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--list", action="store_true", help="print the case names, one a line")
+    parser.add_argument("--case", help="run one case end to end and print one JSON line")
+    args = parser.parse_args(argv)
+    if args.list:
+        print("\n".join(_cases()))
+        return 0
+    if not args.case:
+        parser.error("give --list or --case NAME")
+    if args.case not in _cases():
+        parser.error(f"unknown case {args.case!r}; cases: {', '.join(_cases())}")
+    print(json.dumps(run_case(args.case)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
