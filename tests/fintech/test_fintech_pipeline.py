@@ -83,3 +83,20 @@ def test_reporting_tables_and_facts(run, ledger):
     facts = card_facts(run, cis, segments=segment_alert_report(run.test, n_boot=20), drift=None, wall_s=1.0)
     assert {"pr_auc", "pr_auc_low", "alert_share_high", "false_alert_gap", "train_frauds_pending"} <= set(facts)
     assert all(not (isinstance(v, float) and np.isnan(v)) for v in facts.values())
+
+
+def test_a_bank_export_runs_through_the_mapping_loader(tmp_path):
+    from livinglab.fintech.loaders import load_transactions
+
+    tx = generate_transactions(20_000, n_days=30, fraud_rate=0.01, seed=4)
+    export = tx.rename(columns={"transaction_id": "ref", "timestamp": "booking_time", "account_id": "iban",
+                                "counterparty_id": "other_party", "amount": "amount_eur", "label": "fraud_flag"})
+    export["iban"] = "LU" + export["iban"].astype(str)
+    path = tmp_path / "export.csv"
+    export.sample(frac=1.0, random_state=0).to_csv(path, index=False)  # shuffled, as exports often are
+    data, report = load_transactions(path, {"transaction_id": "ref", "timestamp": "booking_time",
+                                            "account_id": "iban", "counterparty_id": "other_party",
+                                            "amount": "amount_eur", "label": "fraud_flag"})
+    assert report.rows_out == 20_000 and report.rows_out_of_order > 0
+    run = run_detection(data, data_source="file", alerts_per_day=20)
+    assert run.kind == "transactions" and run.metrics["pr_auc"] > run.metrics["pr_auc_rules"]

@@ -9,7 +9,6 @@ from livinglab.health.clustering import cluster_profiles
 from livinglab.health.survival import analyse_endpoint, fit_cox, km_summary, time_to_event
 from livinglab.health.table1 import count_small_cells, table_one
 
-
 # ----------------------------------------------------------------------------------------- Table 1
 
 def _baseline():
