@@ -58,6 +58,7 @@ def test_analyst_queue(run):
     alerted_that_day = run.test[(run.test["timestamp"].dt.normalize() == day) & run.test["alerted"]]
     assert queue["amount_eur"].round(2).isin(alerted_that_day["amount"].round(2)).all()
     assert queue["outcome"].str.startswith("fraud").any()
+    assert analyst_queue(run.test, run.X_test, run.model, day="1999-01-01").empty  # a day without alerts
     # coded features are shown by name: no reason says "country ... = 3"
     assert not queue["top_reasons"].str.contains(r"country of the counterparty or shop = \d", regex=True).any()
 

@@ -84,6 +84,8 @@ def analyst_queue(test: pd.DataFrame, X_test: pd.DataFrame, model: SupervisedMod
     day = days.max() if day is None else pd.Timestamp(day).normalize()
     pool = test[(days == day) & test["alerted"]]
     pool = pool.sort_values("score", ascending=False).head(size)
+    if pool.empty:
+        return pd.DataFrame(columns=["rank", "time", "amount_eur", "score", "top_reasons", "outcome"])
     contrib = model.contributions(X_test.loc[pool.index])
     labels = pool[[c for c in ("channel", "direction", "country") if c in pool]]
     reasons = top_reasons(contrib, X_test.loc[pool.index], k=n_reasons, labels=labels)
