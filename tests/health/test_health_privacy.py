@@ -104,3 +104,32 @@ def test_identifier_leaks():
     assert identifier_leaks(html, ids) == ["SYN-1234FFFF"]
     assert identifier_leaks("<td>3f9c0d2e1b477881</td>") == ["3f9c0d2e1b477881"]
     assert identifier_leaks("<td>Luxembourg 12345678901234567</td>") == []
+
+
+def test_a_long_format_cohort_file_runs_through_the_whole_analysis(tmp_path, monkeypatch):
+    from livinglab.health import pipeline
+
+    v = generate_cohort(120, 0, seed=8).visits
+    frame = pd.DataFrame({"PATNO": v["subject_id"], "MONTHS": v["years"] * 12, "NP3": v["updrs3"],
+                          "AGE": v["age"], "GENDER": v["sex"], "SUBTYPE": v["subtype"], "ONSET": v["age_at_onset"],
+                          "MOCA": v["moca"], "HY": v["hy"], "UPDRS1": v["updrs1"], "UPDRS2": v["updrs2"]})
+    path = tmp_path / "cohort.csv"
+    frame.to_csv(path, index=False)
+    columns = {"subject": "PATNO", "time": "MONTHS", "updrs3": "NP3", "age": "AGE", "sex": "GENDER",
+               "subtype": "SUBTYPE", "age_at_onset": "ONSET", "moca": "MOCA", "hy": "HY", "updrs1": "UPDRS1",
+               "updrs2": "UPDRS2"}
+    monkeypatch.delenv("LIVINGLAB_PSEUDONYM_KEY", raising=False)
+    with pytest.raises(PseudonymKeyMissing):
+        load_study("real", cohort_path=str(path), cohort_columns=columns)
+    monkeypatch.setenv("LIVINGLAB_PSEUDONYM_KEY", KEY)
+    study = load_study("real", cohort_path=str(path), cohort_columns=columns, time_unit="months")
+    assert study.source.label == "file:cohort.csv" and not study.is_synthetic
+    assert set(study.subgroup_factors) == {"sex", "subtype", "onset_band"}
+    metrics = pipeline.run("real", cohort_path=str(path), cohort_columns=columns, cohort_time_unit="months",
+                           n_boot=20, n_boot_clusters=5)
+    assert metrics["n_subjects"] == 120 and metrics["progression_slope_true"] is None
+    assert 1.0 < metrics["progression_slope"] < 4.0 and metrics["mae_next_visit"] < metrics["mae_next_visit_baseline"]
+    assert metrics["k_anonymity_k"] >= 5
+    no_sex = {k: v for k, v in columns.items() if k != "sex"}
+    with pytest.raises(Exception, match="must name a column for sex"):
+        load_study("real", cohort_path=str(path), cohort_columns=no_sex)

@@ -67,7 +67,7 @@ def calibration_comparison(study: Study) -> pd.DataFrame:
 
 def baseline_table(study: Study, min_cell: int = 5) -> tuple[pd.DataFrame, int]:
     base = study.baseline()
-    group = "group" if base["group"].nunique() > 1 else "sex"
+    group = "group" if base["group"].nunique() > 1 else ("sex" if "sex" in base.columns else None)
     return table_one(base, group, CONTINUOUS, {k: v for k, v in CATEGORICAL.items() if k != group},
                      min_cell=min_cell)
 
@@ -179,12 +179,17 @@ def survival(study: Study):
     if not {"hy", "moca"} <= set(patients.columns):
         return {}
     base = study.baseline()
-    base = base[base["group"] == "PD"][["pid", "age", "age_at_onset", "sex", "subtype", "carrier", "updrs3", "moca"]]
+    wanted = ["pid", "age", "age_at_onset", "sex", "subtype", "carrier", "updrs3", "moca"]
+    base = base[base["group"] == "PD"][[c for c in wanted if c in base.columns]]
     base = base.rename(columns={"updrs3": "baseline_updrs3", "moca": "baseline_moca"})
+
+    def by(column):
+        return column if column in base.columns and base[column].notna().any() else None
+
     return {
-        "hy3": analyse_endpoint(patients, base, "hy3", by="subtype",
+        "hy3": analyse_endpoint(patients, base, "hy3", by=by("subtype"),
                                 covariates=["age_at_onset", "sex", "subtype", "carrier", "baseline_updrs3"]),
-        "cognitive": analyse_endpoint(patients, base, "cognitive", by="carrier",
+        "cognitive": analyse_endpoint(patients, base, "cognitive", by=by("carrier"),
                                       covariates=["age", "sex", "carrier", "baseline_moca"]),
     }
 

@@ -15,9 +15,10 @@ from .study import load_study
 
 def run(data_mode: str = "synthetic", *, seed: int = 0, n_pd: int = 800, n_controls: int = 800, max_years: int = 5,
         n_folds: int = 5, n_boot: int = 200, n_boot_clusters: int = 30, k_anonymity: int = 5, min_cell: int = 5,
-        epsilon: float = 1.0, cohort_path: str = "", cohort_columns: dict | None = None) -> dict:
+        epsilon: float = 1.0, cohort_path: str = "", cohort_columns: dict | None = None,
+        cohort_time_unit: str = "years") -> dict:
     study = load_study(data_mode, seed=seed, n_pd=n_pd, n_controls=n_controls, max_years=max_years,
-                       cohort_path=cohort_path, cohort_columns=cohort_columns)
+                       cohort_path=cohort_path, cohort_columns=cohort_columns, time_unit=cohort_time_unit)
     metrics: dict = {"data_source": study.source.label, "n_subjects": study.n_subjects, "n_visits": len(study.visits)}
     if study.is_synthetic:
         analysis.calibration_comparison(study)

@@ -23,6 +23,8 @@ from .synthetic import generate_cohort, onset_band
 
 DATASET_ID = "uci-parkinsons-telemonitoring"
 GENERATOR = "livinglab.health.synthetic.generate_cohort"
+# a user's cohort file must name these (age and sex are quasi-identifiers the release step needs)
+COHORT_FILE_FIELDS = ("subject", "time", "updrs3", "age", "sex")
 
 
 @dataclass
@@ -82,13 +84,13 @@ def load_study(data_mode: str = "synthetic", *, seed: int = 0, n_pd: int = 800, 
         if not path.exists():
             raise FileNotFoundError(f"cohort_path {path} does not exist.")
         _require_key()
-        frame = load_long_cohort(path, cohort_columns or {}, time_unit=time_unit)
+        frame = load_long_cohort(path, cohort_columns or {}, time_unit=time_unit, required=COHORT_FILE_FIELDS)
         sha = livinglab.catalog.sha256_of(path)
         from livinglab.recording import record_source
 
-        record_source(f"cohort-file:{path.name}", "file", path=str(path), sha256=sha, synthetic=False,
+        record_source(path.name, "file", path=str(path), sha256=sha, synthetic=False,
                       detail="long-format cohort loaded through a column mapping")
-        source = livinglab.DataSource(f"cohort-file:{path.name}", "file", path, sha, "user cohort file")
+        source = livinglab.DataSource(path.name, "file", path, sha, "user cohort file")
         visits = pseudonymise_subjects(frame, "subject", real=True)
         if "age_at_onset" in visits.columns and "onset_band" not in visits.columns:
             visits["onset_band"] = onset_band(visits["age_at_onset"]).astype(object).to_numpy()
