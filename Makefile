@@ -31,9 +31,11 @@ $(STAMP): pyproject.toml requirements.lock
 	@touch $(STAMP)
 
 run: $(STAMP)
+	@mkdir -p .jupyter/ipython
 	$(JUPYTER_ENV) $(BIN)/livinglab run $(PILOTS) --profile $(PROFILE) --out $(OUT)
 
 test: $(STAMP)
+	@mkdir -p .jupyter/ipython
 	$(JUPYTER_ENV) $(BIN)/python -m pytest -n 2 --dist loadfile tests pilots --nbval-lax \
 		--nbval-kernel-name livinglab $(PYTEST_ARGS)
 
