@@ -13,13 +13,13 @@ with n_boot, not with the pipeline.) The last line printed is one JSON object; t
 
 from __future__ import annotations
 
-import argparse
-import json
 import resource
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from _cli import case_main  # benchmarks/ is on sys.path when a script runs
 
 CASES = {"100k": (100_000, 60), "1M": (1_000_000, 90), "10M": (10_000_000, 90)}
 
@@ -57,17 +57,7 @@ def run_case(name: str) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--list", action="store_true", help="print the case names")
-    parser.add_argument("--case", choices=list(CASES))
-    args = parser.parse_args(argv)
-    if args.list:
-        print("\n".join(CASES))
-        return 0
-    if not args.case:
-        parser.error("give --list or --case NAME")
-    print(json.dumps(run_case(args.case)))
-    return 0
+    return case_main(__doc__, CASES, run_case, argv)
 
 
 if __name__ == "__main__":

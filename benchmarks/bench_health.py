@@ -11,13 +11,13 @@ pseudonymisation key.
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import secrets
 import sys
 import time
 from pathlib import Path
+
+from _cli import case_main  # benchmarks/ is on sys.path when a script runs
 
 ROOT = Path(__file__).resolve().parents[1]
 MIRROR = ROOT.parent / "shared" / "data"
@@ -54,19 +54,7 @@ def run_case(name: str) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--list", action="store_true", help="print the case names, one a line")
-    parser.add_argument("--case", help="run one case end to end and print one JSON line")
-    args = parser.parse_args(argv)
-    if args.list:
-        print("\n".join(_cases()))
-        return 0
-    if not args.case:
-        parser.error("give --list or --case NAME")
-    if args.case not in _cases():
-        parser.error(f"unknown case {args.case!r}; cases: {', '.join(_cases())}")
-    print(json.dumps(run_case(args.case)))
-    return 0
+    return case_main(__doc__, _cases(), run_case, argv)
 
 
 if __name__ == "__main__":

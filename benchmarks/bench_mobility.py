@@ -10,10 +10,10 @@ The ``full`` case is the pilot's full profile: 60 stations x 2 years hourly.
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 import time
+
+from _cli import case_main  # benchmarks/ is on sys.path when a script runs
 
 CASES = {
     # name: (pipeline parameters), kept equal to pilots/mobility/pilot.yaml profiles and the notebook defaults
@@ -53,17 +53,7 @@ def run_case(name: str) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--list", action="store_true", help="print the case names")
-    parser.add_argument("--case", choices=sorted(CASES))
-    args = parser.parse_args(argv)
-    if args.list:
-        print("\n".join(CASES))
-        return 0
-    if not args.case:
-        parser.error("give --list or --case NAME")
-    print(json.dumps(run_case(args.case)))
-    return 0
+    return case_main(__doc__, CASES, run_case, argv)
 
 
 if __name__ == "__main__":

@@ -21,11 +21,11 @@ throughput drops with the load of other processes.
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import sys
 import time
+
+from _cli import case_main  # benchmarks/ is on sys.path when a script runs
 
 CASES = ("triage_2cores", "triage_1core", "train_evaluate", "sib200_real")
 TARGET_PER_S = 2000.0
@@ -103,26 +103,14 @@ def case_sib200() -> dict:
             "baseline_name": "TF-IDF + calibrated linear SVM"}
 
 
+def _run_case(name: str) -> dict:
+    runs = {"triage_2cores": lambda: case_triage(2), "triage_1core": lambda: case_triage(1),
+            "train_evaluate": case_train_evaluate, "sib200_real": case_sib200}
+    return {"pilot": "public_sector", **runs[name]()}
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--list", action="store_true", help="print the case names")
-    parser.add_argument("--case", choices=CASES)
-    args = parser.parse_args(argv)
-    if args.list:
-        print("\n".join(CASES))
-        return 0
-    if not args.case:
-        parser.error("give --list or --case NAME")
-    if args.case == "triage_2cores":
-        result = case_triage(2)
-    elif args.case == "triage_1core":
-        result = case_triage(1)
-    elif args.case == "train_evaluate":
-        result = case_train_evaluate()
-    else:
-        result = case_sib200()
-    print(json.dumps({"pilot": "public_sector", **result}))
-    return 0
+    return case_main(__doc__, CASES, _run_case, argv)
 
 
 if __name__ == "__main__":

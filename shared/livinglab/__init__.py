@@ -8,6 +8,14 @@ Notebooks use a handful of calls from here::
     livinglab.output_dir()                                                    # where run files go
 """
 
+import os as _os
+
+# LightGBM's and scikit-learn's OpenMP threads spin while waiting by default; on cores shared with other
+# jobs (CI, notebooks beside other work) that made 2-thread fits several times slower here. Passive waiting
+# costs nothing on free cores. Only a default (an explicit setting wins), and effective only before the
+# OpenMP runtime starts, which is why it lives in the package every pilot imports first.
+_os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 from .catalog import DataSource, DataUnavailable, fetch, resolve
 from .paths import output_dir, project_root
 from .recording import record, recorded

@@ -9,10 +9,4 @@ segment), ``drift`` (PSI against the previous run), ``pipeline`` (all of it end 
 ``reporting`` (tables and model-card facts from a run), ``plots`` (the notebook's figures).
 """
 
-import os
-
-# LightGBM's and scikit-learn's OpenMP threads spin while waiting by default; on a machine whose
-# cores are shared (CI runners, notebooks beside other jobs) that makes training several times
-# slower. Passive waiting costs nothing when the cores are free. Effective only if set before the
-# OpenMP runtime starts, i.e. before lightgbm is first imported in the process.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# OMP_WAIT_POLICY is set once for every pilot in livinglab/__init__.py (imported before this module).

@@ -7,10 +7,4 @@ quantile models, baselines, rolling-origin backtest), ``travel`` (BPR travel tim
 advisor), ``plots`` (matplotlib and folium).
 """
 
-import os as _os
-
-# LightGBM's OpenMP threads spin while waiting by default; on a machine whose cores are shared with other
-# jobs that makes a 2-thread fit several times slower than a 1-thread one. Passive waiting costs almost
-# nothing on an idle machine. Only a default: an explicit OMP_WAIT_POLICY wins, and it has an effect only
-# when the OpenMP runtime has not been started yet in this process.
-_os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# OMP_WAIT_POLICY is set once for every pilot in livinglab/__init__.py (imported before this module).
