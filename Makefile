@@ -43,7 +43,7 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=pilots
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/run_all.py --out bench-results/benchmarks.md
+	$(BIN)/livinglab bench --out bench-results/benchmarks.md
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

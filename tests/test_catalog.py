@@ -74,8 +74,16 @@ def test_sources_are_recorded_for_params_json(fixture_project, tmp_path, monkeyp
     monkeypatch.setenv(recording.METRICS_ENV, str(log))
     resolve("fixture-table", "synthetic", generator="tests.gen")
     _, sources = recording.read_metrics_file(log)
-    assert sources == [{"dataset": "fixture-table", "origin": "synthetic", "path": None, "sha256": None,
-                        "synthetic": True, "detail": "tests.gen"}]
+    assert sources == [
+        {
+            "dataset": "fixture-table",
+            "origin": "synthetic",
+            "path": None,
+            "sha256": None,
+            "synthetic": True,
+            "detail": "tests.gen",
+        }
+    ]
 
 
 def test_unknown_dataset_and_distribution(fixture_project):
@@ -105,7 +113,9 @@ def local_server(fixture_project):
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     entry = fixture_project / "data" / "catalog" / "fixture-table.yaml"
-    entry.write_text(entry.read_text().replace("http://127.0.0.1:9/", f"http://127.0.0.1:{server.server_port}/"))
+    entry.write_text(
+        entry.read_text().replace("http://127.0.0.1:9/", f"http://127.0.0.1:{server.server_port}/")
+    )
     yield server
     server.shutdown()
 

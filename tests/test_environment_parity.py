@@ -37,7 +37,9 @@ def _conda() -> dict[str, str]:
         name, spec = match.group(1), match.group(2).replace(" ", "")
         if name in CONDA_ONLY:
             continue
-        out[_normalise(CONDA_TO_PYPI.get(name, name))] = str(Requirement(f"x{spec}").specifier) if spec else ""
+        out[_normalise(CONDA_TO_PYPI.get(name, name))] = (
+            str(Requirement(f"x{spec}").specifier) if spec else ""
+        )
     return out
 
 

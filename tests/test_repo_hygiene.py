@@ -21,8 +21,11 @@ NOTEBOOKS = sorted(p for p in ROOT.glob("pilots/*/*.ipynb")) + sorted(ROOT.glob(
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.relative_to(ROOT).as_posix())
 def test_notebook_committed_without_outputs(notebook: Path):
     nb = json.loads(notebook.read_text(encoding="utf-8"))
-    dirty = [i for i, c in enumerate(nb["cells"]) if c["cell_type"] == "code"
-             and (c.get("outputs") or c.get("execution_count"))]
+    dirty = [
+        i
+        for i, c in enumerate(nb["cells"])
+        if c["cell_type"] == "code" and (c.get("outputs") or c.get("execution_count"))
+    ]
     assert dirty == [], f"cells {dirty} carry outputs: run `make strip`"
 
 

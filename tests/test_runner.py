@@ -17,7 +17,11 @@ def test_discovery_reads_parameters_with_types(fixture_project):
     assert set(pilots) == {"alpha", "broken"}
     params = pilots["alpha"].parameters()["alpha.ipynb"]
     assert {n: p.type_name for n, p in params.items()} == {
-        "n_rows": "int", "scale": "float", "label": "str", "verbose": "bool"}
+        "n_rows": "int",
+        "scale": "float",
+        "label": "str",
+        "verbose": "bool",
+    }
 
 
 def test_run_writes_every_artefact_and_points_latest(fixture_project, tmp_path):

@@ -21,5 +21,14 @@ from .paths import output_dir, project_root
 from .recording import record, recorded
 
 __version__ = "0.1.0"
-__all__ = ["DataSource", "DataUnavailable", "fetch", "output_dir", "project_root", "record", "recorded",
-           "resolve", "__version__"]
+__all__ = [
+    "DataSource",
+    "DataUnavailable",
+    "fetch",
+    "output_dir",
+    "project_root",
+    "record",
+    "recorded",
+    "resolve",
+    "__version__",
+]

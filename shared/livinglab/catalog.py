@@ -197,7 +197,10 @@ def _download(dist: Distribution, target_dir: Path) -> Path:
     known_hash = f"sha256:{dist.sha256}" if dist.sha256 else None
     try:
         fetched = pooch.retrieve(
-            url=dist.download_url, known_hash=known_hash, fname=dist.name, path=target_dir,
+            url=dist.download_url,
+            known_hash=known_hash,
+            fname=dist.name,
+            path=target_dir,
             downloader=pooch.HTTPDownloader(timeout=30, progressbar=False),
         )
     except ValueError as exc:  # pooch's hash mismatch
@@ -208,8 +211,14 @@ def _download(dist: Distribution, target_dir: Path) -> Path:
     return Path(fetched)
 
 
-def fetch(identifier: str, distribution: str | None = None, *, allow_synthetic: bool = False,
-          catalog_directory: Path | None = None, record: bool = True) -> DataSource:
+def fetch(
+    identifier: str,
+    distribution: str | None = None,
+    *,
+    allow_synthetic: bool = False,
+    catalog_directory: Path | None = None,
+    record: bool = True,
+) -> DataSource:
     """Resolve one distribution of a dataset to a local file (or to a synthetic stand-in)."""
     dataset = get_dataset(identifier, catalog_directory)
     dist = dataset.distribution(distribution)
@@ -230,7 +239,9 @@ def fetch(identifier: str, distribution: str | None = None, *, allow_synthetic: 
         if mirror and dist.mirror_path:
             candidate = Path(mirror) / dist.mirror_path
             if candidate.exists():
-                source = DataSource(identifier, "mirror", candidate, _verify(candidate, dist.sha256, "Mirror"))
+                source = DataSource(
+                    identifier, "mirror", candidate, _verify(candidate, dist.sha256, "Mirror")
+                )
             else:
                 tried.append(f"{candidate} does not exist")
         elif not mirror:
@@ -254,11 +265,18 @@ def fetch(identifier: str, distribution: str | None = None, *, allow_synthetic: 
                 f"Set {MIRROR_ENV} to a folder that holds {dist.mirror_path or dist.name}, "
                 "or run once with network access to download it."
             )
-        source = DataSource(identifier, "synthetic", None, None,
-                            dataset.synthetic_stand_in or "synthetic stand-in")
+        source = DataSource(
+            identifier, "synthetic", None, None, dataset.synthetic_stand_in or "synthetic stand-in"
+        )
     if record:
-        record_source(identifier, source.origin, path=str(source.path) if source.path else None,
-                      sha256=source.sha256, synthetic=source.is_synthetic, detail=source.detail)
+        record_source(
+            identifier,
+            source.origin,
+            path=str(source.path) if source.path else None,
+            sha256=source.sha256,
+            synthetic=source.is_synthetic,
+            detail=source.detail,
+        )
     return source
 
 
@@ -270,7 +288,9 @@ def synthetic_source(identifier: str, generator: str, *, record: bool = True) ->
     return source
 
 
-def resolve(identifier: str, mode: str, distribution: str | None = None, *, generator: str = "") -> DataSource:
+def resolve(
+    identifier: str, mode: str, distribution: str | None = None, *, generator: str = ""
+) -> DataSource:
     """The notebooks' entry point: ``mode`` is the pilot's ``data_mode`` parameter.
 
     - ``"synthetic"``: the embedded calibrated generator; touches no file and no network.
@@ -285,7 +305,13 @@ def resolve(identifier: str, mode: str, distribution: str | None = None, *, gene
         source = fetch(identifier, distribution, allow_synthetic=True, record=False)
         if source.is_synthetic:
             return synthetic_source(identifier, generator or source.detail or "synthetic generator")
-        record_source(identifier, source.origin, path=str(source.path), sha256=source.sha256,
-                      synthetic=False, detail=source.detail)
+        record_source(
+            identifier,
+            source.origin,
+            path=str(source.path),
+            sha256=source.sha256,
+            synthetic=False,
+            detail=source.detail,
+        )
         return source
     raise ValueError(f"data_mode must be 'synthetic', 'real' or 'auto', not {mode!r}.")

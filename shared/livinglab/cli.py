@@ -64,20 +64,36 @@ def _cmd_index(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_bench(args: argparse.Namespace) -> int:
+    from .bench import run_all
+
+    return run_all(args.only, args.cases, Path(args.out))
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="livinglab", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
 
-    sub.add_parser("list", help="pilots, notebooks, parameters with defaults and types, profiles") \
-        .set_defaults(func=_cmd_list)
+    sub.add_parser(
+        "list", help="pilots, notebooks, parameters with defaults and types, profiles"
+    ).set_defaults(func=_cmd_list)
 
     run = sub.add_parser("run", help="execute pilots with papermill and update the run index")
     run.add_argument("pilots", nargs="*", help="pilot names (default: all)")
-    run.add_argument("--profile", default=DEFAULT_PROFILE,
-                     help=f"parameter profile from pilot.yaml, e.g. smoke or full (default: {DEFAULT_PROFILE}, "
-                          "the notebook's own parameters)")
-    run.add_argument("-p", "--param", nargs=2, action="append", metavar=("NAME", "VALUE"),
-                     help="override one notebook parameter (repeatable)")
+    run.add_argument(
+        "--profile",
+        default=DEFAULT_PROFILE,
+        help=f"parameter profile from pilot.yaml, e.g. smoke or full (default: {DEFAULT_PROFILE}, "
+        "the notebook's own parameters)",
+    )
+    run.add_argument(
+        "-p",
+        "--param",
+        nargs=2,
+        action="append",
+        metavar=("NAME", "VALUE"),
+        help="override one notebook parameter (repeatable)",
+    )
     run.add_argument("--out", default="runs", help="run folder (default: runs/)")
     run.set_defaults(func=_cmd_run)
 
@@ -89,6 +105,11 @@ def build_parser() -> argparse.ArgumentParser:
     idx = sub.add_parser("index", help="rebuild index.html of a run folder")
     idx.add_argument("--out", default="runs")
     idx.set_defaults(func=_cmd_index)
+    bench = sub.add_parser("bench", help="run every pilot's benchmark cases (pilots/*/benchmark.py), one table")
+    bench.add_argument("--only", nargs="*", help="pilot names (default: every pilot with a benchmark.py)")
+    bench.add_argument("--cases", nargs="*", help="only these case names")
+    bench.add_argument("--out", default="bench-results/benchmarks.md")
+    bench.set_defaults(func=_cmd_bench)
     return parser
 
 

@@ -162,8 +162,9 @@ def plan_parameters(pilot: Pilot, profile: str, overrides: dict[str, str]) -> di
         chosen: dict[str, Any] = {}
         for name, value in profile_values.items():
             if name in params:
-                chosen[name] = coerce(params[name], value, None,
-                                      f"pilots/{pilot.name}/pilot.yaml profile {profile}")
+                chosen[name] = coerce(
+                    params[name], value, None, f"pilots/{pilot.name}/pilot.yaml profile {profile}"
+                )
         for name, raw in overrides.items():
             if name in params:
                 chosen[name] = coerce(params[name], parse_cli_value(raw), raw, f"-p {name}")

@@ -78,11 +78,24 @@ def record(name: str, value: Any) -> Any:
     return value
 
 
-def record_source(dataset: str, origin: str, *, path: str | None = None, sha256: str | None = None,
-                  synthetic: bool = False, detail: str | None = None) -> None:
+def record_source(
+    dataset: str,
+    origin: str,
+    *,
+    path: str | None = None,
+    sha256: str | None = None,
+    synthetic: bool = False,
+    detail: str | None = None,
+) -> None:
     """Record where a dataset came from (cache, mirror, download or synthetic) for params.json."""
-    entry = {"dataset": dataset, "origin": origin, "path": path, "sha256": sha256,
-             "synthetic": synthetic, "detail": detail}
+    entry = {
+        "dataset": dataset,
+        "origin": origin,
+        "path": path,
+        "sha256": sha256,
+        "synthetic": synthetic,
+        "detail": detail,
+    }
     _sources.append(entry)
     _append({"kind": "source", **entry})
 

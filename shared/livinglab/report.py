@@ -98,8 +98,11 @@ def _links(doc: dict[str, Any]) -> str:
             parts.append(f'<a href="{doc["_dir"]}/{stem}.html">{html.escape(stem)}</a>')
         if nb in doc["_files"]:
             parts.append(f'<a href="{doc["_dir"]}/{nb}">ipynb</a>')
-    for name, label in (("model_card.html", "model card"), ("params.json", "params"),
-                        ("metrics.json", "metrics")):
+    for name, label in (
+        ("model_card.html", "model card"),
+        ("params.json", "params"),
+        ("metrics.json", "metrics"),
+    ):
         if name in doc["_files"]:
             parts.append(f'<a href="{doc["_dir"]}/{name}">{label}</a>')
     return " · ".join(parts)
@@ -114,15 +117,20 @@ def write_index(out: Path) -> Path:
     for doc in runs:
         by_pilot.setdefault(doc["pilot"], []).append(doc)
 
-    sections = ["<h1>Living lab: pilot runs</h1>",
-                f'<p class="muted">{len(runs)} pilot runs in {html.escape(str(out))}. '
-                f"Latest complete run: {html.escape(latest_id or 'none yet')}. Newest first.</p>"]
+    sections = [
+        "<h1>Living lab: pilot runs</h1>",
+        f'<p class="muted">{len(runs)} pilot runs in {html.escape(str(out))}. '
+        f"Latest complete run: {html.escape(latest_id or 'none yet')}. Newest first.</p>",
+    ]
     for pilot, docs in sorted(by_pilot.items()):
         keys = docs[0].get("key_metrics") or []
         head = "".join(f"<th>{html.escape(k)}</th>" for k in keys)
-        sections.append(f"<h2>{html.escape(docs[0].get('title', pilot))} <span class='muted'>({pilot})</span></h2>")
-        sections.append(f"<table><tr><th>run</th><th>status</th><th>profile</th><th>duration</th>{head}"
-                        "<th>open</th></tr>")
+        sections.append(
+            f"<h2>{html.escape(docs[0].get('title', pilot))} <span class='muted'>({pilot})</span></h2>"
+        )
+        sections.append(
+            f"<table><tr><th>run</th><th>status</th><th>profile</th><th>duration</th>{head}<th>open</th></tr>"
+        )
         for doc in docs:
             metrics = doc.get("metrics", {})
             cells = "".join(f"<td>{html.escape(_fmt(metrics.get(k)))}</td>" for k in keys)
@@ -140,6 +148,7 @@ def write_index(out: Path) -> Path:
     tmp.write_text(_page("Living lab: pilot runs", "\n".join(sections)), encoding="utf-8")
     os.replace(tmp, page)
     summary = [{k: v for k, v in doc.items() if not k.startswith("_")} | {"dir": doc["_dir"]} for doc in runs]
-    (out / "index.json").write_text(json.dumps({"latest": latest_id, "runs": summary}, indent=1),
-                                    encoding="utf-8")
+    (out / "index.json").write_text(
+        json.dumps({"latest": latest_id, "runs": summary}, indent=1), encoding="utf-8"
+    )
     return page

@@ -29,8 +29,22 @@ from .recording import METRICS_ENV, read_metrics_file
 from .report import render_html, render_model_card_html, write_index
 
 KERNEL_NAME = "livinglab"
-TRACKED_PACKAGES = ("livinglab", "pandas", "numpy", "scikit-learn", "lightgbm", "statsmodels", "lifelines",
-                    "geopandas", "osmnx", "networkx", "fairlearn", "holidays", "pandera", "papermill")
+TRACKED_PACKAGES = (
+    "livinglab",
+    "pandas",
+    "numpy",
+    "scikit-learn",
+    "lightgbm",
+    "statsmodels",
+    "lifelines",
+    "geopandas",
+    "osmnx",
+    "networkx",
+    "fairlearn",
+    "holidays",
+    "pandera",
+    "papermill",
+)
 
 
 @dataclass
@@ -105,11 +119,14 @@ def _check_writable(out: Path) -> None:
         probe.write_text("ok")
         probe.unlink()
     except OSError as exc:
-        raise UsageError(f"Cannot write to the output folder {out} ({exc.strerror}); choose another with --out.") from exc
+        raise UsageError(
+            f"Cannot write to the output folder {out} ({exc.strerror}); choose another with --out."
+        ) from exc
 
 
-def prepare(pilot_names: list[str] | None, profile: str, overrides: dict[str, str],
-            out: Path) -> list[tuple[Pilot, dict[str, dict[str, Any]]]]:
+def prepare(
+    pilot_names: list[str] | None, profile: str, overrides: dict[str, str], out: Path
+) -> list[tuple[Pilot, dict[str, dict[str, Any]]]]:
     """Check a run request completely; raise UsageError with one clear sentence if it cannot start."""
     pilots = discover_pilots()
     if not pilots:
@@ -149,8 +166,16 @@ def _log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def run_pilot(pilot: Pilot, plan: dict[str, dict[str, Any]], *, run_id: str, run_dir: Path, profile: str,
-              kernel: str, progress: bool) -> PilotResult:
+def run_pilot(
+    pilot: Pilot,
+    plan: dict[str, dict[str, Any]],
+    *,
+    run_id: str,
+    run_dir: Path,
+    profile: str,
+    kernel: str,
+    progress: bool,
+) -> PilotResult:
     import papermill as pm
 
     pilot_dir = run_dir / pilot.name
@@ -172,8 +197,12 @@ def run_pilot(pilot: Pilot, plan: dict[str, dict[str, Any]], *, run_id: str, run
             executed = pilot_dir / notebook
             try:
                 pm.execute_notebook(
-                    str(pilot.directory / notebook), str(executed), parameters=plan[notebook],
-                    kernel_name=kernel, cwd=str(pilot.directory), progress_bar=progress,
+                    str(pilot.directory / notebook),
+                    str(executed),
+                    parameters=plan[notebook],
+                    kernel_name=kernel,
+                    cwd=str(pilot.directory),
+                    progress_bar=progress,
                     request_save_on_cell_execute=True,
                 )
             except pm.PapermillExecutionError as exc:
@@ -195,17 +224,31 @@ def run_pilot(pilot: Pilot, plan: dict[str, dict[str, Any]], *, run_id: str, run
         render_model_card_html(pilot_dir / "model_card.md", pilot_dir / "model_card.html")
     status = "failed" if error else "ok"
     params_doc = {
-        "run_id": run_id, "pilot": pilot.name, "profile": profile, "notebooks": pilot.notebooks,
+        "run_id": run_id,
+        "pilot": pilot.name,
+        "profile": profile,
+        "notebooks": pilot.notebooks,
         "parameters": plan,
         "defaults": {nb: {n: p.default for n, p in ps.items()} for nb, ps in pilot.parameters().items()},
-        "data_sources": sources, "started": started.isoformat(timespec="seconds"),
-        "python": sys.version.split()[0], "platform": platform.platform(),
-        "packages": _package_versions(), "git": _git_info(project_root()),
+        "data_sources": sources,
+        "started": started.isoformat(timespec="seconds"),
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "packages": _package_versions(),
+        "git": _git_info(project_root()),
     }
     metrics_doc = {
-        "run_id": run_id, "pilot": pilot.name, "title": pilot.title, "profile": profile, "status": status,
-        "error": error, "started": params_doc["started"], "wall_time_s": round(wall, 2),
-        "notebooks": pilot.notebooks, "key_metrics": pilot.key_metrics, "metrics": metrics,
+        "run_id": run_id,
+        "pilot": pilot.name,
+        "title": pilot.title,
+        "profile": profile,
+        "status": status,
+        "error": error,
+        "started": params_doc["started"],
+        "wall_time_s": round(wall, 2),
+        "notebooks": pilot.notebooks,
+        "key_metrics": pilot.key_metrics,
+        "metrics": metrics,
     }
     (pilot_dir / "params.json").write_text(json.dumps(params_doc, indent=2, default=str), encoding="utf-8")
     (pilot_dir / "metrics.json").write_text(json.dumps(metrics_doc, indent=2), encoding="utf-8")
@@ -219,9 +262,14 @@ def _point_latest(out: Path, run_id: str) -> None:
     os.replace(tmp, out / "latest")
 
 
-def run_pilots(pilot_names: list[str] | None = None, *, profile: str = DEFAULT_PROFILE,
-               overrides: dict[str, str] | None = None, out: Path = Path("runs"),
-               progress: bool | None = None) -> RunResult:
+def run_pilots(
+    pilot_names: list[str] | None = None,
+    *,
+    profile: str = DEFAULT_PROFILE,
+    overrides: dict[str, str] | None = None,
+    out: Path = Path("runs"),
+    progress: bool | None = None,
+) -> RunResult:
     """Run pilots and update the run index. Raises UsageError before any work if the request is bad."""
     out = Path(out).resolve()
     plans = prepare(pilot_names, profile, overrides or {}, out)
@@ -233,8 +281,9 @@ def run_pilots(pilot_names: list[str] | None = None, *, profile: str = DEFAULT_P
     results: list[PilotResult] = []
     for i, (pilot, plan) in enumerate(plans, start=1):
         _log(f"[{i}/{len(plans)}] {pilot.name}: {', '.join(pilot.notebooks)} (profile {profile}) ...")
-        result = run_pilot(pilot, plan, run_id=run_id, run_dir=run_dir, profile=profile, kernel=kernel,
-                           progress=progress)
+        result = run_pilot(
+            pilot, plan, run_id=run_id, run_dir=run_dir, profile=profile, kernel=kernel, progress=progress
+        )
         results.append(result)
         tail = f"failed: {result.error}" if result.error else "ok"
         _log(f"[{i}/{len(plans)}] {pilot.name}: {tail} ({result.wall_time_s:.1f} s)")
@@ -243,6 +292,8 @@ def run_pilots(pilot_names: list[str] | None = None, *, profile: str = DEFAULT_P
     if run.ok:
         _point_latest(out, run_id)
     write_index(out)
-    _log(f"Run {run_id}: {sum(r.status == 'ok' for r in results)}/{len(results)} pilots ok; "
-         f"open {out / 'index.html'}")
+    _log(
+        f"Run {run_id}: {sum(r.status == 'ok' for r in results)}/{len(results)} pilots ok; "
+        f"open {out / 'index.html'}"
+    )
     return run

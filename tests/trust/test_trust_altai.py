@@ -28,8 +28,15 @@ def altai_file(tmp_path):
     return path
 
 
-FACTS = {"threshold": 0.8, "share_to_person": 0.23, "macro_f1": 0.812, "baseline_f1": 0.604,
-         "oos_recall": 0.9, "n_redacted": 17, "language_gap": None}
+FACTS = {
+    "threshold": 0.8,
+    "share_to_person": 0.23,
+    "macro_f1": 0.812,
+    "baseline_f1": 0.604,
+    "oos_recall": 0.9,
+    "n_redacted": 17,
+    "language_gap": None,
+}
 
 
 def test_answers_are_filled_from_facts(altai_file):
@@ -37,10 +44,15 @@ def test_answers_are_filled_from_facts(altai_file):
     assert [item.key for item in assessment.items] == list(ALTAI_REQUIREMENTS)
     oversight = assessment["human_agency_oversight"]
     assert oversight.status == "answered"
-    assert oversight.answer == ("The model only suggests a route; it abstains below 80% confidence and 23% of "
-                                "requests go to a person.",)
+    assert oversight.answer == (
+        "The model only suggests a route; it abstains below 80% confidence and 23% of "
+        "requests go to a person.",
+    )
     robust = assessment["technical_robustness_safety"]
-    assert robust.answer == ("Macro-F1 0.81 against 0.60 for the keyword baseline.", "Out-of-scope recall 90%.")
+    assert robust.answer == (
+        "Macro-F1 0.81 against 0.60 for the keyword baseline.",
+        "Out-of-scope recall 90%.",
+    )
     assert set(robust.facts_used) == {"macro_f1", "baseline_f1", "oos_recall"}
     assert assessment.metadata == {"pilot": "triage"}
 
@@ -48,11 +60,15 @@ def test_answers_are_filled_from_facts(altai_file):
 def test_open_items_name_their_reason(altai_file):
     assessment = load_altai(altai_file, FACTS)
     open_items = {item.key: item.reason for item in assessment.open_items}
-    assert set(open_items) == {"transparency", "diversity_fairness", "societal_environmental_wellbeing",
-                               "accountability"}
-    assert "language_gap" in open_items["diversity_fairness"]          # fact given as None
+    assert set(open_items) == {
+        "transparency",
+        "diversity_fairness",
+        "societal_environmental_wellbeing",
+        "accountability",
+    }
+    assert "language_gap" in open_items["diversity_fairness"]  # fact given as None
     assert open_items["accountability"] == "No service owner has been named yet."
-    assert "no answer" in open_items["transparency"]                   # empty answer
+    assert "no answer" in open_items["transparency"]  # empty answer
     assert "no answer" in open_items["societal_environmental_wellbeing"]  # absent from the file
     md = assessment.to_markdown()
     assert md.count("**OPEN**") == 4 and "3 of 7 requirements answered" in md

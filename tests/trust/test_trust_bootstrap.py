@@ -84,12 +84,15 @@ def test_undefined_resamples_are_dropped():
     assert 0 < ci.n_boot < 200 and 0 <= ci.low <= ci.high <= 1
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"y_pred": np.zeros(3)}, "aligned"),
-    ({"groups": np.zeros(3)}, "aligned"),
-    ({"confidence": 95}, "between 0 and 1"),
-    ({"n_boot": 5}, "at least 10"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"y_pred": np.zeros(3)}, "aligned"),
+        ({"groups": np.zeros(3)}, "aligned"),
+        ({"confidence": 95}, "between 0 and 1"),
+        ({"n_boot": 5}, "at least 10"),
+    ],
+)
 def test_bad_input_is_refused_with_a_sentence(kwargs, message):
     args = {"y_pred": np.zeros(4)}
     args.update(kwargs)

@@ -53,10 +53,18 @@ CASES = [
     ("en", "Ms Nguyen called about Mr van der Berg.", "van der Berg", "name"),
 ]
 
-TOKENS = {"email": "[EMAIL]", "phone": "[PHONE]", "iban": "[IBAN]", "national_id": "[NATIONAL_ID]", "name": "[NAME]"}
+TOKENS = {
+    "email": "[EMAIL]",
+    "phone": "[PHONE]",
+    "iban": "[IBAN]",
+    "national_id": "[NATIONAL_ID]",
+    "name": "[NAME]",
+}
 
 
-@pytest.mark.parametrize("language, sentence, pii, kind", CASES, ids=[f"{c[3]}-{c[0]}-{i}" for i, c in enumerate(CASES)])
+@pytest.mark.parametrize(
+    "language, sentence, pii, kind", CASES, ids=[f"{c[3]}-{c[0]}-{i}" for i, c in enumerate(CASES)]
+)
 def test_each_kind_is_redacted(language, sentence, pii, kind):
     redacted, counts = redact_pii([sentence])
     text = redacted.iloc[0]

@@ -22,6 +22,7 @@ KEY_B = "another-test-key-of-enough-length"
 
 # ----------------------------------------------------------------------------- pseudonymisation
 
+
 def test_pseudonyms_stable_for_same_key_and_differ_across_keys():
     ids = pd.Series(["P001", "P002", "P001", None, 42], index=[10, 11, 12, 13, 14], name="patient")
     a1 = pseudonymise(ids, key=KEY_A)
@@ -72,18 +73,21 @@ def test_short_key_refused():
 
 # ----------------------------------------------------------------------------- k-anonymity
 
+
 @pytest.fixture
 def people():
-    return pd.DataFrame({
-        "postcode": ["1234", "1234", "1234", "1234", "1234", "5678"],
-        "sex": ["F", "F", "F", "M", "M", "F"],
-        "birth_year": [1980, 1981, 1982, 1975, 1976, 1990],
-        "score": [1, 2, 3, 4, 5, 6],
-    })
+    return pd.DataFrame(
+        {
+            "postcode": ["1234", "1234", "1234", "1234", "1234", "5678"],
+            "sex": ["F", "F", "F", "M", "M", "F"],
+            "birth_year": [1980, 1981, 1982, 1975, 1976, 1990],
+            "score": [1, 2, 3, 4, 5, 6],
+        }
+    )
 
 
 def test_k_anonymity_hand_example(people):
-    assert k_anonymity(people, ["postcode", "sex"]) == 1       # (5678, F) is alone
+    assert k_anonymity(people, ["postcode", "sex"]) == 1  # (5678, F) is alone
     assert k_anonymity(people.iloc[:5], ["postcode", "sex"]) == 2  # classes of 3 (F) and 2 (M)
     assert k_anonymity(people, ["postcode"]) == 1
     assert k_anonymity(people.iloc[:5], ["postcode"]) == 5
@@ -99,14 +103,18 @@ def test_enforce_generalises_then_suppresses(people):
     decade = {"birth_year": lambda year: (year // 10) * 10}
     out, report = enforce_k_anonymity(people, ["postcode", "sex", "birth_year"], 2, generalise=decade)
     # Decades: (1234, F, 1980) x3, (1234, M, 1970) x2, (5678, F, 1990) x1 -> the last row is suppressed.
-    assert report.k_before == 1 and report.k_after == 2 and k_anonymity(out, ["postcode", "sex", "birth_year"]) >= 2
+    assert (
+        report.k_before == 1
+        and report.k_after == 2
+        and k_anonymity(out, ["postcode", "sex", "birth_year"]) >= 2
+    )
     assert report.rows_suppressed == 1 and report.rows_out == 5 and report.rows_in == 6
     assert report.rows_generalised == 4  # 1980 and 1990 are already decades; 1981, 1982, 1975, 1976 change
     assert report.generalised == {"birth_year": 1}
     assert out.index.tolist() == [0, 1, 2, 3, 4]
     assert out["birth_year"].tolist() == [1980, 1980, 1980, 1970, 1970]
     assert out["score"].tolist() == [1, 2, 3, 4, 5]  # other columns untouched
-    assert people["birth_year"].iloc[1] == 1981      # input not modified
+    assert people["birth_year"].iloc[1] == 1981  # input not modified
     assert report.as_dict()["rows_suppressed"] == 1
 
 
@@ -120,8 +128,10 @@ def test_enforce_stops_at_the_first_level_that_reaches_k(people):
 
 
 def test_enforce_applies_levels_and_columns_in_order(people):
-    levels = {"birth_year": [lambda y: (y // 10) * 10, lambda y: (y // 50) * 50],
-              "postcode": lambda p: p.str[:0] + "*"}
+    levels = {
+        "birth_year": [lambda y: (y // 10) * 10, lambda y: (y // 50) * 50],
+        "postcode": lambda p: p.str[:0] + "*",
+    }
     out, report = enforce_k_anonymity(people, ["postcode", "birth_year"], 3, generalise=levels)
     # Decades leave classes 3 / 2 / 1; half-centuries give (1234, 1950) x5 and (5678, 1950) x1; hiding
     # the postcode then merges everything into one class of 6, so nothing is suppressed.
@@ -143,6 +153,7 @@ def test_enforce_refuses_unknown_columns(people):
 
 
 # ----------------------------------------------------------------------------- differential privacy
+
 
 def test_laplace_noise_std_matches_sqrt2_sensitivity_over_epsilon():
     epsilon = 0.5

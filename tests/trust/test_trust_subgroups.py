@@ -59,8 +59,9 @@ def test_small_groups_count_when_fewer_than_two_groups_are_large(example):
 
 def test_intervals_bracket_values_and_direction_override(example):
     y_true, y_pred, sex = example
-    report = subgroup_report({"score": accuracy}, y_true, y_pred, sex, min_count=1, n_boot=100,
-                             higher_is_better={"score": False})
+    report = subgroup_report(
+        {"score": accuracy}, y_true, y_pred, sex, min_count=1, n_boot=100, higher_is_better={"score": False}
+    )
     t = report.table
     assert (t["score_low"] <= t["score"] + 1e-12).all() and (t["score"] <= t["score_high"] + 1e-12).all()
     assert report.gaps["score"]["best"] == "B"  # told that lower is better

@@ -40,27 +40,44 @@ __all__ = ["ALTAI_REQUIREMENTS", "AltaiError", "AltaiItem", "AltaiAssessment", "
 ALTAI_REQUIREMENTS: dict[str, tuple[str, str]] = {
     "human_agency_oversight": (
         "Human agency and oversight",
-        "Who stays in control: when does a person decide, when does the model abstain or only advise?"),
+        "Who stays in control: when does a person decide, when does the model abstain or only advise?",
+    ),
     "technical_robustness_safety": (
         "Technical robustness and safety",
-        "How accurate and reliable is it against a baseline, and what happens when it is wrong?"),
+        "How accurate and reliable is it against a baseline, and what happens when it is wrong?",
+    ),
     "privacy_data_governance": (
         "Privacy and data governance",
-        "Which personal data are used, how are they protected, and where do they come from?"),
+        "Which personal data are used, how are they protected, and where do they come from?",
+    ),
     "transparency": (
         "Transparency",
-        "Can users and reviewers see what the system does, with which data, and why it decided?"),
+        "Can users and reviewers see what the system does, with which data, and why it decided?",
+    ),
     "diversity_fairness": (
         "Diversity, non-discrimination and fairness",
-        "For whom does it work less well, and how large is the gap?"),
+        "For whom does it work less well, and how large is the gap?",
+    ),
     "societal_environmental_wellbeing": (
         "Societal and environmental well-being",
-        "What are the effects on people, society and the environment (including compute)?"),
+        "What are the effects on people, society and the environment (including compute)?",
+    ),
     "accountability": (
         "Accountability",
-        "Who is responsible, how can a decision be contested, and how is the system audited?"),
+        "Who is responsible, how can a decision be contested, and how is the system audited?",
+    ),
 }
-_META_KEYS = {"pilot", "title", "version", "date", "assessor", "assessors", "notes", "description", "reviewed_by"}
+_META_KEYS = {
+    "pilot",
+    "title",
+    "version",
+    "date",
+    "assessor",
+    "assessors",
+    "notes",
+    "description",
+    "reviewed_by",
+}
 _ITEM_KEYS = {"answer", "answers", "open", "question", "notes", "evidence"}
 
 
@@ -86,9 +103,16 @@ class AltaiItem:
         return self.status == "open"
 
     def as_dict(self) -> dict[str, Any]:
-        return {"key": self.key, "title": self.title, "question": self.question, "status": self.status,
-                "answer": list(self.answer), "reason": self.reason, "facts_used": list(self.facts_used),
-                "missing_facts": list(self.missing_facts)}
+        return {
+            "key": self.key,
+            "title": self.title,
+            "question": self.question,
+            "status": self.status,
+            "answer": list(self.answer),
+            "reason": self.reason,
+            "facts_used": list(self.facts_used),
+            "missing_facts": list(self.missing_facts),
+        }
 
 
 @dataclass
@@ -115,9 +139,12 @@ class AltaiAssessment:
         raise KeyError(f"Unknown ALTAI requirement {key!r}; known: {', '.join(ALTAI_REQUIREMENTS)}.")
 
     def as_dict(self) -> dict[str, Any]:
-        return {"source": self.source, "metadata": dict(self.metadata),
-                "items": [item.as_dict() for item in self.items],
-                "open": [item.key for item in self.open_items]}
+        return {
+            "source": self.source,
+            "metadata": dict(self.metadata),
+            "items": [item.as_dict() for item in self.items],
+            "open": [item.key for item in self.open_items],
+        }
 
     to_dict = as_dict
 
@@ -125,8 +152,11 @@ class AltaiAssessment:
         """One sub-heading per requirement with its answer, or **OPEN** and the reason."""
         hashes = "#" * heading_level
         n_open = len(self.open_items)
-        lines = [f"{len(self.items) - n_open} of {len(self.items)} requirements answered from this run; "
-                 f"{n_open} open.", ""]
+        lines = [
+            f"{len(self.items) - n_open} of {len(self.items)} requirements answered from this run; "
+            f"{n_open} open.",
+            "",
+        ]
         for item in self.items:
             lines.append(f"{hashes} {item.title}")
             lines.append(f"*{item.question}*")
@@ -158,8 +188,10 @@ def _render(key: str, template: str, facts: Mapping[str, Any]) -> tuple[str | No
     for name in fields:
         root = name.split(".")[0].split("[")[0]
         if not root or root.isdigit():
-            raise AltaiError(f"ALTAI answer for {key!r} has an unnamed placeholder '{{{name}}}'; "
-                             "name the fact, e.g. {share_to_person}.")
+            raise AltaiError(
+                f"ALTAI answer for {key!r} has an unnamed placeholder '{{{name}}}'; "
+                "name the fact, e.g. {share_to_person}."
+            )
         roots.append(root)
     used = list(dict.fromkeys(roots))
     missing = [r for r in used if r not in facts or _missing(facts[r])]
@@ -168,8 +200,10 @@ def _render(key: str, template: str, facts: Mapping[str, Any]) -> tuple[str | No
     try:
         return template.format_map(facts), used, []
     except (ValueError, TypeError, AttributeError, KeyError, IndexError) as exc:
-        raise AltaiError(f"ALTAI answer for {key!r} cannot be filled from the facts ({exc}); check the "
-                         f"format of {', '.join(used)} in {template!r}.") from exc
+        raise AltaiError(
+            f"ALTAI answer for {key!r} cannot be filled from the facts ({exc}); check the "
+            f"format of {', '.join(used)} in {template!r}."
+        ) from exc
 
 
 def _item(key: str, raw: Any, facts: Mapping[str, Any]) -> AltaiItem:
@@ -178,8 +212,10 @@ def _item(key: str, raw: Any, facts: Mapping[str, Any]) -> AltaiItem:
     if isinstance(raw, Mapping):
         unknown = set(raw) - _ITEM_KEYS
         if unknown:
-            raise AltaiError(f"ALTAI item {key!r} has unknown field(s) {', '.join(sorted(map(str, unknown)))}; "
-                             f"use {', '.join(sorted(_ITEM_KEYS))}.")
+            raise AltaiError(
+                f"ALTAI item {key!r} has unknown field(s) {', '.join(sorted(map(str, unknown)))}; "
+                f"use {', '.join(sorted(_ITEM_KEYS))}."
+            )
         question = str(raw.get("question") or question)
         if raw.get("open"):
             explicit_open = str(raw["open"]).strip()
@@ -199,14 +235,21 @@ def _item(key: str, raw: Any, facts: Mapping[str, Any]) -> AltaiItem:
     used, missing = list(dict.fromkeys(used)), list(dict.fromkeys(missing))
     if missing:
         names = ", ".join(missing)
-        return AltaiItem(key, title, question, "open",
-                         reason=f"the run did not supply the fact(s) {names} that the answer needs",
-                         facts_used=tuple(used), missing_facts=tuple(missing))
+        return AltaiItem(
+            key,
+            title,
+            question,
+            "open",
+            reason=f"the run did not supply the fact(s) {names} that the answer needs",
+            facts_used=tuple(used),
+            missing_facts=tuple(missing),
+        )
     return AltaiItem(key, title, question, "answered", tuple(rendered), None, tuple(used))
 
 
-def assess_altai(answers: Mapping[str, Any], facts: Mapping[str, Any] | None = None, *,
-                 source: str | None = None) -> AltaiAssessment:
+def assess_altai(
+    answers: Mapping[str, Any], facts: Mapping[str, Any] | None = None, *, source: str | None = None
+) -> AltaiAssessment:
     """Build the assessment from an already loaded mapping (the content of an ``altai.yaml``)."""
     if not isinstance(answers, Mapping):
         where = f" {source}" if source else ""
@@ -217,15 +260,19 @@ def assess_altai(answers: Mapping[str, Any], facts: Mapping[str, Any] | None = N
     if "requirements" in answers:
         nested = answers.pop("requirements")
         if answers:
-            raise AltaiError(f"Unknown top-level key(s) {', '.join(map(str, answers))} beside 'requirements' "
-                             f"in the ALTAI file{' ' + source if source else ''}.")
+            raise AltaiError(
+                f"Unknown top-level key(s) {', '.join(map(str, answers))} beside 'requirements' "
+                f"in the ALTAI file{' ' + source if source else ''}."
+            )
         if not isinstance(nested, Mapping):
             raise AltaiError("ALTAI 'requirements' must be a mapping of requirement -> answer.")
         answers = dict(nested)
     unknown = [str(k) for k in answers if k not in ALTAI_REQUIREMENTS]
     if unknown:
-        raise AltaiError(f"Unknown ALTAI requirement(s) {', '.join(unknown)}"
-                         f"{' in ' + source if source else ''}; the seven are: {', '.join(ALTAI_REQUIREMENTS)}.")
+        raise AltaiError(
+            f"Unknown ALTAI requirement(s) {', '.join(unknown)}"
+            f"{' in ' + source if source else ''}; the seven are: {', '.join(ALTAI_REQUIREMENTS)}."
+        )
     items = [_item(key, answers.get(key), facts) for key in ALTAI_REQUIREMENTS]
     return AltaiAssessment(items=items, source=source, metadata=metadata)
 

@@ -96,14 +96,21 @@ class CI:
             return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
 
         return {
-            "estimate": clean(self.estimate), "low": clean(self.low), "high": clean(self.high),
-            "confidence": self.confidence, "n_boot": self.n_boot, "n": self.n,
-            "n_clusters": self.n_clusters, "method": self.method,
+            "estimate": clean(self.estimate),
+            "low": clean(self.low),
+            "high": clean(self.high),
+            "confidence": self.confidence,
+            "n_boot": self.n_boot,
+            "n": self.n,
+            "n_clusters": self.n_clusters,
+            "method": self.method,
         }
 
     def __str__(self) -> str:
-        return (f"{format_number(self.estimate)} [{format_number(self.low)}, {format_number(self.high)}] "
-                f"({self.confidence:.0%} CI)")
+        return (
+            f"{format_number(self.estimate)} [{format_number(self.low)}, {format_number(self.high)}] "
+            f"({self.confidence:.0%} CI)"
+        )
 
 
 def _rng(seed: SeedLike) -> np.random.Generator:
@@ -119,8 +126,9 @@ def _as_array(values: Any, name: str) -> np.ndarray:
     return array
 
 
-def _check_inputs(y_true: Any, y_pred: Any, groups: Any, n_boot: int, confidence: float
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+def _check_inputs(
+    y_true: Any, y_pred: Any, groups: Any, n_boot: int, confidence: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     yt = _as_array(y_true, "y_true")
     yp = _as_array(y_pred, "y_pred")
     if len(yt) != len(yp):
@@ -142,8 +150,9 @@ def _check_inputs(y_true: Any, y_pred: Any, groups: Any, n_boot: int, confidence
     return yt, yp, codes
 
 
-def _resample_indices(n: int, codes: np.ndarray | None, n_boot: int, rng: np.random.Generator
-                      ) -> Iterator[np.ndarray]:
+def _resample_indices(
+    n: int, codes: np.ndarray | None, n_boot: int, rng: np.random.Generator
+) -> Iterator[np.ndarray]:
     """Row indices of each bootstrap resample (whole clusters when ``codes`` is given), one at a time.
 
     A generator, so memory stays at one resample (n_boot x n indices at once would not fit for large n).
@@ -175,8 +184,15 @@ def _safe_call(metric: Metric, y_true: np.ndarray, y_pred: np.ndarray) -> float:
             return math.nan
 
 
-def bootstrap_statistics(metrics: Mapping[str, Metric], y_true: Any, y_pred: Any, *, groups: Any = None,
-                         n_boot: int = 500, seed: SeedLike = 0) -> dict[str, np.ndarray]:
+def bootstrap_statistics(
+    metrics: Mapping[str, Metric],
+    y_true: Any,
+    y_pred: Any,
+    *,
+    groups: Any = None,
+    n_boot: int = 500,
+    seed: SeedLike = 0,
+) -> dict[str, np.ndarray]:
     """The raw bootstrap distribution of several metrics computed on the same resamples.
 
     Returns ``{name: array of n_boot values}`` (NaN where a metric is undefined on a resample).
@@ -190,8 +206,15 @@ def bootstrap_statistics(metrics: Mapping[str, Metric], y_true: Any, y_pred: Any
     return dict(zip(metrics, out, strict=True))
 
 
-def ci_from_distribution(estimate: float, samples: np.ndarray, *, confidence: float = 0.95, n: int = 0,
-                         n_clusters: int = 0, method: str = "percentile") -> CI:
+def ci_from_distribution(
+    estimate: float,
+    samples: np.ndarray,
+    *,
+    confidence: float = 0.95,
+    n: int = 0,
+    n_clusters: int = 0,
+    method: str = "percentile",
+) -> CI:
     """A percentile interval from an already computed bootstrap distribution."""
     finite = samples[np.isfinite(samples)]
     if len(finite) == 0:
@@ -200,15 +223,24 @@ def ci_from_distribution(estimate: float, samples: np.ndarray, *, confidence: fl
         warnings.warn(
             f"The metric was undefined on {len(samples) - len(finite)} of {len(samples)} bootstrap "
             "resamples (e.g. a single class); the interval uses the remaining ones.",
-            RuntimeWarning, stacklevel=3,
+            RuntimeWarning,
+            stacklevel=3,
         )
     alpha = (1 - confidence) / 2
     low, high = np.quantile(finite, [alpha, 1 - alpha])
     return CI(float(estimate), float(low), float(high), confidence, int(len(finite)), n, n_clusters, method)
 
 
-def bootstrap_ci(metric: Metric, y_true: Any, y_pred: Any, *, groups: Any = None, n_boot: int = 500,
-                 confidence: float = 0.95, seed: SeedLike = 0) -> CI:
+def bootstrap_ci(
+    metric: Metric,
+    y_true: Any,
+    y_pred: Any,
+    *,
+    groups: Any = None,
+    n_boot: int = 500,
+    confidence: float = 0.95,
+    seed: SeedLike = 0,
+) -> CI:
     """Percentile bootstrap confidence interval of ``metric(y_true, y_pred)``.
 
     Args:
@@ -233,5 +265,6 @@ def bootstrap_ci(metric: Metric, y_true: Any, y_pred: Any, *, groups: Any = None
     samples = bootstrap_statistics({"m": metric}, yt, yp, groups=groups, n_boot=n_boot, seed=seed)["m"]
     n_clusters = int(codes.max() + 1) if codes is not None else len(yt)
     method = "cluster percentile" if codes is not None else "percentile"
-    return ci_from_distribution(estimate, samples, confidence=confidence, n=len(yt), n_clusters=n_clusters,
-                                method=method)
+    return ci_from_distribution(
+        estimate, samples, confidence=confidence, n=len(yt), n_clusters=n_clusters, method=method
+    )

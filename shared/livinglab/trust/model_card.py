@@ -42,12 +42,31 @@ from .subgroups import SubgroupReport, markdown_table
 __all__ = ["ModelCard", "ModelCardError", "CardFiles", "REQUIRED_FIELDS", "data_from_sources"]
 
 REQUIRED_FIELDS: tuple[str, ...] = (
-    "pilot", "title", "intended_use", "intended_users", "out_of_scope", "data", "evaluation", "subgroups",
-    "failure_modes", "human_oversight", "privacy", "ai_act", "altai",
+    "pilot",
+    "title",
+    "intended_use",
+    "intended_users",
+    "out_of_scope",
+    "data",
+    "evaluation",
+    "subgroups",
+    "failure_modes",
+    "human_oversight",
+    "privacy",
+    "ai_act",
+    "altai",
 )
 _AI_ACT_KEYS = ("category", "reference", "reason")
-_EVAL_KNOWN = {"metric", "model", "baseline", "baseline_name", "ci_low", "ci_high", "baseline_ci_low",
-               "baseline_ci_high"}
+_EVAL_KNOWN = {
+    "metric",
+    "model",
+    "baseline",
+    "baseline_name",
+    "ci_low",
+    "ci_high",
+    "baseline_ci_low",
+    "baseline_ci_high",
+}
 _HINTS = {
     "data[": "each data entry is a dict with 'dataset' and a True/False 'synthetic'",
     "evaluation[": "each evaluation row is a dict with 'metric', 'model' and 'baseline'",
@@ -63,8 +82,10 @@ class ModelCardError(ValueError):
         self.missing = list(missing)
         who = f" of pilot {pilot!r}" if isinstance(pilot, str) and pilot.strip() else ""
         hints = [hint for prefix, hint in _HINTS.items() if any(m.startswith(prefix) for m in self.missing)]
-        super().__init__(f"The model card{who} cannot be rendered: missing or empty required field(s): "
-                         f"{', '.join(self.missing)}" + (f" ({'; '.join(hints)})." if hints else "."))
+        super().__init__(
+            f"The model card{who} cannot be rendered: missing or empty required field(s): "
+            f"{', '.join(self.missing)}" + (f" ({'; '.join(hints)})." if hints else ".")
+        )
 
 
 class CardFiles(NamedTuple):
@@ -216,8 +237,11 @@ class ModelCard:
                 if not isinstance(row, Mapping):
                     missing.append(f"evaluation[{i}]")
                     continue
-                missing += [f"evaluation[{i}].{key}" for key in ("metric", "model", "baseline")
-                            if _empty(_value_parts(row.get(key))[0])]
+                missing += [
+                    f"evaluation[{i}].{key}"
+                    for key in ("metric", "model", "baseline")
+                    if _empty(_value_parts(row.get(key))[0])
+                ]
         if "ai_act" not in missing:
             if not isinstance(self.ai_act, Mapping):
                 missing.append("ai_act")
@@ -234,12 +258,15 @@ class ModelCard:
     @property
     def is_synthetic(self) -> bool:
         """True when any dataset of the card is a synthetic stand-in."""
-        return any(bool(entry.get("synthetic")) for entry in _as_list(self.data) if isinstance(entry, Mapping))
+        return any(
+            bool(entry.get("synthetic")) for entry in _as_list(self.data) if isinstance(entry, Mapping)
+        )
 
     # ------------------------------------------------------------------ data helper
     @staticmethod
-    def data_from_sources(sources: Any, *, notes: Mapping[str, str] | None = None,
-                          catalog_directory: Path | None = None) -> list[dict[str, Any]]:
+    def data_from_sources(
+        sources: Any, *, notes: Mapping[str, str] | None = None, catalog_directory: Path | None = None
+    ) -> list[dict[str, Any]]:
         """The ``data`` section from :class:`livinglab.DataSource` objects and their catalogue entries.
 
         See :func:`data_from_sources`.
@@ -257,9 +284,19 @@ class ModelCard:
             b_low = row.get("baseline_ci_low", b_low)
             b_high = row.get("baseline_ci_high", b_high)
             extra = {k: v for k, v in row.items() if k not in _EVAL_KNOWN}
-            rows.append({"metric": row["metric"], "model": model, "ci_low": m_low, "ci_high": m_high,
-                         "baseline": base, "baseline_name": row.get("baseline_name"),
-                         "baseline_ci_low": b_low, "baseline_ci_high": b_high, **extra})
+            rows.append(
+                {
+                    "metric": row["metric"],
+                    "model": model,
+                    "ci_low": m_low,
+                    "ci_high": m_high,
+                    "baseline": base,
+                    "baseline_name": row.get("baseline_name"),
+                    "baseline_ci_low": b_low,
+                    "baseline_ci_high": b_high,
+                    **extra,
+                }
+            )
         return rows
 
     def to_dict(self) -> dict[str, Any]:
@@ -287,16 +324,19 @@ class ModelCard:
                 name = f"{entry['title']} (`{entry['dataset']}`)"
             synthetic = "**SYNTHETIC**" if entry["synthetic"] else "no, real data"
             licence = entry.get("licence", entry.get("license")) or "not stated"
-            rows.append([name, synthetic, entry.get("origin") or "not stated", licence,
-                         entry.get("provenance") or ""])
+            rows.append(
+                [name, synthetic, entry.get("origin") or "not stated", licence, entry.get("provenance") or ""]
+            )
             others = {k: v for k, v in entry.items() if k not in _DATA_SHOWN and not _empty(v)}
             if others:
                 notes.append(f"- `{entry['dataset']}`: " + "; ".join(f"{k}: {v}" for k, v in others.items()))
         text = markdown_table(header, rows)
         if self.is_synthetic:
-            text = ("> **SYNTHETIC DATA.** At least one dataset below is a synthetic stand-in generated in the "
-                    "run: the numbers in this card describe the method on simulated data, not real-world "
-                    "performance.\n\n" + text)
+            text = (
+                "> **SYNTHETIC DATA.** At least one dataset below is a synthetic stand-in generated in the "
+                "run: the numbers in this card describe the method on simulated data, not real-world "
+                "performance.\n\n" + text
+            )
         return text + ("\n\n" + "\n".join(notes) if notes else "")
 
     def _evaluation_markdown(self) -> str:
@@ -308,11 +348,23 @@ class ModelCard:
             baseline = _with_ci(r["baseline"], r["baseline_ci_low"], r["baseline_ci_high"])
             if r.get("baseline_name"):
                 baseline += f" ({r['baseline_name']})"
-            body.append([r["metric"], _with_ci(r["model"], r["ci_low"], r["ci_high"]), baseline,
-                         *[format_number(r[k]) if isinstance(r.get(k), (int, float, np.number)) else (r.get(k) or "")
-                           for k in extra_keys]])
-        return (markdown_table(header, body)
-                + "\n\nIntervals in brackets are bootstrap confidence intervals computed in this run.")
+            body.append(
+                [
+                    r["metric"],
+                    _with_ci(r["model"], r["ci_low"], r["ci_high"]),
+                    baseline,
+                    *[
+                        format_number(r[k])
+                        if isinstance(r.get(k), (int, float, np.number))
+                        else (r.get(k) or "")
+                        for k in extra_keys
+                    ],
+                ]
+            )
+        return (
+            markdown_table(header, body)
+            + "\n\nIntervals in brackets are bootstrap confidence intervals computed in this run."
+        )
 
     def _subgroups_markdown(self, level: int) -> str:
         value = self.subgroups
@@ -321,9 +373,13 @@ class ModelCard:
         if isinstance(value, str):
             return value.strip()
         if isinstance(value, pd.DataFrame):
-            return markdown_table([str(c) for c in value.columns],
-                                  [[format_number(v) if isinstance(v, (float, np.floating)) else v for v in row]
-                                   for row in value.itertuples(index=False)])
+            return markdown_table(
+                [str(c) for c in value.columns],
+                [
+                    [format_number(v) if isinstance(v, (float, np.floating)) else v for v in row]
+                    for row in value.itertuples(index=False)
+                ],
+            )
         if isinstance(value, Mapping):
             parts = []
             for name, sub in value.items():
@@ -350,35 +406,56 @@ class ModelCard:
         users = self.intended_users
         users_text = users.strip() if isinstance(users, str) else _bullets(users)
         ai = self.ai_act
-        ai_lines = [f"- **Category**: {ai['category']}", f"- **Reference**: {ai['reference']}",
-                    f"- **Reason**: {ai['reason']}"]
+        ai_lines = [
+            f"- **Category**: {ai['category']}",
+            f"- **Reference**: {ai['reference']}",
+            f"- **Reason**: {ai['reason']}",
+        ]
         ai_lines += [f"- **{k}**: {v}" for k, v in ai.items() if k not in _AI_ACT_KEYS]
         sections = [
             f"{h1} Model card: {self.title}",
             f"Pilot `{self.pilot}`. Every number in this card was computed in the run it belongs to."
             + (" **The data are SYNTHETIC.**" if self.is_synthetic else ""),
-            f"{h2} Intended use", str(self.intended_use).strip(),
-            f"{h2} Intended users", users_text,
-            f"{h2} Out of scope", _bullets(_as_list(self.out_of_scope)),
+            f"{h2} Intended use",
+            str(self.intended_use).strip(),
+            f"{h2} Intended users",
+            users_text,
+            f"{h2} Out of scope",
+            _bullets(_as_list(self.out_of_scope)),
         ]
         if not _empty(self.model_details):
             sections += [f"{h2} Model", str(self.model_details).strip()]
         sections += [
-            f"{h2} Data", self._data_markdown(),
-            f"{h2} Evaluation against baselines", self._evaluation_markdown(),
-            f"{h2} Performance by subgroup", self._subgroups_markdown(heading_level + 2),
-            f"{h2} Known failure modes", _bullets(_as_list(self.failure_modes)),
-            f"{h2} Human oversight", str(self.human_oversight).strip(),
-            f"{h2} Privacy", str(self.privacy).strip(),
-            f"{h2} EU AI Act classification", "\n".join(ai_lines),
-            f"{h2} ALTAI self-assessment", self._altai_markdown(heading_level + 2),
+            f"{h2} Data",
+            self._data_markdown(),
+            f"{h2} Evaluation against baselines",
+            self._evaluation_markdown(),
+            f"{h2} Performance by subgroup",
+            self._subgroups_markdown(heading_level + 2),
+            f"{h2} Known failure modes",
+            _bullets(_as_list(self.failure_modes)),
+            f"{h2} Human oversight",
+            str(self.human_oversight).strip(),
+            f"{h2} Privacy",
+            str(self.privacy).strip(),
+            f"{h2} EU AI Act classification",
+            "\n".join(ai_lines),
+            f"{h2} ALTAI self-assessment",
+            self._altai_markdown(heading_level + 2),
         ]
         if not _empty(self.notes):
             sections += [f"{h2} Notes and caveats", _bullets(_as_list(self.notes))]
         if self.extra:
-            sections += [f"{h2} Further facts",
-                         markdown_table(["Fact", "Value"], [[k, format_number(v) if isinstance(v, (int, float))
-                                                             else v] for k, v in self.extra.items()])]
+            sections += [
+                f"{h2} Further facts",
+                markdown_table(
+                    ["Fact", "Value"],
+                    [
+                        [k, format_number(v) if isinstance(v, (int, float)) else v]
+                        for k, v in self.extra.items()
+                    ],
+                ),
+            ]
         return "\n\n".join(s for s in sections if s) + "\n"
 
     def save(self, directory: str | Path | None = None) -> CardFiles:
@@ -393,7 +470,9 @@ class ModelCard:
             target.mkdir(parents=True, exist_ok=True)
         json_path = target / "model_card.json"
         md_path = target / "model_card.md"
-        json_path.write_text(json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        json_path.write_text(
+            json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
         md_path.write_text(self.to_markdown(), encoding="utf-8")
         return CardFiles(json_path, md_path)
 
@@ -407,8 +486,9 @@ class ModelCard:
         return self.to_markdown(heading_level=2)
 
 
-def data_from_sources(sources: Any, *, notes: Mapping[str, str] | None = None,
-                      catalog_directory: Path | None = None) -> list[dict[str, Any]]:
+def data_from_sources(
+    sources: Any, *, notes: Mapping[str, str] | None = None, catalog_directory: Path | None = None
+) -> list[dict[str, Any]]:
     """Build a model card's ``data`` section from ``DataSource`` objects and their catalogue entries.
 
     Args:
@@ -434,23 +514,36 @@ def data_from_sources(sources: Any, *, notes: Mapping[str, str] | None = None,
             entries.append(dict(source))
             continue
         if not isinstance(source, DataSource):
-            raise TypeError(f"Expected DataSource objects (from livinglab.resolve), got {type(source).__name__}.")
+            raise TypeError(
+                f"Expected DataSource objects (from livinglab.resolve), got {type(source).__name__}."
+            )
         try:
             ds = get_dataset(source.dataset, catalog_directory)
         except CatalogError:
             if not source.is_synthetic:
                 raise
             ds = None
-        entry: dict[str, Any] = {"dataset": source.dataset, "synthetic": source.is_synthetic,
-                                 "origin": source.origin}
+        entry: dict[str, Any] = {
+            "dataset": source.dataset,
+            "synthetic": source.is_synthetic,
+            "origin": source.origin,
+        }
         if ds is not None:
-            entry.update({"title": ds.title, "publisher": ds.publisher.get("name"), "landing_page": ds.landing_page})
+            entry.update(
+                {"title": ds.title, "publisher": ds.publisher.get("name"), "landing_page": ds.landing_page}
+            )
         real_licence = ds.license if ds is not None else None
         if source.is_synthetic:
-            stands_for = f"{ds.title} ({ds.publisher.get('name', 'publisher not stated')})" if ds else source.dataset
-            entry["licence"] = "n/a (generated in the run)" + (f"; real data: {real_licence}" if real_licence else "")
-            entry["provenance"] = (f"SYNTHETIC: generated by {source.detail or 'the pilot generator'} as a stand-in "
-                                   f"for {stands_for}; no real records were used.")
+            stands_for = (
+                f"{ds.title} ({ds.publisher.get('name', 'publisher not stated')})" if ds else source.dataset
+            )
+            entry["licence"] = "n/a (generated in the run)" + (
+                f"; real data: {real_licence}" if real_licence else ""
+            )
+            entry["provenance"] = (
+                f"SYNTHETIC: generated by {source.detail or 'the pilot generator'} as a stand-in "
+                f"for {stands_for}; no real records were used."
+            )
         else:
             checksum = f", sha256 {source.sha256[:12]}..." if source.sha256 else ""
             file_name = f" file {source.path.name}" if source.path is not None else ""

@@ -40,22 +40,30 @@ _UPPER = "".join(c for c in _LATIN if c.isupper() and c.isalpha())
 _LETTER = "".join(c for c in _LATIN if c.isalpha())
 _UP = f"[{re.escape(_UPPER)}]"
 _LET = f"[{re.escape(_LETTER)}]"
-_NAME_WORD = rf"{_UP}{_LET}*(?:['’]{_LET}+)?(?:-{_UP}?{_LET}+)*"  # Dupont, O'Brien, Jean-Pierre, DUPONT, Müller
+_NAME_WORD = (
+    rf"{_UP}{_LET}*(?:['’]{_LET}+)?(?:-{_UP}?{_LET}+)*"  # Dupont, O'Brien, Jean-Pierre, DUPONT, Müller
+)
 # Name particles: "de la Fontaine", "von der Leyen", "van den Berg", "d'Estaing" (never "le", "la" alone).
-_PARTICLE = r"(?:(?:de|van|von)[ ](?:la|der|den)[ ]|(?:de|du|des|von|van|der|den|zu|vom|di|da|dos|del)[ ]|d['’])"
+_PARTICLE = (
+    r"(?:(?:de|van|von)[ ](?:la|der|den)[ ]|(?:de|du|des|von|van|der|den|zu|vom|di|da|dos|del)[ ]|d['’])"
+)
 _FULL_NAME = rf"{_PARTICLE}*{_NAME_WORD}(?:[ ]{_PARTICLE}*{_NAME_WORD}){{0,2}}"
 
-_EMAIL = re.compile(r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}\b")
+_EMAIL = re.compile(
+    r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}\b"
+)
 
 # Country code, 2 check digits, then 11-30 alphanumerics, optionally in groups of four.
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?\b")
 
 # Luxembourg matricule: YYYY MM DD NNN CC (birth date, serial, two check digits), spaces optional.
-_NATIONAL_ID = re.compile(r"(?<![\d.,/-])(?:18|19|20)\d{2}[ ]?(?:0[1-9]|1[0-2])[ ]?(?:0[1-9]|[12]\d|3[01])"
-                          r"[ ]?\d{3}[ ]?\d{2}(?![\d.,/-]?\d)")
+_NATIONAL_ID = re.compile(
+    r"(?<![\d.,/-])(?:18|19|20)\d{2}[ ]?(?:0[1-9]|1[0-2])[ ]?(?:0[1-9]|[12]\d|3[01])"
+    r"[ ]?\d{3}[ ]?\d{2}(?![\d.,/-]?\d)"
+)
 
-_NO_NUM_BEFORE = r"(?<![\w+/.,-])"   # not glued to a word, a '+', or a number's separators
+_NO_NUM_BEFORE = r"(?<![\w+/.,-])"  # not glued to a word, a '+', or a number's separators
 # ...and not followed by more digits, a letter or a currency (then it is an amount).
 _NO_NUM_AFTER = r"(?![\w]|[.,/-]\d|[ ]?(?:€|EUR\b|eur\b|euros?\b|CHF\b|USD\b|\$))"
 _PHONE_PATTERNS = [
@@ -81,11 +89,17 @@ _PHONE_CUE = re.compile(
     r"(?=(?:[ ()./+-]{0,2}\d){6})(\+?\(?\d[\d ()./-]{4,18}\d)(?!\d|[ ]?(?:€|EUR\b|euros?\b))"
 )
 
-_TITLE_CUES = (r"(?:(?i:monsieur|madame|mademoiselle|messieurs|mesdames|herrn|herr|frau|här|madamm|joffer|"
-               r"mister)\b|(?:Miss|Mme|Mlle|Mrs|Mr|Ms|Dr|Prof)\b\.?|M\.)")
-_NAME_AFTER_TITLE = re.compile(rf"(?=[MmHhFfJjDdP])(?<![\w])({_TITLE_CUES}[ ]+(?:(?:Dr|Prof)\.?(?:[ ]med\.)?[ ]+)*)({_FULL_NAME})")
-_INTRO_CUES = (r"(?i:je[ ]m['’][ ]?appelle|mon[ ]nom[ ](?:est|c['’]est)|ich[ ]hei(?:ß|ss)e|mein[ ]name[ ]ist|"
-               r"ech[ ]heeschen|mäin[ ]numm[ ]ass|my[ ]name[ ]is|ech[ ]sinn[ ]d(?:e|'))")
+_TITLE_CUES = (
+    r"(?:(?i:monsieur|madame|mademoiselle|messieurs|mesdames|herrn|herr|frau|här|madamm|joffer|"
+    r"mister)\b|(?:Miss|Mme|Mlle|Mrs|Mr|Ms|Dr|Prof)\b\.?|M\.)"
+)
+_NAME_AFTER_TITLE = re.compile(
+    rf"(?=[MmHhFfJjDdP])(?<![\w])({_TITLE_CUES}[ ]+(?:(?:Dr|Prof)\.?(?:[ ]med\.)?[ ]+)*)({_FULL_NAME})"
+)
+_INTRO_CUES = (
+    r"(?i:je[ ]m['’][ ]?appelle|mon[ ]nom[ ](?:est|c['’]est)|ich[ ]hei(?:ß|ss)e|mein[ ]name[ ]ist|"
+    r"ech[ ]heeschen|mäin[ ]numm[ ]ass|my[ ]name[ ]is|ech[ ]sinn[ ]d(?:e|'))"
+)
 _NAME_AFTER_INTRO = re.compile(rf"(?=[JjIiMmEe])(?<![\w])({_INTRO_CUES}[ ]+)({_FULL_NAME}|{_LET}+)")
 
 #: ``kind -> (compiled pattern, replacement)``; applied in this order.
@@ -99,8 +113,9 @@ PII_PATTERNS: dict[str, list[tuple[re.Pattern[str], str]]] = {
 PII_KINDS: tuple[str, ...] = tuple(PII_PATTERNS)
 
 
-def redact_pii(texts: pd.Series | Sequence[str | None], *, kinds: Iterable[str] | None = None
-               ) -> tuple[pd.Series, pd.DataFrame]:
+def redact_pii(
+    texts: pd.Series | Sequence[str | None], *, kinds: Iterable[str] | None = None
+) -> tuple[pd.Series, pd.DataFrame]:
     """Redact e-mails, IBANs, Luxembourg national ids, phone numbers and cued names (vectorised).
 
     Args:

@@ -30,9 +30,18 @@ import pandas as pd
 from .pii import redact_pii
 
 __all__ = [
-    "PSEUDONYM_KEY_ENV", "PseudonymKeyMissing", "pseudonymise", "new_pseudonym_key",
-    "k_anonymity", "enforce_k_anonymity", "KAnonReport",
-    "dp_count", "dp_mean", "laplace_scale", "gaussian_sigma", "redact_pii",
+    "PSEUDONYM_KEY_ENV",
+    "PseudonymKeyMissing",
+    "pseudonymise",
+    "new_pseudonym_key",
+    "k_anonymity",
+    "enforce_k_anonymity",
+    "KAnonReport",
+    "dp_count",
+    "dp_mean",
+    "laplace_scale",
+    "gaussian_sigma",
+    "redact_pii",
 ]
 
 PSEUDONYM_KEY_ENV = "LIVINGLAB_PSEUDONYM_KEY"
@@ -48,8 +57,14 @@ def new_pseudonym_key() -> str:
     return secrets.token_hex(32)
 
 
-def pseudonymise(ids: pd.Series | Sequence[Any], *, key: str | bytes | None = None,
-                 key_env: str = PSEUDONYM_KEY_ENV, required: bool = False, length: int = 16) -> pd.Series:
+def pseudonymise(
+    ids: pd.Series | Sequence[Any],
+    *,
+    key: str | bytes | None = None,
+    key_env: str = PSEUDONYM_KEY_ENV,
+    required: bool = False,
+    length: int = 16,
+) -> pd.Series:
     """Replace identifiers by keyed pseudonyms: the first ``length`` hex digits of HMAC-SHA256(key, id).
 
     The same id and key always give the same pseudonym (joins across tables still work); without
@@ -79,17 +94,23 @@ def pseudonymise(ids: pd.Series | Sequence[Any], *, key: str | bytes | None = No
             )
         warnings.warn(
             f"No pseudonymisation key in {key_env}; using a random key for this call only, so the "
-            "pseudonyms cannot be linked to another run.", UserWarning, stacklevel=2,
+            "pseudonyms cannot be linked to another run.",
+            UserWarning,
+            stacklevel=2,
         )
         key = new_pseudonym_key()
     key_bytes = key.encode("utf-8") if isinstance(key, str) else bytes(key)
     if len(key_bytes) < _MIN_KEY_CHARS:
-        raise ValueError(f"The pseudonymisation key is shorter than {_MIN_KEY_CHARS} characters; use a longer secret.")
+        raise ValueError(
+            f"The pseudonymisation key is shorter than {_MIN_KEY_CHARS} characters; use a longer secret."
+        )
     series = ids if isinstance(ids, pd.Series) else pd.Series(list(ids))
     # HMAC has no vectorised form: hash each distinct id once, then map back (vectorised take).
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    digests = np.array([hmac.new(key_bytes, str(u).encode("utf-8"), hashlib.sha256).hexdigest()[:length]
-                        for u in uniques], dtype=object)
+    digests = np.array(
+        [hmac.new(key_bytes, str(u).encode("utf-8"), hashlib.sha256).hexdigest()[:length] for u in uniques],
+        dtype=object,
+    )
     out = np.full(len(series), None, dtype=object)
     present = codes >= 0
     out[present] = digests[codes[present]]
@@ -97,6 +118,7 @@ def pseudonymise(ids: pd.Series | Sequence[Any], *, key: str | bytes | None = No
 
 
 # --------------------------------------------------------------------------- k-anonymity
+
 
 def _check_columns(df: pd.DataFrame, quasi_identifiers: Sequence[str]) -> list[str]:
     qi = [quasi_identifiers] if isinstance(quasi_identifiers, str) else list(quasi_identifiers)
@@ -161,18 +183,26 @@ class KAnonReport:
         return asdict(self)
 
     def __str__(self) -> str:
-        cols = ", ".join(f"{c} ({n} level{'s' if n > 1 else ''})" for c, n in self.generalised.items()) or "none"
-        return (f"k-anonymity target {self.k}: k went from {self.k_before} to {self.k_after}; generalised columns: "
-                f"{cols}; {self.rows_generalised} rows generalised, {self.rows_suppressed} of {self.rows_in} "
-                f"rows suppressed ({self.suppressed_share:.1%}).")
+        cols = (
+            ", ".join(f"{c} ({n} level{'s' if n > 1 else ''})" for c, n in self.generalised.items()) or "none"
+        )
+        return (
+            f"k-anonymity target {self.k}: k went from {self.k_before} to {self.k_after}; generalised columns: "
+            f"{cols}; {self.rows_generalised} rows generalised, {self.rows_suppressed} of {self.rows_in} "
+            f"rows suppressed ({self.suppressed_share:.1%})."
+        )
 
 
 Generaliser = Callable[[pd.Series], Any]
 
 
-def enforce_k_anonymity(df: pd.DataFrame, quasi_identifiers: Sequence[str], k: int, *,
-                        generalise: Mapping[str, Generaliser | Sequence[Generaliser]] | None = None
-                        ) -> tuple[pd.DataFrame, KAnonReport]:
+def enforce_k_anonymity(
+    df: pd.DataFrame,
+    quasi_identifiers: Sequence[str],
+    k: int,
+    *,
+    generalise: Mapping[str, Generaliser | Sequence[Generaliser]] | None = None,
+) -> tuple[pd.DataFrame, KAnonReport]:
     """Make ``df`` k-anonymous: generalise quasi-identifiers step by step, then suppress what remains.
 
     Generalisation is global recoding: a generaliser receives the whole *original* column (a
@@ -188,11 +218,15 @@ def enforce_k_anonymity(df: pd.DataFrame, quasi_identifiers: Sequence[str], k: i
     """
     qi = _check_columns(df, quasi_identifiers)
     if int(k) < 1:
-        raise ValueError(f"k must be a positive integer (5, 11 and 20 are common minimum cell sizes), not {k}.")
+        raise ValueError(
+            f"k must be a positive integer (5, 11 and 20 are common minimum cell sizes), not {k}."
+        )
     generalise = dict(generalise or {})
     unknown = [c for c in generalise if c not in qi]
     if unknown:
-        raise KeyError(f"generalise names column(s) {', '.join(map(str, unknown))} that are not quasi-identifiers.")
+        raise KeyError(
+            f"generalise names column(s) {', '.join(map(str, unknown))} that are not quasi-identifiers."
+        )
     for column, fns in generalise.items():
         levels = list(fns) if isinstance(fns, Sequence) else [fns]
         if not levels or not all(callable(f) for f in levels):
@@ -212,7 +246,9 @@ def enforce_k_anonymity(df: pd.DataFrame, quasi_identifiers: Sequence[str], k: i
             if not isinstance(recoded, pd.Series):
                 recoded = pd.Series(np.asarray(recoded), index=df.index)
             if len(recoded) != len(df):
-                raise ValueError(f"The generaliser for {column!r} returned {len(recoded)} values for {len(df)} rows.")
+                raise ValueError(
+                    f"The generaliser for {column!r} returned {len(recoded)} values for {len(df)} rows."
+                )
             out[column] = recoded.to_numpy() if not recoded.index.equals(df.index) else recoded
             applied[column] = level
             current_k = k_anonymity(out, qi)
@@ -227,16 +263,28 @@ def enforce_k_anonymity(df: pd.DataFrame, quasi_identifiers: Sequence[str], k: i
     sizes = _class_sizes(out, qi)
     keep = sizes >= k
     result = out.loc[keep]
-    report = KAnonReport(k=k, k_before=k_before, k_after=k_anonymity(result, qi), rows_in=len(df),
-                         rows_out=len(result), rows_generalised=int(changed.sum()),
-                         rows_suppressed=int((~keep).sum()), generalised=applied, quasi_identifiers=qi)
+    report = KAnonReport(
+        k=k,
+        k_before=k_before,
+        k_after=k_anonymity(result, qi),
+        rows_in=len(df),
+        rows_out=len(result),
+        rows_generalised=int(changed.sum()),
+        rows_suppressed=int((~keep).sum()),
+        generalised=applied,
+        quasi_identifiers=qi,
+    )
     if len(df) and not len(result):
-        warnings.warn(f"Every row was suppressed to reach k={k}: add coarser generalisations.", UserWarning,
-                      stacklevel=2)
+        warnings.warn(
+            f"Every row was suppressed to reach k={k}: add coarser generalisations.",
+            UserWarning,
+            stacklevel=2,
+        )
     return result, report
 
 
 # --------------------------------------------------------------------------- differential privacy
+
 
 def _generator(rng: int | np.random.Generator | None) -> np.random.Generator:
     return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
@@ -261,15 +309,22 @@ def gaussian_sigma(sensitivity: float, epsilon: float, delta: float) -> float:
     """
     eps = _check_epsilon(epsilon)
     if eps >= 1:
-        raise ValueError(f"The classic Gaussian mechanism needs epsilon < 1, not {epsilon}; use mechanism='laplace'.")
+        raise ValueError(
+            f"The classic Gaussian mechanism needs epsilon < 1, not {epsilon}; use mechanism='laplace'."
+        )
     if not 0 < delta < 1:
         raise ValueError(f"delta must be between 0 and 1 (e.g. 1e-6, well below 1/n), not {delta}.")
     return math.sqrt(2 * math.log(1.25 / delta)) * float(sensitivity) / eps
 
 
-def dp_count(true_count: float | Sequence[float] | np.ndarray, epsilon: float, *,
-             rng: int | np.random.Generator | None = None, mechanism: str = "laplace",
-             delta: float = 1e-6) -> float | np.ndarray:
+def dp_count(
+    true_count: float | Sequence[float] | np.ndarray,
+    epsilon: float,
+    *,
+    rng: int | np.random.Generator | None = None,
+    mechanism: str = "laplace",
+    delta: float = 1e-6,
+) -> float | np.ndarray:
     """A differentially private count (or an array of disjoint counts, e.g. a histogram).
 
     Sensitivity: adding or removing one person changes a count by at most 1, so the L1 and L2
@@ -297,9 +352,16 @@ def dp_count(true_count: float | Sequence[float] | np.ndarray, epsilon: float, *
     return float(noisy) if noisy.ndim == 0 else noisy
 
 
-def dp_mean(values: Sequence[float] | np.ndarray | pd.Series, lower: float, upper: float, epsilon: float, *,
-            rng: int | np.random.Generator | None = None, mechanism: str = "laplace",
-            delta: float = 1e-6) -> float:
+def dp_mean(
+    values: Sequence[float] | np.ndarray | pd.Series,
+    lower: float,
+    upper: float,
+    epsilon: float,
+    *,
+    rng: int | np.random.Generator | None = None,
+    mechanism: str = "laplace",
+    delta: float = 1e-6,
+) -> float:
     """A differentially private mean of values bounded to ``[lower, upper]``.
 
     Values are first clipped to the bounds (the bounds must be chosen without looking at the data,
@@ -315,7 +377,9 @@ def dp_mean(values: Sequence[float] | np.ndarray | pd.Series, lower: float, uppe
     if x.ndim != 1 or len(x) == 0:
         raise ValueError("values must be a non-empty one-dimensional sequence.")
     if np.isnan(x).any():
-        raise ValueError("values contains missing values; drop or impute them first (that choice is not private).")
+        raise ValueError(
+            "values contains missing values; drop or impute them first (that choice is not private)."
+        )
     clipped = np.clip(x, lo, hi)
     sensitivity = (hi - lo) / len(x)
     gen = _generator(rng)

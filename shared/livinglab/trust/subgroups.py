@@ -39,8 +39,26 @@ from .bootstrap import (
 __all__ = ["SubgroupReport", "subgroup_report", "LOWER_IS_BETTER_HINTS"]
 
 #: Metric names containing one of these words are treated as "lower is better" unless told otherwise.
-LOWER_IS_BETTER_HINTS = ("error", "mae", "mse", "rmse", "mape", "wape", "smape", "loss", "brier", "fpr", "fnr",
-                         "false", "miss", "deviation", "regret", "wrmsse", "ece", "calibration_gap")
+LOWER_IS_BETTER_HINTS = (
+    "error",
+    "mae",
+    "mse",
+    "rmse",
+    "mape",
+    "wape",
+    "smape",
+    "loss",
+    "brier",
+    "fpr",
+    "fnr",
+    "false",
+    "miss",
+    "deviation",
+    "regret",
+    "wrmsse",
+    "ece",
+    "calibration_gap",
+)
 
 _MISSING_LABEL = "(missing)"
 
@@ -117,13 +135,17 @@ class SubgroupReport:
         header = ["Group", "n", *[f"{m} [{pct} CI]" for m in self.metrics]]
         rows = []
         for _, row in self.table.iterrows():  # one line per subgroup: a handful of rows, not data
-            label = f"{row['group']} (small, n < {self.min_count})" if row["small_group"] else str(row["group"])
+            label = (
+                f"{row['group']} (small, n < {self.min_count})" if row["small_group"] else str(row["group"])
+            )
             cells = [label, format_number(int(row["n"]))]
             cells += [_value_with_ci(row[m], row[f"{m}_low"], row[f"{m}_high"]) for m in self.metrics]
             rows.append(cells)
         overall = ["All", format_number(int(self.table["n"].sum()))]
-        overall += [_value_with_ci(self.overall[m].estimate, self.overall[m].low, self.overall[m].high)
-                    for m in self.metrics]
+        overall += [
+            _value_with_ci(self.overall[m].estimate, self.overall[m].low, self.overall[m].high)
+            for m in self.metrics
+        ]
         rows.append(overall)
         lines = [f"Grouped by: {', '.join(self.sensitive_features)}.", "", markdown_table(header, rows), ""]
         for m in self.metrics:
@@ -132,9 +154,11 @@ class SubgroupReport:
                 lines.append(f"- **{m}**: fewer than two groups have a value; no gap can be computed.")
                 continue
             direction = "higher is better" if gap["higher_is_better"] else "lower is better"
-            sentence = (f"- **{m}** ({direction}): largest gap {format_number(gap['largest_gap'])} between "
-                        f"{gap['best']} (best, {format_number(gap['best_value'])}) and {gap['worst']} "
-                        f"(worst, {format_number(gap['worst_value'])})")
+            sentence = (
+                f"- **{m}** ({direction}): largest gap {format_number(gap['largest_gap'])} between "
+                f"{gap['best']} (best, {format_number(gap['best_value'])}) and {gap['worst']} "
+                f"(worst, {format_number(gap['worst_value'])})"
+            )
             if gap.get("includes_small_groups"):
                 sentence += "; fewer than two groups reach the minimum size, so small groups are included"
             elif gap["excluded_small_groups"]:
@@ -142,8 +166,10 @@ class SubgroupReport:
             lines.append(sentence + ".")
         small = self.small_groups
         if small:
-            lines.append(f"- Groups with fewer than {self.min_count} rows are flagged: their intervals are wide "
-                         "and their values should not be read as findings.")
+            lines.append(
+                f"- Groups with fewer than {self.min_count} rows are flagged: their intervals are wide "
+                "and their values should not be read as findings."
+            )
         return "\n".join(lines)
 
     def _repr_markdown_(self) -> str:
@@ -198,11 +224,20 @@ def _sensitive_frame(sensitive: Any, n: int) -> pd.DataFrame:
     return frame.astype(object).where(frame.notna(), _MISSING_LABEL).astype(str)
 
 
-def subgroup_report(metrics: Mapping[str, Callable[[Any, Any], float]], y_true: Any, y_pred: Any,
-                    sensitive: pd.Series | pd.DataFrame, *, min_count: int = 30, n_boot: int = 200,
-                    groups: Any = None, seed: SeedLike = 0, confidence: float = 0.95,
-                    higher_is_better: Mapping[str, bool] | None = None, overall_ci: bool = True
-                    ) -> SubgroupReport:
+def subgroup_report(
+    metrics: Mapping[str, Callable[[Any, Any], float]],
+    y_true: Any,
+    y_pred: Any,
+    sensitive: pd.Series | pd.DataFrame,
+    *,
+    min_count: int = 30,
+    n_boot: int = 200,
+    groups: Any = None,
+    seed: SeedLike = 0,
+    confidence: float = 0.95,
+    higher_is_better: Mapping[str, bool] | None = None,
+    overall_ci: bool = True,
+) -> SubgroupReport:
     """Metrics per subgroup with bootstrap intervals, counts, small-group flags and the largest gap.
 
     Args:
@@ -251,11 +286,21 @@ def subgroup_report(metrics: Mapping[str, Callable[[Any, Any], float]], y_true: 
     features = list(frame.columns)
 
     rng = _rng(seed)
-    labels = frame[features[0]].str.cat([frame[f] for f in features[1:]], sep=", ") if len(features) > 1 \
+    labels = (
+        frame[features[0]].str.cat([frame[f] for f in features[1:]], sep=", ")
+        if len(features) > 1
         else frame[features[0]]
+    )
     codes, uniques = pd.factorize(labels, sort=True)
     counts = np.bincount(codes, minlength=len(uniques))
-    reserved = {"group", "n", "small_group", *names, *(f"{m}_low" for m in names), *(f"{m}_high" for m in names)}
+    reserved = {
+        "group",
+        "n",
+        "small_group",
+        *names,
+        *(f"{m}_low" for m in names),
+        *(f"{m}_high" for m in names),
+    }
     rows = []
     for code, label in enumerate(uniques):  # one iteration per subgroup, not per row
         mask = codes == code
@@ -264,8 +309,14 @@ def subgroup_report(metrics: Mapping[str, Callable[[Any, Any], float]], y_true: 
         row: dict[str, Any] = {"group": label}
         row.update({f: values[f] for f in features if f not in reserved})
         row["n"] = int(counts[code])
-        samples = bootstrap_statistics(safe, yt[mask], yp[mask], groups=None if cluster is None else cluster[mask],
-                                       n_boot=n_boot, seed=rng)
+        samples = bootstrap_statistics(
+            safe,
+            yt[mask],
+            yp[mask],
+            groups=None if cluster is None else cluster[mask],
+            n_boot=n_boot,
+            seed=rng,
+        )
         for m in names:
             estimate = float(by_group.loc[key, m])
             ci = ci_from_distribution(estimate, samples[m], confidence=confidence, n=int(counts[code]))
@@ -279,13 +330,25 @@ def subgroup_report(metrics: Mapping[str, Callable[[Any, Any], float]], y_true: 
     else:
         overall_samples = {m: np.full(int(n_boot), math.nan) for m in names}
     n_clusters = len(pd.unique(cluster)) if cluster is not None else len(yt)
-    overall = {m: ci_from_distribution(float(mf.overall[m]), overall_samples[m], confidence=confidence,
-                                       n=len(yt), n_clusters=n_clusters) for m in names}
+    overall = {
+        m: ci_from_distribution(
+            float(mf.overall[m]), overall_samples[m], confidence=confidence, n=len(yt), n_clusters=n_clusters
+        )
+        for m in names
+    }
 
     gaps = {m: _gap(table, m, directions[m]) for m in names}
-    return SubgroupReport(table=table, gaps=gaps, overall=overall, sensitive_features=features, metrics=names,
-                          min_count=int(min_count), confidence=confidence, n_boot=int(n_boot),
-                          higher_is_better=directions)
+    return SubgroupReport(
+        table=table,
+        gaps=gaps,
+        overall=overall,
+        sensitive_features=features,
+        metrics=names,
+        min_count=int(min_count),
+        confidence=confidence,
+        n_boot=int(n_boot),
+        higher_is_better=directions,
+    )
 
 
 def _gap(table: pd.DataFrame, metric: str, higher_is_better: bool) -> dict[str, Any]:
@@ -295,14 +358,28 @@ def _gap(table: pd.DataFrame, metric: str, higher_is_better: bool) -> dict[str, 
     compared = valued if includes_small else large
     excluded = [] if includes_small else valued.loc[valued["small_group"], "group"].tolist()
     if len(compared) < 2:
-        return {"largest_gap": math.nan, "best": None, "worst": None, "best_value": math.nan,
-                "worst_value": math.nan, "higher_is_better": higher_is_better,
-                "groups_compared": len(compared), "excluded_small_groups": excluded,
-                "includes_small_groups": includes_small}
+        return {
+            "largest_gap": math.nan,
+            "best": None,
+            "worst": None,
+            "best_value": math.nan,
+            "worst_value": math.nan,
+            "higher_is_better": higher_is_better,
+            "groups_compared": len(compared),
+            "excluded_small_groups": excluded,
+            "includes_small_groups": includes_small,
+        }
     hi = compared.loc[compared[metric].idxmax()]
     lo = compared.loc[compared[metric].idxmin()]
     best, worst = (hi, lo) if higher_is_better else (lo, hi)
-    return {"largest_gap": float(hi[metric] - lo[metric]), "best": best["group"], "worst": worst["group"],
-            "best_value": float(best[metric]), "worst_value": float(worst[metric]),
-            "higher_is_better": higher_is_better, "groups_compared": len(compared),
-            "excluded_small_groups": excluded, "includes_small_groups": includes_small}
+    return {
+        "largest_gap": float(hi[metric] - lo[metric]),
+        "best": best["group"],
+        "worst": worst["group"],
+        "best_value": float(best[metric]),
+        "worst_value": float(worst[metric]),
+        "higher_is_better": higher_is_better,
+        "groups_compared": len(compared),
+        "excluded_small_groups": excluded,
+        "includes_small_groups": includes_small,
+    }

@@ -1,0 +1,103 @@
+"""Figures of the fintech notebook (matplotlib), each readable in a few seconds."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from sklearn.metrics import precision_recall_curve
+
+from .evaluation import CostChoice
+
+DETECTORS = {
+    "score": "LightGBM (supervised)",
+    "score_rules": "rules baseline",
+    "score_unsupervised": "Isolation Forest (unsupervised)",
+}
+
+
+def plot_ledger_overview(tx: pd.DataFrame):
+    """Daily volume by channel and the hour-of-day profile: the rhythms of the (synthetic) ledger."""
+    fig, axes = plt.subplots(1, 2, figsize=(12, 3.4))
+    day = tx["timestamp"].dt.normalize()
+    daily = tx.groupby([day, tx["channel"].astype(str)], observed=True).size().unstack(fill_value=0)
+    daily.plot.area(ax=axes[0], linewidth=0, alpha=0.85)
+    axes[0].set(title="Transactions per day by channel", xlabel="", ylabel="transactions")
+    axes[0].legend(fontsize=7, loc="upper left", ncol=2)
+    hourly = tx.groupby(tx["timestamp"].dt.hour).size()
+    axes[1].bar(hourly.index, hourly.to_numpy(), color="#4c72b0")
+    axes[1].set(title="Transactions by hour of day", xlabel="hour", ylabel="transactions")
+    fig.tight_layout()
+    return fig
+
+
+def plot_pr_curves(test: pd.DataFrame, prevalence: float | None = None):
+    """Precision-recall curves of the three detectors on the test period."""
+    fig, ax = plt.subplots(figsize=(6.2, 4.2))
+    y = test["label"].to_numpy()
+    for col, name in DETECTORS.items():  # three curves
+        precision, recall, _ = precision_recall_curve(y, test[col].to_numpy())
+        ax.step(recall, precision, where="post", label=name)
+    base = prevalence if prevalence is not None else float(y.mean())
+    ax.axhline(base, color="grey", ls=":", label=f"fraud prevalence ({base:.2%})")
+    ax.set(
+        xlabel="recall (share of frauds found)",
+        ylabel="precision (share of alerts that are fraud)",
+        title="Test period (the future): precision vs recall",
+        ylim=(0, 1.02),
+    )
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_cost_curve(curve: pd.DataFrame, choice: CostChoice, n_days: float):
+    """Expected cost on the validation period against the number of alerts a day."""
+    fig, ax = plt.subplots(figsize=(6.2, 3.8))
+    per_day = curve["n_alerts"].to_numpy() / max(n_days, 1e-9)
+    keep = per_day <= max(5 * max(choice.n_alerts / max(n_days, 1e-9), 1.0), 50)
+    ax.plot(per_day[keep], curve["total_cost"].to_numpy()[keep] / 1000, label="review cost + fraud loss")
+    ax.plot(per_day[keep], curve["fraud_loss"].to_numpy()[keep] / 1000, ls="--", label="fraud loss only")
+    ax.axvline(
+        choice.n_alerts / max(n_days, 1e-9),
+        color="crimson",
+        ls=":",
+        label=f"chosen: {choice.n_alerts / max(n_days, 1e-9):.1f} alerts/day",
+    )
+    ax.set(
+        xlabel="alerts per day",
+        ylabel="thousand EUR (validation period)",
+        title="Expected cost picks the threshold",
+    )
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_segment_alert_share(table: pd.DataFrame):
+    """Alert share and fraud share per customer segment, with intervals."""
+    fig, ax = plt.subplots(figsize=(6.2, 3.2))
+    pos = np.arange(len(table))
+    for offset, metric, color in ((-0.2, "alert_share", "#dd8452"), (0.2, "fraud_share", "#4c72b0")):
+        values = table[metric].to_numpy() * 100
+        err = np.vstack(
+            [
+                values - table[f"{metric}_low"].to_numpy() * 100,
+                table[f"{metric}_high"].to_numpy() * 100 - values,
+            ]
+        )
+        ax.barh(
+            pos + offset,
+            values,
+            height=0.38,
+            xerr=np.clip(err, 0, None),
+            color=color,
+            label=metric.replace("_", " ") + " (%)",
+        )
+    ax.set_yticks(pos, table["group"])
+    ax.set(
+        xlabel="% of the segment's test transactions", title="Who gets flagged (alerts at the daily budget)"
+    )
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig

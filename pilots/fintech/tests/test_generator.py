@@ -1,0 +1,129 @@
+"""The synthetic ledger: typologies at the requested rates, segments, channels, rhythms, label delay."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pilots.fintech.loaders import validate_transactions
+from pilots.fintech.synthetic import (
+    CHANNELS,
+    REPORTING_THRESHOLD_EUR,
+    TYPOLOGIES,
+    GeneratorError,
+    generate_transactions,
+    typology_targets,
+)
+
+
+@pytest.fixture(scope="module")
+def ledger() -> pd.DataFrame:
+    return generate_transactions(40_000, n_days=28, fraud_rate=0.01, seed=3)
+
+
+def test_every_typology_is_present_at_the_requested_rate(ledger):
+    counts = ledger.loc[ledger["label"] == 1, "typology"].astype(str).value_counts()
+    for typology in TYPOLOGIES:
+        assert counts[typology] == round(40_000 * 0.01 / len(TYPOLOGIES)), typology
+    assert len(ledger) == 40_000
+    assert ledger["label"].mean() == pytest.approx(0.01, abs=1e-4)
+    assert ((ledger["typology"] != "none") == (ledger["label"] == 1)).all()
+
+
+def test_custom_shares_and_default_rate():
+    shares = {
+        "card_testing": 0.5,
+        "account_takeover": 0.1,
+        "money_mule": 0.2,
+        "structuring": 0.1,
+        "refund_abuse": 0.1,
+    }
+    tx = generate_transactions(50_000, n_days=20, fraud_rate=0.004, typology_shares=shares, seed=1)
+    counts = tx.loc[tx["label"] == 1, "typology"].astype(str).value_counts()
+    assert counts.to_dict() == {k: v for k, v in typology_targets(50_000, 0.004, shares).items() if v}
+    assert counts["card_testing"] == 100
+    default = generate_transactions(20_000, n_days=20, seed=1)
+    assert default["label"].sum() == round(20_000 * 0.002)
+
+
+def test_typologies_have_their_signatures(ledger):
+    by = {t: ledger[ledger["typology"] == t] for t in TYPOLOGIES}
+    ct = by["card_testing"]
+    assert (ct["amount"] < 10).all() and (ct["channel"] == "ecommerce").all()
+    # bursts: most card-testing rows follow another row of the same account within minutes
+    gaps = ct.groupby("account_id")["timestamp"].diff().dropna()
+    assert (gaps < pd.Timedelta(minutes=30)).mean() > 0.8
+    st = by["structuring"]
+    assert ((st["amount"] >= 8000) & (st["amount"] < REPORTING_THRESHOLD_EUR)).all()
+    assert (st["channel"] == "cash_deposit").all() and (st["direction"] == "credit").all()
+    assert (by["refund_abuse"]["direction"] == "credit").all()
+    ato = by["account_takeover"]
+    assert ato["amount"].min() >= 800 and ato["channel"].isin(["sepa_transfer", "instant_payment"]).all()
+    mule = by["money_mule"]
+    # money arrives at mule accounts and leaves them again: some mule accounts both receive and send
+    receivers = set(mule.loc[mule["direction"] == "debit", "counterparty_id"]) | set(
+        mule.loc[mule["direction"] == "credit", "account_id"]
+    )
+    senders = set(mule.loc[mule["direction"] == "debit", "account_id"])
+    assert len(receivers & senders) >= 3
+
+
+def test_segments_channels_and_merchant_codes(ledger):
+    assert set(ledger["customer_type"].astype(str)) == {"retail", "corporate"}
+    assert set(ledger["residency"].astype(str)) == {"resident", "cross_border"}
+    assert set(ledger["channel"].astype(str)) == set(CHANNELS)
+    card = ledger["channel"].isin(["card_present", "ecommerce"])
+    assert (ledger.loc[card, "mcc"] > 0).all() and (ledger.loc[~card, "mcc"] == 0).all()
+    cross = ledger[ledger["residency"] == "cross_border"]
+
+    # cross-border customers shop in their home countries more than residents do
+    def share_abroad(df):
+        return df.loc[df["channel"] == "card_present", "country"].isin(["FR", "BE", "DE"]).mean()
+
+    assert share_abroad(cross) > 2 * share_abroad(ledger[ledger["residency"] == "resident"])
+
+
+def test_amounts_and_rhythms_are_plausible(ledger):
+    genuine = ledger[ledger["label"] == 0]
+    assert (genuine["amount"] > 0).all()
+    median = genuine.groupby(genuine["channel"].astype(str))["amount"].median()
+    assert 10 < median["card_present"] < 100 and median["sepa_transfer"] > median["card_present"]
+    transfers = genuine[genuine["channel"] == "sepa_transfer"]
+    by_weekday = transfers["timestamp"].dt.dayofweek.value_counts()
+    assert by_weekday[2] > 3 * by_weekday[6]  # Wednesday vs Sunday
+    by_hour = genuine["timestamp"].dt.hour.value_counts()
+    assert by_hour[12] > 5 * by_hour[3]
+
+
+def test_labels_arrive_late(ledger):
+    delay = (ledger["label_available_at"] - ledger["timestamp"]).dt.total_seconds() / 86400
+    assert (delay > 0).all()
+    fraud_delay = delay[ledger["label"] == 1].groupby(ledger["typology"].astype(str)).median()
+    assert fraud_delay["account_takeover"] < fraud_delay["money_mule"] < fraud_delay["structuring"]
+
+
+def test_sorted_valid_and_reproducible(ledger):
+    assert ledger["timestamp"].is_monotonic_increasing
+    validate_transactions(ledger)
+    a = generate_transactions(5_000, n_days=14, seed=7)
+    b = generate_transactions(5_000, n_days=14, seed=7)
+    c = generate_transactions(5_000, n_days=14, seed=8)
+    pd.testing.assert_frame_equal(a, b)
+    assert not np.array_equal(a["amount"].to_numpy(), c["amount"].to_numpy())
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"n_transactions": 10}, "at least 1000"),
+        ({"n_days": 3}, "at least 14"),
+        ({"fraud_rate": 0.5}, "between 0 and 0.05"),
+        ({"typology_shares": {"phishing": 1.0}}, "Unknown typology"),
+        ({"typology_shares": {"card_testing": 0.5}}, "sum to 1"),
+    ],
+)
+def test_bad_parameters_are_refused(kwargs, match):
+    args = {"n_transactions": 5_000, **kwargs}
+    with pytest.raises(GeneratorError, match=match):
+        generate_transactions(**args)

@@ -1,0 +1,70 @@
+"""Benchmark of the health pilot: the whole analysis (``pilots.health.pipeline.run``) per profile.
+
+    python -m pilots.health.benchmark --list
+    python -m pilots.health.benchmark --case full
+
+Cases take their parameters from the notebook's defaults and ``pilots/health/pilot.yaml`` (smoke, full),
+so the benchmark measures exactly what a profile runs, minus the kernel start and the figures. The
+``real`` case (UCI telemonitoring) is listed only when the data mirror is present; it uses a random
+pseudonymisation key.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+import time
+from pathlib import Path
+
+from livinglab.bench import case_main
+
+HERE = Path(__file__).resolve().parent
+MIRROR = HERE.parents[2] / "shared" / "data"
+
+
+def _cases() -> dict[str, dict]:
+    from livinglab.pilots import load_pilot
+
+    pilot = load_pilot(HERE)
+    defaults = {n: p.default for n, p in pilot.parameters()["health.ipynb"].items()}
+    cases = {
+        "smoke": {**defaults, **pilot.profiles["smoke"]},
+        "default": dict(defaults),
+        "full": {**defaults, **pilot.profiles["full"]},
+    }
+    if (MIRROR / "health" / "parkinsons_updrs.data").exists() or os.environ.get("LIVINGLAB_DATA_MIRROR"):
+        cases["real"] = {**defaults, **pilot.profiles["smoke"], "data_mode": "real"}
+    return cases
+
+
+def run_case(name: str) -> dict:
+    from pilots.health import pipeline
+
+    params = _cases()[name]
+    os.environ.setdefault("LIVINGLAB_OFFLINE", "1")
+    if params["data_mode"] != "synthetic":
+        os.environ.setdefault("LIVINGLAB_DATA_MIRROR", str(MIRROR))
+        os.environ.setdefault("LIVINGLAB_PSEUDONYM_KEY", secrets.token_hex(16))
+    args = {k: v for k, v in params.items() if k != "data_mode"}
+    t0 = time.perf_counter()
+    metrics = pipeline.run(params["data_mode"], **args)
+    wall = time.perf_counter() - t0
+    task = "next_visit" if metrics.get("mae_next_visit") is not None else "voice"
+    return {
+        "pilot": "health",
+        "case": name,
+        "rows": int(metrics["rows"]),
+        "wall_s": round(wall, 2),
+        "metric": f"mae_{task} (subject-grouped CV)",
+        "model": metrics[f"mae_{task}"],
+        "baseline": metrics[f"mae_{task}_baseline"],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    return case_main(__doc__, _cases(), run_case, argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
