@@ -34,7 +34,7 @@ def test_pilot_notebook_has_one_literal_parameters_cell(notebook: Path):
     nb = json.loads(notebook.read_text(encoding="utf-8"))
     tagged = [c for c in nb["cells"] if "parameters" in c.get("metadata", {}).get("tags", [])]
     assert len(tagged) == 1, "exactly one cell tagged 'parameters'"
-    assert nb["metadata"]["kernelspec"]["name"] == "python3"
+    assert nb["metadata"]["kernelspec"]["name"] == "livinglab", "the project kernel, Python (livinglab)"
 
 
 def test_every_pilot_loads_and_has_smoke_and_full_profiles():
