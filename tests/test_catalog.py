@@ -1,4 +1,4 @@
-"""Catalogue resolution order, checksums, offline behaviour and the DCAT-AP export."""
+"""Catalogue resolution order, checksums and offline behaviour (the DCAT-AP export: test_dcat.py)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ from livinglab.catalog import (
     load_catalog,
     resolve,
 )
-from livinglab.dcat import export_jsonld
 from livinglab.paths import project_root
 
 CONTENT = "a,b\n1,2\n3,4\n5,6\n"
@@ -159,16 +158,3 @@ def test_project_catalogue_matches_the_mirror(shared_data_dir):
         for dist in ds.distributions:
             if dist.mirror_path:
                 assert fetch(ds.identifier, dist.name, record=False).origin in ("mirror", "cache")
-
-
-def test_dcat_export_has_the_mandatory_properties(fixture_project):
-    graph = export_jsonld()["@graph"]
-    catalog = graph[0]
-    for prop in ("dct:title", "dct:description", "dct:publisher"):
-        assert catalog[prop], prop
-    (dataset,) = catalog["dcat:dataset"]
-    assert dataset["dct:title"]["@value"] == "A tiny table" and dataset["dct:description"]["@value"]
-    (dist,) = dataset["dcat:distribution"]
-    assert dist["dcat:accessURL"]["@id"].startswith("http")
-    assert dist["spdx:checksum"]["spdx:checksumValue"]["@value"].startswith("e036f8")
-    assert dataset["dcat:theme"][0]["@id"].endswith("/GOVE")

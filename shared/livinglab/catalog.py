@@ -114,6 +114,22 @@ def _parse_dataset(raw: dict[str, Any], source: Path) -> Dataset:
         raise CatalogError(f"{source.name}: {exc}") from exc
 
 
+def _read_yaml(path: Path) -> Any:
+    """The parsed YAML file; a syntax error becomes one sentence naming the file and line."""
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "it does not parse"
+        hint = (
+            "put the value in double quotes (a value containing ': ' must be quoted)"
+            if "mapping values are not allowed" in problem
+            else "fix the YAML there"
+        )
+        raise CatalogError(f"{path}: invalid YAML{where} ({problem}); {hint}.") from exc
+
+
 def load_catalog(directory: Path | None = None) -> dict[str, Dataset]:
     """All datasets of the catalogue, by identifier."""
     directory = directory or catalog_dir()
@@ -121,7 +137,7 @@ def load_catalog(directory: Path | None = None) -> dict[str, Dataset]:
     for path in sorted(directory.glob("*.yaml")):
         if path.name == CATALOG_META:
             continue
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = _read_yaml(path)
         if not isinstance(raw, dict):
             raise CatalogError(f"{path}: expected one dataset as a mapping.")
         dataset = _parse_dataset(raw, path)
@@ -133,7 +149,12 @@ def load_catalog(directory: Path | None = None) -> dict[str, Dataset]:
 
 def catalog_metadata(directory: Path | None = None) -> dict[str, Any]:
     path = (directory or catalog_dir()) / CATALOG_META
-    return yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
+    if not path.exists():
+        return {}
+    raw = _read_yaml(path)
+    if not isinstance(raw, dict):
+        raise CatalogError(f"{path}: expected the catalogue's own metadata as a mapping.")
+    return raw
 
 
 def get_dataset(identifier: str, directory: Path | None = None) -> Dataset:
@@ -269,49 +290,82 @@ def fetch(
             identifier, "synthetic", None, None, dataset.synthetic_stand_in or "synthetic stand-in"
         )
     if record:
-        record_source(
-            identifier,
-            source.origin,
-            path=str(source.path) if source.path else None,
-            sha256=source.sha256,
-            synthetic=source.is_synthetic,
-            detail=source.detail,
-        )
+        _record(source)
+    return source
+
+
+def _record(source: DataSource) -> DataSource:
+    record_source(
+        source.dataset,
+        source.origin,
+        path=str(source.path) if source.path else None,
+        sha256=source.sha256,
+        synthetic=source.is_synthetic,
+        detail=source.detail,
+    )
     return source
 
 
 def synthetic_source(identifier: str, generator: str, *, record: bool = True) -> DataSource:
     """Declare that a run uses a synthetic generator instead of ``identifier``'s real data."""
     source = DataSource(identifier, "synthetic", None, None, generator)
-    if record:
-        record_source(identifier, "synthetic", synthetic=True, detail=generator)
-    return source
+    return _record(source) if record else source
+
+
+def file_source(identifier: str, path: str | Path, detail: str) -> DataSource:
+    """A file a partner gave by path (outside the catalogue's copies), with its sha256, recorded."""
+    path = Path(path)
+    return _record(DataSource(identifier, "file", path, sha256_of(path), detail))
+
+
+DATA_MODES = ("synthetic", "real", "auto")
+
+
+def check_data_mode(mode: str) -> str:
+    """``mode`` when it is one of :data:`DATA_MODES`; otherwise one sentence naming the valid values."""
+    if mode not in DATA_MODES:
+        valid = ", ".join(repr(m) for m in DATA_MODES[:-1]) + f" or {DATA_MODES[-1]!r}"
+        raise ValueError(f"data_mode must be {valid}, not {mode!r}.")
+    return mode
+
+
+def resolve_all(
+    identifier: str,
+    mode: str,
+    distributions: list[str] | tuple[str, ...] | None = None,
+    *,
+    generator: str = "",
+    stand_in: str | None = None,
+) -> list[DataSource]:
+    """Several distributions of one dataset at once (e.g. SIB-200's twelve files), in one ``data_mode``.
+
+    - ``"synthetic"``: the embedded generator; touches no file and no network.
+    - ``"real"``: every distribution (cache, mirror or download); a clear error for the first missing one.
+    - ``"auto"``: the real files when every one of them is reachable, otherwise the generator.
+
+    Returns one source a distribution (``None``: the dataset's first), or a one-item list holding the
+    synthetic stand-in, recorded once under ``stand_in`` (default: ``identifier``).
+    """
+    check_data_mode(mode)
+    names = [None] if distributions is None else list(distributions)
+    detail = generator
+    if mode != "synthetic":
+        sources = []
+        for name in names:
+            source = fetch(identifier, name, allow_synthetic=mode == "auto", record=False)
+            if source.is_synthetic:
+                detail = generator or source.detail or ""
+                break
+            sources.append(source)
+        else:
+            return [_record(source) for source in sources]
+    return [synthetic_source(stand_in or identifier, detail or "synthetic generator")]
 
 
 def resolve(
     identifier: str, mode: str, distribution: str | None = None, *, generator: str = ""
 ) -> DataSource:
-    """The notebooks' entry point: ``mode`` is the pilot's ``data_mode`` parameter.
-
-    - ``"synthetic"``: the embedded calibrated generator; touches no file and no network.
-    - ``"real"``: the real data (cache, mirror or download); a clear error if none is reachable.
-    - ``"auto"``: the real data when reachable, otherwise the synthetic generator.
-    """
-    if mode == "synthetic":
-        return synthetic_source(identifier, generator or "synthetic generator")
-    if mode == "real":
-        return fetch(identifier, distribution)
-    if mode == "auto":
-        source = fetch(identifier, distribution, allow_synthetic=True, record=False)
-        if source.is_synthetic:
-            return synthetic_source(identifier, generator or source.detail or "synthetic generator")
-        record_source(
-            identifier,
-            source.origin,
-            path=str(source.path),
-            sha256=source.sha256,
-            synthetic=False,
-            detail=source.detail,
-        )
-        return source
-    raise ValueError(f"data_mode must be 'synthetic', 'real' or 'auto', not {mode!r}.")
+    """The notebooks' entry point for one distribution; ``mode`` is the pilot's ``data_mode`` (see
+    :func:`resolve_all`)."""
+    names = None if distribution is None else [distribution]
+    return resolve_all(identifier, mode, names, generator=generator)[0]

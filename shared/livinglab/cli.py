@@ -39,21 +39,25 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_catalog(args: argparse.Namespace) -> int:
-    from .catalog import load_catalog
+    from .catalog import CatalogError, load_catalog
 
-    if args.action == "export":
-        from .dcat import export_jsonld
+    try:
+        if args.action == "export":
+            from .dcat import export_jsonld
 
-        text = json.dumps(export_jsonld(), indent=2, ensure_ascii=False)
-        if args.out:
-            Path(args.out).write_text(text + "\n", encoding="utf-8")
-            print(f"Wrote the DCAT-AP catalogue to {args.out}", file=sys.stderr)
+            text = json.dumps(export_jsonld(), indent=2, ensure_ascii=False)
+            if args.out:
+                Path(args.out).write_text(text + "\n", encoding="utf-8")
+                print(f"Wrote the DCAT-AP catalogue to {args.out}", file=sys.stderr)
+            else:
+                print(text)
         else:
-            print(text)
-    else:
-        for ds in load_catalog().values():
-            files = ", ".join(d.name for d in ds.distributions)
-            print(f"{ds.identifier}: {ds.title} [{files}]")
+            for ds in load_catalog().values():
+                files = ", ".join(d.name for d in ds.distributions)
+                print(f"{ds.identifier}: {ds.title} [{files}]")
+    except CatalogError as exc:  # a malformed catalogue: one sentence, no traceback
+        print(f"livinglab: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -105,7 +109,9 @@ def build_parser() -> argparse.ArgumentParser:
     idx = sub.add_parser("index", help="rebuild index.html of a run folder")
     idx.add_argument("--out", default="runs")
     idx.set_defaults(func=_cmd_index)
-    bench = sub.add_parser("bench", help="run every pilot's benchmark cases (pilots/*/benchmark.py), one table")
+    bench = sub.add_parser(
+        "bench", help="run every pilot's benchmark cases (pilots/*/benchmark.py), one table"
+    )
     bench.add_argument("--only", nargs="*", help="pilot names (default: every pilot with a benchmark.py)")
     bench.add_argument("--cases", nargs="*", help="only these case names")
     bench.add_argument("--out", default="bench-results/benchmarks.md")
@@ -120,8 +126,8 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         print(f"livinglab: {exc}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
-        print("livinglab: interrupted", file=sys.stderr)
+    except KeyboardInterrupt as exc:  # RunInterrupted says what was kept; a bare Ctrl-C says no more
+        print(f"livinglab: {exc.args[0] if exc.args else 'interrupted'}", file=sys.stderr)
         return 130
 
 
