@@ -15,7 +15,7 @@ JUPYTER_ENV := JUPYTER_CONFIG_DIR=$(CURDIR)/.jupyter/config JUPYTER_DATA_DIR=$(C
 	JUPYTER_RUNTIME_DIR=$(CURDIR)/.jupyter/runtime IPYTHONDIR=$(CURDIR)/.jupyter/ipython \
 	JUPYTER_PLATFORM_DIRS=1 MPLBACKEND=Agg OMP_WAIT_POLICY=PASSIVE
 
-.PHONY: install run test lab bench lint strip lock clean
+.PHONY: install hooks run test lab bench lint strip lock clean
 
 install: $(STAMP)
 
@@ -27,8 +27,16 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/uv pip install --python $(BIN)/python --compile-bytecode --quiet \
 		--constraints requirements.lock -e '.[dev]'
 	$(BIN)/python -c "from livinglab.runner import ensure_kernel; ensure_kernel()"
-	@if git rev-parse --git-dir >/dev/null 2>&1; then $(BIN)/nbstripout --install --keep-id 2>/dev/null || true; fi
+	@$(MAKE) --no-print-directory hooks
 	@touch $(STAMP)
+
+# The git filter that strips notebook outputs on commit. `nbstripout --install` ignores --keep-id, so the
+# clean command is set here: without --keep-id it would rewrite cell ids and show committed notebooks as
+# modified after any run.
+hooks:
+	@if git rev-parse --git-dir >/dev/null 2>&1; then \
+		$(BIN)/nbstripout --install && \
+		git config filter.nbstripout.clean "'$(abspath $(BIN))/python' -m nbstripout --keep-id"; fi
 
 run: $(STAMP)
 	@mkdir -p .jupyter/ipython
@@ -39,8 +47,16 @@ test: $(STAMP)
 	$(JUPYTER_ENV) $(BIN)/python -m pytest -n 2 --dist loadfile tests pilots --nbval-lax \
 		--nbval-kernel-name livinglab $(PYTEST_ARGS)
 
+# JupyterLab on the project's kernel, its files inside the checkout. `make lab HEADLESS=1 LAB_PORT=8890` on a
+# server (no browser opened; the URL with its token is printed); root is allowed (containers run as root).
+LAB_IP   ?= 127.0.0.1
+LAB_PORT ?= 8888
+HEADLESS ?=
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=pilots
+	@mkdir -p .jupyter/ipython
+	$(JUPYTER_ENV) $(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR) --LabApp.default_url=/lab/tree/pilots \
+		--ip=$(LAB_IP) --port=$(LAB_PORT) $(if $(HEADLESS),--no-browser,) \
+		$(if $(filter 0,$(shell id -u)),--allow-root,)
 
 bench: $(STAMP)
 	$(BIN)/livinglab bench --out bench-results/benchmarks.md

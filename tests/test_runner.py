@@ -106,3 +106,77 @@ def test_list_shows_parameters_and_profiles(fixture_project, capsys):
     assert main(["list"]) == 0
     out = capsys.readouterr().out
     assert "n_rows (int) = 10" in out and "profiles: default, smoke, full" in out
+
+
+def _slow_pilot(project):
+    """A copy of alpha whose second code cell waits, so that a run can be interrupted in the middle."""
+    import shutil
+
+    import nbformat
+
+    target = project / "pilots" / "slow"
+    shutil.copytree(project / "pilots" / "alpha", target)
+    (target / "alpha.ipynb").rename(target / "slow.ipynb")
+    nb = nbformat.read(target / "slow.ipynb", as_version=4)
+    nb.cells[2].source = "import time\n\nimport livinglab\n\nlivinglab.record('started', 1)\ntime.sleep(120)"
+    nb.cells = nb.cells[:3]
+    nbformat.write(nb, target / "slow.ipynb")
+    (target / "pilot.yaml").write_text(
+        "title: Slow fixture\nnotebooks: [slow.ipynb]\nprofiles: {smoke: {}, full: {}}\n"
+    )
+
+
+def test_ctrl_c_prints_one_line_and_lists_the_run_as_interrupted(fixture_project, tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    _slow_pilot(fixture_project)
+    out = tmp_path / "runs"
+    cli = Path(sys.executable).with_name("livinglab")
+    proc = subprocess.Popen(
+        [str(cli), "run", "alpha", "slow", "--out", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # a terminal's Ctrl-C
+    )
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline and not list(out.glob("*/slow/.recorded.jsonl")):
+        time.sleep(0.2)
+    time.sleep(1)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    lines = [ln for ln in err.splitlines() if ln.strip() and not ln.startswith("[")]
+    assert len(lines) == 1 and "interrupted during slow" in lines[0], err
+    assert "Traceback" not in err
+    index = json.loads((out / "index.json").read_text())
+    assert {r["pilot"]: r["status"] for r in index["runs"]} == {"alpha": "ok", "slow": "interrupted"}
+    assert "interrupted" in (out / "index.html").read_text()
+    assert not (out / "latest").exists()  # a run with an interrupted pilot never becomes latest
+
+
+def test_git_state_is_fast_and_a_fresh_clone_stays_clean(tmp_path):
+    import subprocess
+    import time
+
+    from livinglab.paths import project_root
+    from livinglab.runner import git_state
+
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(project_root()), str(clone)], check=True)
+    venv = project_root() / ".venv"
+    subprocess.run(["make", "-s", "hooks", f"VENV={venv}"], cwd=clone, check=True, capture_output=True)
+    t0 = time.perf_counter()
+    state = git_state(clone)
+    assert time.perf_counter() - t0 < 1.0
+    assert state["dirty"] is False and len(state["commit"]) == 40
+    # the filter installed by `make hooks` keeps cell ids: committed notebooks are not shown as modified
+    status = subprocess.run(
+        ["git", "status", "--porcelain"], cwd=clone, capture_output=True, text=True, check=True
+    )
+    assert status.stdout == ""

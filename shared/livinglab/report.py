@@ -7,7 +7,6 @@ key metrics as columns so a drift from one scheduled run to the next is visible 
 
 from __future__ import annotations
 
-import html
 import json
 import os
 from pathlib import Path
@@ -37,12 +36,35 @@ def render_html(notebook: Path, target: Path) -> Path:
     return target
 
 
+def _templates():
+    """The Jinja2 templates of the pages (shared/livinglab/templates), HTML-escaped by default."""
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    return Environment(
+        loader=PackageLoader("livinglab", "templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def _write_atomically(target: Path, text: str) -> Path:
+    tmp = target.with_name(f".{target.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, target)
+    return target
+
+
 def render_model_card_html(markdown_file: Path, target: Path) -> Path:
     import mistune
 
     body = mistune.html(markdown_file.read_text(encoding="utf-8"))
-    target.write_text(_page(f"Model card: {markdown_file.parent.name}", body), encoding="utf-8")
-    return target
+    page = (
+        _templates()
+        .get_template("model_card.html.j2")
+        .render(title=f"Model card: {markdown_file.parent.name}", body=body)
+    )
+    return _write_atomically(target, page)
 
 
 def _fmt(value: Any) -> str:
@@ -56,22 +78,6 @@ def _fmt(value: Any) -> str:
         text = json.dumps(value)
         return text if len(text) <= 60 else text[:57] + "..."
     return str(value)
-
-
-def _page(title: str, body: str) -> str:
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>
-<style>
-body {{ font-family: system-ui, sans-serif; margin: 2rem; color: #1d2731; max-width: 80rem; }}
-table {{ border-collapse: collapse; margin: 0.5rem 0 2rem; font-size: 0.9rem; }}
-th, td {{ border: 1px solid #ccd; padding: 0.3rem 0.6rem; text-align: left; vertical-align: top; }}
-th {{ background: #eef1f6; }}
-.ok {{ color: #17663a; font-weight: 600; }} .failed {{ color: #b0161e; font-weight: 600; }}
-.muted {{ color: #667; }}
-</style></head><body>
-{body}
-</body></html>
-"""
 
 
 def collect_runs(out: Path) -> list[dict[str, Any]]:
@@ -90,22 +96,22 @@ def collect_runs(out: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def _links(doc: dict[str, Any]) -> str:
-    parts = []
+def _links(doc: dict[str, Any]) -> list[dict[str, str]]:
+    links = []
     for nb in doc.get("notebooks", []):
         stem = Path(nb).stem
         if f"{stem}.html" in doc["_files"]:
-            parts.append(f'<a href="{doc["_dir"]}/{stem}.html">{html.escape(stem)}</a>')
+            links.append({"href": f"{doc['_dir']}/{stem}.html", "label": stem})
         if nb in doc["_files"]:
-            parts.append(f'<a href="{doc["_dir"]}/{nb}">ipynb</a>')
+            links.append({"href": f"{doc['_dir']}/{nb}", "label": "ipynb"})
     for name, label in (
         ("model_card.html", "model card"),
         ("params.json", "params"),
         ("metrics.json", "metrics"),
     ):
         if name in doc["_files"]:
-            parts.append(f'<a href="{doc["_dir"]}/{name}">{label}</a>')
-    return " · ".join(parts)
+            links.append({"href": f"{doc['_dir']}/{name}", "label": label})
+    return links
 
 
 def write_index(out: Path) -> Path:
@@ -116,39 +122,35 @@ def write_index(out: Path) -> Path:
     by_pilot: dict[str, list[dict[str, Any]]] = {}
     for doc in runs:
         by_pilot.setdefault(doc["pilot"], []).append(doc)
-
-    sections = [
-        "<h1>Living lab: pilot runs</h1>",
-        f'<p class="muted">{len(runs)} pilot runs in {html.escape(str(out))}. '
-        f"Latest complete run: {html.escape(latest_id or 'none yet')}. Newest first.</p>",
-    ]
+    sections = []
     for pilot, docs in sorted(by_pilot.items()):
         keys = docs[0].get("key_metrics") or []
-        head = "".join(f"<th>{html.escape(k)}</th>" for k in keys)
-        sections.append(
-            f"<h2>{html.escape(docs[0].get('title', pilot))} <span class='muted'>({pilot})</span></h2>"
+        rows = [
+            {
+                "run_id": doc.get("run_id", ""),
+                "status": doc.get("status", "?"),
+                "error": doc.get("error"),
+                "profile": doc.get("profile", ""),
+                "wall_time_s": doc.get("wall_time_s") or 0,
+                "cells": [_fmt(doc.get("metrics", {}).get(k)) for k in keys],
+                "links": _links(doc),
+            }
+            for doc in docs
+        ]
+        sections.append({"pilot": pilot, "title": docs[0].get("title", pilot), "metrics": keys, "rows": rows})
+    page = (
+        _templates()
+        .get_template("index.html.j2")
+        .render(
+            title="Living lab: pilot runs",
+            n_runs=len(runs),
+            out=str(out),
+            latest=latest_id,
+            sections=sections,
         )
-        sections.append(
-            f"<table><tr><th>run</th><th>status</th><th>profile</th><th>duration</th>{head}<th>open</th></tr>"
-        )
-        for doc in docs:
-            metrics = doc.get("metrics", {})
-            cells = "".join(f"<td>{html.escape(_fmt(metrics.get(k)))}</td>" for k in keys)
-            status = doc.get("status", "?")
-            title = f' title="{html.escape(doc["error"])}"' if doc.get("error") else ""
-            sections.append(
-                f"<tr><td>{html.escape(doc.get('run_id', ''))}</td><td class='{status}'{title}>{status}</td>"
-                f"<td>{html.escape(doc.get('profile', ''))}</td><td>{doc.get('wall_time_s', 0):.1f} s</td>"
-                f"{cells}<td>{_links(doc)}</td></tr>"
-            )
-        sections.append("</table>")
-    out.mkdir(parents=True, exist_ok=True)
-    page = out / "index.html"
-    tmp = out / ".index.html.tmp"
-    tmp.write_text(_page("Living lab: pilot runs", "\n".join(sections)), encoding="utf-8")
-    os.replace(tmp, page)
-    summary = [{k: v for k, v in doc.items() if not k.startswith("_")} | {"dir": doc["_dir"]} for doc in runs]
-    (out / "index.json").write_text(
-        json.dumps({"latest": latest_id, "runs": summary}, indent=1), encoding="utf-8"
     )
-    return page
+    out.mkdir(parents=True, exist_ok=True)
+    index = _write_atomically(out / "index.html", page)
+    summary = [{k: v for k, v in doc.items() if not k.startswith("_")} | {"dir": doc["_dir"]} for doc in runs]
+    _write_atomically(out / "index.json", json.dumps({"latest": latest_id, "runs": summary}, indent=1))
+    return index

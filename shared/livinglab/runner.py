@@ -89,16 +89,22 @@ def new_run_id(now: datetime | None = None) -> str:
     return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(2)}"
 
 
-def _git_info(root: Path) -> dict[str, Any]:
+def git_state(root: Path) -> dict[str, Any]:
+    """The commit and whether the working tree differs from it, in well under a second.
+
+    Run once per run, not per notebook. The nbstripout clean filter is bypassed (``cat``): running it
+    on every notebook took 8-16 s, and a notebook whose content equals the commit is clean either way.
+    """
+
     def git(*args: str) -> str | None:
         try:
-            out = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=10)
+            out = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=5)
         except (OSError, subprocess.TimeoutExpired):
             return None
         return out.stdout.strip() if out.returncode == 0 else None
 
     commit = git("rev-parse", "HEAD")
-    status = git("status", "--porcelain")
+    status = git("-c", "filter.nbstripout.clean=cat", "status", "--porcelain", "--untracked-files=no")
     return {"commit": commit, "dirty": bool(status) if status is not None else None}
 
 
@@ -166,6 +172,71 @@ def _log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a run: the pilot that was running is recorded as interrupted, the index updated."""
+
+
+def _kernel_manager_class(stderr_file: Path):
+    """A kernel manager whose kernel writes its stderr to a file in the run folder, not to the terminal."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class RunKernelManager(AsyncKernelManager):
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            kw.setdefault("stderr", stderr_file.open("ab"))
+            return await super()._async_launch_kernel(kernel_cmd, **kw)
+
+    return RunKernelManager
+
+
+class _CellProgress:
+    """One live line on a terminal: which pilot, which cell, elapsed time. Silent when not a terminal."""
+
+    def __init__(self, pilot: str, notebook: str, enabled: bool):
+        self.label, self.enabled, self.t0 = f"{pilot}/{notebook}", enabled, time.perf_counter()
+        self.n_cells = 0
+
+    def start(self, cell, cell_index: int) -> None:
+        if self.enabled:
+            first_line = (cell.source.strip().splitlines() or [""])[0][:50]
+            sys.stderr.write(
+                f"\r\x1b[K  {self.label}: cell {cell_index + 1}/{self.n_cells}  "
+                f"{time.perf_counter() - self.t0:6.1f} s  {first_line}"
+            )
+            sys.stderr.flush()
+
+    def done(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+
+
+def _execute(
+    pilot: Pilot, notebook: str, executed: Path, parameters: dict, kernel: str, progress: bool
+) -> None:
+    import nbformat
+    import papermill as pm
+
+    tracker = _CellProgress(pilot.name, notebook, progress)
+    tracker.n_cells = sum(
+        c.cell_type == "code" for c in nbformat.read(pilot.directory / notebook, as_version=4).cells
+    )
+    tracker.n_cells += 1 if parameters else 0  # papermill's injected-parameters cell
+    try:
+        pm.execute_notebook(
+            str(pilot.directory / notebook),
+            str(executed),
+            parameters=parameters,
+            kernel_name=kernel,
+            cwd=str(pilot.directory),
+            progress_bar=False,
+            request_save_on_cell_execute=True,
+            kernel_manager_class=_kernel_manager_class(executed.parent / "kernel-stderr.log"),
+            on_cell_start=tracker.start,
+        )
+    finally:
+        tracker.done()
+
+
 def run_pilot(
     pilot: Pilot,
     plan: dict[str, dict[str, Any]],
@@ -175,7 +246,12 @@ def run_pilot(
     profile: str,
     kernel: str,
     progress: bool,
+    git: dict[str, Any] | None = None,
 ) -> PilotResult:
+    """Execute one pilot's notebooks; write the executed notebooks, HTML, params.json and metrics.json.
+
+    Ctrl-C marks the pilot ``interrupted`` (its files are written) and raises :class:`RunInterrupted`.
+    """
     import papermill as pm
 
     pilot_dir = run_dir / pilot.name
@@ -184,6 +260,7 @@ def run_pilot(
     started = datetime.now(UTC)
     t0 = time.perf_counter()
     error: str | None = None
+    status = "ok"
     env = {
         METRICS_ENV: str(metrics_file),
         "LIVINGLAB_OUTPUT_DIR": str(pilot_dir),
@@ -196,19 +273,16 @@ def run_pilot(
         for notebook in pilot.notebooks:
             executed = pilot_dir / notebook
             try:
-                pm.execute_notebook(
-                    str(pilot.directory / notebook),
-                    str(executed),
-                    parameters=plan[notebook],
-                    kernel_name=kernel,
-                    cwd=str(pilot.directory),
-                    progress_bar=progress,
-                    request_save_on_cell_execute=True,
-                )
+                _execute(pilot, notebook, executed, plan[notebook], kernel, progress)
             except pm.PapermillExecutionError as exc:
-                error = f"{notebook}: {exc.ename}: {exc.evalue}"
+                error, status = f"{notebook}: {exc.ename}: {exc.evalue}", "failed"
+            except KeyboardInterrupt:
+                error, status = (
+                    f"{notebook}: interrupted (Ctrl-C) before the notebook finished",
+                    "interrupted",
+                )
             except Exception as exc:  # kernel died, notebook unreadable, ...: keep going with the others
-                error = f"{notebook}: {type(exc).__name__}: {exc}"
+                error, status = f"{notebook}: {type(exc).__name__}: {exc}", "failed"
                 (pilot_dir / "runner-error.txt").write_text(traceback.format_exc(), encoding="utf-8")
             if executed.exists():
                 try:
@@ -222,7 +296,6 @@ def run_pilot(
     metrics_file.unlink(missing_ok=True)
     if (pilot_dir / "model_card.md").exists():
         render_model_card_html(pilot_dir / "model_card.md", pilot_dir / "model_card.html")
-    status = "failed" if error else "ok"
     params_doc = {
         "run_id": run_id,
         "pilot": pilot.name,
@@ -235,7 +308,7 @@ def run_pilot(
         "python": sys.version.split()[0],
         "platform": platform.platform(),
         "packages": _package_versions(),
-        "git": _git_info(project_root()),
+        "git": git if git is not None else git_state(project_root()),
     }
     metrics_doc = {
         "run_id": run_id,
@@ -252,7 +325,10 @@ def run_pilot(
     }
     (pilot_dir / "params.json").write_text(json.dumps(params_doc, indent=2, default=str), encoding="utf-8")
     (pilot_dir / "metrics.json").write_text(json.dumps(metrics_doc, indent=2), encoding="utf-8")
-    return PilotResult(pilot.name, status, pilot_dir, wall, metrics, error)
+    result = PilotResult(pilot.name, status, pilot_dir, wall, metrics, error)
+    if status == "interrupted":
+        raise RunInterrupted(result)
+    return result
 
 
 def _point_latest(out: Path, run_id: str) -> None:
@@ -279,11 +355,26 @@ def run_pilots(
     run_dir.mkdir(parents=True)
     progress = sys.stderr.isatty() if progress is None else progress
     results: list[PilotResult] = []
+    git = git_state(project_root())
     for i, (pilot, plan) in enumerate(plans, start=1):
         _log(f"[{i}/{len(plans)}] {pilot.name}: {', '.join(pilot.notebooks)} (profile {profile}) ...")
-        result = run_pilot(
-            pilot, plan, run_id=run_id, run_dir=run_dir, profile=profile, kernel=kernel, progress=progress
-        )
+        try:
+            result = run_pilot(
+                pilot,
+                plan,
+                run_id=run_id,
+                run_dir=run_dir,
+                profile=profile,
+                kernel=kernel,
+                progress=progress,
+                git=git,
+            )
+        except RunInterrupted:
+            write_index(out)
+            raise RunInterrupted(
+                f"interrupted during {pilot.name}; run {run_id} is kept and listed as interrupted in "
+                f"{out / 'index.html'}; runs/latest still points at the last complete run."
+            ) from None
         results.append(result)
         tail = f"failed: {result.error}" if result.error else "ok"
         _log(f"[{i}/{len(plans)}] {pilot.name}: {tail} ({result.wall_time_s:.1f} s)")
