@@ -36,3 +36,14 @@ def test_record_without_runner_keeps_values_in_memory(monkeypatch):
 def test_record_refuses_what_cannot_be_stored(name, value, message):
     with pytest.raises(recording.RecordError, match=message):
         recording.record(name, value)
+
+
+def test_record_many_checks_every_value_before_keeping_any(tmp_path, monkeypatch):
+    log = tmp_path / "m.jsonl"
+    monkeypatch.setenv(recording.METRICS_ENV, str(log))
+    values = {"many_a": np.float64(0.5), "many_b": [1, 2]}
+    assert recording.record_many(values) == values
+    with pytest.raises(recording.RecordError, match="plain identifier"):
+        recording.record_many({"many_c": 1, "not valid": 2})
+    metrics, _ = recording.read_metrics_file(log)
+    assert metrics == {"many_a": 0.5, "many_b": [1, 2]} and "many_c" not in recording.recorded()

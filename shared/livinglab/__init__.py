@@ -5,7 +5,11 @@ Notebooks use a handful of calls from here::
     import livinglab
     source = livinglab.resolve("uci-parkinsons-telemonitoring", data_mode)   # one path for data
     livinglab.record("mae_next_visit", 3.2)                                  # metrics for the runner
+    livinglab.record_many({"n_subjects": 42, "data_source": source.label})   # several at once
     livinglab.output_dir()                                                    # where run files go
+
+and three submodules: ``livinglab.threads`` (the thread budget), ``livinglab.drift`` (comparison with
+earlier runs on the same data) and ``livinglab.trust`` (uncertainty, fairness, privacy, model cards).
 """
 
 import os as _os
@@ -16,19 +20,23 @@ import os as _os
 # OpenMP runtime starts, which is why it lives in the package every pilot imports first.
 _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from .catalog import DataSource, DataUnavailable, fetch, resolve
+from .catalog import DATA_MODES, DataSource, DataUnavailable, check_data_mode, fetch, resolve, resolve_all
 from .paths import output_dir, project_root
-from .recording import record, recorded
+from .recording import record, record_many, recorded
 
 __version__ = "0.1.0"
 __all__ = [
+    "DATA_MODES",
     "DataSource",
     "DataUnavailable",
+    "check_data_mode",
     "fetch",
     "output_dir",
     "project_root",
     "record",
+    "record_many",
     "recorded",
     "resolve",
+    "resolve_all",
     "__version__",
 ]

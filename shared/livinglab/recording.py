@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import os
+from collections.abc import Mapping
 from numbers import Integral, Real
 from pathlib import Path
 from typing import Any
@@ -68,14 +69,25 @@ def _append(entry: dict[str, Any]) -> None:
         fh.write(json.dumps(entry) + "\n")
 
 
-def record(name: str, value: Any) -> Any:
-    """Record one metric of this run and return the value unchanged (so it can be displayed)."""
+def _checked(name: str, value: Any) -> Any:
     if not isinstance(name, str) or not name.isidentifier():
         raise RecordError(f"Metric name {name!r} must be a plain identifier such as 'mae_h1'.")
-    cleaned = _clean(value, name)
-    _in_memory[name] = cleaned
-    _append({"kind": "metric", "name": name, "value": cleaned})
+    return _clean(value, name)
+
+
+def record(name: str, value: Any) -> Any:
+    """Record one metric of this run and return the value unchanged (so it can be displayed)."""
+    record_many({name: value})
     return value
+
+
+def record_many(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Record every ``name: value`` of ``values`` (all checked before any is kept) and return them."""
+    cleaned = {name: _checked(name, value) for name, value in values.items()}
+    for name, value in cleaned.items():
+        _in_memory[name] = value
+        _append({"kind": "metric", "name": name, "value": value})
+    return dict(values)
 
 
 def record_source(

@@ -16,7 +16,14 @@ Everything a notebook needs is importable from here::
 
 from .altai import ALTAI_REQUIREMENTS, AltaiAssessment, AltaiError, AltaiItem, assess_altai, load_altai
 from .bootstrap import CI, bootstrap_ci, format_number
-from .model_card import REQUIRED_FIELDS, CardFiles, ModelCard, ModelCardError, data_from_sources
+from .model_card import (
+    REQUIRED_FIELDS,
+    CardFiles,
+    CardTemplateError,
+    ModelCard,
+    ModelCardError,
+    data_from_sources,
+)
 from .pii import PII_KINDS, redact_pii
 from .privacy import (
     PSEUDONYM_KEY_ENV,
@@ -45,6 +52,7 @@ __all__ = [
     "format_number",
     "REQUIRED_FIELDS",
     "CardFiles",
+    "CardTemplateError",
     "ModelCard",
     "ModelCardError",
     "data_from_sources",

@@ -20,12 +20,27 @@ naming every missing or empty field) rather than print a card with a hole in it:
     )
     card.display()      # in the notebook
     card.save()         # model_card.json + model_card.md in livinglab.output_dir()
+
+A pilot keeps its card's prose in ``pilots/<pilot>/card.yaml`` (any of the fields above) whose
+``{placeholders}`` are filled from the values the run recorded (``livinglab.recorded()``), so a
+notebook's card cell is ``ModelCard.from_yaml("card.yaml", data=..., subgroups=...)``. In the YAML:
+
+- a text is a ``str.format`` template (``{macro_f1:.3f}``; a recorded dict with a format spec lists
+  its items: ``{recall_by_typology:.0%}`` -> ``card_testing 83%, mules 61%``);
+- ``{when: <name>, then: ..., else: ...}`` chooses by a recorded value (``<name> == <text>`` compares
+  it): ``when`` holds unless the value is absent, None, NaN, False or empty; a list item without a
+  chosen branch is left out;
+- in ``evaluation`` rows, ``model`` and ``baseline`` name recorded values (or are numbers); a value's
+  interval is taken from ``<name>_ci_low``/``<name>_ci_high`` or ``<name>_ci`` when recorded.
+
+The ALTAI answers (``altai.yaml`` beside ``card.yaml``) are filled from the same values.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import string
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
@@ -34,12 +49,20 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
+import yaml
 
-from .altai import AltaiAssessment
+from .altai import AltaiAssessment, _locate, load_altai
 from .bootstrap import CI, format_number
 from .subgroups import SubgroupReport, markdown_table
 
-__all__ = ["ModelCard", "ModelCardError", "CardFiles", "REQUIRED_FIELDS", "data_from_sources"]
+__all__ = [
+    "ModelCard",
+    "ModelCardError",
+    "CardTemplateError",
+    "CardFiles",
+    "REQUIRED_FIELDS",
+    "data_from_sources",
+]
 
 REQUIRED_FIELDS: tuple[str, ...] = (
     "pilot",
@@ -86,6 +109,10 @@ class ModelCardError(ValueError):
             f"The model card{who} cannot be rendered: missing or empty required field(s): "
             f"{', '.join(self.missing)}" + (f" ({'; '.join(hints)})." if hints else ".")
         )
+
+
+class CardTemplateError(ValueError):
+    """A ``card.yaml`` that cannot be filled from the run's recorded values."""
 
 
 class CardFiles(NamedTuple):
@@ -165,6 +192,61 @@ def _jsonable(value: Any) -> Any:
 
 def _bullets(items: Iterable[Any]) -> str:
     return "\n".join(f"- {item}" for item in items)
+
+
+class _CardFormatter(string.Formatter):
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if isinstance(value, Mapping):  # a recorded dict: "key value, key value"
+            return ", ".join(f"{k} {format(v, format_spec)}" for k, v in value.items())
+        return format(value, format_spec)
+
+
+def _absent(value: Any) -> bool:
+    return value is None or value is False or _empty(value)
+
+
+def _fill(value: Any, facts: Mapping[str, Any], where: str, source: Path) -> Any:
+    """``value`` from a card.yaml with its templates filled and its ``when`` choices made."""
+    if isinstance(value, Mapping) and "when" in value:
+        if set(value) - {"when", "then", "else"}:
+            raise CardTemplateError(
+                f"{source}: {where} mixes 'when' with other keys; use when/then/else only."
+            )
+        name, _, wanted = (part.strip() for part in str(value["when"]).partition("=="))
+        holds = str(facts.get(name)) == wanted if wanted else not _absent(facts.get(name))
+        return _fill(value.get("then" if holds else "else"), facts, where, source)
+    if isinstance(value, Mapping):
+        return {k: _fill(v, facts, f"{where}.{k}", source) for k, v in value.items()}
+    if isinstance(value, list):
+        items = (_fill(v, facts, f"{where}[{i}]", source) for i, v in enumerate(value))
+        return [item for item in items if item is not None]
+    if not isinstance(value, str):
+        return value
+    formatter = _CardFormatter()
+    try:
+        roots = [f.split(".")[0].split("[")[0] for _, f, _, _ in formatter.parse(value) if f is not None]
+        missing = [r for r in dict.fromkeys(roots) if _absent(facts.get(r)) and facts.get(r) is not False]
+        if not missing:
+            return formatter.vformat(value, (), facts)
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
+        raise CardTemplateError(f"{source}: {where} cannot be filled ({exc}): {value!r}.") from exc
+    raise CardTemplateError(
+        f"{source}: {where} needs {{{missing[0]}}}, which this run did not record; record it with "
+        f"livinglab.record({missing[0]!r}, ...) before building the card, or pass it in facts=."
+    )
+
+
+def _recorded_value(name: Any, facts: Mapping[str, Any], where: str, source: Path) -> Any:
+    """An evaluation row's ``model``/``baseline``: a number, or a recorded value with its interval."""
+    if not isinstance(name, str):
+        return name
+    if _absent(facts.get(name)):
+        raise CardTemplateError(f"{source}: {where} names {name!r}, which this run did not record.")
+    low, high = facts.get(f"{name}_ci_low"), facts.get(f"{name}_ci_high")
+    pair = facts.get(f"{name}_ci")
+    if low is None and isinstance(pair, (list, tuple)) and len(pair) == 2:
+        low, high = pair
+    return {"estimate": facts[name], "low": low, "high": high}
 
 
 @dataclass(kw_only=True)
@@ -272,6 +354,56 @@ class ModelCard:
         See :func:`data_from_sources`.
         """
         return data_from_sources(sources, notes=notes, catalog_directory=catalog_directory)
+
+    @classmethod
+    def from_yaml(
+        cls, path: str | Path, facts: Mapping[str, Any] | None = None, **sections: Any
+    ) -> ModelCard:
+        """The card from a pilot's ``card.yaml`` filled with the run's recorded values.
+
+        Args:
+            path: the ``card.yaml`` (relative: from the working directory, then the project root).
+            facts: values to add to ``livinglab.recorded()`` (or to override them) for the placeholders.
+            sections: fields given directly (``data=``, ``subgroups=``, ``evaluation=``, ``altai=``...);
+                they win over the YAML. ``pilot`` defaults to the folder name, ``altai`` to the
+                ``altai.yaml`` beside the card, filled with the same values.
+
+        Raises:
+            CardTemplateError: the file is missing or malformed, or a placeholder names a value the run
+                did not record (the message names the placeholder and the file).
+        """
+        from ..recording import recorded
+
+        located = _locate(path)
+        if not located.is_file():
+            raise CardTemplateError(
+                f"Model-card file {path} not found; each pilot keeps one in pilots/<pilot>/card.yaml."
+            )
+        raw = yaml.safe_load(located.read_text(encoding="utf-8")) or {}
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(raw) - known) if isinstance(raw, Mapping) else ["(not a mapping)"]
+        if unknown:
+            raise CardTemplateError(
+                f"{located}: unknown section(s) {', '.join(map(str, unknown))}; use {', '.join(sorted(known))}."
+            )
+        facts = {**recorded(), **(facts or {})}
+        content = {k: _fill(v, facts, k, located) for k, v in raw.items() if k not in sections}
+        if "evaluation" in content:
+            content["evaluation"] = [
+                {
+                    **row,
+                    **{
+                        k: _recorded_value(row[k], facts, f"evaluation[{i}].{k}", located)
+                        for k in ("model", "baseline")
+                        if k in row
+                    },
+                }
+                for i, row in enumerate(_as_list(content["evaluation"]))
+            ]
+        content.setdefault("pilot", located.resolve().parent.name)
+        if "altai" not in sections and (located.parent / "altai.yaml").is_file():
+            content["altai"] = load_altai(located.parent / "altai.yaml", facts)
+        return cls(**{**content, **sections})
 
     # ------------------------------------------------------------------ rendering
     def _evaluation_rows(self) -> list[dict[str, Any]]:
