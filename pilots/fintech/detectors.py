@@ -19,6 +19,8 @@ import numpy as np
 import pandas as pd
 from sklearn.ensemble import IsolationForest
 
+from livinglab import threads
+
 from .features import CATEGORICAL, FEATURE_DESCRIPTIONS
 
 
@@ -121,7 +123,7 @@ class SupervisedConfig:
     scale_pos_weight: float = 5.0
     neg_per_pos: int = 100
     min_negatives: int = 50_000
-    num_threads: int = 2
+    num_threads: int = field(default_factory=threads.n_jobs)  # the thread budget (LIVINGLAB_THREADS)
 
 
 @dataclass
@@ -244,14 +246,16 @@ class UnsupervisedModel:
 
 
 def fit_isolation_forest(
-    X: pd.DataFrame, *, n_estimators: int = 100, max_fit_rows: int = 100_000, seed: int = 0, n_jobs: int = 2
+    X: pd.DataFrame, *, n_estimators: int = 100, max_fit_rows: int = 100_000, seed: int = 0
 ) -> UnsupervisedModel:
     """Isolation Forest (no labels) on a sample of the training rows; missing values get the median."""
     rng = np.random.default_rng(seed)
     rows = np.sort(rng.choice(len(X), size=min(len(X), max_fit_rows), replace=False))
     sample = X.iloc[rows]
     fill = sample.median(numeric_only=True).fillna(0.0)
-    forest = IsolationForest(n_estimators=n_estimators, max_samples=256, random_state=seed, n_jobs=n_jobs)
+    forest = IsolationForest(
+        n_estimators=n_estimators, max_samples=256, random_state=seed, n_jobs=threads.n_jobs()
+    )
     forest.fit(sample.fillna(fill).to_numpy(dtype=np.float32))
     return UnsupervisedModel(forest, list(X.columns), fill)
 

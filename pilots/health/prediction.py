@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import GroupKFold, KFold
 
-from ._threads import single_threaded
+from livinglab.threads import limit_threads, n_jobs
 
 NEXT_VISIT_FEATURES = (
     "updrs3",
@@ -109,7 +109,7 @@ class CVResult:
         return float(np.mean(np.abs(self.predictions["y"] - self.predictions[column])))
 
 
-@single_threaded
+@limit_threads(1)  # one thread: at these sizes as fast, and no spinning pools on busy cores
 def cross_validate(
     frame: pd.DataFrame,
     features,
@@ -121,7 +121,6 @@ def cross_validate(
     seed: int = 0,
     baselines: dict[str, str] | None = None,
     params: dict | None = None,
-    n_jobs: int = 1,
     shap_rows: int | None = 1000,
 ) -> CVResult:
     """Out-of-fold LightGBM predictions with subject-grouped (default) or record-wise folds.
@@ -132,8 +131,8 @@ def cross_validate(
     the row's ``gap_years``).
 
     SHAP contributions (exact TreeSHAP, about a millisecond a row) are computed for a random sample of
-    at most ``shap_rows`` held-out rows (all rows when None, none when 0). ``n_jobs=1`` by default:
-    on a busy machine LightGBM's OpenMP threads can be far slower than one thread at these sizes.
+    at most ``shap_rows`` held-out rows (all rows when None, none when 0). LightGBM runs on one thread
+    (``limit_threads(1)``): on a busy machine its OpenMP threads can be far slower at these sizes.
     """
     if split not in ("grouped", "record-wise"):
         raise ValueError(f"split must be 'grouped' or 'record-wise', not {split!r}.")
@@ -154,7 +153,7 @@ def cross_validate(
     fold_of = np.full(len(frame), -1)
     contrib = np.full((len(frame), X.shape[1] + 1), np.nan)
     base_cols = {name: np.full(len(frame), np.nan) for name in (baselines or {})}
-    config = {**LGBM_PARAMS, **(params or {}), "random_state": seed, "n_jobs": n_jobs}
+    config = {**LGBM_PARAMS, **(params or {}), "random_state": seed, "n_jobs": n_jobs()}
     rng = np.random.default_rng(seed)
     explain = np.ones(len(frame), dtype=bool)
     if shap_rows is not None and shap_rows < len(frame):

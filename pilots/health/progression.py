@@ -17,7 +17,7 @@ import pandas as pd
 import statsmodels.formula.api as smf
 from statsmodels.tools.sm_exceptions import ConvergenceWarning
 
-from ._threads import single_threaded
+from livinglab.threads import limit_threads
 
 MIN_SUBJECTS = 5
 
@@ -130,7 +130,7 @@ def _fit(formula: str, data: pd.DataFrame, reml: bool = True):
     return result, bool(result.converged) and not warned
 
 
-@single_threaded
+@limit_threads(1)  # one thread: at these sizes as fast, and no spinning pools on busy cores
 def fit_progression(
     visits: pd.DataFrame, outcome: str = "updrs3", *, subject: str = "pid", time: str = "years"
 ) -> ProgressionFit:
@@ -160,7 +160,7 @@ def fit_progression(
     )
 
 
-@single_threaded
+@limit_threads(1)  # one thread: at these sizes as fast, and no spinning pools on busy cores
 def progression_by(
     visits: pd.DataFrame,
     factor: str,

@@ -20,6 +20,8 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
+from livinglab.threads import n_jobs
+
 from .features import FeatureSet, WideCounts, build_features
 
 QUANTILES = (0.1, 0.5, 0.9)
@@ -34,7 +36,6 @@ DEFAULT_PARAMS = {
     "colsample_bytree": 0.8,
     "max_bin": 127,
     "reg_lambda": 1.0,
-    "n_jobs": 2,
     "verbose": -1,
 }
 
@@ -87,7 +88,7 @@ def fit_horizon(
     widened or narrowed by conformalised quantile regression so that it covers ``coverage`` of the
     calibration rows.
     """
-    params = {**DEFAULT_PARAMS, **(params or {})}
+    params = {**DEFAULT_PARAMS, "n_jobs": n_jobs(), **(params or {})}
     hm = HorizonModel(fs.horizon, {}, list(fs.feature_columns), list(fs.scaled_columns), scale)
     X = hm.design(fs, train_rows)
     y = fs.frame["target"].to_numpy()[train_rows] / scale[fs.frame["series"].to_numpy()[train_rows]]

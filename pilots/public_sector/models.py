@@ -24,7 +24,8 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import FunctionTransformer
 from sklearn.svm import LinearSVC
-from threadpoolctl import threadpool_limits
+
+from livinglab.threads import limit_threads
 
 from .charngrams import CharNgramTfidf
 from .lexicon import LexiconFeatures
@@ -100,15 +101,11 @@ def make_theme_model(kind: str = "strong", seed: int = 0) -> Pipeline:
     return Pipeline([("features", make_features(kind)), ("clf", calibrated_svc(seed=seed))])
 
 
-def one_blas_thread():
-    """Context: BLAS on one thread. The calibrators' many tiny optimisations otherwise make OpenBLAS
-    threads spin against each other; on a shared 2-core machine this was 3x slower."""
-    return threadpool_limits(limits=1, user_api="blas")
-
-
 def fit_theme_model(kind: str, texts, labels, seed: int = 0) -> Pipeline:
     """Fit ``make_theme_model(kind)`` on (redacted) texts."""
-    with one_blas_thread():
+    # BLAS on one thread: the calibrators' many tiny optimisations otherwise make OpenBLAS threads spin
+    # against each other (on a shared 2-core machine 3x slower)
+    with limit_threads(1, user_api="blas"):
         model = make_theme_model(kind, seed).fit(
             pd.Series(texts, dtype=object), pd.Series(labels).astype(str)
         )

@@ -19,12 +19,13 @@ import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 
+from livinglab.threads import limit_threads
 from livinglab.trust import redact_pii
 
 from .abstention import OperatingPoint, choose_threshold, route
 from .forms import check_forms
 from .langid import LanguageIdentifier
-from .models import explain, make_theme_model, make_urgency_model, one_blas_thread, slim
+from .models import explain, make_theme_model, make_urgency_model, slim
 from .themes import ADMINISTRATIONS, FORM_FIELDS
 
 
@@ -76,7 +77,7 @@ class Triage:
         if train[label_col].nunique() < 2:
             raise ValueError("The training requests need at least two different themes.")
         self.text_col, self.label_col = text_col, label_col
-        with one_blas_thread():
+        with limit_threads(1, user_api="blas"):  # see fit_theme_model
             return self._fit(
                 train, validation, text_col, label_col, urgency_col, language_col, train_redacted
             )
