@@ -1,0 +1,562 @@
+"""Data contracts: what a pilot needs from a partner's file, checked with pandera before any model sees it.
+
+A pilot publishes one or more :class:`Contract` objects in ``pilots/<pilot>/contract.py``::
+
+    COUNTS = Contract("counts", "Hourly traffic counts", fields=(
+        Field("site", "text", required=False, meaning="counting site id", aliases=("station", "zaehlstelle")),
+        Field("timestamp", "datetime", meaning="start of the hour", aliases=("datetime", "date_time")),
+        Field("count", "number", meaning="vehicles in the hour", minimum=0, aliases=("traffic_volume", "volume")),
+    ), alternatives={"timestamp": ("date", "hour")})
+
+A partner maps the contract's names to their file's columns with the ``columns`` parameter
+(``{"count": "traffic_volume"}``); a column already named like the contract needs no mapping.
+:meth:`Contract.apply` renames, converts types (numbers with a decimal comma, day-first dates, hours as
+0-23, 1-24 or "07:00"), validates with pandera and returns the frame in the contract's names;
+:meth:`Contract.propose` suggests a mapping from names, types and values (``livinglab inspect``).
+Every problem is a :class:`ContractError` that names the column, what is wrong, a few offending rows and
+the parameter to change, with an example that works as printed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from .reader import DataFileError, ReadReport, read_table
+
+KINDS = ("text", "category", "integer", "number", "datetime", "hour", "label", "bool")
+_DTYPES = {
+    "integer": "Int64",
+    "number": "float64",
+    "datetime": "datetime64[ns]",
+    "hour": "Int64",
+    "text": "string",
+    "category": "string",
+    "bool": "boolean",
+}
+
+
+class ContractError(ValueError):
+    """A file that does not meet a pilot's contract; the message says what to change."""
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    kind: str
+    required: bool = True
+    meaning: str = ""
+    aliases: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"Field {self.name}: kind must be one of {KINDS}, not {self.kind!r}.")
+
+
+@dataclass
+class Applied:
+    """The outcome of :meth:`Contract.apply`: the frame in contract names and what was done to it."""
+
+    frame: pd.DataFrame
+    mapping: dict[str, str]  # contract name -> file column
+    extra_columns: list[str]
+    notes: list[str] = field(default_factory=list)
+    time_span: tuple[str, str] | None = None
+
+
+def _norm(name: str) -> str:
+    """Compare names without case, accents, spaces or punctuation (Zählstelle ~ zaehlstelle ~ ZAEHL_STELLE)."""
+    text = str(name).lower().translate(str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"}))
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "", text)
+
+
+def _example_mapping(mapping: dict[str, str]) -> str:
+    return json.dumps(mapping, ensure_ascii=False)
+
+
+def _rows(series: pd.Series, mask: pd.Series, limit: int = 3) -> str:
+    bad = series[mask].head(limit)
+    return ", ".join(f"row {i + 2}: {v!r}" for i, v in zip(bad.index, bad.tolist(), strict=True))
+
+
+def parse_datetimes(values: pd.Series, *, dayfirst: bool | None = None) -> tuple[pd.Series, str]:
+    """Datetimes from text in any common layout; ``dayfirst`` is detected for d/m/y text unless given."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return values, "already datetimes"
+    if pd.api.types.is_numeric_dtype(values):
+        raise ContractError("numbers, not dates")
+    text = values.astype("string").str.strip()
+    sample = text.dropna().head(2000)
+    how = "ISO 8601"
+    if dayfirst is None:
+        parts = sample.str.extract(r"^(\d{1,2})[./-](\d{1,2})[./-](\d{2,4})")
+        if parts[0].notna().any():
+            first, second = parts[0].astype(float), parts[1].astype(float)
+            dayfirst = bool((first > 12).any() or not (second > 12).any())
+            how = "day first (dd.mm.yyyy)" if dayfirst else "month first (mm/dd/yyyy)"
+        else:
+            dayfirst = False
+    else:
+        how = "day first (given)" if dayfirst else "month first (given)"
+    fmt = "ISO8601" if how == "ISO 8601" else None
+    try:
+        parsed = pd.to_datetime(text, dayfirst=dayfirst, format=fmt, errors="coerce")
+    except (ValueError, TypeError):
+        parsed = pd.to_datetime(text, dayfirst=dayfirst, errors="coerce", format="mixed")
+    if parsed.isna().sum() > text.isna().sum() and fmt:
+        parsed = pd.to_datetime(text, dayfirst=dayfirst, errors="coerce", format="mixed")
+    if getattr(parsed.dt, "tz", None) is not None:
+        parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
+        how += ", converted to UTC"
+    return parsed, how
+
+
+def parse_hours(values: pd.Series) -> tuple[pd.Series, str]:
+    """Hour of day 0-23 from 0-23, 1-24 (hour ending), "07:00", "07-08" or "07:00-08:00"."""
+    if pd.api.types.is_numeric_dtype(values):
+        hours = pd.to_numeric(values, errors="coerce")
+    else:
+        text = values.astype("string").str.strip()
+        hours = pd.to_numeric(text.str.extract(r"^(\d{1,2})")[0], errors="coerce")
+    how = "hour of day 0-23"
+    if hours.min() >= 1 and hours.max() == 24:
+        hours, how = hours - 1, "hour ending 1-24, shifted to 0-23"
+    return hours.astype("Int64"), how
+
+
+def _to_number(values: pd.Series) -> pd.Series:
+    if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        return values.astype("float64")
+    text = values.astype("string").str.strip()
+    number = pd.to_numeric(text, errors="coerce")
+    failed = number.isna() & text.notna()
+    if failed.any() and text[failed].str.fullmatch(r"-?[\d.\s']*\d,\d+").all():  # decimal comma, 1.234,5
+        fixed = text[failed].str.replace(r"[.\s']", "", regex=True).str.replace(",", ".", regex=False)
+        number[failed] = pd.to_numeric(fixed, errors="coerce")
+    return number.astype("float64")
+
+
+@dataclass
+class Contract:
+    """What a pilot needs: named, typed fields with their meaning; other columns are kept as extras."""
+
+    name: str
+    title: str
+    fields: tuple[Field, ...]
+    #: a field that may instead be built from others, e.g. {"timestamp": ("date", "hour")}
+    alternatives: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: what other columns are: "numeric features", "covariates", ...; None drops them
+    extras: str | None = None
+    description: str = ""
+
+    def field(self, name: str) -> Field:
+        return next(f for f in self.fields if f.name == name)
+
+    @property
+    def names(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+    def to_markdown(self) -> str:
+        """The contract as a table for the pilot card."""
+        rows = ["| column | type | required | meaning |", "|---|---|---|---|"]
+        for f in self.fields:
+            alt = self.alternatives.get(f.name)
+            required = "yes" if f.required and not alt else ("or " + " + ".join(alt) if alt else "no")
+            rows.append(f"| `{f.name}` | {f.kind} | {required} | {f.meaning} |")
+        if self.extras:
+            rows.append(f"| any other column | kept | no | {self.extras} |")
+        return "\n".join(rows)
+
+    # ----- mapping -------------------------------------------------------------------------------------
+    def _implicit(self, columns: list[str], taken: set[str]) -> dict[str, str]:
+        by_norm = {_norm(c): c for c in columns if c not in taken}
+        return {f.name: by_norm[_norm(f.name)] for f in self.fields if _norm(f.name) in by_norm}
+
+    def _score(self, f: Field, column: str, values: pd.Series) -> float:
+        name = _norm(column)
+        names = [_norm(f.name), *(_norm(a) for a in f.aliases)]
+        score = 3.0 if name in names else max(difflib.SequenceMatcher(None, name, n).ratio() for n in names)
+        if any(n and n in name for n in names[1:] + names[:1]) and score < 3:
+            score = max(score, 0.8)
+        sample = values.dropna().head(500)
+        if sample.empty:
+            return score * 0.5
+        numeric = (
+            pd.to_numeric(sample, errors="coerce").notna().mean()
+            if not pd.api.types.is_numeric_dtype(sample)
+            else 1.0
+        )
+        if f.kind in ("number", "integer"):
+            score += 1.0 if numeric > 0.95 else -2.0
+        elif f.kind == "datetime":
+            ok = pd.api.types.is_datetime64_any_dtype(sample) or (
+                numeric < 0.5
+                and pd.to_datetime(sample.astype(str), errors="coerce", format="mixed").notna().mean() > 0.9
+            )
+            score += 1.0 if ok else -2.0
+        elif f.kind == "hour":
+            hours = pd.to_numeric(sample, errors="coerce") if numeric > 0.95 else None
+            score += (
+                0.5 if hours is not None and hours.between(0, 24).all() and hours.nunique() <= 25 else -1.0
+            )
+        elif f.kind == "text":
+            length = sample.astype(str).str.len().mean()
+            score += 1.0 if numeric < 0.5 and length > 25 else (0.2 if numeric < 0.5 else -0.5)
+        elif f.kind in ("label", "category"):
+            score += 0.5 if values.nunique(dropna=True) <= max(50, 0.05 * len(values)) else -0.5
+        return score
+
+    def propose(self, frame: pd.DataFrame) -> dict[str, str]:
+        """A mapping contract name -> file column, from names, aliases, types and values."""
+        mapping: dict[str, str] = {}
+        taken: set[str] = set()
+        candidates = []
+        for f in self.fields:
+            for column in frame.columns:
+                candidates.append((self._score(f, column, frame[column]), f.name, column))
+        for score, name, column in sorted(candidates, key=lambda c: -c[0]):
+            if name in mapping or column in taken or score < 1.3:
+                continue
+            mapping[name], _ = column, taken.add(column)
+        for target, parts in self.alternatives.items():  # one timestamp column wins over date + hour
+            if target in mapping:
+                for part in parts:
+                    mapping.pop(part, None)
+        return {f.name: mapping[f.name] for f in self.fields if f.name in mapping}
+
+    def resolve_mapping(
+        self, columns_in_file: list[str], columns: dict[str, str] | None, frame: pd.DataFrame | None = None
+    ) -> dict[str, str]:
+        """The full mapping: the user's ``columns`` plus columns already named like the contract."""
+        columns = dict(columns or {})
+        if not isinstance(columns, dict):
+            raise ContractError(
+                f"columns must be a dict from contract names to file columns, not {columns!r}."
+            )
+        unknown = [k for k in columns if k not in self.names]
+        if unknown:
+            raise ContractError(
+                f"columns names {unknown}, which the {self.name} contract does not have; its names are "
+                f"{self.names} (keys are the contract's names, values the file's column names); correct -p columns."
+            )
+        absent = {k: v for k, v in columns.items() if v not in columns_in_file}
+        if absent:
+            k, v = next(iter(absent.items()))
+            close = difflib.get_close_matches(str(v), columns_in_file, n=1)
+            raise ContractError(
+                f"columns maps {k!r} to {v!r}, but the file has no such column"
+                + (f" (did you mean {close[0]!r}?)" if close else "")
+                + f"; the file's columns are {columns_in_file[:30]}. Correct it in -p columns."
+            )
+        mapping = {**self._implicit(columns_in_file, set(columns.values())), **columns}
+        missing = [
+            f
+            for f in self.fields
+            if f.required
+            and f.name not in mapping
+            and not all(p in mapping for p in self.alternatives.get(f.name, ("-",)))
+        ]
+        if missing:
+            proposal = self.propose(frame) if frame is not None else {}
+            example = {**proposal, **columns}
+            f = missing[0]
+            alt = self.alternatives.get(f.name)
+            covered = f.name in example or bool(alt and all(p in example for p in alt))
+            if not covered:
+                example[f.name] = "<column>"
+            raise ContractError(
+                f"The file has no column for {f.name!r} ({f.meaning}"
+                + (f"; or give {' and '.join(alt)}" if alt else "")
+                + f"); the file's columns are {columns_in_file[:30]}. Map it with the columns parameter, e.g. "
+                f"-p columns '{_example_mapping(example)}'"
+                + ("" if covered else " (replace <column>)")
+                + "; `livinglab inspect` proposes a mapping."
+            )
+        return mapping
+
+    # ----- conversion and validation ------------------------------------------------------------------
+    def apply(
+        self, frame: pd.DataFrame, columns: dict[str, str] | None = None, *, dayfirst: bool | None = None
+    ) -> Applied:
+        """Rename, convert and validate ``frame``; raise :class:`ContractError` with a fix on any problem."""
+        mapping = self.resolve_mapping(list(frame.columns), columns, frame)
+        used = set(mapping.values())
+        extras = [c for c in frame.columns if c not in used] if self.extras else []
+        out = pd.DataFrame(index=frame.index)
+        notes = [
+            f"columns: {', '.join(f'{k} <- {v}' for k, v in mapping.items() if k != v) or 'names as in the file'}"
+        ]
+        for name, column in mapping.items():
+            f = self.field(name)
+            out[name] = self._convert(f, frame[column], column, mapping, dayfirst, notes)
+        for target, parts in self.alternatives.items():
+            if target not in out and all(p in out for p in parts):
+                out[target] = self._combine(target, parts, out, notes)
+        for column in extras:
+            out[column] = frame[column]
+        self._validate(out, mapping)
+        span = None
+        times = [f.name for f in self.fields if f.kind == "datetime" and f.name in out]
+        if times and out[times[0]].notna().any():
+            span = (str(out[times[0]].min()), str(out[times[0]].max()))
+        return Applied(out.reset_index(drop=True), mapping, extras, notes, span)
+
+    def _convert(
+        self, f: Field, values: pd.Series, column: str, mapping: dict, dayfirst, notes: list
+    ) -> pd.Series:
+        where = f"column {column!r} (mapped to {f.name!r})" if column != f.name else f"column {f.name!r}"
+        if f.kind in ("number", "integer"):
+            converted = _to_number(values)
+            bad = converted.isna() & values.notna()
+            if bad.any():
+                raise ContractError(
+                    f"{where} must hold numbers: {int(bad.sum()):,} value(s) are not ({_rows(values, bad)}). "
+                    f"If they mean 'missing', declare them: -p read_options "
+                    f"'{{\"missing_values\": {json.dumps(sorted(map(str, values[bad].unique()[:3])))}}}'; "
+                    f"if the wrong column is mapped, change -p columns."
+                )
+            if f.kind == "integer":
+                frac = converted.notna() & (converted % 1 != 0)
+                if frac.any():
+                    raise ContractError(f"{where} must hold whole numbers ({_rows(values, frac)}).")
+                return converted.astype("Int64")
+            return converted
+        if f.kind == "datetime":
+            try:
+                parsed, how = parse_datetimes(values, dayfirst=dayfirst)
+            except ContractError as exc:
+                raise ContractError(
+                    f"{where} must hold dates/times, but it holds {exc}; map another column with -p columns."
+                ) from exc
+            bad = parsed.isna() & values.notna()
+            if bad.any():
+                raise ContractError(
+                    f"{where} has {int(bad.sum()):,} value(s) that are not dates ({_rows(values, bad)}); "
+                    "for day-first dates set -p read_options '{\"dayfirst\": true}', or declare the values "
+                    'as missing with read_options {"missing_values": [...]}.'
+                )
+            notes.append(f"{f.name}: parsed as {how}")
+            return parsed
+        if f.kind == "hour":
+            hours, how = parse_hours(values)
+            bad = (hours.isna() & values.notna()) | ~hours.fillna(0).between(0, 23)
+            if bad.any():
+                raise ContractError(
+                    f"{where} must be an hour of day (0-23, 1-24 or 'HH:MM'): {_rows(values, bad)}."
+                )
+            notes.append(f"{f.name}: {how}")
+            return hours
+        if f.kind == "bool":
+            text = values.astype("string").str.strip().str.lower()
+            truth = {
+                "1": True,
+                "true": True,
+                "yes": True,
+                "y": True,
+                "0": False,
+                "false": False,
+                "no": False,
+                "n": False,
+                "1.0": True,
+                "0.0": False,
+            }
+            converted = text.map(truth).astype("boolean")
+            bad = converted.isna() & values.notna()
+            if bad.any():
+                raise ContractError(f"{where} must be yes/no (1/0, true/false): {_rows(values, bad)}.")
+            return converted
+        if f.kind == "label":
+            return values
+        converted = values.astype("string")
+        return converted.str.strip() if f.kind in ("text", "category") else converted
+
+    def _combine(self, target: str, parts: tuple[str, ...], out: pd.DataFrame, notes: list) -> pd.Series:
+        date, hour = parts
+        days = out[date].dt.normalize()
+        notes.append(f"{target}: built from {date} + {hour}")
+        return days + pd.to_timedelta(out[hour].astype("float64"), unit="h")
+
+    def schema(self):
+        """The pandera schema of the converted frame (types, ranges, required columns)."""
+        import pandera.pandas as pa
+
+        cols = {}
+        for f in self.fields:
+            checks = []
+            if f.minimum is not None:
+                checks.append(pa.Check.ge(f.minimum))
+            if f.maximum is not None:
+                checks.append(pa.Check.le(f.maximum))
+            dtype = _DTYPES.get(f.kind)
+            cols[f.name] = pa.Column(dtype, checks=checks, nullable=True, required=False)
+        return pa.DataFrameSchema(cols, strict=False, coerce=False)
+
+    def _validate(self, out: pd.DataFrame, mapping: dict[str, str]) -> None:
+        import pandera.errors as pe
+
+        try:
+            self.schema().validate(out, lazy=True)
+        except pe.SchemaErrors as exc:
+            cases = exc.failure_cases
+            first = cases.iloc[0]
+            column = str(first["column"])
+            rows = cases[cases["column"] == first["column"]]
+            shown = ", ".join(
+                f"row {int(i) + 2}: {v!r}"
+                for i, v in zip(rows["index"].head(3), rows["failure_case"].head(3), strict=True)
+                if pd.notna(i)
+            )
+            source = mapping.get(column, column)
+            raise ContractError(
+                f"Column {source!r} (mapped to {column!r}) fails the check {first['check']}: "
+                f"{len(rows):,} value(s), e.g. {shown or first['failure_case']!r}. Fix the values, declare them "
+                "missing with -p read_options '{\"missing_values\": {...}}', or map another column with -p columns."
+            ) from None
+
+
+@dataclass
+class LoadedData:
+    """A partner's file read, checked and in contract names, with the facts a run records about it."""
+
+    frame: pd.DataFrame
+    contract: Contract
+    report: ReadReport
+    applied: Applied
+
+    @property
+    def notes(self) -> list[str]:
+        return [*self.report.notes, *self.applied.notes]
+
+    @property
+    def name(self) -> str:
+        files = self.report.files
+        return (
+            f"{len(files)} files ({', '.join(_basename(f.path) for f in files[:2])}, ...)"
+            if len(files) > 1
+            else _basename(files[0].path)
+        )
+
+    def source_facts(self) -> dict[str, Any]:
+        """What params.json and the model card say about the file."""
+        return {
+            "path": self.report.data_path,
+            "sha256": self.report.sha256,
+            "size_bytes": self.report.size_bytes,
+            "rows": len(self.frame),
+            "columns": list(self.frame.columns),
+            "file_columns": self.report.columns,
+            "mapping": self.applied.mapping,
+            "time_span": list(self.applied.time_span or []) or None,
+            "encoding": self.report.encoding,
+            "dialect": self.report.dialect,
+            "contract": self.contract.name,
+            "files": [f.path for f in self.report.files],
+        }
+
+
+def _basename(path: str) -> str:
+    return path.replace("\\", "/").rsplit("/", 1)[-1]
+
+
+def split_read_options(read_options: dict | None) -> tuple[dict, bool | None]:
+    options = dict(read_options or {})
+    if not isinstance(read_options or {}, dict):
+        raise ContractError(f"read_options must be a dict such as {{'sep': ';'}}, not {read_options!r}.")
+    return options, options.pop("dayfirst", None)
+
+
+def load_data(
+    data_path: str,
+    columns: dict | None,
+    contract: Contract,
+    read_options: dict | None = None,
+    *,
+    record: bool = True,
+) -> LoadedData:
+    """Read a partner's file(s), apply the contract and record the file as the run's data source."""
+    options, dayfirst = split_read_options(read_options)
+    text_columns = (
+        {columns.get(f.name, f.name) for f in contract.fields if f.kind in ("text", "category")}
+        if isinstance(columns, dict)
+        else set()
+    )
+    t0 = time.perf_counter()
+    try:
+        frame, report = read_table(
+            data_path,
+            **options,
+            **(
+                {"dtype": dict.fromkeys(text_columns, "string")}
+                if text_columns and _is_text(data_path)
+                else {}
+            ),
+        )
+    except DataFileError as exc:
+        raise ContractError(str(exc)) from None
+    applied = contract.apply(frame, columns, dayfirst=dayfirst)
+    loaded = LoadedData(applied.frame, contract, report, applied)
+    report.notes.append(f"read and checked in {time.perf_counter() - t0:.1f} s")
+    if record:
+        from .recording import record_source
+
+        facts = loaded.source_facts()
+        record_source(
+            loaded.name,
+            "file",
+            path=facts.pop("path"),
+            sha256=facts.pop("sha256"),
+            synthetic=False,
+            detail=f"{contract.title}: {report.summary()}",
+            **facts,
+        )
+    return loaded
+
+
+def _is_text(data_path: str) -> bool:
+    from .reader import _kind, expand_paths
+
+    try:
+        return _kind(expand_paths(data_path)[0]) == "csv"
+    except DataFileError:
+        return False
+
+
+def describe_columns(frame: pd.DataFrame, n_examples: int = 3) -> pd.DataFrame:
+    """One row per column: type, share missing, distinct values and examples (``livinglab inspect``)."""
+    rows = []
+    for column in frame.columns:
+        values = frame[column]
+        examples = values.dropna().astype(str).str.slice(0, 40).unique()[:n_examples]
+        rows.append(
+            {
+                "column": column,
+                "type": str(values.dtype),
+                "missing": f"{values.isna().mean():.0%}",
+                "distinct": int(values.nunique(dropna=True)),
+                "examples": ", ".join(examples),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+__all__ = [
+    "Applied",
+    "Contract",
+    "ContractError",
+    "Field",
+    "LoadedData",
+    "describe_columns",
+    "load_data",
+    "parse_datetimes",
+    "parse_hours",
+]
