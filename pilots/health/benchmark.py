@@ -43,9 +43,8 @@ def run_case(name: str) -> dict:
 
     params = _cases()[name]
     os.environ.setdefault("LIVINGLAB_OFFLINE", "1")
-    if params["data_mode"] != "synthetic":
-        os.environ.setdefault("LIVINGLAB_DATA_MIRROR", str(MIRROR))
-        os.environ.setdefault("LIVINGLAB_PSEUDONYM_KEY", secrets.token_hex(16))
+    os.environ.setdefault("LIVINGLAB_DATA_MIRROR", str(MIRROR))  # only the real case reads them
+    os.environ.setdefault("LIVINGLAB_PSEUDONYM_KEY", secrets.token_hex(16))
     args = {k: v for k, v in params.items() if k != "data_mode"}
     t0 = time.perf_counter()
     metrics = pipeline.run(params["data_mode"], **args)

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 import livinglab
+from livinglab.catalog import file_source
 from livinglab.trust import PSEUDONYM_KEY_ENV, PseudonymKeyMissing
 
 from .loaders import load_long_cohort, load_telemonitoring
@@ -83,9 +84,7 @@ def load_study(
     - ``real`` with ``cohort_path``: a long-format cohort file read through ``cohort_columns``.
     - ``real`` without it (or ``auto`` when reachable): the UCI telemonitoring data from the catalogue.
     """
-    if data_mode not in ("synthetic", "real", "auto"):
-        raise ValueError(f"data_mode must be 'synthetic', 'real' or 'auto', not {data_mode!r}.")
-    if data_mode == "real":
+    if livinglab.check_data_mode(data_mode) == "real":
         _require_key()
     if data_mode != "synthetic" and cohort_path:
         path = Path(cohort_path)
@@ -93,18 +92,7 @@ def load_study(
             raise FileNotFoundError(f"cohort_path {path} does not exist.")
         _require_key()
         frame = load_long_cohort(path, cohort_columns or {}, time_unit=time_unit, required=COHORT_FILE_FIELDS)
-        sha = livinglab.catalog.sha256_of(path)
-        from livinglab.recording import record_source
-
-        record_source(
-            path.name,
-            "file",
-            path=str(path),
-            sha256=sha,
-            synthetic=False,
-            detail="long-format cohort loaded through a column mapping",
-        )
-        source = livinglab.DataSource(path.name, "file", path, sha, "user cohort file")
+        source = file_source(path.name, path, "long-format cohort loaded through a column mapping")
         visits = pseudonymise_subjects(frame, "subject", real=True)
         if "age_at_onset" in visits.columns and "onset_band" not in visits.columns:
             visits["onset_band"] = onset_band(visits["age_at_onset"]).astype(object).to_numpy()

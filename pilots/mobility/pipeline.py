@@ -350,29 +350,23 @@ GENERATOR = (
 def resolve_counts_source(data_mode: str, counts_file: str = ""):
     """The counts' ``DataSource``: the simulator, or a yearly official file given by path.
 
-    ``real`` needs ``counts_file`` (the yearly file downloaded from the dataset's landing page);
-    ``auto`` uses it when it exists and the simulator otherwise. The provenance is recorded.
+    ``real`` needs ``counts_file`` (the yearly file downloaded from the dataset's landing page: the
+    catalogue lists no copy of it); ``auto`` uses it when it exists and the simulator otherwise.
+    The provenance is recorded.
     """
     import livinglab
-    from livinglab.catalog import DataSource, get_dataset, sha256_of
-    from livinglab.recording import record_source
+    from livinglab.catalog import file_source, get_dataset
 
-    if data_mode not in ("synthetic", "real", "auto"):
-        raise ValueError(f"data_mode must be 'synthetic', 'real' or 'auto', not {data_mode!r}.")
-    path = Path(counts_file) if counts_file else None
-    if data_mode == "real" and (path is None or not path.is_file()):
+    found = bool(counts_file) and Path(counts_file).is_file()
+    if livinglab.check_data_mode(data_mode) == "real" and not found:
         page = get_dataset(COUNTS_DATASET).landing_page
         raise livinglab.DataUnavailable(
             f"data_mode='real' needs counts_file, a yearly file of {COUNTS_DATASET} (donneestrafic-YYYY.xlsx or "
             f".csv) downloaded from {page}; got {counts_file!r}."
         )
-    if data_mode == "synthetic" or path is None or not path.is_file():
+    if data_mode == "synthetic" or not found:
         return livinglab.resolve(COUNTS_DATASET, "synthetic", generator=GENERATOR)
-    source = DataSource(COUNTS_DATASET, "file", path, sha256_of(path), "yearly file given by counts_file")
-    record_source(
-        COUNTS_DATASET, "file", path=str(path), sha256=source.sha256, synthetic=False, detail=source.detail
-    )
-    return source
+    return file_source(COUNTS_DATASET, counts_file, "yearly file given by counts_file")
 
 
 def real_network(kind: str) -> nx.MultiDiGraph:

@@ -22,7 +22,14 @@ from .abstention import (
 )
 from .forms import check_forms
 from .langid import LanguageIdentifier, evaluate_language_id
-from .loaders import TriageDataError, load_labelled_csv, load_sib200, resolve_sib200, validate_labelled
+from .loaders import (
+    TriageDataError,
+    load_labelled_csv,
+    load_sib200,
+    resolve_sib200,
+    sib200_splits,
+    validate_labelled,
+)
 from .models import explain, fit_theme_model, make_features, make_theme_model, make_urgency_model
 from .pipeline import Triage, redact
 from .synthetic import Splits, SyntheticRequests, generate_requests, make_splits
@@ -57,6 +64,7 @@ __all__ = [
     "make_urgency_model",
     "redact",
     "resolve_sib200",
+    "sib200_splits",
     "route",
     "theme_table",
     "validate_labelled",

@@ -6,7 +6,8 @@ UTF-8, missing columns, empty text, a label outside the known set, an unknown la
 
 ``load_sib200(root)`` reads SIB-200 (Adelani et al. 2024) from ``<root>/<lang>_Latn/<split>.tsv``
 (columns index_id, category, text); ``resolve_sib200(data_mode)`` gets the same files through the data
-catalogue (cache -> mirror -> download with checksum) and records their provenance.
+catalogue (cache -> mirror -> download with checksum), or the source of the synthetic generator
+when the mode (or, in auto mode, a missing file) calls for it, and records the provenance.
 """
 
 from __future__ import annotations
@@ -161,16 +162,28 @@ def sib200_distribution(lang: str, split: str) -> str:
     return f"{lang}_{split}.tsv"
 
 
+GENERATOR = "pilots.public_sector.synthetic.make_splits"
+STAND_IN = "guichet-requests"  # the synthetic requests: the pilot's own data, which SIB-200 does not replace
+
+
 def resolve_sib200(data_mode: str = "real", languages=tuple(SIB200_LANGUAGES), splits=SIB200_SPLITS):
-    """SIB-200 through the catalogue: (frame, list of DataSource). Raises DataUnavailable when absent."""
+    """The pilot's data through the catalogue: ``(frame, sources)`` with one source a SIB-200 file, or
+    ``(None, [the synthetic generator's source])`` in synthetic mode, and in auto mode when any file is
+    missing. The provenance is recorded."""
     import livinglab
 
-    sources, paths = [], {}
-    for lang in languages:
-        for split in splits:
-            src = livinglab.resolve(SIB200_DATASET, data_mode, distribution=sib200_distribution(lang, split))
-            if src.is_synthetic:
-                raise TriageDataError("SIB-200 has no synthetic stand-in; use data_mode='real'.")
-            sources.append(src)
-            paths[(lang, split)] = src.path
-    return _read_sib200(paths), sources
+    keys = [(lang, split) for lang in languages for split in splits]
+    names = [sib200_distribution(lang, split) for lang, split in keys]
+    sources = livinglab.resolve_all(SIB200_DATASET, data_mode, names, generator=GENERATOR, stand_in=STAND_IN)
+    if sources[0].is_synthetic:
+        return None, sources
+    return _read_sib200({key: src.path for key, src in zip(keys, sources, strict=True)}), sources
+
+
+def sib200_splits(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """SIB-200 as the pilot's (train, validation, test) requests: theme, request id, no second language."""
+    frame = frame.rename(columns={"label": "theme"})
+    frame["request_id"] = "SIB-" + frame["language"] + "-" + frame["split"] + "-" + frame["index_id"]
+    frame["second_language"] = ""
+    train, validation, test = (frame[frame["split"] == s].reset_index(drop=True) for s in SIB200_SPLITS)
+    return train, validation, test

@@ -5,11 +5,13 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from livinglab import DataUnavailable, recording
 from pilots.public_sector.loaders import (
     SIB200_LABELS,
     TriageDataError,
     load_labelled_csv,
     load_sib200,
+    resolve_sib200,
     validate_labelled,
 )
 
@@ -102,3 +104,20 @@ def test_sib200_unknown_topic_is_refused(tmp_path):
     (folder / "dev.tsv").write_text("index_id\tcategory\ttext\n1\tcooking\tUne recette.\n", encoding="utf-8")
     with pytest.raises(TriageDataError, match="'cooking'"):
         load_sib200(tmp_path, languages=("fra_Latn",), splits=("dev",))
+
+
+def test_auto_mode_without_sib200_falls_back_to_the_generator(tmp_path, monkeypatch):
+    """The README's promise: data_mode="auto" runs on synthetic requests when SIB-200 is absent."""
+    monkeypatch.setenv("LIVINGLAB_DATA_MIRROR", str(tmp_path))  # an empty mirror
+    monkeypatch.setenv("LIVINGLAB_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("LIVINGLAB_OFFLINE", "1")
+    log = tmp_path / "recorded.jsonl"
+    monkeypatch.setenv(recording.METRICS_ENV, str(log))
+    frame, sources = resolve_sib200("auto")
+    assert frame is None and len(sources) == 1 and sources[0].is_synthetic
+    assert sources[0].dataset == "guichet-requests" and "make_splits" in sources[0].detail
+    _, recorded = recording.read_metrics_file(log)
+    assert [(s["dataset"], s["origin"]) for s in recorded] == [("guichet-requests", "synthetic")]
+    with pytest.raises(DataUnavailable, match="eng_Latn_train.tsv"):
+        resolve_sib200("real")
+    assert resolve_sib200("synthetic")[1][0].is_synthetic
