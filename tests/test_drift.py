@@ -120,6 +120,7 @@ def test_metrics_are_compared_with_earlier_runs_of_the_same_profile_and_data(tmp
     _metrics_json(runs, "20260103T000000Z-cccc", "full", "fp", 5.0)  # another profile
     _metrics_json(runs, "20260104T000000Z-dddd", "smoke", "other", 50.0)  # other data
     _metrics_json(runs, "20260105T000000Z-eeee", "smoke", "fp", 99.0, status="failed")
+    (runs / "latest").symlink_to("20260102T000000Z-bbbb")  # the runner's pointer is not another run
     this = runs / "20260106T000000Z-ffff" / "mobility"
     monkeypatch.setenv("LIVINGLAB_OUTPUT_DIR", str(this))
     monkeypatch.setenv("LIVINGLAB_RUN_ID", "20260106T000000Z-ffff")
@@ -136,6 +137,7 @@ def test_metrics_are_compared_with_earlier_runs_of_the_same_profile_and_data(tmp
     ]
     assert result.table.loc["mae"].tolist() == [12.5, 11.0, 10.0, 1.5] and list(result.table.index) == ["mae"]
     assert result.previous_run == "20260102T000000Z-bbbb" and "2 earlier run(s)" in result.note
+    assert repr(result).startswith(result.note)
     none = compare_metrics(["mae"], fingerprint="never-seen")
     assert none.previous_run is None and "No earlier run on the same data" in none.note
     assert none.table.loc["mae", "this run"] == 12.5

@@ -159,7 +159,7 @@ def find_previous_summary(
     output = Path(output).resolve()
     best, best_key = None, ("",)
     for path in output.parent.parent.glob(f"*/{output.name}/{SUMMARY_FILE}"):  # includes this folder
-        doc = _read_json(path)
+        doc = None if path.parent.parent.is_symlink() else _read_json(path)  # not runs/latest again
         if doc is None or doc.get("fingerprint") != fingerprint:
             continue
         key = (str(doc.get("created", "")), path.parent.parent.name, str(path.stat().st_mtime_ns))
@@ -248,7 +248,7 @@ def earlier_runs(
     runs = Path(runs_dir) if runs_dir else (out.parent.parent if in_runner else project_root() / "runs")
     profile = profile or os.environ.get("LIVINGLAB_PROFILE")
     this_run = os.environ.get("LIVINGLAB_RUN_ID")
-    docs = [_read_json(path) for path in runs.glob(f"*/{pilot}/metrics.json")]
+    docs = [_read_json(p) for p in runs.glob(f"*/{pilot}/metrics.json") if not p.parent.parent.is_symlink()]
     docs = [
         d
         for d in docs
@@ -273,6 +273,9 @@ class MetricComparison:
 
     def _repr_html_(self) -> str:
         return f"<p>{html.escape(self.note)}</p>" + self.table._repr_html_()
+
+    def __repr__(self) -> str:
+        return f"{self.note}\n\n{self.table.to_string()}"
 
 
 def compare_metrics(
