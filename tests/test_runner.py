@@ -14,7 +14,7 @@ from livinglab.runner import run_pilots
 
 def test_discovery_reads_parameters_with_types(fixture_project):
     pilots = discover_pilots()
-    assert set(pilots) == {"alpha", "broken"}
+    assert set(pilots) == {"alpha", "broken", "gamma"}
     params = pilots["alpha"].parameters()["alpha.ipynb"]
     assert {n: p.type_name for n, p in params.items()} == {
         "n_rows": "int",
@@ -180,3 +180,86 @@ def test_git_state_is_fast_and_a_fresh_clone_stays_clean(tmp_path):
         ["git", "status", "--porcelain"], cwd=clone, capture_output=True, text=True, check=True
     )
     assert status.stdout == ""
+
+
+def _partner_file(tmp_path):
+    path = tmp_path / "partner export.csv"
+    path.write_bytes(
+        "Datum ;Betrag (€)\r\n01.02.2024;1,5\r\n02.02.2024;2,5\r\n13.02.2024;-1\r\n".encode("cp1252")
+    )
+    return path
+
+
+def test_a_partner_file_given_by_parameters_only_is_the_recorded_source(
+    fixture_project, tmp_path, monkeypatch
+):
+    path = _partner_file(tmp_path)
+    monkeypatch.chdir(tmp_path)  # a relative data_path is read from where the command was typed
+    out = tmp_path / "runs"
+    code = main(
+        [
+            "run",
+            "gamma",
+            "--out",
+            str(out),
+            "-p",
+            "data_path",
+            path.name,
+            "-p",
+            "columns",
+            '{"day": "Datum", "amount": "Betrag (€)"}',
+            "-p",
+            "read_options",
+            '{"missing_values": [-1]}',
+        ]
+    )
+    assert code == 0
+    pilot_dir = next(out.glob("*/gamma"))
+    metrics = json.loads((pilot_dir / "metrics.json").read_text())["metrics"]
+    assert metrics == {"rows": 3, "total": 4.0}
+    (source,) = json.loads((pilot_dir / "params.json").read_text())["data_sources"]
+    from livinglab.catalog import sha256_of
+
+    assert source["origin"] == "file" and source["sha256"] == sha256_of(path)
+    assert source["rows"] == 3 and source["encoding"] == "cp1252" and "semicolon" in source["dialect"]
+    assert source["time_span"] == ["2024-02-01 00:00:00", "2024-02-13 00:00:00"]
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        (["-p", "columns", '{"day": "Datum", "amount": "Betrag (€)"}'], "fails the check"),
+        (["-p", "columns", '{"day": "Datum"}'], "no column for 'amount'"),
+        (["-p", "columns", '{"amount": "Betrag (€)", "day": "Datumm"}'], "did you mean 'Datum'"),
+    ],
+)
+def test_a_bad_partner_file_fails_before_any_kernel_in_seconds(
+    fixture_project, tmp_path, capsys, params, message
+):
+    import time
+
+    path = _partner_file(tmp_path)
+    out = tmp_path / "runs"
+    t0 = time.perf_counter()
+    assert main(["run", "gamma", "--out", str(out), "-p", "data_path", str(path), *params]) == 2
+    assert time.perf_counter() - t0 < 5
+    err = capsys.readouterr().err
+    assert message in err and err.startswith("livinglab: gamma: ") and err.count("\n") == 1
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_file_mode_needs_a_path(fixture_project, tmp_path, capsys):
+    assert main(["run", "gamma", "--out", str(tmp_path / "r"), "-p", "data_mode", "file"]) == 2
+    assert "needs the file" in capsys.readouterr().err
+
+
+def test_inspect_proposes_a_mapping_that_runs(fixture_project, tmp_path, capsys):
+    import shlex
+
+    path = _partner_file(tmp_path)
+    assert main(["inspect", "gamma", str(path), "--read-options", '{"missing_values": [-1]}']) == 0
+    out = capsys.readouterr().out
+    assert "cp1252" in out and "fits with columns {'day': 'Datum', 'amount': 'Betrag (€)'}" in out
+    command = shlex.split(out.strip().splitlines()[-1])
+    assert command[:3] == ["livinglab", "run", "gamma"]
+    assert main([*command[1:], "--out", str(tmp_path / "runs")]) == 0  # the printed command works as printed

@@ -84,10 +84,11 @@ class DataSource:
     """Where the data of one run came from. ``path`` is None for a synthetic stand-in."""
 
     dataset: str
-    origin: str  # "cache" | "mirror" | "download" | "synthetic"
+    origin: str  # "cache" | "mirror" | "download" | "synthetic" | "file" (a partner's own file)
     path: Path | None = None
     sha256: str | None = None
     detail: str | None = None
+    facts: dict[str, Any] | None = field(default=None, hash=False, compare=False)  # size, rows, columns, ...
 
     @property
     def is_synthetic(self) -> bool:

@@ -10,13 +10,26 @@ import json
 import sys
 from pathlib import Path
 
-from .pilots import DEFAULT_PROFILE, UsageError, discover_pilots
+from .pilots import DEFAULT_PROFILE, UsageError, discover_pilots, parse_cli_value
+
+DATA_HELP = """\
+Data: data_mode "synthetic" (embedded generator), "real" (the catalogue's dataset) or "auto" (real when
+reachable, else synthetic). A partner's own file: -p data_path PATH (a file, a folder or a quoted glob of one
+format; setting it means data_mode "file"), -p columns '{"<contract name>": "<file column>"}' and, if needed,
+-p read_options '{"sep": ";", "encoding": "cp1252", "missing_values": [-1], "dayfirst": true, "sheet": "..."}'.
+`livinglab inspect PILOT PATH` reads the file, checks it against the pilot's contract and proposes columns.
+"""
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
+    print(DATA_HELP)
     for name, pilot in discover_pilots().items():
         print(f"{name}: {pilot.title}")
         print(f"  profiles: {', '.join(pilot.profile_names())}")
+        module = pilot.contract_module()
+        if module is not None:
+            names = [f"{n} ({', '.join(c.names)})" for n, c in module.CONTRACTS.items()]
+            print(f"  data contracts: {'; '.join(names)}")
         for notebook, params in pilot.parameters().items():
             print(f"  {notebook}")
             for p in params.values():
@@ -25,6 +38,66 @@ def _cmd_list(args: argparse.Namespace) -> int:
             for profile, values in pilot.profiles.items():
                 shown = ", ".join(f"{k}={v!r}" for k, v in values.items() if k in params)
                 print(f"    [{profile}] {shown or '(notebook defaults)'}")
+    return 0
+
+
+def _cmd_inspect(args: argparse.Namespace) -> int:
+    """Read a partner's file, show what was found, check it against the pilot's contract(s), propose ``columns``."""
+    import shlex
+    import time
+
+    import pandas as pd
+
+    from .contract import ContractError, describe_columns, split_read_options
+    from .reader import DataFileError, read_table
+
+    pilots = discover_pilots()
+    if args.pilot not in pilots:
+        raise UsageError(f"Unknown pilot {args.pilot}; available: {', '.join(pilots)}.")
+    module = pilots[args.pilot].contract_module()
+    if module is None:
+        raise UsageError(f"Pilot {args.pilot} publishes no data contract (no 'contract:' in its pilot.yaml).")
+    read_options = parse_cli_value(args.read_options) if args.read_options else {}
+    options, dayfirst = split_read_options(read_options)
+    t0 = time.perf_counter()
+    try:
+        frame, report = read_table(args.data_path, **options)
+    except DataFileError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"Read {report.summary()} in {time.perf_counter() - t0:.1f} s")
+    for note in report.notes:
+        print(f"  - {note}")
+    with pd.option_context("display.width", 160, "display.max_colwidth", 60):
+        print(describe_columns(frame).to_string(index=False))
+    fits = []
+    for name, contract in module.CONTRACTS.items():
+        proposal = contract.propose(frame)
+        try:
+            applied = contract.apply(frame, proposal, dayfirst=dayfirst)
+        except ContractError as exc:
+            print(f"\nContract {name} ({contract.title}): does not fit yet: {exc}")
+            continue
+        span = f"; time span {applied.time_span[0]} to {applied.time_span[1]}" if applied.time_span else ""
+        print(f"\nContract {name} ({contract.title}): fits with columns {proposal}{span}")
+        fits.append((len(proposal), name, proposal))
+    if not fits:
+        return 1
+    _, name, proposal = max(fits)
+    selectors = getattr(module, "PARAMS_FOR", {}).get(name, {})
+    command = [
+        "livinglab",
+        "run",
+        args.pilot,
+        "-p",
+        "data_path",
+        args.data_path,
+        "-p",
+        "columns",
+        json.dumps(proposal),
+    ]
+    for key, value in {**selectors, **({"read_options": read_options} if read_options else {})}.items():
+        command += ["-p", key, value if isinstance(value, str) else json.dumps(value)]
+    print("\nRun it with:\n  " + " ".join(shlex.quote(part) for part in command))
     return 0
 
 
@@ -101,6 +174,16 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", default="runs", help="run folder (default: runs/)")
     run.set_defaults(func=_cmd_run)
 
+    insp = sub.add_parser(
+        "inspect", help="read a partner's file, check it against a pilot's contract, propose columns"
+    )
+    insp.add_argument("pilot")
+    insp.add_argument("data_path", help="a file, a folder or a glob (quote it) of files of one format")
+    insp.add_argument(
+        "--read-options", help='reader options as JSON/YAML, e.g. \'{"sep": ";", "missing_values": [-1]}\''
+    )
+    insp.set_defaults(func=_cmd_inspect)
+
     cat = sub.add_parser("catalog", help="the data catalogue")
     cat.add_argument("action", choices=["list", "export"])
     cat.add_argument("--out", help="with export: write JSON-LD here instead of standard output")
@@ -126,6 +209,9 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         print(f"livinglab: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `livinglab catalog export | head`
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt as exc:  # RunInterrupted says what was kept; a bare Ctrl-C says no more
         print(f"livinglab: {exc.args[0] if exc.args else 'interrupted'}", file=sys.stderr)
         return 130

@@ -135,15 +135,16 @@ def parse_hours(values: pd.Series) -> tuple[pd.Series, str]:
 
 
 def _to_number(values: pd.Series) -> pd.Series:
+    """Numbers from numbers or text; text with a decimal comma (``1.234,5``, ``7,25``) is understood."""
     if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
         return values.astype("float64")
     text = values.astype("string").str.strip()
-    number = pd.to_numeric(text, errors="coerce")
+    number = pd.to_numeric(text, errors="coerce").astype("float64")
     failed = number.isna() & text.notna()
-    if failed.any() and text[failed].str.fullmatch(r"-?[\d.\s']*\d,\d+").all():  # decimal comma, 1.234,5
+    if failed.any() and text[failed].str.fullmatch(r"-?[\d.\s']*\d,\d+").all():
         fixed = text[failed].str.replace(r"[.\s']", "", regex=True).str.replace(",", ".", regex=False)
-        number[failed] = pd.to_numeric(fixed, errors="coerce")
-    return number.astype("float64")
+        number = number.where(~failed, pd.to_numeric(fixed, errors="coerce").astype("float64"))
+    return number
 
 
 @dataclass
@@ -191,11 +192,7 @@ class Contract:
         sample = values.dropna().head(500)
         if sample.empty:
             return score * 0.5
-        numeric = (
-            pd.to_numeric(sample, errors="coerce").notna().mean()
-            if not pd.api.types.is_numeric_dtype(sample)
-            else 1.0
-        )
+        numeric = _to_number(sample).notna().mean()
         if f.kind in ("number", "integer"):
             score += 1.0 if numeric > 0.95 else -2.0
         elif f.kind == "datetime":
@@ -438,6 +435,23 @@ class LoadedData:
         return [*self.report.notes, *self.applied.notes]
 
     @property
+    def source(self):
+        """The file as a :class:`livinglab.DataSource` (origin ``file``) for the model card's data section."""
+        from pathlib import Path
+
+        from .catalog import DataSource
+
+        facts = self.source_facts()
+        return DataSource(
+            self.name,
+            "file",
+            Path(self.report.files[0].path),
+            facts["sha256"],
+            f"{self.contract.title}: {self.report.summary()}",
+            facts,
+        )
+
+    @property
     def name(self) -> str:
         files = self.report.files
         return (
@@ -550,6 +564,9 @@ def describe_columns(frame: pd.DataFrame, n_examples: int = 3) -> pd.DataFrame:
 
 
 __all__ = [
+    "DATA_PARAMETERS",
+    "check_file",
+    "effective_data_mode",
     "Applied",
     "Contract",
     "ContractError",
@@ -560,3 +577,38 @@ __all__ = [
     "parse_datetimes",
     "parse_hours",
 ]
+
+
+# ----- a pilot's data parameters -------------------------------------------------------------------------
+#: The parameters every pilot declares for a partner's own file (same names everywhere).
+DATA_PARAMETERS = ("data_path", "columns", "read_options")
+FILE_MODE = "file"
+
+
+def effective_data_mode(data_mode: str, data_path: str = "") -> str:
+    """The mode a run really uses: ``data_path`` given means ``"file"``, whatever ``data_mode`` says.
+
+    ``data_mode="file"`` without ``data_path`` is an error; otherwise one of the catalogue's modes
+    (synthetic, real, auto) is checked and returned.
+    """
+    from .catalog import check_data_mode
+
+    if str(data_path or "").strip():
+        return FILE_MODE
+    if data_mode == FILE_MODE:
+        raise ContractError(
+            "data_mode 'file' needs the file: set -p data_path PATH (a file, a folder or a glob)."
+        )
+    return check_data_mode(data_mode)
+
+
+def check_file(
+    data_path: str, columns: dict | None, contract: Contract, read_options: dict | None = None
+) -> Applied:
+    """The quick check the runner makes before a kernel starts: a sample of the file against the contract."""
+    options, dayfirst = split_read_options(read_options)
+    try:
+        frame, _ = read_table(data_path, **options, sample_bytes=4 << 20)
+    except DataFileError as exc:
+        raise ContractError(str(exc)) from None
+    return contract.apply(frame, columns, dayfirst=dayfirst)

@@ -50,6 +50,7 @@ class Pilot:
     notebooks: list[str]
     key_metrics: list[str] = field(default_factory=list)
     profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
+    contract: str | None = None  # contract.py in the folder (or a module name) with CONTRACTS and contract_for
     _parameters: dict[str, dict[str, Parameter]] | None = None
 
     def parameters(self) -> dict[str, dict[str, Parameter]]:
@@ -57,6 +58,27 @@ class Pilot:
         if self._parameters is None:
             self._parameters = {nb: inspect_parameters(self.directory / nb) for nb in self.notebooks}
         return self._parameters
+
+    def contract_module(self):
+        """The pilot's data-contract module (``contract:`` in pilot.yaml), or None.
+
+        The module defines ``CONTRACTS`` (name -> :class:`livinglab.contract.Contract`), ``contract_for(params)``
+        (the contract a run's parameters select) and optionally ``PARAMS_FOR`` (name -> selecting parameters).
+        """
+        import importlib
+        import importlib.util
+
+        if not self.contract:
+            return None
+        if not self.contract.endswith(".py"):
+            return importlib.import_module(self.contract)
+        path = self.directory / self.contract
+        if not path.is_file():
+            raise UsageError(f"pilots/{self.name}/pilot.yaml names the contract {self.contract}, which does not exist.")
+        spec = importlib.util.spec_from_file_location(f"livinglab_contract_{self.name}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
 
     def profile_names(self) -> list[str]:
         return [DEFAULT_PROFILE, *self.profiles]
@@ -97,6 +119,7 @@ def load_pilot(directory: Path) -> Pilot:
         notebooks=list(notebooks),
         key_metrics=list(spec.get("key_metrics") or []),
         profiles={k: dict(v or {}) for k, v in profiles.items()},
+        contract=spec.get("contract"),
     )
 
 

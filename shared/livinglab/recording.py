@@ -98,8 +98,10 @@ def record_source(
     sha256: str | None = None,
     synthetic: bool = False,
     detail: str | None = None,
+    **facts: Any,
 ) -> None:
-    """Record where a dataset came from (cache, mirror, download or synthetic) for params.json."""
+    """Record where a dataset came from (cache, mirror, download, synthetic or a partner's file) for
+    params.json; ``facts`` (size, rows, columns, time span, encoding, dialect, ...) are kept beside it."""
     entry = {
         "dataset": dataset,
         "origin": origin,
@@ -107,6 +109,7 @@ def record_source(
         "sha256": sha256,
         "synthetic": synthetic,
         "detail": detail,
+        **_clean(facts, "source facts"),
     }
     _sources.append(entry)
     _append({"kind": "source", **entry})

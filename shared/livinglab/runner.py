@@ -150,8 +150,41 @@ def prepare(
             f"Unknown parameter {', '.join(undeclared)} for pilot(s) {', '.join(names)}; "
             "see `livinglab list` for each pilot's parameters."
         )
+    for pilot, plan in plans:
+        check_data_request(pilot, plan)
     _check_writable(out)
     return plans
+
+
+def check_data_request(pilot: Pilot, plan: dict[str, dict[str, Any]]) -> None:
+    """``data_mode``/``data_path``/``columns`` checked before any kernel starts (seconds, on a sample).
+
+    A relative ``data_path`` is made absolute here: notebooks run with the pilot folder as working
+    directory, the person typed the path from theirs.
+    """
+    from .contract import ContractError, check_file, effective_data_mode
+
+    for notebook, chosen in plan.items():
+        values = {n: p.default for n, p in pilot.parameters()[notebook].items()} | chosen
+        if "data_mode" not in values:
+            continue
+        data_path = str(values.get("data_path") or "").strip()
+        if data_path and not Path(data_path).expanduser().is_absolute():
+            chosen["data_path"] = data_path = str(Path.cwd() / Path(data_path).expanduser())
+        try:
+            mode = effective_data_mode(values["data_mode"], data_path)
+            if mode != "file":
+                continue
+            module = pilot.contract_module()
+            if module is None:
+                raise ContractError(
+                    "this pilot publishes no data contract, so it cannot read a partner's file"
+                )
+            check_file(
+                data_path, values.get("columns"), module.contract_for(values), values.get("read_options")
+            )
+        except (ContractError, ValueError) as exc:
+            raise UsageError(f"{pilot.name}: {exc}") from None
 
 
 @contextmanager

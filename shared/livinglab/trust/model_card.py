@@ -649,6 +649,9 @@ def data_from_sources(
             raise TypeError(
                 f"Expected DataSource objects (from livinglab.resolve), got {type(source).__name__}."
             )
+        if source.origin == "file":  # a partner's own file: described by what was read, never the catalogue
+            entries.append(_file_entry(source, notes.get(source.dataset)))
+            continue
         try:
             ds = get_dataset(source.dataset, catalog_directory)
         except CatalogError:
@@ -687,3 +690,35 @@ def data_from_sources(
             entry["note"] = notes[source.dataset]
         entries.append(entry)
     return entries
+
+
+def _file_entry(source: Any, note: str | None) -> dict[str, Any]:
+    """The data-section entry of a partner's file: its checksum, size, shape, time span and reading."""
+    facts = dict(source.facts or {})
+    size = facts.get("size_bytes")
+    span = facts.get("time_span")
+    parts = [
+        f"Partner file {source.dataset}"
+        + (f" ({len(facts['files'])} files)" if len(facts.get("files", [])) > 1 else ""),
+        f"sha256 {source.sha256}" if source.sha256 else None,
+        f"{size:,} bytes" if size else None,
+        f"{facts['rows']:,} rows x {facts.get('n_columns', len(facts.get('columns', [])))} columns"
+        if "rows" in facts
+        else None,
+        f"time span {span[0]} to {span[1]}" if span else None,
+        f"read as {facts['dialect']}, encoding {facts.get('encoding') or 'n/a'}"
+        if facts.get("dialect")
+        else None,
+        f"contract {facts['contract']} with columns {facts['mapping']}" if facts.get("contract") else None,
+    ]
+    entry = {
+        "dataset": source.dataset,
+        "title": source.detail or source.dataset,
+        "synthetic": False,
+        "origin": "file",
+        "licence": "as agreed with the data provider (not a catalogue dataset)",
+        "provenance": "; ".join(p for p in parts if p) + ".",
+    }
+    if note:
+        entry["note"] = note
+    return entry
