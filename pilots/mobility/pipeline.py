@@ -20,7 +20,7 @@ from .features import WideCounts, static_features, to_wide
 from .forecast import BacktestResult, evaluate, headline_metrics, rolling_origin_backtest
 from .loaders import CleaningReport, complete_hourly_grid, read_official_counts
 from .network import attach_stations, build_embedded_network, region_shares
-from .reference import load_counting_posts
+from .reference import ATTRIBUTION, load_counting_posts
 from .simulator import SimConfig, SimulationResult, simulate_counts
 
 
@@ -416,3 +416,45 @@ def subgroup_frame(predictions: pd.DataFrame, stations: pd.DataFrame) -> pd.Data
             "direction": np.where(predictions["direction"].to_numpy() == 1, "inbound", "outbound"),
         }
     )
+
+
+# --- what the notebook records (the model card and altai.yaml are filled from these) ---------------
+
+AADT_REFERENCE = {
+    "dataset": "lu-aadt-2023",
+    "title": "2023 AADT/AAWT of 60 Luxembourg counting posts (committed reference table)",
+    "synthetic": False,
+    "origin": "reference table",
+    "licence": "CC BY 4.0",
+    "provenance": "calibration targets of the simulator; " + ATTRIBUTION,
+}
+
+
+def run_metrics(data, bt, metrics, mae_ci, naive_ci, by_origin, advice_table, *, calibration=None) -> dict:
+    """The values a run records: the headline metrics, the 1-hour intervals, the subgroup gap, the
+    advice's latest departures and extra lead times, and the calibration error of the simulator."""
+    lead = advice_table.set_index("scenario").get(
+        "leave earlier than ordinary day (min)", pd.Series(dtype=float)
+    )
+    ordinary = advice_table.set_index("scenario").loc["ordinary", "latest departure"]
+    gap = by_origin.gaps["mae"]
+    values = {
+        **metrics,
+        "mae_h1_ci_low": mae_ci.low,
+        "mae_h1_ci_high": mae_ci.high,
+        "mae_h1_seasonal_naive_ci_low": naive_ci.low,
+        "mae_h1_seasonal_naive_ci_high": naive_ci.high,
+        "mae_h24_beats_hour_weekday_avg": bool(metrics["mae_h24"] <= metrics["mae_h24_hour_weekday_avg"]),
+        "rows": data.rows,
+        "n_stations": len(data.stations),
+        "backtest_s": bt.seconds,
+        "latest_departure_ordinary": f"{pd.Timestamp(ordinary):%H:%M}",
+        "extra_lead_min_incident": float(lead.get("ordinary + incident", np.nan)),
+        "extra_lead_min_border_holiday": float(lead.get("border_holiday", np.nan)),
+        "mae_gap_by_origin": gap["largest_gap"],
+        "mae_worst_origin": gap["worst"],
+        "mae_best_origin": gap["best"],
+    }
+    if calibration is not None:
+        values["calibration_max_abs_error"] = float((calibration["ratio"] - 1).abs().max())
+    return values
