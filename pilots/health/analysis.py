@@ -295,3 +295,100 @@ def clusters(study: Study, *, n_boot: int = 30, seed: int = 0):
     if len(base) < 50 or len(present) < 3:
         return None
     return cluster_profiles(base, present, n_boot=n_boot, seed=seed)
+
+
+# --------------------------------------------------------------------------------------- recorded values
+
+
+def run_metrics(
+    study: Study, prog, pred, surv, clus, kreport, dp_table, n_suppressed: int, reports, *, settings: dict
+) -> dict:
+    """Everything the notebook records (the model card and altai.yaml are filled from these).
+
+    ``settings``: the parameters the card quotes (``n_folds``, ``min_cell``, ``epsilon``) and the run time.
+    Task-specific names (``mae_next_visit*``, ``mae_voice_*``) are None for the other task; the
+    ``prediction_*`` names hold the same numbers whatever the task.
+    """
+    est = prog.fit.estimate
+    model, base, leak = pred.cis["model"], pred.cis[pred.primary_baseline], pred.cis["recordwise"]
+    is_next = pred.task == "next_visit"
+    covered = prog.covered_subgroups
+    gaps = {title: r.gaps.get("mae", {}) for title, r in reports.items()}
+    gap_by = next((t for t, g in gaps.items() if g.get("largest_gap") is not None), None)
+    gap = gaps.get(gap_by, {})
+    values = {
+        "data_source": study.source.label,
+        "n_subjects": study.n_subjects,
+        "n_visits": len(study.visits),
+        "outcome_label": study.outcome_label,
+        "progression_slope": est.slope,
+        "progression_slope_ci_low": est.ci_low,
+        "progression_slope_ci_high": est.ci_high,
+        "progression_slope_true": prog.true_slope,
+        "progression_converged": bool(prog.table["converged"].all()),
+        "progression_by_subgroup": {
+            f"{r.factor}={r.level}": round(r.slope, 3)
+            for r in prog.table.itertuples()
+            if r.factor != "overall"
+        },
+        "progression_subgroups_covered": covered[0] if covered else None,
+        "progression_subgroups_total": covered[1] if covered else None,
+        "prediction_task": pred.task,
+        "prediction_target": pred.target_label,
+        "prediction_baseline_name": pred.summary["name"].iloc[1],
+        "prediction_mae": model.estimate,
+        "prediction_mae_ci_low": model.low,
+        "prediction_mae_ci_high": model.high,
+        "prediction_mae_baseline": base.estimate,
+        "prediction_mae_baseline_ci_low": base.low,
+        "prediction_mae_baseline_ci_high": base.high,
+        "prediction_mae_recordwise": leak.estimate,
+        "prediction_mae_recordwise_ci_low": leak.low,
+        "prediction_mae_recordwise_ci_high": leak.high,
+        "top_shap_feature": str(pred.importance.index[0]),
+        "mae_gap_subgroup": gap.get("largest_gap"),
+        "mae_gap_by": gap_by,
+        "mae_gap_worst": gap.get("worst"),
+        "mae_gap_best": gap.get("best"),
+        "cluster_k": clus.k if clus is not None else None,
+        "cluster_stability_ari": clus.stability if clus is not None else None,
+        "table1_cells_suppressed": n_suppressed,
+        "k_anonymity_k": kreport.k_after,
+        "k_anonymity_target": kreport.k,
+        "k_anonymity_k_before": kreport.k_before,
+        "k_anonymity_rows_generalised": kreport.rows_generalised,
+        "k_anonymity_rows_suppressed": kreport.rows_suppressed,
+        "k_anonymity_quasi_identifiers": ", ".join(kreport.quasi_identifiers),
+        "dp_max_abs_error": float(dp_table["abs_error"].max()),
+        "cv_folds": settings["n_folds"],
+        "min_cell": settings["min_cell"],
+        "dp_epsilon": float(settings["epsilon"]),
+        "analysis_s": settings["runtime_s"],
+    }
+    drift = pred.cis.get("drift") if is_next else None
+    values.update(
+        {
+            "mae_next_visit": model.estimate if is_next else None,
+            "mae_next_visit_ci_low": model.low if is_next else None,
+            "mae_next_visit_ci_high": model.high if is_next else None,
+            "mae_next_visit_baseline": base.estimate if is_next else None,
+            "mae_next_visit_drift": drift.estimate if drift else None,
+            "mae_next_visit_drift_ci_low": drift.low if drift else None,
+            "mae_next_visit_drift_ci_high": drift.high if drift else None,
+            "mae_next_visit_recordwise": leak.estimate if is_next else None,
+            "mae_voice_grouped": None if is_next else model.estimate,
+            "mae_voice_grouped_ci_low": None if is_next else model.low,
+            "mae_voice_grouped_ci_high": None if is_next else model.high,
+            "mae_voice_baseline": None if is_next else base.estimate,
+            "mae_voice_recordwise": None if is_next else leak.estimate,
+        }
+    )
+    for name, res in surv.items():
+        values.update(
+            {
+                f"events_{name}": res.n_events,
+                f"at_risk_{name}": res.n_at_risk,
+                f"cox_concordance_{name}": res.cox_concordance,
+            }
+        )
+    return values
