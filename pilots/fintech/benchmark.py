@@ -25,7 +25,7 @@ CASES = {"100k": (100_000, 60), "1M": (1_000_000, 90), "10M": (10_000_000, 90)}
 
 
 def run_case(name: str) -> dict:
-    from pilots.fintech.drift import compare_and_store
+    from livinglab.drift import compare_and_store
     from pilots.fintech.loaders import validate_transactions
     from pilots.fintech.oversight import analyst_queue, segment_alert_report
     from pilots.fintech.pipeline import run_detection
@@ -45,10 +45,9 @@ def run_case(name: str) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         compare_and_store(
             drift_frame(run),
-            Path(tmp) / "run" / "fintech",
-            kind=run.kind,
-            data_source="synthetic",
             categorical=drift_categoricals(run),
+            fingerprint=f"benchmark-{name}",
+            output=Path(tmp) / "run" / "fintech",
         )
     steps["oversight_drift_s"] = time.perf_counter() - t1
     wall = time.perf_counter() - t0

@@ -6,9 +6,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from livinglab.drift import compare_and_store
 from pilots.fintech.oversight import analyst_queue, segment_alert_report
 from pilots.fintech.pipeline import detect_kind, run_detection
-from pilots.fintech.reporting import card_facts, detector_comparison, typology_recall_table, typology_table
+from pilots.fintech.reporting import (
+    detector_comparison,
+    drift_categoricals,
+    drift_frame,
+    run_metrics,
+    typology_recall_table,
+    typology_table,
+)
 from pilots.fintech.synthetic import TYPOLOGIES, generate_transactions
 
 REQUIRED = (
@@ -93,11 +101,31 @@ def test_reporting_tables_and_facts(run, ledger):
     assert cis["score"].low <= cis["score"].estimate <= cis["score"].high
     recall = typology_recall_table(run)
     assert recall["test_fraud_rows"].sum() == run.metrics["frauds_test"]
-    facts = card_facts(run, cis, segments=segment_alert_report(run.test, n_boot=20), drift=None, wall_s=1.0)
-    assert {"pr_auc", "pr_auc_low", "alert_share_high", "false_alert_gap", "train_frauds_pending"} <= set(
-        facts
-    )
+    facts = run_metrics(run, cis, segments=segment_alert_report(run.test, n_boot=20))
+    assert {
+        "pr_auc",
+        "pr_auc_ci_low",
+        "alert_share_high",
+        "false_alert_gap",
+        "labels_train_frauds_pending",
+    } <= set(facts)
     assert all(not (isinstance(v, float) and np.isnan(v)) for v in facts.values())
+
+
+def test_drift_of_the_scored_period_against_an_earlier_run_on_the_same_data(run, tmp_path):
+    runs = tmp_path / "runs"
+    frame, categorical = drift_frame(run), drift_categoricals(run)
+    assert {"score", "score_rules", "score_unsupervised"} <= set(frame) and set(categorical) <= set(frame)
+    first = compare_and_store(
+        frame, categorical=categorical, fingerprint="ledger", output=runs / "r1" / "fintech"
+    )
+    again = compare_and_store(
+        frame, categorical=categorical, fingerprint="ledger", output=runs / "r2" / "fintech"
+    )
+    assert first.previous is None and again.previous_run_id is not None
+    assert len(again.table) == frame.shape[1] and again.max_psi < 1e-9  # the same run: no drift at all
+    values = run_metrics(run, detector_comparison(run, n_boot=10)[1], drift=again)
+    assert values["drift_max_psi"] == pytest.approx(0, abs=1e-9) and "largest PSI" in values["drift_note"]
 
 
 def test_a_bank_export_runs_through_the_mapping_loader(tmp_path):
