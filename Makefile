@@ -13,7 +13,7 @@ PYTEST_ARGS ?=
 # Keep Jupyter's config, data and runtime files inside the checkout, not in the home directory.
 JUPYTER_ENV := JUPYTER_CONFIG_DIR=$(CURDIR)/.jupyter/config JUPYTER_DATA_DIR=$(CURDIR)/.jupyter/data \
 	JUPYTER_RUNTIME_DIR=$(CURDIR)/.jupyter/runtime IPYTHONDIR=$(CURDIR)/.jupyter/ipython \
-	JUPYTER_PLATFORM_DIRS=1 MPLBACKEND=Agg OMP_WAIT_POLICY=PASSIVE
+	JUPYTER_PLATFORM_DIRS=1 OMP_WAIT_POLICY=PASSIVE
 
 .PHONY: install hooks run test lab bench lint strip lock clean
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 import pytest
 
@@ -43,6 +44,8 @@ def test_run_writes_every_artefact_and_points_latest(fixture_project, tmp_path):
     assert os.readlink(out / "latest") == run.run_id
     html = (pilot_dir / "alpha.html").read_text()
     assert "Alpha fixture" in html
+    assert len(re.findall(r'<img[^>]+src="data:image/png;base64,', html)) == 1  # the figure, inline
+    assert "https://" not in "".join(re.findall(r"<script[^>]*>", html))  # no script from the network
     assert "only-in-hidden-cell" not in html  # remove-cell tag hides helper cells from reviewers
     index = (out / "index.html").read_text()
     assert run.run_id in index and "alpha/alpha.html" in index
@@ -263,3 +266,21 @@ def test_inspect_proposes_a_mapping_that_runs(fixture_project, tmp_path, capsys)
     command = shlex.split(out.strip().splitlines()[-1])
     assert command[:3] == ["livinglab", "run", "gamma"]
     assert main([*command[1:], "--out", str(tmp_path / "runs")]) == 0  # the printed command works as printed
+
+
+def test_index_compares_with_the_baseline_and_flags_a_regression(fixture_project, tmp_path):
+    out = tmp_path / "runs"
+    assert main(["run", "alpha", "--profile", "smoke", "--out", str(out)]) == 0  # total 3.0 vs baseline 10
+    index = (out / "index.html").read_text()
+    assert "Total (units)" in index and "&#10003; better" in index and "0.3" in index  # ratio 3 / 10
+    assert '<table class="nested">' in index  # by_group, a dict, as a small table
+    code = main(
+        ["run", "alpha", "--profile", "smoke", "--out", str(out), "-p", "scale", "3", "--fail-on-regression"]
+    )
+    assert code == 3  # total doubled: lower is better, tolerance 10 %
+    index = (out / "index.html").read_text()
+    assert "Regression since the previous run" in index and "+100.0 %" in index
+    assert index.count("<polyline") == 1  # the history of the one numeric key metric with two runs
+    assert (
+        main(["run", "alpha", "--profile", "full", "--out", str(out), "--fail-on-regression"]) == 0
+    )  # other profile

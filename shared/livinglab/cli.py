@@ -1,6 +1,7 @@
 """The ``livinglab`` command: list pilots, run them, export the data catalogue.
 
-Exit status: 0 success, 1 a pilot failed (the others still ran), 2 the request could not start.
+Exit status: 0 success, 1 a pilot failed (the others still ran), 2 the request could not start,
+3 (with --fail-on-regression) a key metric regressed beyond its tolerance, 130 interrupted (Ctrl-C).
 """
 
 from __future__ import annotations
@@ -108,7 +109,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     for name, value in args.param or []:
         overrides[name] = value
     run = run_pilots(args.pilots or None, profile=args.profile, overrides=overrides, out=Path(args.out))
-    return 0 if run.ok else 1
+    if not run.ok:
+        return 1
+    return 3 if args.fail_on_regression and run.regressions else 0
 
 
 def _cmd_catalog(args: argparse.Namespace) -> int:
@@ -172,6 +175,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="override one notebook parameter (repeatable)",
     )
     run.add_argument("--out", default="runs", help="run folder (default: runs/)")
+    run.add_argument(
+        "--fail-on-regression",
+        action="store_true",
+        help="exit status 3 when a key metric moved the wrong way beyond its pilot.yaml tolerance since the "
+        "previous run of the same profile (for scheduled runs)",
+    )
     run.set_defaults(func=_cmd_run)
 
     insp = sub.add_parser(

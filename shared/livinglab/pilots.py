@@ -42,15 +42,66 @@ class Parameter:
         return type(self.default).__name__ if self.default is not None else "any"
 
 
+@dataclass(frozen=True)
+class KeyMetric:
+    """A metric the run index shows for a pilot, as declared in pilot.yaml::
+
+        key_metrics:
+          - {name: mae_h1, label: "MAE, 1 h ahead (veh/h)", baseline: mae_h1_plain_lgbm, better: lower,
+             tolerance: 0.10}
+          - rows                      # a plain name: shown as it is, no comparison
+
+    ``baseline`` names another recorded metric to compare with (ratio and a better/worse mark);
+    ``tolerance`` is the relative change from the previous run of the same profile that is flagged as a
+    regression (in the worse direction given by ``better``).
+    """
+
+    name: str
+    label: str = ""
+    baseline: str | None = None
+    better: str | None = None  # "lower" | "higher"
+    tolerance: float | None = None
+
+    @classmethod
+    def parse(cls, raw: Any, where: str) -> KeyMetric:
+        if isinstance(raw, str):
+            return cls(raw, raw.replace("_", " "))
+        if not isinstance(raw, dict) or "name" not in raw:
+            raise UsageError(f"{where}: each key metric is a name or a mapping with 'name', not {raw!r}.")
+        unknown = set(raw) - {"name", "label", "baseline", "better", "tolerance"}
+        if unknown or raw.get("better") not in (None, "lower", "higher"):
+            raise UsageError(
+                f"{where}: key metric {raw['name']}: use label, baseline, better (lower|higher), tolerance."
+            )
+        return cls(
+            raw["name"],
+            raw.get("label") or raw["name"].replace("_", " "),
+            raw.get("baseline"),
+            raw.get("better"),
+            raw.get("tolerance"),
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "label": self.label,
+            "baseline": self.baseline,
+            "better": self.better,
+            "tolerance": self.tolerance,
+        }
+
+
 @dataclass
 class Pilot:
     name: str
     directory: Path
     title: str
     notebooks: list[str]
-    key_metrics: list[str] = field(default_factory=list)
+    key_metrics: list[KeyMetric] = field(default_factory=list)
     profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
-    contract: str | None = None  # contract.py in the folder (or a module name) with CONTRACTS and contract_for
+    contract: str | None = (
+        None  # contract.py in the folder (or a module name) with CONTRACTS and contract_for
+    )
     _parameters: dict[str, dict[str, Parameter]] | None = None
 
     def parameters(self) -> dict[str, dict[str, Parameter]]:
@@ -74,7 +125,9 @@ class Pilot:
             return importlib.import_module(self.contract)
         path = self.directory / self.contract
         if not path.is_file():
-            raise UsageError(f"pilots/{self.name}/pilot.yaml names the contract {self.contract}, which does not exist.")
+            raise UsageError(
+                f"pilots/{self.name}/pilot.yaml names the contract {self.contract}, which does not exist."
+            )
         spec = importlib.util.spec_from_file_location(f"livinglab_contract_{self.name}", path)
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
@@ -117,7 +170,7 @@ def load_pilot(directory: Path) -> Pilot:
         directory=directory,
         title=spec.get("title", directory.name),
         notebooks=list(notebooks),
-        key_metrics=list(spec.get("key_metrics") or []),
+        key_metrics=[KeyMetric.parse(m, str(spec_path)) for m in spec.get("key_metrics") or []],
         profiles={k: dict(v or {}) for k, v in profiles.items()},
         contract=spec.get("contract"),
     )

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
+_CDN_SCRIPT = re.compile(r"<script[^>]*\ssrc=\"https?://[^\"]*\"[^>]*>\s*</script>", re.IGNORECASE)
 REMOVE_CELL_TAG = "remove-cell"
 REMOVE_INPUT_TAG = "remove-input"
 
@@ -30,10 +32,10 @@ def render_html(notebook: Path, target: Path) -> Path:
     exporter = HTMLExporter(config=config, template_name="lab")
     exporter.register_preprocessor(TagRemovePreprocessor(config=config), enabled=True)
     body, _ = exporter.from_notebook_node(nbformat.read(notebook, as_version=4))
-    tmp = target.with_suffix(target.suffix + ".tmp")
-    tmp.write_text(body, encoding="utf-8")
-    os.replace(tmp, target)
-    return target
+    # The page must open from disk with no network: figures are inline PNG already; require.js and MathJax
+    # come from a CDN and serve nothing these notebooks show (no widgets, no LaTeX), so they are left out.
+    body = _CDN_SCRIPT.sub("", body)
+    return _write_atomically(target, body)
 
 
 def _templates():
@@ -71,13 +73,43 @@ def _fmt(value: Any) -> str:
     if value is None:
         return "–"
     if isinstance(value, bool):
-        return str(value)
+        return "yes" if value else "no"
     if isinstance(value, float):
-        return f"{value:.4g}"
-    if isinstance(value, (dict, list)):
-        text = json.dumps(value)
-        return text if len(text) <= 60 else text[:57] + "..."
+        return f"{value:,.4g}" if abs(value) < 1e5 else f"{value:,.0f}"
+    if isinstance(value, int):
+        return f"{value:,}"
     return str(value)
+
+
+def _value_table(value: Any) -> Any:
+    """A metric value for the template: text, or rows for a small nested table (dicts and lists)."""
+    if isinstance(value, dict):
+        return [
+            (str(k), _value_table(v) if isinstance(v, (dict, list)) else _fmt(v)) for k, v in value.items()
+        ]
+    if isinstance(value, list):
+        return [
+            (str(i), _value_table(v) if isinstance(v, (dict, list)) else _fmt(v)) for i, v in enumerate(value)
+        ]
+    return _fmt(value)
+
+
+def _sparkline(values: list[float], width: int = 120, height: int = 26) -> str:
+    """A small inline SVG of a metric across runs (oldest left), the latest run marked; no script, no network."""
+    points = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    if len(points) < 2:
+        return ""
+    low, high = min(points), max(points)
+    span = (high - low) or 1.0
+    xs = [2 + i * (width - 4) / (len(points) - 1) for i in range(len(points))]
+    ys = [height - 3 - (v - low) / span * (height - 6) for v in points]
+    line = " ".join(f"{x:.1f},{y:.1f}" for x, y in zip(xs, ys, strict=True))
+    return (
+        f'<svg class="spark" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
+        f'aria-label="{len(points)} runs, from {_fmt(points[0])} to {_fmt(points[-1])}">'
+        f'<polyline fill="none" stroke="#4a6fa5" stroke-width="1.5" points="{line}"/>'
+        f'<circle cx="{xs[-1]:.1f}" cy="{ys[-1]:.1f}" r="2.5" fill="#1d2731"/></svg>'
+    )
 
 
 def collect_runs(out: Path) -> list[dict[str, Any]]:
@@ -101,17 +133,163 @@ def _links(doc: dict[str, Any]) -> list[dict[str, str]]:
     for nb in doc.get("notebooks", []):
         stem = Path(nb).stem
         if f"{stem}.html" in doc["_files"]:
-            links.append({"href": f"{doc['_dir']}/{stem}.html", "label": stem})
-        if nb in doc["_files"]:
-            links.append({"href": f"{doc['_dir']}/{nb}", "label": "ipynb"})
+            links.append({"href": f"{doc['_dir']}/{stem}.html", "label": f"notebook ({stem})"})
     for name, label in (
         ("model_card.html", "model card"),
-        ("params.json", "params"),
+        ("params.json", "parameters"),
         ("metrics.json", "metrics"),
     ):
         if name in doc["_files"]:
             links.append({"href": f"{doc['_dir']}/{name}", "label": label})
+    for nb in doc.get("notebooks", []):
+        if nb in doc["_files"]:
+            links.append({"href": f"{doc['_dir']}/{nb}", "label": "ipynb"})
     return links
+
+
+def _figures(doc: dict[str, Any]) -> list[dict[str, str]]:
+    """The run folder's own plots and maps, linked from the index."""
+    return [
+        {"href": f"{doc['_dir']}/{name}", "label": name}
+        for name in doc["_files"]
+        if name.endswith((".png", ".svg")) or (name.endswith(".html") and "map" in name)
+    ]
+
+
+def _specs(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    specs = doc.get("key_metric_specs")
+    if specs:
+        return specs
+    return [
+        {"name": k, "label": k.replace("_", " "), "baseline": None, "better": None, "tolerance": None}
+        for k in doc.get("key_metrics") or []
+    ]
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _comparison(spec: dict[str, Any], metrics: dict[str, Any]) -> dict[str, Any]:
+    """Model against its baseline in the same run: the ratio and whether the model is the better one."""
+    value, base = metrics.get(spec["name"]), metrics.get(spec.get("baseline") or "")
+    if not (_number(value) and _number(base)) or base == 0:
+        return {}
+    better = spec.get("better")
+    wins = None if better is None else (value < base if better == "lower" else value > base)
+    return {
+        "baseline": _fmt(base),
+        "baseline_name": spec["baseline"].replace("_", " "),
+        "ratio": f"{value / base:.3g}",
+        "wins": wins,
+    }
+
+
+def regressions(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Key metrics of the newest run that moved the wrong way beyond their tolerance since the previous
+    successful run of the same profile (``docs``: one pilot's runs, newest first)."""
+    if not docs or docs[0].get("status") != "ok":
+        return []
+    newest = docs[0]
+    previous = next(
+        (
+            d
+            for d in docs[1:]
+            if d.get("status") == "ok"
+            and d.get("profile") == newest.get("profile")
+            and d.get("metrics", {}).get("data_source") == newest.get("metrics", {}).get("data_source")
+        ),
+        None,
+    )
+    if previous is None:
+        return []
+    found = []
+    for spec in _specs(newest):
+        now, before = newest["metrics"].get(spec["name"]), previous["metrics"].get(spec["name"])
+        if (
+            spec.get("tolerance") is None
+            or spec.get("better") is None
+            or not (_number(now) and _number(before))
+        ):
+            continue
+        change = (now - before) / abs(before) if before else 0.0
+        worse = change > spec["tolerance"] if spec["better"] == "lower" else change < -spec["tolerance"]
+        if worse:
+            found.append(
+                {
+                    "pilot": newest["pilot"],
+                    "metric": spec["name"],
+                    "label": spec["label"],
+                    "before": before,
+                    "now": now,
+                    "change": change,
+                    "tolerance": spec["tolerance"],
+                    "previous_run": previous.get("run_id"),
+                }
+            )
+    return found
+
+
+def _history(docs: list[dict[str, Any]], name: str, profile: str) -> list[float]:
+    values = [
+        d.get("metrics", {}).get(name)
+        for d in reversed(docs)
+        if d.get("status") == "ok" and d.get("profile") == profile
+    ]
+    return [v for v in values if _number(v)][-20:]
+
+
+def _section(pilot: str, docs: list[dict[str, Any]]) -> dict[str, Any]:
+    newest = docs[0]
+    specs = _specs(newest)
+    flagged = {r["metric"]: r for r in regressions(docs)}
+    latest_ok = next((d for d in docs if d.get("status") == "ok"), None)
+    summary = []
+    if latest_ok is not None:
+        metrics = latest_ok.get("metrics", {})
+        for spec in specs:
+            summary.append(
+                {
+                    "label": spec["label"],
+                    "value": _value_table(metrics.get(spec["name"])),
+                    "baseline": None,
+                    "ratio": None,
+                    "wins": None,
+                    **_comparison(spec, metrics),
+                    "spark": _sparkline(_history(docs, spec["name"], latest_ok.get("profile", ""))),
+                    "regression": flagged.get(spec["name"]) if latest_ok is newest else None,
+                }
+            )
+    rows = []
+    for doc in docs:
+        metrics = doc.get("metrics", {})
+        values = [
+            (spec["label"], _fmt(metrics.get(spec["name"])))
+            for spec in specs
+            if not isinstance(metrics.get(spec["name"]), (dict, list))
+        ][:6]
+        rows.append(
+            {
+                "run_id": doc.get("run_id", ""),
+                "started": (doc.get("started") or "").replace("T", " ")[:16],
+                "status": doc.get("status", "?"),
+                "error": doc.get("error"),
+                "profile": doc.get("profile", ""),
+                "wall_time_s": doc.get("wall_time_s") or 0,
+                "shown": values,
+                "links": _links(doc),
+                "figures": _figures(doc),
+                "data_source": metrics.get("data_source"),
+            }
+        )
+    return {
+        "pilot": pilot,
+        "title": newest.get("title", pilot),
+        "summary": summary,
+        "latest": latest_ok,
+        "runs": rows,
+        "regressions": list(flagged.values()),
+    }
 
 
 def write_index(out: Path) -> Path:
@@ -122,22 +300,7 @@ def write_index(out: Path) -> Path:
     by_pilot: dict[str, list[dict[str, Any]]] = {}
     for doc in runs:
         by_pilot.setdefault(doc["pilot"], []).append(doc)
-    sections = []
-    for pilot, docs in sorted(by_pilot.items()):
-        keys = docs[0].get("key_metrics") or []
-        rows = [
-            {
-                "run_id": doc.get("run_id", ""),
-                "status": doc.get("status", "?"),
-                "error": doc.get("error"),
-                "profile": doc.get("profile", ""),
-                "wall_time_s": doc.get("wall_time_s") or 0,
-                "cells": [_fmt(doc.get("metrics", {}).get(k)) for k in keys],
-                "links": _links(doc),
-            }
-            for doc in docs
-        ]
-        sections.append({"pilot": pilot, "title": docs[0].get("title", pilot), "metrics": keys, "rows": rows})
+    sections = [_section(pilot, docs) for pilot, docs in sorted(by_pilot.items())]
     page = (
         _templates()
         .get_template("index.html.j2")

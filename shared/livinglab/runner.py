@@ -62,6 +62,7 @@ class RunResult:
     run_id: str
     directory: Path
     results: list[PilotResult]
+    regressions: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -300,7 +301,8 @@ def run_pilot(
         "LIVINGLAB_RUN_ID": run_id,
         "LIVINGLAB_PROFILE": profile,
         "LIVINGLAB_ROOT": str(project_root()),
-        "MPLBACKEND": "Agg",
+        # figures are shown inline in the notebook (and so in its HTML), whatever the caller's backend
+        "MPLBACKEND": "module://matplotlib_inline.backend_inline",
     }
     with _environment(env):
         for notebook in pilot.notebooks:
@@ -353,7 +355,8 @@ def run_pilot(
         "started": params_doc["started"],
         "wall_time_s": round(wall, 2),
         "notebooks": pilot.notebooks,
-        "key_metrics": pilot.key_metrics,
+        "key_metrics": [m.name for m in pilot.key_metrics],
+        "key_metric_specs": [m.as_dict() for m in pilot.key_metrics],
         "metrics": metrics,
     }
     (pilot_dir / "params.json").write_text(json.dumps(params_doc, indent=2, default=str), encoding="utf-8")
@@ -412,12 +415,24 @@ def run_pilots(
         tail = f"failed: {result.error}" if result.error else "ok"
         _log(f"[{i}/{len(plans)}] {pilot.name}: {tail} ({result.wall_time_s:.1f} s)")
         write_index(out)  # the index shows each pilot as soon as it is done
-    run = RunResult(run_id, run_dir, results)
+    run = RunResult(run_id, run_dir, results, _regressions(out, [r.pilot for r in results]))
     if run.ok:
         _point_latest(out, run_id)
     write_index(out)
+    for reg in run.regressions:
+        _log(
+            f"Regression: {reg['pilot']} {reg['label']} {reg['before']:.4g} -> {reg['now']:.4g} "
+            f"({100 * reg['change']:+.1f} %, tolerance {100 * reg['tolerance']:.0f} %) since run {reg['previous_run']}"
+        )
     _log(
-        f"Run {run_id}: {sum(r.status == 'ok' for r in results)}/{len(results)} pilots ok; "
-        f"open {out / 'index.html'}"
+        f"Run {run_id}: {sum(r.status == 'ok' for r in results)}/{len(results)} pilots ok"
+        f"{f', {len(run.regressions)} regression(s)' if run.regressions else ''}; open {out / 'index.html'}"
     )
     return run
+
+
+def _regressions(out: Path, pilots: list[str]) -> list[dict[str, Any]]:
+    from .report import collect_runs, regressions
+
+    runs = collect_runs(out)
+    return [reg for name in pilots for reg in regressions([d for d in runs if d.get("pilot") == name])]
