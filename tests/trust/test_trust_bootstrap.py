@@ -98,3 +98,29 @@ def test_bad_input_is_refused_with_a_sentence(kwargs, message):
     args.update(kwargs)
     with pytest.raises(ValueError, match=message):
         bootstrap_ci(mean_error, np.ones(4), **args)
+
+
+def test_paired_difference_interval_tells_a_real_gain_from_none():
+    from sklearn.metrics import mean_absolute_error
+
+    from livinglab.trust import bootstrap_difference_ci
+
+    rng = np.random.default_rng(3)
+    y = rng.normal(size=2000)
+    groups = np.repeat(np.arange(200), 10)
+    noisy = y + rng.normal(scale=1.0, size=y.size)
+    better = y + rng.normal(scale=0.8, size=y.size)
+    gain = bootstrap_difference_ci(mean_absolute_error, y, better, noisy, groups=groups, n_boot=300)
+    assert gain.estimate < 0 and gain.high < 0 and gain.method == "paired cluster percentile"
+    same = bootstrap_difference_ci(mean_absolute_error, y, noisy, noisy.copy(), n_boot=100)
+    assert same.estimate == 0 and same.low <= 0 <= same.high
+
+
+def test_time_blocks_follow_the_data_span():
+    import pandas as pd
+
+    from livinglab.trust import time_blocks
+
+    minutes = pd.date_range("2024-01-01", periods=600, freq="s")  # ten minutes of data
+    blocks = time_blocks(minutes, n_blocks=10)
+    assert sorted(set(blocks)) == list(range(10)) and np.bincount(blocks).min() >= 59

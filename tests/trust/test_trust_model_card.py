@@ -195,3 +195,22 @@ def test_display_and_notebook_repr(capsys):
     assert card._repr_markdown_().startswith("## Model card")
     card.display()  # outside a notebook IPython prints the object's text form
     assert "Markdown" in capsys.readouterr().out
+
+
+def test_card_figures_are_saved_beside_the_card_and_embedded_in_the_notebook(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    ax.plot([1, 2], [3, 4])
+    card = ModelCard(**card_fields(figures={"Forecast vs actual": fig}))
+    files = card.save(tmp_path)
+    markdown = files.markdown.read_text()
+    assert "![Forecast vs actual](card_figure_1.png)" in markdown
+    assert (tmp_path / "card_figure_1.png").read_bytes().startswith(b"\x89PNG")
+    assert "data:image/png;base64," in card._repr_markdown_()
+    assert json.loads(files.json.read_text())["figures"] == {"Forecast vs actual": "card_figure_1.png"}
+    with pytest.raises(ModelCardError, match="figures"):
+        ModelCard(**card_fields(figures={"x": tmp_path / "nope.png"}))

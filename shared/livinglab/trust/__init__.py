@@ -15,7 +15,7 @@ Everything a notebook needs is importable from here::
 """
 
 from .altai import ALTAI_REQUIREMENTS, AltaiAssessment, AltaiError, AltaiItem, assess_altai, load_altai
-from .bootstrap import CI, bootstrap_ci, format_number
+from .bootstrap import CI, bootstrap_ci, bootstrap_difference_ci, format_number, time_blocks
 from .model_card import (
     REQUIRED_FIELDS,
     CardFiles,
@@ -49,6 +49,8 @@ __all__ = [
     "load_altai",
     "CI",
     "bootstrap_ci",
+    "bootstrap_difference_ci",
+    "time_blocks",
     "format_number",
     "REQUIRED_FIELDS",
     "CardFiles",

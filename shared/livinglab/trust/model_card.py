@@ -275,7 +275,9 @@ class ModelCard:
 
     Optional:
         model_details: the model and its settings; notes: caveats (str or list); extra: a dict of
-        further facts shown as a table.
+        further facts shown as a table; figures: ``{caption: matplotlib Figure or PNG path}``, the few
+        plots that matter (forecast vs actual, calibration, subgroup gaps), shown after the evaluation
+        and saved as PNG files beside the card.
     """
 
     pilot: str | None = None
@@ -294,9 +296,11 @@ class ModelCard:
     model_details: str | None = None
     notes: str | Sequence[str] | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+    figures: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.validate()
+        self._png = {caption: _png_bytes(fig, caption) for caption, fig in dict(self.figures or {}).items()}
 
     # ------------------------------------------------------------------ validation
     def missing_fields(self) -> list[str]:
@@ -441,6 +445,8 @@ class ModelCard:
                 value = self._evaluation_rows()
             elif f.name in ("intended_users", "out_of_scope", "failure_modes", "data", "notes"):
                 value = _as_list(value) if value is not None else None
+            elif f.name == "figures":
+                value = self._figure_files()
             out[f.name] = _jsonable(value)
         out["synthetic_data"] = self.is_synthetic
         return out
@@ -531,8 +537,21 @@ class ModelCard:
             return "\n".join(f"- **{k}**: {v}" for k, v in self.altai.items())
         return str(self.altai).strip()
 
-    def to_markdown(self, heading_level: int = 1) -> str:
-        """The card as markdown: title at ``heading_level``, sections one level below."""
+    def _figure_files(self) -> dict[str, str]:
+        return {caption: f"card_figure_{i + 1}.png" for i, caption in enumerate(self._png)}
+
+    def _figures_markdown(self, embed: bool) -> str:
+        import base64
+
+        parts = []
+        for caption, name in self._figure_files().items():
+            src = f"data:image/png;base64,{base64.b64encode(self._png[caption]).decode()}" if embed else name
+            parts.append(f"![{caption}]({src})\n\n*{caption}*")
+        return "\n\n".join(parts)
+
+    def to_markdown(self, heading_level: int = 1, embed: bool = False) -> str:
+        """The card as markdown: title at ``heading_level``, sections one level below; figures as
+        files beside the card, or ``embed``-ded as data URIs (for the notebook)."""
         self.validate()
         h1, h2 = "#" * heading_level, "#" * (heading_level + 1)
         users = self.intended_users
@@ -562,6 +581,7 @@ class ModelCard:
             self._data_markdown(),
             f"{h2} Evaluation against baselines",
             self._evaluation_markdown(),
+            self._figures_markdown(embed),
             f"{h2} Performance by subgroup",
             self._subgroups_markdown(heading_level + 2),
             f"{h2} Known failure modes",
@@ -605,6 +625,8 @@ class ModelCard:
         json_path.write_text(
             json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
+        for caption, name in self._figure_files().items():
+            (target / name).write_bytes(self._png[caption])
         md_path.write_text(self.to_markdown(), encoding="utf-8")
         return CardFiles(json_path, md_path)
 
@@ -612,10 +634,10 @@ class ModelCard:
         """Show the card in a notebook (as a section: title at ``heading_level``)."""
         from IPython.display import Markdown, display
 
-        display(Markdown(self.to_markdown(heading_level=heading_level)))
+        display(Markdown(self.to_markdown(heading_level=heading_level, embed=True)))
 
     def _repr_markdown_(self) -> str:
-        return self.to_markdown(heading_level=2)
+        return self.to_markdown(heading_level=2, embed=True)
 
 
 def data_from_sources(
@@ -722,3 +744,17 @@ def _file_entry(source: Any, note: str | None) -> dict[str, Any]:
     if note:
         entry["note"] = note
     return entry
+
+
+def _png_bytes(figure: Any, caption: str) -> bytes:
+    """A card figure as PNG bytes: a matplotlib Figure (rendered at 100 dpi) or a PNG file."""
+    if hasattr(figure, "savefig"):
+        import io
+
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+        return buffer.getvalue()
+    path = Path(figure)
+    if path.suffix.lower() != ".png" or not path.is_file():
+        raise ModelCardError(None, [f"figures[{caption!r}] (a matplotlib Figure or an existing .png file)"])
+    return path.read_bytes()
