@@ -44,8 +44,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	@mkdir -p .jupyter/ipython
-	$(JUPYTER_ENV) $(BIN)/python -m pytest -n 2 --dist loadfile tests pilots --nbval-lax \
-		--nbval-kernel-name livinglab $(PYTEST_ARGS)
+	$(JUPYTER_ENV) $(BIN)/python -m pytest -n 2 --dist loadfile tests pilots $(PYTEST_ARGS)
 
 # JupyterLab on the project's kernel, its files inside the checkout. `make lab HEADLESS=1 LAB_PORT=8890` on a
 # server (no browser opened; the URL with its token is printed); root is allowed (containers run as root).

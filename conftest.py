@@ -112,3 +112,14 @@ def smoke_runs(tmp_path_factory) -> SmokeRuns:
     base = tmp_path_factory.getbasetemp()
     shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
     return SmokeRuns(shared / "smoke-runs")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """When ../shared/data is here, a real-data test may not skip silently: its skip becomes a failure."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and SHARED_DATA.is_dir() and item.get_closest_marker("realdata") is not None:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"real-data test skipped although {SHARED_DATA} exists: {reason}"

@@ -72,3 +72,28 @@ def test_ci_runs_the_test_command_the_readme_gives():
     assert re.search(r"^make test$", readme, re.M), "README must give `make test`"
     assert re.search(r"^make test\b", ci, re.M), ".ci/run must call `make test`"
     assert re.search(r"^make run$", readme, re.M)
+
+
+def test_a_skipped_realdata_test_fails_when_the_data_are_there(tmp_path):
+    """With ../shared/data beside the project, a skipped real-data test turns the run red (root conftest)."""
+    project = tmp_path / "project"
+    project.mkdir()
+    shutil.copy(ROOT / "conftest.py", project / "conftest.py")
+    (project / "pyproject.toml").write_text('[tool.pytest.ini_options]\nmarkers = ["realdata: x"]\n')
+    (project / "test_x.py").write_text(
+        "import pytest\n\n@pytest.mark.realdata\ndef test_real():\n    pytest.skip('mirror missing')\n\n"
+        "def test_other():\n    pytest.skip('not real data')\n"
+    )
+
+    def run():
+        return subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(project)],
+            capture_output=True,
+            text=True,
+            cwd=project,
+        )
+
+    assert run().returncode == 0  # no ../shared/data: skips are fine
+    (tmp_path / "shared" / "data").mkdir(parents=True)
+    result = run()
+    assert result.returncode == 1 and "1 failed, 1 skipped" in result.stdout, result.stdout
