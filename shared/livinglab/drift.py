@@ -50,7 +50,8 @@ def data_fingerprint(sources: DataSource | list[DataSource], **shape: Any) -> st
     """
     items = [sources] if isinstance(sources, DataSource) else list(sources)
     parts = [[s.dataset, s.detail, shape] if s.is_synthetic else [s.dataset, s.sha256] for s in items]
-    digest = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
+    text = json.dumps(parts, sort_keys=True, default=str)
+    digest = hashlib.sha256(text.encode()).hexdigest()[:12]  # 12 digits: unlike a 16-digit pseudonym
     record(FINGERPRINT, digest)
     return digest
 
