@@ -57,7 +57,7 @@ def test_psi_of_identical_and_shifted_distributions(tmp_path):
     )  # the newest earlier run
     psis = moved.table.set_index("column")["psi"]
     assert psis["x"] > 0.25 and psis["channel"] > 0.25 and psis["score"] > 0.1
-    assert "largest PSI" in moved.note and moved.as_dict()["max_psi"] == pytest.approx(psis.max())
+    assert "largest PSI" in moved.note and moved.max_psi == pytest.approx(psis.max())
 
 
 def test_a_previous_run_on_other_data_is_not_used(tmp_path):

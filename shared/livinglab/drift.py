@@ -180,14 +180,6 @@ class DriftReport:
     def max_psi(self) -> float:
         return float(self.table["psi"].max()) if len(self.table) else float("nan")
 
-    def as_dict(self, top: int = 10) -> dict:
-        return {
-            "previous_run": self.previous_run_id,
-            "note": self.note,
-            "max_psi": None if math.isnan(self.max_psi) else self.max_psi,
-            "psi": {r.column: round(float(r.psi), 4) for r in self.table.head(top).itertuples()},
-        }
-
 
 def compare_and_store(
     frame: pd.DataFrame,
