@@ -144,6 +144,18 @@ def _cmd_index(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_new(args: argparse.Namespace) -> int:
+    from .paths import project_root
+    from .scaffold import new_pilot
+
+    target = new_pilot(args.name, project_root(), args.title)
+    print(
+        f"Created {target}: run it with `livinglab run {args.name}`, test it with "
+        f"`pytest pilots/{args.name}`, then make its card and notebook your own."
+    )
+    return 0
+
+
 def _cmd_bench(args: argparse.Namespace) -> int:
     from .bench import run_all
 
@@ -201,6 +213,13 @@ def build_parser() -> argparse.ArgumentParser:
     idx = sub.add_parser("index", help="rebuild index.html of a run folder")
     idx.add_argument("--out", default="runs")
     idx.set_defaults(func=_cmd_index)
+    new = sub.add_parser(
+        "new", help="scaffold a working pilot folder pilots/NAME (notebook, card, contract, test)"
+    )
+    new.add_argument("name", help="the pilot's name: lowercase letters, digits, underscores")
+    new.add_argument("--title", help="the pilot's title (default: from the name)")
+    new.set_defaults(func=_cmd_new)
+
     bench = sub.add_parser(
         "bench", help="run every pilot's benchmark cases (pilots/*/benchmark.py), one table"
     )
