@@ -1,4 +1,4 @@
-"""The ``livinglab`` command: list pilots, run them, export the data catalogue.
+"""The ``livinglab`` command: list pilots, run them (here or on a Dask cluster), sweep, export the catalogue.
 
 Exit status: 0 success, 1 a pilot failed (the others still ran), 2 the request could not start,
 3 (with --fail-on-regression) a key metric regressed beyond its tolerance, 130 interrupted (Ctrl-C).
@@ -20,6 +20,11 @@ format; setting it means data_mode "file"), -p columns '{"<contract name>": "<fi
 -p read_options '{"sep": ";", "encoding": "cp1252", "missing_values": [-1], "dayfirst": true, "sheet": "..."}'.
 `livinglab inspect PILOT PATH` reads the file, checks it against the pilot's contract and proposes columns.
 """
+
+CLUSTER_HELP = (
+    "run each pilot as a task on a Dask cluster: a scheduler address (tcp://host:8786) or slurm:PROFILE "
+    "(cluster.yaml); default: $LIVINGLAB_CLUSTER. --out must be on a filesystem the workers share"
+)
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
@@ -108,10 +113,31 @@ def _cmd_run(args: argparse.Namespace) -> int:
     overrides: dict[str, str] = {}
     for name, value in args.param or []:
         overrides[name] = value
-    run = run_pilots(args.pilots or None, profile=args.profile, overrides=overrides, out=Path(args.out))
+    run = run_pilots(
+        args.pilots or None,
+        profile=args.profile,
+        overrides=overrides,
+        out=Path(args.out),
+        cluster=args.cluster,
+    )
     if not run.ok:
         return 1
     return 3 if args.fail_on_regression and run.regressions else 0
+
+
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from .sweep import run_sweep
+
+    results = run_sweep(
+        args.pilot,
+        [tuple(p) for p in args.param or []],
+        seeds=args.seeds,
+        profile=args.profile,
+        out=Path(args.out),
+        cluster=args.cluster,
+        workers=args.workers,
+    )
+    return 0 if all(r.status == "ok" for r in results) else 1
 
 
 def _cmd_catalog(args: argparse.Namespace) -> int:
@@ -187,6 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="override one notebook parameter (repeatable)",
     )
     run.add_argument("--out", default="runs", help="run folder (default: runs/)")
+    run.add_argument("--cluster", metavar="ADDRESS", help=CLUSTER_HELP)
     run.add_argument(
         "--fail-on-regression",
         action="store_true",
@@ -194,6 +221,28 @@ def build_parser() -> argparse.ArgumentParser:
         "previous run of the same profile (for scheduled runs)",
     )
     run.set_defaults(func=_cmd_run)
+
+    sweep = sub.add_parser(
+        "sweep",
+        help="run one pilot over a grid of parameter values x seeds, in parallel; the index shows mean and "
+        "spread over seeds",
+    )
+    sweep.add_argument("pilot")
+    sweep.add_argument(
+        "-p",
+        "--param",
+        nargs=2,
+        action="append",
+        metavar=("NAME", "VALUES"),
+        help="comma-separated values (repeatable; commas inside [..], {..} or quotes do not split: "
+        "-p incident_hours '[6.5,9.5],[7,10]')",
+    )
+    sweep.add_argument("--seeds", type=int, help="also run each point with seed = 0 .. N-1")
+    sweep.add_argument("--profile", default=DEFAULT_PROFILE, help="parameter profile the grid starts from")
+    sweep.add_argument("--out", default="runs", help="run folder (default: runs/)")
+    sweep.add_argument("--cluster", metavar="ADDRESS", help=CLUSTER_HELP)
+    sweep.add_argument("--workers", type=int, help="local worker processes without --cluster (default: CPUs)")
+    sweep.set_defaults(func=_cmd_sweep)
 
     insp = sub.add_parser(
         "inspect", help="read a partner's file, check it against a pilot's contract, propose columns"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import statistics
 from pathlib import Path
 from typing import Any
 
@@ -187,7 +188,8 @@ def _comparison(spec: dict[str, Any], metrics: dict[str, Any]) -> dict[str, Any]
 
 def regressions(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Key metrics of the newest run that moved the wrong way beyond their tolerance since the previous
-    successful run of the same profile (``docs``: one pilot's runs, newest first)."""
+    successful run of the same profile (``docs``: one pilot's runs, newest first; sweeps do not count)."""
+    docs = [d for d in docs if not d.get("sweep")]
     if not docs or docs[0].get("status") != "ok":
         return []
     newest = docs[0]
@@ -234,7 +236,7 @@ def _history(docs: list[dict[str, Any]], name: str, profile: str) -> list[float]
     values = [
         d.get("metrics", {}).get(name)
         for d in reversed(docs)
-        if d.get("status") == "ok" and d.get("profile") == profile
+        if d.get("status") == "ok" and d.get("profile") == profile and not d.get("sweep")
     ]
     return [v for v in values if _number(v)][-20:]
 
@@ -243,7 +245,8 @@ def _section(pilot: str, docs: list[dict[str, Any]]) -> dict[str, Any]:
     newest = docs[0]
     specs = _specs(newest)
     flagged = {r["metric"]: r for r in regressions(docs)}
-    latest_ok = next((d for d in docs if d.get("status") == "ok"), None)
+    plain = [d for d in docs if not d.get("sweep")]  # sweeps have their own summary
+    latest_ok = next((d for d in plain if d.get("status") == "ok"), None)
     summary = []
     if latest_ok is not None:
         metrics = latest_ok.get("metrics", {})
@@ -257,7 +260,7 @@ def _section(pilot: str, docs: list[dict[str, Any]]) -> dict[str, Any]:
                     "wins": None,
                     **_comparison(spec, metrics),
                     "spark": _sparkline(_history(docs, spec["name"], latest_ok.get("profile", ""))),
-                    "regression": flagged.get(spec["name"]) if latest_ok is newest else None,
+                    "regression": flagged.get(spec["name"]) if latest_ok is plain[0] else None,
                 }
             )
     rows = []
@@ -280,6 +283,7 @@ def _section(pilot: str, docs: list[dict[str, Any]]) -> dict[str, Any]:
                 "links": _links(doc),
                 "figures": _figures(doc),
                 "data_source": metrics.get("data_source"),
+                "sweep": _point_label(doc.get("sweep")),
             }
         )
     return {
@@ -289,7 +293,80 @@ def _section(pilot: str, docs: list[dict[str, Any]]) -> dict[str, Any]:
         "latest": latest_ok,
         "runs": rows,
         "regressions": list(flagged.values()),
+        "sweeps": sweeps(docs, specs),
     }
+
+
+def _point_label(tag: dict[str, Any] | None) -> str | None:
+    if not tag:
+        return None
+    point = {**tag["grid"], **({"seed": tag["seed"]} if tag.get("seed") is not None else {})}
+    return f"sweep {tag['id']}: " + ", ".join(f"{k}={_fmt(v)}" for k, v in point.items())
+
+
+def _spread(values: list[float]) -> dict[str, Any]:
+    """Mean, sample sd and range of a metric over a grid point's seeds, with the text the index shows."""
+    if not values:
+        return {"n": 0, "text": "–", "range": ""}
+    mean, low, high = statistics.fmean(values), min(values), max(values)
+    sd = statistics.stdev(values) if len(values) > 1 else None
+    text = _fmt(mean) if sd is None else f"{_fmt(mean)} ± {_fmt(sd)}"
+    span = f"{_fmt(low)}–{_fmt(high)}" if len(values) > 1 else ""
+    return {"n": len(values), "mean": mean, "sd": sd, "min": low, "max": high, "text": text, "range": span}
+
+
+def sweeps(docs: list[dict[str, Any]], specs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each sweep among one pilot's runs (newest first): per grid point, each numeric key metric's mean,
+    sd and min-max over the point's seeds (successful runs only)."""
+    by_id: dict[str, list[dict[str, Any]]] = {}
+    for doc in docs:
+        if doc.get("sweep"):
+            by_id.setdefault(doc["sweep"]["id"], []).append(doc)
+    found = []
+    for sweep_id, members in by_id.items():
+        members.sort(key=lambda d: d.get("run_id", ""))
+        names = list(members[0]["sweep"]["grid"])
+        metrics = [s for s in specs if any(_number(d.get("metrics", {}).get(s["name"])) for d in members)]
+        points: dict[str, list[dict[str, Any]]] = {}
+        for doc in members:
+            points.setdefault(json.dumps(doc["sweep"]["grid"], sort_keys=True), []).append(doc)
+        rows = []
+        for group in points.values():
+            ok = [d for d in group if d.get("status") == "ok"]
+            rows.append(
+                {
+                    "grid": [_fmt(group[0]["sweep"]["grid"][n]) for n in names],
+                    "n_ok": len(ok),
+                    "n": len(group),
+                    "cells": [
+                        _spread([d["metrics"][s["name"]] for d in ok if _number(d["metrics"].get(s["name"]))])
+                        for s in metrics
+                    ],
+                    "links": [
+                        {
+                            "href": (_links(d) or [{"href": f"{d['_dir']}/metrics.json"}])[0]["href"],
+                            "label": "run"
+                            if d["sweep"].get("seed") is None
+                            else f"seed {d['sweep']['seed']}",
+                            "status": d.get("status", "?"),
+                        }
+                        for d in group
+                    ],
+                }
+            )
+        found.append(
+            {
+                "id": sweep_id,
+                "profile": members[0].get("profile", ""),
+                "names": names,
+                "metrics": [s["label"] for s in metrics],
+                "rows": rows,
+                "n_ok": sum(r["n_ok"] for r in rows),
+                "n": len(members),
+                "seeds": len({d["sweep"].get("seed") for d in members}),
+            }
+        )
+    return found
 
 
 def write_index(out: Path) -> Path:
@@ -315,5 +392,8 @@ def write_index(out: Path) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     index = _write_atomically(out / "index.html", page)
     summary = [{k: v for k, v in doc.items() if not k.startswith("_")} | {"dir": doc["_dir"]} for doc in runs]
-    _write_atomically(out / "index.json", json.dumps({"latest": latest_id, "runs": summary}, indent=1))
+    swept = [{"pilot": s["pilot"], **sweep} for s in sections for sweep in s["sweeps"]]
+    _write_atomically(
+        out / "index.json", json.dumps({"latest": latest_id, "runs": summary, "sweeps": swept}, indent=1)
+    )
     return index

@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 import traceback
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
@@ -29,6 +29,7 @@ from .recording import METRICS_ENV, read_metrics_file
 from .report import render_html, render_model_card_html, write_index
 
 KERNEL_NAME = "livinglab"
+CLUSTER_ENV = "LIVINGLAB_CLUSTER"  # a Dask scheduler address for scheduled runs (as --cluster)
 TRACKED_PACKAGES = (
     "livinglab",
     "pandas",
@@ -271,35 +272,47 @@ def _execute(
         tracker.done()
 
 
-def run_pilot(
-    pilot: Pilot,
-    plan: dict[str, dict[str, Any]],
-    *,
-    run_id: str,
-    run_dir: Path,
-    profile: str,
-    kernel: str,
-    progress: bool,
-    git: dict[str, Any] | None = None,
-) -> PilotResult:
+@dataclass
+class Job:
+    """One pilot to execute into ``run_dir/<pilot>/`` (a sweep's grid point carries its ``sweep`` tag)."""
+
+    pilot: Pilot
+    plan: dict[str, dict[str, Any]]
+    run_id: str
+    run_dir: Path
+    profile: str
+    sweep: dict[str, Any] | None = None
+
+    @property
+    def label(self) -> str:
+        if not self.sweep:
+            return self.pilot.name
+        point = {
+            **self.sweep["grid"],
+            **({"seed": self.sweep["seed"]} if self.sweep["seed"] is not None else {}),
+        }
+        return f"{self.pilot.name} {' '.join(f'{k}={v}' for k, v in point.items())}".strip()
+
+
+def run_pilot(job: Job, *, kernel: str, progress: bool, git: dict[str, Any] | None = None) -> PilotResult:
     """Execute one pilot's notebooks; write the executed notebooks, HTML, params.json and metrics.json.
 
     Ctrl-C marks the pilot ``interrupted`` (its files are written) and raises :class:`RunInterrupted`.
     """
     import papermill as pm
 
-    pilot_dir = run_dir / pilot.name
+    pilot = job.pilot
+    pilot_dir = job.run_dir / pilot.name
     pilot_dir.mkdir(parents=True, exist_ok=True)
-    metrics_file = pilot_dir / ".recorded.jsonl"
     started = datetime.now(UTC)
     t0 = time.perf_counter()
     error: str | None = None
     status = "ok"
     env = {
-        METRICS_ENV: str(metrics_file),
+        METRICS_ENV: str(pilot_dir / ".recorded.jsonl"),
         "LIVINGLAB_OUTPUT_DIR": str(pilot_dir),
-        "LIVINGLAB_RUN_ID": run_id,
-        "LIVINGLAB_PROFILE": profile,
+        "LIVINGLAB_RUN_ID": job.run_id,
+        "LIVINGLAB_PROFILE": job.profile,
         "LIVINGLAB_ROOT": str(project_root()),
         # figures are shown inline in the notebook (and so in its HTML), whatever the caller's backend
         "MPLBACKEND": "module://matplotlib_inline.backend_inline",
@@ -308,7 +321,7 @@ def run_pilot(
         for notebook in pilot.notebooks:
             executed = pilot_dir / notebook
             try:
-                _execute(pilot, notebook, executed, plan[notebook], kernel, progress)
+                _execute(pilot, notebook, executed, job.plan[notebook], kernel, progress)
             except pm.PapermillExecutionError as exc:
                 error, status = f"{notebook}: {exc.ename}: {exc.evalue}", "failed"
             except KeyboardInterrupt:
@@ -326,17 +339,29 @@ def run_pilot(
                     _log(f"  could not render {executed.name} to HTML: {exc}")
             if error:
                 break
-    wall = time.perf_counter() - t0
+    result = finish_pilot(job, status, error, started, time.perf_counter() - t0, git)
+    if status == "interrupted":
+        raise RunInterrupted(result)
+    return result
+
+
+def finish_pilot(
+    job: Job, status: str, error: str | None, started: datetime, wall: float, git: dict[str, Any] | None
+) -> PilotResult:
+    """Write a pilot's params.json and metrics.json from what its notebooks recorded (also for a pilot
+    whose worker was lost: the client writes them then)."""
+    pilot, pilot_dir = job.pilot, job.run_dir / job.pilot.name
+    metrics_file = pilot_dir / ".recorded.jsonl"
     metrics, sources = read_metrics_file(metrics_file)
     metrics_file.unlink(missing_ok=True)
     if (pilot_dir / "model_card.md").exists():
         render_model_card_html(pilot_dir / "model_card.md", pilot_dir / "model_card.html")
     params_doc = {
-        "run_id": run_id,
+        "run_id": job.run_id,
         "pilot": pilot.name,
-        "profile": profile,
+        "profile": job.profile,
         "notebooks": pilot.notebooks,
-        "parameters": plan,
+        "parameters": job.plan,
         "defaults": {nb: {n: p.default for n, p in ps.items()} for nb, ps in pilot.parameters().items()},
         "data_sources": sources,
         "started": started.isoformat(timespec="seconds"),
@@ -346,10 +371,10 @@ def run_pilot(
         "git": git if git is not None else git_state(project_root()),
     }
     metrics_doc = {
-        "run_id": run_id,
+        "run_id": job.run_id,
         "pilot": pilot.name,
         "title": pilot.title,
-        "profile": profile,
+        "profile": job.profile,
         "status": status,
         "error": error,
         "started": params_doc["started"],
@@ -358,13 +383,11 @@ def run_pilot(
         "key_metrics": [m.name for m in pilot.key_metrics],
         "key_metric_specs": [m.as_dict() for m in pilot.key_metrics],
         "metrics": metrics,
+        **({"sweep": job.sweep} if job.sweep else {}),
     }
     (pilot_dir / "params.json").write_text(json.dumps(params_doc, indent=2, default=str), encoding="utf-8")
     (pilot_dir / "metrics.json").write_text(json.dumps(metrics_doc, indent=2), encoding="utf-8")
-    result = PilotResult(pilot.name, status, pilot_dir, wall, metrics, error)
-    if status == "interrupted":
-        raise RunInterrupted(result)
-    return result
+    return PilotResult(pilot.name, status, pilot_dir, wall, metrics, error)
 
 
 def _point_latest(out: Path, run_id: str) -> None:
@@ -381,40 +404,33 @@ def run_pilots(
     overrides: dict[str, str] | None = None,
     out: Path = Path("runs"),
     progress: bool | None = None,
+    cluster: str | None = None,
 ) -> RunResult:
-    """Run pilots and update the run index. Raises UsageError before any work if the request is bad."""
+    """Run pilots and update the run index. Raises UsageError before any work if the request is bad.
+
+    ``cluster`` (or ``LIVINGLAB_CLUSTER``): a Dask scheduler address or ``slurm:<profile>``; each pilot
+    is then a task on that cluster (:mod:`livinglab.cluster`). Without it Dask is not imported.
+    """
     out = Path(out).resolve()
     plans = prepare(pilot_names, profile, overrides or {}, out)
-    kernel = ensure_kernel()
-    run_id = new_run_id()
-    run_dir = out / run_id
-    run_dir.mkdir(parents=True)
-    progress = sys.stderr.isatty() if progress is None else progress
-    results: list[PilotResult] = []
-    git = git_state(project_root())
-    for i, (pilot, plan) in enumerate(plans, start=1):
-        _log(f"[{i}/{len(plans)}] {pilot.name}: {', '.join(pilot.notebooks)} (profile {profile}) ...")
-        try:
-            result = run_pilot(
-                pilot,
-                plan,
-                run_id=run_id,
-                run_dir=run_dir,
-                profile=profile,
-                kernel=kernel,
-                progress=progress,
-                git=git,
-            )
-        except RunInterrupted:
-            write_index(out)
-            raise RunInterrupted(
-                f"interrupted during {pilot.name}; run {run_id} is kept and listed as interrupted in "
-                f"{out / 'index.html'}; runs/latest still points at the last complete run."
-            ) from None
-        results.append(result)
-        tail = f"failed: {result.error}" if result.error else "ok"
-        _log(f"[{i}/{len(plans)}] {pilot.name}: {tail} ({result.wall_time_s:.1f} s)")
-        write_index(out)  # the index shows each pilot as soon as it is done
+    cluster = os.environ.get(CLUSTER_ENV, "").strip() if cluster is None else cluster
+    session = nullcontext()
+    if cluster:
+        from .cluster import connect
+
+        session = connect(cluster, out)  # an unreachable cluster is a UsageError, before the run folder
+    with session as client:
+        run_id = new_run_id()
+        run_dir = out / run_id
+        run_dir.mkdir(parents=True)
+        git = git_state(project_root())
+        jobs = [Job(pilot, plan, run_id, run_dir, profile) for pilot, plan in plans]
+        if client is not None:
+            from .cluster import run_jobs
+
+            results = run_jobs(client, jobs, out=out, git=git)
+        else:
+            results = _run_here(jobs, out, progress, git)
     run = RunResult(run_id, run_dir, results, _regressions(out, [r.pilot for r in results]))
     if run.ok:
         _point_latest(out, run_id)
@@ -429,6 +445,28 @@ def run_pilots(
         f"{f', {len(run.regressions)} regression(s)' if run.regressions else ''}; open {out / 'index.html'}"
     )
     return run
+
+
+def _run_here(jobs: list[Job], out: Path, progress: bool | None, git: dict[str, Any]) -> list[PilotResult]:
+    """The pilots one after another in this process (each notebook in its own kernel)."""
+    kernel = ensure_kernel()
+    progress = sys.stderr.isatty() if progress is None else progress
+    results: list[PilotResult] = []
+    for i, job in enumerate(jobs, start=1):
+        _log(f"[{i}/{len(jobs)}] {job.label}: {', '.join(job.pilot.notebooks)} (profile {job.profile}) ...")
+        try:
+            result = run_pilot(job, kernel=kernel, progress=progress, git=git)
+        except RunInterrupted:
+            write_index(out)
+            raise RunInterrupted(
+                f"interrupted during {job.pilot.name}; run {job.run_id} is kept and listed as interrupted in "
+                f"{out / 'index.html'}; runs/latest still points at the last complete run."
+            ) from None
+        results.append(result)
+        tail = f"failed: {result.error}" if result.error else "ok"
+        _log(f"[{i}/{len(jobs)}] {job.label}: {tail} ({result.wall_time_s:.1f} s)")
+        write_index(out)  # the index shows each pilot as soon as it is done
+    return results
 
 
 def _regressions(out: Path, pilots: list[str]) -> list[dict[str, Any]]:
