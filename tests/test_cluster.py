@@ -250,3 +250,15 @@ def _slow_pilot(project: Path) -> None:
     (target / "pilot.yaml").write_text(
         "title: Slow fixture\nnotebooks: [slow.ipynb]\nprofiles: {smoke: {}, full: {}}\n"
     )
+
+
+def test_the_shipped_cluster_yaml_makes_a_job_script(monkeypatch):
+    from livinglab.cluster import slurm_cluster
+
+    monkeypatch.setenv("LIVINGLAB_ROOT", str(Path(__file__).resolve().parents[1]))
+    cluster = slurm_cluster("cpu")
+    try:
+        script = cluster.job_script()
+    finally:
+        cluster.close()
+    assert "#SBATCH -p cpu\n" in script and "export LIVINGLAB_THREADS=4\n" in script
