@@ -154,7 +154,7 @@ def test_a_worker_lost_mid_run_fails_only_its_pilot(fixture_project, tmp_path, d
         while time.monotonic() < deadline and not list(out.glob("*/slow/.recorded.jsonl")):
             time.sleep(0.2)
         (attempt,) = out.glob("*/slow/.attempt")
-        victim = dask_cluster.worker_at(attempt.read_text())
+        victim = dask_cluster.worker_at(attempt.read_text().split()[0])
         os.killpg(victim.pid, signal.SIGKILL)
         _, err = proc.communicate(timeout=50)
     finally:

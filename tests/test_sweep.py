@@ -94,3 +94,33 @@ def test_a_local_sweep_is_listed_but_not_compared_with_ordinary_runs(fixture_pro
     assert main(["run", "alpha", "--profile", "smoke", "--out", str(out), "--fail-on-regression"]) == 0
     html = (out / "index.html").read_text()
     assert "Sweep " in html and html.count("sweep ") >= 2 and "Regression" not in html
+
+
+def test_a_lost_local_worker_fails_its_point_and_the_client_records_it(fixture_project, tmp_path):
+    """With the sweep's own scheduler a lost worker is reported at once (no retry); the client writes
+    the point's metrics.json from what it recorded before the loss."""
+    import os
+    import signal
+    import threading
+    import time
+
+    from test_cluster import _slow_pilot
+
+    _slow_pilot(fixture_project)
+    out = tmp_path / "runs"
+    done: dict[str, int] = {}
+    argv = ["sweep", "slow", "-p", "n_rows", "1", "--workers", "1", "--out", str(out)]
+    thread = threading.Thread(target=lambda: done.update(code=main(argv)))
+    thread.start()
+    deadline = time.monotonic() + 40
+    while time.monotonic() < deadline and not list(out.glob("*/slow/.recorded.jsonl")):
+        time.sleep(0.2)
+    (attempt,) = out.glob("*/slow/.attempt")
+    os.kill(int(attempt.read_text().split()[-1]), signal.SIGKILL)  # the worker process, not its nanny
+    thread.join(timeout=40)
+    assert done == {"code": 1}
+    doc = json.loads((attempt.parent / "metrics.json").read_text())
+    assert doc["status"] == "failed" and doc["error"].startswith("worker lost while running (on tcp://")
+    assert " pid " not in doc["error"]  # reported by the client at once, not by a retried task
+    assert doc["metrics"] == {"started": 1} and doc["sweep"]["grid"] == {"n_rows": 1}
+    assert "worker lost while running" in (out / "index.html").read_text()

@@ -128,7 +128,7 @@ def _local_cluster(n_workers: int):
         n_workers=n_workers,
         threads_per_worker=1,
         processes=True,
-        dashboard_address=None,
+        dashboard_address=":0",  # a free port, no warning when 8787 is taken
         silence_logs=logging.ERROR,
         env={"LIVINGLAB_THREADS": os.environ.get("LIVINGLAB_THREADS", str(threads))},
     )
@@ -179,7 +179,7 @@ def _task(job: Job, root: str, git: dict[str, Any], tag: str) -> tuple[PilotResu
         attempt.parent.mkdir(parents=True, exist_ok=True)
         try:
             with attempt.open("x") as fh:
-                fh.write(worker.address)
+                fh.write(f"{worker.address} pid {os.getpid()}")
         except FileExistsError:
             reason = f"worker lost while running (on {attempt.read_text() or 'another worker'}); not re-run"
             return record_lost(job, "failed", reason, git), worker.address
