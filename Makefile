@@ -15,7 +15,7 @@ JUPYTER_ENV := JUPYTER_CONFIG_DIR=$(CURDIR)/.jupyter/config JUPYTER_DATA_DIR=$(C
 	JUPYTER_RUNTIME_DIR=$(CURDIR)/.jupyter/runtime IPYTHONDIR=$(CURDIR)/.jupyter/ipython \
 	JUPYTER_PLATFORM_DIRS=1 OMP_WAIT_POLICY=PASSIVE
 
-.PHONY: install hooks run test lab bench lint strip lock clean
+.PHONY: install hooks run test lab bench mutate lint strip lock clean
 
 install: $(STAMP)
 
@@ -59,6 +59,11 @@ lab: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/livinglab bench --out bench-results/benchmarks.md
+
+# Mutation testing of the core safety code (not part of CI: tens of minutes). MODULES="pii bootstrap" for some.
+MODULES ?=
+mutate: $(STAMP)
+	$(BIN)/python tests/mutation/run.py $(MODULES)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
