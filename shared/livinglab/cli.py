@@ -22,8 +22,9 @@ format; setting it means data_mode "file"), -p columns '{"<contract name>": "<fi
 """
 
 CLUSTER_HELP = (
-    "run each pilot as a task on a Dask cluster: a scheduler address (tcp://host:8786) or slurm:PROFILE "
-    "(cluster.yaml); default: $LIVINGLAB_CLUSTER. --out must be on a filesystem the workers share"
+    "run each pilot as a task on a Dask cluster: a scheduler address (tcp://host:8786), slurm:PROFILE "
+    "(cluster.yaml) or local (worker processes here); default: $LIVINGLAB_CLUSTER. --out must be on a "
+    "filesystem the workers share"
 )
 
 

@@ -226,14 +226,14 @@ def run_jobs(client, jobs: list[Job], *, out: Path, git: dict[str, Any]) -> list
         PROGRESS_TOPIC, lambda event: _log(f"{event[1]['tag']}: running on {event[1]['worker']}")
     )
     root = str(project_root())
+    workers = len(client.scheduler_info().get("workers", {}))
+    _log(f"{n} pilot run(s) to the Dask scheduler at {client.scheduler.address} ({workers} worker(s) now)")
     futures = {
         client.submit(
             _task, job, root, git, f"[{i}/{n}] {job.label}", key=f"{job.pilot.name}-{job.run_id}", retries=0
         ): (i, job)
         for i, job in enumerate(jobs, start=1)
     }
-    workers = len(client.scheduler_info().get("workers", {}))
-    _log(f"{n} pilot run(s) submitted to {client.scheduler.address} ({workers} worker(s) now)")
     results: dict[int, PilotResult] = {}
     try:
         for future in as_completed(list(futures)):
@@ -255,8 +255,9 @@ def run_jobs(client, jobs: list[Job], *, out: Path, git: dict[str, Any]) -> list
             )
         write_index(out)
         raise RunInterrupted(
-            f"interrupted with {len(left)} of {n} pilot run(s) unfinished (listed as interrupted in "
-            f"{out / 'index.html'}); runs/latest still points at the last complete run."
+            f"interrupted with {len(left)} of {n} pilot run(s) unfinished, listed as interrupted in "
+            f"{out / 'index.html'} (one already running on a worker finishes there and records its result); "
+            "runs/latest still points at the last complete run."
         ) from None
     finally:
         client.unsubscribe_topic(PROGRESS_TOPIC)
