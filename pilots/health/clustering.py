@@ -20,7 +20,7 @@ from sklearn.preprocessing import StandardScaler
 
 from livinglab.threads import limit_threads
 
-PROFILE_FEATURES = ("age_at_onset", "disease_duration", "updrs1", "updrs2", "updrs3", "hy", "moca")
+PROFILE_FEATURES = ("age_at_onset", "disease_duration", "updrs1", "updrs2", "score", "hy", "moca")
 
 
 @dataclass
@@ -79,8 +79,8 @@ def cluster_profiles(
         idx = rng.integers(0, len(X), len(X))
         boot = KMeans(n_clusters=k, n_init=3, random_state=int(rng.integers(1 << 31))).fit(X[idx])
         aris[b] = adjusted_rand_score(ref.labels_, boot.predict(X))
-    # order clusters by mean UPDRS III (or the first feature) so labels read mild -> severe
-    order_col = "updrs3" if "updrs3" in cols else cols[0]
+    # order clusters by the mean score (or the first feature) so labels read mild -> severe
+    order_col = "score" if "score" in cols else cols[0]
     raw = baseline[cols].astype(float)
     means = raw.groupby(ref.labels_).mean()
     lookup = np.empty(k, dtype=int)

@@ -1,34 +1,38 @@
-"""Loaders: the UCI Parkinson's telemonitoring file and any cohort in long format.
+"""From a file in the contract's names to the tables the analysis uses, with every change counted.
 
-Both check their input before any model sees it and fail with one sentence that says what is wrong.
-Error messages name rows by their position in the file, never by a subject identifier, so an error
-shown in a notebook cannot leak one.
+``load_data`` (livinglab.contract) has already read the file, renamed its columns to the contract's
+names, converted types and checked ranges. What is left is the health-specific preparation, each step
+stated in a sentence the notebook shows (rows are named by count, never by a subject identifier):
 
-``load_long_cohort`` takes a column mapping from the pilot's standard names to the file's own
-columns (for example ``{"subject": "PATNO", "time": "YEARS", "updrs3": "NP3TOT"}``), converts types,
-refuses duplicate subject-visit rows and validates value ranges with a pandera schema.
+- value codings mapped by the ``value_codes`` parameter (``{"sex": {"0": "male", "1": "female"}}``);
+  a code the mapping does not cover is an error naming the parameter;
+- longitudinal: rows without a subject or a time dropped; times converted from ``time_unit`` to years;
+  negative and implausible times (more than 80 years after baseline) dropped with a count; times
+  rounded down to ``visit_resolution`` if asked; several rows of one participant at one time
+  aggregated by the ``duplicates`` rule (mean, median, first or last) with the count shown;
+- case-control: the person extracted from a record name with ``subject_pattern`` if asked; the case
+  label chosen by ``case_label``; feature columns are the numeric extras.
+
+Errors are ``livinglab.contract.ContractError`` (one sentence that names the parameter to change,
+with an example that works as printed).
 """
 
 from __future__ import annotations
 
+import json
 import re
-from pathlib import Path
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
-from pandera.errors import SchemaErrors
 
-from .synthetic import SCORE_RANGES
+from livinglab.contract import ContractError
 
+from .contract import TIME_UNITS
 
-class CohortDataError(ValueError):
-    """Input data that cannot be analysed as given (the message says why and where)."""
-
-
-# ---------------------------------------------------------------------------------------------
-# column names
-# ---------------------------------------------------------------------------------------------
+MAX_YEARS_AFTER_BASELINE = 80.0
+DUPLICATE_RULES = ("mean", "median", "first", "last")
+CONTROL_WORDS = re.compile(r"^(control|controls|hc|healthy|healthy control|healthy controls|non-pd)$", re.I)
 
 
 def sanitise_column_names(columns) -> list[str]:
@@ -43,307 +47,272 @@ def sanitise_column_names(columns) -> list[str]:
     seen: dict[str, str] = {}
     for raw, clean in zip(columns, out, strict=True):
         if clean in seen:
-            raise CohortDataError(
+            raise ContractError(
                 f"Columns {seen[clean]!r} and {raw!r} both become {clean!r} once sanitised; rename one."
             )
         seen[clean] = raw
     return out
 
 
-# ---------------------------------------------------------------------------------------------
-# shared checks
-# ---------------------------------------------------------------------------------------------
+def _code_text(values: pd.Series) -> pd.Series:
+    """Values as the text a person would type in value_codes: 1.0 -> "1", " M " -> "M"."""
+    text = values.astype("string").str.strip()
+    return text.str.replace(r"^(-?\d+)\.0+$", r"\1", regex=True)
 
 
-def _read_table(data: pd.DataFrame | str | Path, what: str) -> pd.DataFrame:
-    if isinstance(data, pd.DataFrame):
-        frame = data.copy()
-    else:
-        path = Path(data)
-        if not path.exists():
-            raise CohortDataError(f"The {what} file {path} does not exist.")
-        if path.suffix.lower() in (".parquet", ".pq"):
-            frame = pd.read_parquet(path)
-        else:
-            frame = pd.read_csv(
-                path,
-                sep=None if path.suffix.lower() not in (".csv", ".data") else ",",
-                engine="python" if path.suffix.lower() not in (".csv", ".data") else "c",
-            )
-    if frame.empty:
-        raise CohortDataError(f"The {what} has no rows.")
-    return frame.reset_index(drop=True)
+def apply_value_codes(frame: pd.DataFrame, value_codes: dict | None, mapping: dict[str, str]) -> list[str]:
+    """Replace codes by labels in place, column by column; returns one note a column.
 
-
-def _rows(mask: pd.Series, limit: int = 3) -> str:
-    idx = np.flatnonzero(np.asarray(mask))[:limit]
-    return ", ".join(str(i) for i in idx) + (" ..." if int(np.asarray(mask).sum()) > limit else "")
-
-
-def _coerce_numeric(frame: pd.DataFrame, columns: list[str], labels: dict[str, str]) -> pd.DataFrame:
-    for col in columns:
-        if pd.api.types.is_numeric_dtype(frame[col]) and not pd.api.types.is_bool_dtype(frame[col]):
-            continue
-        raw = frame[col]
-        blank = raw.isna() | raw.astype(str).str.strip().isin(["", "NA", "NaN", "nan", "null", "None"])
-        converted = pd.to_numeric(raw.where(~blank), errors="coerce")
-        bad = converted.isna() & ~blank
-        if bad.any():
-            example = raw[bad].iloc[0]
-            raise CohortDataError(
-                f"Column {labels.get(col, col)} must be numeric but holds {int(bad.sum())} non-numeric value(s) "
-                f"such as {str(example)[:20]!r} (row(s) {_rows(bad)})."
-            )
-        frame[col] = converted.astype(float)
-    return frame
-
-
-SCALE_NAMES = {
-    "updrs1": "MDS-UPDRS part I",
-    "updrs2": "MDS-UPDRS part II",
-    "updrs3": "MDS-UPDRS part III",
-    "updrs4": "MDS-UPDRS part IV",
-    "hy": "Hoehn & Yahr stage",
-    "moca": "MoCA",
-    "motor_updrs": "UPDRS motor score",
-    "total_updrs": "total UPDRS",
-}
-
-
-def _validate(
-    frame: pd.DataFrame,
-    ranges: dict[str, tuple[float, float]],
-    labels: dict[str, str],
-    categories: dict[str, set[str]] | None = None,
-    required_non_null: tuple[str, ...] = (),
-) -> None:
-    """Check value ranges (and allowed categories) with a pandera schema; raise one clear sentence."""
-    columns, rules = {}, {}
-    for col, (lo, hi) in ranges.items():
-        if col in frame.columns:
-            columns[col] = pa.Column(
-                float, pa.Check.in_range(lo, hi), nullable=col not in required_non_null, coerce=True
-            )
-            scale = f" (the {SCALE_NAMES[col]} range)" if col in SCALE_NAMES else ""
-            rules[col] = f"within {lo:g}-{hi:g}{scale}"
-    for col, allowed in (categories or {}).items():
-        if col in frame.columns:
-            columns[col] = pa.Column(object, pa.Check.isin(sorted(allowed)), nullable=True)
-            rules[col] = f"one of {', '.join(sorted(allowed))}"
-    schema = pa.DataFrameSchema(columns, strict=False)
-    try:
-        schema.validate(frame, lazy=True)
-    except SchemaErrors as exc:
-        cases = exc.failure_cases
-        first = cases.iloc[0]
-        col = first["column"]
-        n_bad = int((cases["column"] == col).sum())
-        label = labels.get(col, col)
-        if "not_nullable" in str(first["check"]):
-            raise CohortDataError(
-                f"Column {label} has {n_bad} missing value(s); every row needs one."
-            ) from None
-        rows = cases.loc[cases["column"] == col, "index"].dropna().astype(int).tolist()[:3]
-        value = first["failure_case"]
-        value = f"{float(value):g}" if isinstance(value, (int, float, np.number)) else repr(value)
-        raise CohortDataError(
-            f"Column {label} must be {rules.get(col, first['check'])} but {n_bad} row(s) are not, e.g. {value} "
-            f"(row(s) {', '.join(map(str, rows))}); fix or remove them (impossible values are not clipped)."
-        ) from None
-
-
-# ---------------------------------------------------------------------------------------------
-# UCI Parkinson's telemonitoring
-# ---------------------------------------------------------------------------------------------
-
-TELEMONITORING_COLUMNS = (
-    "subject#",
-    "age",
-    "sex",
-    "test_time",
-    "motor_UPDRS",
-    "total_UPDRS",
-    "Jitter(%)",
-    "Jitter(Abs)",
-    "Jitter:RAP",
-    "Jitter:PPQ5",
-    "Jitter:DDP",
-    "Shimmer",
-    "Shimmer(dB)",
-    "Shimmer:APQ3",
-    "Shimmer:APQ5",
-    "Shimmer:APQ11",
-    "Shimmer:DDA",
-    "NHR",
-    "HNR",
-    "RPDE",
-    "DFA",
-    "PPE",
-)
-VOICE_FEATURES = tuple(sanitise_column_names(TELEMONITORING_COLUMNS[6:]))
-TELEMONITORING_RANGES = {
-    "age": (18, 110),
-    "sex": (0, 1),
-    "test_time": (-30, 400),
-    "motor_updrs": (0, 108),  # original UPDRS motor section (part III), 27 items x 0-4
-    "total_updrs": (0, 176),  # original UPDRS parts I-III
-    **{f: (0, 1e6) for f in VOICE_FEATURES},
-}
-
-
-def load_telemonitoring(path: str | Path | pd.DataFrame) -> pd.DataFrame:
-    """The UCI telemonitoring table with sanitised column names, ``years`` and a ``sex`` label.
-
-    One row a voice recording (about six a session, so several rows share a subject and test time;
-    that is how the file is, not an error). ``motor_updrs``/``total_updrs`` are the clinician's scores
-    linearly interpolated between three visits (baseline, 3 and 6 months).
+    Keys of ``value_codes`` are contract names (``sex``) or the file's own column names (``gender``);
+    every non-missing value of a coded column must be covered.
     """
-    frame = _read_table(path, "telemonitoring")
-    missing = [c for c in TELEMONITORING_COLUMNS if c not in frame.columns]
-    if missing:
-        raise CohortDataError(
-            f"The telemonitoring file lacks column(s) {', '.join(missing)}; expected the UCI "
-            "parkinsons_updrs.data layout (subject#, age, sex, test_time, motor_UPDRS, total_UPDRS and 16 voice measures)."
+    if not value_codes:
+        return []
+    if not isinstance(value_codes, dict) or not all(isinstance(v, dict) for v in value_codes.values()):
+        raise ContractError(
+            f"value_codes must map a column to {{code: label}}, e.g. "
+            f'-p value_codes \'{{"sex": {{"0": "male", "1": "female"}}}}\', not {value_codes!r}.'
         )
-    frame = frame[list(TELEMONITORING_COLUMNS)]
-    frame.columns = sanitise_column_names(frame.columns)
-    labels = dict(zip(frame.columns, TELEMONITORING_COLUMNS, strict=True))
-    frame = _coerce_numeric(frame, list(frame.columns), labels)
-    if frame["subject"].isna().any():
-        raise CohortDataError(f"Column subject# is empty in row(s) {_rows(frame['subject'].isna())}.")
-    _validate(frame, TELEMONITORING_RANGES, labels, required_non_null=("motor_updrs", "test_time"))
-    if frame.duplicated().any():
-        raise CohortDataError(
-            f"The telemonitoring file repeats {int(frame.duplicated().sum())} identical row(s) "
-            f"(row(s) {_rows(frame.duplicated())}); remove the copies."
-        )
-    frame["subject"] = frame["subject"].astype(int).astype(str)
-    frame["sex"] = np.where(frame["sex"] == 0, "male", "female")
-    frame["years"] = frame["test_time"] / 365.25
-    frame["age"] = frame["age"].astype(float)
-    return frame
+    by_file = {v: k for k, v in mapping.items()}
+    notes = []
+    for key, codes in value_codes.items():
+        column = key if key in frame.columns else by_file.get(key)
+        if column is None or column not in frame.columns:
+            raise ContractError(
+                f"value_codes names {key!r}, which is neither a contract name nor a column of the file; "
+                f"columns: {list(frame.columns)[:20]}. Correct -p value_codes."
+            )
+        lookup = {str(k).strip(): str(v) for k, v in codes.items()}
+        text = _code_text(frame[column])
+        uncovered = text.notna() & ~text.isin(list(lookup))
+        if uncovered.any():
+            values = sorted(text[uncovered].unique().tolist())[:5]
+            example = {**lookup, **{v: "<label>" for v in values}}
+            raise ContractError(
+                f"value_codes[{key!r}] does not cover the value(s) {values} found in "
+                f"{int(uncovered.sum()):,} row(s) of {column!r}; add them, e.g. -p value_codes "
+                f"'{json.dumps({key: example}, ensure_ascii=False)}' (replace <label>)."
+            )
+        frame[column] = text.map(lookup).astype(object).where(text.notna(), None)
+        shown = ", ".join(f"{k} -> {v}" for k, v in lookup.items())
+        notes.append(f"{column}: codes mapped by value_codes ({shown})")
+    return notes
 
 
-# ---------------------------------------------------------------------------------------------
-# any cohort in long format
-# ---------------------------------------------------------------------------------------------
+@dataclass
+class Prepared:
+    """A prepared table and what was done to it (counts of rows, never identifiers)."""
 
-COHORT_NUMERIC = {
-    "time": (0, 80),  # years since the participant's baseline visit
-    "age": (0, 120),
-    "age_at_onset": (0, 120),
-    "disease_duration": (0, 90),
-    "updrs1": SCORE_RANGES["updrs1"],
-    "updrs2": SCORE_RANGES["updrs2"],
-    "updrs3": SCORE_RANGES["updrs3"],
-    "updrs4": SCORE_RANGES["updrs4"],
-    "updrs_total": (0, 260),
-    "hy": SCORE_RANGES["hy"],
-    "moca": SCORE_RANGES["moca"],
-    "ledd": SCORE_RANGES["ledd"],
-    "visit": (0, 1000),
-}
-COHORT_CATEGORIES = {
-    "sex": {"male", "female"},
-    "group": {"PD", "control"},
-    "subtype": {"TD", "indeterminate", "PIGD"},
-    "carrier": {"none", "GBA", "LRRK2", "other"},
-}
-COHORT_TEXT = ("subject", "region", "onset_band")
-COHORT_FIELDS = ("subject", *COHORT_NUMERIC, *COHORT_CATEGORIES, "region", "onset_band")
-REQUIRED_FIELDS = ("subject", "time", "updrs3")
-_SEX_CODES = {
-    "m": "male",
-    "male": "male",
-    "man": "male",
-    "f": "female",
-    "female": "female",
-    "woman": "female",
-}
-_TIME_UNITS = {"years": 1.0, "months": 12.0, "days": 365.25}
+    frame: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
 
 
-def load_long_cohort(
-    data: pd.DataFrame | str | Path,
-    columns: dict[str, str],
+def _aggregate(frame: pd.DataFrame, keys: list[str], rule: str) -> pd.DataFrame:
+    """One row per key: numeric columns by ``rule``, the others by their first value (vectorised)."""
+    numeric = [c for c in frame.columns if c not in keys and pd.api.types.is_numeric_dtype(frame[c])]
+    other = [c for c in frame.columns if c not in keys and c not in numeric]
+    grouped = frame.groupby(keys, sort=False, dropna=False)
+    parts = [grouped[numeric].agg(rule)] if numeric else []
+    if other:
+        parts.append(grouped[other].first())
+    out = pd.concat(parts, axis=1) if parts else grouped.size().to_frame("_n").drop(columns="_n")
+    return out.reset_index()[frame.columns.tolist()]
+
+
+def prepare_longitudinal(
+    frame: pd.DataFrame,
     *,
     time_unit: str = "years",
-    required: tuple[str, ...] = REQUIRED_FIELDS,
-) -> pd.DataFrame:
-    """Read a long-format cohort (one row a subject-visit) into the pilot's standard columns.
-
-    ``columns`` maps standard names (``subject``, ``time``, ``updrs3``, and optionally ``sex``, ``age``,
-    ``age_at_onset``, ``group``, ``subtype``, ``carrier``, ``region``, ``updrs1/2/4``, ``hy``, ``moca``,
-    ``ledd`` ...) to the file's column names. ``time`` is time since the participant's baseline in
-    ``time_unit`` (years, months or days). The result has the standard names, ``years`` and ``visit``.
-    """
-    if not isinstance(columns, dict) or not columns:
-        raise CohortDataError(
-            "Give a column mapping such as {'subject': 'PATNO', 'time': 'YEARS', 'updrs3': 'NP3TOT'}."
+    duplicates: str = "mean",
+    visit_resolution: float = 0.0,
+) -> Prepared:
+    """Times in years since baseline, bad times dropped, one row a participant-time (see module doc)."""
+    if time_unit not in TIME_UNITS:
+        raise ContractError(
+            f"time_unit must be one of {', '.join(TIME_UNITS)}, not {time_unit!r}; e.g. -p time_unit days."
         )
-    unknown = sorted(set(columns) - set(COHORT_FIELDS))
-    if unknown:
-        raise CohortDataError(
-            f"Unknown standard name(s) {', '.join(unknown)} in the column mapping; "
-            f"known: {', '.join(COHORT_FIELDS)}."
+    if duplicates not in DUPLICATE_RULES:
+        raise ContractError(
+            f"duplicates must be one of {', '.join(DUPLICATE_RULES)}, not {duplicates!r}; e.g. -p duplicates mean."
         )
-    absent = [f for f in required if f not in columns]
-    if absent:
-        raise CohortDataError(f"The column mapping must name a column for {', '.join(absent)}.")
-    if time_unit not in _TIME_UNITS:
-        raise CohortDataError(f"time_unit must be one of {', '.join(_TIME_UNITS)}, not {time_unit!r}.")
-    frame = _read_table(data, "cohort")
-    missing = [f"{src!r} (for {std})" for std, src in columns.items() if src not in frame.columns]
-    if missing:
-        raise CohortDataError(
-            f"The cohort has no column {', '.join(missing)}; it has: "
-            f"{', '.join(map(str, frame.columns[:30]))}."
+    if not float(visit_resolution) >= 0:
+        raise ContractError(f"visit_resolution must be >= 0 (in {time_unit}), not {visit_resolution!r}.")
+    data = frame.copy()
+    counts = {"rows_read": len(data)}
+    notes = []
+    missing = data["subject"].isna() | data["time"].isna()
+    counts["rows_missing_subject_or_time"] = int(missing.sum())
+    data = data[~missing]
+    if visit_resolution:
+        data["time"] = np.floor(data["time"] / float(visit_resolution)) * float(visit_resolution)
+        notes.append(
+            f"times rounded down to multiples of {visit_resolution:g} {time_unit} (visit_resolution)"
         )
-    frame = frame[list(columns.values())].copy()
-    frame.columns = list(columns.keys())
-    labels = {std: f"{src!r} ({std})" if src != std else repr(src) for std, src in columns.items()}
-
-    numeric = [c for c in frame.columns if c in COHORT_NUMERIC]
-    frame = _coerce_numeric(frame, numeric, labels)
-    for col in ("subject", "time"):
-        if frame[col].isna().any():
-            raise CohortDataError(
-                f"Column {labels[col]} is empty in {int(frame[col].isna().sum())} row(s) "
-                f"(row(s) {_rows(frame[col].isna())}); every visit needs a subject and a time."
-            )
-    frame["subject"] = frame["subject"].astype(str).str.strip()
-    frame["time"] = frame["time"] / _TIME_UNITS[time_unit]
-    dup = frame.duplicated(["subject", "time"], keep=False)
+    data["time"] = data["time"].astype(float) / TIME_UNITS[time_unit]
+    negative = data["time"] < 0
+    implausible = data["time"] > MAX_YEARS_AFTER_BASELINE
+    counts["rows_negative_time"] = int(negative.sum())
+    counts["rows_implausible_time"] = int(implausible.sum())
+    data = data[~negative & ~implausible]
+    if not len(data):
+        raise ContractError(
+            f"No row is left after dropping negative and implausible times; is time_unit ({time_unit!r}) right, "
+            "and does columns map 'time' to the time since baseline?"
+        )
+    dup = data.duplicated(["subject", "time"], keep=False)
+    counts["rows_sharing_subject_time"] = int(dup.sum())
     if dup.any():
-        raise CohortDataError(
-            f"{int(dup.sum())} rows share a subject and a visit time with another row (row(s) {_rows(dup)}); "
-            "keep one row a subject-visit (aggregate or remove the duplicates first)."
+        data = _aggregate(data, ["subject", "time"], duplicates)
+    counts["assessments"] = len(data)
+    counts["participants"] = int(data["subject"].nunique())
+    data = data.rename(columns={"time": "years"}).sort_values(["subject", "years"], kind="stable")
+    data["visit"] = data.groupby("subject", sort=False).cumcount()
+    return Prepared(data.reset_index(drop=True), notes, counts)
+
+
+def preparation_sentence(counts: dict[str, int], *, duplicates: str, time_unit: str, public_count) -> str:
+    """What preparation did, in one paragraph (small counts shown as '<5' by ``public_count``)."""
+    parts = [f"{counts['rows_read']:,} rows read"]
+    if counts.get("rows_missing_subject_or_time"):
+        parts.append(
+            f"{public_count(counts['rows_missing_subject_or_time'])} without a subject or time dropped"
         )
-    if "sex" in frame.columns:
-        text = frame["sex"].where(frame["sex"].isna(), frame["sex"].astype(str).str.strip().str.lower())
-        frame["sex"] = text.map(_SEX_CODES).where(text.notna())
-        bad = text.notna() & frame["sex"].isna()
-        if bad.any():
-            raise CohortDataError(
-                f"Column {labels['sex']} must be male/female (or m/f) but row(s) {_rows(bad)} "
-                f"hold {str(text[bad].iloc[0])!r}."
-            )
-    for col in ("subtype", "carrier", "group", "region", "onset_band"):
-        if col in frame.columns:
-            frame[col] = (
-                frame[col].where(frame[col].isna(), frame[col].astype(str).str.strip()).astype(object)
-            )
-    _validate(
-        frame,
-        {c: r for c, r in COHORT_NUMERIC.items() if c in numeric},
-        labels,
-        {c: s for c, s in COHORT_CATEGORIES.items() if c != "sex"},
-        required_non_null=("time",),
+    parts.append(
+        f"{public_count(counts.get('rows_negative_time', 0))} with a negative time (before baseline) and "
+        f"{public_count(counts.get('rows_implausible_time', 0))} more than "
+        f"{MAX_YEARS_AFTER_BASELINE:g} years after baseline dropped"
     )
-    frame = frame.rename(columns={"time": "years"}).sort_values(["subject", "years"], kind="stable")
-    frame["visit"] = frame.groupby("subject").cumcount() if "visit" not in frame.columns else frame["visit"]
-    if "group" not in frame.columns:
-        frame["group"] = "PD"
-    if "updrs_total" not in frame.columns and {"updrs1", "updrs2", "updrs3", "updrs4"} <= set(frame.columns):
-        frame["updrs_total"] = frame[["updrs1", "updrs2", "updrs3", "updrs4"]].sum(axis=1, min_count=4)
-    return frame.reset_index(drop=True)
+    shared = counts.get("rows_sharing_subject_time", 0)
+    if shared:
+        parts.append(
+            f"{public_count(shared)} rows shared a participant and a time with another row and were "
+            f"aggregated by the {duplicates} (numeric columns; others: first value)"
+        )
+    else:
+        parts.append("no two rows shared a participant and a time")
+    return (
+        "; ".join(parts)
+        + f": {counts['assessments']:,} assessments of {counts['participants']:,} participants "
+        f"(times read in {time_unit}, analysed in years since each participant's first assessment)."
+    )
+
+
+def patient_mask(group: pd.Series) -> pd.Series:
+    """People analysed for progression: everyone whose group is not a control label (all without a group)."""
+    text = group.astype("string").str.strip()
+    return ~text.fillna("").str.match(CONTROL_WORDS)
+
+
+def prepare_case_control(
+    frame: pd.DataFrame, *, case_label: str = "", subject_pattern: str = "", features: list[str] | None = None
+) -> Prepared:
+    """Records with a 0/1 ``y`` (1 = case), the person in ``subject`` and numeric feature columns.
+
+    ``features``: the numeric extras to use (default: all of them); their names are sanitised.
+    """
+    data = frame.copy()
+    counts = {"rows_read": len(data)}
+    notes = []
+    if subject_pattern:
+        try:
+            pattern = re.compile(subject_pattern)
+        except re.error as exc:
+            raise ContractError(
+                f"subject_pattern {subject_pattern!r} is not a regular expression ({exc}); e.g. "
+                "-p subject_pattern '^(.*)_[0-9]+$' takes 'phon_R01_S01' from 'phon_R01_S01_3'."
+            ) from None
+        if pattern.groups == 0:
+            raise ContractError(
+                f"subject_pattern {subject_pattern!r} has no group; put the person part in parentheses, "
+                "e.g. -p subject_pattern '^(.*)_[0-9]+$'."
+            )
+        person = data["subject"].astype("string").str.extract(pattern, expand=True).iloc[:, 0]
+        unmatched = person.isna() & data["subject"].notna()
+        if unmatched.any():
+            raise ContractError(
+                f"subject_pattern {subject_pattern!r} matches no person in {int(unmatched.sum()):,} row(s); "
+                "adjust it, e.g. -p subject_pattern '^(.*)_[0-9]+$'."
+            )
+        data["subject"] = person
+        notes.append(f"person taken from the record name with subject_pattern {subject_pattern!r}")
+    missing = data["subject"].isna() | data["label"].isna()
+    counts["rows_missing_subject_or_label"] = int(missing.sum())
+    data = data[~missing].copy()
+    labels = _code_text(data["label"])
+    values = sorted(labels.unique().tolist())
+    if len(values) != 2:
+        raise ContractError(
+            f"The label column must hold exactly two values (case and control); it holds {values[:10]}; "
+            'map them with value_codes, e.g. -p value_codes \'{"label": {"1": "PD", "0": "control"}}\'.'
+        )
+    if case_label:
+        if str(case_label) not in values:
+            raise ContractError(
+                f"case_label {case_label!r} is not a value of the label column ({values}); e.g. "
+                f"-p case_label {values[-1]}."
+            )
+        case = str(case_label)
+    elif set(values) == {"0", "1"}:
+        case = "1"
+    else:
+        controls = [v for v in values if CONTROL_WORDS.match(v)]
+        if len(controls) != 1:
+            raise ContractError(
+                f"Which label is the case? The label column holds {values}; set it, e.g. -p case_label {values[0]}."
+            )
+        case = next(v for v in values if v != controls[0])
+    control = next(v for v in values if v != case)
+    data["y"] = (labels == case).astype(int)
+    data["label"] = labels
+    per_person = data.groupby("subject")["y"].nunique()
+    mixed = int((per_person > 1).sum())
+    if mixed:
+        raise ContractError(
+            f"{mixed:,} person(s) have records with both labels; a case-control label belongs to a person. "
+            "Check the subject mapping in -p columns (or subject_pattern)."
+        )
+    reserved = {"subject", "label", "y", "age", "sex"}
+    candidates = [c for c in data.columns if c not in reserved and pd.api.types.is_numeric_dtype(data[c])]
+    if features:
+        unknown = [f for f in features if f not in data.columns]
+        if unknown:
+            raise ContractError(f"features names column(s) {unknown} that the file does not have.")
+        candidates = list(features)
+    if "age" in data.columns:
+        candidates.append("age")
+    if not candidates:
+        raise ContractError(
+            "The file has no numeric feature column besides subject and label; a case-control analysis "
+            "needs features (every other numeric column is one)."
+        )
+    clean = sanitise_column_names(candidates)
+    data = data.rename(columns=dict(zip(candidates, clean, strict=True)))
+    counts.update(
+        records=len(data),
+        persons=int(data["subject"].nunique()),
+        cases=int(data.groupby("subject")["y"].first().sum()),
+    )
+    counts["controls"] = counts["persons"] - counts["cases"]
+    prepared = Prepared(data.reset_index(drop=True), notes, counts)
+    prepared.frame.attrs.update(case=case, control=control, features=clean)
+    return prepared
+
+
+# The catalogue's real dataset (data_mode="real"): the UCI telemonitoring file through the same path as
+# any partner's file, with the mapping and the score's scale stated here rather than assumed elsewhere.
+TELEMONITORING = {
+    "columns": {
+        "subject": "subject#",
+        "time": "test_time",
+        "score": "motor_UPDRS",
+        "age": "age",
+        "sex": "sex",
+    },
+    "time_unit": "days",
+    "score_name": "motor UPDRS (original UPDRS part III, interpolated between visits)",
+    "score_range": [0, 108],
+    "value_codes": {"sex": {"0": "male", "1": "female"}},
+    "visit_resolution": 1.0,
+    "horizon": 90.0,
+}

@@ -1,73 +1,100 @@
-"""The whole health analysis without the notebook's narrative and figures (benchmarks, scripts).
+"""The whole health analysis without the notebook's narrative and figures (benchmarks, scripts, tests).
 
-``run(...)`` takes the notebook's parameters, performs the same steps in the same order with the
-same functions, and returns the metrics the notebook records.
+``run(...)`` takes the notebook's parameters, performs the same steps in the same order with the same
+functions, and returns the metrics the notebook records (``analysis.run_metrics``).
 """
 
 from __future__ import annotations
 
-import numpy as np
+import time
 
 from . import analysis
-from .privacy import dp_release, k_anonymous_extract
+from .privacy import k_anonymous_extract
 from .study import load_study
+
+STUDY_PARAMETERS = (
+    "data_path",
+    "columns",
+    "read_options",
+    "design",
+    "time_unit",
+    "score_name",
+    "score_range",
+    "value_codes",
+    "duplicates",
+    "visit_resolution",
+    "horizon",
+    "case_label",
+    "subject_pattern",
+    "seed",
+    "n_pd",
+    "n_controls",
+    "max_years",
+    "records_per_subject",
+)
 
 
 def run(
     data_mode: str = "synthetic",
     *,
-    seed: int = 0,
-    n_pd: int = 800,
-    n_controls: int = 800,
-    max_years: int = 5,
     n_folds: int = 5,
-    n_boot: int = 200,
-    n_boot_clusters: int = 30,
+    n_boot: int = 50,
+    n_boot_clusters: int = 10,
     k_anonymity: int = 5,
     min_cell: int = 5,
     epsilon: float = 1.0,
-    cohort_path: str = "",
-    cohort_columns: dict | None = None,
-    cohort_time_unit: str = "years",
+    seed: int = 0,
+    **params,
 ) -> dict:
-    study = load_study(
-        data_mode,
-        seed=seed,
-        n_pd=n_pd,
-        n_controls=n_controls,
-        max_years=max_years,
-        cohort_path=cohort_path,
-        cohort_columns=cohort_columns,
-        time_unit=cohort_time_unit,
-    )
-    metrics: dict = {
-        "data_source": study.source.label,
-        "n_subjects": study.n_subjects,
-        "n_visits": len(study.visits),
-    }
-    if study.is_synthetic:
+    """The notebook's analysis; ``params`` are the other notebook parameters (data, design, sizes)."""
+    t0 = time.perf_counter()
+    unknown = set(params) - set(STUDY_PARAMETERS) - {"release_extract"}
+    if unknown:
+        raise TypeError(f"Unknown parameter(s) {', '.join(sorted(unknown))}.")
+    study = load_study(data_mode, seed=seed, **{k: v for k, v in params.items() if k in STUDY_PARAMETERS})
+    longitudinal = study.design == "longitudinal"
+    if study.is_synthetic and longitudinal:
         analysis.calibration_comparison(study)
-    _, metrics["table1_cells_suppressed"] = analysis.baseline_table(study, min_cell)
-    prog = analysis.progression(study)
-    est = prog.fit.estimate
-    metrics.update(
-        progression_slope=est.slope,
-        progression_slope_ci_low=est.ci_low,
-        progression_slope_ci_high=est.ci_high,
-        progression_slope_true=prog.true_slope,
+    _, n_suppressed, dp_table, budget = analysis.public_table_one(study, epsilon, min_cell=min_cell)
+    prog = fc = reports = clus = cc = None
+    surv: dict = {}
+    if longitudinal:
+        prog = analysis.progression(study)
+        surv = analysis.survival(study)
+        fc = analysis.forecast(study, n_folds=n_folds, n_boot=n_boot, seed=seed)
+        if study.is_synthetic:
+            fc.external = analysis.external_validation(study, fc, seed=seed, n_boot=n_boot)
+        reports = analysis.prediction_subgroups(
+            fc, study, n_boot=max(n_boot // 2, 20), seed=seed, min_cell=min_cell
+        )
+        clus = analysis.clusters(study, n_boot=n_boot_clusters, seed=seed, min_cell=min_cell)
+    else:
+        cc = analysis.case_control(study, n_folds=n_folds, n_boot=n_boot, seed=seed)
+        reports = analysis.case_control_subgroups(
+            cc, study, n_boot=max(n_boot // 2, 20), seed=seed, min_cell=min_cell
+        )
+    kreport = None
+    if "age" in study.baseline().columns:
+        _, kreport = k_anonymous_extract(
+            study.baseline(), k_anonymity, columns=("group",) if longitudinal else ("label",)
+        )
+    settings = {
+        "n_folds": n_folds,
+        "min_cell": min_cell,
+        "epsilon": epsilon,
+        "runtime_s": time.perf_counter() - t0,
+    }
+    return analysis.run_metrics(
+        study,
+        settings=settings,
+        dp_table=dp_table,
+        budget=budget,
+        n_suppressed=n_suppressed,
+        prog=prog,
+        fc=fc,
+        surv=surv,
+        clus=clus,
+        kreport=kreport,
+        reports=reports,
+        cc=cc,
     )
-    surv = analysis.survival(study)
-    for name, res in surv.items():
-        metrics[f"events_{name}"] = res.n_events
-    pred = analysis.predict(study, n_folds=n_folds, n_boot=n_boot, seed=seed)
-    metrics[f"mae_{pred.task}"] = pred.mae("model")
-    metrics[f"mae_{pred.task}_baseline"] = pred.mae(pred.primary_baseline)
-    metrics[f"mae_{pred.task}_recordwise"] = pred.mae("recordwise")
-    analysis.prediction_subgroups(pred, study, n_boot=max(n_boot // 2, 20), seed=seed)
-    clus = analysis.clusters(study, n_boot=n_boot_clusters, seed=seed)
-    metrics["cluster_stability_ari"] = clus.stability if clus is not None else None
-    _, report = k_anonymous_extract(study.baseline(), k_anonymity, columns=("group",))
-    metrics["k_anonymity_k"] = report.k_after
-    dp_release(study.baseline(), epsilon, rng=np.random.default_rng())
-    metrics["rows"] = len(study.visits)
-    return metrics

@@ -173,24 +173,129 @@ def km_curves(fits: dict, title: str):
 
 
 def model_vs_baselines(rows: pd.DataFrame, title: str):
-    """Bar chart of MAE with 95% CIs: columns name, mae, low, high."""
-    fig, ax = plt.subplots(figsize=(7, 0.5 * len(rows) + 1.2))
+    """Bar chart of MAE with 95% CIs: columns method, name, mae, low, high (models blue, leaky hatched)."""
+    fig, ax = plt.subplots(figsize=(7.5, 0.5 * len(rows) + 1.4))
     y = np.arange(len(rows))[::-1]
-    ax.barh(y, rows["mae"], color=[COLORS[0] if "LightGBM" in n else "0.65" for n in rows["name"]])
+    colors = [
+        COLORS[0] if m == "model" else (COLORS[2] if str(m).startswith("lightgbm") else "0.65")
+        for m in rows["method"]
+    ]
+    bars = ax.barh(y, rows["mae"], color=colors)
+    for bar, m in zip(bars, rows["method"], strict=True):
+        if str(m).endswith("recordwise"):
+            bar.set_hatch("//")
+            bar.set_alpha(0.5)
     err = np.vstack([rows["mae"] - rows["low"], rows["high"] - rows["mae"]])
     ax.errorbar(rows["mae"], y, xerr=np.nan_to_num(err), fmt="none", color="k", capsize=3)
     ax.set_yticks(y, rows["name"])
-    ax.set_xlabel("mean absolute error (points; lower is better)")
+    ax.set_xlabel("mean absolute error (points; lower is better), 95% cluster-bootstrap CI")
     ax.set_title(title)
     fig.tight_layout()
     return fig
 
 
-def shap_bar(importance: pd.DataFrame, title: str, top: int = 12):
+def roc_curves(result, title: str = "ROC curves, out of fold"):
+    """ROC of LightGBM and logistic regression (subject-grouped folds) and of LightGBM with record-wise
+    folds (dashed: the leaky estimate)."""
+    from sklearn.metrics import roc_curve
+
+    fig, ax = plt.subplots(figsize=(5.6, 5.0))
+    p, r = result.predictions, result.recordwise
+    curves = [
+        (
+            p,
+            "lightgbm",
+            f"LightGBM, subject-grouped (AUC {result.cis['auc_lightgbm'].estimate:.2f})",
+            COLORS[0],
+            "-",
+        ),
+        (
+            p,
+            "logistic",
+            f"logistic regression, subject-grouped (AUC {result.cis['auc_logistic'].estimate:.2f})",
+            "0.45",
+            "-",
+        ),
+        (
+            r,
+            "lightgbm",
+            f"LightGBM, record-wise: LEAKY (AUC {result.cis['auc_lightgbm_recordwise'].estimate:.2f})",
+            COLORS[1],
+            "--",
+        ),
+    ]
+    for frame, column, label, color, style in curves:
+        fpr, tpr, _ = roc_curve(frame["y"], frame[column])
+        ax.plot(fpr, tpr, color=color, ls=style, lw=2, label=label)
+    ax.plot([0, 1], [0, 1], color="0.8", lw=1)
+    ax.set_xlabel("false positive rate (controls flagged)")
+    ax.set_ylabel("true positive rate (cases found)")
+    ax.set_title(title)
+    ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def reliability(result, title: str = "Calibration, subject-grouped folds"):
+    """Observed share of cases against the mean predicted probability (quantile bins)."""
+    fig, ax = plt.subplots(figsize=(5.6, 5.0))
+    for name, label, color in (
+        ("lightgbm", "LightGBM", COLORS[0]),
+        ("logistic", "logistic regression", "0.45"),
+    ):
+        cal = result.calibration[name]
+        ax.plot(
+            cal["predicted"],
+            cal["observed"],
+            marker="o",
+            color=color,
+            label=f"{label} (slope {cal['slope']:.2f}, intercept {cal['intercept']:.2f})",
+        )
+    ax.plot([0, 1], [0, 1], color="0.8", lw=1, label="perfect calibration")
+    ax.set_xlabel("mean predicted probability of being a case")
+    ax.set_ylabel("observed share of case records")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_title(title)
+    ax.legend(fontsize=8, loc="upper left")
+    fig.tight_layout()
+    return fig
+
+
+def auc_grouped_vs_recordwise(result, title: str = "ROC-AUC: honest vs leaky validation"):
+    """AUC with 95% cluster-bootstrap CIs, subject-grouped beside record-wise, for both models."""
+    names = [
+        ("auc_lightgbm", "LightGBM, subject-grouped", COLORS[0]),
+        ("auc_logistic", "logistic, subject-grouped", "0.55"),
+        ("auc_lightgbm_recordwise", "LightGBM, record-wise (LEAKY)", COLORS[1]),
+    ]
+    fig, ax = plt.subplots(figsize=(7, 2.6))
+    y = np.arange(len(names))[::-1]
+    for yi, (key, _, color) in zip(y, names, strict=True):
+        ci = result.cis[key]
+        ax.errorbar(
+            ci.estimate,
+            yi,
+            xerr=[[ci.estimate - ci.low], [ci.high - ci.estimate]],
+            fmt="o",
+            color=color,
+            capsize=4,
+            ms=8,
+        )
+    ax.axvline(0.5, color="0.8", lw=1)
+    ax.set_yticks(y, [n for _, n, _ in names])
+    ax.set_xlim(0.4, 1.0)
+    ax.set_xlabel("ROC-AUC (95% cluster-bootstrap CI; 0.5 = chance)")
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def shap_bar(importance: pd.DataFrame, title: str, top: int = 12, xlabel: str = "mean |SHAP value| (points)"):
     imp = importance.head(top)[::-1]
     fig, ax = plt.subplots(figsize=(6.5, 0.32 * len(imp) + 1.2))
     ax.barh(imp.index, imp["mean_abs_shap"], color=COLORS[2])
-    ax.set_xlabel("mean |SHAP value| (points of the prediction)")
+    ax.set_xlabel(xlabel)
     ax.set_title(title)
     fig.tight_layout()
     return fig
@@ -204,7 +309,7 @@ def cluster_profiles(profiles: pd.DataFrame, features: list[str]):
     im = ax.imshow(z.to_numpy(), cmap="RdBu_r", vmin=-1.5, vmax=1.5, aspect="auto")
     ax.set_xticks(range(len(features)), features, rotation=45, ha="right")
     ax.set_yticks(
-        range(len(values)), [f"cluster {i} (n={n})" for i, n in zip(values.index, profiles["n"], strict=True)]
+        range(len(values)), [f"cluster {i} (n {n})" for i, n in zip(values.index, profiles["n"], strict=True)]
     )
     for (i, j), v in np.ndenumerate(values.to_numpy()):
         ax.text(j, i, "" if np.isnan(v) else f"{v:.1f}", ha="center", va="center", fontsize=8)

@@ -1,57 +1,241 @@
-"""Loaders: sanitised telemonitoring columns, the long-format cohort mapping and its clear errors."""
+"""A partner's file through data_path/columns: codings, duplicates, bad times, CRLF, errors that work as printed."""
 
-import lightgbm as lgb
+import json
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
 
+from livinglab.contract import ContractError
+from pilots.health.contract import CONTRACTS, contract_for
 from pilots.health.loaders import (
-    TELEMONITORING_COLUMNS,
-    VOICE_FEATURES,
-    CohortDataError,
-    load_long_cohort,
-    load_telemonitoring,
+    apply_value_codes,
+    prepare_case_control,
+    prepare_longitudinal,
     sanitise_column_names,
 )
-from pilots.health.synthetic import generate_cohort
+from pilots.health.study import load_study
 
-MAPPING = {
-    "subject": "PATNO",
-    "time": "YEARS",
-    "updrs3": "NP3TOT",
-    "sex": "SEX",
-    "moca": "MOCA",
-    "subtype": "SUBTYPE",
-}
+KEY = "a-test-key-that-is-long-enough"
+
+
+@pytest.fixture(autouse=True)
+def _key(monkeypatch):
+    monkeypatch.setenv("LIVINGLAB_PSEUDONYM_KEY", KEY)
+
+
+def quirky_cohort(n_subjects: int = 30, seed: int = 0) -> pd.DataFrame:
+    """A telemonitoring-like long file: several recordings a session (duplicate subject-times), sex coded
+    0/1, a few negative times (before recruitment), a score in its own column name, voice-like extras."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for s in range(1, n_subjects + 1):
+        base, slope, sex, age = rng.uniform(10, 35), rng.normal(6, 4), s % 2, rng.integers(45, 80)
+        days = np.r_[[-3.0] if s <= 6 else [], np.sort(rng.choice(np.arange(0, 180), 14, replace=False))]
+        for d in days:
+            for _ in range(rng.integers(1, 4)):  # 1-3 recordings of the same session
+                rows.append(
+                    {
+                        "Patient No": f"P{s:03d}",
+                        "gender": sex,
+                        "Age (y)": age,
+                        "day": d,
+                        "Motor score": round(base + slope * max(d, 0) / 365.25, 3),
+                        "Jitter(%)": rng.lognormal(-5, 0.3),
+                        "HNR": rng.normal(21, 3),
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+COLUMNS = {"subject": "Patient No", "time": "day", "score": "Motor score", "sex": "gender", "age": "Age (y)"}
+CODES = {"sex": {"0": "male", "1": "female"}}
 
 
 @pytest.fixture
-def cohort_file_frame():
-    v = generate_cohort(30, 0, seed=2).visits
-    return pd.DataFrame(
+def crlf_file(tmp_path):
+    frame = quirky_cohort()
+    path = tmp_path / "cohort.csv"
+    frame.to_csv(path, index=False, sep=";", lineterminator="\r\n")
+    assert b"\r\n" in path.read_bytes()
+    return path, frame
+
+
+def test_crlf_file_with_duplicates_codes_and_negative_times(crlf_file):
+    path, raw = crlf_file
+    study = load_study(
+        "synthetic",
+        data_path=str(path),
+        columns=COLUMNS,
+        time_unit="days",
+        score_name="motor score",
+        score_range=[0, 108],
+        value_codes=CODES,
+    )
+    c = study.counts
+    assert study.origin == "file" and not study.is_synthetic and study.source.sha256
+    assert c["rows_read"] == len(raw)
+    assert c["rows_negative_time"] == int((raw["day"] < 0).sum()) == raw.loc[raw["day"] < 0].shape[0] > 0
+    sessions = raw[raw["day"] >= 0].groupby(["Patient No", "day"]).size()
+    assert c["assessments"] == len(sessions) == len(study.data)
+    assert c["rows_sharing_subject_time"] == int(sessions[sessions > 1].sum())
+    assert set(study.data["sex"]) == {"male", "female"}
+    assert study.data["years"].min() >= 0 and study.data["years"].max() < 0.5  # days -> years
+    assert {"jitter_pct", "hnr"} <= set(study.covariates)  # extras, sanitised for LightGBM
+    # the mean of a session's duplicate recordings is kept
+    first = raw[(raw["Patient No"] == "P010") & (raw["day"] >= 0)].sort_values("day")
+    expected = first.groupby("day")["HNR"].mean().iloc[0]
+    assert (
+        study.data.sort_values("years")
+        .groupby("pid")
+        .head(1)["hnr"]
+        .round(9)
+        .isin([round(expected, 9)])
+        .any()
+    )
+    assert not study.data.astype(str).isin(raw["Patient No"].unique()).any().any()  # pseudonymised
+    assert any("0 -> male" in n for n in study.notes)
+
+
+def test_duplicates_rule_and_visit_resolution():
+    frame = pd.DataFrame(
         {
-            "PATNO": v["subject_id"],
-            "YEARS": v["years"],
-            "NP3TOT": v["updrs3"],
-            "SEX": v["sex"].str[0].str.upper(),
-            "MOCA": v["moca"],
-            "SUBTYPE": v["subtype"],
-            "EXTRA": 1,
+            "subject": ["a"] * 4 + ["b"] * 2,
+            "time": [0.0, 0.2, 0.3, 5.0, 1.0, 1.0],
+            "score": [10.0, 20.0, 30.0, 40.0, 5.0, 7.0],
         }
     )
+    out = prepare_longitudinal(frame, time_unit="days", duplicates="median", visit_resolution=1)
+    a = out.frame[out.frame["subject"] == "a"]
+    assert a["score"].tolist() == [20.0, 40.0] and out.counts["rows_sharing_subject_time"] == 5
+    assert out.frame.loc[out.frame["subject"] == "b", "score"].tolist() == [6.0]
+    first = prepare_longitudinal(frame, time_unit="days", duplicates="first", visit_resolution=1)
+    assert first.frame.loc[first.frame["subject"] == "a", "score"].tolist() == [10.0, 40.0]
+    exact = prepare_longitudinal(frame, time_unit="days")
+    assert exact.counts["rows_sharing_subject_time"] == 2 and exact.counts["assessments"] == 5
 
 
-def _telemonitoring_like(n_subjects=3, per_subject=4) -> pd.DataFrame:
-    rng = np.random.default_rng(0)
-    n = n_subjects * per_subject
-    frame = pd.DataFrame({c: rng.uniform(0.001, 0.5, n) for c in TELEMONITORING_COLUMNS})
-    frame["subject#"] = np.repeat(np.arange(1, n_subjects + 1), per_subject)
-    frame["age"] = np.repeat([60, 70, 55], per_subject)[:n]
-    frame["sex"] = np.repeat([0, 1, 0], per_subject)[:n]
-    frame["test_time"] = np.tile(np.arange(per_subject) * 30.0, n_subjects)
-    frame["motor_UPDRS"] = rng.uniform(10, 30, n)
-    frame["total_UPDRS"] = frame["motor_UPDRS"] + 8
-    return frame
+def test_implausible_times_are_dropped_and_counted():
+    frame = pd.DataFrame(
+        {"subject": ["a", "a", "a", "b"], "time": [-1.0, 2.0, 95.0, 1.0], "score": [1.0, 2, 3, 4]}
+    )
+    out = prepare_longitudinal(frame)
+    assert out.counts["rows_negative_time"] == 1 and out.counts["rows_implausible_time"] == 1
+    assert out.counts["assessments"] == 2
+    with pytest.raises(ContractError, match="time_unit"):
+        prepare_longitudinal(frame, time_unit="fortnights")
+    with pytest.raises(ContractError, match="duplicates must be one of"):
+        prepare_longitudinal(frame, duplicates="max")
+
+
+def _example(message: str, parameter: str) -> dict:
+    """The JSON example a message gives for ``-p <parameter> '...'``."""
+    found = re.search(rf"-p {parameter} '(\{{.*?\}})'", message)
+    assert found, message
+    return json.loads(found.group(1))
+
+
+def test_missing_mapping_names_the_columns_parameter_with_an_example_that_works(crlf_file):
+    path, _ = crlf_file
+    partial = {"subject": "Patient No", "time": "day"}  # the score is not mapped and not guessable by name
+    with pytest.raises(ContractError) as err:
+        load_study("synthetic", data_path=str(path), columns=partial, time_unit="days", value_codes=CODES)
+    message = str(err.value)
+    assert "columns" in message and "'score'" in message and "\n" not in message
+    example = _example(message, "columns")
+    assert example.get("score") == "Motor score"  # the proposal found it, so the example runs as printed
+    study = load_study("synthetic", data_path=str(path), columns=example, time_unit="days", value_codes=CODES)
+    assert study.n_subjects == 30
+
+
+def test_value_codes_must_cover_every_code_and_the_example_works(crlf_file):
+    path, _ = crlf_file
+    with pytest.raises(ContractError) as err:
+        load_study(
+            "synthetic",
+            data_path=str(path),
+            columns=COLUMNS,
+            time_unit="days",
+            value_codes={"sex": {"0": "male"}},
+        )
+    message = str(err.value)
+    assert "value_codes['sex']" in message and "['1']" in message
+    example = _example(message, "value_codes")
+    example["sex"] = {k: ("female" if v == "<label>" else v) for k, v in example["sex"].items()}
+    study = load_study(
+        "synthetic", data_path=str(path), columns=COLUMNS, time_unit="days", value_codes=example
+    )
+    assert set(study.data["sex"]) == {"male", "female"}
+
+
+def test_without_codes_or_scale_nothing_is_assumed(crlf_file):
+    path, _ = crlf_file
+    study = load_study("synthetic", data_path=str(path), columns=COLUMNS, time_unit="days")
+    assert study.score_label == "Motor score" and study.score_range is None
+    assert set(study.data["sex"]) == {"0", "1"}
+    text = " ".join(study.notes)
+    assert "score_name" in text and "score_range" in text and "coded 0/1" in text
+
+
+def test_score_outside_the_given_scale_is_refused(crlf_file):
+    path, _ = crlf_file
+    with pytest.raises(
+        ContractError, match=r"'Motor score' \(mapped to 'score'\).*equal_to\(10.*score_range \[0, 10\]"
+    ):
+        load_study("synthetic", data_path=str(path), columns=COLUMNS, time_unit="days", score_range=[0, 10])
+
+
+def test_contract_selection_and_bad_parameters():
+    assert (
+        contract_for({}).name == "longitudinal"
+        and contract_for({"design": "case_control"}).name == "case_control"
+    )
+    assert contract_for({"score_range": [0, 108]}).field("score").maximum == 108
+    with pytest.raises(ValueError, match="design must be one of"):
+        contract_for({"design": "cross-sectional"})
+    with pytest.raises(ValueError, match="score_range must be"):
+        contract_for({"score_range": [108]})
+    assert "| `score` | number | yes |" in CONTRACTS["longitudinal"].to_markdown()
+
+
+def test_value_codes_by_file_column_name_and_errors():
+    frame = pd.DataFrame({"sex": [0, 1, 1.0, None]})
+    notes = apply_value_codes(frame, {"gender": {0: "m", 1: "f"}}, {"sex": "gender"})
+    assert frame["sex"].tolist() == ["m", "f", "f", None] and notes
+    with pytest.raises(ContractError, match="neither a contract name nor a column"):
+        apply_value_codes(frame, {"colour": {"1": "x"}}, {})
+    with pytest.raises(ContractError, match="value_codes must map"):
+        apply_value_codes(frame, {"sex": ["male"]}, {})
+
+
+def test_case_control_subject_pattern_labels_and_features():
+    rows = pd.DataFrame(
+        {
+            "subject": [f"phon_R01_S{p:02d}_{r}" for p in range(1, 7) for r in range(1, 4)],
+            "label": ["1"] * 9 + ["0"] * 9,
+            "MDVP:Fo(Hz)": np.arange(18.0),
+            "HNR": np.arange(18.0) * 2,
+        }
+    )
+    out = prepare_case_control(rows, subject_pattern=r"^(.*)_\d+$")
+    assert out.counts == {
+        "rows_read": 18,
+        "rows_missing_subject_or_label": 0,
+        "records": 18,
+        "persons": 6,
+        "cases": 3,
+        "controls": 3,
+    }
+    assert out.frame.attrs["features"] == ["mdvp_fo_hz", "hnr"] and out.frame.attrs["case"] == "1"
+    named = rows.assign(label=np.where(rows["label"] == "1", "PD", "healthy control"))
+    assert prepare_case_control(named, subject_pattern=r"^(.*)_\d+$").frame.attrs["case"] == "PD"
+    with pytest.raises(ContractError, match="both labels"):
+        prepare_case_control(rows.assign(subject=["A", "B"] * 9))  # A and B each have cases and controls
+    with pytest.raises(ContractError, match="case_label 'PD' is not a value"):
+        prepare_case_control(rows, subject_pattern=r"^(.*)_\d+$", case_label="PD")
+    with pytest.raises(ContractError, match="has no group"):
+        prepare_case_control(rows, subject_pattern=r"_\d+$")
 
 
 def test_sanitise_column_names():
@@ -62,111 +246,23 @@ def test_sanitise_column_names():
         "shimmer_db",
         "motor_updrs",
     ]
-    with pytest.raises(CohortDataError, match="both become"):
+    with pytest.raises(ContractError, match="both become"):
         sanitise_column_names(["a b", "a-b"])
 
 
-def test_long_cohort_maps_and_validates(cohort_file_frame):
-    out = load_long_cohort(cohort_file_frame, MAPPING)
-    assert {"subject", "years", "updrs3", "sex", "moca", "subtype", "visit", "group"} <= set(out.columns)
-    assert "EXTRA" not in out.columns and set(out["sex"].dropna()) <= {"male", "female"}
-    assert out.groupby("subject")["visit"].min().eq(0).all()
-
-
-def test_long_cohort_from_csv_and_time_unit(tmp_path, cohort_file_frame):
-    frame = cohort_file_frame.assign(YEARS=cohort_file_frame["YEARS"] * 12)
-    path = tmp_path / "cohort.csv"
-    frame.to_csv(path, index=False)
-    out = load_long_cohort(path, MAPPING, time_unit="months")
-    assert out["years"].max() == pytest.approx(cohort_file_frame["YEARS"].max(), abs=1e-6)
-
-
-@pytest.mark.parametrize(
-    "mutate, message",
-    [
-        (lambda f: f.drop(columns=["NP3TOT"]), r"no column 'NP3TOT' \(for updrs3\)"),
-        (
-            lambda f: f.assign(NP3TOT=f["NP3TOT"].astype(object).where(f.index != 3, "severe")),
-            r"'NP3TOT' \(updrs3\) must be numeric .* 'severe' \(row\(s\) 3\)",
-        ),
-        (
-            lambda f: pd.concat([f, f.iloc[[5]]], ignore_index=True),
-            r"2 rows share a subject and a visit time",
-        ),
-        (
-            lambda f: f.assign(NP3TOT=f["NP3TOT"].where(f.index != 7, 140.0)),
-            r"'NP3TOT' \(updrs3\) must be within 0-132 \(the MDS-UPDRS part III range\) .* e\.g\. 140 \(row\(s\) 7\)",
-        ),
-        (lambda f: f.assign(MOCA=f["MOCA"].where(f.index != 2, 31.0)), r"MoCA range"),
-        (lambda f: f.assign(YEARS=f["YEARS"].where(f.index != 1, -0.5)), r"\(time\) must be within 0-80"),
-        (lambda f: f.assign(SEX=f["SEX"].where(f.index != 4, "X")), r"must be male/female"),
-        (
-            lambda f: f.assign(SUBTYPE=f["SUBTYPE"].where(f.index != 4, "tremor")),
-            r"one of PIGD, TD, indeterminate",
-        ),
-        (lambda f: f.assign(PATNO=f["PATNO"].where(f.index != 0, None)), r"is empty in 1 row"),
-    ],
-)
-def test_long_cohort_bad_inputs_give_one_clear_sentence(cohort_file_frame, mutate, message):
-    with pytest.raises(CohortDataError, match=message) as err:
-        load_long_cohort(mutate(cohort_file_frame), MAPPING)
-    text = str(err.value)
-    assert "\n" not in text and len(text) < 400
-    assert not any(sid in text for sid in cohort_file_frame["PATNO"].dropna().unique())  # rows, never ids
-
-
-def test_long_cohort_mapping_errors(cohort_file_frame):
-    with pytest.raises(CohortDataError, match="must name a column for time, updrs3"):
-        load_long_cohort(cohort_file_frame, {"subject": "PATNO"})
-    with pytest.raises(CohortDataError, match="Unknown standard name"):
-        load_long_cohort(cohort_file_frame, {**MAPPING, "weight": "EXTRA"})
-    with pytest.raises(CohortDataError, match="time_unit"):
-        load_long_cohort(cohort_file_frame, MAPPING, time_unit="weeks")
-    with pytest.raises(CohortDataError, match="does not exist"):
-        load_long_cohort("/nonexistent/cohort.csv", MAPPING)
-    with pytest.raises(CohortDataError, match="has no rows"):
-        load_long_cohort(cohort_file_frame.iloc[:0], MAPPING)
-
-
-def test_telemonitoring_loader_on_a_small_frame():
-    out = load_telemonitoring(_telemonitoring_like())
-    assert set(VOICE_FEATURES) <= set(out.columns) and "jitter_pct" in out.columns
-    assert out["years"].max() == pytest.approx(90 / 365.25)
-    assert set(out["sex"]) == {"male", "female"}
-
-
-@pytest.mark.parametrize(
-    "mutate, message",
-    [
-        (lambda f: f.drop(columns=["Shimmer:APQ3"]), "lacks column"),
-        (
-            lambda f: f.assign(motor_UPDRS=f["motor_UPDRS"].where(f.index != 2, 150.0)),
-            r"motor_UPDRS must be within 0-108",
-        ),
-        (lambda f: f.assign(HNR=f["HNR"].astype(object).where(f.index != 1, "n/a")), r"HNR must be numeric"),
-        (lambda f: pd.concat([f, f.iloc[[0]]], ignore_index=True), "identical row"),
-        (lambda f: f.assign(sex=f["sex"].where(f.index != 0, 2)), r"sex must be within 0-1"),
-    ],
-)
-def test_telemonitoring_bad_inputs(mutate, message):
-    with pytest.raises(CohortDataError, match=message):
-        load_telemonitoring(mutate(_telemonitoring_like()))
-
-
-def test_raw_telemonitoring_names_are_refused_by_lightgbm_and_sanitised_ones_work():
-    """The STACK.md trap: LightGBM refuses JSON special characters in feature names."""
-    raw = _telemonitoring_like()
-    X_raw = raw[list(TELEMONITORING_COLUMNS[6:])]
-    with pytest.raises(lgb.basic.LightGBMError, match="special JSON characters"):
-        lgb.LGBMRegressor(n_estimators=2, verbose=-1, min_child_samples=1).fit(X_raw, raw["motor_UPDRS"])
-    clean = load_telemonitoring(raw)
-    lgb.LGBMRegressor(n_estimators=2, verbose=-1, min_child_samples=1).fit(
-        clean[list(VOICE_FEATURES)], clean["motor_updrs"]
-    )
-
-
 @pytest.mark.realdata
-def test_mirror_copy_loads(shared_data_dir):
-    out = load_telemonitoring(shared_data_dir / "health" / "parkinsons_updrs.data")
-    assert out.shape[0] == 5875 and out["subject"].nunique() == 42
-    assert out["motor_updrs"].between(0, 108).all()
+def test_telemonitoring_file_through_parameters_only(shared_data_dir):
+    study = load_study(
+        "synthetic",
+        data_path=str(shared_data_dir / "health" / "parkinsons_updrs.data"),
+        columns={"subject": "subject#", "time": "test_time", "score": "motor_UPDRS"},
+        time_unit="days",
+        value_codes={"sex": {"0": "male", "1": "female"}},
+        score_range=[0, 108],
+        visit_resolution=1,
+    )
+    c = study.counts
+    assert c["rows_read"] == 5875 and c["rows_negative_time"] == 12 and c["participants"] == 42
+    assert c["rows_sharing_subject_time"] > 4000 and 900 < c["assessments"] < 1000
+    assert study.data["score"].between(0, 108).all() and set(study.data["sex"]) == {"male", "female"}
+    assert "total_updrs" in study.covariates and study.score_label == "motor_UPDRS"

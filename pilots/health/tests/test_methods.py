@@ -1,11 +1,13 @@
-"""Table 1 suppression, time to event with censoring, leak-free prediction, SHAP, clustering stability."""
+"""Table 1 suppression, time to event, leak-free forecasts against baselines, case-control validation, clustering."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from pilots.health import prediction as pr
+from pilots.health.casecontrol import calibration_line, evaluate, generate_case_control
 from pilots.health.clustering import cluster_profiles
+from pilots.health.loaders import prepare_case_control
 from pilots.health.survival import analyse_endpoint, fit_cox, km_summary, time_to_event
 from pilots.health.table1 import count_small_cells, table_one
 
@@ -106,84 +108,120 @@ def test_cox_recovers_a_known_hazard_ratio():
     assert summ.loc["x", "hazard_ratio"] == pytest.approx(2.0, rel=0.12) and used == n and conc > 0.5
 
 
-# ----------------------------------------------------------------------------------------- prediction
+# ----------------------------------------------------------------------------------------- forecast
 
 
-def test_next_visit_features_use_the_past_only():
+def test_forecast_frame_uses_the_past_only_and_the_horizon():
     v = pd.DataFrame(
-        {"pid": ["a"] * 4 + ["b"] * 2, "years": [0, 1, 2, 3, 0, 1.0], "updrs3": [10, 14, np.nan, 20, 30, 31]}
-    )
-    f = pr.next_visit_frame(v).set_index(["pid", "years"])
-    assert list(f.index) == [("a", 0), ("a", 1), ("b", 0)]  # last observed visit has no target
-    assert f.loc[("a", 1), "target"] == 20 and f.loc[("a", 1), "gap_years"] == 2  # skips the missing visit
-    assert f.loc[("a", 1), "updrs3_prev"] == 10 and f.loc[("a", 1), "updrs3_mean_so_far"] == 12
-    assert f.loc[("a", 1), "updrs3_slope_so_far"] == pytest.approx(4.0)
-    assert np.isnan(f.loc[("a", 0), "updrs3_slope_so_far"])
-
-
-def _subject_dominated(n_subjects=60, per=30, seed=0):
-    """The target is mostly a per-subject level that features can only identify, not explain."""
-    rng = np.random.default_rng(seed)
-    subject = np.repeat(np.arange(n_subjects), per)
-    level = rng.normal(0, 10, n_subjects)[subject]
-    fingerprint = rng.normal(0, 1, (n_subjects, 3))[subject] + rng.normal(0, 0.05, (len(subject), 3))
-    return pd.DataFrame(
         {
-            "pid": subject.astype(str),
-            "f1": fingerprint[:, 0],
-            "f2": fingerprint[:, 1],
-            "f3": fingerprint[:, 2],
-            "y": level + rng.normal(0, 1, len(subject)),
+            "pid": ["a"] * 5 + ["b"] * 2,
+            "years": [0, 0.1, 0.3, 0.5, 0.6, 0, 1.0],
+            "score": [10, 14, np.nan, 20, 21, 30, 31],
         }
     )
+    f = pr.forecast_frame(v).set_index(["pid", "years"])
+    assert list(f.index) == [("a", 0), ("a", 0.1), ("a", 0.5), ("b", 0)]  # the last assessment has no target
+    assert f.loc[("a", 0.1), "target"] == 20 and f.loc[("a", 0.1), "gap_years"] == pytest.approx(0.4)
+    assert f.loc[("a", 0.1), "score_prev"] == 10 and f.loc[("a", 0.1), "score_mean_so_far"] == 12
+    assert f.loc[("a", 0.1), "score_slope_so_far"] == pytest.approx(40.0)
+    assert f.loc[("a", 0.1), "deviation"] == 2 and np.isnan(f.loc[("a", 0), "score_slope_so_far"])
+    h = pr.forecast_frame(v, horizon=0.45).set_index(["pid", "years"])
+    assert h.loc[("a", 0), "target"] == 20 and h.loc[("a", 0.1), "target"] == 21  # first >= 0.45 later
+    assert ("a", 0.5) not in h.index and h.loc[("b", 0), "target"] == 31  # never into the next person
 
 
-def test_grouped_folds_keep_subjects_apart_and_record_wise_leaks():
-    data = _subject_dominated()
-    grouped = pr.cross_validate(
-        data,
-        ["f1", "f2", "f3"],
-        "y",
-        split="grouped",
-        baselines={"mean": "mean"},
-        params={"n_estimators": 100},
-    )
-    folds = grouped.predictions.groupby("subject")["fold"].nunique()
-    assert (folds == 1).all()
-    leaky = pr.cross_validate(
-        data, ["f1", "f2", "f3"], "y", split="record-wise", shap_rows=0, params={"n_estimators": 100}
-    )
-    assert leaky.mae() < 0.5 * grouped.mae()  # identity leaks through the fingerprint
-    assert grouped.mae() > 0.8 * grouped.mae("mean")  # nothing generalises to new subjects
-
-
-def test_model_beats_locf_on_synthetic_next_visit_and_shap_adds_up():
+def test_history_features_ignore_the_future():
+    """Changing a later assessment must not change the features of an earlier row."""
     from pilots.health.synthetic import generate_cohort
 
-    v = generate_cohort(400, 0, seed=2).visits.rename(columns={"subject_id": "pid"})
-    frame = pr.next_visit_frame(v)
-    res = pr.cross_validate(
-        frame,
-        pr.NEXT_VISIT_FEATURES,
-        "target",
-        baselines={"locf": "locf:updrs3", "drift": "drift:updrs3:gap_years"},
-        shap_rows=300,
-    )
-    assert res.mae() < res.mae("locf")
-    assert res.mae("drift") < res.mae("locf")  # the cohort trend is real
-    # exact TreeSHAP: contributions + bias = the prediction of the fold's model
+    v = generate_cohort(60, 0, seed=3).visits.rename(columns={"subject_id": "pid", "updrs3": "score"})
+    before = pr.forecast_frame(v)
+    later = v.groupby("pid")["years"].transform("max") == v["years"]
+    after = pr.forecast_frame(v.assign(score=v["score"].where(~later, v["score"] + 50)))
+    cols = ["score", "score_prev", "score_mean_so_far", "score_slope_so_far", "deviation", "n_prior"]
+    pd.testing.assert_frame_equal(before[cols], after[cols])
+    assert (after["target"] - before["target"]).isin([0, 50]).all()
+
+
+def test_personal_trend_model_beats_the_strongest_baseline_on_held_out_people():
+    from livinglab.trust import bootstrap_difference_ci
+    from pilots.health.synthetic import generate_cohort
+
+    v = generate_cohort(300, 0, seed=2).visits.rename(columns={"subject_id": "pid", "updrs3": "score"})
+    frame = pr.forecast_frame(v)
+    res = pr.forecast_cv(frame, ["age", "sex", "moca"], shap_rows=300, recordwise=False)
+    p = res.predictions
+    assert p.groupby("subject")["fold"].nunique().eq(1).all()  # a person in one fold
+    maes = {c: res.mae(c) for c in ("model", "lightgbm", *pr.BASELINES)}
+    strongest = min(pr.BASELINES, key=maes.get)
+    assert strongest == "locf_trend" and maes["locf_trend"] < maes["locf"] < maes["mean"]
+    diff = bootstrap_difference_ci(pr.mae, p["y"], p["model"], p[strongest], groups=p["subject"], n_boot=200)
+    assert diff.high < 0, diff
+    # the model believes a noisy own trend less than LOCF + own trend does (coefficient below 1) and lets a
+    # single assessment regress to the person's mean (negative coefficient), in every fold
+    assert (res.coefficients["own trend x gap"] < 1).all() and (
+        res.coefficients["score - own mean so far"] < 0
+    ).all()
+    # exact TreeSHAP: contributions + bias = LightGBM's predicted change
     rows = res.shap.index
-    assert np.allclose(res.shap.sum(axis=1), res.predictions.loc[rows, "pred"], atol=1e-6)
-    imp = pr.shap_importance(res)
-    assert imp.index[0].startswith("updrs3") and imp["share"].sum() == pytest.approx(1.0)
+    change = p.loc[rows, "lightgbm"] - frame.loc[rows, "score"]
+    assert np.allclose(res.shap.sum(axis=1), change, atol=1e-6)
+    imp = pr.shap_importance(res.shap)
+    assert imp["share"].sum() == pytest.approx(1.0)
 
 
-def test_cross_validate_rejects_bad_requests():
-    data = _subject_dominated(n_subjects=3, per=5)
-    with pytest.raises(ValueError, match="at least 5 subjects"):
-        pr.cross_validate(data, ["f1"], "y")
-    with pytest.raises(ValueError, match="split must be"):
-        pr.cross_validate(data, ["f1"], "y", split="random")
+def test_forecast_cv_rejects_too_few_people():
+    v = pd.DataFrame({"pid": list("aabbcc"), "years": [0, 1] * 3, "score": [1.0, 2, 3, 4, 5, 6]})
+    with pytest.raises(ValueError, match="at least 5 participants"):
+        pr.forecast_cv(pr.forecast_frame(v))
+
+
+# ----------------------------------------------------------------------------------------- case-control
+
+
+def test_case_control_records_correlate_within_a_person():
+    data = generate_case_control(40, 20, 6, seed=1)
+    per_person = data.groupby("subject")
+    assert per_person["status"].nunique().eq(1).all() and per_person.size().min() >= 2
+    assert data.groupby("subject")["status"].first().sum() == 40
+    # most of a measure's variance is between people (intraclass correlation well above 0.5)
+    x = np.log(data["jitter_pct"])
+    within = x.groupby(data["subject"]).transform(lambda s: s - s.mean()).var()
+    assert 1 - within / x.var() > 0.6
+    assert list(generate_case_control(40, 20, 6, seed=1)["hnr_db"]) == list(data["hnr_db"])  # deterministic
+
+
+def test_record_wise_validation_is_measurably_optimistic_and_grouped_folds_keep_people_apart():
+    data = generate_case_control(60, 30, 6, seed=0).rename(columns={"status": "label"})
+    prepared = prepare_case_control(data)
+    records = prepared.frame.rename(columns={"subject": "pid"})
+    res = evaluate(records, prepared.frame.attrs["features"], n_boot=100, seed=0)
+    assert res.predictions.groupby("subject")["fold"].nunique().eq(1).all()
+    grouped, leaky = res.cis["auc_lightgbm"], res.cis["auc_lightgbm_recordwise"]
+    assert 0.55 < grouped.estimate < 0.9 and leaky.estimate > 0.95
+    assert res.differences["recordwise_minus_grouped"].low > 0.1  # the optimism, with its interval
+    assert 0.5 < res.person_auc["lightgbm"].estimate < 0.95
+    for name in ("lightgbm", "logistic"):
+        cal = res.calibration[name]
+        assert len(cal["predicted"]) == len(cal["observed"]) >= 4 and np.isfinite(cal["slope"])
+    assert res.importance["share"].sum() == pytest.approx(1.0)
+
+
+def test_case_control_refuses_too_few_people_of_a_label():
+    data = generate_case_control(20, 3, 4, seed=0).rename(columns={"status": "label"})
+    prepared = prepare_case_control(data)
+    records = prepared.frame.rename(columns={"subject": "pid"})
+    with pytest.raises(ValueError, match="at least 5 persons of each label"):
+        evaluate(records, prepared.frame.attrs["features"], n_boot=20)
+
+
+def test_calibration_line_recovers_a_known_miscalibration():
+    rng = np.random.default_rng(0)
+    logit = rng.normal(0, 2, 20000)
+    y = rng.random(20000) < 1 / (1 + np.exp(-logit))
+    too_extreme = 1 / (1 + np.exp(-2 * logit))  # twice the true log-odds: slope 0.5
+    intercept, slope = calibration_line(y, too_extreme)
+    assert slope == pytest.approx(0.5, abs=0.05) and abs(intercept) < 0.1
 
 
 # ----------------------------------------------------------------------------------------- clustering
@@ -192,11 +230,9 @@ def test_cross_validate_rejects_bad_requests():
 def test_clustering_stability_separates_structure_from_noise():
     rng = np.random.default_rng(0)
     centres = np.array([[0, 0, 0], [6, 6, 0], [0, 6, 6]])
-    blobs = pd.DataFrame(
-        np.vstack([rng.normal(c, 1, (80, 3)) for c in centres]), columns=["a", "b", "updrs3"]
-    )
-    res = cluster_profiles(blobs, ["a", "b", "updrs3"], n_boot=15)
+    blobs = pd.DataFrame(np.vstack([rng.normal(c, 1, (80, 3)) for c in centres]), columns=["a", "b", "score"])
+    res = cluster_profiles(blobs, ["a", "b", "score"], n_boot=15)
     assert res.k == 3 and res.stability > 0.9
-    assert list(res.profiles["updrs3"]) == sorted(res.profiles["updrs3"])  # ordered mild -> severe
-    noise = pd.DataFrame(rng.normal(0, 1, (240, 3)), columns=["a", "b", "updrs3"])
-    assert cluster_profiles(noise, ["a", "b", "updrs3"], k=4, n_boot=15).stability < res.stability - 0.2
+    assert list(res.profiles["score"]) == sorted(res.profiles["score"])  # ordered mild -> severe
+    noise = pd.DataFrame(rng.normal(0, 1, (240, 3)), columns=["a", "b", "score"])
+    assert cluster_profiles(noise, ["a", "b", "score"], k=4, n_boot=15).stability < res.stability - 0.2

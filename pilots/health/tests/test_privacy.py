@@ -1,4 +1,4 @@
-"""Privacy: pseudonyms (key required for real data), k-anonymous extract, DP noise, leak detection."""
+"""Privacy: pseudonyms (key required for real data), k-anonymous extract, DP through OpenDP with a budget, leaks."""
 
 import time
 
@@ -9,12 +9,17 @@ import pytest
 from livinglab.trust import PseudonymKeyMissing, k_anonymity
 from pilots.health.privacy import (
     PSEUDONYM_LENGTH,
+    BudgetExceeded,
+    DPRelease,
+    PrivacyBudget,
     age_band,
-    dp_release,
+    dp_means,
     identifier_leaks,
     k_anonymity_sentence,
     k_anonymous_extract,
     pseudonymise_subjects,
+    public_count,
+    rounded_count,
 )
 from pilots.health.study import load_study
 from pilots.health.synthetic import generate_cohort, synthetic_subject_ids
@@ -47,11 +52,15 @@ def test_pseudonyms_are_stable_for_a_key_and_depend_on_it(monkeypatch):
     assert set(s1["pid"]).isdisjoint(s2["pid"]) and set(s1["pid"]).isdisjoint(a["pid"])
 
 
-def test_real_mode_fails_fast_without_a_key(monkeypatch):
+def test_real_data_fail_fast_without_a_key(monkeypatch, tmp_path):
     monkeypatch.delenv("LIVINGLAB_PSEUDONYM_KEY", raising=False)
     t0 = time.perf_counter()
-    with pytest.raises(PseudonymKeyMissing, match="Real-data mode needs a pseudonymisation key"):
+    with pytest.raises(PseudonymKeyMissing, match="Real data need a pseudonymisation key"):
         load_study("real")
+    path = tmp_path / "cohort.csv"
+    path.write_text("subject,time,score\na,0,1\n")
+    with pytest.raises(PseudonymKeyMissing, match="LIVINGLAB_PSEUDONYM_KEY"):
+        load_study("synthetic", data_path=str(path))
     assert time.perf_counter() - t0 < 2
 
 
@@ -82,21 +91,65 @@ def test_k_anonymous_extract():
     assert f"{report.rows_suppressed} rows were suppressed" in sentence and "k = 5" not in sentence[:20]
 
 
-def test_dp_release_noise_matches_the_mechanism():
-    base = generate_cohort(300, 200, seed=0).baseline()
-    table = dp_release(base, 1.0, rng=0)
-    assert table["epsilon_each"].iloc[0] == pytest.approx(1.0 / len(table), abs=1e-4)  # budget split evenly
-    exact = table.set_index(["statistic", "group"])["exact"]
-    assert exact["participants, n", "PD"] == 300 and exact["participants, n", "control"] == 200
-    # empirical noise of the count over many releases ~ sqrt(2) * n_queries / epsilon
-    releases = [
-        dp_release(base, 1.0, rng=seed, means=()).set_index(["statistic", "group"]) for seed in range(200)
-    ]
-    errors = np.array([r.loc[("participants, n", "control"), "dp"] - 200 for r in releases])
-    expected_sd = np.sqrt(2) * 4 / 1.0  # 4 released figures without means
-    assert np.std(errors) == pytest.approx(expected_sd, rel=0.25)
-    tight = dp_release(base, 100.0, rng=1)
-    assert (tight["abs_error"] < table["abs_error"].max()).all()
+def _people(n_pd=120, n_controls=60, seed=0):
+    return generate_cohort(n_pd, n_controls, seed=seed).baseline().rename(columns={"updrs3": "score"})
+
+
+def test_dp_means_release_no_exact_value_and_spend_the_budget_evenly():
+    base = _people()
+    table, budget = dp_means(base, {"score": (0.0, 132.0), "age": (0.0, 120.0)}, 1.0)
+    assert list(table.columns) == ["statistic", "group", "n", "dp_value", "noise_sd", "noise_95", "epsilon"]
+    assert len(table) == 4 and table["epsilon"].sum() <= 1.0 and budget.spent == pytest.approx(1.0)
+    assert table["epsilon"].nunique() == 1
+    # the Laplace scale of a bounded mean over n people: (upper - lower) / (n * epsilon)
+    row = table.set_index(["statistic", "group"]).loc[("age, mean", "control")]
+    assert row["noise_sd"] == pytest.approx(np.sqrt(2) * 120 / (60 * 0.25), rel=1e-3)
+    assert table["dp_value"].between(0, 132).all()
+    # a variable that is structurally absent in a group is not released for it (no imputed mean of nothing)
+    onset, _ = dp_means(base, {"age_at_onset": (0.0, 120.0)}, 1.0)
+    assert onset["group"].tolist() == ["PD"]
+    small, _ = dp_means(base.iloc[:63], {"age": (0.0, 120.0)}, 1.0, min_cell=5)  # 3 controls: not released
+    assert small["group"].tolist() == ["PD"]
+
+
+def test_the_budget_refuses_a_release_beyond_epsilon():
+    base = _people()
+    budget = PrivacyBudget(base, 0.5)
+    budget.mean("age", (0.0, 120.0), n=120, epsilon=0.3, group_value="PD")
+    with pytest.raises(BudgetExceeded, match="refused"):
+        budget.mean("score", (0.0, 132.0), n=120, epsilon=0.3, group_value="PD")
+    assert budget.spent == pytest.approx(0.3) and len(budget.releases) == 1
+    budget.mean("score", (0.0, 132.0), n=120, epsilon=0.19, group_value="PD")  # what is left is still usable
+    assert budget.remaining == pytest.approx(0.01, abs=1e-6)
+    # OpenDP's filter refuses by itself, whatever the Python-side bookkeeping says, and then closes
+    measurement, _ = budget.mean_measurement("moca", (0.0, 30.0), n=120, epsilon=0.05, group_value="PD")
+    with pytest.raises(Exception, match="exceed privacy budget"):
+        budget._filter(measurement)
+    small, _ = budget.mean_measurement("moca", (0.0, 30.0), n=120, epsilon=0.001, group_value="PD")
+    with pytest.raises(Exception, match="exhausted"):
+        budget._filter(small)
+
+
+def test_the_95_percent_noise_interval_covers_95_percent_not_90():
+    """Many releases of the same mean: the stated 95% noise interval must hold the exact value 95% of the
+    time; a 90% interval (or 1.645 SD) must fail this band with any seed."""
+    base = _people(200, 0)
+    exact = float(base["age"].clip(0, 120).mean())
+    budget = PrivacyBudget(base, 1.0, group=None)
+    measurement, scale = budget.mean_measurement("age", (0.0, 120.0), n=len(base), epsilon=0.05)
+    draws = np.array([measurement(base) for _ in range(3000)])
+    release = DPRelease("age, mean", "all", 0.0, 0.05, scale)
+    covered = np.abs(draws - exact) <= release.noise_halfwidth(0.95)
+    assert 0.935 <= covered.mean() <= 0.965, covered.mean()
+    narrower = np.abs(draws - exact) <= release.noise_halfwidth(0.90)
+    assert not 0.935 <= narrower.mean() <= 0.965
+    assert np.std(draws) == pytest.approx(release.noise_sd, rel=0.08)
+
+
+def test_public_counts():
+    assert public_count(0) == "0" and public_count(3) == "<5" and public_count(5) == "5"
+    assert public_count(1234) == "1,234" and public_count(2, min_cell=3) == "<3"
+    assert rounded_count(23) == "~25" and rounded_count(22) == "~20"
 
 
 def test_identifier_leaks():
@@ -108,63 +161,3 @@ def test_identifier_leaks():
     assert identifier_leaks(html, ids) == ["SYN-1234FFFF"]
     assert identifier_leaks("<td>3f9c0d2e1b477881</td>") == ["3f9c0d2e1b477881"]
     assert identifier_leaks("<td>Luxembourg 12345678901234567</td>") == []
-
-
-def test_a_long_format_cohort_file_runs_through_the_whole_analysis(tmp_path, monkeypatch):
-    from pilots.health import pipeline
-
-    v = generate_cohort(120, 0, seed=8).visits
-    frame = pd.DataFrame(
-        {
-            "PATNO": v["subject_id"],
-            "MONTHS": v["years"] * 12,
-            "NP3": v["updrs3"],
-            "AGE": v["age"],
-            "GENDER": v["sex"],
-            "SUBTYPE": v["subtype"],
-            "ONSET": v["age_at_onset"],
-            "MOCA": v["moca"],
-            "HY": v["hy"],
-            "UPDRS1": v["updrs1"],
-            "UPDRS2": v["updrs2"],
-        }
-    )
-    path = tmp_path / "cohort.csv"
-    frame.to_csv(path, index=False)
-    columns = {
-        "subject": "PATNO",
-        "time": "MONTHS",
-        "updrs3": "NP3",
-        "age": "AGE",
-        "sex": "GENDER",
-        "subtype": "SUBTYPE",
-        "age_at_onset": "ONSET",
-        "moca": "MOCA",
-        "hy": "HY",
-        "updrs1": "UPDRS1",
-        "updrs2": "UPDRS2",
-    }
-    monkeypatch.delenv("LIVINGLAB_PSEUDONYM_KEY", raising=False)
-    with pytest.raises(PseudonymKeyMissing):
-        load_study("real", cohort_path=str(path), cohort_columns=columns)
-    monkeypatch.setenv("LIVINGLAB_PSEUDONYM_KEY", KEY)
-    study = load_study("real", cohort_path=str(path), cohort_columns=columns, time_unit="months")
-    assert study.source.label == "file:cohort.csv" and not study.is_synthetic
-    assert set(study.subgroup_factors) == {"sex", "subtype", "onset_band"}
-    metrics = pipeline.run(
-        "real",
-        cohort_path=str(path),
-        cohort_columns=columns,
-        cohort_time_unit="months",
-        n_boot=20,
-        n_boot_clusters=5,
-    )
-    assert metrics["n_subjects"] == 120 and metrics["progression_slope_true"] is None
-    assert (
-        1.0 < metrics["progression_slope"] < 4.0
-        and metrics["mae_next_visit"] < metrics["mae_next_visit_baseline"]
-    )
-    assert metrics["k_anonymity_k"] >= 5
-    no_sex = {k: v for k, v in columns.items() if k != "sex"}
-    with pytest.raises(Exception, match="must name a column for sex"):
-        load_study("real", cohort_path=str(path), cohort_columns=no_sex)
