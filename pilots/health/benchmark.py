@@ -3,10 +3,10 @@
     python -m pilots.health.benchmark --list
     python -m pilots.health.benchmark --case full
 
-Cases take their parameters from the notebook's defaults and ``pilots/health/pilot.yaml`` (smoke, full),
-so the benchmark measures exactly what a profile runs, minus the kernel start and the figures. The
-``real`` case (UCI telemonitoring) is listed only when the data mirror is present; it uses a random
-pseudonymisation key.
+Cases take their parameters from the notebook's defaults and ``pilots/health/pilot.yaml`` (smoke, full,
+case_control, real), so the benchmark measures exactly what a profile runs, minus the kernel start and the
+figures. The ``real`` case (UCI telemonitoring) is listed only when the data mirror is present; it uses a
+random pseudonymisation key.
 """
 
 from __future__ import annotations
@@ -28,13 +28,9 @@ def _cases() -> dict[str, dict]:
 
     pilot = load_pilot(HERE)
     defaults = {n: p.default for n, p in pilot.parameters()["health.ipynb"].items()}
-    cases = {
-        "smoke": {**defaults, **pilot.profiles["smoke"]},
-        "default": dict(defaults),
-        "full": {**defaults, **pilot.profiles["full"]},
-    }
+    cases = {name: {**defaults, **pilot.profiles[name]} for name in ("smoke", "full", "case_control")}
     if (MIRROR / "health" / "parkinsons_updrs.data").exists() or os.environ.get("LIVINGLAB_DATA_MIRROR"):
-        cases["real"] = {**defaults, **pilot.profiles["smoke"], "data_mode": "real"}
+        cases["real"] = {**defaults, **pilot.profiles["real"]}
     return cases
 
 
@@ -49,15 +45,23 @@ def run_case(name: str) -> dict:
     t0 = time.perf_counter()
     metrics = pipeline.run(params["data_mode"], **args)
     wall = time.perf_counter() - t0
-    task = "next_visit" if metrics.get("mae_next_visit") is not None else "voice"
+    if metrics["design"] == "case_control":
+        metric, model, baseline = (
+            "ROC-AUC, subject-grouped (vs logistic regression)",
+            "auc_lightgbm",
+            "auc_logistic",
+        )
+    else:
+        metric = f"forecast MAE (vs {metrics['forecast_strongest_baseline']}, the strongest baseline)"
+        model, baseline = "forecast_mae_model", "forecast_mae_strongest"
     return {
         "pilot": "health",
         "case": name,
-        "rows": int(metrics["rows"]),
+        "rows": int(metrics["n_rows"]),
         "wall_s": round(wall, 2),
-        "metric": f"mae_{task} (subject-grouped CV)",
-        "model": metrics[f"mae_{task}"],
-        "baseline": metrics[f"mae_{task}_baseline"],
+        "metric": metric,
+        "model": metrics[model],
+        "baseline": metrics[baseline],
     }
 
 

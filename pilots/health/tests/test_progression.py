@@ -67,3 +67,16 @@ def test_clear_errors():
     with pytest.raises(ValueError, match="at least 5 participants"):
         fit_progression(visits[visits["pid"].isin(visits["pid"].unique()[:3])])
     assert fit_progression(pd.concat([visits])).estimate.n_subjects == visits["pid"].nunique()
+
+
+def test_the_intervals_are_95_percent_wald_intervals_not_90(fits):
+    """Coverage simulations of a mixed model take minutes; the interval's construction is checked exactly
+    instead: half-width = 1.96 standard errors (a 90% interval would be 1.645), for the slope and for the
+    fitted mean trajectory."""
+    for fit, _ in fits[:3]:
+        se = float(fit.result.bse["_years"])
+        assert (fit.estimate.ci_high - fit.estimate.slope) / se == pytest.approx(1.959964, rel=1e-4)
+        assert (fit.estimate.slope - fit.estimate.ci_low) / se == pytest.approx(1.959964, rel=1e-4)
+        curve = fit.predict_mean(np.array([0.0]))
+        se0 = float(fit.result.bse["Intercept"])
+        assert (curve["high"].iloc[0] - curve["mean"].iloc[0]) / se0 == pytest.approx(1.96, rel=1e-3)
