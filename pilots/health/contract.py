@@ -22,6 +22,9 @@ from livinglab.contract import Contract, Field
 
 SUBJECT_ALIASES = (
     "subject#",
+    "patient_nr",
+    "patientennummer",
+    "id_patient",
     "subject_id",
     "participant",
     "participant_id",
@@ -42,26 +45,29 @@ def _norm(name: str) -> str:
 
 
 class HealthContract(Contract):
-    """A contract whose mapping proposals keep an optional field only when a column is named like it.
+    """A contract whose mapping proposals keep a field only when a column is named like it.
 
-    The shared proposal also scores columns by type, which lets any numeric column stand for an optional
-    numeric field (the telemonitoring file's NHR proposed as Hoehn & Yahr stage, total_UPDRS as MoCA);
-    a proposal printed in an error must work as printed and mean what it says.
+    The shared proposal also scores columns by type, which lets any numeric column stand for a numeric
+    field (the telemonitoring file's NHR proposed as Hoehn & Yahr stage, total_UPDRS as MoCA, DFA as the
+    time); a proposal printed in an error must work as printed and mean what it says, so a field without a
+    column named like it is left for the person to map (the error then shows ``<column>``).
     """
 
     def propose(self, frame: pd.DataFrame) -> dict[str, str]:
         proposal = super().propose(frame)
-        return {
-            name: column
-            for name, column in proposal.items()
-            if self.field(name).required or _named_like(self.field(name), column)
-        }
+        return {name: column for name, column in proposal.items() if _named_like(self.field(name), column)}
+
+
+def _tokens(column: str) -> set[str]:
+    spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", str(column))
+    return {_norm(t) for t in re.split(r"[^0-9A-Za-zÀ-ÿ]+", spaced) if t}
 
 
 def _named_like(f: Field, column: str) -> bool:
-    col = _norm(column)
+    """The column is the field's name or an alias, has it as a word, or contains a long one (>= 5 letters)."""
+    col, words = _norm(column), _tokens(column)
     names = [n for n in (_norm(f.name), *(_norm(a) for a in f.aliases)) if n]
-    return any(col == n or (len(n) >= 3 and n in col) for n in names)
+    return any(col == n or n in words or (len(n) >= 5 and n in col) for n in names)
 
 
 def longitudinal_contract(score_range=None) -> Contract:
@@ -83,7 +89,18 @@ def longitudinal_contract(score_range=None) -> Contract:
                 "number",
                 meaning="time of the assessment since the participant's baseline, in time_unit "
                 "(years, months, weeks or days); negative and implausible times are dropped and counted",
-                aliases=("test_time", "years", "visit_time", "days", "months", "time_since_baseline"),
+                aliases=(
+                    "test_time",
+                    "years",
+                    "visit_time",
+                    "day",
+                    "days",
+                    "months",
+                    "time_since_baseline",
+                    "tage",
+                    "jours",
+                    "followup",
+                ),
             ),
             Field(
                 "score",
@@ -93,13 +110,15 @@ def longitudinal_contract(score_range=None) -> Contract:
                 minimum=low,
                 maximum=high,
             ),
-            Field("age", "number", False, "age at the assessment (years)", ("age_years",), 0, 120),
+            Field(
+                "age", "number", False, "age at the assessment (years)", ("age_years", "alter", "âge"), 0, 120
+            ),
             Field(
                 "sex",
                 "category",
                 False,
                 'sex; codes are mapped with value_codes, e.g. {"sex": {"0": "male", "1": "female"}}',
-                ("gender",),
+                ("gender", "geschlecht", "sexe"),
             ),
             Field(
                 "group",

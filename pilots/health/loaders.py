@@ -154,6 +154,11 @@ def prepare_longitudinal(
     implausible = data["time"] > MAX_YEARS_AFTER_BASELINE
     counts["rows_negative_time"] = int(negative.sum())
     counts["rows_implausible_time"] = int(implausible.sum())
+    if implausible.mean() > 0.05:
+        raise ContractError(
+            f"{implausible.mean():.0%} of the times are more than {MAX_YEARS_AFTER_BASELINE:g} years after baseline "
+            f"when read in {time_unit}: is time_unit right? e.g. -p time_unit days (or months, weeks)."
+        )
     data = data[~negative & ~implausible]
     if not len(data):
         raise ContractError(

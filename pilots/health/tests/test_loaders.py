@@ -117,12 +117,13 @@ def test_duplicates_rule_and_visit_resolution():
 
 
 def test_implausible_times_are_dropped_and_counted():
-    frame = pd.DataFrame(
-        {"subject": ["a", "a", "a", "b"], "time": [-1.0, 2.0, 95.0, 1.0], "score": [1.0, 2, 3, 4]}
+    plausible = pd.DataFrame(
+        {"subject": np.repeat(list("bcdefghijk"), 3), "time": [0.0, 1, 2] * 10, "score": 1.0}
     )
-    out = prepare_longitudinal(frame)
+    frame = pd.DataFrame({"subject": ["a", "a", "a"], "time": [-1.0, 2.0, 95.0], "score": [1.0, 2, 3]})
+    out = prepare_longitudinal(pd.concat([frame, plausible], ignore_index=True))
     assert out.counts["rows_negative_time"] == 1 and out.counts["rows_implausible_time"] == 1
-    assert out.counts["assessments"] == 2
+    assert out.counts["assessments"] == 31
     with pytest.raises(ContractError, match="time_unit"):
         prepare_longitudinal(frame, time_unit="fortnights")
     with pytest.raises(ContractError, match="duplicates must be one of"):
@@ -266,3 +267,29 @@ def test_telemonitoring_file_through_parameters_only(shared_data_dir):
     assert c["rows_sharing_subject_time"] > 4000 and 900 < c["assessments"] < 1000
     assert study.data["score"].between(0, 108).all() and set(study.data["sex"]) == {"male", "female"}
     assert "total_updrs" in study.covariates and study.score_label == "motor_UPDRS"
+
+
+def test_times_in_the_wrong_unit_are_refused_with_the_parameter_to_change():
+    frame = pd.DataFrame({"subject": ["a"] * 3 + ["b"] * 3, "time": [0, 90, 180] * 2, "score": [1.0] * 6})
+    with pytest.raises(
+        ContractError, match=r"67% of the times .* is time_unit right\? e\.g\. -p time_unit days"
+    ):
+        prepare_longitudinal(frame, time_unit="years")
+    assert prepare_longitudinal(frame, time_unit="days").counts["assessments"] == 6
+
+
+def test_proposals_only_name_columns_named_like_the_field():
+    """Type alone must not propose a column: a wrong proposal printed in an error would run as printed."""
+    german = pd.DataFrame(
+        {
+            "Patient-Nr": [1, 1, 2],
+            "Tage seit Einschluss": [0.0, 7.0, 0.0],
+            "UPDRS motorisch": [20.0, 21, 30],
+            "NHR": [0.01, 0.02, 0.03],
+            "DFA": [0.5, 0.6, 0.7],
+            "total_UPDRS": [30.0, 31, 40],
+        }
+    )
+    proposal = CONTRACTS["longitudinal"].propose(german)
+    assert proposal == {"subject": "Patient-Nr", "time": "Tage seit Einschluss"}  # no "age" in "Tage"
+    assert "hy" not in CONTRACTS["longitudinal"].propose(quirky_cohort())  # HNR is not Hoehn & Yahr
