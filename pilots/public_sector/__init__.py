@@ -1,14 +1,17 @@
-"""Public-sector pilot: multilingual triage of citizens' requests to Guichet.lu.
+"""Public-sector pilot: routing citizens' requests (FR/DE/LB/EN) to the competent service, with abstention.
 
-- :mod:`.synthetic`: the request generator (FR/DE/LB/EN and code-switched mixes, 13 themes + "not for
-  us", urgency, noisy free text, forms with missing/inconsistent fields, planted PII with its truth).
-- :mod:`.langid`: language identification (character n-grams + Luxembourgish cue words).
-- :mod:`.models`: the baseline and the cross-lingual theme classifier, urgency head, explanations.
+- :mod:`.data`: the requests of a run (synthetic, SIB-200 or a partner's file), split and described.
+- :mod:`.contract`: the labelled and the unlabelled request contracts (``data_path``/``columns``).
+- :mod:`.synthetic`: the request generator (held-out halves of every phrase pool and of the writers).
+- :mod:`.langid`: language identification (py3langid), measured against the hand-written identifier.
+- :mod:`.models`: the plain TF-IDF + logistic-regression reference and the cross-lingual ensemble.
+- :mod:`.pipeline`: :class:`RequestRouter`, redaction, routing with abstention, saving and loading.
+- :mod:`.batch`: routing a file of new requests with a saved router.
 - :mod:`.abstention`: threshold for a target precision, coverage curve, human queue.
-- :mod:`.forms`: missing required fields per procedure and inconsistent values.
-- :mod:`.pipeline`: :class:`Triage`, the batch triage (redaction with ``livinglab.trust.redact_pii``).
-- :mod:`.evaluation`: metrics, fairness across languages, the Luxembourgish-gap experiment.
-- :mod:`.loaders`: the generic labelled-CSV loader (pandera) and SIB-200.
+- :mod:`.privacy`: the redactor's recall on planted identifiers; texts fit for a public page.
+- :mod:`.forms`: missing required fields per procedure and inconsistent values (synthetic forms).
+- :mod:`.evaluation`: metrics next to the baselines, fairness across languages, the Luxembourgish gap.
+- :mod:`.loaders`: SIB-200 through the data catalogue.
 """
 
 from .abstention import (
@@ -20,52 +23,58 @@ from .abstention import (
     human_queue,
     route,
 )
+from .batch import route_file, route_requests
+from .data import OTHER, RequestData, RequestDataError, load_requests
 from .forms import check_forms
-from .langid import LanguageIdentifier, evaluate_language_id
-from .loaders import (
-    TriageDataError,
-    load_labelled_csv,
-    load_sib200,
-    resolve_sib200,
-    sib200_splits,
-    validate_labelled,
-)
-from .models import explain, fit_theme_model, make_features, make_theme_model, make_urgency_model
-from .pipeline import Triage, redact
+from .langid import HandwrittenIdentifier, LanguageDetector, compare_identifiers
+from .loaders import load_sib200, resolve_sib200, sib200_splits
+from .models import CrossLingualEnsemble, explain, fit_plain_reference, plain_reference, top_terms
+from .pipeline import MODEL_FILE, RequestRouter, redact
+from .privacy import examples_html, known_words, pii_recall, public_text, recall_table
 from .synthetic import Splits, SyntheticRequests, generate_requests, make_splits
 from .themes import ADMINISTRATIONS, LANGUAGES, OUT_OF_SCOPE, THEMES, theme_table
 
 __all__ = [
     "ADMINISTRATIONS",
     "LANGUAGES",
+    "MODEL_FILE",
+    "OTHER",
     "OUT_OF_SCOPE",
     "THEMES",
-    "LanguageIdentifier",
+    "CrossLingualEnsemble",
+    "HandwrittenIdentifier",
+    "LanguageDetector",
     "OperatingPoint",
+    "RequestData",
+    "RequestDataError",
+    "RequestRouter",
     "Splits",
     "SyntheticRequests",
-    "Triage",
-    "TriageDataError",
     "binomial_margin",
     "check_forms",
     "choose_threshold",
+    "compare_identifiers",
     "coverage_curve",
-    "evaluate_language_id",
     "evaluate_operating_point",
+    "examples_html",
     "explain",
-    "fit_theme_model",
+    "fit_plain_reference",
     "generate_requests",
     "human_queue",
-    "load_labelled_csv",
+    "known_words",
+    "load_requests",
     "load_sib200",
-    "make_features",
     "make_splits",
-    "make_theme_model",
-    "make_urgency_model",
+    "pii_recall",
+    "plain_reference",
+    "public_text",
+    "recall_table",
     "redact",
     "resolve_sib200",
-    "sib200_splits",
     "route",
+    "route_file",
+    "route_requests",
+    "sib200_splits",
     "theme_table",
-    "validate_labelled",
+    "top_terms",
 ]

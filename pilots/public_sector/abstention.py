@@ -136,13 +136,13 @@ def route(confidence, threshold: float) -> np.ndarray:
     return np.where(np.asarray(confidence, dtype=float) >= threshold, "auto", "human")
 
 
-def human_queue(triaged: pd.DataFrame) -> pd.DataFrame:
+def human_queue(routed: pd.DataFrame) -> pd.DataFrame:
     """The requests a person must route: most urgent first, then least confident first."""
     required = {"route", "urgency", "confidence"}
-    missing = required - set(triaged.columns)
+    missing = required - set(routed.columns)
     if missing:
-        raise ValueError(f"human_queue needs the triage columns {sorted(missing)}.")
-    queue = triaged[triaged["route"] == "human"].copy()
+        raise ValueError(f"human_queue needs the routing columns {sorted(missing)}.")
+    queue = routed[routed["route"] == "human"].copy()
     queue["_u"] = queue["urgency"].astype(str).map(URGENCY_RANK).fillna(3)
     queue = queue.sort_values(["_u", "confidence"], kind="stable").drop(columns="_u")
     queue.insert(0, "queue_position", np.arange(1, len(queue) + 1))

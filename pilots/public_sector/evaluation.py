@@ -1,13 +1,15 @@
-"""Evaluation of the triage: metrics next to baselines, fairness across languages, the Luxembourgish gap.
+"""Evaluation of the routing: the model next to the plain reference and the majority label, with paired
+intervals; fairness across the languages present; the Luxembourgish gap.
 
-- ``macro_f1`` / ``majority_baseline``: the model against predicting the most frequent training theme.
-- ``language_report`` / ``theme_report``: per-language macro-F1 and per-theme recall through the shared
-  ``livinglab.trust.subgroup_report`` (bootstrap intervals, small-group flags, largest gap). Per theme,
-  macro-F1 inside one true theme is not meaningful (one true class), so the per-theme metric is the
-  recall of that theme (share routed correctly); ``per_theme_f1`` adds the one-vs-rest F1.
-- ``lb_gap_experiment``: how the Luxembourgish gap moves with the amount of Luxembourgish training data
-  (0% = zero-shot from FR/DE/EN) for the baseline and the cross-lingual model (both calibrated, as in
-  the notebook's main comparison).
+- ``compare_models``: macro-F1 and accuracy of each model, and the paired bootstrap interval of the
+  difference between the model and each baseline (``livinglab.trust.bootstrap_difference_ci``), pooled
+  and per language; the model beats a baseline when the interval of the difference excludes 0.
+- ``language_report`` / ``class_report``: per-language macro-F1 and per-label recall through the shared
+  ``livinglab.trust.subgroup_report`` (bootstrap intervals, small-group flags, largest gap). Languages
+  absent from the data simply have no row. Per label, macro-F1 inside one true label is not meaningful,
+  so the per-label metric is the recall (share routed right); ``per_class_f1`` adds the one-vs-rest F1.
+- ``lb_gap_experiment``: how Luxembourgish macro-F1 moves with the amount of Luxembourgish training data
+  (0% = zero-shot from French, German and English) for the plain reference and the ensemble.
 """
 
 from __future__ import annotations
@@ -16,9 +18,9 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import precision_recall_fscore_support
 
-from livinglab.trust import subgroup_report
+from livinglab.trust import bootstrap_difference_ci, subgroup_report
 
-from .models import fit_theme_model
+from .models import CrossLingualEnsemble, clean, fit_plain_reference
 
 
 def macro_f1(y_true, y_pred) -> float:
@@ -45,19 +47,73 @@ def accuracy(y_true, y_pred) -> float:
 
 
 def recall(y_true, y_pred) -> float:
-    """Share of the rows predicted right (inside one true theme: that theme's recall)."""
+    """Share of the rows predicted right (inside one true label: that label's recall)."""
     return accuracy(y_true, y_pred)
 
 
-def majority_baseline(y_train, y_test) -> dict:
-    """Macro-F1 and accuracy of always predicting the most frequent training label."""
-    majority = pd.Series(y_train).value_counts().idxmax()
-    pred = np.full(len(y_test), majority, dtype=object)
-    return {"label": majority, "macro_f1": macro_f1(y_test, pred), "accuracy": accuracy(y_test, pred)}
+def majority_baseline(y_train, n_test: int) -> np.ndarray:
+    """Always the most frequent training label."""
+    return np.full(n_test, pd.Series(y_train).value_counts().idxmax(), dtype=object)
+
+
+def compare_models(
+    y_true,
+    predictions: dict[str, np.ndarray],
+    model: str,
+    languages=None,
+    *,
+    n_boot: int = 200,
+    seed: int = 0,
+    groups=None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(scores, differences): macro-F1 and accuracy per model; model minus each other with paired intervals.
+
+    ``differences`` has one row per (baseline, language) with ``language == "all"`` for the pooled test
+    requests: estimate, low, high, and ``beats`` (the interval excludes 0 on the right side).
+    """
+    y = np.asarray(y_true, dtype=object)
+    scores = pd.DataFrame(
+        {
+            "macro-F1": {name: macro_f1(y, p) for name, p in predictions.items()},
+            "accuracy": {name: accuracy(y, p) for name, p in predictions.items()},
+        }
+    )
+    langs = np.asarray(languages, dtype=object) if languages is not None else None
+    rows = []
+    for name, pred in predictions.items():
+        if name == model:
+            continue
+        parts = [("all", np.ones(len(y), dtype=bool))]
+        if langs is not None:
+            parts += [(str(lang), langs == lang) for lang in sorted(set(langs))]
+        for lang, mask in parts:
+            if mask.sum() < 10:
+                continue
+            ci = bootstrap_difference_ci(
+                macro_f1,
+                y[mask],
+                np.asarray(predictions[model], dtype=object)[mask],
+                np.asarray(pred, dtype=object)[mask],
+                groups=None if groups is None else np.asarray(groups)[mask],
+                n_boot=n_boot,
+                seed=seed,
+            )
+            rows.append(
+                {
+                    "baseline": name,
+                    "language": lang,
+                    "n": int(mask.sum()),
+                    "difference": ci.estimate,
+                    "low": ci.low,
+                    "high": ci.high,
+                    "beats": bool(ci.low > 0),
+                }
+            )
+    return scores, pd.DataFrame(rows)
 
 
 def language_report(y_true, y_pred, languages, *, n_boot: int = 200, seed: int = 0, min_count: int = 30):
-    """Macro-F1 and accuracy per language (trust.subgroup_report)."""
+    """Macro-F1 and accuracy per language present (trust.subgroup_report)."""
     return subgroup_report(
         {"macro_f1": macro_f1, "accuracy": accuracy},
         pd.Series(y_true).to_numpy(dtype=object),
@@ -69,39 +125,43 @@ def language_report(y_true, y_pred, languages, *, n_boot: int = 200, seed: int =
     )
 
 
-def theme_report(y_true, y_pred, *, n_boot: int = 200, seed: int = 0, min_count: int = 30):
-    """Recall per true theme (trust.subgroup_report)."""
+def class_report(
+    y_true, y_pred, *, name: str = "label", n_boot: int = 200, seed: int = 0, min_count: int = 30
+):
+    """Recall per true label (trust.subgroup_report)."""
     y_true = pd.Series(y_true).to_numpy(dtype=object)
     return subgroup_report(
         {"recall": recall},
         y_true,
         pd.Series(y_pred).to_numpy(dtype=object),
-        pd.Series(y_true, name="theme"),
+        pd.Series(y_true, name=name),
         n_boot=n_boot,
         seed=seed,
         min_count=min_count,
     )
 
 
-def per_theme_f1(y_true, y_pred) -> pd.DataFrame:
-    labels = sorted(set(pd.Series(y_true)))
+def per_class_f1(y_true, y_pred) -> pd.DataFrame:
+    labels = sorted(set(pd.Series(y_true).astype(str)))
     p, r, f, n = precision_recall_fscore_support(
-        np.asarray(y_true, dtype=object), np.asarray(y_pred, dtype=object), labels=labels, zero_division=0
+        np.asarray(y_true, dtype=object).astype(str),
+        np.asarray(y_pred, dtype=object).astype(str),
+        labels=labels,
+        zero_division=0,
     )
-    return pd.DataFrame({"theme": labels, "precision": p, "recall": r, "f1": f, "n": n})
+    return pd.DataFrame({"label": labels, "precision": p, "recall": r, "f1": f, "n": n})
 
 
 def _subsample_language(
     train: pd.DataFrame, language: str, share: float, rng: np.random.Generator
-) -> pd.DataFrame:
-    """Keep a fraction of one language's training rows so that it makes ``share`` of the training set."""
+) -> np.ndarray:
+    """Row positions keeping a fraction of one language's training rows so that it makes ``share`` of them."""
     is_lang = (train["language"] == language).to_numpy()
     others = int((~is_lang).sum())
     want = int(round(share * others / (1 - share))) if share < 1 else int(is_lang.sum())
     want = min(want, int(is_lang.sum()))
     keep_lang = rng.choice(np.flatnonzero(is_lang), size=want, replace=False)
-    keep = np.sort(np.concatenate([np.flatnonzero(~is_lang), keep_lang]))
-    return train.iloc[keep]
+    return np.sort(np.concatenate([np.flatnonzero(~is_lang), keep_lang]))
 
 
 def lb_gap_experiment(
@@ -109,31 +169,33 @@ def lb_gap_experiment(
     test: pd.DataFrame,
     *,
     shares=(0.0, None),
-    kinds=("baseline", "strong"),
     language: str = "lb",
     text_col: str = "redacted_text",
-    label_col: str = "theme",
+    label_col: str = "label",
     seed: int = 0,
     fitted: dict | None = None,
 ) -> pd.DataFrame:
     """Macro-F1 on ``language`` and on the best other language, per training share of ``language``.
 
-    ``shares``: shares of the training set that are in ``language`` (None = all of it, as generated).
-    ``fitted``: ``{kind: model}`` already fitted on the whole training set, reused for ``None``.
-    Returns one row per (kind, share): ``n_lang_train``, ``lang_macro_f1``, ``best_other_macro_f1``,
-    ``gap`` (best other minus the language).
+    ``shares``: shares of the training set that are in ``language`` (None = all of it, as loaded).
+    ``fitted``: ``{name: predictions on test}`` of the models already fitted on the whole training set.
+    Returns one row per (model, share): ``n_lang_train``, ``lang_macro_f1``, ``best_other_macro_f1``, ``gap``.
     """
     rng = np.random.default_rng(seed)
     fitted = fitted or {}
     rows = []
+    test_text = clean(test[text_col])
     for share in shares:  # a handful of model fits, not a loop over requests
-        subset = train if share is None else _subsample_language(train, language, share, rng)
-        for kind in kinds:
-            if share is None and kind in fitted:
-                model = fitted[kind]
+        keep = np.arange(len(train)) if share is None else _subsample_language(train, language, share, rng)
+        subset = train.iloc[keep]
+        for name in ("plain TF-IDF + LR", "cross-lingual ensemble"):
+            if share is None and name in fitted:
+                pred = fitted[name]
+            elif name == "plain TF-IDF + LR":
+                pred = fit_plain_reference(subset[text_col], subset[label_col]).predict(test_text)
             else:
-                model = fit_theme_model(kind, subset[text_col], subset[label_col], seed=seed)
-            pred = model.predict(test[text_col])
+                model = CrossLingualEnsemble(n_folds=3, seed=seed).fit(subset[text_col], subset[label_col])
+                pred = model.predict(test_text)
             frame = pd.DataFrame(
                 {"y": test[label_col].to_numpy(), "p": pred, "lang": test["language"].to_numpy()}
             )
@@ -142,7 +204,7 @@ def lb_gap_experiment(
             best_other = float(per_lang.drop(language, errors="ignore").max())
             rows.append(
                 {
-                    "model": kind,
+                    "model": name,
                     "lang_train_share": float((subset["language"] == language).mean()),
                     "n_lang_train": int((subset["language"] == language).sum()),
                     "lang_macro_f1": target,
@@ -177,45 +239,14 @@ def plot_coverage_curve(
     return ax
 
 
-def planted_pii_leaks(redacted: pd.Series, pii: pd.DataFrame, where: str = "text") -> pd.DataFrame:
-    """Per PII kind: how many planted values (generator truth) still appear in their redacted text.
-
-    ``redacted``: redacted texts indexed by request_id; ``pii``: the generator's truth table.
-    """
-    truth = pii[(pii["where"] == where) & pii["request_id"].isin(redacted.index)]
-    texts = redacted.reindex(truth["request_id"]).fillna("").to_numpy(dtype=str)
-    leaked = np.strings.find(texts, truth["value"].to_numpy(dtype=str)) >= 0
-    out = (
-        pd.DataFrame({"kind": truth["kind"].to_numpy(), "leaked": leaked})
-        .groupby("kind")["leaked"]
-        .agg(planted="size", leaked="sum")
-        .reset_index()
-    )
-    out["leaked"] = out["leaked"].astype(int)
-    return out
-
-
-def top_terms(model, k: int = 6, kinds=("word", "lexicon")) -> pd.DataFrame:
-    """The k most positive word / concept features of each class of a fitted linear theme model."""
-    from .models import _readable, linear_weights
-
-    classes, W, names = linear_weights(model)
-    kind = pd.Series(names, dtype=object).str.replace(r"^(union__)?", "", regex=True).str.split("__").str[0]
-    allowed = kind.isin(list(kinds)).to_numpy()
-    readable = _readable(names)
-    Wm = np.where(allowed[None, :], W, -np.inf)
-    top = np.argsort(-Wm, axis=1)[:, :k]
-    return pd.DataFrame({"theme": classes, "top_terms": [", ".join(readable[row]) for row in top]})
-
-
-def measure_throughput(triage, requests: pd.DataFrame, *, n_jobs: int = 1, repeats: int = 1) -> dict:
-    """Requests per second of ``triage.triage`` on a batch (best of ``repeats``)."""
+def measure_throughput(router, requests: pd.DataFrame, *, n_jobs: int = 1, repeats: int = 1) -> dict:
+    """Requests per second of ``router.route`` on a batch (best of ``repeats``)."""
     import time
 
     best = np.inf
     for _ in range(repeats):
         start = time.perf_counter()
-        triage.triage(requests, n_jobs=n_jobs)
+        router.route(requests, n_jobs=n_jobs)
         best = min(best, time.perf_counter() - start)
     return {
         "requests": len(requests),

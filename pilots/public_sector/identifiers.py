@@ -163,31 +163,96 @@ def valid_iban(values: pd.Series) -> pd.Series:
     return out
 
 
-def make_phones(n: int, rng: np.random.Generator) -> pd.Series:
-    """Phone numbers as people type them: LU mobile/landline, FR, DE and BE mobiles, with and without +."""
-    d = rng.integers(0, 10, size=(n, 9)).astype(str)
-    g2 = np.char.add(d[:, 0], d[:, 1])
-    g3 = np.char.add(g2, d[:, 2])
-    g3b = np.char.add(np.char.add(d[:, 3], d[:, 4]), d[:, 5])
-    g2b, g2c, g2d = (
-        np.char.add(d[:, 3], d[:, 4]),
-        np.char.add(d[:, 5], d[:, 6]),
-        np.char.add(d[:, 7], d[:, 8]),
-    )
-    lu_prefix = rng.choice(["621", "661", "691", "671"], size=n)
-    formats = {
-        "lu_mobile_intl": "+352 " + pd.Series(lu_prefix) + " " + g3 + " " + g3b,
-        "lu_mobile": pd.Series(lu_prefix) + " " + g3 + " " + g3b,
-        "lu_landline": "+352 26 " + g2 + " " + g2b + " " + g2c,
-        "fr_mobile": "06 " + g2 + " " + g2b + " " + g2c + " " + g2d,
-        "fr_intl": "+33 6 " + g2 + " " + g2b + " " + g2c + " " + g2d,
-        "de_mobile": "+49 151 " + g3 + g3b + g2d,
-        "be_mobile": "+32 470 " + g2 + " " + g2b + " " + g2c,
-    }
-    weights = np.array([0.3, 0.2, 0.1, 0.15, 0.05, 0.1, 0.1])
-    which = rng.choice(len(formats), size=n, p=weights / weights.sum())
+def _pick_format(formats: dict[str, np.ndarray], weights: list[float], rng) -> tuple[np.ndarray, np.ndarray]:
+    """One of several formats per row: (values, format names); vectorised over rows."""
+    n = len(next(iter(formats.values())))
+    w = np.asarray(weights, dtype=float)
+    which = rng.choice(len(formats), size=n, p=w / w.sum())
     stacked = np.stack([np.asarray(v, dtype=object) for v in formats.values()], axis=1)
-    return pd.Series(stacked[np.arange(n), which], dtype=object)
+    names = np.array(list(formats), dtype=object)
+    return stacked[np.arange(n), which], names[which]
+
+
+def make_phones(n: int, rng: np.random.Generator) -> pd.DataFrame:
+    """Phone numbers as people type them (``value``) and their ``format``: Luxembourg mobiles and landlines
+    with +352, 00352, 00 352 or no prefix, grouped by spaces, dots or dashes or not at all; French, German
+    and Belgian numbers in their national and international forms."""
+    d = rng.integers(0, 10, size=(n, 9)).astype(str)
+
+    def g(*cols):
+        out = d[:, cols[0]]
+        for c in cols[1:]:
+            out = np.char.add(out, d[:, c])
+        return out.astype(object)
+
+    a3, b3, c3 = g(0, 1, 2), g(3, 4, 5), g(6, 7, 8)
+    p2, q2, r2, s2 = g(1, 2), g(3, 4), g(5, 6), g(7, 8)
+    lu = pd.Series(rng.choice(["621", "661", "691", "671", "628", "681"], size=n), dtype=object).to_numpy()
+    land = pd.Series(rng.choice(["26", "27", "28", "22", "44", "45", "47", "48", "49"], size=n)).to_numpy(
+        dtype=object
+    )
+    formats = {
+        "lu_mobile_plus": "+352 " + lu + " " + b3 + " " + c3,
+        "lu_mobile_00": "00352 " + lu + " " + b3 + " " + c3,
+        "lu_mobile_00_spaced": "00 352 " + lu + " " + b3 + " " + c3,
+        "lu_mobile_compact_plus": "+352" + lu + b3 + c3,
+        "lu_mobile": lu + " " + b3 + " " + c3,
+        "lu_mobile_dots": lu + "." + b3 + "." + c3,
+        "lu_mobile_compact": lu + b3 + c3,
+        "lu_landline_plus": "+352 " + land + " " + p2 + " " + q2 + " " + r2,
+        "lu_landline_brackets": "(+352) " + land + " " + p2 + " " + q2 + " " + r2,
+        "lu_landline": land + " " + p2 + " " + q2 + " " + r2,
+        "lu_landline_dots": land + "." + p2 + "." + q2 + "." + r2,
+        "fr_mobile": "06 " + p2 + " " + q2 + " " + r2 + " " + s2,
+        "fr_mobile_dots": "07." + p2 + "." + q2 + "." + r2 + "." + s2,
+        "fr_intl": "+33 6 " + p2 + " " + q2 + " " + r2 + " " + s2,
+        "fr_intl_00": "0033 6 " + p2 + " " + q2 + " " + r2 + " " + s2,
+        "de_mobile": "0151 " + a3 + b3 + g(6, 7),
+        "de_mobile_slash": "0171/" + a3 + b3 + g(6, 7),
+        "de_intl": "+49 151 " + a3 + b3 + g(6, 7),
+        "de_intl_0": "+49 (0)171 " + a3 + b3 + g(6, 7),
+        "be_mobile": "0470 " + p2 + " " + q2 + " " + r2,
+        "be_intl": "+32 470 " + p2 + " " + q2 + " " + r2,
+        "be_intl_00": "0032 470 " + p2 + " " + q2 + " " + r2,
+    }
+    weights = [8, 5, 2, 3, 8, 3, 3, 4, 2, 5, 3, 5, 2, 3, 1, 3, 2, 3, 1, 3, 2, 1]
+    values, names = _pick_format(formats, weights, rng)
+    return pd.DataFrame({"value": values, "format": names})
+
+
+def format_ibans(ibans: pd.Series, rng: np.random.Generator) -> pd.DataFrame:
+    """IBANs as people write them: grouped by four (spaces), in one piece, in lower case, with dashes."""
+    grouped = group_iban(ibans).to_numpy(dtype=object)
+    compact = ibans.to_numpy(dtype=object)
+    formats = {
+        "grouped": grouped,
+        "compact": compact,
+        "lower_grouped": pd.Series(grouped).str.lower().to_numpy(dtype=object),
+        "lower_compact": pd.Series(compact).str.lower().to_numpy(dtype=object),
+        "dashes": pd.Series(grouped).str.replace(" ", "-", regex=False).to_numpy(dtype=object),
+    }
+    values, names = _pick_format(formats, [5, 2, 2, 1, 1], rng)
+    return pd.DataFrame({"value": values, "format": names})
+
+
+def format_national_ids(ids: pd.Series, rng: np.random.Generator) -> pd.DataFrame:
+    """13-digit national ids as people write them: in one piece, or split after the date, with spaces,
+    dots, dashes or slashes between year, month, day, serial and check digits."""
+    s = ids.astype(str)
+    y, m, dd, serial, check = s.str[:4], s.str[4:6], s.str[6:8], s.str[8:11], s.str[11:]
+    formats = {
+        "compact": s,
+        "date_then_rest": y + m + dd + " " + serial + check,
+        "spaced_4_4_3_2": y + " " + m + dd + " " + serial + " " + check,
+        "spaced": y + " " + m + " " + dd + " " + serial + " " + check,
+        "dots": y + "." + m + "." + dd + "." + serial + "." + check,
+        "dashes": y + "-" + m + "-" + dd + "-" + serial + "-" + check,
+        "slashes": y + "/" + m + "/" + dd + "/" + serial + "/" + check,
+    }
+    values, names = _pick_format(
+        {k: v.to_numpy(dtype=object) for k, v in formats.items()}, [4, 2, 2, 2, 1, 1, 1], rng
+    )
+    return pd.DataFrame({"value": values, "format": names})
 
 
 _FOLD = str.maketrans("àâäáãçéèêëíìîïñóòôöõúùûüÿ", "aaaaaceeeeiiiinooooouuuuy")
@@ -202,4 +267,9 @@ def make_emails(first: pd.Series, last: pd.Series, rng: np.random.Generator, dom
         + last.str.lower().str.translate(_FOLD).str.replace(" ", "", regex=False)
     )
     suffix = np.where(rng.random(n) < 0.4, rng.integers(1, 99, n).astype(str), "")
-    return pd.Series((local + suffix + "@" + rng.choice(domains, size=n)).to_numpy(), dtype=object)
+    address = pd.Series((local + suffix + "@" + rng.choice(domains, size=n)).to_numpy(), dtype=object)
+    titled = rng.random(n) < 0.2  # "Marie.Dupont@pt.lu": some people keep the capitals
+    address[titled] = (
+        address[titled].str.split("@").str[0].str.title() + "@" + address[titled].str.split("@").str[1]
+    )
+    return address

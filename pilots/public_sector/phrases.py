@@ -1129,6 +1129,81 @@ NAME_CUES: dict[str, dict[str, list[str]]] = {
     "m": {"fr": ["Monsieur", "M."], "de": ["Herr"], "lb": ["Här"], "en": ["Mr"]},
 }
 
+# Names written WITHOUT a courtesy title (how people really sign and introduce themselves). Each form
+# is recorded in the generator's truth, so the redactor's recall can be reported per form.
+NAME_FORMS: dict[str, dict[str, list[str]]] = {
+    # a closing formula, then the name (a signature)
+    "closing": {
+        "fr": [
+            "Cordialement, {name}",
+            "Bien à vous, {name}",
+            "Merci d'avance, {name}",
+            "Salutations, {name}",
+        ],
+        "de": [
+            "Mit freundlichen Grüßen {name}",
+            "Viele Grüße, {name}",
+            "Danke, {name}",
+            "Beste Grüße {name}",
+        ],
+        "lb": ["Mat beschte Gréiss, {name}", "Merci, {name}", "Gréiss {name}", "Villmools merci, {name}"],
+        "en": ["Kind regards, {name}", "Best wishes, {name}", "Thanks, {name}", "Regards, {name}"],
+    },
+    # the name alone at the end of the message
+    "signature": {lang: ["{name}", "{name}."] for lang in ("fr", "de", "lb", "en")},
+    # introducing oneself
+    "self": {
+        "fr": ["Je suis {name}.", "Ici {name}, je vous écris pour ma demande."],
+        "de": ["Ich bin {name}.", "Hier schreibt {name} wegen meines Antrags."],
+        "lb": ["Ech sinn {name}.", "Hei schreift {name} wéinst menger Demande."],
+        "en": ["I am {name}.", "This is {name} writing about my application."],
+    },
+    # the name in the middle of a sentence, with no cue before it
+    "inline": {
+        "fr": [
+            "Le dossier est au nom de {name} depuis l'an dernier.",
+            "Le courrier a été envoyé à {name} par erreur.",
+        ],
+        "de": [
+            "Der Antrag läuft auf {name} seit letztem Jahr.",
+            "Der Brief ging aus Versehen an {name} zurück.",
+        ],
+        "lb": [
+            "Den Dossier leeft op {name} zënter d'lescht Joer.",
+            "De Bréif ass aus Versinn un {name} gaangen.",
+        ],
+        "en": [
+            "The file has been under {name} since last year.",
+            "The letter was sent to {name} by mistake.",
+        ],
+    },
+    # the name opening the message
+    "opening": {
+        "fr": ["{name} ici.", "{name} :"],
+        "de": ["{name} hier.", "{name}:"],
+        "lb": ["{name} hei.", "{name}:"],
+        "en": ["{name} here.", "{name}:"],
+    },
+    # an informal signature in lower case ("{name}" is lower-cased by the generator)
+    "lower": {
+        "fr": ["merci, {name}", "a+ {name}"],
+        "de": ["danke, {name}", "lg {name}"],
+        "lb": ["merci, {name}", "gréiss {name}"],
+        "en": ["thanks, {name}", "cheers {name}"],
+    },
+}
+# A family member named by first name (a family detail as well as a name).
+KIN_SENTENCES: dict[str, list[str]] = {
+    "fr": ["Ma fille {first} commence l'école en septembre.", "Mon mari {first} est d'accord."],
+    "de": ["Meine Tochter {first} kommt im September in die Schule.", "Mein Mann {first} ist einverstanden."],
+    "lb": ["Meng Duechter {first} fänkt am September mat der Schoul un.", "Mäi Mann {first} ass averstanen."],
+    "en": ["My daughter {first} starts school in September.", "My husband {first} agrees."],
+}
+
+# Names of the people who write (the "authors"): the training requests use the even-numbered names of
+# each list, the validation and test requests the odd-numbered ones (see ``synthetic.pool_part``), so
+# no name of a test request was ever seen in training. No name is also an ordinary word in one of the
+# four languages (a leak check looks for every word of a planted name on the rendered pages).
 FIRST_NAMES = {
     "f": [
         "Marie",
@@ -1151,6 +1226,22 @@ FIRST_NAMES = {
         "Fernanda",
         "Ioana",
         "Aylin",
+        "Chantal",
+        "Martine",
+        "Isabelle",
+        "Françoise",
+        "Monique",
+        "Claudia",
+        "Sabrina",
+        "Vanessa",
+        "Katrin",
+        "Petra",
+        "Elena",
+        "Inês",
+        "Beatriz",
+        "Agnieszka",
+        "Fatima",
+        "Leila",
     ],
     "m": [
         "Jos",
@@ -1163,7 +1254,6 @@ FIRST_NAMES = {
         "João",
         "Miguel",
         "Thomas",
-        "Max",
         "Noah",
         "Ben",
         "Marc",
@@ -1173,6 +1263,23 @@ FIRST_NAMES = {
         "Luca",
         "Karim",
         "Piotr",
+        "Romain",
+        "Nico",
+        "Jeff",
+        "Carlos",
+        "Rui",
+        "Tiago",
+        "Stefan",
+        "Jürgen",
+        "Olivier",
+        "Laurent",
+        "Ahmed",
+        "Tomasz",
+        "Dragan",
+        "Raphaël",
+        "Sven",
+        "Mathis",
+        "Enzo",
     ],
 }
 LAST_NAMES = [
@@ -1188,13 +1295,12 @@ LAST_NAMES = [
     "Kieffer",
     "Hansen",
     "Meyer",
-    "Da Silva",
+    "Silva",
     "Ferreira",
     "Pereira",
     "Rodrigues",
     "Gonçalves",
     "Dupont",
-    "Martin",
     "Bernard",
     "Lefèvre",
     "Becker",
@@ -1206,11 +1312,35 @@ LAST_NAMES = [
     "Nguyen",
     "Haddad",
     "Lopes",
-    "Klein",
     "Wirtz",
     "Jacoby",
     "Majerus",
     "Steichen",
+    "Schroeder",
+    "Bettendorf",
+    "Goedert",
+    "Hilger",
+    "Origer",
+    "Zenner",
+    "Feltgen",
+    "Kayser",
+    "Lorang",
+    "Theisen",
+    "Welter",
+    "Colling",
+    "Mangen",
+    "Duarte",
+    "Teixeira",
+    "Almeida",
+    "Moreau",
+    "Lambert",
+    "Girard",
+    "Hartmann",
+    "Novak",
+    "Popescu",
+    "Yilmaz",
+    "Okafor",
+    "Mendes",
 ]
 EMAIL_DOMAINS = [
     "pt.lu",

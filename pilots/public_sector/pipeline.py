@@ -1,206 +1,226 @@
-"""Batch triage of citizens' requests: redact, identify the language, route, detect urgency, check the form.
+"""Routing requests in batches: redact, identify the language, suggest a route, abstain when unsure.
 
-``Triage.fit(train, validation)`` trains on *redacted* text (models never see personal data), fits
-the language identifier, the theme classifier (``kind="strong"`` or ``"baseline"``) and the urgency
-head on the same features, then chooses the abstention threshold on the validation requests for the
-target precision. ``Triage.triage(requests)`` returns one row a request:
+``RequestRouter.fit(texts, labels)`` trains on *redacted* text (the models never see personal data) the
+calibrated cross-lingual ensemble (``models.CrossLingualEnsemble``), optionally an urgency head, and
+chooses the abstention threshold for the target precision: on validation requests when given (their
+distribution differs from the training requests', as in the synthetic set-up), otherwise on the
+ensemble's out-of-fold predictions of the training requests. ``RequestRouter.route(requests)`` returns one
+row a request:
 
-``request_id, language, language_margin, redacted_text, theme, administration,
-confidence, route ("auto" | "human"), alternatives, urgency, missing_fields, inconsistencies,
-complete`` and, with ``explain=True``, ``explanation`` (the terms that drove the routing).
+``request_id, language, language_confidence, redacted_text, label, administration (synthetic themes),
+confidence, route ("auto" | "human"), alternatives, [urgency], [missing_fields, inconsistencies, complete],
+[explanation]``.
 
-With ``n_jobs=2`` a large batch is split in two and triaged in two processes (the redaction regexes
-and the string handling hold Python's GIL, so threads would not help).
+Requests predicted as the merged rare labels (``data.OTHER``) always go to a person. ``save(path)`` writes
+the fitted router with joblib (the language model is not stored: py3langid ships it); ``RequestRouter.load``
+reads it back; ``batch.route_file`` routes a partner's file of new requests with it.
+
+With ``n_jobs=2`` a large batch is split in two and routed in two processes (the redaction regexes and the
+string handling hold Python's GIL, so threads would not help).
 """
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 
-from livinglab.threads import limit_threads
 from livinglab.trust import redact_pii
 
 from .abstention import OperatingPoint, choose_threshold, route
+from .data import OTHER
 from .forms import check_forms
-from .langid import LanguageIdentifier
-from .models import explain, make_theme_model, make_urgency_model, slim
+from .langid import LanguageDetector
+from .models import CrossLingualEnsemble, explain, make_urgency_model
 from .themes import ADMINISTRATIONS, FORM_FIELDS
+
+MODEL_FILE = "request_router.joblib"
 
 
 def redact(texts) -> tuple[pd.Series, pd.DataFrame]:
-    """The shared redactor (livinglab.trust.redact_pii): e-mail, phone, IBAN, national id, cued names."""
-    series = pd.Series(texts, dtype=object).fillna("")
+    """The shared redactor (livinglab.trust.redact_pii): e-mail, IBAN, national id, phone, names."""
+    series = pd.Series(np.asarray(texts, dtype=object), dtype=object).fillna("")
     return redact_pii(series)
 
 
-class Triage:
-    """Batch triage. ``theme_model`` / ``langid``: already fitted components to reuse (else fitted here)."""
+class RequestRouter:
+    """Batch routing with abstention. ``model``: an already fitted ensemble to reuse (else fitted here)."""
 
     def __init__(
-        self,
-        kind: str = "strong",
-        target_precision: float = 0.95,
-        threshold_method: str = "empirical",
-        seed: int = 0,
-        theme_model=None,
-        langid: LanguageIdentifier | None = None,
+        self, target_precision: float = 0.95, threshold_method: str = "empirical", seed: int = 0, model=None
     ):
-        self.kind = kind
         self.target_precision = target_precision
         self.threshold_method = threshold_method
         self.seed = seed
-        self.theme_model = theme_model
-        self.langid = langid
+        self.model = model
 
     # ------------------------------------------------------------------ fitting
     def fit(
         self,
-        train: pd.DataFrame,
-        validation: pd.DataFrame,
+        train_texts,
+        train_labels,
         *,
-        text_col: str = "text",
-        label_col: str = "theme",
-        urgency_col: str | None = "urgency",
-        language_col: str | None = "language",
-        train_redacted: pd.Series | None = None,
-    ) -> Triage:
-        """Fit on ``train`` and choose the threshold on ``validation``.
+        validation_texts=None,
+        validation_labels=None,
+        groups=None,
+        urgency=None,
+        redacted: bool = False,
+        label_name: str = "label",
+    ) -> RequestRouter:
+        """Fit on training requests; choose the threshold on validation requests or out-of-fold predictions.
 
-        ``train_redacted``: the training texts already passed through :func:`redact` (saves redacting twice).
+        ``redacted``: the texts already went through :func:`redact` (saves redacting twice).
         """
-        for name, frame in (("train", train), ("validation", validation)):
-            missing = [c for c in (text_col, label_col) if c not in frame.columns]
-            if missing:
-                raise ValueError(f"The {name} requests lack the column(s) {', '.join(missing)}.")
-        if train[label_col].nunique() < 2:
-            raise ValueError("The training requests need at least two different themes.")
-        self.text_col, self.label_col = text_col, label_col
-        with limit_threads(1, user_api="blas"):  # see fit_theme_model
-            return self._fit(
-                train, validation, text_col, label_col, urgency_col, language_col, train_redacted
-            )
-
-    def _fit(
-        self, train, validation, text_col, label_col, urgency_col, language_col, train_redacted
-    ) -> Triage:
-        if train_redacted is not None and len(train_redacted) != len(train):
-            raise ValueError("train_redacted must have one redacted text per training request.")
-        train_text = (
-            pd.Series(np.asarray(train_redacted, dtype=object), index=train.index)
-            if train_redacted is not None
-            else redact(train[text_col])[0]
-        )
-        if self.theme_model is not None:
-            self.theme_model_ = self.theme_model
-        else:
-            self.theme_model_ = slim(
-                make_theme_model(self.kind, seed=self.seed).fit(train_text, train[label_col])
-            )
-        self.classes_ = self.theme_model_.classes_
-        X = self.theme_model_.named_steps["features"].transform(train_text)
+        labels = pd.Series(np.asarray(train_labels, dtype=object)).astype(str)
+        if labels.nunique() < 2:
+            raise ValueError("The training requests need at least two different labels.")
+        if len(labels) != len(train_texts):
+            raise ValueError("train_texts and train_labels must have the same length.")
+        texts = pd.Series(np.asarray(train_texts, dtype=object)) if redacted else redact(train_texts)[0]
+        self.label_name = label_name
+        self.detector_ = LanguageDetector()
+        self.model_ = self.model if self.model is not None else CrossLingualEnsemble(seed=self.seed)
+        if self.model is None:
+            self.model_.fit(texts, labels, groups=groups, out_of_fold=validation_texts is None)
+        self.classes_ = self.model_.classes_
         self.urgency_model_ = None
-        if urgency_col and urgency_col in train.columns:
-            self.urgency_model_ = make_urgency_model(self.seed).fit(X, train[urgency_col].astype(str))
-        self.langid_ = self.langid
-        if self.langid_ is None and language_col and language_col in train.columns:
-            mono = train["second_language"].eq("") if "second_language" in train.columns else slice(None)
-            self.langid_ = LanguageIdentifier(seed=self.seed).fit(
-                train_text[mono], train.loc[mono, language_col]
-            )
-        # operating point on validation data
-        val, _ = self._classify(validation[text_col])
-        self.validation_ = val.drop(columns="redacted_text")
-        correct = val["theme"].to_numpy() == validation[label_col].to_numpy()
+        if urgency is not None:
+            X = self.model_.features(texts)
+            self.urgency_model_ = make_urgency_model(self.seed).fit(X, pd.Series(urgency).astype(str))
+        if validation_texts is not None:
+            val_texts = redact(validation_texts)[0]
+            val_labels = pd.Series(np.asarray(validation_labels, dtype=object)).astype(str).to_numpy()
+            self.model_.calibrate(val_texts, val_labels)
+            proba = self.model_.predict_proba(val_texts)
+            self.calibration_ = "validation requests"
+        else:
+            keep = self.model_.oof_mask_
+            proba = self.model_.oof_proba_[keep]
+            val_labels = labels.to_numpy()[keep]
+            self.calibration_ = "out-of-fold predictions of the training requests"
+        predicted = self.classes_[proba.argmax(axis=1)]
+        confidence = proba.max(axis=1)
+        confidence = np.where(predicted == OTHER, 0.0, confidence)  # never auto-routed
+        self.validation_ = pd.DataFrame({"label": predicted, "confidence": confidence, "truth": val_labels})
         self.operating_point_: OperatingPoint = choose_threshold(
-            val["confidence"], correct, self.target_precision, method=self.threshold_method
+            confidence, predicted == val_labels, self.target_precision, method=self.threshold_method
         )
         self.threshold_ = self.operating_point_.threshold
+        self.model_.slim()
         return self
 
-    # ------------------------------------------------------------------ prediction
-    def _classify(self, texts) -> tuple[pd.DataFrame, object]:
-        redacted, pii_counts = redact(texts)
-        X = self.theme_model_.named_steps["features"].transform(redacted)
-        proba = self.theme_model_.named_steps["clf"].predict_proba(X)
+    # ------------------------------------------------------------------ routing
+    def _route_chunk(self, requests: pd.DataFrame, text_col: str, explain_terms: bool) -> pd.DataFrame:
+        redacted, pii_counts = redact(requests[text_col])
+        X = self.model_.features(redacted)
+        proba = self.model_.predict_proba(redacted, X_svm=X)
         order = np.argsort(-proba, axis=1)
         top = order[:, 0]
-        out = pd.DataFrame(
-            {
-                "redacted_text": redacted.to_numpy(dtype=object),
-                "theme": self.classes_[top],
-                "confidence": proba[np.arange(len(proba)), top],
-                "alternatives": pd.Series(self.classes_[order[:, 1]], dtype=object)
-                .str.cat(pd.Series(self.classes_[order[:, 2]], dtype=object), sep=", ")
-                .to_numpy(dtype=object)
-                if proba.shape[1] > 2
-                else self.classes_[order[:, 1]],
-            }
-        )
+        label = self.classes_[top]
+        confidence = proba[np.arange(len(proba)), top]
+        runner_up = [self.classes_[order[:, j]] for j in range(1, min(3, proba.shape[1]))]
+        alternatives = pd.Series(runner_up[0], dtype=object)
+        for extra in runner_up[1:]:
+            alternatives = alternatives.str.cat(pd.Series(extra, dtype=object), sep=", ")
+        ids = requests["request_id"].to_numpy() if "request_id" in requests else np.arange(len(requests))
+        out = pd.DataFrame({"request_id": ids})
+        if "language" in requests and requests["language"].notna().all():
+            out["language"] = requests["language"].astype(str).to_numpy()
+            out["language_confidence"] = np.nan
+        else:
+            out = pd.concat([out, self.detector_.predict_frame(redacted)], axis=1)
+        out["redacted_text"] = redacted.to_numpy(dtype=object)
+        out["label"] = label
+        out["confidence"] = confidence
+        out["route"] = np.where(label == OTHER, "human", route(confidence, self.threshold_))
+        out["alternatives"] = alternatives.to_numpy(dtype=object)
         out["pii_redacted"] = pii_counts.sum(axis=1).to_numpy()
+        known = {t: v[1] for t, v in ADMINISTRATIONS.items()}
+        if set(self.classes_) <= set(known) | {OTHER}:
+            out["administration"] = out["label"].map(known).fillna("a person decides")
         if self.urgency_model_ is not None:
             out["urgency"] = self.urgency_model_.predict(X)
-        if self.langid_ is not None:
-            out = pd.concat([self.langid_.predict_frame(redacted).reset_index(drop=True), out], axis=1)
-        return out, X
-
-    def _triage_part(self, requests: pd.DataFrame, explain_terms: bool, chunk_size: int) -> pd.DataFrame:
-        """Triage in chunks of ``chunk_size`` requests (bounded memory, cache-friendly arrays)."""
-        if len(requests) <= chunk_size:
-            return self._triage_chunk(requests, explain_terms)
-        starts = range(0, len(requests), chunk_size)  # a loop over chunks, not over requests
-        return pd.concat(
-            [self._triage_chunk(requests.iloc[a : a + chunk_size], explain_terms) for a in starts],
-            ignore_index=True,
-        )
-
-    def _triage_chunk(self, requests: pd.DataFrame, explain_terms: bool) -> pd.DataFrame:
-        out, X = self._classify(requests[self.text_col])
-        out.insert(
-            0,
-            "request_id",
-            requests["request_id"].to_numpy()
-            if "request_id" in requests.columns
-            else np.arange(len(requests)),
-        )
-        out["route"] = route(out["confidence"], self.threshold_)
-        known = {t: v[1] for t, v in ADMINISTRATIONS.items()}
-        out["administration"] = out["theme"].map(known).fillna(out["theme"])
         if all(f"form_{f}" in requests.columns for f in FORM_FIELDS):
-            procedure = out["theme"].where(out["theme"].isin(list(ADMINISTRATIONS)))
+            procedure = out["label"].where(out["label"].isin(list(ADMINISTRATIONS)))
             checked = check_forms(requests.reset_index(drop=True), procedure.to_numpy())
             out = pd.concat([out, checked.reset_index(drop=True)], axis=1)
         if explain_terms:
-            out["explanation"] = explain(self.theme_model_, None, predicted=out["theme"].to_numpy(), X=X)[
-                "terms"
-            ]
+            out["explanation"] = explain(self.model_, predicted=label, X=X)["terms"].to_numpy()
         return out
 
-    def triage(
+    def _route_part(self, requests, text_col, explain_terms, chunk_size) -> pd.DataFrame:
+        starts = range(0, len(requests), chunk_size)  # a loop over chunks, not over requests
+        return pd.concat(
+            [self._route_chunk(requests.iloc[a : a + chunk_size], text_col, explain_terms) for a in starts],
+            ignore_index=True,
+        )
+
+    def route(
         self,
         requests: pd.DataFrame,
         *,
+        text_col: str = "text",
         explain: bool = False,
         n_jobs: int = 1,
         min_chunk: int = 2000,
         chunk_size: int = 5000,
     ) -> pd.DataFrame:
-        """Triage a batch (a frame with the text column, optional request_id and form_* columns).
+        """Route a batch (a frame with the text column, optional request_id, language and form_* columns).
 
-        ``n_jobs`` processes each take one part of the batch (when it has at least ``min_chunk``
-        requests per process) and work through it in chunks of ``chunk_size``.
+        ``n_jobs`` processes each take one part of the batch (when it has at least ``min_chunk`` requests
+        per process) and work through it in chunks of ``chunk_size``.
         """
-        if self.text_col not in requests.columns:
-            raise ValueError(f"The requests lack the text column {self.text_col!r}.")
+        if text_col not in requests.columns:
+            raise ValueError(f"The requests lack the text column {text_col!r}.")
         if len(requests) == 0:
-            raise ValueError("No requests to triage.")
+            raise ValueError("No requests to route.")
         requests = requests.reset_index(drop=True)
         if n_jobs <= 1 or len(requests) < 2 * min_chunk:
-            return self._triage_part(requests, explain, chunk_size)
+            return self._route_part(requests, text_col, explain, chunk_size)
         bounds = np.linspace(0, len(requests), n_jobs + 1).astype(int)
         parts = Parallel(n_jobs=n_jobs, backend="loky")(
-            delayed(self._triage_part)(requests.iloc[a:b], explain, chunk_size)
+            delayed(self._route_part)(requests.iloc[a:b], text_col, explain, chunk_size)
             for a, b in zip(bounds[:-1], bounds[1:], strict=True)
         )
         return pd.concat(parts, ignore_index=True)
+
+    # ------------------------------------------------------------------ saving
+    def info(self) -> dict:
+        """What the saved model is: labels, threshold, target, calibration."""
+        return {
+            "labels": [str(c) for c in self.classes_],
+            "label_name": self.label_name,
+            "threshold": float(self.threshold_),
+            "target_precision": float(self.target_precision),
+            "calibration": self.calibration_,
+            "urgency_head": self.urgency_model_ is not None,
+        }
+
+    def save(self, path: str | Path) -> Path:
+        """Write the router (joblib) and ``<name>.json`` with :meth:`info` beside it."""
+        import joblib
+
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        joblib.dump(self, path, compress=3)
+        path.with_suffix(".json").write_text(json.dumps(self.info(), indent=2) + "\n", encoding="utf-8")
+        return path
+
+    @staticmethod
+    def load(path: str | Path) -> RequestRouter:
+        """A router saved by :meth:`save` (a file of this project's version: joblib/pickle, trusted input)."""
+        import joblib
+
+        path = Path(path)
+        if not path.is_file():
+            raise FileNotFoundError(
+                f"model_path {str(path)!r} does not exist; give the {MODEL_FILE} that an earlier run saved beside "
+                "its model card."
+            )
+        router = joblib.load(path)
+        if not isinstance(router, RequestRouter):
+            raise TypeError(f"{path} does not hold a RequestRouter (it holds a {type(router).__name__}).")
+        return router

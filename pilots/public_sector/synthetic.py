@@ -7,9 +7,16 @@
   ``theme``, ``administration``, ``urgency``, ``register``, ``length``, ``text``, the form fields
   ``form_<field>`` (NaN where the form does not ask for the field or the citizen left it empty) and
   the truth of the form check: ``missing_truth`` and ``inconsistent_truth`` (";"-joined names).
-- ``pii``: the planted personal data (request_id, kind, value, where = "text" | "form"), so tests
-  can check that redaction removed every planted value.
+- ``pii``: the planted personal data (request_id, kind, value, where = "text" | "form", form = how it
+  was written: "title", "closing", "signature", "inline", ... for names, the format for phone numbers,
+  IBANs and national ids), so tests and the notebook can measure the redactor's recall per kind.
 - ``numbers``: planted ordinary numbers (amounts, dates) that redaction must leave alone.
+
+Held-out generation: every phrase pool (frames, theme objects and contexts, filler, urgency cues,
+greetings, closings, name formulas) and every pool of people (first names, surnames, e-mail domains) is
+split in two disjoint halves (``pool_part``). ``phrase_pool="train"`` writes with one half,
+``phrase_pool="test"`` with the other: requests generated for testing share no wording, no template and
+no author with the training requests. ``phrase_pool="all"`` uses everything.
 
 Languages, themes and code-switching are allocated at exactly the requested shares (largest
 remainder), then shuffled. Assumptions (stated in the pilot card): language mix of written requests
@@ -26,7 +33,14 @@ import numpy as np
 import pandas as pd
 
 from . import phrases as P
-from .identifiers import group_iban, make_emails, make_ibans, make_national_ids, make_phones
+from .identifiers import (
+    format_ibans,
+    format_national_ids,
+    make_emails,
+    make_ibans,
+    make_national_ids,
+    make_phones,
+)
 from .noise import add_typos, lowercase, strip_accents
 from .themes import (
     ADMINISTRATIONS,
@@ -42,8 +56,38 @@ DEFAULT_LANGUAGE_SHARES = {"fr": 0.45, "de": 0.20, "en": 0.20, "lb": 0.15}
 DEFAULT_URGENCY_SHARES = {"routine": 0.65, "time_sensitive": 0.20, "urgent": 0.15}
 REFERENCE_DATE = pd.Timestamp("2025-03-01")
 ACCENT_DROP = {"fr": 0.12, "de": 0.08, "en": 0.0, "lb": 0.45}
+# How the writer's name appears in the text (shares): after a courtesy title, or without one.
+NAME_FORM_SHARES = {
+    "title_intro": 0.15,
+    "title_closing": 0.15,
+    "closing": 0.2,
+    "signature": 0.12,
+    "self": 0.1,
+    "inline": 0.1,
+    "opening": 0.06,
+    "lower": 0.12,
+}
 # Themes whose requests usually give a bank account (a payment is expected).
 _PAYING = {"family_benefits", "housing_aid", "health_insurance", "pensions", "social_aid"}
+
+
+PHRASE_POOLS = ("train", "test", "all")
+
+
+def pool_part(items: list, pool: str) -> list:
+    """The half of a pool a request set may use: even positions for training, odd ones for testing."""
+    if pool == "all" or len(items) < 2:
+        return list(items)
+    return list(items[0::2] if pool == "train" else items[1::2])
+
+
+def _part(tree, pool: str):
+    """``pool_part`` applied to every list of a nested dict of phrase lists (tuples of lists too)."""
+    if isinstance(tree, dict):
+        return {k: _part(v, pool) for k, v in tree.items()}
+    if isinstance(tree, tuple):
+        return tuple(_part(v, pool) for v in tree)
+    return pool_part(tree, pool)
 
 
 @dataclass
@@ -150,9 +194,9 @@ def generate_requests(
     """Generate ``n`` synthetic requests (see the module docstring). Deterministic given ``seed``."""
     if not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"n must be a positive number of requests, got {n!r}.")
-    if phrase_pool not in ("all", "train"):
+    if phrase_pool not in PHRASE_POOLS:
         raise ValueError(
-            f"phrase_pool must be 'all' or 'train' (held-out phrasings left out), not {phrase_pool!r}."
+            f"phrase_pool must be 'train', 'test' (the disjoint held-out half) or 'all', not {phrase_pool!r}."
         )
     for name, value in (
         ("code_switch_share", code_switch_share),
@@ -201,26 +245,22 @@ def generate_requests(
         use = switched & (rng.random(n) < p_second)
         return np.where(use, second_i, lang_i)
 
-    # ---- phrase pools
-    held_out = 1 if phrase_pool == "train" else 0
+    # ---- phrase pools: one half of every pool (see pool_part)
+    theme_phrases = _part(P.THEME_PHRASES, phrase_pool)
     obj_flat, obj_start, obj_count = _pools(
         {t: {lg: P.THEME_PHRASES[t][lg][0] for lg in LANGUAGES} for t in THEMES}, THEMES, LANGUAGES
     )
     ctx_flat, ctx_start, ctx_count = _pools(
-        {t: {lg: P.THEME_PHRASES[t][lg][1] for lg in LANGUAGES} for t in THEMES}, THEMES, LANGUAGES
+        {t: {lg: theme_phrases[t][lg][1] for lg in LANGUAGES} for t in THEMES}, THEMES, LANGUAGES
     )
-    obj_count = obj_count - held_out
-    ctx_count = ctx_count - held_out
-    frame_flat, frame_start, frame_count = _pools(P.FRAMES, LANGUAGES)
-    gen_flat, gen_start, gen_count = _pools(P.GENERIC, LANGUAGES)
-    frame_count = frame_count - held_out
-    gen_count = gen_count - held_out
+    frame_flat, frame_start, frame_count = _pools(_part(P.FRAMES, phrase_pool), LANGUAGES)
+    gen_flat, gen_start, gen_count = _pools(_part(P.GENERIC, phrase_pool), LANGUAGES)
 
     # ---- body slots
     main_lang_i = lang_i
     frames = _pick(frame_flat, frame_start[main_lang_i], frame_count[main_lang_i], rng)
     objects = _pick(obj_flat, obj_start[theme_i, main_lang_i], obj_count[theme_i, main_lang_i], rng)
-    vague_flat, vague_start, vague_count = _pools(P.VAGUE_OBJECTS, LANGUAGES)
+    vague_flat, vague_start, vague_count = _pools(_part(P.VAGUE_OBJECTS, phrase_pool), LANGUAGES)
     vague = rng.random(n) < vague_share
     objects = np.where(
         vague, _pick(vague_flat, vague_start[main_lang_i], vague_count[main_lang_i], rng), objects
@@ -263,13 +303,12 @@ def generate_requests(
     cue_dates = _format_dates(pd.Series(cue_date), lang_of[l5], rng)
     cue = np.full(n, "", dtype=object)
     for level in ("time_sensitive", "urgent"):
-        flat, start, count = _pools(P.URGENCY_CUES[level], LANGUAGES)
-        count = count - held_out
+        flat, start, count = _pools(_part(P.URGENCY_CUES[level], phrase_pool), LANGUAGES)
         rows = urgency == level
         cue[rows] = _pick(flat, start[l5[rows]], count[l5[rows]], rng)
     has_cue_date = np.char.find(cue.astype(str), "{date}") >= 0
     cue = _fill(cue, "date", cue_dates)
-    fa_flat, fa_start, fa_count = _pools(P.FALSE_ALARM, LANGUAGES)
+    fa_flat, fa_start, fa_count = _pools(_part(P.FALSE_ALARM, phrase_pool), LANGUAGES)
     false_alarm = np.where(
         (urgency == "routine") & (rng.random(n) < 0.06),
         _pick(fa_flat, fa_start[lang_i], fa_count[lang_i], rng),
@@ -278,7 +317,7 @@ def generate_requests(
 
     # detail with an amount and maybe a date (ordinary numbers)
     l6 = slot_lang(0.3)
-    det_flat, det_start, det_count = _pools(P.DETAILS, LANGUAGES)
+    det_flat, det_start, det_count = _pools(_part(P.DETAILS, phrase_pool), LANGUAGES)
     has_detail = (rng.random(n) < 0.35) & (length != "short")
     detail_t = _pick(det_flat, det_start[l6], det_count[l6], rng)
     amounts = _format_amounts(n, lang_of[l6], rng)
@@ -303,61 +342,69 @@ def generate_requests(
     body = lowercase(body, informal & (rng.random(n) < 0.5))
     body = add_typos(body, typo_rate * np.where(informal, 2.5, 1.0), rng)
 
-    # ---- the person and their personal data
+    # ---- the person (an "author" from this pool's half of the names) and their personal data
+    first_names = {g: pool_part(P.FIRST_NAMES[g], phrase_pool) for g in ("f", "m")}
     gender = np.where(rng.random(n) < 0.5, "f", "m")
-    first = np.where(gender == "f", rng.choice(P.FIRST_NAMES["f"], n), rng.choice(P.FIRST_NAMES["m"], n))
-    last = rng.choice(P.LAST_NAMES, n)
+    first = np.where(gender == "f", rng.choice(first_names["f"], n), rng.choice(first_names["m"], n))
+    last = rng.choice(pool_part(P.LAST_NAMES, phrase_pool), n)
     full_name = pd.Series(first, dtype=object) + " " + pd.Series(last, dtype=object)
     birth = REFERENCE_DATE - pd.to_timedelta(rng.integers(18 * 365, 85 * 365, n), unit="D")
     birth = pd.Series(birth).dt.normalize()
     national_id = make_national_ids(birth, rng)
     iban = make_ibans(n, rng)
-    phone = make_phones(n, rng)
-    email = make_emails(pd.Series(first, dtype=object), pd.Series(last, dtype=object), rng, P.EMAIL_DOMAINS)
+    phones = make_phones(n, rng)
+    phone = phones["value"]
+    email = make_emails(
+        pd.Series(first, dtype=object),
+        pd.Series(last, dtype=object),
+        rng,
+        pool_part(P.EMAIL_DOMAINS, phrase_pool),
+    )
 
     lg = slot_lang(0.5)  # greeting may be in the second language ("Moien, ...")
     greet = np.full(n, "", dtype=object)
     for reg in ("formal", "informal"):
-        flat, start, count = _pools(P.GREETINGS[reg], LANGUAGES)
+        flat, start, count = _pools(_part(P.GREETINGS[reg], phrase_pool), LANGUAGES)
         rows = register == reg
         greet[rows] = _pick(flat, start[lg[rows]], count[lg[rows]], rng)
 
+    # how the name is written: after a courtesy title, or without one (signatures, introductions, inline)
     cue_word = np.full(n, "", dtype=object)
     for g in ("f", "m"):
         flat, start, count = _pools(P.NAME_CUES[g], LANGUAGES)
         rows = gender == g
         cue_word[rows] = _pick(flat, start[lang_i[rows]], count[lang_i[rows]], rng)
     name_written = np.where(rng.random(n) < 0.35, pd.Series(last, dtype=object), full_name).astype(object)
-    name_intro = rng.random(n) < 0.35
-    intro_flat, intro_start, intro_count = _pools(P.NAME_INTRO, LANGUAGES)
-    close_flat, close_start, close_count = _pools(P.NAME_CLOSING, LANGUAGES)
-    intro = _fill(
-        _fill(_pick(intro_flat, intro_start[lang_i], intro_count[lang_i], rng), "cue", cue_word),
-        "name",
-        name_written,
+    name_form = rng.choice(list(NAME_FORM_SHARES), size=n, p=list(NAME_FORM_SHARES.values()))
+    name_written = np.where(name_form == "lower", pd.Series(name_written).str.lower(), name_written)
+    templates = np.full(n, "", dtype=object)
+    for form_name, pool in (("title_intro", P.NAME_INTRO), ("title_closing", P.NAME_CLOSING)):
+        flat, start, count = _pools(_part(pool, phrase_pool), LANGUAGES)
+        rows = name_form == form_name
+        templates[rows] = _pick(flat, start[lang_i[rows]], count[lang_i[rows]], rng)
+    for form_name, pool in P.NAME_FORMS.items():
+        flat, start, count = _pools(_part(pool, phrase_pool), LANGUAGES)
+        rows = name_form == form_name
+        templates[rows] = _pick(flat, start[lang_i[rows]], count[lang_i[rows]], rng)
+    name_sentence = _fill(_fill(templates, "cue", cue_word), "name", name_written)
+    at_start = np.isin(name_form, ["title_intro", "self"])
+    opening = np.where(name_form == "opening", name_sentence, "")
+    intro = np.where(at_start, name_sentence, "")
+    inline = np.where(name_form == "inline", name_sentence, "")
+    closing = np.where(
+        np.isin(name_form, ["title_closing", "closing", "signature", "lower"]), name_sentence, ""
     )
-    closing = _fill(
-        _fill(_pick(close_flat, close_start[lang_i], close_count[lang_i], rng), "cue", cue_word),
-        "name",
-        name_written,
+    # a family member named by first name, in some requests
+    has_kin = rng.random(n) < 0.15
+    kin_first = rng.choice(first_names["f"] + first_names["m"], n)
+    kin_flat, kin_start, kin_count = _pools(_part(P.KIN_SENTENCES, phrase_pool), LANGUAGES)
+    kin = np.where(
+        has_kin, _fill(_pick(kin_flat, kin_start[lang_i], kin_count[lang_i], rng), "first", kin_first), ""
     )
-    intro = np.where(name_intro, intro, "")
-    closing = np.where(~name_intro | (rng.random(n) < 0.3), closing, "")
 
-    # contact sentences: which personal data appear in the text
-    nid_spaced = rng.random(n) < 0.3
-    nid_text = np.where(
-        nid_spaced,
-        national_id.str[:4]
-        + " "
-        + national_id.str[4:8]
-        + " "
-        + national_id.str[8:11]
-        + " "
-        + national_id.str[11:],
-        national_id,
-    ).astype(object)
-    iban_text = np.where(rng.random(n) < 0.7, group_iban(iban), iban).astype(object)
+    # contact sentences: which personal data appear in the text, in the formats people write
+    nid_text = format_national_ids(national_id, rng)
+    iban_text = format_ibans(iban, rng)
     paying = np.isin(theme, list(_PAYING))
     in_text = {
         "phone": rng.random(n) < 0.45,
@@ -368,22 +415,25 @@ def generate_requests(
     text_values = {
         "phone": phone.to_numpy(dtype=object),
         "email": email.to_numpy(dtype=object),
-        "national_id": nid_text,
-        "iban": iban_text,
+        "national_id": nid_text["value"].to_numpy(dtype=object),
+        "iban": iban_text["value"].to_numpy(dtype=object),
+    }
+    text_formats = {
+        "phone": phones["format"].to_numpy(dtype=object),
+        "email": np.full(n, "address", dtype=object),
+        "national_id": nid_text["format"].to_numpy(dtype=object),
+        "iban": iban_text["format"].to_numpy(dtype=object),
     }
     contact_parts = []
     for kind in ("phone", "email", "national_id", "iban"):
-        flat, start, count = _pools(P.CONTACT[kind], LANGUAGES)
+        flat, start, count = _pools(_part(P.CONTACT[kind], phrase_pool), LANGUAGES)
         sent = _fill(_pick(flat, start[lang_i], count[lang_i], rng), "v", text_values[kind])
         contact_parts.append(np.where(in_text[kind], sent, ""))
     contacts = _join(contact_parts)
     contacts_first = rng.random(n) < 0.15
-    middle = np.where(
-        contacts_first,
-        _join([contacts, body.to_numpy(dtype=object)]),
-        _join([body.to_numpy(dtype=object), contacts]),
-    )
-    text = _join([greet, intro, middle, closing])
+    body_kin = _join([body.to_numpy(dtype=object), kin])
+    middle = np.where(contacts_first, _join([contacts, body_kin]), _join([body_kin, contacts]))
+    text = _join([opening, greet, intro, inline, middle, closing])
 
     # ---- the structured form
     ids = pd.Series(
@@ -502,11 +552,32 @@ def generate_requests(
     requests["inconsistent_truth"] = inconsistent_truth
 
     # ---- truth tables
-    pii_parts = [pd.DataFrame({"request_id": ids, "kind": "name", "value": name_written, "where": "text"})]
+    pii_parts = [
+        pd.DataFrame(
+            {"request_id": ids, "kind": "name", "value": name_written, "where": "text", "form": name_form}
+        ),
+        pd.DataFrame(
+            {
+                "request_id": ids[has_kin],
+                "kind": "name",
+                "value": kin_first[has_kin],
+                "where": "text",
+                "form": "kin",
+            }
+        ),
+    ]
     for kind, vals in text_values.items():
         m = in_text[kind]
         pii_parts.append(
-            pd.DataFrame({"request_id": ids[m], "kind": kind, "value": vals[m], "where": "text"})
+            pd.DataFrame(
+                {
+                    "request_id": ids[m],
+                    "kind": kind,
+                    "value": vals[m],
+                    "where": "text",
+                    "form": text_formats[kind][m],
+                }
+            )
         )
     for f in ("full_name", "email", "phone", "national_id", "iban"):
         col = form[f"form_{f}"]
@@ -518,6 +589,7 @@ def generate_requests(
                     "kind": "name" if f == "full_name" else f,
                     "value": col[m].to_numpy(dtype=object),
                     "where": "form",
+                    "form": "form_field",
                 }
             )
         )
@@ -564,11 +636,12 @@ class Splits:
 def make_splits(
     n_requests: int, seed: int = 0, *, train_share: float = 0.6, validation_share: float = 0.2, **kwargs
 ) -> Splits:
-    """Training requests use only the training phrasings; validation and test requests use all of them.
+    """Training requests from one half of every pool, validation and test requests from the other.
 
-    So validation and test come from the same distribution (the threshold chosen on validation carries
-    to test), and both contain wordings the models never saw in training. ``kwargs`` go to
-    :func:`generate_requests` for both parts (e.g. ``language_shares``).
+    Validation and test come from the same distribution (the threshold chosen on validation carries to
+    test), and no template, phrase or author of theirs was seen in training: a synthetic score measures
+    how well the method carries to new wordings and writers, not how well it recalls the generator.
+    ``kwargs`` go to :func:`generate_requests` for both parts (e.g. ``language_shares``).
     """
     if not 0 < train_share < 1 or not 0 < validation_share < 1 or train_share + validation_share >= 1:
         raise ValueError("train_share and validation_share must be positive and leave room for a test set.")
@@ -580,7 +653,7 @@ def make_splits(
             f"n_requests={n_requests} is too small: each of train/validation/test needs >= 20 requests."
         )
     train = generate_requests(n_train, seed, phrase_pool="train", id_prefix="TRN", **kwargs)
-    rest = generate_requests(n_val + n_test, seed + 1, phrase_pool="all", id_prefix="REQ", **kwargs)
+    rest = generate_requests(n_val + n_test, seed + 1, phrase_pool="test", id_prefix="REQ", **kwargs)
     validation = rest.requests.iloc[:n_val].reset_index(drop=True)
     test = rest.requests.iloc[n_val:].reset_index(drop=True)
     return Splits(

@@ -4,6 +4,7 @@ import pandas as pd
 import pytest
 
 from livinglab.trust import PII_KINDS, redact_pii
+from livinglab.trust.pii import identifier_tokens, leaked_tokens, redact_for_public_page
 
 # (language, sentence, the PII substring, kind)
 CASES = [
@@ -51,6 +52,26 @@ CASES = [
     ("en", "Hello, my name is John Smith.", "John Smith", "name"),
     ("en", "Please ask Mrs O'Brien or Dr. Patel.", "O'Brien", "name"),
     ("en", "Ms Nguyen called about Mr van der Berg.", "van der Berg", "name"),
+    # identifiers in the formats people really write
+    ("lb", "Mäi Kont: lu28 0019 4006 4475 0000, merci.", "lu28 0019 4006 4475 0000", "iban"),
+    ("de", "Konto de89-3704-0044-0532-0130-00 bitte.", "de89-3704-0044-0532-0130-00", "iban"),
+    ("fr", "Matricule 1985.06.12.123.45 svp.", "1985.06.12.123.45", "national_id"),
+    ("de", "Matrikel 1985-06-12-123-45 anbei.", "1985-06-12-123-45", "national_id"),
+    ("en", "ID 1985/06/12/123/45 attached.", "1985/06/12/123/45", "national_id"),
+    ("lb", "Rufft mech un: 00 352 621 123 456.", "00 352 621 123 456", "phone"),
+    ("lb", "Meng Nummer 628.123.456 oder 681123456.", "628.123.456", "phone"),
+    ("fr", "Joignable au 26.12.34.56 le soir.", "26.12.34.56", "phone"),
+    ("en", "My UK number is +44 20 7946 0958.", "+44 20 7946 0958", "phone"),
+    ("de", "Handy 0032 470 12 34 56.", "0032 470 12 34 56", "phone"),
+    # names without a courtesy title: signatures, closings, family words, self-introductions, inline
+    ("fr", "Merci de votre aide. Cordialement, Claire Majerus", "Claire Majerus", "name"),
+    ("de", "Vielen Dank. Mit freundlichen Grüßen Jana Kolb", "Jana Kolb", "name"),
+    ("lb", "Merci fir d'Hëllef. Gréiss, pit wirtz", "pit wirtz", "name"),
+    ("en", "Thanks for checking. Olga Brandt.", "Olga Brandt", "name"),
+    ("fr", "Ma fille Inès commence l'école.", "Inès", "name"),
+    ("de", "Mein Sohn Levin ist krank.", "Levin", "name"),
+    ("lb", "Ech sinn Tessy Gloden an ech hunn eng Fro.", "Tessy Gloden", "name"),
+    ("en", "The form was filed for Carla Mendes last year.", "Carla Mendes", "name"),
 ]
 
 TOKENS = {
@@ -71,6 +92,8 @@ def test_each_kind_is_redacted(language, sentence, pii, kind):
     assert pii not in text, text
     assert TOKENS[kind] in text, text
     assert counts.loc[0, kind] >= 1
+    # no piece of the identifier is left (each word of a name, each digit group of a number)
+    assert leaked_tokens(text, identifier_tokens(pii, kind)) == [], text
 
 
 def test_every_kind_in_every_language_is_covered():
@@ -93,6 +116,9 @@ NOT_PII = [
     "Version 2.0.1 released; 3 x 250 ml; 0,5 %; open 18:30-19:00; years 2019 2020 2021 2022.",
     "Madame, Monsieur, je vous écris au sujet de ma demande.",
     "Budget 621 500 000 € approuvé; mobile 12 500 units; I miss Paris.",
+    "Ticket 12 34 56 78 et rendez-vous 12.03.2025 à 10:30, chambre 2025 1234.",
+    "je suis malade depuis lundi, mon fils aussi.",
+    "The cost was 621.500 EUR; invoice 628 123 456 EUR.",
 ]
 
 
@@ -120,3 +146,34 @@ def test_kind_selection_and_errors():
         redact_pii(["x"], kinds=["passport"])
     with pytest.raises(TypeError, match="strings"):
         redact_pii([12345])
+
+
+def test_partial_name_redaction_is_a_leak():
+    """Only the first word of a name removed: the surname left in the text counts as a leak."""
+    tokens = identifier_tokens("Marie Dupont", "name")
+    assert tokens == ["Marie", "Dupont"]
+    assert leaked_tokens("Madame [NAME] Dupont a écrit.", tokens) == ["Dupont"]
+    assert leaked_tokens("Madame [NAME] a écrit.", tokens) == []
+    assert leaked_tokens("the dupont file", tokens) == ["Dupont"]  # any case
+    # digit groups: a group inside a longer number is not that group
+    assert identifier_tokens("+352 621 123 456", "phone") == ["352", "621", "123", "456"]
+    assert leaked_tokens("call [PHONE] 456", ["621", "456"]) == ["456"]
+    assert leaked_tokens("ref 1234567", ["456"]) == []
+    assert identifier_tokens("lu28 0019 4006", "iban") == ["lu28", "0019", "4006"]
+    assert identifier_tokens("jean.dupont@pt.lu", "email") == ["jean.dupont@pt.lu", "jean.dupont"]
+
+
+def test_public_page_masks_dates_amounts_addresses_family_health_and_numbers():
+    text = (
+        "Le 12/03/2025 j'ai payé 1.250,00 EUR pour le 14 rue de la Gare, L-1234 Luxembourg; "
+        "ma fille est malade et mon mari à l'hôpital depuis le 3 mars 2025, dossier 4711."
+    )
+    masked, counts = redact_for_public_page([text])
+    out = masked.iloc[0]
+    assert not any(ch.isdigit() for ch in out), out
+    for word in ("fille", "malade", "mari", "hôpital", "Gare", "1.250"):
+        assert word not in out, out
+    assert {"[DATE]", "[AMOUNT]", "[ADDRESS]", "[PERSONAL]"} <= set(
+        __import__("re").findall(r"\[[A-Z#]+\]", out)
+    ), out
+    assert counts.loc[0, ["date", "amount", "address", "family_health"]].min() >= 1

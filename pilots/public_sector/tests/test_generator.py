@@ -68,7 +68,7 @@ def test_deterministic_given_the_seed_and_different_across_seeds():
         ({"n": 10, "language_shares": {"xx": 1.0}}, "Unknown language"),
         ({"n": 10, "theme_shares": {"weather": 1.0}}, "Unknown theme"),
         ({"n": 10, "code_switch_share": 1.5}, "code_switch_share"),
-        ({"n": 10, "phrase_pool": "test"}, "phrase_pool"),
+        ({"n": 10, "phrase_pool": "heldout"}, "phrase_pool"),
     ],
 )
 def test_bad_generator_arguments_fail_clearly(kwargs, message):
@@ -139,16 +139,81 @@ def test_national_id_and_iban_check_digits():
     assert (ibans[ibans.str[:2] == "LU"].str.len() == 20).all()
 
 
-def test_held_out_phrasings_only_in_the_full_pool():
-    train = generate_requests(1500, seed=1, phrase_pool="train", vague_share=0.0).requests
-    full = generate_requests(1500, seed=1, phrase_pool="all", vague_share=0.0).requests
-    held_out = [P.THEME_PHRASES[t]["en"][0][-1] for t in THEMES]
-    en_train = train.loc[train["language"] == "en", "text"].str.lower()
-    en_full = full.loc[full["language"] == "en", "text"].str.lower()
-    # typos may hide a phrase, so look for a robust prefix of each held-out object
-    prefixes = [h.lower()[:12] for h in held_out]
-    assert not any(en_train.str.contains(p, regex=False).any() for p in prefixes)
-    assert sum(en_full.str.contains(p, regex=False).any() for p in prefixes) >= len(prefixes) // 2
+def _sentences(pool) -> set[str]:
+    """Every template of a nested pool, cut before its first slot (the fixed wording)."""
+    if isinstance(pool, dict):
+        return set().union(*(_sentences(v) for v in pool.values()))
+    if isinstance(pool, tuple):
+        return set().union(*(_sentences(v) for v in pool))
+    return {item.split("{")[0].strip().lower() for item in pool if len(item.split("{")[0].strip()) >= 20}
+
+
+def test_test_requests_share_no_template_phrase_or_writer_with_training_requests():
+    """Held-out generation: the test half of every pool never appears in training requests."""
+    train = generate_requests(2500, seed=1, phrase_pool="train", typo_rate=0.0, vague_share=0.0)
+    test = generate_requests(2500, seed=2, phrase_pool="test", typo_rate=0.0, vague_share=0.0)
+    train_text = " ".join(train.requests["text"].str.lower())
+    test_text = " ".join(test.requests["text"].str.lower())
+    pools = [P.FRAMES, P.GENERIC, P.GREETINGS, P.NAME_INTRO, P.NAME_CLOSING, P.NAME_FORMS, P.KIN_SENTENCES,
+             P.CONTACT, P.URGENCY_CUES, P.DETAILS, {t: {lg: v[1] for lg, v in d.items()} for t, d in P.THEME_PHRASES.items()}]  # fmt: skip
+    held_out = set().union(*(_sentences(pool_part_tree(p, "test")) for p in pools))
+    seen = set().union(*(_sentences(pool_part_tree(p, "train")) for p in pools))
+    only_test = held_out - seen
+    assert len(only_test) > 100
+    leaked = sorted(t for t in only_test if t in train_text)
+    assert leaked == [], leaked[:5]
+    assert sum(t in test_text for t in only_test) > 0.5 * len(only_test)  # the test half is really used
+
+    # writers: no name and no e-mail domain of a test request occurs in a training request
+    def names(s):
+        return set(
+            s.pii.loc[(s.pii["kind"] == "name") & (s.pii["where"] == "form"), "value"].str.split().explode()
+        )
+
+    assert not names(train) & names(test)
+
+    def domains(s):
+        return set(s.requests["form_email"].dropna().str.split("@").str[1].dropna().str.lower())
+
+    assert not domains(train) & domains(test)
+
+
+def pool_part_tree(tree, pool):
+    from pilots.public_sector.synthetic import _part
+
+    return _part(tree, pool)
+
+
+def test_names_are_planted_with_and_without_cues_in_all_four_languages(sample):
+    planted = sample.pii[(sample.pii["kind"] == "name") & (sample.pii["where"] == "text")]
+    lang = sample.requests.set_index("request_id")["language"]
+    per = planted.assign(language=lang[planted["request_id"]].to_numpy()).groupby(["form", "language"]).size()
+    cue_less = {"closing", "signature", "self", "inline", "opening", "lower"}
+    assert {(f, lg) for f in cue_less for lg in LANGUAGES} <= set(per.index)
+    lower = planted[planted["form"] == "lower"]["value"]
+    assert (lower == lower.str.lower()).all()
+
+
+def test_identifiers_are_written_in_real_formats(sample):
+    import phonenumbers
+
+    text_pii = sample.pii[sample.pii["where"] == "text"]
+    phones = text_pii[text_pii["kind"] == "phone"]
+    assert phones["form"].nunique() >= 15
+    assert phones["value"].str.startswith("00352").any() and phones["value"].str.startswith("00 352").any()
+    # each number parses as a possible number of its country (the format name starts with the country)
+    region = phones["form"].str[:2].str.upper()
+    possible = [
+        phonenumbers.is_possible_number(phonenumbers.parse(v.replace("(0)", "").replace("00 ", "00", 1), r))
+        for v, r in zip(phones["value"], region, strict=True)
+    ]
+    assert np.mean(possible) > 0.97
+    ibans = text_pii[text_pii["kind"] == "iban"]["value"]
+    assert ibans.str.contains(r"^[a-z]{2}\d{2} ", regex=True).any()  # lower case with spaces
+    assert valid_iban(ibans.str.replace("-", "", regex=False)).all()
+    nids = text_pii[text_pii["kind"] == "national_id"]["value"]
+    assert nids.str.contains(r"\.", regex=True).any() and nids.str.contains("-", regex=False).any()
+    assert valid_national_id(nids.str.replace(r"[ ./-]", "", regex=True)).all()
 
 
 def test_make_splits_sizes_and_distinct_phrase_pools():

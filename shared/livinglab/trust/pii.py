@@ -3,42 +3,69 @@
 :func:`redact_pii` replaces, in this order:
 
 ===============  ===============================================================================
-``[EMAIL]``      e-mail addresses
-``[IBAN]``       IBANs of any country, grouped by four or not (``LU28 0019 4006 4475 0000``)
-``[NATIONAL_ID]`` Luxembourg 13-digit identification number: YYYYMMDD + 5 digits, spaces allowed
-``[PHONE]``      +352 / 00352 (6-9 digit local numbers), +33 / 0X XX XX XX XX, +49 / 0AAA SSSSSS,
-                 +32 / 0X XXX XX XX and 04XX XX XX XX, Luxembourg mobiles 6X1 XXX XXX without
-                 prefix, and any number written right after a cue such as "Tel.", "Tél.", "Handy",
-                 "GSM", "Telefon", "phone", "Tëlefon"
-``[NAME]``       one to three capitalised words after a courtesy or title cue (Monsieur, Madame,
-                 Mademoiselle, M., Mme, Mlle, Herr, Herrn, Frau, Här, Madamm, Joffer, Mr, Mrs, Ms,
-                 Miss, Dr, Prof) or after a self-introduction ("je m'appelle", "mon nom est",
-                 "ich heiße", "mein Name ist", "ech heeschen", "mäin Numm ass", "my name is")
+``[EMAIL]``      e-mail addresses (any case)
+``[IBAN]``       IBANs of any country, upper or lower case, grouped by four (spaces, dots or dashes)
+                 or not; a candidate counts when its check digits are right (python-stdnum) or it
+                 holds at least ten digits (a mistyped IBAN is still someone's account)
+``[NATIONAL_ID]`` Luxembourg 13-digit identification number YYYY MM DD NNN CC, written in one piece or
+                 with spaces, dots, dashes or slashes between its parts
+``[PHONE]``      +352 / 00352 / 00 352 (6-9 digit local numbers), +33 / 0X XX XX XX XX, +49 / 0AAA
+                 SSSSSS, +32 / 0X XXX XX XX and 04XX XX XX XX, Luxembourg mobiles (6XX XXX XXX) and
+                 landlines in pairs (26 12 34 56, 44.55.66) without prefix that phonenumbers
+                 accepts as valid Luxembourg numbers, any other international number
+                 (+CC or 00CC) that phonenumbers accepts as possible, and any number written right
+                 after a cue such as "Tel.", "Tél.", "Handy", "GSM", "Telefon", "phone", "Tëlefon"
+``[NAME]``       (a) one to three capitalised words after a courtesy or title cue (Monsieur, Madame,
+                 M., Mme, Herr, Frau, Här, Madamm, Mr, Mrs, Ms, Dr, Prof, ...), after a
+                 self-introduction ("je m'appelle", "ich heiße", "ech heeschen", "my name is",
+                 "je suis", "ich bin", "ech sinn", "I am", ...) or after a family word ("ma fille",
+                 "mein Sohn", "mäi Jong", "my wife", ...); (b) a signature: the name after a closing
+                 formula ("Cordialement,", "Mit freundlichen Grüßen", "Gréiss", "Kind regards", ...),
+                 also in lower case, and one to three capitalised words ending the text; (c) two or
+                 three capitalised words in a row inside a sentence ("... le dossier de Marie
+                 Dupont ...")
 ===============  ===============================================================================
 
 The cue word itself is kept ("Madame [NAME]"), so the text still reads naturally. Ordinary numbers
 are left alone: amounts (``1.250,00 EUR``, ``2 500 €``), dates (``12/03/2025``, ``2025-03-12``,
 ``12.03.2025``), postcodes (``L-1234``), years and short reference numbers.
 
-Limits (stated so nobody relies on more): names without a cue are not found (that needs a
-named-entity model); a self-introduced name written in lower case is redacted for its first word
-only; a 10-digit number starting with 0 is taken for a phone number.
+Limits (measured, not assumed: the public-sector pilot reports the recall per kind with intervals on
+held-out synthetic requests): a single name inside a sentence without any cue ("... signé par Dupont
+...") is not found, nor a name in lower case outside a signature; rule (c) also masks other proper
+nouns (places, organisations) and, in German, two nouns in a row.
+
+:func:`redact_for_public_page` goes further for examples shown on a public page: it also masks dates,
+amounts, addresses (street and postcode), family and health details and every remaining number.
+:func:`identifier_tokens` and :func:`leaked_tokens` define what counts as a leak: any word of a name,
+any digit group of a phone number, IBAN or national id, an e-mail address or its local part.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 import pandas as pd
 
-__all__ = ["PII_KINDS", "PII_PATTERNS", "redact_pii"]
+__all__ = [
+    "PII_KINDS",
+    "PII_PATTERNS",
+    "PUBLIC_KINDS",
+    "identifier_tokens",
+    "leaked_tokens",
+    "redact_for_public_page",
+    "redact_pii",
+]
 
 # Letter classes for Latin-script names (Python's re has no \p{Lu}); covers Latin-1 and Latin Extended-A/B.
 _LATIN = [chr(c) for c in range(0x41, 0x250)]
 _UPPER = "".join(c for c in _LATIN if c.isupper() and c.isalpha())
+_LOWER = "".join(c for c in _LATIN if c.islower() and c.isalpha())
 _LETTER = "".join(c for c in _LATIN if c.isalpha())
 _UP = f"[{re.escape(_UPPER)}]"
+_LO = f"[{re.escape(_LOWER)}]"
 _LET = f"[{re.escape(_LETTER)}]"
 _NAME_WORD = (
     rf"{_UP}{_LET}*(?:['’]{_LET}+)?(?:-{_UP}?{_LET}+)*"  # Dupont, O'Brien, Jean-Pierre, DUPONT, Müller
@@ -48,26 +75,28 @@ _PARTICLE = (
     r"(?:(?:de|van|von)[ ](?:la|der|den)[ ]|(?:de|du|des|von|van|der|den|zu|vom|di|da|dos|del)[ ]|d['’])"
 )
 _FULL_NAME = rf"{_PARTICLE}*{_NAME_WORD}(?:[ ]{_PARTICLE}*{_NAME_WORD}){{0,2}}"
+_LOWER_NAME = rf"{_LO}{_LET}+(?:[ ]{_LO}{_LET}+)?"  # "marie dupont" in an informal signature
 
 _EMAIL = re.compile(
     r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}\b"
 )
 
-# Country code, 2 check digits, then 11-30 alphanumerics, optionally in groups of four.
-_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,3})?\b")
+# Country code, 2 check digits, then 11-30 alphanumerics, optionally in groups of four; any case.
+_IBAN = re.compile(r"(?i)\b[A-Z]{2}\d{2}(?:[ .-]?[A-Z0-9]{4}){2,7}(?:[ .-]?[A-Z0-9]{1,3})?\b")
 
-# Luxembourg matricule: YYYY MM DD NNN CC (birth date, serial, two check digits), spaces optional.
+# Luxembourg matricule: YYYY MM DD NNN CC (birth date, serial, two check digits), separators optional.
+_SEP = r"[ ./-]?"
 _NATIONAL_ID = re.compile(
-    r"(?<![\d.,/-])(?:18|19|20)\d{2}[ ]?(?:0[1-9]|1[0-2])[ ]?(?:0[1-9]|[12]\d|3[01])"
-    r"[ ]?\d{3}[ ]?\d{2}(?![\d.,/-]?\d)"
+    rf"(?<![\d.,/-])(?:18|19|20)\d{{2}}{_SEP}(?:0[1-9]|1[0-2]){_SEP}(?:0[1-9]|[12]\d|3[01])"
+    rf"{_SEP}\d{{3}}{_SEP}\d{{2}}(?![\d.,/-]?\d)"
 )
 
 _NO_NUM_BEFORE = r"(?<![\w+/.,-])"  # not glued to a word, a '+', or a number's separators
 # ...and not followed by more digits, a letter or a currency (then it is an amount).
 _NO_NUM_AFTER = r"(?![\w]|[.,/-]\d|[ ]?(?:€|EUR\b|eur\b|euros?\b|CHF\b|USD\b|\$))"
 _PHONE_PATTERNS = [
-    # International form for LU/FR/DE/BE: +352, 00352, (+352), optional (0), then 6-11 digits with single separators.
+    # International form for LU/FR/DE/BE: +352, 00352, 00 352, (+352), optional (0), then 6-13 digits.
     rf"(?<![\w+])(?:\(\s?(?:\+|00)\s?(?:352|33|49|32)\s?\)|(?:\+|00)\s?(?:352|33|49|32))(?:[ ]?\(0\))?"
     rf"(?:[ ./-]?\d){{6,13}}{_NO_NUM_AFTER}",
     # French national: 0X XX XX XX XX with one consistent separator (space, dot, dash or none).
@@ -77,8 +106,6 @@ _PHONE_PATTERNS = [
     # German national: 0 + area code (1-4 digits) + separator + subscriber, at least 8 digits in all.
     rf"{_NO_NUM_BEFORE}(?=(?:[ /-]?\d){{8,}})0[1-9]\d{{1,4}}(?:[ ]?/[ ]?|[ -])?\d{{3,8}}(?:[ -]\d{{1,5}})?"
     rf"{_NO_NUM_AFTER}",
-    # Luxembourg mobile without country code: 6X1 XXX XXX (621, 661, 671, 691 ...).
-    rf"{_NO_NUM_BEFORE}6[2-9]1[ ]?\d{{3}}[ ]?\d{{3}}{_NO_NUM_AFTER}",
 ]
 # The leading look-ahead lets the engine skip positions that cannot start a number (about 2x faster).
 _PHONE = re.compile("(?=[(+0-9])(?:" + "|".join(f"(?:{p})" for p in _PHONE_PATTERNS) + ")")
@@ -87,6 +114,15 @@ _PHONE_CUE = re.compile(
     r"(?i)(?=[tpmhgnf])(\b(?:t[ée]l(?:[ée]phone|efon|\.)?|tëlefon|telephone|phone|mobile|mob\.|handy|gsm|portable|natel|fax)"
     r"(?:[ ]?(?:nummer|number|numéro|nr|no|n°)\.?)?[ ]?[:.]?[ ]?)"
     r"(?=(?:[ ()./+-]{0,2}\d){6})(\+?\(?\d[\d ()./-]{4,18}\d)(?!\d|[ ]?(?:€|EUR\b|euros?\b))"
+)
+# Other countries' international numbers: +CC or 00CC and digits, kept when phonenumbers finds them possible.
+_PHONE_INTL = re.compile(r"(?<![\w+])(?:\+|00)[ ]?[1-9]\d{0,2}(?:[ ./-]?\(?\d+\)?){2,8}(?![\w]|[.,]\d)")
+# Luxembourg mobiles without country code: 6XX XXX XXX (621, 628, 661, 671, 681, 691 ...), any one
+# separator or none; kept when phonenumbers finds a valid Luxembourg mobile number.
+_LU_MOBILE = re.compile(rf"{_NO_NUM_BEFORE}6[2-9]\d(?P<sep2>[ .-]?)\d{{3}}(?P=sep2)\d{{3}}{_NO_NUM_AFTER}")
+# Luxembourg landlines without prefix: pairs (26 12 34 56, 44 55 66) or 2-3-3 groups, one separator.
+_LU_LANDLINE = re.compile(
+    r"(?<![\w+/.,-])\d{2}(?P<s>[ .])\d{2}(?P=s)\d{2}(?:(?P=s)\d{2})?(?![\w]|[.,/-]\d|[ ]?(?:€|EUR\b|euros?\b))"
 )
 
 _TITLE_CUES = (
@@ -101,22 +137,138 @@ _INTRO_CUES = (
     r"ech[ ]heeschen|mäin[ ]numm[ ]ass|my[ ]name[ ]is|ech[ ]sinn[ ]d(?:e|'))"
 )
 _NAME_AFTER_INTRO = re.compile(rf"(?=[JjIiMmEe])(?<![\w])({_INTRO_CUES}[ ]+)({_FULL_NAME}|{_LET}+)")
+# "je suis Marie Dupont", "ich bin Jan", "I am Tom": only a capitalised name counts (not "je suis malade").
+_BE_CUES = r"(?:je[ ]suis|ici|ich[ ]bin|hier[ ]ist|hier[ ]schreibt|ech[ ]sinn|hei[ ]ass|hei[ ]schreift|i[ ]am|i['’]m|this[ ]is)"
+_NAME_AFTER_BE = re.compile(rf"(?i:(?<![\w])({_BE_CUES}[ ]+))({_FULL_NAME})(?=[ ,.;:!?)]|$)")
+# Family words: "ma fille Léa", "mein Sohn Paul", "mäi Jong Ben", "my wife Ana".
+_KIN = (
+    r"(?:(?:ma|mon|notre)[ ](?:fille|fils|mari|femme|épouse|époux|compagne|compagnon|enfant|mère|père|"
+    r"frère|sœur|soeur|belle-mère|beau-père)|(?:mein|meine|meinem|meiner|meinen|unser|unsere)[ ](?:Sohn|Tochter|"
+    r"Mann|Frau|Ehemann|Ehefrau|Partner|Partnerin|Kind|Mutter|Vater|Bruder|Schwester)|(?:mäi|mäin|meng|"
+    r"mengem|menger|eis|eise)[ ](?:Jong|Duechter|Mann|Fra|Kand|Mamm|Papp|Brudder|Schwëster|Frëndin|Frënd)|"
+    r"(?:my|our)[ ](?:son|daughter|husband|wife|partner|child|mother|father|brother|sister))"
+)
+_NAME_AFTER_KIN = re.compile(rf"(?i:(?<![\w])({_KIN}[ ,]+))({_FULL_NAME})")
+# A signature: the name after a closing formula, capitalised or (informal) in lower case, up to the end.
+_CLOSINGS = (
+    r"(?:cordialement|bien[ ]à[ ]vous|bien[ ]cordialement|salutations(?:[ ]distinguées)?|bonne[ ]journée|"
+    r"merci(?:[ ]d'avance|[ ]beaucoup|[ ]a[ ]schéine[ ]gruss)?|bisous|a\+|mit[ ]freundlichen[ ]grü(?:ß|ss)en|"
+    r"freundliche[ ]grü(?:ß|ss)e|viele[ ]grü(?:ß|ss)e|beste[ ]grü(?:ß|ss)e|liebe[ ]grü(?:ß|ss)e|grü(?:ß|ss)e|"
+    r"mfg|lg|vg|danke(?:[ ]schön)?|(?:mat[ ](?:beschte|frëndleche)[ ])?gréiss|schéine[ ]gruss|villmools[ ]merci|"
+    r"(?:kind|best|warm)[ ]regards|regards|best[ ]wishes|yours[ ](?:sincerely|faithfully)|sincerely|"
+    r"many[ ]thanks|thanks|thank[ ]you|cheers|best)"
+)
+_SIGNATURE = re.compile(
+    rf"(?i:(?<![\w])({_CLOSINGS}[ ]?[,.!:]?[ ]*))(?-i:({_FULL_NAME}|{_LOWER_NAME}))(?=[ ]*[.!]?[ ]*$)"
+)
+# Two or three capitalised words in a row, the first not starting a sentence (nor the text).
+_FUNCTION_CAPS = (
+    r"(?:Sie|Ihnen|Ihre|Ihrer|Ihrem|Ihren|Ihr|Dir|Iech|Är|Ärer|Ärem|I|Dear|Sehr|Liebe|Lieber|Léif|Léiw|"
+    r"Bonjour|Hallo|Hello|Moien|Merci|Danke|Guten|Good|Madame|Monsieur|Mme|Mr|Mrs|Ms|Herr|Frau|Här|Madamm)"
+)
+_CAPS_RUN = re.compile(
+    rf"(?<=[{re.escape(_LETTER)},;:)] )(?!{_FUNCTION_CAPS}\b)({_NAME_WORD}(?:[ ]{_PARTICLE}*{_NAME_WORD}){{1,2}})"
+    rf"(?![\w'’-])"
+)
+# One to three capitalised words ending the text after a sentence end or a comma (a bare signature).
+_TRAILING = re.compile(rf"((?:[.!?,;:\]]|\n)[ ]*)((?!{_FUNCTION_CAPS}\b){_FULL_NAME})[ ]*[.!]?[ ]*$")
 
-#: ``kind -> (compiled pattern, replacement)``; applied in this order.
-PII_PATTERNS: dict[str, list[tuple[re.Pattern[str], str]]] = {
+
+def _phonenumbers_possible(text: str) -> bool:
+    import phonenumbers
+
+    try:
+        number = phonenumbers.parse(text.replace("00", "+", 1) if text.startswith("00") else text, None)
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.is_possible_number(number)
+
+
+@lru_cache(maxsize=65536)
+def _valid_intl_phone(text: str) -> bool:
+    return _phonenumbers_possible(re.sub(r"[().]", " ", text))
+
+
+@lru_cache(maxsize=65536)
+def _valid_lu_number(text: str) -> bool:
+    import phonenumbers
+
+    try:
+        return phonenumbers.is_valid_number(phonenumbers.parse(text, "LU"))
+    except phonenumbers.NumberParseException:
+        return False
+
+
+@lru_cache(maxsize=65536)
+def _valid_iban(text: str) -> bool:
+    from stdnum import iban
+
+    return iban.is_valid(text) or sum(c.isdigit() for c in text) >= 10
+
+
+def _checked(token: str, check):
+    """A replacement that keeps the match unless ``check(match text)`` holds."""
+
+    def repl(match: re.Match) -> str:
+        return token if check(match.group(0)) else match.group(0)
+
+    return repl
+
+
+#: ``kind -> [(compiled pattern, replacement)]``; applied in this order. A replacement is a template
+#: or a function of the match (identifier checks with python-stdnum and phonenumbers).
+PII_PATTERNS: dict[str, list[tuple[re.Pattern[str], object]]] = {
     "email": [(_EMAIL, "[EMAIL]")],
-    "iban": [(_IBAN, "[IBAN]")],
+    "iban": [(_IBAN, _checked("[IBAN]", _valid_iban))],
     "national_id": [(_NATIONAL_ID, "[NATIONAL_ID]")],
-    "phone": [(_PHONE_CUE, r"\1[PHONE]"), (_PHONE, "[PHONE]")],
-    "name": [(_NAME_AFTER_TITLE, r"\1[NAME]"), (_NAME_AFTER_INTRO, r"\1[NAME]")],
+    "phone": [
+        (_PHONE_CUE, r"\1[PHONE]"),
+        (_PHONE, "[PHONE]"),
+        (_PHONE_INTL, _checked("[PHONE]", _valid_intl_phone)),
+        (_LU_MOBILE, _checked("[PHONE]", _valid_lu_number)),
+        (_LU_LANDLINE, _checked("[PHONE]", _valid_lu_number)),
+    ],
+    "name": [
+        (_NAME_AFTER_TITLE, r"\1[NAME]"),
+        (_NAME_AFTER_INTRO, r"\1[NAME]"),
+        (_NAME_AFTER_BE, r"\1[NAME]"),
+        (_NAME_AFTER_KIN, r"\1[NAME]"),
+        (_SIGNATURE, r"\1[NAME]"),
+        (_TRAILING, r"\1[NAME]"),
+        (_CAPS_RUN, "[NAME]"),
+    ],
 }
 PII_KINDS: tuple[str, ...] = tuple(PII_PATTERNS)
+_TOKENS = {kind: f"[{kind.upper()}]" for kind in PII_KINDS}
+
+
+def _check_texts(texts) -> pd.Series:
+    series = texts.copy() if isinstance(texts, pd.Series) else pd.Series(list(texts), dtype=object)
+    non_text = series.notna() & ~series.map(lambda v: isinstance(v, str))
+    if non_text.any():
+        raise TypeError(f"texts must be strings or missing values; row {series.index[non_text][0]!r} is not.")
+    return series.astype(object)
+
+
+def _apply(
+    text: pd.Series, patterns: dict, selected: list[str], tokens: dict[str, str]
+) -> tuple[pd.Series, pd.DataFrame]:
+    counts = pd.DataFrame(0, index=text.index, columns=list(patterns), dtype=int)
+    for kind, rules in patterns.items():
+        if kind not in selected:
+            continue
+        token = re.escape(tokens[kind])
+        before = text.str.count(token).fillna(0).astype(int)
+        for pattern, replacement in rules:
+            text = text.str.replace(pattern, replacement, regex=True)
+        counts[kind] = text.str.count(token).fillna(0).astype(int) - before
+    return text, counts
 
 
 def redact_pii(
     texts: pd.Series | Sequence[str | None], *, kinds: Iterable[str] | None = None
 ) -> tuple[pd.Series, pd.DataFrame]:
-    """Redact e-mails, IBANs, Luxembourg national ids, phone numbers and cued names (vectorised).
+    """Redact e-mails, IBANs, Luxembourg national ids, phone numbers and names (vectorised).
 
     Args:
         texts: a Series or list of strings; missing values stay missing.
@@ -127,20 +279,107 @@ def redact_pii(
         text and one integer column per kind (``email, iban, national_id, phone, name``): the
         number of replacements made. ``counts.sum()`` gives the totals to report.
     """
-    series = texts.copy() if isinstance(texts, pd.Series) else pd.Series(list(texts), dtype=object)
+    series = _check_texts(texts)
     selected = list(PII_KINDS) if kinds is None else list(kinds)
     unknown = [k for k in selected if k not in PII_PATTERNS]
     if unknown:
         raise ValueError(f"Unknown PII kind(s) {', '.join(unknown)}; choose from {', '.join(PII_KINDS)}.")
-    non_text = series.notna() & ~series.map(lambda v: isinstance(v, str))
-    if non_text.any():
-        raise TypeError(f"texts must be strings or missing values; row {series.index[non_text][0]!r} is not.")
-    counts = pd.DataFrame(0, index=series.index, columns=list(PII_KINDS), dtype=int)
-    text = series.astype(object)
-    for kind in PII_KINDS:
-        if kind not in selected:
-            continue
-        for pattern, replacement in PII_PATTERNS[kind]:
-            counts[kind] += text.str.count(pattern).fillna(0).astype(int)
-            text = text.str.replace(pattern, replacement, regex=True)
-    return text, counts
+    return _apply(series, PII_PATTERNS, selected, _TOKENS)
+
+
+# ----- the public page: examples shown to reviewers ----------------------------------------------------
+_MONTHS = (
+    r"(?:janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|décembre|"
+    r"decembre|januar|jänner|februar|märz|maerz|april|juni|juli|august|oktober|dezember|januar|"
+    r"abrëll|mäerz|juni|juli|oktober|november|dezember|january|february|march|may|june|july|"
+    r"october|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\.?"
+)
+_DATE = re.compile(
+    rf"(?i)\b(?:\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{2,4}}|\d{{4}}-\d{{2}}-\d{{2}}|"
+    rf"\d{{1,2}}(?:er|\.|st|nd|rd|th)?[ ]{_MONTHS}(?:[ ]\d{{4}})?|{_MONTHS}[ ]\d{{1,2}}(?:st|nd|rd|th)?,?(?:[ ]\d{{4}})?|"
+    rf"{_MONTHS}[ ]\d{{4}})\b"
+)
+_AMOUNT = re.compile(
+    r"(?i)(?:(?:€|EUR|USD|CHF|\$|£)[ ]?\d[\d., ']*\d?|\d[\d., ']*[ ]?(?:€|EUR\b|euros?\b|USD\b|CHF\b|\$|£|"
+    r"dollars?\b|francs?\b))"
+)
+_STREET = (
+    r"(?:rue|route|avenue|av\.|boulevard|bd|place|impasse|chemin|allée|allee|cité|straße|strasse|str\.|"
+    r"weg|gasse|platz|allee|street|st\.|road|rd\.|lane|square|wee|strooss|gaass)"
+)
+_ADDRESS = re.compile(
+    rf"(?i)(?:\b\d{{1,4}}[a-z]?,?[ ]{_STREET}\b(?:[ ][\w'’-]+){{1,4}}|\b{_STREET}[ ](?:(?:de|du|des|la|le|l'|der|an|am|vun|of|the)[ ])*"
+    rf"[\w'’-]+(?:[ ][\w'’-]+)?(?:[ ,]+\d{{1,4}}[a-z]?)?|\b(?:L|F|D|B)-?\d{{4,5}}\b|\b\d{{4,5}}[ ](?=[A-Z]))"
+)
+# Family and health details (a conservative list in the four languages).
+_FAMILY_HEALTH = re.compile(
+    r"(?i)\b(?:fille|fils|filles|enfants?|bébé|mari|épouse|époux|femme|divorcée?|divorce|veuve?|enceinte|grossesse|"
+    r"naissance|décès|malade|maladie|cancer|handicapée?|handicap|diabète|dépression|hôpital|hospitalisée?|"
+    r"opération|chirurgie|médecin|traitement|santé|mort|"
+    r"tochter|töchter|sohn|söhne|kinder?|baby|ehemann|ehefrau|geschieden|scheidung|witwer?|witwe|schwanger|"
+    r"schwangerschaft|geburt|tod|gestorben|krank|krankheit|krebs|behinderung|behindert|diabetes|depression|"
+    r"krankenhaus|operation|arzt|ärztin|behandlung|gesundheit|"
+    r"duechter|jong|kanner|kand|bëbee|mann|fra|gescheet|schwanger|gebuert|dout|krankheet|spidol|dokter|"
+    r"son|sons|daughters?|children|child|husband|wife|divorced|widow(?:er)?|pregnant|pregnancy|birth|died|"
+    r"death|ill|illness|sick|disease|disabled|disability|hospital|surgery|doctor|treatment|health)\b"
+)
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+#: What the public page masks on top of :data:`PII_KINDS`, in this order.
+PUBLIC_PATTERNS: dict[str, list[tuple[re.Pattern[str], str]]] = {
+    "date": [(_DATE, "[DATE]")],
+    "amount": [(_AMOUNT, "[AMOUNT]")],
+    "address": [(_ADDRESS, "[ADDRESS]")],
+    "family_health": [(_FAMILY_HEALTH, "[PERSONAL]")],
+    "number": [(_NUMBER, "[#]")],
+}
+PUBLIC_KINDS: tuple[str, ...] = PII_KINDS + tuple(PUBLIC_PATTERNS)
+_PUBLIC_TOKENS = {
+    "date": "[DATE]",
+    "amount": "[AMOUNT]",
+    "address": "[ADDRESS]",
+    "family_health": "[PERSONAL]",
+    "number": "[#]",
+}
+
+
+def redact_for_public_page(texts: pd.Series | Sequence[str | None]) -> tuple[pd.Series, pd.DataFrame]:
+    """Texts fit for a public page: :func:`redact_pii`, then dates, amounts, addresses, family and health
+    details and every remaining number masked. Returns ``(masked, counts)`` with one column per kind of
+    :data:`PUBLIC_KINDS`."""
+    text, counts = redact_pii(texts)
+    text, more = _apply(text, PUBLIC_PATTERNS, list(PUBLIC_PATTERNS), _PUBLIC_TOKENS)
+    return text, pd.concat([counts, more], axis=1)
+
+
+# ----- what counts as a leak -----------------------------------------------------------------------------
+def identifier_tokens(value: str, kind: str) -> list[str]:
+    """The pieces of a planted identifier whose presence anywhere counts as a leak.
+
+    Names: every word of two letters or more; phone, IBAN, national id: every group of digits (and
+    the IBAN's letters-and-digits groups); e-mail: the address and its local part (the provider's domain
+    names nobody).
+    """
+    value = str(value)
+    if kind == "name":
+        return [w for w in re.findall(rf"{_LET}+(?:['’]{_LET}+)?", value) if len(w) >= 2]
+    if kind == "email":
+        local, _, domain = value.partition("@")
+        return [value, local] if domain else [value]
+    if kind == "iban":
+        groups = re.findall(r"[A-Za-z0-9]+", value)
+        return [g for g in groups if any(c.isdigit() for c in g)]
+    return re.findall(r"\d+", value)
+
+
+def leaked_tokens(text: str, tokens: Iterable[str]) -> list[str]:
+    """The tokens found in ``text`` as whole words (digits: not inside a longer number; names: any case)."""
+    found = []
+    for token in tokens:
+        if token.isdigit():
+            pattern = rf"(?<!\d){re.escape(token)}(?!\d)"
+        else:
+            pattern = rf"(?i)(?<![\w]){re.escape(token)}(?![\w])"
+        if re.search(pattern, text):
+            found.append(token)
+    return found
