@@ -1,14 +1,23 @@
-"""One global LightGBM quantile model over all stations, baselines, and a rolling-origin backtest.
+"""One global LightGBM model over all series, the baselines it must beat, and a rolling-origin backtest.
 
-For each horizon (1 h, 3 h, 24 h by default) and each quantile (P10, P50, P90) a LightGBM model is
-fitted on the features of ``features.build_features`` (count-valued features and the target divided
-by each series' mean over the training window, so one model serves stations of 3,000 and 60,000
-vehicles a day). The backtest moves the forecast origin forward in time: each fold trains on
-everything before its origin and predicts the next ``test_days``; nothing after the origin is used
-for training, and features never look past the issue time.
+Per horizon (1, 3 and 24 h by default, one direct model each) three LightGBM models are fitted on the
+features of ``features.FeatureBuilder``: the median (the point forecast) and the 10 % and 90 % quantiles.
+The target is ``log1p(count) - log1p(scale)`` (``scale`` = the series' mean over the training window), so
+one model serves sites of any size and the band is multiplicative: narrow in absolute terms at night,
+wide at the peaks, never a floor or a ceiling. The P10-P90 band is calibrated by conformalised quantile
+regression on the last weeks before each origin (held out of the quantile models' fit).
 
-Baselines on the same rows: seasonal naive (same hour last week) and the hour x weekday average of
-the training window.
+Baselines, scored on exactly the same rows:
+
+- **plain LightGBM**: the strongest simple reference, a LightGBM regressor (300 trees, library defaults)
+  on raw count lags 1, 2, 3, 24 and 168 h (moved to what is known ``h`` hours ahead), hour and weekday,
+  trained on the same rows;
+- **seasonal naive**: the count of the same hour one week earlier;
+- **hour x weekday average** of the training window.
+
+Hyperparameters are fixed (``POINT_PARAMS``, ``BAND_PARAMS``): they were chosen on validation windows
+that end before any test window (the 90 days before the I-94 test period and the synthetic network's
+first weeks), never on a test window.
 """
 
 from __future__ import annotations
@@ -22,102 +31,151 @@ import pandas as pd
 
 from livinglab.threads import n_jobs
 
-from .features import FeatureSet, WideCounts, build_features
+from .features import FeatureBuilder
 
 QUANTILES = (0.1, 0.5, 0.9)
 HORIZONS = (1, 3, 24)
-DEFAULT_PARAMS = {
-    "n_estimators": 250,
-    "learning_rate": 0.06,
+POINT_PARAMS = {
+    "n_estimators": 600,
+    "learning_rate": 0.03,
     "num_leaves": 63,
     "min_child_samples": 40,
     "subsample": 0.8,
     "subsample_freq": 1,
     "colsample_bytree": 0.8,
-    "max_bin": 127,
     "reg_lambda": 1.0,
     "verbose": -1,
 }
+BAND_PARAMS = {**POINT_PARAMS, "n_estimators": 250, "learning_rate": 0.05, "num_leaves": 31}
+PLAIN_PARAMS = {"n_estimators": 300, "verbose": -1}
+COVERAGE = 0.8
+WARMUP_HOURS = 336
+
+
+def to_target(y: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """The models' target: log1p(count) - log1p(series scale)."""
+    return np.log1p(np.maximum(y, 0.0)) - np.log1p(scale)
+
+
+def from_target(z: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    return np.maximum(np.expm1(z + np.log1p(scale)), 0.0)
+
+
+def series_scale(Y: np.ndarray, end: int) -> np.ndarray:
+    """Per series, the mean count before hour ``end`` (1 when it has none)."""
+    with np.errstate(invalid="ignore"):
+        valid = ~np.isnan(Y[:, :end])
+        total = np.where(valid, Y[:, :end], 0.0).sum(axis=1, dtype=np.float64)
+        n = valid.sum(axis=1)
+    scale = np.where(n > 0, total / np.maximum(n, 1), np.nan)
+    return np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
 
 
 @dataclass
 class HorizonModel:
-    """The quantile models of one horizon, fitted on one training window."""
+    """The three models of one horizon fitted on one training window, and the band's conformal margin."""
 
     horizon: int
     models: dict[float, lgb.LGBMRegressor]
-    feature_columns: list[str]
-    scaled_columns: list[str]
-    scale: np.ndarray  # per series
-    conformal_margin: float = 0.0  # widening of the P10-P90 band (scaled units), if calibrated
+    scale: np.ndarray
+    margin: float = 0.0  # added to both sides of the P10-P90 band, in target (log) units
+    plain: lgb.LGBMRegressor | None = None
+    feature_names: list[str] = field(default_factory=list)
 
-    def design(self, fs: FeatureSet, rows: np.ndarray) -> pd.DataFrame:
-        X = fs.frame.iloc[rows][self.feature_columns].copy()
-        s = self.scale[fs.frame["series"].to_numpy()[rows]]
-        X[self.scaled_columns] = X[self.scaled_columns].to_numpy() / s[:, None]
-        X["series_code"] = X["series_code"].astype(int).astype("category")
-        return X
+    def predict_target(self, builder: FeatureBuilder, s: np.ndarray, t: np.ndarray) -> np.ndarray:
+        X = builder.design(s, t, self.horizon, self.scale)
+        z = np.column_stack([self.models[q].predict(X) for q in sorted(self.models)])
+        return np.sort(z, axis=1)  # no quantile crossing
 
-    def predict(self, fs: FeatureSet, rows: np.ndarray) -> pd.DataFrame:
-        X = self.design(fs, rows)
-        s = self.scale[fs.frame["series"].to_numpy()[rows]]
-        raw = np.column_stack([self.models[q].predict(X) for q in sorted(self.models)])
-        raw = np.sort(raw, axis=1)  # no quantile crossing
-        if self.conformal_margin:  # a negative margin narrows the band, never past the median
-            mid = raw[:, len(self.models) // 2]
-            raw[:, 0] = np.minimum(raw[:, 0] - self.conformal_margin, mid)
-            raw[:, -1] = np.maximum(raw[:, -1] + self.conformal_margin, mid)
-        out = np.maximum(raw, 0.0) * s[:, None]
-        return pd.DataFrame(out, columns=[f"p{int(round(q * 100))}" for q in sorted(self.models)], index=rows)
+    def predict(self, builder: FeatureBuilder, s: np.ndarray, t: np.ndarray) -> pd.DataFrame:
+        z = self.predict_target(builder, s, t)
+        mid = z[:, 1]
+        z[:, 0] = np.minimum(z[:, 0] - self.margin, mid)
+        z[:, 2] = np.maximum(z[:, 2] + self.margin, mid)
+        out = from_target(z, self.scale[s][:, None])
+        frame = pd.DataFrame(out, columns=["p10", "p50", "p90"])
+        if self.plain is not None:
+            frame["plain_lgbm"] = np.maximum(
+                self.plain.predict(builder.plain_design(s, t, self.horizon)), 0.0
+            )
+        return frame
+
+
+SMALL_FIT_ROWS = 100_000
+
+
+def threads_for(rows: int) -> int:
+    """One thread for small fits (on shared cores a second thread mostly waits: several times slower
+    here under load), the budget (``livinglab.threads``) for large ones."""
+    return 1 if rows < SMALL_FIT_ROWS else n_jobs()
+
+
+def _fit(X: pd.DataFrame, z: np.ndarray, alpha: float, params: dict, seed: int) -> lgb.LGBMRegressor:
+    model = lgb.LGBMRegressor(
+        objective="quantile", alpha=alpha, random_state=seed, n_jobs=threads_for(len(X)), **params
+    )
+    categorical = [c for c in X.columns if isinstance(X[c].dtype, pd.CategoricalDtype)]
+    return model.fit(X, z, categorical_feature=categorical or "auto")
 
 
 def fit_horizon(
-    fs: FeatureSet,
-    train_rows: np.ndarray,
+    builder: FeatureBuilder,
+    horizon: int,
+    train: tuple[np.ndarray, np.ndarray],
     scale: np.ndarray,
     *,
-    quantiles=QUANTILES,
-    params: dict | None = None,
+    band_train: tuple[np.ndarray, np.ndarray] | None = None,
+    calibration: tuple[np.ndarray, np.ndarray] | None = None,
+    point_params: dict | None = None,
+    band_params: dict | None = None,
+    coverage: float = COVERAGE,
+    plain: bool = True,
     seed: int = 0,
-    calibration_rows: np.ndarray | None = None,
-    coverage: float = 0.8,
 ) -> HorizonModel:
-    """Fit the quantile models of one horizon on ``train_rows`` (target must be present).
-
-    With ``calibration_rows`` (a later, held-out slice of the training window) the P10-P90 band is
-    widened or narrowed by conformalised quantile regression so that it covers ``coverage`` of the
-    calibration rows.
-    """
-    params = {**DEFAULT_PARAMS, "n_jobs": n_jobs(), **(params or {})}
-    hm = HorizonModel(fs.horizon, {}, list(fs.feature_columns), list(fs.scaled_columns), scale)
-    X = hm.design(fs, train_rows)
-    y = fs.frame["target"].to_numpy()[train_rows] / scale[fs.frame["series"].to_numpy()[train_rows]]
-    for q in quantiles:
-        model = lgb.LGBMRegressor(objective="quantile", alpha=q, random_state=seed, **params)
-        model.fit(X, y, categorical_feature=["series_code"])
-        hm.models[q] = model
-    if calibration_rows is not None and len(calibration_rows):
-        pred = hm.predict(fs, calibration_rows).to_numpy()
-        s = scale[fs.frame["series"].to_numpy()[calibration_rows]]
-        y_cal = fs.frame["target"].to_numpy()[calibration_rows] / s
-        score = np.maximum(pred[:, 0] / s - y_cal, y_cal - pred[:, -1] / s)
+    """Fit the median on ``train`` rows (s, t), the P10/P90 models on ``band_train`` (default: the same)
+    and calibrate the band on ``calibration`` rows (conformalised quantile regression), plus the plain
+    LightGBM reference on ``train``."""
+    s, t = train
+    y = builder.Y[s, t]
+    X = builder.design(s, t, horizon, scale)
+    z = to_target(y, scale[s])
+    hm = HorizonModel(horizon, {}, scale, feature_names=list(X.columns))
+    hm.models[0.5] = _fit(X, z, 0.5, {**POINT_PARAMS, **(point_params or {})}, seed)
+    if band_train is not None:
+        bs, bt = band_train
+        Xb, zb = builder.design(bs, bt, horizon, scale), to_target(builder.Y[bs, bt], scale[bs])
+    else:
+        Xb, zb = X, z
+    lower, upper = (1 - coverage) / 2, 1 - (1 - coverage) / 2
+    for q in (lower, upper):
+        hm.models[q] = _fit(Xb, zb, q, {**BAND_PARAMS, **(band_params or {})}, seed + 1)
+    if calibration is not None and len(calibration[0]):
+        cs, ct = calibration
+        zc = hm.predict_target(builder, cs, ct)
+        truth = to_target(builder.Y[cs, ct], scale[cs])
+        score = np.maximum(zc[:, 0] - truth, truth - zc[:, 2])
         level = min(1.0, np.ceil((len(score) + 1) * coverage) / len(score))
-        hm.conformal_margin = float(np.quantile(score, level))
+        hm.margin = float(np.quantile(score, level))
+    if plain:
+        model = lgb.LGBMRegressor(random_state=seed, n_jobs=threads_for(len(y)), **PLAIN_PARAMS)
+        hm.plain = model.fit(builder.plain_design(s, t, horizon), y)
     return hm
 
 
 @dataclass
 class BacktestResult:
-    """Predictions of every fold and horizon next to the actual counts and the baselines."""
+    """Predictions of every fold and horizon next to the actual counts and the baselines.
 
-    predictions: (
-        pd.DataFrame
-    )  # series, station_id, direction, timestamp, horizon, fold, actual, p10, p50, p90,
-    #                                seasonal_naive, hour_weekday_avg
-    folds: pd.DataFrame  # fold, origin, train_rows, test_rows, fit_seconds
+    ``predictions``: series, t, horizon, fold, actual, p10, p50, p90, plain_lgbm, seasonal_naive,
+    hour_weekday_avg, station_id, direction, direction_label, timestamp (one row per forecast hour with an
+    actual count). ``folds``: per horizon and fold the origin, row counts, margin and seconds.
+    """
+
+    predictions: pd.DataFrame
+    folds: pd.DataFrame
     last_models: dict[int, HorizonModel] = field(default_factory=dict)
-    last_features: dict[int, FeatureSet] = field(default_factory=dict)
     seconds: float = 0.0
+    test_days: int = 0
 
 
 def hour_weekday_average(Y: np.ndarray, slot: np.ndarray) -> np.ndarray:
@@ -136,202 +194,250 @@ def fold_origins(n_hours: int, n_folds: int, test_hours: int, min_train_hours: i
     origins = [n_hours - (n_folds - k) * test_hours for k in range(n_folds)]
     if origins[0] < min_train_hours:
         raise ValueError(
-            f"not enough history: the first origin is hour {origins[0]} but training needs "
-            f"{min_train_hours} hours; shorten test_days/n_folds or simulate more days."
+            f"not enough history: the first forecast origin is hour {origins[0]} but training needs "
+            f"{min_train_hours} hours; give more days of data or set smaller test_days/n_folds."
         )
     return origins
 
 
+def auto_test_days(n_days: int) -> int:
+    """The test window when ``test_days`` is 0: the last 90 days when the data cover more than a year and
+    a quarter, otherwise a fifth of the days (at least 7)."""
+    return 90 if n_days >= 455 else max(7, int(round(n_days * 0.2)))
+
+
+def _rows(S: int, t_from: int, t_to: int) -> tuple[np.ndarray, np.ndarray]:
+    t = np.arange(max(t_from, 0), max(t_to, t_from))
+    return np.repeat(np.arange(S), len(t)), np.tile(t, S)
+
+
+def _present(Y: np.ndarray, rows: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    s, t = rows
+    keep = ~np.isnan(Y[s, t])
+    return s[keep], t[keep]
+
+
+def _sample(rows, limit: int, rng: np.random.Generator):
+    s, t = rows
+    if len(s) <= limit:
+        return s, t
+    pick = np.sort(rng.choice(len(s), limit, replace=False))
+    return s[pick], t[pick]
+
+
 def rolling_origin_backtest(
-    wide: WideCounts,
+    builder: FeatureBuilder,
     *,
-    calendar: pd.DataFrame,
-    static: pd.DataFrame | None = None,
-    exposure: np.ndarray | None = None,
-    known: dict | None = None,
-    issue: dict | None = None,
     horizons=HORIZONS,
-    quantiles=QUANTILES,
-    n_folds: int = 2,
-    test_days: int = 7,
+    n_folds: int = 1,
+    test_days: int = 0,
     min_train_days: int = 21,
     max_train_rows: int = 300_000,
-    params: dict | None = None,
-    calibrate: bool = True,
-    calibration_days: int = 7,
+    calibration_days: int = 0,
+    point_params: dict | None = None,
+    band_params: dict | None = None,
     seed: int = 0,
-    keep_features: bool | tuple = False,
 ) -> BacktestResult:
-    """Rolling-origin evaluation: for each fold, train on hours before the origin, predict the next days.
+    """Rolling-origin evaluation: for each fold, train on the hours before its origin, predict the next days.
 
-    ``max_train_rows`` caps the rows of one fit (a uniform random sample of the training window),
-    which bounds time and memory on long histories. With ``calibrate`` the last ``calibration_days``
-    before each origin are held out of the fit and used to calibrate the P10-P90 band.
-    ``keep_features`` (True, or a tuple of horizons) keeps those feature sets for explanations.
+    ``test_days`` 0 means ``auto_test_days``. ``max_train_rows`` caps the rows of one fit (a uniform
+    sample of the training window), which bounds time and memory on long histories. The P10/P90 models
+    leave out the last ``calibration_days`` before each origin (0: four weeks, or a fifth of the training
+    window when that is shorter) and are calibrated on them; the median and the plain reference use every
+    hour before the origin.
     """
-    keep = set(horizons) if keep_features is True else set(keep_features or ())
     start = time.perf_counter()
     rng = np.random.default_rng(seed)
-    Y = wide.values
-    S, T = Y.shape
+    Y, S, T = builder.Y, builder.S, builder.T
+    n_days = T // 24
+    test_days = int(test_days) or auto_test_days(n_days)
     test_hours = test_days * 24
-    warmup = 168
-    origins = fold_origins(
-        T, n_folds, test_hours, (min_train_days + (calibration_days if calibrate else 0)) * 24
-    )
-    ts = wide.timestamps
-    slot = ts.weekday.to_numpy() * 24 + ts.hour.to_numpy()  # hour of the week, 0..167
-    pieces, fold_rows, last_models, last_features = [], [], {}, {}
-    for h in horizons:
-        fs = build_features(
-            wide, h, calendar=calendar, static=static, exposure=exposure, known=known, issue=issue
-        )
-        target = fs.frame["target"].to_numpy()
-        series_of_row = fs.frame["series"].to_numpy()
-        for k, origin in enumerate(origins):
+    origins = fold_origins(T, n_folds, test_hours, min_train_days * 24)
+    ts = builder.wide.timestamps
+    slot = (ts.weekday.to_numpy() * 24 + ts.hour.to_numpy()).astype(int)
+    pieces, fold_rows, last_models = [], [], {}
+    for k, origin in enumerate(origins):
+        scale = series_scale(Y, origin)
+        hw = hour_weekday_average(Y[:, :origin], slot[:origin])
+        cal_days = int(calibration_days) or max(3, min(28, origin // 24 // 5))
+        cal_start = origin - cal_days * 24
+        test = _present(Y, _rows(S, origin, min(origin + test_hours, T)))
+        for h in horizons:
             t0 = time.perf_counter()
-            scale = np.nanmean(Y[:, :origin], axis=1).astype(np.float64)
-            scale = np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
-            fit_end = origin - calibration_days * 24 if calibrate else origin
-            train = fs.rows(t_from=warmup + h, t_to=fit_end)
-            train = train[~np.isnan(target[train])]
-            if len(train) > max_train_rows:
-                train = np.sort(rng.choice(train, max_train_rows, replace=False))
-            cal_rows = None
-            if calibrate:
-                cal_rows = fs.rows(t_from=fit_end, t_to=origin)
-                cal_rows = cal_rows[~np.isnan(target[cal_rows])]
+            warmup = min(WARMUP_HOURS, max(168, origin // 4)) + h
+            train = _sample(_present(Y, _rows(S, warmup, origin)), max_train_rows, rng)
+            band_train = _sample(_present(Y, _rows(S, warmup, cal_start)), max_train_rows, rng)
+            calibration = _present(Y, _rows(S, cal_start, origin))
             hm = fit_horizon(
-                fs, train, scale, quantiles=quantiles, params=params, seed=seed + k, calibration_rows=cal_rows
+                builder,
+                h,
+                train,
+                scale,
+                band_train=band_train,
+                calibration=calibration,
+                point_params=point_params,
+                band_params=band_params,
+                seed=seed + k,
             )
-            test = fs.rows(t_from=origin, t_to=min(origin + test_hours, T))
-            test = test[~np.isnan(target[test])]
-            pred = hm.predict(fs, test)
-            t_idx = fs.frame["t"].to_numpy()[test]
-            s_idx = series_of_row[test]
-            hw = hour_weekday_average(Y[:, :origin], slot[:origin])
-            piece = pd.DataFrame(
-                {
-                    "series": s_idx,
-                    "t": t_idx,
-                    "horizon": h,
-                    "fold": k,
-                    "actual": target[test],
-                    "seasonal_naive": fs.frame["lag_168"].to_numpy()[test],
-                    "hour_weekday_avg": hw[s_idx, slot[t_idx]].astype(np.float32),
-                }
-            )
-            piece = pd.concat([piece, pred.reset_index(drop=True)], axis=1)
+            s_idx, t_idx = test
+            piece = hm.predict(builder, s_idx, t_idx)
+            piece.insert(0, "series", s_idx.astype(np.int32))
+            piece.insert(1, "t", t_idx.astype(np.int32))
+            piece.insert(2, "horizon", h)
+            piece.insert(3, "fold", k)
+            piece.insert(4, "actual", Y[s_idx, t_idx])
+            piece["seasonal_naive"] = builder.lag(s_idx, t_idx, 168) if h <= 168 else np.nan
+            piece["hour_weekday_avg"] = hw[s_idx, slot[t_idx]].astype(np.float32)
             pieces.append(piece)
             fold_rows.append(
                 {
                     "horizon": h,
                     "fold": k,
                     "origin": ts[origin],
-                    "train_rows": len(train),
-                    "calibration_rows": 0 if cal_rows is None else len(cal_rows),
-                    "test_rows": len(test),
-                    "conformal_margin": hm.conformal_margin,
+                    "train_rows": len(train[0]),
+                    "band_rows": len(band_train[0]),
+                    "calibration_rows": len(calibration[0]),
+                    "test_rows": len(s_idx),
+                    "band_margin_log": round(hm.margin, 4),
                     "fit_seconds": round(time.perf_counter() - t0, 2),
                 }
             )
             if k == len(origins) - 1:
                 last_models[h] = hm
-                if h in keep:
-                    last_features[h] = fs
-        del fs
     preds = pd.concat(pieces, ignore_index=True)
-    preds["station_id"] = wide.series["station_id"].to_numpy()[preds["series"].to_numpy()]
-    preds["direction"] = wide.series["direction"].to_numpy()[preds["series"].to_numpy()]
+    series = builder.wide.series
+    for col in ("station_id", "direction", "direction_label"):
+        preds[col] = series[col].to_numpy()[preds["series"].to_numpy()]
     preds["timestamp"] = ts[preds["t"].to_numpy()]
     return BacktestResult(
-        preds, pd.DataFrame(fold_rows), last_models, last_features, round(time.perf_counter() - start, 2)
+        preds, pd.DataFrame(fold_rows), last_models, round(time.perf_counter() - start, 2), test_days
     )
 
 
 # --- metrics ---------------------------------------------------------------------------------------
 
-MODELS = {"lightgbm_p50": "p50", "seasonal_naive": "seasonal_naive", "hour_weekday_avg": "hour_weekday_avg"}
+MODELS = {
+    "model": "p50",
+    "plain_lgbm": "plain_lgbm",
+    "seasonal_naive": "seasonal_naive",
+    "hour_weekday_avg": "hour_weekday_avg",
+}
+MODEL_LABELS = {
+    "model": "LightGBM (this pilot)",
+    "plain_lgbm": "plain LightGBM",
+    "seasonal_naive": "seasonal naive (same hour last week)",
+    "hour_weekday_avg": "hour x weekday average",
+}
 
 
 def _scores(frame: pd.DataFrame) -> pd.Series:
     out = {}
+    actual = frame["actual"].to_numpy(float)
     for name, col in MODELS.items():
-        err = frame[col] - frame["actual"]
-        out[f"mae_{name}"] = err.abs().mean()
+        err = frame[col].to_numpy(float) - actual
+        out[f"mae_{name}"] = np.abs(err).mean()
         out[f"rmse_{name}"] = np.sqrt((err**2).mean())
-        out[f"wape_{name}"] = err.abs().sum() / frame["actual"].abs().sum()
-    out["coverage_p10_p90"] = ((frame["actual"] >= frame["p10"]) & (frame["actual"] <= frame["p90"])).mean()
+        out[f"wape_{name}"] = np.abs(err).sum() / max(np.abs(actual).sum(), 1e-9)
+    out["coverage_p10_p90"] = ((actual >= frame["p10"]) & (actual <= frame["p90"])).mean()
     out["n"] = len(frame)
     return pd.Series(out)
 
 
 def comparable(predictions: pd.DataFrame) -> pd.DataFrame:
-    """Rows where the model and both baselines have a value, so all are scored on the same rows."""
-    return predictions.dropna(subset=["actual", "p50", "seasonal_naive", "hour_weekday_avg"])
+    """Rows where the model and every baseline have a value, so all are scored on the same hours."""
+    return predictions.dropna(subset=["actual", *MODELS.values()])
 
 
 def evaluate(predictions: pd.DataFrame, calendar: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:
-    """MAE, RMSE, WAPE (model and baselines) and P10-P90 coverage: overall, per station, per hour of day,
-    per direction, and by day type (regular / Luxembourg holiday / border holiday)."""
+    """MAE, RMSE, WAPE (model and baselines) and P10-P90 coverage: overall, per site, hour of day, weekday,
+    direction (when the data have several) and day type (when a holiday calendar was given)."""
     frame = comparable(predictions).copy()
+    frame["hour"] = frame["timestamp"].dt.hour
+    frame["weekday"] = frame["timestamp"].dt.day_name().str[:3]
     out = {
         "by_horizon": frame.groupby("horizon").apply(_scores, include_groups=False),
-        "by_station": frame.groupby(["horizon", "station_id"]).apply(_scores, include_groups=False),
-        "by_hour": frame.groupby(["horizon", frame["timestamp"].dt.hour.rename("hour")]).apply(
-            _scores, include_groups=False
-        ),
-        "by_direction": frame.groupby(["horizon", "direction"]).apply(_scores, include_groups=False),
+        "by_site": frame.groupby(["horizon", "station_id"]).apply(_scores, include_groups=False),
+        "by_hour": frame.groupby(["horizon", "hour"]).apply(_scores, include_groups=False),
+        "by_weekday": frame.groupby(["horizon", "weekday"], sort=False).apply(_scores, include_groups=False),
     }
-    if calendar is not None:
-        day = frame["timestamp"].dt.normalize()
-        lu = day.map(calendar["hol_LU"]).astype(bool)
-        border = day.map(calendar["border_holiday"]).astype(bool)
-        frame["day_type"] = np.select([lu, border], ["LU holiday", "border holiday"], "regular day")
-        out["by_day_type"] = frame.groupby(["horizon", "day_type"]).apply(_scores, include_groups=False)
+    if frame["direction_label"].nunique() > 1:
+        out["by_direction"] = frame.groupby(["horizon", "direction_label"]).apply(
+            _scores, include_groups=False
+        )
+    if calendar is not None and "day_type" not in frame:
+        types = day_types(calendar)
+        if types is not None:
+            frame["day_type"] = frame["timestamp"].dt.normalize().map(types).fillna("regular day")
+            out["by_day_type"] = frame.groupby(["horizon", "day_type"]).apply(_scores, include_groups=False)
     return out
 
 
+def day_types(calendar: pd.DataFrame) -> pd.Series | None:
+    """Per day: ``holiday``, ``home-region holiday`` (cross-border data) or ``regular day``; None without a
+    holiday calendar."""
+    has_work = "holiday" in calendar and bool(calendar["holiday"].any())
+    has_home = "home_holiday_not_work" in calendar
+    if not (has_work or has_home):
+        return None
+    kinds = np.select(
+        [
+            calendar["holiday"].to_numpy(bool),
+            calendar["home_holiday_not_work"].to_numpy(bool) if has_home else np.zeros(len(calendar), bool),
+        ],
+        ["holiday", "home-region holiday"],
+        "regular day",
+    )
+    return pd.Series(kinds, index=calendar.index)
+
+
 def headline_metrics(evaluation: dict[str, pd.DataFrame], predictions: pd.DataFrame) -> dict[str, float]:
-    """The numbers the pilot records: per-horizon MAE of model and baselines, WAPE, coverage."""
+    """The numbers the pilot records: per horizon the MAE of the model and of every baseline, the model's
+    ratio to the seasonal naive and to the plain LightGBM, RMSE, WAPE and the band's coverage."""
     bh = evaluation["by_horizon"]
     out: dict[str, float] = {}
     for h in bh.index:
-        out[f"mae_h{h}"] = float(bh.loc[h, "mae_lightgbm_p50"])
-        out[f"mae_h{h}_seasonal_naive"] = float(bh.loc[h, "mae_seasonal_naive"])
-        out[f"mae_h{h}_hour_weekday_avg"] = float(bh.loc[h, "mae_hour_weekday_avg"])
-        out[f"rmse_h{h}"] = float(bh.loc[h, "rmse_lightgbm_p50"])
-        out[f"wape_h{h}"] = float(bh.loc[h, "wape_lightgbm_p50"])
-        out[f"wape_h{h}_seasonal_naive"] = float(bh.loc[h, "wape_seasonal_naive"])
-        out[f"coverage_p10_p90_h{h}"] = float(bh.loc[h, "coverage_p10_p90"])
+        row = bh.loc[h]
+        out[f"mae_h{h}"] = float(row["mae_model"])
+        for name in ("plain_lgbm", "seasonal_naive", "hour_weekday_avg"):
+            out[f"mae_h{h}_{name}"] = float(row[f"mae_{name}"])
+        out[f"ratio_h{h}_seasonal_naive"] = float(row["mae_model"] / row["mae_seasonal_naive"])
+        out[f"ratio_h{h}_plain_lgbm"] = float(row["mae_model"] / row["mae_plain_lgbm"])
+        out[f"ratio_h{h}_plain_lgbm_to_seasonal_naive"] = float(
+            row["mae_plain_lgbm"] / row["mae_seasonal_naive"]
+        )
+        out[f"rmse_h{h}"] = float(row["rmse_model"])
+        out[f"wape_h{h}"] = float(row["wape_model"])
+        out[f"wape_h{h}_seasonal_naive"] = float(row["wape_seasonal_naive"])
+        out[f"coverage_p10_p90_h{h}"] = float(row["coverage_p10_p90"])
     comp = comparable(predictions)
     out["coverage_p10_p90"] = float(
         ((comp["actual"] >= comp["p10"]) & (comp["actual"] <= comp["p90"])).mean()
     )
     out["eval_rows"] = int(len(comp))
+    out["eval_rows_excluded"] = int(len(predictions) - len(comp))
     if "by_day_type" in evaluation:
-        bd = evaluation["by_day_type"]
-        for (h, day_type), row in bd.iterrows():
-            if h == 1 or h == 24:
-                key = day_type.replace(" ", "_").replace("LU", "lu")
-                out[f"mae_h{h}_{key}"] = float(row["mae_lightgbm_p50"])
+        for (h, kind), row in evaluation["by_day_type"].iterrows():
+            if h in (1, 24):
+                key = kind.replace(" ", "_").replace("-", "_")
+                out[f"mae_h{h}_{key}"] = float(row["mae_model"])
                 out[f"mae_h{h}_{key}_seasonal_naive"] = float(row["mae_seasonal_naive"])
     return out
 
 
 def shap_importance(
     model: HorizonModel,
-    fs: FeatureSet,
-    rows: np.ndarray,
+    builder: FeatureBuilder,
+    s: np.ndarray,
+    t: np.ndarray,
     *,
-    quantile: float = 0.5,
     max_rows: int = 2000,
     seed: int = 0,
 ) -> pd.Series:
-    """Mean absolute TreeSHAP contribution per feature (LightGBM ``pred_contrib``) on up to ``max_rows`` rows."""
+    """Mean absolute TreeSHAP contribution per feature of the median model (LightGBM ``pred_contrib``)."""
     rng = np.random.default_rng(seed)
-    if len(rows) > max_rows:
-        rows = rng.choice(rows, max_rows, replace=False)
-    X = model.design(fs, rows)
-    contrib = model.models[quantile].predict(X, pred_contrib=True)
+    if len(s) > max_rows:
+        pick = rng.choice(len(s), max_rows, replace=False)
+        s, t = s[pick], t[pick]
+    X = builder.design(s, t, model.horizon, model.scale)
+    contrib = model.models[0.5].predict(X, pred_contrib=True)
     return pd.Series(np.abs(contrib[:, :-1]).mean(axis=0), index=X.columns).sort_values(ascending=False)

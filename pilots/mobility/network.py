@@ -70,11 +70,12 @@ def _finish(
     hwy_speeds: dict[str, float] | None = None,
     fallback: float = 50.0,
     free_flow_share: dict[str, float] | None = None,
+    crs: str | None = CRS_METRIC,
 ) -> nx.MultiDiGraph:
     """Speeds and free-flow travel times from osmnx, capacities, then projection to LUREF.
 
     ``free_flow_share`` scales osmnx's speed (from the speed limit) per road class before the
-    travel times are computed.
+    travel times are computed. ``crs`` None projects to the local UTM zone (osmnx's choice).
     """
     G = ox.add_edge_speeds(G, hwy_speeds=hwy_speeds, fallback=fallback)
     if free_flow_share:
@@ -92,7 +93,7 @@ def _finish(
         data["capacity_vph"] = float(lanes * lane_capacity(highway))
         ref = data.get("ref", "")
         data["ref"] = ";".join(map(str, ref)) if isinstance(ref, list) else ("" if ref is None else str(ref))
-    return ox.project_graph(G, to_crs=CRS_METRIC)
+    return ox.project_graph(G, to_crs=crs)
 
 
 def _lanes_per_direction(lanes, oneway) -> int:
@@ -171,8 +172,10 @@ def build_embedded_network() -> nx.MultiDiGraph:
     return _finish(G, free_flow_share=FREE_FLOW_SHARE)
 
 
-def network_from_osm_file(path: str | Path) -> nx.MultiDiGraph:
-    """An OpenStreetMap XML extract as a drivable, projected graph with speeds, travel times, capacities."""
+def network_from_osm_file(path: str | Path, *, crs: str | None = CRS_METRIC) -> nx.MultiDiGraph:
+    """An OpenStreetMap XML extract as a drivable, projected graph with speeds, travel times, capacities.
+
+    ``crs`` None: the local UTM zone (for networks outside Luxembourg)."""
     path = Path(path)
     if not path.is_file():
         raise NetworkUnavailable(
@@ -205,6 +208,7 @@ def network_from_osm_file(path: str | Path) -> nx.MultiDiGraph:
     G.graph["name"] = f"OpenStreetMap extract {path.name}"
     return _finish(
         G,
+        crs=crs,
         hwy_speeds={
             "motorway": 110,
             "trunk": 90,

@@ -1,8 +1,16 @@
 """The pilot's steps wired together, so the notebook stays thin and the benchmark runs the same code.
 
-``prepare_synthetic`` (embedded network + calibrated simulator) or ``prepare_official`` (a real
-data.public.lu counts file) give a ``PilotData``; ``backtest`` runs the rolling-origin evaluation;
-``run`` does everything end to end and returns the headline numbers.
+Two ways in, one way on:
+
+- ``prepare_synthetic``: the embedded Luxembourg tri-border network and the calibrated simulator; its
+  counts go through the same conversion as a partner's file (``counts.counts_from_frame``). The model
+  gets none of the simulator's own flags (incidents, roadworks, weather, the holiday exposure it drives
+  the counts with): only what a real file of counts would give, plus the holiday calendar of parameters.
+- ``load_counts`` + ``prepare_counts``: anyone's file (tidy, wide or the official Luxembourg format) and
+  an optional site table, with the holiday calendar from parameters.
+
+Then ``backtest`` (rolling origin, model and baselines on the same hours), ``comparisons`` (paired
+bootstrap intervals of the model against each baseline), and, where coordinates exist, the network part.
 """
 
 from __future__ import annotations
@@ -15,42 +23,87 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
-from .calendar import holiday_calendar, home_holiday_exposure
-from .features import WideCounts, static_features, to_wide
-from .forecast import BacktestResult, evaluate, headline_metrics, rolling_origin_backtest
-from .loaders import CleaningReport, complete_hourly_grid, read_official_counts
+from .calendar import TRI_BORDER, day_calendar, holiday_calendar
+from .counts import CountsData, CountsError, attach_site_table, counts_from_frame
+from .features import FeatureBuilder
+from .forecast import HORIZONS, BacktestResult, evaluate, headline_metrics, rolling_origin_backtest
 from .network import attach_stations, build_embedded_network, region_shares
 from .reference import ATTRIBUTION, load_counting_posts
 from .simulator import SimConfig, SimulationResult, simulate_counts
+
+#: the synthetic run's default trips: a cross-border commute, and a trip inside the capital for the
+#: OpenStreetMap check
+DEFAULT_TRIP = ("THIONVILLE", "LUX_KIRCHBERG")
+CITY_TRIP = ("LUX_GARE", "LUX_KIRCHBERG")
+SYNTHETIC_DIRECTIONS = {"1": "inbound (towards Luxembourg City)", "2": "outbound"}
 
 
 @dataclass
 class PilotData:
     """Everything the forecasting and advice steps need, whatever the data source."""
 
-    G: nx.MultiDiGraph
-    stations: pd.DataFrame
-    shares: pd.DataFrame
-    wide: WideCounts
+    counts: CountsData
     calendar: pd.DataFrame
-    static: pd.DataFrame
-    exposure: np.ndarray  # days x series
-    known: dict[str, np.ndarray] = field(default_factory=dict)
-    issue: dict[str, np.ndarray] = field(default_factory=dict)
+    calendar_flags: list[str]
+    calendar_note: str
+    synthetic: bool = False
+    G: nx.MultiDiGraph | None = None  # the embedded tri-border network (synthetic data)
+    stations: pd.DataFrame | None = None  # the simulator's stations on G
     simulation: SimulationResult | None = None
-    cleaning: CleaningReport | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def wide(self):
+        return self.counts.wide
 
     @property
     def rows(self) -> int:
-        return int(self.wide.values.size)
+        return self.counts.rows
+
+    def builder(self) -> FeatureBuilder:
+        return FeatureBuilder(
+            self.counts.wide,
+            self.calendar,
+            self.calendar_flags,
+            self.counts.covariates,
+            categorical_covariates=self.counts.categorical,
+        )
 
 
-def _series_exposure(
-    calendar: pd.DataFrame, shares: pd.DataFrame, stations: pd.DataFrame, series: pd.DataFrame
-) -> np.ndarray:
-    per_station = home_holiday_exposure(calendar, shares)
-    position = pd.Series(np.arange(len(stations)), index=stations["station_id"].astype(str))
-    return per_station[:, position[series["station_id"].astype(str)].to_numpy()]
+def build_calendar(
+    counts: CountsData, *, country: str = "", subdivisions=(), home_regions=(), default: dict | None = None
+) -> tuple[pd.DataFrame, list[str], str]:
+    """The day calendar from parameters (or ``default``, or the site table's single country)."""
+    ts = counts.wide.timestamps
+    spec = {
+        "country": country,
+        "subdivisions": list(subdivisions or []),
+        "home_regions": list(home_regions or []),
+    }
+    origin = "parameters"
+    if not spec["country"] and not spec["home_regions"]:
+        if default:
+            spec, origin = dict(default), "the simulator's setting"
+        elif counts.sites is not None and counts.sites["country"].astype(str).str.strip().nunique() == 1:
+            only = str(counts.sites["country"].iloc[0]).strip()
+            if only:
+                spec["country"], origin = only, "the site table's country"
+    cal, flags = day_calendar(ts[0], ts[-1], **spec)
+    if not spec["country"]:
+        note = (
+            "No holiday calendar: the data say nothing about where they were counted; set -p holiday_country "
+            "(and holiday_subdivisions) to add public holidays."
+        )
+    else:
+        where = spec["country"] + (f" ({', '.join(spec['subdivisions'])})" if spec["subdivisions"] else "")
+        n = int(cal["holiday"].sum())
+        note = f"Public holidays of {where} from {origin}: {n} in the period."
+        if spec["home_regions"]:
+            note += (
+                f" Cross-border data: commuters' home regions {', '.join(spec['home_regions'])}; "
+                f"{int(cal['home_holiday_not_work'].sum())} working days with a holiday at home only."
+            )
+    return cal, flags, note
 
 
 def prepare_synthetic(
@@ -61,110 +114,178 @@ def prepare_synthetic(
     seed: int = 0,
     G: nx.MultiDiGraph | None = None,
     config: SimConfig | None = None,
+    calendar: dict | None = None,
 ) -> PilotData:
     """Embedded network, the first ``n_stations`` reference posts on it, and simulated counts."""
     G = G if G is not None else build_embedded_network()
     stations = attach_stations(G, load_counting_posts(n_stations))
     shares = region_shares(stations, G)
     sim = simulate_counts(stations, shares, start=start, days=days, seed=seed, config=config)
-    wide = to_wide(sim.counts_frame())
-    order = pd.MultiIndex.from_frame(sim.series.astype({"station_id": str})).get_indexer(
-        pd.MultiIndex.from_frame(wide.series)
-    )
-    known = {
-        "roadworks": sim.arrays["roadworks"][order].astype(np.float32),
-        "bad_weather": np.repeat(sim.calendar["bad_weather"].to_numpy(np.float32), 24),
-    }
-    issue = {"incident": sim.arrays["incident"][order].astype(np.float32)}
-    stations = sim.stations
-    return PilotData(
-        G,
-        stations,
-        shares,
-        wide,
-        sim.calendar,
-        static_features(wide.series, stations),
-        _series_exposure(sim.calendar, shares, stations, wide.series),
-        known,
-        issue,
-        sim,
-    )
+    tidy = sim.counts_frame().rename(columns={"station_id": "site"})
+    tidy["site"] = tidy["site"].astype(str)
+    tidy["direction"] = tidy["direction"].astype(str)
+    counts = counts_from_frame(tidy, "tidy", source_name="synthetic counts")
+    counts.wide.series["direction_label"] = counts.wide.series["direction"].map(SYNTHETIC_DIRECTIONS)
+    sites = sim.stations[["station_id", "name", "road", "lon", "lat"]].assign(country="LU")
+    counts.sites = sites.astype({"station_id": str}).reset_index(drop=True)
+    spec = calendar if calendar and (calendar.get("country") or calendar.get("home_regions")) else None
+    cal, flags, note = build_calendar(counts, **(spec or {}), default=TRI_BORDER)
+    return PilotData(counts, cal, flags, note, True, G, sim.stations, sim)
 
 
-def prepare_official(
-    path_or_frame, *, G: nx.MultiDiGraph | None = None, vehicle: str = "U", posts: list[str] | None = None
+def load_counts(
+    data_path: str,
+    columns: dict | None = None,
+    read_options: dict | None = None,
+    *,
+    counts_format: str = "auto",
+    vehicle_class: str = "",
+    sentinels=(),
+    sites_path: str = "",
+    site_columns: dict | None = None,
+    sites_crs: str = "EPSG:4326",
+):
+    """A partner's counts (and site table) through the contracts; returns ``CountsData`` and the loaded files
+    (``livinglab.contract.LoadedData``, recorded as the run's data sources)."""
+    from livinglab.contract import load_data
+
+    from .contract import SITES, contract_for
+    from .contract import counts_format as chosen_format
+
+    params = {"data_path": data_path, "read_options": read_options, "counts_format": counts_format}
+    layout = chosen_format(params)
+    loaded = load_data(data_path, columns or {}, contract_for(params), read_options)
+    name = Path(str(data_path).rstrip("/*")).name.split(".")[0] or "counts"
+    counts = counts_from_frame(
+        loaded.frame,
+        layout,
+        source_name=name,
+        vehicle_class=vehicle_class,
+        sentinels=sentinels,
+        extras=loaded.applied.extra_columns,
+    )
+    files = [loaded]
+    if sites_path:
+        site_file = load_data(sites_path, site_columns or {}, SITES, read_options)
+        counts.report.notes.extend(attach_site_table(counts, site_file.frame, sites_crs))
+        files.append(site_file)
+    return counts, files
+
+
+def prepare_counts(
+    counts: CountsData, *, holiday_country: str = "", holiday_subdivisions=(), commuter_regions=()
 ) -> PilotData:
-    """A real data.public.lu counts file (or frame) on the embedded network.
-
-    The posts' LUREF coordinates place them on the network; their own 2023 means stand in for the
-    reference AADT. No weather, roadworks or incident flags exist in this file, so those features
-    are absent.
-    """
-    G = G if G is not None else build_embedded_network()
-    tidy, post_table, report = read_official_counts(path_or_frame, vehicle=vehicle, known_posts=posts)
-    tidy, added = complete_hourly_grid(tidy)
-    report.add("missing_hours_added_as_nan", added)
-    wide = to_wide(tidy)
-    daily = np.nansum(wide.values.reshape(len(wide.series), -1, 24), axis=2)
-    per_station = pd.DataFrame(daily).groupby(wide.series["station_id"].to_numpy()).sum().mean(axis=1)
-    post_table = post_table.assign(
-        road=post_table.get("road", pd.Series("", index=post_table.index)).fillna("").astype(str),
-        aadt_2023=post_table["station_id"].map(per_station).astype(float),
+    """A partner's counts with the calendar of parameters."""
+    cal, flags, note = build_calendar(
+        counts, country=holiday_country, subdivisions=holiday_subdivisions, home_regions=commuter_regions
     )
-    post_table["aawt_2023"] = post_table["aadt_2023"]
-    if not {"lat", "lon"} <= set(post_table.columns):
-        raise ValueError(
-            "the counts file has no COORD_X/COORD_Y, so its posts cannot be placed on the network."
-        )
-    stations = attach_stations(G, post_table.dropna(subset=["lat", "lon"]))
-    wide_keep = wide.series["station_id"].isin(stations["station_id"]).to_numpy()
-    report.add(
-        "posts_off_the_network_dropped", int((~wide_keep).sum() // 2), stations.attrs.get("dropped", [])
-    )
-    wide = WideCounts(wide.values[wide_keep], wide.series[wide_keep].reset_index(drop=True), wide.timestamps)
-    shares = region_shares(stations, G)
-    for region in shares.columns:
-        stations["share_" + region.replace("-", "_")] = shares[region].to_numpy()
-    cal = holiday_calendar(wide.timestamps[0], wide.timestamps[-1])
-    return PilotData(
-        G,
-        stations,
-        shares,
-        wide,
-        cal,
-        static_features(wide.series, stations),
-        _series_exposure(cal, shares, stations, wide.series),
-        cleaning=report,
-    )
+    return PilotData(counts, cal, flags, note)
 
 
 def backtest(
     data: PilotData,
     *,
-    n_folds: int = 2,
-    test_days: int = 7,
-    max_train_rows: int = 200_000,
-    n_estimators: int = 250,
-    num_leaves: int = 63,
+    n_folds: int = 1,
+    test_days: int = 0,
+    max_train_rows: int = 300_000,
     seed: int = 0,
+    horizons=HORIZONS,
     min_train_days: int = 21,
-    keep_features: bool | tuple = False,
-) -> BacktestResult:
-    """Rolling-origin backtest of the LightGBM quantile models (horizons 1, 3, 24 h) on ``data``."""
-    return rolling_origin_backtest(
-        data.wide,
-        calendar=data.calendar,
-        static=data.static,
-        exposure=data.exposure,
-        known=data.known or None,
-        issue=data.issue or None,
+) -> tuple[BacktestResult, FeatureBuilder]:
+    """Rolling-origin backtest of the model and the baselines (horizons 1, 3, 24 h) on ``data``."""
+    builder = data.builder()
+    days = len(data.wide.timestamps) // 24
+    if days < min_train_days + 7:
+        raise CountsError(
+            f"the counts cover {days} days; the backtest needs at least {min_train_days + 7} "
+            "(three weeks of history and a test week)."
+        )
+    result = rolling_origin_backtest(
+        builder,
+        horizons=horizons,
         n_folds=n_folds,
         test_days=test_days,
         min_train_days=min_train_days,
         max_train_rows=max_train_rows,
         seed=seed,
-        keep_features=keep_features,
-        params={"n_estimators": n_estimators, "num_leaves": num_leaves},
+    )
+    return result, builder
+
+
+def time_block_ids(predictions: pd.DataFrame) -> np.ndarray:
+    """Bootstrap clusters of the test hours: one block per test day (at least 20 blocks), all series of a
+    block resampled together, which keeps the correlation between sites and hours of a day."""
+    from livinglab.trust import time_blocks
+
+    days = predictions["timestamp"].dt.normalize().nunique()
+    return time_blocks(predictions["timestamp"], n_blocks=max(20, int(days)))
+
+
+def comparisons(predictions: pd.DataFrame, *, n_boot: int = 200, seed: int = 0) -> dict:
+    """Per horizon: MAE of the model and of each baseline with 95 % intervals, and the paired interval of
+    the model's MAE minus each baseline's (the model wins when the whole interval is below 0)."""
+    from sklearn.metrics import mean_absolute_error
+
+    from livinglab.trust import bootstrap_ci, bootstrap_difference_ci
+
+    from .forecast import comparable
+
+    out: dict = {}
+    frame = comparable(predictions)
+    for h, part in frame.groupby("horizon"):
+        blocks = time_block_ids(part)
+        y = part["actual"].to_numpy(float)
+        out[f"mae_h{h}_ci"] = bootstrap_ci(
+            mean_absolute_error, y, part["p50"], groups=blocks, n_boot=n_boot, seed=seed
+        )
+        for name in ("plain_lgbm", "seasonal_naive"):
+            base = part[name].to_numpy(float)
+            out[f"mae_h{h}_{name}_ci"] = bootstrap_ci(
+                mean_absolute_error, y, base, groups=blocks, n_boot=n_boot, seed=seed
+            )
+            out[f"diff_h{h}_{name}"] = bootstrap_difference_ci(
+                mean_absolute_error,
+                y,
+                part["p50"].to_numpy(float),
+                base,
+                groups=blocks,
+                n_boot=n_boot,
+                seed=seed,
+            )
+    return out
+
+
+def comparison_table(comp: dict) -> pd.DataFrame:
+    """The comparisons as a table: one row per horizon and baseline."""
+    rows = []
+    for key, ci in comp.items():
+        if not key.startswith("diff_h"):
+            continue
+        h, name = key.removeprefix("diff_h").split("_", 1)
+        model, base = comp[f"mae_h{h}_ci"], comp[f"mae_h{h}_{name}_ci"]
+        rows.append(
+            {
+                "horizon (h)": int(h),
+                "baseline": name.replace("_", " ").replace("lgbm", "LightGBM"),
+                "MAE model": f"{model.estimate:.1f} [{model.low:.1f}, {model.high:.1f}]",
+                "MAE baseline": f"{base.estimate:.1f} [{base.low:.1f}, {base.high:.1f}]",
+                "model - baseline": f"{ci.estimate:.1f} [{ci.low:.1f}, {ci.high:.1f}]",
+                "ratio": round(model.estimate / base.estimate, 3),
+                "model ahead": bool(ci.high < 0),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def subgroup_frame(predictions: pd.DataFrame) -> pd.DataFrame:
+    """Per prediction row: site, hour of day, weekday and direction (as the data name it)."""
+    return pd.DataFrame(
+        {
+            "site": predictions["station_id"].astype(str).to_numpy(),
+            "hour": predictions["timestamp"].dt.hour.map(lambda h: f"{h:02d}:00").to_numpy(),
+            "weekday": predictions["timestamp"].dt.day_name().str[:3].to_numpy(),
+            "direction": predictions["direction_label"].astype(str).to_numpy(),
+        }
     )
 
 
@@ -173,31 +294,17 @@ def run(
     n_stations: int = 6,
     start: str = "2023-04-03",
     days: int = 70,
-    n_folds: int = 2,
-    test_days: int = 7,
-    max_train_rows: int = 200_000,
-    n_estimators: int = 250,
-    num_leaves: int = 63,
+    n_folds: int = 1,
+    test_days: int = 0,
+    max_train_rows: int = 300_000,
     seed: int = 0,
-    counts_file: str | Path | None = None,
+    data: PilotData | None = None,
 ) -> dict:
     """End to end (data, backtest, metrics) with timings; what the benchmark calls."""
     t0 = time.perf_counter()
-    data = (
-        prepare_official(counts_file)
-        if counts_file
-        else prepare_synthetic(n_stations, start=start, days=days, seed=seed)
-    )
+    data = data or prepare_synthetic(n_stations, start=start, days=days, seed=seed)
     t1 = time.perf_counter()
-    result = backtest(
-        data,
-        n_folds=n_folds,
-        test_days=test_days,
-        max_train_rows=max_train_rows,
-        n_estimators=n_estimators,
-        num_leaves=num_leaves,
-        seed=seed,
-    )
+    result, _ = backtest(data, n_folds=n_folds, test_days=test_days, max_train_rows=max_train_rows, seed=seed)
     t2 = time.perf_counter()
     metrics = headline_metrics(evaluate(result.predictions, data.calendar), result.predictions)
     metrics.update(
@@ -211,7 +318,12 @@ def run(
     return metrics
 
 
-# --- from forecasts to advice ----------------------------------------------------------------------
+# --- from forecasts to advice: the simulator's Luxembourg network ----------------------------------
+
+
+def lu_predictions(predictions: pd.DataFrame) -> pd.DataFrame:
+    """Synthetic predictions with the simulator's direction codes (1 inbound, 2 outbound) as integers."""
+    return predictions.assign(direction=predictions["direction"].astype(int))
 
 
 def day_volume_capacity(
@@ -221,20 +333,15 @@ def day_volume_capacity(
     from .travel import station_flow_table, volume_capacity
 
     return volume_capacity(
-        station_flow_table(predictions, date, horizon=horizon, column=column), data.stations
+        station_flow_table(lu_predictions(predictions), date, horizon=horizon, column=column), data.stations
     )
 
 
 def pick_days(
     calendar: pd.DataFrame, predictions: pd.DataFrame, *, horizon: int = 24, region: str | None = None
 ) -> dict[str, pd.Timestamp | None]:
-    """An ordinary working day and a border-holiday working day (if any) inside the forecast windows.
-
-    The ordinary day is the last Tuesday-Thursday of the windows that is neither a Luxembourg nor a
-    neighbour holiday; the border holiday is the first Luxembourg working day with a holiday in
-    ``region`` (e.g. the home region of the trip's origin), or in any neighbouring region when
-    ``region`` has none in the windows or is not given.
-    """
+    """An ordinary working day and a border-holiday working day (if any) inside the forecast windows
+    (``calendar`` is the tri-border ``holiday_calendar``)."""
     days = pd.DatetimeIndex(
         sorted(predictions.loc[predictions["horizon"] == horizon, "timestamp"].dt.normalize().unique())
     )
@@ -254,6 +361,18 @@ def pick_days(
         "ordinary": ordinary[-1] if len(ordinary) else None,
         "border_holiday": border[0] if len(border) else None,
     }
+
+
+def ordinary_day(calendar: pd.DataFrame, predictions: pd.DataFrame, *, horizon: int = 24) -> pd.Timestamp:
+    """The last Tuesday-Thursday of the test window that is not a holiday (else its last full day)."""
+    days = pd.DatetimeIndex(
+        sorted(predictions.loc[predictions["horizon"] == horizon, "timestamp"].dt.normalize().unique())
+    )
+    holiday = (
+        calendar["holiday"].reindex(days).fillna(False).to_numpy(bool) if "holiday" in calendar else False
+    )
+    good = days[days.weekday.isin([1, 2, 3]) & ~holiday]
+    return good[-1] if len(good) else days[-1]
 
 
 def home_region(place: str) -> str | None:
@@ -289,8 +408,8 @@ def compare_advice(
     G: nx.MultiDiGraph | None = None,
     stations: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, dict]:
-    """The departure advice on each day of ``days`` (label -> date) and, if given, with ``incidents``
-    on the ordinary day. Returns a summary table (one row per scenario, best route) and the advices."""
+    """The departure advice on each day of ``days`` (label -> date) and, if given, with ``incidents`` on the
+    ordinary day, on the simulator's network. Returns a summary table (one row per scenario) and the advices."""
     from .travel import advise_departure, edge_donors
 
     G = G if G is not None else data.G
@@ -300,6 +419,7 @@ def compare_advice(
     scenarios = [(label, day, None) for label, day in days.items() if day is not None]
     if incidents and days.get("ordinary") is not None:
         scenarios.append(("ordinary + incident", days["ordinary"], incidents))
+    lu_cal = holiday_calendar(data.wide.timestamps[0], data.wide.timestamps[-1])
     advices, rows = {}, []
     for label, day, inc in scenarios:
         vc50 = day_volume_capacity(data, predictions, day, column="p50")
@@ -316,61 +436,125 @@ def compare_advice(
             incidents=inc,
         )
         advices[label] = adv
-        best = adv.best
         rows.append(
-            {
-                "scenario": label,
-                "date": day.date(),
-                "weekday": f"{day:%a}",
-                "holiday": data.calendar.loc[day, "holiday_name"] if day in data.calendar.index else "",
-                "best route": f"{best['route']} ({best['crossing']})",
-                "latest departure": best["latest_departure"],
-                "trip P50 (min)": round(best["trip_p50_min"], 1),
-                "trip P90 (min)": round(best["trip_p90_min"], 1),
-            }
+            _advice_row(label, day, adv, lu_cal.loc[day, "holiday_name"] if day in lu_cal.index else "")
         )
+    return _advice_table(rows), advices
+
+
+def _advice_row(label, day, adv, holiday: str) -> dict:
+    best = adv.best
+    return {
+        "scenario": label,
+        "date": day.date(),
+        "weekday": f"{day:%a}",
+        "holiday": holiday,
+        "best route": f"{best['route']} ({best['crossing']})",
+        "latest departure": best["latest_departure"],
+        "trip P50 (min)": round(best["trip_p50_min"], 1),
+        "trip P90 (min)": round(best["trip_p90_min"], 1),
+    }
+
+
+def _advice_table(rows: list[dict]) -> pd.DataFrame:
     table = pd.DataFrame(rows)
     if len(table) and "ordinary" in table["scenario"].values:
         departure = pd.to_datetime(table["latest departure"])
         minutes = (departure - departure.dt.normalize()).dt.total_seconds() / 60
         reference = minutes[table["scenario"] == "ordinary"].iloc[0]
         table["leave earlier than ordinary day (min)"] = (reference - minutes).round(0)
-    return table, advices
+    return table
 
 
-# --- data sources, the real road network, subgroups -------------------------------------------------
+# --- from forecasts to advice: anyone's sites on an OpenStreetMap (or given) network ----------------
+
+
+@dataclass
+class SiteNetwork:
+    """A road network around located sites, the sites on it and the donor of every edge."""
+
+    G: nx.MultiDiGraph
+    snapped: pd.DataFrame
+    donors: pd.DataFrame
+    source: str
+
+
+def site_network(data: PilotData, *, network_file: str = "") -> SiteNetwork:
+    """The network for a partner's located sites: ``network_file``; the embedded tri-border network when
+    every site lies in Luxembourg; otherwise OpenStreetMap (cache, mirror, download). Raises
+    ``network.NetworkUnavailable`` (or ``CountsError`` when no site lies on the network)."""
+    from .roads import network_for_sites, site_donors, snap_sites
+
+    sites = data.counts.sites
+    if not network_file and data.counts.in_luxembourg():
+        G, source = (
+            build_embedded_network(),
+            "the embedded schematic network of the Luxembourg tri-border area",
+        )
+    else:
+        G, source = network_for_sites(sites, network_file=network_file)
+    snapped = snap_sites(G, sites)
+    if snapped.empty:
+        raise CountsError(
+            f"none of the {len(sites)} located sites lies within 1 km of the road network ({source})."
+        )
+    return SiteNetwork(G, snapped, site_donors(G, snapped), source)
+
+
+def site_advice(
+    net: SiteNetwork,
+    data: PilotData,
+    predictions: pd.DataFrame,
+    *,
+    origin: str,
+    destination: str,
+    latest_arrival: str,
+    day,
+):
+    """The departure advice between two places a person names (site ids, ``lat, lon``, node ids or names)."""
+    from .roads import resolve_point, site_volume_capacity
+    from .travel import advise_departure
+
+    o = resolve_point(net.G, origin, data.counts.sites)
+    d = resolve_point(net.G, destination, data.counts.sites)
+    if o == d:
+        raise ValueError(f"{origin!r} and {destination!r} are the same place on the network.")
+    vc50 = site_volume_capacity(predictions, net.snapped, day, column="p50")
+    vc90 = site_volume_capacity(predictions, net.snapped, day, column="p90")
+    advice = advise_departure(
+        net.G, net.donors, vc50, vc90, origin=o, destination=d, date=day, latest_arrival=latest_arrival
+    )
+    advice.origin, advice.destination = str(origin), str(destination)
+    return advice, vc50
+
+
+# --- data sources and what the notebook records ------------------------------------------------------
 
 COUNTS_DATASET = "lu-traffic-counts-2023"
 GENERATOR = (
     "pilots.mobility.simulator.simulate_counts (calibrated to the 2023 AADT/AAWT of real "
     "Luxembourg counting posts, catalogue entry lu-aadt-2023)"
 )
+AADT_REFERENCE = {
+    "dataset": "lu-aadt-2023",
+    "title": "2023 AADT/AAWT of 60 Luxembourg counting posts (committed reference table)",
+    "synthetic": False,
+    "origin": "reference table",
+    "licence": "CC BY 4.0",
+    "provenance": "calibration targets of the simulator; " + ATTRIBUTION,
+}
 
 
-def resolve_counts_source(data_mode: str, counts_file: str = ""):
-    """The counts' ``DataSource``: the simulator, or a yearly official file given by path.
-
-    ``real`` needs ``counts_file`` (the yearly file downloaded from the dataset's landing page: the
-    catalogue lists no copy of it); ``auto`` uses it when it exists and the simulator otherwise.
-    The provenance is recorded.
-    """
+def synthetic_source():
+    """The simulator as the run's data source (recorded)."""
     import livinglab
-    from livinglab.catalog import file_source, get_dataset
 
-    found = bool(counts_file) and Path(counts_file).is_file()
-    if livinglab.check_data_mode(data_mode) == "real" and not found:
-        page = get_dataset(COUNTS_DATASET).landing_page
-        raise livinglab.DataUnavailable(
-            f"data_mode='real' needs counts_file, a yearly file of {COUNTS_DATASET} (donneestrafic-YYYY.xlsx or "
-            f".csv) downloaded from {page}; got {counts_file!r}."
-        )
-    if data_mode == "synthetic" or not found:
-        return livinglab.resolve(COUNTS_DATASET, "synthetic", generator=GENERATOR)
-    return file_source(COUNTS_DATASET, counts_file, "yearly file given by counts_file")
+    return livinglab.resolve(COUNTS_DATASET, "synthetic", generator=GENERATOR)
 
 
 def real_network(kind: str) -> nx.MultiDiGraph:
-    """OpenStreetMap road network: ``"lust_file"`` (the LuST extract via the data catalogue) or ``"download"``."""
+    """OpenStreetMap road network of Luxembourg City: ``"lust_file"`` (the LuST extract via the data catalogue)
+    or ``"download"``."""
     import livinglab
 
     from .network import network_from_osm_download, network_from_osm_file
@@ -383,78 +567,41 @@ def real_network(kind: str) -> nx.MultiDiGraph:
     raise ValueError(f"osm_network must be 'lust_file', 'download' or 'none', not {kind!r}.")
 
 
-def holiday_showcase(data: PilotData) -> tuple[str, pd.Timestamp] | None:
-    """A border holiday of the period and the station most exposed to it (for the holiday-effect plot)."""
-    days = data.calendar.index[data.calendar["border_holiday"].to_numpy(bool)]
-    if len(days) == 0:
-        return None
-    per_day = data.exposure[data.calendar.index.get_indexer(days)]  # days x series
-    d, s = np.unravel_index(np.argmax(per_day), per_day.shape)
-    return str(data.wide.series["station_id"].iloc[s]), days[d]
-
-
-def dominant_origin(stations: pd.DataFrame) -> pd.Series:
-    """Per station, the region with the largest assumed share of its traffic (LU, FR, BE, DE-SL, DE-RP)."""
-    cols = [c for c in stations.columns if c.startswith("share_")]
-    if not cols:
-        return pd.Series("unknown", index=stations["station_id"].astype(str))
-    top = stations[cols].idxmax(axis=1).str.removeprefix("share_").str.replace("_", "-")
-    return pd.Series(top.to_numpy(), index=stations["station_id"].astype(str))
-
-
-def subgroup_frame(predictions: pd.DataFrame, stations: pd.DataFrame) -> pd.DataFrame:
-    """Per prediction row: the station's dominant origin region, road class and the direction."""
-    sid = predictions["station_id"].astype(str)
-    road_class = stations.set_index(stations["station_id"].astype(str))["highway"].astype(str)
-    return pd.DataFrame(
+def run_metrics(data: PilotData, bt: BacktestResult, metrics: dict, comp: dict) -> dict:
+    """The values a run records: the headline metrics with their intervals, the paired differences against
+    the plain LightGBM and the seasonal naive, and facts about the data and the cleaning."""
+    values = dict(metrics)
+    for key, ci in comp.items():
+        if key.endswith("_ci"):
+            name = key.removesuffix("_ci")
+            values[f"{name}_ci_low"], values[f"{name}_ci_high"] = ci.low, ci.high
+        else:
+            values[key] = ci.estimate
+            values[f"{key}_ci_low"], values[f"{key}_ci_high"] = ci.low, ci.high
+            values[f"{key.replace('diff_', 'beats_')}"] = bool(ci.high < 0)
+    facts = data.counts.facts()
+    report = data.counts.report
+    values.update(
         {
-            "origin": sid.map(dominant_origin(stations)).to_numpy(),
-            "road class": sid.map(road_class)
-            .str.replace("trunk", "motorway/trunk")
-            .str.replace("^motorway$", "motorway/trunk", regex=True)
-            .to_numpy(),
-            "direction": np.where(predictions["direction"].to_numpy() == 1, "inbound", "outbound"),
+            "rows": data.rows,
+            "n_sites": facts["n_sites"],
+            "n_series": facts["n_series"],
+            "directions": facts["directions"],
+            "missing_share": facts["missing_share"],
+            "hours_excluded_sentinels": report.counts.get("sentinel_values_excluded", 0),
+            "hours_missing_from_file": report.counts.get("hours_missing_from_the_file", 0),
+            "covariates": facts["covariates"],
+            "calendar_note": data.calendar_note,
+            "test_days": bt.test_days,
+            "backtest_s": bt.seconds,
+            "synthetic": data.synthetic,
+            "data_name": facts["data_name"],
+            "period": f"{facts['period_start']} to {facts['period_end']}",
         }
     )
+    if data.simulation is not None:
+        from .simulator import calibration_table
 
-
-# --- what the notebook records (the model card and altai.yaml are filled from these) ---------------
-
-AADT_REFERENCE = {
-    "dataset": "lu-aadt-2023",
-    "title": "2023 AADT/AAWT of 60 Luxembourg counting posts (committed reference table)",
-    "synthetic": False,
-    "origin": "reference table",
-    "licence": "CC BY 4.0",
-    "provenance": "calibration targets of the simulator; " + ATTRIBUTION,
-}
-
-
-def run_metrics(data, bt, metrics, mae_ci, naive_ci, by_origin, advice_table, *, calibration=None) -> dict:
-    """The values a run records: the headline metrics, the 1-hour intervals, the subgroup gap, the
-    advice's latest departures and extra lead times, and the calibration error of the simulator."""
-    lead = advice_table.set_index("scenario").get(
-        "leave earlier than ordinary day (min)", pd.Series(dtype=float)
-    )
-    ordinary = advice_table.set_index("scenario").loc["ordinary", "latest departure"]
-    gap = by_origin.gaps["mae"]
-    values = {
-        **metrics,
-        "mae_h1_ci_low": mae_ci.low,
-        "mae_h1_ci_high": mae_ci.high,
-        "mae_h1_seasonal_naive_ci_low": naive_ci.low,
-        "mae_h1_seasonal_naive_ci_high": naive_ci.high,
-        "mae_h24_beats_hour_weekday_avg": bool(metrics["mae_h24"] <= metrics["mae_h24_hour_weekday_avg"]),
-        "rows": data.rows,
-        "n_stations": len(data.stations),
-        "backtest_s": bt.seconds,
-        "latest_departure_ordinary": f"{pd.Timestamp(ordinary):%H:%M}",
-        "extra_lead_min_incident": float(lead.get("ordinary + incident", np.nan)),
-        "extra_lead_min_border_holiday": float(lead.get("border_holiday", np.nan)),
-        "mae_gap_by_origin": gap["largest_gap"],
-        "mae_worst_origin": gap["worst"],
-        "mae_best_origin": gap["best"],
-    }
-    if calibration is not None:
-        values["calibration_max_abs_error"] = float((calibration["ratio"] - 1).abs().max())
+        calib = calibration_table(data.simulation)
+        values["calibration_max_abs_error"] = float((calib["ratio"] - 1).abs().max())
     return values

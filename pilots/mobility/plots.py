@@ -17,6 +17,18 @@ from matplotlib.colors import Normalize
 from .network import CRS_WGS84, edges_frame, nodes_frame
 
 CONGESTION_CMAP = "RdYlGn_r"
+#: shown in the interactive map's page until the Leaflet library has loaded: without a connection the
+#: page says so instead of staying blank.
+OFFLINE_NOTICE = """
+<div id="needs-connection" style="position:fixed;top:0;left:0;right:0;z-index:10000;padding:10px 14px;
+ background:#fff3cd;border-bottom:1px solid #e0c36b;font:14px sans-serif">
+ This interactive map needs an internet connection: its map library (Leaflet) and the background tiles come
+ from the web. Without one, look at the static map <b>congestion_map.png</b> in the same folder, which shows
+ the same forecast.</div>
+<script>window.addEventListener("load", function () {
+ if (typeof L !== "undefined") { var n = document.getElementById("needs-connection"); if (n) n.remove(); }
+});</script>
+"""
 VC_MAX = 1.1
 LABELLED_KINDS = ("district", "town")
 MAJOR_PLACES = (
@@ -85,7 +97,7 @@ def plot_network_congestion(
             facecolor="white",
             edgecolor="navy",
             zorder=4,
-            label="counting station",
+            label="counting site",
         )
     for place in label_places:
         if place in G.nodes:
@@ -173,29 +185,28 @@ def folium_congestion_map(
         ).add_to(fmap)
     cmap.add_to(fmap)
     folium.LayerControl().add_to(fmap)
+    fmap.get_root().html.add_child(folium.Element(OFFLINE_NOTICE))
     if path is not None:
         fmap.save(str(path))
     return fmap
 
 
-def plot_forecast_vs_actual(
-    predictions: pd.DataFrame, station_ids, *, horizon: int = 1, direction: int = 1, days: int = 7, axes=None
-):
-    """Actual counts, P50 forecast and the P10-P90 band for a few stations over the last ``days`` of the backtest."""
-    station_ids = list(station_ids)
+def plot_forecast_vs_actual(predictions: pd.DataFrame, series, *, horizon: int = 1, days: int = 7, axes=None):
+    """Actual counts, the P50 forecast with its P10-P90 band, the plain LightGBM and last week's count for a
+    few series (``series``: codes of ``predictions["series"]``) over the last ``days`` of the test window."""
+    series = list(series)
     if axes is None:
-        _, axes = plt.subplots(
-            len(station_ids), 1, figsize=(11, 2.4 * len(station_ids)), sharex=True, squeeze=False
-        )
+        _, axes = plt.subplots(len(series), 1, figsize=(11, 2.5 * len(series)), sharex=True, squeeze=False)
         axes = axes[:, 0]
-    sel = predictions[(predictions["horizon"] == horizon) & (predictions["direction"] == direction)]
+    sel = predictions[predictions["horizon"] == horizon]
     end = sel["timestamp"].max()
     sel = sel[sel["timestamp"] > end - pd.Timedelta(days=days)]
-    for ax, sid in zip(axes, station_ids, strict=False):
-        d = sel[sel["station_id"] == sid].sort_values("timestamp")
+    for ax, code in zip(axes, series, strict=False):
+        d = sel[sel["series"] == code].sort_values("timestamp")
         ax.fill_between(d["timestamp"], d["p10"], d["p90"], color="tab:blue", alpha=0.2, label="P10-P90")
-        ax.plot(d["timestamp"], d["p50"], color="tab:blue", lw=1.2, label=f"forecast P50 ({horizon} h ahead)")
+        ax.plot(d["timestamp"], d["p50"], color="tab:blue", lw=1.3, label=f"model P50 ({horizon} h ahead)")
         ax.plot(d["timestamp"], d["actual"], color="black", lw=0.9, label="actual count")
+        ax.plot(d["timestamp"], d["plain_lgbm"], color="tab:green", lw=0.8, ls="--", label="plain LightGBM")
         ax.plot(
             d["timestamp"],
             d["seasonal_naive"],
@@ -204,65 +215,155 @@ def plot_forecast_vs_actual(
             ls=":",
             label="same hour last week",
         )
-        ax.set_ylabel("veh/h")
-        ax.set_title(f"{sid}, {'inbound' if direction == 1 else 'outbound'}", fontsize=9, loc="left")
-    axes[0].legend(fontsize=7, ncol=4, loc="upper right")
+        ax.set_ylabel("vehicles / h")
+        if len(d):
+            label = d["direction_label"].iloc[0]
+            title = str(d["station_id"].iloc[0]) + ("" if label == "all directions" else f", {label}")
+            ax.set_title(title, fontsize=9, loc="left")
+    axes[0].legend(fontsize=7, ncol=5, loc="upper right")
     return axes
 
 
 def plot_error_by_hour(by_hour: pd.DataFrame, *, horizon: int = 1, ax=None):
-    """MAE per hour of day for the model and the two baselines (``evaluate(...)["by_hour"]``)."""
+    """MAE per hour of day for the model and the baselines (``evaluate(...)["by_hour"]``)."""
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 3.5))
     d = by_hour.loc[horizon]
-    ax.plot(d.index, d["mae_lightgbm_p50"], marker="o", label="LightGBM P50")
+    ax.plot(d.index, d["mae_model"], marker="o", label="model P50")
+    ax.plot(d.index, d["mae_plain_lgbm"], marker=".", label="plain LightGBM")
     ax.plot(d.index, d["mae_seasonal_naive"], marker=".", label="seasonal naive (last week)")
-    ax.plot(d.index, d["mae_hour_weekday_avg"], marker=".", label="hour x weekday average")
+    ax.plot(d.index, d["mae_hour_weekday_avg"], marker=".", lw=0.8, label="hour x weekday average")
     ax.set_xlabel("hour of day")
-    ax.set_ylabel("MAE (veh/h)")
+    ax.set_ylabel("MAE (vehicles / h)")
     ax.set_xticks(range(0, 24, 2))
     ax.set_title(f"Error by hour of day, {horizon} h ahead")
     ax.legend(fontsize=8)
     return ax
 
 
-def plot_holiday_effect(
-    wide, calendar: pd.DataFrame, station_id: str, holiday: str, *, direction: int = 1, ax=None
-):
-    """Hourly counts of one station on a holiday against the mean of the same weekday in the 4 weeks around it."""
-    day = pd.Timestamp(holiday).normalize()
-    row = np.flatnonzero(
-        (wide.series["station_id"] == station_id).to_numpy()
-        & (wide.series["direction"] == direction).to_numpy()
-    )
-    if len(row) == 0:
-        raise ValueError(f"no series for station {station_id} direction {direction}.")
-    values = pd.Series(wide.values[row[0]], index=wide.timestamps)
-    others = [day + pd.Timedelta(weeks=w) for w in (-2, -1, 1, 2)]
-    others = [
-        d
-        for d in others
-        if d in calendar.index and not calendar.loc[d, "hol_LU"] and not calendar.loc[d, "border_holiday"]
+def plot_horizon_comparison(comp: dict, horizons=(1, 3, 24), ax=None):
+    """MAE of the model, the plain LightGBM and the seasonal naive per horizon, with 95 % intervals."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 3.6))
+    names = [
+        ("", "model", "tab:blue"),
+        ("_plain_lgbm", "plain LightGBM", "tab:green"),
+        ("_seasonal_naive", "seasonal naive", "tab:orange"),
     ]
+    width = 0.26
+    x = np.arange(len(horizons))
+    for i, (suffix, label, colour) in enumerate(names):
+        cis = [comp[f"mae_h{h}{suffix}_ci"] for h in horizons]
+        est = np.array([c.estimate for c in cis])
+        err = np.array([[c.estimate - c.low for c in cis], [c.high - c.estimate for c in cis]])
+        ax.bar(x + (i - 1) * width, est, width, yerr=err, capsize=3, color=colour, label=label)
+    ax.set_xticks(x, [f"{h} h ahead" for h in horizons])
+    ax.set_ylabel("MAE (vehicles / h)")
+    ax.set_title("Model against its baselines on the same hours (95% intervals)")
+    ax.legend(fontsize=8)
+    return ax
+
+
+def plot_coverage_by_hour(predictions: pd.DataFrame, *, nominal: float = 0.8, ax=None):
+    """Share of actual counts inside the P10-P90 band, below P10 and above P90, per hour of day (all
+    horizons): a band with a floor or a ceiling shows as misses piling up at some hours."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 3.5))
+    d = predictions.dropna(subset=["actual", "p10", "p90"])
+    hour = d["timestamp"].dt.hour
+    inside = ((d["actual"] >= d["p10"]) & (d["actual"] <= d["p90"])).groupby(hour).mean()
+    below = (d["actual"] < d["p10"]).groupby(hour).mean()
+    above = (d["actual"] > d["p90"]).groupby(hour).mean()
+    ax.plot(inside.index, inside, marker="o", label="inside P10-P90")
+    ax.plot(below.index, below, marker=".", label="below P10")
+    ax.plot(above.index, above, marker=".", label="above P90")
+    ax.axhline(nominal, color="grey", ls="--", lw=0.8)
+    ax.axhline((1 - nominal) / 2, color="grey", ls=":", lw=0.8)
+    ax.set_ylim(0, 1)
+    ax.set_xticks(range(0, 24, 2))
+    ax.set_xlabel("hour of day")
+    ax.set_ylabel("share of hours")
+    ax.set_title(
+        f"Calibration of the band by hour (nominal {nominal:.0%} inside, {(1 - nominal) / 2:.0%} each side)"
+    )
+    ax.legend(fontsize=8)
+    return ax
+
+
+def plot_gaps(wide, excluded: np.ndarray | None = None, *, max_series: int = 40, ax=None):
+    """Share of each day's hours without a usable count, per series (missing or excluded codes)."""
+    values = wide.values[:max_series]
+    missing = np.isnan(values)
+    days = len(wide.timestamps) // 24
+    share = missing[:, : days * 24].reshape(len(values), days, 24).mean(axis=2)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(11, 0.9 + 0.22 * len(values)))
+    image = ax.imshow(share, aspect="auto", cmap="Reds", vmin=0, vmax=1, interpolation="nearest")
+    labels = (
+        wide.series["station_id"].astype(str)
+        + np.where(
+            wide.series["direction"].astype(str) == "",
+            "",
+            " / " + wide.series["direction_label"].astype(str).str[:18],
+        )
+    ).to_numpy()[:max_series]
+    ax.set_yticks(range(len(values)), labels, fontsize=7)
+    ticks = np.linspace(0, days - 1, min(days, 8)).astype(int)
+    ax.set_xticks(ticks, [f"{wide.timestamps[t * 24]:%d %b %y}" for t in ticks], fontsize=7)
+    plt.colorbar(image, ax=ax, shrink=0.8, label="share of the day's hours missing")
+    n_excl = int(excluded.sum()) if excluded is not None else 0
+    ax.set_title(f"Hours without a usable count ({missing.mean():.1%} of all; {n_excl:,} excluded as codes)")
+    return ax
+
+
+def plot_overview(wide, *, max_series: int = 6, ax=None):
+    """Weekly mean count of a few series over the whole period, and the typical week (hour x weekday)."""
+    fig, axes = plt.subplots(1, 2, figsize=(12, 3.6), gridspec_kw={"width_ratios": [3, 2]})
+    frame = pd.DataFrame(wide.values[:max_series].T, index=wide.timestamps)
+    labels = (
+        wide.series["station_id"].astype(str)
+        + np.where(
+            wide.series["direction"].astype(str) == "",
+            "",
+            " / " + wide.series["direction_label"].astype(str).str[:18],
+        )
+    ).to_numpy()[:max_series]
+    frame.columns = labels
+    frame.resample("W").mean().plot(ax=axes[0], lw=1, legend=len(labels) > 1)
+    axes[0].set_ylabel("mean vehicles / h")
+    axes[0].set_title("Weekly mean of the hourly counts")
+    slot = wide.timestamps.weekday * 24 + wide.timestamps.hour
+    week = frame.groupby(np.asarray(slot)).mean()
+    week.plot(ax=axes[1], lw=1, legend=False)
+    axes[1].set_xticks(range(0, 168, 24), ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"])
+    axes[1].set_title("Typical week (mean by hour of the week)")
+    axes[1].set_ylabel("vehicles / h")
+    fig.tight_layout()
+    return fig
+
+
+def plot_holiday_effect(wide, series_code: int, day, *, label: str = "", ax=None):
+    """Hourly counts of one series on a holiday against the mean of the same weekday 1-2 weeks around it."""
+    day = pd.Timestamp(day).normalize()
+    values = pd.Series(wide.values[series_code], index=wide.timestamps)
+    others = [day + pd.Timedelta(weeks=w) for w in (-2, -1, 1, 2)]
+    others = [d for d in others if d in values.index and d + pd.Timedelta(hours=23) in values.index]
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 3.5))
     hours = np.arange(24)
-    ref = (
-        np.nanmean([values[d : d + pd.Timedelta(hours=23)].to_numpy() for d in others], axis=0)
-        if others
-        else None
-    )
-    if ref is not None:
-        ax.plot(hours, ref, color="grey", label=f"same weekday, {len(others)} ordinary weeks")
+    if others:
+        ref = np.nanmean([values[d : d + pd.Timedelta(hours=23)].to_numpy() for d in others], axis=0)
+        ax.plot(hours, ref, color="grey", label=f"same weekday, {len(others)} weeks around it")
     ax.plot(
         hours,
         values[day : day + pd.Timedelta(hours=23)].to_numpy(),
         color="crimson",
-        label=f"{day:%a %d %b %Y}: {calendar.loc[day, 'holiday_name'] or 'no holiday'}",
+        label=f"{day:%a %d %b %Y}: {label}",
     )
     ax.set_xlabel("hour of day")
-    ax.set_ylabel("veh/h")
-    ax.set_title(f"{station_id} {'inbound' if direction == 1 else 'outbound'}")
+    ax.set_ylabel("vehicles / h")
+    row = wide.series.iloc[series_code]
+    ax.set_title(f"{row['station_id']}" + ("" if row["direction"] == "" else f", {row['direction_label']}"))
     ax.legend(fontsize=8)
     return ax
 
@@ -324,7 +425,7 @@ def plot_network(G: nx.MultiDiGraph, *, stations: pd.DataFrame | None = None, ax
             facecolor="white",
             edgecolor="navy",
             zorder=4,
-            label="counting station",
+            label="counting site",
         )
     for place in MAJOR_PLACES:
         if place in G.nodes:

@@ -12,6 +12,8 @@ from pilots.mobility.network import attach_stations, build_embedded_network, reg
 from pilots.mobility.reference import load_counting_posts
 from pilots.mobility.simulator import simulate_counts
 
+FIXTURES = Path(__file__).parent / "fixtures"
+
 
 @pytest.fixture(scope="session")
 def graph():
@@ -41,10 +43,19 @@ def spring_data(graph):
 
 
 @pytest.fixture(scope="session")
-def spring_backtest(spring_data):
-    return pipeline.backtest(
-        spring_data, n_folds=2, test_days=7, n_estimators=80, num_leaves=31, seed=0, keep_features=(24,)
-    )
+def spring_run(spring_data):
+    """The rolling-origin backtest (two folds of a week) and its feature builder."""
+    return pipeline.backtest(spring_data, n_folds=2, test_days=7, seed=0)
+
+
+@pytest.fixture(scope="session")
+def spring_backtest(spring_run):
+    return spring_run[0]
+
+
+@pytest.fixture(scope="session")
+def spring_builder(spring_run):
+    return spring_run[1]
 
 
 @pytest.fixture(scope="session")

@@ -1,54 +1,68 @@
-"""The real-data path end to end on a file in the official format, and the pipeline's entry points."""
+"""The pipeline's entry points: the synthetic path gives the model no oracle, the file path follows the data."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-import livinglab
-from pilots.mobility import loaders, pipeline
+from pilots.mobility import pipeline
+from pilots.mobility.counts import CountsError
+
+from .conftest import FIXTURES
 
 
-def test_official_file_runs_through_the_same_pipeline(spring_data, tmp_path):
-    sim = spring_data.simulation
-    counts = sim.counts_frame()
-    counts = counts[counts["station_id"].isin(["P009-A3", "P147-A6", "P048-A1"])]
-    path = tmp_path / "donneestrafic-2023.csv"
-    table = loaders.to_official_format(counts, sim.stations)
-    table = table[~((table["POSTE_ID"] == "P048-A1") & (table["DATECOM"] == "2023-05-02"))]  # a lost day
-    table.to_csv(path, index=False)
-    data = pipeline.prepare_official(path, G=spring_data.G)
-    assert set(data.stations["station_id"]) == {"P009-A3", "P147-A6", "P048-A1"}
-    assert data.cleaning.counts["missing_hours_added_as_nan"] == 2 * 24
-    assert data.wide.values.shape == (6, 70 * 24)
-    assert data.known == {} and data.issue == {}  # the official file has no weather or incident flags
-    # the posts' own means stand in for AADT; the origin mix comes from their position on the network
-    assert data.stations.set_index("station_id").loc["P009-A3", "share_FR"] > 0.5
-    result = pipeline.backtest(data, n_folds=1, test_days=7, n_estimators=40, num_leaves=15)
-    assert result.predictions["p50"].notna().all() and set(result.predictions["horizon"]) == {1, 3, 24}
+def test_the_synthetic_counts_give_the_model_no_simulator_flags(spring_data, spring_builder):
+    """Only what a real counts file gives (counts, their directions) plus the calendar of parameters: none of
+    the simulator's incident, roadworks or weather flags, nor its holiday exposure or origin shares."""
+    assert spring_data.counts.covariates == {}
+    X = spring_builder.design(np.array([0]), np.array([900]), 24, np.ones(spring_data.wide.shape[0]))
+    oracle = ("incident", "roadworks", "weather", "exposure", "share_", "aadt", "lanes", "road_class")
+    assert not [c for c in X.columns if any(word in c for word in oracle)]
+    assert spring_data.calendar_flags == [
+        "holiday",
+        "hol_FR_57",
+        "hol_BE",
+        "hol_DE_SL",
+        "hol_DE_RP",
+        "home_holiday_not_work",
+    ]
+    assert set(spring_data.wide.series["direction_label"]) == {
+        "inbound (towards Luxembourg City)",
+        "outbound",
+    }
 
 
-def test_resolve_counts_source(tmp_path):
-    assert pipeline.resolve_counts_source("synthetic").is_synthetic
-    assert pipeline.resolve_counts_source("auto", "").is_synthetic
-    with pytest.raises(livinglab.DataUnavailable, match="needs counts_file.*pch-comptage-trafic"):
-        pipeline.resolve_counts_source("real", "")
-    path = tmp_path / "donneestrafic-2023.csv"
-    path.write_text("POSTE_ID\n")
-    source = pipeline.resolve_counts_source("auto", str(path))
-    assert (
-        not source.is_synthetic and source.label == "file:lu-traffic-counts-2023" and len(source.sha256) == 64
+def test_a_partner_file_keeps_its_own_calendar_and_directions():
+    counts, _ = pipeline.load_counts(
+        str(FIXTURES / "city_export.csv.gz"),
+        {"site": "Zählstelle", "date": "Datum", "hour": "Stunde", "direction": "Richtung", "count": "Anzahl"},
+        {"dayfirst": True},
     )
-    with pytest.raises(ValueError, match="data_mode must be"):
-        pipeline.resolve_counts_source("maybe")
+    plain = pipeline.prepare_counts(counts)
+    assert plain.calendar_flags == [] and "No holiday calendar" in plain.calendar_note
+    german = pipeline.prepare_counts(counts, holiday_country="DE", holiday_subdivisions=["BW"])
+    assert (
+        german.calendar_flags == ["holiday"] and german.calendar.loc["2024-04-01", "holiday"]
+    )  # Easter Monday
+    assert "home_holiday_not_work" not in german.calendar  # not cross-border data
+
+
+def test_too_short_counts_are_refused_with_one_sentence():
+    import pandas as pd
+
+    from pilots.mobility.counts import counts_from_frame
+
+    frame = pd.DataFrame({"timestamp": pd.date_range("2024-01-01", periods=24 * 20, freq="h"), "count": 1.0})
+    data = pipeline.prepare_counts(counts_from_frame(frame, "tidy"))
+    with pytest.raises(CountsError, match="cover 20 days.*at least 28"):
+        pipeline.backtest(data)
 
 
 def test_run_returns_the_headline_numbers():
-    m = pipeline.run(
-        n_stations=2, start="2023-03-06", days=42, n_folds=1, test_days=7, n_estimators=40, num_leaves=15
-    )
+    m = pipeline.run(n_stations=2, start="2023-03-06", days=42, seed=0)
     assert m["rows"] == 2 * 2 * 42 * 24 and m["series"] == 4
     assert np.isfinite(m["mae_h1"]) and m["mae_h1"] < m["mae_h1_seasonal_naive"]
+    assert {"mae_h1_plain_lgbm", "ratio_h1_plain_lgbm", "ratio_h24_seasonal_naive"} <= set(m)
 
 
 def test_real_network_choices_are_checked():
