@@ -20,6 +20,18 @@ from .privacy import pii_recall, recall_table
 from .themes import LANGUAGE_NAMES, LANGUAGES
 
 PLAIN = "plain TF-IDF + LR"
+#: the metrics compared with earlier runs (as in pilot.yaml's key metrics)
+KEY_METRICS = [
+    "macro_f1",
+    "macro_f1_plain_tfidf_lr",
+    "macro_f1_margin_plain",
+    "worst_language_macro_f1",
+    "precision_auto_routed",
+    "coverage_at_target_precision",
+    "langid_accuracy_lb",
+    "pii_recall_name",
+    "throughput_per_s",
+]
 MODEL = "cross-lingual ensemble"
 MAJORITY = "majority label"
 
@@ -272,5 +284,5 @@ def card_facts(data: RequestData, pii_kind: pd.DataFrame, pii_where: str) -> dic
     elif data.mode == "real":
         title = f"Routing texts by {data.label_name} in four languages (SIB-200 sentences)"
     else:
-        title = f"Routing requests by {data.label_name} ({data.loaded.name})"
+        title = f"Routing requests by {data.label_name}: {data.loaded.name}"
     return {"card_title": title, "pii_recall_table": recall_markdown(pii_kind, pii_where)}

@@ -70,7 +70,7 @@ REQUESTS = Contract(
     "requests",
     "Unlabelled requests to route with a saved model",
     fields=(_TEXT, _LANGUAGE, _TIMESTAMP, _ID),
-    extras="kept and written back beside the routing",
+    extras="kept, not used",
     description="New requests: a model saved by an earlier run (model_path) routes them.",
 )
 

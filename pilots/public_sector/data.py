@@ -283,7 +283,7 @@ def load_requests(
     read_options: dict | None = None,
     *,
     model_path: str = "",
-    n_requests: int = 1500,
+    n_requests: int = 2000,
     seed: int = 0,
     test_share: float = 0.2,
     min_class_size: int = 5,

@@ -299,14 +299,24 @@ def linear_weights(model: CrossLingualEnsemble) -> tuple[np.ndarray, np.ndarray,
 
 
 def explain(
-    model: CrossLingualEnsemble, texts=None, predicted=None, k: int = 5, X: sp.csr_matrix | None = None
+    model: CrossLingualEnsemble,
+    texts=None,
+    predicted=None,
+    k: int = 5,
+    X: sp.csr_matrix | None = None,
+    *,
+    words_only: bool = False,
 ) -> pd.DataFrame:
     """Top-k terms (``w_cj * x_j`` > 0 of the linear SVM) behind each text's predicted class; vectorised.
 
-    Returns one row a text (``predicted``, ``terms`` joined by ", "); the long form (row, rank, term,
-    weight) is in ``.attrs["long"]``.
+    ``words_only``: only word features (what a page shows: words of at least two training requests, no
+    character fragments). Returns one row a text (``predicted``, ``terms`` joined by ", "); the long form
+    (row, rank, term, weight) is in ``.attrs["long"]``.
     """
     classes, W, names = linear_weights(model)
+    if words_only:
+        is_word = pd.Series(names, dtype=object).astype(str).str.startswith("word__").to_numpy()
+        W = np.where(is_word[None, :], W, 0.0)
     X = sp.csr_matrix(model.features(texts) if X is None else X)
     if predicted is None:
         predicted = model.predict(texts)

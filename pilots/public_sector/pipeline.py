@@ -9,7 +9,7 @@ row a request:
 
 ``request_id, language, language_confidence, redacted_text, label, administration (synthetic themes),
 confidence, route ("auto" | "human"), alternatives, [urgency], [missing_fields, inconsistencies, complete],
-[explanation]``.
+[explanation]`` (the words that drove the route).
 
 Requests predicted as the merged rare labels (``data.OTHER``) always go to a person. ``save(path)`` writes
 the fitted router with joblib (the language model is not stored: py3langid ships it); ``RequestRouter.load``
@@ -148,7 +148,9 @@ class RequestRouter:
             checked = check_forms(requests.reset_index(drop=True), procedure.to_numpy())
             out = pd.concat([out, checked.reset_index(drop=True)], axis=1)
         if explain_terms:
-            out["explanation"] = explain(self.model_, predicted=label, X=X)["terms"].to_numpy()
+            out["explanation"] = explain(self.model_, predicted=label, X=X, words_only=True)[
+                "terms"
+            ].to_numpy()
         return out
 
     def _route_part(self, requests, text_col, explain_terms, chunk_size) -> pd.DataFrame:

@@ -98,7 +98,7 @@ def test_curve_coverage_increases_as_threshold_decreases():
 
 
 def test_human_queue_puts_urgent_and_unsure_first():
-    triaged = pd.DataFrame(
+    routed = pd.DataFrame(
         {
             "route": ["human", "auto", "human", "human", "human"],
             "urgency": ["routine", "urgent", "urgent", "time_sensitive", "urgent"],
@@ -106,8 +106,8 @@ def test_human_queue_puts_urgent_and_unsure_first():
             "request_id": list("abcde"),
         }
     )
-    queue = human_queue(triaged)
+    queue = human_queue(routed)
     assert queue["request_id"].tolist() == ["e", "c", "d", "a"]
     assert queue["queue_position"].tolist() == [1, 2, 3, 4]
     with pytest.raises(ValueError, match="urgency"):
-        human_queue(triaged.drop(columns="urgency"))
+        human_queue(routed.drop(columns="urgency"))
