@@ -6,7 +6,8 @@
   re-link them, so keep the key apart from the data.
 - :func:`k_anonymity` / :func:`enforce_k_anonymity`: the size of the smallest equivalence class over
   the quasi-identifiers, and a table made k-anonymous by the caller's generalisations followed by
-  suppression of the rows still in classes smaller than k, with a report of what was changed.
+  suppression of the rows still in classes smaller than k, with a report of what was changed. A missing
+  quasi-identifier is a category of its own (never a reason to drop the row).
 - :func:`dp_count` / :func:`dp_mean`: differentially private releases of counts and bounded means
   (Laplace or Gaussian mechanism), with the sensitivity stated in each docstring.
 - :func:`redact_pii` lives in :mod:`livinglab.trust.pii` and is re-exported here.
@@ -95,26 +96,20 @@ def pseudonymise(
         warnings.warn(
             f"No pseudonymisation key in {key_env}; using a random key for this call only, so the "
             "pseudonyms cannot be linked to another run.",
-            UserWarning,
             stacklevel=2,
         )
         key = new_pseudonym_key()
-    key_bytes = key.encode("utf-8") if isinstance(key, str) else bytes(key)
+    key_bytes = key.encode() if isinstance(key, str) else bytes(key)
     if len(key_bytes) < _MIN_KEY_CHARS:
         raise ValueError(
             f"The pseudonymisation key is shorter than {_MIN_KEY_CHARS} characters; use a longer secret."
         )
     series = ids if isinstance(ids, pd.Series) else pd.Series(list(ids))
-    # HMAC has no vectorised form: hash each distinct id once, then map back (vectorised take).
-    codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    digests = np.array(
-        [hmac.new(key_bytes, str(u).encode("utf-8"), hashlib.sha256).hexdigest()[:length] for u in uniques],
-        dtype=object,
-    )
-    out = np.full(len(series), None, dtype=object)
-    present = codes >= 0
-    out[present] = digests[codes[present]]
-    return pd.Series(out, index=series.index, name=series.name, dtype=object)
+    # HMAC has no vectorised form: hash each distinct id once, then map back (vectorised take). A missing
+    # id has code -1, which takes the trailing None: missing stays missing.
+    codes, uniques = pd.factorize(series)
+    digests = [hmac.new(key_bytes, str(u).encode(), hashlib.sha256).hexdigest()[:length] for u in uniques]
+    return pd.Series(np.array([*digests, None])[codes], index=series.index, name=series.name)
 
 
 # --------------------------------------------------------------------------- k-anonymity
@@ -130,22 +125,28 @@ def _check_columns(df: pd.DataFrame, quasi_identifiers: Sequence[str]) -> list[s
     return qi
 
 
-def _class_sizes(df: pd.DataFrame, qi: list[str]) -> pd.Series:
-    """Per-row size of the row's equivalence class (missing values form a class of their own)."""
-    group_id = df.groupby(qi, dropna=False, sort=False, observed=True).ngroup()
-    return group_id.map(group_id.value_counts())
+def _class_sizes(df: pd.DataFrame, qi: list[str]) -> np.ndarray:
+    """Per-row size of the row's equivalence class: the rows equal on every quasi-identifier.
+
+    A missing value is a value like any other: ``pd.factorize`` codes it -1, one more category of its
+    column, so rows missing the same quasi-identifiers (and equal on the others) form a class of their own.
+    """
+    codes = np.column_stack([pd.factorize(df[column])[0] for column in qi])
+    _, inverse, counts = np.unique(codes, axis=0, return_inverse=True, return_counts=True)
+    return counts[inverse.ravel()]
 
 
 def k_anonymity(df: pd.DataFrame, quasi_identifiers: Sequence[str]) -> int:
     """The k of ``df``: size of the smallest group of rows sharing all quasi-identifier values.
 
     A table is k-anonymous when every combination of quasi-identifiers (e.g. postcode, sex, birth
-    year) that occurs, occurs at least k times. Missing values count as a value. An empty table has k = 0.
+    year) that occurs, occurs at least k times. A missing value counts as a value of its own (all the
+    rows missing a postcode share that "postcode"). An empty table has k = 0.
     """
     qi = _check_columns(df, quasi_identifiers)
     if len(df) == 0:
         return 0
-    return int(df.groupby(qi, dropna=False, sort=False, observed=True).size().min())
+    return int(_class_sizes(df, qi).min())
 
 
 @dataclass
@@ -212,6 +213,12 @@ def enforce_k_anonymity(
     stopping as soon as the table is k-anonymous. Rows still in an equivalence class smaller than
     ``k`` are then suppressed (removed).
 
+    Missing quasi-identifiers: a missing value is a category of its own, generalised and suppressed like
+    any other. A generaliser receives it with the rest of the column (``(age // 10) * 10`` keeps it
+    missing; a generaliser may also map it to a value); rows missing the same quasi-identifiers and
+    equal on the others form one class, kept when it holds at least ``k`` rows. A row is never dropped
+    for being incomplete: that would bias the released table and is not what k-anonymity asks.
+
     Returns:
         ``(table, report)``: the k-anonymous copy (index kept, so suppressed rows can be traced)
         and a :class:`KAnonReport`.
@@ -260,8 +267,7 @@ def enforce_k_anonymity(
         before, after = df[column], out[column]
         differs = before.astype(object).ne(after.astype(object)) & ~(before.isna() & after.isna())
         changed |= differs.to_numpy()
-    sizes = _class_sizes(out, qi)
-    keep = sizes >= k
+    keep = _class_sizes(out, qi) >= k
     result = out.loc[keep]
     report = KAnonReport(
         k=k,
@@ -277,17 +283,12 @@ def enforce_k_anonymity(
     if len(df) and not len(result):
         warnings.warn(
             f"Every row was suppressed to reach k={k}: add coarser generalisations.",
-            UserWarning,
             stacklevel=2,
         )
     return result, report
 
 
 # --------------------------------------------------------------------------- differential privacy
-
-
-def _generator(rng: int | np.random.Generator | None) -> np.random.Generator:
-    return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
 
 
 def _check_epsilon(epsilon: float) -> float:
@@ -342,7 +343,7 @@ def dp_count(
     counts = np.asarray(true_count, dtype=float)
     if not np.all(np.isfinite(counts)):
         raise ValueError("true_count must be finite.")
-    gen = _generator(rng)
+    gen = np.random.default_rng(rng)  # a Generator is used as it is
     if mechanism == "laplace":
         noisy = counts + gen.laplace(0.0, laplace_scale(1.0, epsilon), size=counts.shape)
     elif mechanism == "gaussian":
@@ -382,7 +383,7 @@ def dp_mean(
         )
     clipped = np.clip(x, lo, hi)
     sensitivity = (hi - lo) / len(x)
-    gen = _generator(rng)
+    gen = np.random.default_rng(rng)  # a Generator is used as it is
     if mechanism == "laplace":
         noise = gen.laplace(0.0, laplace_scale(sensitivity, epsilon))
     elif mechanism == "gaussian":
