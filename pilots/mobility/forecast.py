@@ -353,12 +353,14 @@ def evaluate(predictions: pd.DataFrame, calendar: pd.DataFrame | None = None) ->
     direction (when the data have several) and day type (when a holiday calendar was given)."""
     frame = comparable(predictions).copy()
     frame["hour"] = frame["timestamp"].dt.hour
-    frame["weekday"] = frame["timestamp"].dt.day_name().str[:3]
+    frame["weekday"] = (
+        (frame["timestamp"].dt.weekday + 1).astype(str) + " " + frame["timestamp"].dt.day_name().str[:3]
+    )
     out = {
         "by_horizon": frame.groupby("horizon").apply(_scores, include_groups=False),
         "by_site": frame.groupby(["horizon", "station_id"]).apply(_scores, include_groups=False),
         "by_hour": frame.groupby(["horizon", "hour"]).apply(_scores, include_groups=False),
-        "by_weekday": frame.groupby(["horizon", "weekday"], sort=False).apply(_scores, include_groups=False),
+        "by_weekday": frame.groupby(["horizon", "weekday"]).apply(_scores, include_groups=False),
     }
     if frame["direction_label"].nunique() > 1:
         out["by_direction"] = frame.groupby(["horizon", "direction_label"]).apply(

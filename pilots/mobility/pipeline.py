@@ -283,7 +283,11 @@ def subgroup_frame(predictions: pd.DataFrame) -> pd.DataFrame:
         {
             "site": predictions["station_id"].astype(str).to_numpy(),
             "hour": predictions["timestamp"].dt.hour.map(lambda h: f"{h:02d}:00").to_numpy(),
-            "weekday": predictions["timestamp"].dt.day_name().str[:3].to_numpy(),
+            "weekday": (
+                (predictions["timestamp"].dt.weekday + 1).astype(str)
+                + " "
+                + predictions["timestamp"].dt.day_name().str[:3]
+            ).to_numpy(),
             "direction": predictions["direction_label"].astype(str).to_numpy(),
         }
     )
@@ -605,3 +609,138 @@ def run_metrics(data: PilotData, bt: BacktestResult, metrics: dict, comp: dict) 
         calib = calibration_table(data.simulation)
         values["calibration_max_abs_error"] = float((calib["ratio"] - 1).abs().max())
     return values
+
+
+# --- the notebook's decision section in one call ------------------------------------------------------
+
+
+@dataclass
+class Decision:
+    """What the decision section shows: the network used (or why none), the congestion of one hour of an
+    ordinary day, the advice (table and object), and notes to display."""
+
+    network: str | None = None
+    G: nx.MultiDiGraph | None = None
+    sites: pd.DataFrame | None = None
+    day: pd.Timestamp | None = None
+    congestion: pd.Series | None = None
+    advice_table: pd.DataFrame | None = None
+    advice: object | None = None
+    advices: dict = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def decision(
+    data: PilotData,
+    predictions: pd.DataFrame,
+    *,
+    network_file: str = "",
+    origin: str = "",
+    destination: str = "",
+    latest_arrival: str = "09:00",
+    map_hour: int = 8,
+    incident_edge=(),
+    incident_hours=(),
+) -> Decision:
+    """Network, congestion and advice for the run: the simulator's network (with a neighbour-holiday day and
+    an incident scenario) for synthetic data; a partner's located sites on their network; a note otherwise."""
+    from .network import NetworkUnavailable
+    from .roads import site_volume_capacity
+    from .travel import edge_congestion, edge_donors, incident_between
+
+    out = Decision()
+    if data.synthetic:
+        lu_cal = holiday_calendar(data.wide.timestamps[0], data.wide.timestamps[-1])
+        origin, destination = origin or DEFAULT_TRIP[0], destination or DEFAULT_TRIP[1]
+        days = pick_days(lu_cal, predictions, region=home_region(origin))
+        out.day = days["ordinary"]
+        donors = edge_donors(data.G, data.stations)
+        vc50 = day_volume_capacity(data, predictions, out.day, column="p50")
+        out.congestion = edge_congestion(data.G, donors, vc50)[map_hour]
+        out.G, out.sites = data.G, data.stations
+        incidents = None
+        if len(incident_edge) == 2 and len(incident_hours) == 2:
+            incidents = [incident_between(data.G, *incident_edge, *incident_hours, 0.5, "one lane closed")]
+        out.advice_table, out.advices = compare_advice(
+            data,
+            predictions,
+            origin=origin,
+            destination=destination,
+            latest_arrival=latest_arrival,
+            days=days,
+            incidents=incidents,
+            donors=donors,
+        )
+        out.advice = out.advices["ordinary"]
+        out.network = f"the simulator's schematic network ({data.G.number_of_edges()} directed road segments)"
+        return out
+    if not data.counts.has_coordinates:
+        out.notes.append(
+            "**Skipped:** the counts have no coordinates, so there is no network, congestion map or departure "
+            "advice. Give a site table (`-p sites_path sites.csv`, with lon/lat or x/y and `sites_crs`) to add them."
+        )
+        return out
+    try:
+        net = site_network(data, network_file=network_file)
+    except (NetworkUnavailable, CountsError) as exc:
+        out.notes.append(f"**Network skipped:** {exc}")
+        return out
+    out.day = ordinary_day(data.calendar, predictions)
+    out.G, out.sites = net.G, net.snapped
+    out.network = f"{net.source}: {len(net.G):,} nodes, {net.G.number_of_edges():,} edges; {len(net.snapped)} sites on it"
+    vc50 = site_volume_capacity(predictions, net.snapped, out.day, column="p50")
+    out.congestion = edge_congestion(net.G, net.donors, vc50)[map_hour]
+    out.notes.append(
+        "Directions of the data are not matched to the road's: a site's forecast (all its directions) is split "
+        "equally over the two directions of its road."
+    )
+    if not (origin and destination):
+        out.notes.append(
+            "**Advice skipped:** name two places with -p advice_origin and -p advice_destination (site ids, "
+            "'lat, lon' or place names)."
+        )
+        return out
+    try:
+        out.advice, _ = site_advice(
+            net,
+            data,
+            predictions,
+            origin=origin,
+            destination=destination,
+            latest_arrival=latest_arrival,
+            day=out.day,
+        )
+    except (ValueError, KeyError) as exc:
+        out.notes.append(f"**Advice skipped:** {exc}")
+        return out
+    out.advice_table = out.advice.routes.drop(columns=["label"]).round(1)
+    out.advices = {"ordinary": out.advice}
+    return out
+
+
+def subgroup_reports(predictions: pd.DataFrame, *, directions: bool, n_boot: int = 50, seed: int = 0) -> dict:
+    """1-hour errors by site, hour, weekday and (when the data have them) direction, with intervals that
+    resample whole test days (``livinglab.trust.subgroup_report``)."""
+    from sklearn.metrics import mean_absolute_error
+
+    from livinglab.trust import subgroup_report
+
+    from .forecast import comparable
+
+    h1 = comparable(predictions[predictions["horizon"] == 1])
+    groups = subgroup_frame(h1)
+    blocks = time_block_ids(h1)
+    reports = {}
+    for column in ["site", "hour", "weekday"] + (["direction"] if directions else []):
+        if groups[column].nunique() > 1:
+            reports[f"by {column}"] = subgroup_report(
+                {"mae": mean_absolute_error},
+                h1["actual"],
+                h1["p50"],
+                groups[column],
+                groups=blocks,
+                n_boot=n_boot,
+                seed=seed,
+                overall_ci=False,
+            )
+    return reports

@@ -84,3 +84,43 @@ def test_an_export_without_coordinates_runs_and_skips_the_network(tmp_path):
     assert "Public holidays of DE (BW)" in html and "stadteinwärts" in html
     for phrase in ("SYNTHETIC", "Luxembourg", "inbound", "border holiday", "Thionville"):
         assert phrase not in html, phrase
+
+
+@pytest.mark.notebook
+def test_located_sites_abroad_get_a_network_map_and_advice(tmp_path):
+    """A wide export from Minneapolis with a site table and a road network file: congestion map and advice
+    between two places named by the user (a site id and 'lat, lon')."""
+    import osmnx as ox
+
+    from livinglab.runner import run_pilots
+
+    from .test_roads import _grid_graph
+
+    network = tmp_path / "minneapolis.graphml"
+    ox.save_graphml(_grid_graph(), network)
+    run = run_pilots(
+        ["mobility"],
+        profile="smoke",
+        overrides={
+            "data_path": str(FIXTURES / "wide_export.csv"),
+            "columns": json.dumps({"site": "station"}),
+            "sites_path": str(FIXTURES / "sites_minneapolis.csv"),
+            "site_columns": json.dumps({"site": "station", "lat": "latitude", "lon": "longitude"}),
+            "network_file": str(network),
+            "advice_origin": "MSP-35W",
+            "advice_destination": "44.995, -93.22",
+            "holiday_country": "US",
+            "holiday_subdivisions": '["MN"]',
+        },
+        out=tmp_path / "runs",
+        progress=False,
+    )
+    result = run.results[0]
+    assert result.status == "ok", result.error
+    assert "minneapolis.graphml" in result.metrics["network"]
+    for name in ("congestion_map.png", "congestion_map.html", "departure_curves.png"):
+        assert (result.directory / name).is_file(), name
+    html = (result.directory / "mobility.html").read_text()
+    assert "Leave MSP-35W by" in html and "split equally over the two directions" in html
+    for phrase in ("SYNTHETIC", "Luxembourg", "inbound", "Thionville"):
+        assert phrase not in html, phrase
