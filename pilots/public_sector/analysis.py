@@ -240,7 +240,8 @@ def abstention_metrics(router: RequestRouter, routed: pd.DataFrame, y_true) -> t
     op = router.operating_point_
     right = routed["label"].to_numpy() == np.asarray(y_true, dtype=object)
     auto = (routed["route"] == "auto").to_numpy()
-    precision = float(right[auto].mean()) if auto.any() else None
+    # nothing auto-routed (the target was out of reach): every request goes to a person; NaN, not a crash
+    precision = float(right[auto].mean()) if auto.any() else float("nan")
     metrics = {
         "target_precision": router.target_precision,
         "abstention_threshold": op.threshold,
