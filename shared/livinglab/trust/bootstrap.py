@@ -44,7 +44,7 @@ def format_number(value: Any) -> str:
     if math.isnan(x):
         return "n/a"
     if math.isinf(x):
-        return "inf" if x > 0 else "-inf"
+        return str(x)  # "inf" or "-inf"
     magnitude = abs(x)
     if magnitude >= 1000:
         return f"{x:,.0f}"
@@ -93,7 +93,7 @@ class CI:
         """JSON-ready dict (NaN becomes None), e.g. for ``livinglab.record`` or a model card row."""
 
         def clean(x: float) -> float | None:
-            return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
+            return None if x is None or math.isnan(x) else float(x)
 
         return {
             "estimate": clean(self.estimate),
@@ -114,13 +114,11 @@ class CI:
 
 
 def _rng(seed: SeedLike) -> np.random.Generator:
-    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    return np.random.default_rng(seed)  # a Generator is returned as it is
 
 
 def _as_array(values: Any, name: str) -> np.ndarray:
-    if isinstance(values, (pd.Series, pd.DataFrame)):
-        return values.to_numpy()
-    array = np.asarray(values)
+    array = np.asarray(values)  # lists, arrays, pandas Series and DataFrames
     if array.ndim == 0:
         raise ValueError(f"{name} must be a sequence of values, not a scalar.")
     return array
@@ -146,7 +144,7 @@ def _check_inputs(
             raise ValueError(f"groups has {len(g)} rows but y_true has {len(yt)}; they must be aligned.")
         if pd.isna(pd.Series(g)).any():
             raise ValueError("groups contains missing values; give every row its subject/account id.")
-        codes, _ = pd.factorize(pd.Series(g), sort=False)
+        codes, _ = pd.factorize(pd.Series(g))  # clusters numbered in order of first appearance
     return yt, yp, codes
 
 
@@ -159,14 +157,14 @@ def _resample_indices(
     """
     if codes is None:
         for _ in range(n_boot):
-            yield rng.integers(0, n, size=n)
+            yield rng.integers(n, size=n)
         return
     order = np.argsort(codes, kind="stable")
     sizes = np.bincount(codes)
     starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
     n_clusters = len(sizes)
     for _ in range(n_boot):
-        chosen = rng.integers(0, n_clusters, size=n_clusters)
+        chosen = rng.integers(n_clusters, size=n_clusters)
         lengths = sizes[chosen]
         # Positions start[c], start[c]+1, ... start[c]+size[c]-1 for each chosen cluster, vectorised.
         offsets = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
@@ -203,7 +201,7 @@ def bootstrap_statistics(
     for b, idx in enumerate(_resample_indices(len(yt), codes, int(n_boot), _rng(seed))):
         t, p = yt[idx], yp[idx]
         out[:, b] = [_safe_call(fn, t, p) for fn in fns]
-    return dict(zip(metrics, out, strict=True))
+    return {name: out[i] for i, name in enumerate(metrics)}
 
 
 def ci_from_distribution(
@@ -311,5 +309,6 @@ def time_blocks(timestamps: Any, n_blocks: int = 20) -> np.ndarray:
         raise ValueError(
             "timestamps contains missing values; every row needs its time for a block bootstrap."
         )
-    start, span = times.min(), (times.max() - times.min()) or pd.Timedelta(1, "s")
-    return np.minimum(((times - start) / span * n_blocks).astype(int).to_numpy(), n_blocks - 1)
+    # Each row's position in the data's time span, 0 to 1 (0 for all when every row has the same time).
+    position = ((times - times.min()) / (times.max() - times.min())).fillna(0.0)
+    return np.minimum((position * n_blocks).astype(int).to_numpy(), n_blocks - 1)
