@@ -15,9 +15,11 @@
      they also absorb typos at the end of words and Luxembourgish written without its diacritics.
 
   Each member's class scores (SVM decision values, naive-Bayes log-probabilities) are centred per
-  request and scaled by their spread on out-of-fold predictions, then summed; a temperature fitted on
-  out-of-fold predictions (or on validation requests, ``calibrate``) turns the sum into calibrated
-  probabilities, which the abstention threshold needs. The members were chosen by grouped 5-fold
+  request and scaled by their spread, then summed with non-negative weights fitted by log loss on
+  out-of-fold predictions of the training requests (or on validation requests, ``calibrate``): a
+  stacked, calibrated linear ensemble. A member that does not help on the data at hand gets a small
+  weight; the weights' size is the temperature that makes the probabilities calibrated, which the
+  abstention threshold needs. The members were chosen by grouped 5-fold
   cross-validation on SIB-200's training sentences, never on its test sentences.
 
 No pretrained weights: everything is fitted on the run's own training requests, offline, in seconds.
@@ -31,7 +33,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy.optimize import minimize_scalar
+from scipy.optimize import minimize
 from scipy.special import logsumexp, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -201,41 +203,52 @@ class CrossLingualEnsemble(BaseEstimator, ClassifierMixin):
                 for store, part in zip(oof, parts, strict=True):
                     store[test_idx] = part
             scored = np.any(oof[0] != 0, axis=1)
-            self.scales_ = np.array([max(float(o[scored].std()), 1e-6) if scored.any() else 1.0 for o in oof])
+            self._set_weights([o[scored] for o in oof], y[scored])
             combined = sum(o / s for o, s in zip(oof, self.scales_, strict=True))
             self.oof_scores_ = np.where(scored[:, None], combined, np.nan)
             self.oof_mask_ = scored
-            self.temperature_ = self._fit_temperature(combined[scored], y[scored])
             self.svm_, self.nbs_ = self._new_members()
             self.svm_.fit(X_svm, y)
             for nb, X in zip(self.nbs_, X_stems, strict=True):
                 nb.fit(X, y)
         return self
 
-    def _fit_temperature(self, scores: np.ndarray, y: np.ndarray) -> float:
-        if len(y) == 0:
-            return 1.0
+    def _set_weights(self, parts: list[np.ndarray], y: np.ndarray) -> None:
+        """Member weights (>= 0) minimising the log loss of ``softmax(sum_k w_k s_k / sd_k)`` on held-out
+        scores: a weak member gets a small weight, and the sum of the weights plays the temperature."""
+        sd = np.array([max(float(p.std()), 1e-6) if len(p) else 1.0 for p in parts])
+        self.temperature_ = 1.0
         idx = pd.Index(self.classes_).get_indexer(y)
         known = idx >= 0
-        scores, idx = scores[known], idx[known]
+        if not known.any():
+            self.weights_, self.scales_ = np.ones(len(parts)), sd
+            return
+        z = np.stack([p[known] / s for p, s in zip(parts, sd, strict=True)])  # members x rows x classes
+        rows, idx = np.arange(known.sum()), idx[known]
 
-        def nll(log_t: float) -> float:
-            z = scores * np.exp(log_t)
-            return float(np.mean(logsumexp(z, axis=1) - z[np.arange(len(z)), idx]))
+        def nll(w: np.ndarray) -> tuple[float, np.ndarray]:
+            logits = np.tensordot(w, z, axes=1)
+            lse = logsumexp(logits, axis=1)
+            proba = np.exp(logits - lse[:, None])
+            loss = float(np.mean(lse - logits[rows, idx]))
+            grad = np.einsum("krc,rc->k", z, proba) / len(rows) - z[:, rows, idx].mean(axis=1)
+            return loss, grad
 
-        res = minimize_scalar(nll, bounds=(-6.0, 4.0), method="bounded")
-        return float(np.exp(res.x))
+        res = minimize(
+            nll, np.ones(len(parts)), jac=True, method="L-BFGS-B", bounds=[(0.0, 50.0)] * len(parts)
+        )
+        self.weights_ = np.asarray(res.x, dtype=float)
+        with np.errstate(divide="ignore"):
+            self.scales_ = np.where(self.weights_ > 0, sd / np.maximum(self.weights_, 1e-300), np.inf)
 
     def calibrate(self, texts, y) -> CrossLingualEnsemble:
-        """Set the members' weights and the temperature on held-out requests (e.g. validation requests of
-        another distribution than the training requests)."""
+        """Set the members' weights (and so the temperature) on held-out requests (e.g. validation
+        requests of another distribution than the training requests)."""
         texts = clean(texts)
         with limit_threads(1, user_api="blas"):
             X_svm, X_stems = self._svm_matrix(texts), self._stem_matrices(texts)
             parts = self._member_scores(self.svm_, self.nbs_, X_svm, X_stems)
-        self.scales_ = np.array([max(float(p.std()), 1e-6) for p in parts])
-        scores = sum(p / s for p, s in zip(parts, self.scales_, strict=True))
-        self.temperature_ = self._fit_temperature(scores, pd.Series(y).astype(str).to_numpy())
+        self._set_weights(parts, pd.Series(y).astype(str).to_numpy())
         return self
 
     @property

@@ -104,9 +104,10 @@ def test_ensemble_gives_calibrated_probabilities_and_beats_the_majority(data):
     assert abs(oof.max(axis=1).mean() - accuracy) < 0.08
     pred = model.predict(data.test["redacted_text"])
     assert macro_f1(data.test["label"], pred) > 0.5
-    before = model.temperature_
+    assert (model.weights_ >= 0).all() and model.weights_.sum() > 0
+    before = model.weights_.copy()
     model.calibrate(data.validation["text"], data.validation["label"])
-    assert model.temperature_ != before
+    assert not np.allclose(model.weights_, before)  # weights refitted on requests of the other pools
 
 
 def test_compare_models_reports_paired_differences_per_language(data):

@@ -15,6 +15,7 @@ import pytest
 from livinglab.paths import project_root
 from livinglab.runner import run_pilots
 from pilots.public_sector import LanguageDetector, load_sib200
+from pilots.public_sector.abstention import binomial_margin
 
 pytestmark = [pytest.mark.realdata, pytest.mark.notebook]
 PILOT = "public_sector"
@@ -85,6 +86,12 @@ def test_sib200_through_data_path_beats_the_plain_reference(sib_run):
     per_lang = m["macro_f1_margin_plain_by_language"]
     assert set(per_lang) == {"en", "fr", "de", "lb"} and all(v[0] > 0 for v in per_lang.values())
     assert m["languages_beating_plain"] >= 3  # per-language intervals (204 sentences each) excluding 0
+    # the threshold chosen on out-of-fold predictions keeps the auto-routed precision at the target
+    margin = binomial_margin(m["target_precision"], m["n_auto_routed"], m["n_auto_routed_validation"])
+    assert (
+        m["precision_auto_routed"] >= m["target_precision"] - margin
+        and m["coverage_at_target_precision"] > 0.2
+    )
 
 
 def test_language_identification_on_real_sentences(sib_run):
