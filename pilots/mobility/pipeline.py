@@ -583,6 +583,9 @@ def run_metrics(data: PilotData, bt: BacktestResult, metrics: dict, comp: dict) 
             values[key] = ci.estimate
             values[f"{key}_ci_low"], values[f"{key}_ci_high"] = ci.low, ci.high
             values[f"{key.replace('diff_', 'beats_')}"] = bool(ci.high < 0)
+            base = comp[key.replace("diff_", "mae_") + "_ci"].estimate
+            # with 95 % confidence the model's MAE is at least this share below the baseline's
+            values[f"{key.replace('diff_', 'margin_')}"] = float(max(0.0, -ci.high / base))
     facts = data.counts.facts()
     report = data.counts.report
     values.update(

@@ -51,7 +51,8 @@ def test_i94_is_clearly_ahead_of_the_plain_lightgbm(i94_run):
     m = result.metrics
     assert m["test_days"] == 90  # the README's setting: the last 90 days, 1 hour ahead
     assert m["ratio_h1_seasonal_naive"] <= 0.5, m["ratio_h1_seasonal_naive"]
-    assert m["diff_h1_plain_lgbm_ci_high"] < 0, (m["diff_h1_plain_lgbm"], m["diff_h1_plain_lgbm_ci_high"])
+    # clearly ahead: with 95 % confidence at least 5 % below the plain LightGBM's MAE, computed in this run
+    assert m["diff_h1_plain_lgbm_ci_high"] < -0.05 * m["mae_h1_plain_lgbm"], m["diff_h1_plain_lgbm_ci_high"]
     assert (
         0.45 <= m["ratio_h1_plain_lgbm_to_seasonal_naive"] <= 0.6
     )  # the plain reference is what the README says
