@@ -1,12 +1,17 @@
-"""Fintech pilot: transaction anomaly detection for a financial centre, with analysts in control.
+"""Fintech pilot: anomaly detection on any ledger or feature table, with analysts in control.
 
-Modules: ``synthetic`` (a bank's ledger with injected, labelled fraud typologies and label delay),
-``loaders`` (ULB credit-card data and a generic transaction table through a column mapping,
-validated with pandera), ``features`` (leak-free velocity, history, first-time and payment-graph
-features), ``detectors`` (LightGBM, Isolation Forest, rules), ``evaluation`` (PR-AUC, alert budget,
-recall per typology, expected cost), ``oversight`` (analyst queue with SHAP reasons, alert share per
-segment), ``drift`` (PSI against the previous run), ``pipeline`` (all of it end to end),
-``reporting`` (tables and model-card facts from a run), ``plots`` (the notebook's figures).
+Modules: ``contract`` (the two data contracts: a ledger, a table of numeric features), ``data`` (the run's
+data whatever its origin: synthetic ledger, catalogue card data, a partner's file), ``synthetic`` (a bank's
+ledger with injected, labelled fraud typologies, held-out variants and label delay), ``loaders`` (the
+generator's schema check and the older mapping loader), ``features`` (leak-free velocity, history,
+first-time and payment-graph features of a ledger), ``detectors`` (LightGBM, Isolation Forest, rules, the
+time split), ``outliers`` (the unsupervised PyOD combination, the semi-supervised blend, the logistic
+regression baseline for any numeric table), ``pipeline`` (a ledger end to end), ``tabular`` (a feature
+table end to end), ``evaluation`` (PR-AUC, alert budget, recall per typology, expected cost),
+``oversight`` (analyst queue with reasons, alert share per segment), ``reporting`` (tables and recorded
+values), ``plots`` (the notebook's figures).
 """
 
-# OMP_WAIT_POLICY is set once for every pilot in livinglab/__init__.py (imported before this module).
+# livinglab sets OMP_WAIT_POLICY=PASSIVE; it must be imported before LightGBM or scikit-learn load their
+# OpenMP runtime, which reads the variable once (spin-waiting threads made training ~15x slower on busy cores).
+import livinglab  # noqa: F401

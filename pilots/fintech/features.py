@@ -12,20 +12,23 @@ t; window counts are index differences and window sums are differences of prefix
 run on integers (amounts in cents, log-amounts in 1e-4 units), so they are exact: a row's value
 cannot depend on rows outside its own window through rounding either. No Python loop touches rows.
 
-Features (``FEATURE_DESCRIPTIONS`` has the plain-language text used in the analyst queue):
+Features (``FEATURE_DESCRIPTIONS`` has the plain-language text used in the analyst queue); those that
+need an optional ledger column (``NEEDS``) are left out when the ledger lacks it:
 
-- the transaction itself: log amount, channel, direction, MCC, country, hour, weekday,
-  just-below-reporting-threshold flag;
-- per-account velocity over 1 h / 24 h / 7 d (counts and sums), refunds, cash deposits, first-time
-  counterparties and near-threshold amounts in the last 7 days / 24 h;
+- the transaction itself: log amount, channel, direction, country, hour, weekday;
+- per-account velocity over 1 h / 24 h / 7 d (counts and sums) and first-time counterparties in the last
+  24 h;
 - deviation from the account's own history (z-score of the log amount, amount over the past
   maximum, time since the previous transaction);
 - first time this account uses this counterparty / country / device, and how long ago the
   counterparty or device was first used;
 - payment-graph features from past edges only: distinct payers into and payees out of the account
-  (in/out degree), money in and out over the last 24 h and the pass-through ratio (out / in), and
-  for the counterparty its in/out degree, incoming payments in the last 24 h and how long the bank
-  has known it.
+  (in/out degree), payments in over 24 h and 7 days, money in and out over the last 24 h and the
+  pass-through ratio (out / in), and for the counterparty its in/out degree, incoming payments in the
+  last 24 h and how long the bank has known it.
+
+No feature is written for one fraud typology of the generator: the threshold, refund and cash counts of
+the rules baseline (``RULE_INPUTS``) are computed beside the features but never given to a model.
 """
 
 from __future__ import annotations
@@ -36,27 +39,22 @@ import pandas as pd
 from .synthetic import REPORTING_THRESHOLD_EUR
 
 WINDOWS = {"1h": 3600, "24h": 86_400, "7d": 7 * 86_400}
-CATEGORICAL = ("channel", "direction", "country")  # MCC stays numeric: its ranges are meaningful groups
+CATEGORICAL = ("channel", "direction", "country")
 _LOG_SCALE = 10_000  # log-amounts are summed as integers in 1e-4 units (exact prefix sums)
 
 FEATURE_DESCRIPTIONS = {
     "amount_log": "amount (log EUR)",
     "channel": "channel",
     "direction": "money in (credit) or out (debit)",
-    "mcc": "merchant category",
     "country": "country of the counterparty or shop",
     "hour": "hour of day",
     "weekday": "day of week",
-    "near_threshold": "amount just below the 10,000 EUR reporting threshold",
     "n_1h": "account's transactions in the previous hour",
     "n_24h": "account's transactions in the previous 24 h",
     "n_7d": "account's transactions in the previous 7 days",
     "sum_1h_log": "account's amount in the previous hour (log)",
     "sum_24h_log": "account's amount in the previous 24 h (log)",
     "sum_7d_log": "account's amount in the previous 7 days (log)",
-    "n_refund_7d": "refunds received in the previous 7 days",
-    "n_cash_7d": "cash deposits in the previous 7 days",
-    "n_near_threshold_7d": "amounts just below 10,000 EUR in the previous 7 days",
     "n_new_counterparty_24h": "new counterparties in the previous 24 h",
     "history_n": "account's transactions so far",
     "amount_dev_z": "amount compared with the account's own history (z-score)",
@@ -70,6 +68,7 @@ FEATURE_DESCRIPTIONS = {
     "acc_in_degree": "distinct payers into the account so far",
     "acc_out_degree": "distinct payees of the account so far",
     "acc_in_n_24h": "payments into the account in the previous 24 h",
+    "acc_in_n_7d": "payments into the account in the previous 7 days",
     "acc_in_24h_log": "money into the account in the previous 24 h (log)",
     "acc_out_24h_log": "money out of the account in the previous 24 h (log)",
     "pass_through_24h": "money out over money in, last 24 h (pass-through)",
@@ -78,7 +77,44 @@ FEATURE_DESCRIPTIONS = {
     "cp_in_n_24h": "payments into the counterparty in the previous 24 h",
     "cp_known_days": "days since the bank first saw the counterparty",
 }
+# Inputs of the rules baseline only (bank rules written for the 10,000 EUR reporting threshold, refunds and
+# cash): never given to the models, which would otherwise be handed the generator's learnt tells.
+RULE_INPUTS = {
+    "near_threshold": "amount just below the 10,000 EUR reporting threshold",
+    "n_near_threshold_7d": "amounts just below 10,000 EUR in the previous 7 days",
+    "n_refund_7d": "refunds received in the previous 7 days",
+    "n_cash_7d": "cash deposits in the previous 7 days",
+}
 TRANSACTION_FEATURES = tuple(FEATURE_DESCRIPTIONS)
+# Which optional ledger column each feature needs (features not listed need only account, timestamp, amount).
+NEEDS = {
+    "channel": "channel",
+    "direction": "direction",
+    "country": "country",
+    "new_country": "country",
+    "new_device": "device",
+    "device_age_days": "device",
+    **{
+        name: "counterparty"
+        for name in (
+            "new_counterparty",
+            "counterparty_age_days",
+            "n_new_counterparty_24h",
+            "acc_in_degree",
+            "acc_out_degree",
+            "acc_in_n_24h",
+            "acc_in_n_7d",
+            "acc_in_24h_log",
+            "acc_out_24h_log",
+            "pass_through_24h",
+            "cp_in_degree",
+            "cp_out_degree",
+            "cp_in_n_24h",
+            "cp_known_days",
+        )
+    },
+}
+OPTIONAL_PARTS = ("counterparty", "channel", "country", "direction", "device")
 # What the unsupervised detector looks at: how unusual a payment is for its own account and
 # counterparty, not how big the account is (size features make big corporates the "anomalies").
 UNSUPERVISED_FEATURES = (
@@ -93,13 +129,28 @@ UNSUPERVISED_FEATURES = (
     "new_device",
     "device_age_days",
     "counterparty_age_days",
-    "n_refund_7d",
-    "n_near_threshold_7d",
     "acc_in_n_24h",
+    "acc_in_n_7d",
     "pass_through_24h",
     "cp_known_days",
     "cp_in_n_24h",
 )
+
+
+def feature_names(available: set[str] | frozenset[str]) -> list[str]:
+    """The model features a ledger with these optional columns supports (in the canonical order)."""
+    return [f for f in TRANSACTION_FEATURES if NEEDS.get(f) is None or NEEDS[f] in available]
+
+
+def available_parts(tx: pd.DataFrame) -> frozenset[str]:
+    """The optional ledger parts a frame in the pilot's schema carries (all of them for the generator's)."""
+    present = {"counterparty": "counterparty_id", "channel": "channel", "country": "country"}
+    parts = {part for part, col in present.items() if col in tx}
+    if "direction" in tx:
+        parts.add("direction")
+    if "device_id" in tx:
+        parts.add("device")
+    return frozenset(parts)
 
 
 class FeatureError(ValueError):
@@ -159,83 +210,84 @@ def _log1p_pos(x: np.ndarray) -> np.ndarray:
     return np.log1p(np.maximum(x, 0)).astype(np.float32)
 
 
-def transaction_features(tx: pd.DataFrame) -> pd.DataFrame:
+def transaction_features(
+    tx: pd.DataFrame, available: frozenset[str] | set[str] | None = None
+) -> pd.DataFrame:
     """The feature table of a transaction ledger (same row order and index as ``tx``).
 
-    ``tx`` follows the pilot's schema (``loaders.load_transactions`` or the generator) and must be
-    sorted by timestamp.
+    ``tx`` follows the pilot's schema (``data.ledger_frame``, ``loaders.load_transactions`` or the generator)
+    and must be sorted by timestamp. ``available`` names the optional parts the ledger really has
+    (``counterparty``, ``channel``, ``country``, ``direction``, ``device``; default: whatever columns ``tx``
+    has); features that need a missing part are left out (``feature_names``), and the rule inputs
+    (``RULE_INPUTS``) are appended for the rules baseline. A pure function of the frame, so that a scale-out
+    version can apply it to each account partition (rows of one account never need another partition,
+    except for the counterparty side of the payment-graph features).
     """
-    needed = [
-        "timestamp",
-        "account_id",
-        "counterparty_id",
-        "amount",
-        "direction",
-        "channel",
-        "mcc",
-        "country",
-        "device_id",
-    ]
-    missing = [c for c in needed if c not in tx.columns]
+    missing = [c for c in ("timestamp", "account_id", "amount") if c not in tx.columns]
     if missing:
         raise FeatureError(
-            f"Transaction table lacks column(s) {', '.join(missing)}; load it with load_transactions."
+            f"Transaction table lacks column(s) {', '.join(missing)}; map account, timestamp and amount."
         )
     if not tx["timestamp"].is_monotonic_increasing:
-        raise FeatureError("Transactions must be sorted by timestamp (load_transactions sorts them).")
+        raise FeatureError("Transactions must be sorted by timestamp (the loaders sort them).")
+    available = available_parts(tx) if available is None else frozenset(available)
     n = len(tx)
     t = _seconds(tx["timestamp"])
     amount = tx["amount"].to_numpy(dtype=float)
     cents = np.round(amount * 100).astype(np.int64)
     log_amt = np.log1p(amount)
     log_q = np.round(log_amt * _LOG_SCALE).astype(np.int64)
-    debit = (
-        (tx["direction"].astype(str) == "debit").to_numpy()
-        if not isinstance(tx["direction"].dtype, pd.CategoricalDtype)
-        else (tx["direction"] == "debit").to_numpy()
-    )
-    channel = (
-        tx["channel"].astype(str)
-        if not isinstance(tx["channel"].dtype, pd.CategoricalDtype)
-        else tx["channel"]
-    )
-    is_refund = (channel == "ecommerce").to_numpy() & ~debit
-    is_cash = (channel == "cash_deposit").to_numpy()
+    if "direction" in available:
+        debit = (tx["direction"].astype(str) == "debit").to_numpy()
+    else:
+        debit = np.ones(n, dtype=bool)  # without a direction every row is read as money out
+    channel = tx["channel"].astype(str) if "channel" in available else pd.Series("unknown", index=tx.index)
+    lower = channel.str.lower()
+    is_refund = (lower.str.contains("commerce|card|refund", regex=True)).to_numpy() & ~debit
+    is_cash = lower.str.contains("cash").to_numpy()
     near = (amount >= 0.9 * REPORTING_THRESHOLD_EUR) & (amount < REPORTING_THRESHOLD_EUR)
 
-    nodes, _ = pd.factorize(pd.concat([tx["account_id"], tx["counterparty_id"]], ignore_index=True))
-    nodes = nodes.astype(np.int64)
-    acc, cp = nodes[:n], nodes[n:]
-    n_nodes = int(nodes.max()) + 1 if n else 1
+    acc_codes = pd.factorize(tx["account_id"], sort=False)[0].astype(np.int64)
+    has_cp = "counterparty" in available
+    if has_cp:
+        nodes, _ = pd.factorize(pd.concat([tx["account_id"], tx["counterparty_id"]], ignore_index=True))
+        nodes = nodes.astype(np.int64)
+        acc, cp = nodes[:n], nodes[n:]
+        n_nodes = int(nodes.max()) + 1 if n else 1
+    else:
+        acc, cp, n_nodes = acc_codes, None, int(acc_codes.max()) + 1 if n else 1
     feats: dict[str, np.ndarray] = {}
 
     # --- the transaction itself
     ts = tx["timestamp"]
     feats["amount_log"] = log_amt.astype(np.float32)
-    feats["channel"] = _codes(channel).astype(np.int16)
+    feats["channel"] = _codes(tx["channel"] if "channel" in available else channel).astype(np.int16)
     feats["direction"] = (~debit).astype(np.int16)
-    feats["mcc"] = tx["mcc"].to_numpy().astype(np.int16)
-    feats["country"] = _codes(tx["country"]).astype(np.int16)
+    if "country" in available:
+        feats["country"] = _codes(tx["country"]).astype(np.int16)
     feats["hour"] = ts.dt.hour.to_numpy().astype(np.int16)
     feats["weekday"] = ts.dt.dayofweek.to_numpy().astype(np.int16)
     feats["near_threshold"] = near.astype(np.int16)
 
     # --- first-time counterparty / country / device (the pair's earliest time is never a future row's)
-    first_cp = _first_time(acc * n_nodes + cp, t)
-    feats["new_counterparty"] = (first_cp == t).astype(np.int16)
-    feats["counterparty_age_days"] = ((t - first_cp) / 86_400).astype(np.float32)
-    country = _codes(tx["country"])
-    first_country = _first_time(acc * (int(country.max()) + 2) + country, t)
-    feats["new_country"] = (first_country == t).astype(np.int16)
-    device_raw = tx["device_id"]
-    if pd.api.types.is_numeric_dtype(device_raw):
-        has_device = (device_raw.notna() & (device_raw != -1)).to_numpy()
-    else:
-        has_device = (device_raw.notna() & ~device_raw.astype(str).isin(["-1", "", "none"])).to_numpy()
-    device = pd.factorize(device_raw)[0].astype(np.int64)
-    first_dev = _first_time(acc * (int(device.max()) + 2) + device, t)
-    feats["new_device"] = np.where(has_device, (first_dev == t), np.nan).astype(np.float32)
-    feats["device_age_days"] = np.where(has_device, (t - first_dev) / 86_400, np.nan).astype(np.float32)
+    if has_cp:
+        first_cp = _first_time(acc * n_nodes + cp, t)
+        feats["new_counterparty"] = (first_cp == t).astype(np.int16)
+        feats["counterparty_age_days"] = ((t - first_cp) / 86_400).astype(np.float32)
+    if "country" in available:
+        country = _codes(tx["country"])
+        first_country = _first_time(acc * (int(country.max()) + 2) + country, t)
+        feats["new_country"] = (first_country == t).astype(np.int16)
+    if "device" in available:
+        device_raw = tx["device_id"]
+        if pd.api.types.is_numeric_dtype(device_raw):
+            has_device = (device_raw.notna() & (device_raw != -1)).to_numpy()
+        else:
+            has_device = (device_raw.notna() & ~device_raw.astype(str).isin(["-1", "", "none"])).to_numpy()
+        device = pd.factorize(device_raw)[0].astype(np.int64)
+        first_dev = _first_time(acc * (int(device.max()) + 2) + device, t)
+        feats["new_device"] = np.where(has_device, (first_dev == t), np.nan).astype(np.float32)
+        feats["device_age_days"] = np.where(has_device, (t - first_dev) / 86_400, np.nan).astype(np.float32)
 
     # --- per-account velocity and history (windows [t - w, t))
     g = _GroupTime(acc, t, max(WINDOWS.values()))
@@ -248,12 +300,14 @@ def transaction_features(tx: pd.DataFrame) -> pd.DataFrame:
         feats[f"n_{name}"] = g.unsort((p_one[right] - p_one[left]).astype(np.float32))
         feats[f"sum_{name}_log"] = g.unsort(_log1p_pos((p_cents[right] - p_cents[left]) / 100.0))
     left7, left24 = g.left(WINDOWS["7d"]), g.left(WINDOWS["24h"])
-    for name, mask, left in (
+    counted = [
         ("n_refund_7d", is_refund, left7),
         ("n_cash_7d", is_cash, left7),
         ("n_near_threshold_7d", near, left7),
-        ("n_new_counterparty_24h", feats["new_counterparty"].astype(bool), left24),
-    ):
+    ]
+    if has_cp:
+        counted.append(("n_new_counterparty_24h", feats["new_counterparty"].astype(bool), left24))
+    for name, mask, left in counted:
         p = g.prefix(mask[o].astype(np.int64))
         feats[name] = g.unsort((p[right] - p[left]).astype(np.float32))
     hist = right - g.start
@@ -276,7 +330,16 @@ def transaction_features(tx: pd.DataFrame) -> pd.DataFrame:
     feats["gap_since_last_log"] = g.unsort(np.where(has_past, gap, np.nan).astype(np.float32))
     del g, p_cents, p1, p2
 
-    # --- payment graph from past edges: one event per side of every payment
+    if has_cp:
+        feats.update(_graph_features(acc, cp, n_nodes, t, cents, amount, debit))
+
+    names = [*feature_names(available), *RULE_INPUTS]
+    return pd.DataFrame({name: feats[name] for name in names}, index=tx.index)
+
+
+def _graph_features(acc, cp, n_nodes, t, cents, amount, debit) -> dict[str, np.ndarray]:
+    """Payment graph from past edges: one event per side of every payment."""
+    n = len(t)
     payer = np.where(debit, acc, cp)
     payee = np.where(debit, cp, acc)
     node = np.concatenate([payer, payee])
@@ -284,9 +347,9 @@ def transaction_features(tx: pd.DataFrame) -> pd.DataFrame:
     is_in = np.concatenate([np.zeros(n, np.int64), np.ones(n, np.int64)])
     ev_t = np.concatenate([t, t])
     ev_cents = np.concatenate([cents, cents])
-    ge = _GroupTime(node, ev_t, WINDOWS["24h"])
+    ge = _GroupTime(node, ev_t, WINDOWS["7d"])
     o = ge.order
-    right, start, left24 = ge.right, ge.start, ge.left(WINDOWS["24h"])
+    right, start, left24, left7 = ge.right, ge.start, ge.left(WINDOWS["24h"]), ge.left(WINDOWS["7d"])
     in_s, other_s = is_in[o], other[o]
     pair = (ge.group * n_nodes + other_s) * 2 + in_s
     first_pair = ~pd.Series(pair).duplicated().to_numpy()  # earliest event of each (node, other, side)
@@ -299,6 +362,7 @@ def transaction_features(tx: pd.DataFrame) -> pd.DataFrame:
         "in_degree": p_in_first[right] - p_in_first[start],
         "out_degree": p_out_first[right] - p_out_first[start],
         "in_n_24h": p_in[right] - p_in[left24],
+        "in_n_7d": p_in[right] - p_in[left7],
         "in_24h": (p_in_c[right] - p_in_c[left24]) / 100.0,
         "out_24h": (p_out_c[right] - p_out_c[left24]) / 100.0,
         "known_days": (ge.t - ge.t[start]) / 86_400,
@@ -307,33 +371,21 @@ def transaction_features(tx: pd.DataFrame) -> pd.DataFrame:
     # The account's own event of row r is the payer event (r) for a debit, the payee event (n + r) for a credit.
     acc_ev = np.where(debit, np.arange(n), n + np.arange(n))
     cp_ev = np.where(debit, n + np.arange(n), np.arange(n))
-    feats["acc_in_degree"] = node_feats["in_degree"][acc_ev].astype(np.float32)
-    feats["acc_out_degree"] = node_feats["out_degree"][acc_ev].astype(np.float32)
-    feats["acc_in_n_24h"] = node_feats["in_n_24h"][acc_ev].astype(np.float32)
+    feats = {
+        "acc_in_degree": node_feats["in_degree"][acc_ev],
+        "acc_out_degree": node_feats["out_degree"][acc_ev],
+        "acc_in_n_24h": node_feats["in_n_24h"][acc_ev],
+        "acc_in_n_7d": node_feats["in_n_7d"][acc_ev],
+    }
     acc_in = node_feats["in_24h"][acc_ev]
     acc_out = node_feats["out_24h"][acc_ev]
     feats["acc_in_24h_log"] = _log1p_pos(acc_in)
     feats["acc_out_24h_log"] = _log1p_pos(acc_out)
     with np.errstate(invalid="ignore", divide="ignore"):
         through = (acc_out + np.where(debit, amount, 0.0)) / acc_in
-    feats["pass_through_24h"] = np.where(acc_in > 0, np.minimum(through, 100.0), np.nan).astype(np.float32)
-    feats["cp_in_degree"] = node_feats["in_degree"][cp_ev].astype(np.float32)
-    feats["cp_out_degree"] = node_feats["out_degree"][cp_ev].astype(np.float32)
-    feats["cp_in_n_24h"] = node_feats["in_n_24h"][cp_ev].astype(np.float32)
-    feats["cp_known_days"] = node_feats["known_days"][cp_ev].astype(np.float32)
-
-    return pd.DataFrame({name: feats[name] for name in TRANSACTION_FEATURES}, index=tx.index)
-
-
-ULB_MODEL_FEATURES = tuple(f"V{i}" for i in range(1, 29)) + ("amount_log",)
-
-
-def ulb_features(df: pd.DataFrame) -> pd.DataFrame:
-    """Features of the ULB credit-card data: the 28 published PCA components and the log amount.
-
-    ``Time`` is left out on purpose: in a time-ordered split the test period's times lie outside
-    the training range, so a model could only learn the period, not fraud.
-    """
-    out = df[[f"V{i}" for i in range(1, 29)]].astype(np.float32).copy()
-    out["amount_log"] = np.log1p(df["Amount"].to_numpy()).astype(np.float32)
-    return out
+    feats["pass_through_24h"] = np.where(acc_in > 0, np.minimum(through, 100.0), np.nan)
+    feats["cp_in_degree"] = node_feats["in_degree"][cp_ev]
+    feats["cp_out_degree"] = node_feats["out_degree"][cp_ev]
+    feats["cp_in_n_24h"] = node_feats["in_n_24h"][cp_ev]
+    feats["cp_known_days"] = node_feats["known_days"][cp_ev]
+    return {k: np.asarray(v).astype(np.float32) for k, v in feats.items()}

@@ -105,6 +105,7 @@ class Combination:
     scalers: dict
     columns: list[str]
     seconds: float = 0.0
+    fitted_on_all: bool = False  # the detectors saw every row of the matrix they were fitted on
 
     @classmethod
     def fit(cls, X: np.ndarray, columns: list[str] | None = None, *, seed: int = 0) -> Combination:
@@ -117,7 +118,8 @@ class Combination:
         if X.ndim != 2 or len(X) < 10:
             raise OutlierError(f"Need a table of at least 10 rows to fit the detectors, got shape {X.shape}.")
         imputer = _Imputer.fit(X)
-        Z = imputer.transform(X)[_sample_rows(len(X), MAX_FIT_ROWS, seed)]
+        rows = _sample_rows(len(X), MAX_FIT_ROWS, seed)
+        Z = imputer.transform(X)[rows]
         iforest = IForest(n_estimators=IFOREST_TREES, random_state=seed, n_jobs=threads.n_jobs()).fit(Z)
         mixture = GMM(
             n_components=MIXTURE_COMPONENTS, covariance_type="full", reg_covar=MIXTURE_REG, random_state=seed
@@ -126,7 +128,17 @@ class Combination:
         for name, det in (("iforest", iforest), ("mixture", mixture)):
             _, scalers[name] = standardizer(det.decision_scores_.reshape(-1, 1), keep_scalar=True)
         cols = list(columns) if columns is not None else [f"x{i}" for i in range(X.shape[1])]
-        return cls(imputer, iforest, mixture, scalers, cols, time.perf_counter() - t0)
+        return cls(imputer, iforest, mixture, scalers, cols, time.perf_counter() - t0, len(rows) == len(X))
+
+    def training_score(self) -> np.ndarray:
+        """The combined score of the rows the detectors were fitted on (no second pass over them)."""
+        if not self.fitted_on_all:
+            raise OutlierError("The detectors were fitted on a sample; score the rows with score(X).")
+        z = {
+            name: self.scalers[name].transform(det.decision_scores_.reshape(-1, 1)).ravel()
+            for name, det in (("iforest", self.iforest), ("mixture", self.mixture))
+        }
+        return combine(z["iforest"], z["mixture"])
 
     def components(self, X: np.ndarray) -> dict[str, np.ndarray]:
         """Each detector's standardised score (z-scores against the training rows)."""
@@ -196,7 +208,7 @@ def _extra_trees(seed: int):
     from sklearn.ensemble import ExtraTreesClassifier
 
     return ExtraTreesClassifier(
-        n_estimators=300,
+        n_estimators=200,
         max_features="sqrt",
         class_weight="balanced_subsample",
         random_state=seed,
@@ -305,7 +317,7 @@ def fit_logistic(X: np.ndarray, y: np.ndarray, *, max_rows: int = 400_000, seed:
         raise OutlierError("The logistic-regression baseline needs both classes among its training labels.")
     rows = _sample_rows(len(X), max_rows, seed)
     imputer = _Imputer.fit(X[rows])
-    model = LogisticRegression(class_weight="balanced", max_iter=2000, C=1.0)
+    model = LogisticRegression(class_weight="balanced", max_iter=500, tol=1e-3, C=1.0)
     model.fit(imputer.transform(X[rows]), y[rows])
     return LogisticBaseline(imputer, model)
 

@@ -59,15 +59,15 @@ def segment_alert_report(
 ):
     """Alert share, fraud share, false-alert rate and recall per segment (``trust.subgroup_report``).
 
-    Returns None when the data has no segment columns (the ULB card data).
+    Returns None when the data has no segment columns.
 
     Intervals resample whole accounts. Above ``max_rows`` test rows a uniform random sample of rows
     is used (shares stay unbiased, intervals get a little wider), to keep the bootstrap fast.
     """
     from livinglab.trust import subgroup_report
 
-    if not set(segments) <= set(test.columns):
-        return None  # e.g. the ULB card data: no customer segments exist
+    if not segments or not set(segments) <= set(test.columns) or "label" not in test:
+        return None  # no segment column (or no label): nothing to compare
     frame = test
     if max_rows is not None and len(frame) > max_rows:
         frame = frame.sample(n=max_rows, random_state=seed).sort_index()
@@ -93,15 +93,19 @@ def segment_alert_report(
 def analyst_queue(
     test: pd.DataFrame,
     X_test: pd.DataFrame,
-    model: SupervisedModel,
+    model: SupervisedModel | None,
     *,
     day=None,
     size: int = 20,
     n_reasons: int = 3,
     pseudonym_key: str | None = None,
+    reference: pd.DataFrame | None = None,
+    segments: tuple[str, ...] = (),
 ) -> pd.DataFrame:
     """The top alerted transactions of one day (default: the last test day) with their top reasons.
 
+    Reasons come from LightGBM's exact TreeSHAP contributions; without a supervised model (no labels) they
+    are the features furthest from the ``reference`` rows' median (``outliers.deviation_reasons``).
     Account ids are replaced by keyed pseudonyms (``trust.pseudonymise``): this table is for the
     rendered report that reviewers read; analysts work in the bank's case system with the real ids.
     The ``outcome`` column is the eventual label, shown here for evaluation only; an analyst does
@@ -109,30 +113,38 @@ def analyst_queue(
     """
     from livinglab.trust import new_pseudonym_key, pseudonymise
 
+    from .outliers import deviation_reasons
+
     days = test["timestamp"].dt.normalize()
     day = days.max() if day is None else pd.Timestamp(day).normalize()
     pool = test[(days == day) & test["alerted"]]
     pool = pool.sort_values("score", ascending=False).head(size)
     if pool.empty:
         return pd.DataFrame(columns=["rank", "time", "amount_eur", "score", "top_reasons", "outcome"])
-    contrib = model.contributions(X_test.loc[pool.index])
-    labels = pool[[c for c in ("channel", "direction", "country") if c in pool]]
-    reasons = top_reasons(contrib, X_test.loc[pool.index], k=n_reasons, labels=labels)
+    if model is not None:
+        contrib = model.contributions(X_test.loc[pool.index])
+        labels = pool[[c for c in ("channel", "direction", "country") if c in pool]]
+        reasons = top_reasons(contrib, X_test.loc[pool.index], k=n_reasons, labels=labels)
+    else:
+        ref = X_test if reference is None else reference
+        cols = list(ref.columns)
+        reasons = pd.Series(
+            deviation_reasons(X_test.loc[pool.index, cols].to_numpy(), ref.to_numpy(), cols, k=n_reasons),
+            index=pool.index,
+        )
     queue = pd.DataFrame(
         {"rank": np.arange(1, len(pool) + 1), "time": pool["timestamp"].dt.strftime("%Y-%m-%d %H:%M")},
         index=pool.index,
     )
-    if "account_id" in pool:
-        queue["account"] = pseudonymise(
-            pool["account_id"], key=pseudonym_key or new_pseudonym_key(), length=10
-        )
-        for col in ("customer_type", "residency", "channel", "direction", "country"):
+    queue["account"] = pseudonymise(pool["account_id"], key=pseudonym_key or new_pseudonym_key(), length=10)
+    for col in (*segments, "channel", "direction", "country"):
+        if col in pool:
             queue[col] = pool[col].astype(str)
     queue["amount_eur"] = pool["amount"].round(2)
     queue["score"] = pool["score"].round(4)
     queue["top_reasons"] = reasons
-    if "typology" in pool:
-        queue["outcome"] = np.where(pool["label"] == 1, "fraud: " + pool["typology"].astype(str), "genuine")
-    else:
-        queue["outcome"] = np.where(pool["label"] == 1, "fraud", "genuine")
+    if "label" in pool:
+        kind = pool["typology"].astype(str) if "typology" in pool else pd.Series("fraud", index=pool.index)
+        fraud_text = np.where(kind.isin(["fraud", "none"]), "fraud", "fraud: " + kind)
+        queue["outcome"] = np.where(pool["label"] == 1, fraud_text, "genuine")
     return queue.reset_index(drop=True)

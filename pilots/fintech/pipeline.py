@@ -1,38 +1,55 @@
-"""The detection pipeline end to end, shared by the notebook and the benchmark.
+"""A transaction ledger end to end, shared by the notebook and the benchmark.
 
-``run_detection`` takes either a transaction ledger (the generator's or ``load_transactions``'s)
-or ULB credit-card data (``load_ulb``) and:
+``run_detection`` takes a ledger in the pilot's schema (``data.ledger_frame`` or the generator's) and:
 
-1. builds the leak-free features;
-2. splits by time: training period (the past) and test period (the future); inside the training
-   period a validation window that ends ``label_maturity_days`` before the split (labels arrive late);
-3. fits a LightGBM on the other training rows, with the labels known at the split time, and scores
-   the validation window, where the expected-cost threshold is chosen;
-4. fits the final LightGBM, the Isolation Forest and the rules on the whole training period;
-5. scores the test period with all three and evaluates against the eventual labels.
+1. builds the leak-free features the ledger's columns allow (``features.transaction_features``);
+2. splits by time: training period (the past) and test period (the future); inside the training period a
+   validation window that ends ``label_maturity_days`` before the split (labels arrive late);
+3. with labels: fits a LightGBM on the training rows outside the validation window, with the labels known
+   at the split, and scores the validation window, where the expected-cost threshold is chosen; then the
+   final LightGBM on the whole training period;
+4. fits the baselines on the training period: the unsupervised combination (``outliers.Combination``) and
+   the default Isolation Forest on the behaviour features, a logistic regression on the model's features
+   (with the labels known at the split), and the bank-style rules;
+5. scores the test period with all of them and evaluates against the eventual labels.
+
+Without a label column (or with fewer than ``MIN_KNOWN_FRAUDS`` frauds known in the training period) the
+unsupervised combination is the model: it ranks the test period for the analyst queue, and the evaluation,
+the logistic regression and the cost threshold are skipped with a note.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from . import evaluation as ev
 from .detectors import (
+    DetectorError,
     RulesBaseline,
     SupervisedConfig,
     SupervisedModel,
     TimeSplit,
-    UnsupervisedModel,
-    fit_isolation_forest,
     fit_lightgbm,
     known_labels,
     time_split,
 )
-from .features import ULB_MODEL_FEATURES, UNSUPERVISED_FEATURES, transaction_features, ulb_features
+from .features import CATEGORICAL, UNSUPERVISED_FEATURES, available_parts, feature_names, transaction_features
+from .outliers import Combination, LogisticBaseline, default_iforest, fit_logistic
+
+MIN_KNOWN_FRAUDS = 5
+
+DETECTOR_NAMES = {
+    "score": "LightGBM (supervised)",
+    "score_lr": "logistic regression (same features)",
+    "score_iforest": "Isolation Forest (scikit-learn defaults)",
+    "score_unsupervised": "unsupervised combination (PyOD)",
+    "score_rules": "rules baseline",
+}
+ALERT_COLUMNS = {col: "alerted" + col.removeprefix("score") for col in DETECTOR_NAMES}
 
 
 @dataclass
@@ -43,58 +60,52 @@ class PipelineConfig:
     alerts_per_day: int = 50
     review_cost_eur: float = 25.0
     loss_share: float = 1.0
-    iforest_trees: int = 100
     seed: int = 0
     supervised: SupervisedConfig = field(default_factory=SupervisedConfig)
 
 
 @dataclass
 class DetectionRun:
-    kind: str  # "transactions" or "ulb"
     data_source: str
     config: PipelineConfig
     split: TimeSplit
-    features: pd.DataFrame  # all rows
+    features: pd.DataFrame  # all rows: the model's features and the rules' inputs
+    model_features: list[str]
+    unsupervised_features: list[str]
+    available: frozenset
     test: pd.DataFrame  # test rows with scores and alert flags
-    model: SupervisedModel
-    unsupervised: UnsupervisedModel
+    supervised: bool  # False: the unsupervised combination is the model
+    model: SupervisedModel | None
+    unsupervised: Combination
+    logistic: LogisticBaseline | None
     rules: RulesBaseline
-    cost_choice: ev.CostChoice  # chosen on the validation period
-    cost_test: dict
-    cost_curve_valid: pd.DataFrame
+    cost_choice: ev.CostChoice | None  # chosen on the validation period
+    cost_test: dict | None
+    cost_curve_valid: pd.DataFrame | None
     labels: dict
     metrics: dict
     timings: dict
+    notes: list[str] = field(default_factory=list)
 
     @property
     def X_test(self) -> pd.DataFrame:
         return self.features.loc[self.test.index]
 
+    @property
+    def has_labels(self) -> bool:
+        return "label" in self.test
 
-def detect_kind(data: pd.DataFrame) -> str:
-    if {"V1", "Amount", "Class"} <= set(data.columns):
-        return "ulb"
-    if {"account_id", "counterparty_id", "amount"} <= set(data.columns):
-        return "transactions"
-    raise ValueError(
-        "Data is neither ULB credit-card data (Time, V1..V28, Amount, Class) nor a transaction "
-        "ledger (transaction_id, timestamp, account_id, counterparty_id, amount); load it with "
-        "load_ulb or load_transactions."
-    )
+    @property
+    def detectors(self) -> dict[str, str]:
+        """The score columns this run has, with their names (the model first)."""
+        names = dict(DETECTOR_NAMES)
+        if not self.supervised:
+            names["score"] = "unsupervised combination (PyOD), the model of this run"
+            names.pop("score_unsupervised")
+        return {c: n for c, n in names.items() if c in self.test}
 
 
-def _common_view(data: pd.DataFrame, kind: str) -> pd.DataFrame:
-    if kind == "ulb":
-        return pd.DataFrame(
-            {
-                "transaction_id": np.arange(len(data)),
-                "timestamp": data["timestamp"],
-                "amount": data["Amount"],
-                "label": data["Class"].astype(np.int8),
-                "typology": "unknown (ULB)",
-            },
-            index=data.index,
-        )
+def _view(data: pd.DataFrame, segments: tuple[str, ...]) -> pd.DataFrame:
     cols = [
         c
         for c in (
@@ -106,27 +117,31 @@ def _common_view(data: pd.DataFrame, kind: str) -> pd.DataFrame:
             "direction",
             "channel",
             "country",
-            "customer_type",
-            "residency",
+            *segments,
             "label",
             "typology",
         )
         if c in data
     ]
-    view = data[cols].copy()
-    if "label" not in view:
-        raise ValueError(
-            "The ledger has no label column; the supervised model and the evaluation need labels."
-        )
-    if "typology" not in view:
-        view["typology"] = np.where(view["label"] == 1, "unknown", "none")
-    return view
+    return data[cols].copy()
+
+
+def _one_hot(X: pd.DataFrame) -> pd.DataFrame:
+    """The model's features for a linear model: categorical codes one-hot encoded."""
+    cats = [c for c in CATEGORICAL if c in X]
+    return pd.get_dummies(X, columns=cats, dtype=float) if cats else X.astype(float)
 
 
 def run_detection(
-    data: pd.DataFrame, *, data_source: str = "synthetic", config: PipelineConfig | None = None, **overrides
+    data: pd.DataFrame,
+    *,
+    available: frozenset[str] | set[str] | None = None,
+    segments: tuple[str, ...] = (),
+    data_source: str = "synthetic",
+    config: PipelineConfig | None = None,
+    **overrides,
 ) -> DetectionRun:
-    """Features, time split, three detectors, evaluation on the future (see the module docstring)."""
+    """Features, time split, detectors, evaluation on the future (see the module docstring)."""
     cfg = config or PipelineConfig()
     for key, value in overrides.items():
         if not hasattr(cfg, key):
@@ -134,134 +149,167 @@ def run_detection(
                 f"Unknown pipeline setting {key!r}; known: {', '.join(PipelineConfig.__annotations__)}."
             )
         setattr(cfg, key, value)
-    kind = detect_kind(data)
     if cfg.alerts_per_day < 1:
         raise ValueError(f"alerts_per_day must be at least 1, got {cfg.alerts_per_day}.")
+    available = available_parts(data) if available is None else frozenset(available)
+    notes: list[str] = []
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     has_delay = "label_available_at" in data
     maturity = pd.Timedelta(days=cfg.label_maturity_days if has_delay else 0)
-    split = time_split(
-        data["timestamp"], cfg.train_frac, cfg.valid_frac, maturity
-    )  # fails fast on unsorted data
-    X = ulb_features(data) if kind == "ulb" else transaction_features(data)
+    split = time_split(data["timestamp"], cfg.train_frac, cfg.valid_frac, maturity)  # fails fast if unsorted
+    X = transaction_features(data, available)
+    model_cols = feature_names(available)
+    unsup_cols = [c for c in UNSUPERVISED_FEATURES if c in model_cols]
     timings["features_s"] = time.perf_counter() - t0
 
-    view = _common_view(data, kind)
-    available = data["label_available_at"] if "label_available_at" in data else None
-    y_known = known_labels(view["label"], available, split.split).to_numpy()
-    y_true = view["label"].to_numpy()
-    labels = {
-        "train_frauds": int(y_true[split.train].sum()),
-        "train_frauds_known": int(y_known[split.train].sum()),
-        "train_frauds_pending": int(y_true[split.train].sum() - y_known[split.train].sum()),
-        "valid_frauds_known": int(y_known[split.valid].sum()),
-        "test_frauds": int(y_true[split.test].sum()),
-        "label_delay": "label_available_at" if available is not None else "none (all labels assumed known)",
-    }
-
-    t0 = time.perf_counter()
-    sup = cfg.supervised
-    if kind == "ulb":  # a few thousand rows and a handful of frauds: smaller trees
-        sup = SupervisedConfig(
-            **{**asdict(sup), "num_leaves": 7, "min_data_in_leaf": 5, "num_boost_round": 200}
+    view = _view(data, segments)
+    has_labels = "label" in view
+    labels: dict = {}
+    y_known = None
+    if has_labels:
+        available_at = data["label_available_at"] if has_delay else None
+        y_known = known_labels(view["label"], available_at, split.split).to_numpy()
+        y_true = view["label"].to_numpy()
+        labels = {
+            "train_frauds": int(y_true[split.train].sum()),
+            "train_frauds_known": int(y_known[split.train].sum()),
+            "train_frauds_pending": int(y_true[split.train].sum() - y_known[split.train].sum()),
+            "valid_frauds_known": int(y_known[split.valid].sum()),
+            "test_frauds": int(y_true[split.test].sum()),
+        }
+        if "typology" not in view:
+            view["typology"] = np.where(view["label"] == 1, "fraud", "none")
+    supervised = has_labels and labels["train_frauds_known"] >= MIN_KNOWN_FRAUDS
+    if has_labels and not supervised:
+        notes.append(
+            f"Only {labels['train_frauds_known']} frauds were known in the training period (at least "
+            f"{MIN_KNOWN_FRAUDS} are needed to learn from): the unsupervised combination is the model."
         )
-    X_fit, X_valid = X[split.fit], X[split.valid]
-    model_valid = fit_lightgbm(X_fit, y_known[split.fit], config=sup, seed=cfg.seed)
-    valid_score = model_valid.score(X_valid)
-    amount = view["amount"].to_numpy()
-    curve = ev.cost_curve(
-        valid_score,
-        y_known[split.valid],
-        amount[split.valid],
-        review_cost=cfg.review_cost_eur,
-        loss_share=cfg.loss_share,
-    )
-    choice = ev.choose_cost_threshold(
-        valid_score,
-        y_known[split.valid],
-        amount[split.valid],
-        review_cost=cfg.review_cost_eur,
-        loss_share=cfg.loss_share,
-    )
-    X_train = X[split.train]
-    model = fit_lightgbm(X_train, y_known[split.train], config=sup, seed=cfg.seed)
-    timings["supervised_s"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    unsup_cols = list(ULB_MODEL_FEATURES if kind == "ulb" else UNSUPERVISED_FEATURES)
-    forest = fit_isolation_forest(X_train[unsup_cols], n_estimators=cfg.iforest_trees, seed=cfg.seed)
-    rules = RulesBaseline.fit(X_train)
-    timings["baselines_fit_s"] = time.perf_counter() - t0
 
+    X_train, X_test = X[split.train], X[split.test]
     t0 = time.perf_counter()
-    X_test = X[split.test]
+    combination = Combination.fit(X_train[unsup_cols].to_numpy(), unsup_cols, seed=cfg.seed)
     test = view[split.test].copy()
-    test["score"] = model.score(X_test)
-    test["score_unsupervised"] = forest.score(X_test)
+    test["score_unsupervised"] = combination.score(X_test[unsup_cols].to_numpy())
+    test["score_iforest"] = default_iforest(
+        X_train[unsup_cols].to_numpy(), X_test[unsup_cols].to_numpy(), seed=cfg.seed
+    )
+    rules = RulesBaseline.fit(X_train)
     test["score_rules"] = rules.score(X_test)
-    day = test["timestamp"].dt.normalize().to_numpy()
-    test["alerted"] = ev.alerts_at_budget(test["score"].to_numpy(), day, cfg.alerts_per_day)
-    test["alerted_rules"] = ev.alerts_at_budget(test["score_rules"].to_numpy(), day, cfg.alerts_per_day)
-    test["alerted_unsupervised"] = ev.alerts_at_budget(
-        test["score_unsupervised"].to_numpy(), day, cfg.alerts_per_day
-    )
-    test["alerted_cost"] = test["score"].to_numpy() >= choice.threshold
-    timings["scoring_s"] = time.perf_counter() - t0
+    timings["unsupervised_and_rules_s"] = time.perf_counter() - t0
 
-    y = test["label"].to_numpy()
-    at_budget = ev.budget_metrics(y, test["alerted"])
-    rules_budget = ev.budget_metrics(y, test["alerted_rules"])
-    unsup_budget = ev.budget_metrics(y, test["alerted_unsupervised"])
-    cost_test = ev.cost_at_threshold(
-        test["score"],
-        y,
-        test["amount"],
-        choice.threshold,
-        review_cost=cfg.review_cost_eur,
-        loss_share=cfg.loss_share,
-    )
-    n_test_days = max(1, int(pd.Series(day).nunique()))
+    model = logistic = choice = cost_test = curve = None
+    amount = view["amount"].to_numpy()
+    if supervised:
+        t0 = time.perf_counter()
+        X_fit, X_valid = X.loc[split.fit, model_cols], X.loc[split.valid, model_cols]
+        if y_known[split.fit].sum() >= 2 and y_known[split.valid].sum() >= 1:
+            model_valid = fit_lightgbm(X_fit, y_known[split.fit], config=cfg.supervised, seed=cfg.seed)
+            valid_score = model_valid.score(X_valid)
+            curve = ev.cost_curve(
+                valid_score,
+                y_known[split.valid],
+                amount[split.valid],
+                review_cost=cfg.review_cost_eur,
+                loss_share=cfg.loss_share,
+            )
+            choice = ev.choose_cost_threshold(
+                valid_score,
+                y_known[split.valid],
+                amount[split.valid],
+                review_cost=cfg.review_cost_eur,
+                loss_share=cfg.loss_share,
+            )
+        else:
+            notes.append(
+                "Too few known frauds in the validation window to choose a cost threshold: the cost view is skipped."
+            )
+        model = fit_lightgbm(X_train[model_cols], y_known[split.train], config=cfg.supervised, seed=cfg.seed)
+        test["score"] = model.score(X_test[model_cols])
+        timings["supervised_s"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        X_lr = _one_hot(X[model_cols])
+        logistic = fit_logistic(X_lr[split.train].to_numpy(), y_known[split.train], seed=cfg.seed)
+        test["score_lr"] = logistic.score(X_lr[split.test].to_numpy())
+        timings["logistic_s"] = time.perf_counter() - t0
+    else:
+        test["score"] = test["score_unsupervised"]
+        if not has_labels:
+            notes.append(
+                "No labels: the unsupervised combination ranks the transactions; there is no evaluation, no "
+                "logistic regression and no cost threshold."
+            )
+    test = test[
+        [c for c in test.columns if not c.startswith("score")] + [c for c in DETECTOR_NAMES if c in test]
+    ]
+
+    t0 = time.perf_counter()
+    day = test["timestamp"].dt.normalize().to_numpy()
+    for col in DETECTOR_NAMES:
+        if col in test:
+            test[ALERT_COLUMNS[col]] = ev.alerts_at_budget(test[col].to_numpy(), day, cfg.alerts_per_day)
+    if choice is not None:
+        test["alerted_cost"] = test["score"].to_numpy() >= choice.threshold
+    timings["alerts_s"] = time.perf_counter() - t0
+
     metrics = {
         "rows": int(len(data)),
         "data_source": data_source,
-        "data_kind": kind,
+        "data_kind": "ledger",
+        "detection_mode": "supervised" if supervised else "unsupervised",
         "rows_test": int(len(test)),
-        "frauds_test": int(y.sum()),
-        "prevalence_test": float(y.mean()),
-        "pr_auc": ev.pr_auc(y, test["score"]),
-        "pr_auc_rules": ev.pr_auc(y, test["score_rules"]),
-        "pr_auc_unsupervised": ev.pr_auc(y, test["score_unsupervised"]),
-        "roc_auc": ev.roc_auc(y, test["score"]),
-        "roc_auc_rules": ev.roc_auc(y, test["score_rules"]),
-        "roc_auc_unsupervised": ev.roc_auc(y, test["score_unsupervised"]),
+        "n_features": len(model_cols),
         "alerts_per_day": int(cfg.alerts_per_day),
-        "precision_at_budget": at_budget["precision"],
-        "recall_at_budget": at_budget["recall"],
-        "precision_at_budget_rules": rules_budget["precision"],
-        "recall_at_budget_rules": rules_budget["recall"],
-        "precision_at_budget_unsupervised": unsup_budget["precision"],
-        "recall_by_typology": ev.recall_by_typology(test["typology"], test["alerted"], y),
-        "recall_by_typology_rules": ev.recall_by_typology(test["typology"], test["alerted_rules"], y),
-        "recall_by_typology_unsupervised": ev.recall_by_typology(
-            test["typology"], test["alerted_unsupervised"], y
-        ),
-        "cost_threshold": choice.threshold,
-        "cost_alerts_per_day": cost_test["alerts"] / n_test_days,
-        "cost_test_eur": cost_test["cost"],
-        "cost_no_alerts_eur": cost_test["cost_no_alerts"],
-        "cost_saving_eur": cost_test["saving"],
-        **{f"labels_{k}": v for k, v in labels.items() if k != "label_delay"},
+        "optional_columns": ", ".join(sorted(available)) or "none",
     }
+    if has_labels:
+        y = test["label"].to_numpy()
+        metrics.update(frauds_test=int(y.sum()), prevalence_test=float(y.mean()))
+        for col in DETECTOR_NAMES:
+            if col not in test or (col == "score_unsupervised" and not supervised):
+                continue
+            suffix = col.removeprefix("score")
+            metrics[f"pr_auc{suffix}"] = ev.pr_auc(y, test[col])
+            metrics[f"roc_auc{suffix}"] = ev.roc_auc(y, test[col])
+            budget = ev.budget_metrics(y, test[ALERT_COLUMNS[col]])
+            metrics[f"precision_at_budget{suffix}"] = budget["precision"]
+            metrics[f"recall_at_budget{suffix}"] = budget["recall"]
+            metrics[f"recall_by_typology{suffix}"] = ev.recall_by_typology(
+                test["typology"], test[ALERT_COLUMNS[col]], y
+            )
+        metrics.update({f"labels_{k}": v for k, v in labels.items()})
+        if choice is not None:
+            n_test_days = max(1, int(pd.Series(day).nunique()))
+            cost_test = ev.cost_at_threshold(
+                test["score"],
+                y,
+                test["amount"],
+                choice.threshold,
+                review_cost=cfg.review_cost_eur,
+                loss_share=cfg.loss_share,
+            )
+            metrics.update(
+                cost_threshold=choice.threshold,
+                cost_alerts_per_day=cost_test["alerts"] / n_test_days,
+                cost_test_eur=cost_test["cost"],
+                cost_no_alerts_eur=cost_test["cost_no_alerts"],
+                cost_saving_eur=cost_test["saving"],
+            )
     timings["total_s"] = sum(timings.values())
     return DetectionRun(
-        kind,
         data_source,
         cfg,
         split,
         X,
+        model_cols,
+        unsup_cols,
+        available,
         test,
+        supervised,
         model,
-        forest,
+        combination,
+        logistic,
         rules,
         choice,
         cost_test,
@@ -269,4 +317,15 @@ def run_detection(
         labels,
         metrics,
         timings,
+        notes,
     )
+
+
+__all__ = [
+    "DetectionRun",
+    "DetectorError",
+    "PipelineConfig",
+    "run_detection",
+    "DETECTOR_NAMES",
+    "ALERT_COLUMNS",
+]

@@ -9,12 +9,6 @@ from sklearn.metrics import precision_recall_curve
 
 from .evaluation import CostChoice
 
-DETECTORS = {
-    "score": "LightGBM (supervised)",
-    "score_rules": "rules baseline",
-    "score_unsupervised": "Isolation Forest (unsupervised)",
-}
-
 
 def plot_ledger_overview(tx: pd.DataFrame):
     """Daily volume by channel and the hour-of-day profile: the rhythms of the (synthetic) ledger."""
@@ -31,22 +25,59 @@ def plot_ledger_overview(tx: pd.DataFrame):
     return fig
 
 
-def plot_pr_curves(test: pd.DataFrame, prevalence: float | None = None):
-    """Precision-recall curves of the three detectors on the test period."""
-    fig, ax = plt.subplots(figsize=(6.2, 4.2))
-    y = test["label"].to_numpy()
-    for col, name in DETECTORS.items():  # three curves
-        precision, recall, _ = precision_recall_curve(y, test[col].to_numpy())
-        ax.step(recall, precision, where="post", label=name)
+def plot_pr_curves(
+    frame: pd.DataFrame, detectors: dict[str, str], *, title: str, prevalence: float | None = None
+):
+    """Precision-recall curves of the detectors on the scored rows (``label`` and one column per detector)."""
+    fig, ax = plt.subplots(figsize=(6.4, 4.3))
+    y = frame["label"].to_numpy()
+    for col, name in detectors.items():  # a handful of curves
+        precision, recall, _ = precision_recall_curve(y, frame[col].to_numpy())
+        ax.step(recall, precision, where="post", label=name, lw=2.2 if col == "score" else 1.3)
     base = prevalence if prevalence is not None else float(y.mean())
-    ax.axhline(base, color="grey", ls=":", label=f"fraud prevalence ({base:.2%})")
+    ax.axhline(base, color="grey", ls=":", label=f"share of positives ({base:.2%})")
     ax.set(
-        xlabel="recall (share of frauds found)",
-        ylabel="precision (share of alerts that are fraud)",
-        title="Test period (the future): precision vs recall",
+        xlabel="recall (share of frauds/anomalies found)",
+        ylabel="precision (share of alerts that are right)",
+        title=title,
         ylim=(0, 1.02),
     )
+    ax.legend(fontsize=7.5)
+    fig.tight_layout()
+    return fig
+
+
+def plot_score_distributions(frame: pd.DataFrame, *, title: str):
+    """The model's score for the labelled anomalies against the normal rows (rank scale 0-1)."""
+    from scipy.stats import rankdata
+
+    fig, ax = plt.subplots(figsize=(6.4, 3.4))
+    rank = rankdata(frame["score"].to_numpy()) / len(frame)
+    y = frame["label"].to_numpy() == 1
+    bins = np.linspace(0, 1, 41)
+    ax.hist(rank[~y], bins=bins, density=True, alpha=0.6, label=f"normal ({(~y).sum():,})", color="#4c72b0")
+    ax.hist(
+        rank[y], bins=bins, density=True, alpha=0.6, label=f"anomaly/fraud ({y.sum():,})", color="#dd8452"
+    )
+    ax.set(xlabel="the model's score as a rank (1 = most unusual)", ylabel="density", title=title)
     ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_baseline_differences(rows: pd.DataFrame, *, title: str):
+    """The model minus each baseline with the paired bootstrap interval (a bar right of 0 = the model wins)."""
+    fig, ax = plt.subplots(figsize=(6.4, 0.55 * len(rows) + 1.2))
+    pos = np.arange(len(rows))
+    est = rows["estimate"].to_numpy()
+    err = np.vstack([est - rows["low"].to_numpy(), rows["high"].to_numpy() - est])
+    colors = np.where(
+        rows["low"].to_numpy() > 0, "#55a868", np.where(rows["high"].to_numpy() < 0, "#c44e52", "#8c8c8c")
+    )
+    ax.barh(pos, est, xerr=np.clip(err, 0, None), color=colors, height=0.5)
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_yticks(pos, rows["baseline"])
+    ax.set(xlabel="model minus baseline (95% paired bootstrap interval)", title=title)
     fig.tight_layout()
     return fig
 

@@ -1,42 +1,44 @@
-"""Tables and facts the notebook shows and the model card is written from (all from the run itself)."""
+"""Tables and recorded values the notebook shows and the model card is written from (all from the run itself)."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from . import evaluation as ev
+from .data import FintechData
 from .features import CATEGORICAL
-from .pipeline import DetectionRun
-from .synthetic import TYPOLOGIES, typology_targets
+from .pipeline import ALERT_COLUMNS, DetectionRun
+from .synthetic import HELD_OUT_ONLY, TYPOLOGIES, typology_targets
+from .tabular import TableRun, comparison_table
 
-DETECTOR_NAMES = {
-    "score": "LightGBM (supervised)",
-    "score_rules": "rules baseline",
-    "score_unsupervised": "Isolation Forest (unsupervised)",
-}
-_ALERT_COLUMNS = {
-    "score": "alerted",
-    "score_rules": "alerted_rules",
-    "score_unsupervised": "alerted_unsupervised",
-}
+LEDGER_INTERVALS = "whole accounts resampled (an account's transactions are not independent)"
 
 
-def typology_table(data: pd.DataFrame, n_transactions: int, fraud_rate: float) -> pd.DataFrame:
-    """Injected fraud rows per typology: requested, present, share of all rows, median label delay."""
+# ----------------------------------------------------------------------------- the data
+def typology_table(
+    data: pd.DataFrame, n_transactions: int, fraud_rate: float, held_out_from: float | None
+) -> pd.DataFrame:
+    """Injected fraud rows per typology: requested, learnt and held-out rows, median label delay."""
     targets = typology_targets(n_transactions, fraud_rate)
     fraud = data[data["label"] == 1]
-    present = fraud["typology"].astype(str).value_counts()
+    start = data["timestamp"].min().normalize()
+    n_days = (data["timestamp"].max().normalize() - start).days + 1
+    cut = (
+        start + pd.Timedelta(days=round(n_days * held_out_from)) if held_out_from else data["timestamp"].max()
+    )
+    later = fraud["timestamp"] >= cut
+    typ = fraud["typology"].astype(str)
     delay = (
-        ((fraud["label_available_at"] - fraud["timestamp"]).dt.total_seconds() / 86400)
-        .groupby(fraud["typology"].astype(str))
-        .median()
+        ((fraud["label_available_at"] - fraud["timestamp"]).dt.total_seconds() / 86400).groupby(typ).median()
     )
     rows = [
         {
             "typology": t,
             "requested_rows": targets[t],
-            "rows": int(present.get(t, 0)),
-            "share_of_all_rows": present.get(t, 0) / len(data),
+            "rows_learnt_parameters": int(((typ == t) & ~later).sum()),
+            "rows_held_out": int(((typ == t) & later).sum()),
+            "only_held_out": t in HELD_OUT_ONLY,
             "median_label_delay_days": round(float(delay.get(t, float("nan"))), 1),
         }
         for t in TYPOLOGIES
@@ -44,41 +46,53 @@ def typology_table(data: pd.DataFrame, n_transactions: int, fraud_rate: float) -
     return pd.DataFrame(rows)
 
 
-def segment_table(data: pd.DataFrame) -> pd.DataFrame:
-    """Accounts and transactions per customer segment."""
-    grouped = data.groupby([data["residency"].astype(str), data["customer_type"].astype(str)])
-    return pd.DataFrame(
-        {
-            "accounts": grouped["account_id"].nunique(),
-            "transactions": grouped.size(),
-            "fraud_rows": grouped["label"].sum(),
-        }
-    ).reset_index()
+def segment_table(data: pd.DataFrame, segments: tuple[str, ...]) -> pd.DataFrame | None:
+    """Accounts and transactions per customer segment (None without segment columns)."""
+    if not segments:
+        return None
+    grouped = data.groupby([data[s].astype(str) for s in segments])
+    table = {"accounts": grouped["account_id"].nunique(), "transactions": grouped.size()}
+    if "label" in data:
+        table["fraud_rows"] = grouped["label"].sum()
+    return pd.DataFrame(table).reset_index()
 
 
-def detector_comparison(
-    run: DetectionRun, *, n_boot: int = 200, seed: int = 0, ulb_block_minutes: int = 10
-) -> tuple[pd.DataFrame, dict]:
-    """PR-AUC (with a bootstrap interval), ROC-AUC and the budget metrics of the three detectors.
+def data_note(data: FintechData) -> str:
+    """What a reader of the card must know about the data of this run (computed from it)."""
+    if data.is_synthetic:
+        return (
+            "SYNTHETIC ledger: fraud patterns injected by the generator; the test period holds frauds with "
+            "parameters (and one typology) the models never saw in training. Results show the method, not a "
+            "bank's real detection rate."
+        )
+    text = data.describe()
+    if data.kind == "features" and data.time is not None:
+        span_h = (data.time.max() - data.time.min()) / pd.Timedelta(hours=1)
+        if span_h < 24:
+            text += (
+                f" The rows span only {span_h:.1f} h: the intervals resample blocks of minutes, and the numbers "
+                "say little about other days."
+            )
+    if data.kind == "features" and data.label is not None and data.label.sum() < 50:
+        text += f" Only {int(data.label.sum())} anomalies are labelled: intervals are wide."
+    return text
 
-    Intervals come from ``livinglab.trust.bootstrap_ci``; on a ledger whole accounts are resampled
-    (an account's transactions are not independent). The ULB data has no card ids and its frauds come
-    in bursts (probably a few cards each), so there whole ``ulb_block_minutes`` blocks of time are
-    resampled instead of rows; a row bootstrap would give a falsely narrow interval.
-    """
-    from livinglab.trust import bootstrap_ci
+
+# ----------------------------------------------------------------------------- a ledger run
+def detector_comparison(run: DetectionRun, *, n_boot: int = 200, seed: int = 0) -> tuple[pd.DataFrame, dict]:
+    """PR-AUC with an interval, ROC-AUC and the budget metrics of every detector, and the paired interval of
+    the model minus each baseline (``<name>_minus_<baseline>``). Whole accounts are resampled."""
+    from livinglab.trust import bootstrap_ci, bootstrap_difference_ci
 
     test = run.test
     y = test["label"].to_numpy()
-    if "account_id" in test:
-        groups = test["account_id"].to_numpy()
-    else:
-        groups = test["timestamp"].dt.floor(f"{ulb_block_minutes}min").to_numpy()
+    groups = test["account_id"].to_numpy()
     rows, cis = [], {}
-    for col, name in DETECTOR_NAMES.items():  # three detectors
+    detectors = run.detectors
+    for col, name in detectors.items():
         ci = bootstrap_ci(ev.pr_auc, y, test[col].to_numpy(), groups=groups, n_boot=n_boot, seed=seed)
         cis[col] = ci
-        budget = ev.budget_metrics(y, test[_ALERT_COLUMNS[col]])
+        budget = ev.budget_metrics(y, test[ALERT_COLUMNS[col]])
         rows.append(
             {
                 "detector": name,
@@ -90,6 +104,13 @@ def detector_comparison(
                 "recall_at_budget": budget["recall"],
             }
         )
+    model = test["score"].to_numpy()
+    for col in detectors:
+        if col == "score":
+            continue
+        cis["minus" + col.removeprefix("score")] = bootstrap_difference_ci(
+            ev.pr_auc, y, model, test[col].to_numpy(), groups=groups, n_boot=n_boot, seed=seed
+        )
     return pd.DataFrame(rows), cis
 
 
@@ -98,8 +119,8 @@ def typology_recall_table(run: DetectionRun) -> pd.DataFrame:
     y = test["label"].to_numpy()
     table = pd.DataFrame(
         {
-            name: ev.recall_by_typology(test["typology"], test[_ALERT_COLUMNS[col]], y)
-            for col, name in DETECTOR_NAMES.items()
+            name: ev.recall_by_typology(test["typology"], test[ALERT_COLUMNS[col]], y)
+            for col, name in run.detectors.items()
         }
     )
     counts = test.loc[test["label"] == 1, "typology"].astype(str).value_counts()
@@ -107,146 +128,187 @@ def typology_recall_table(run: DetectionRun) -> pd.DataFrame:
     return table
 
 
-def drift_frame(run: DetectionRun) -> pd.DataFrame:
-    """What the drift check compares between runs: the test period's features and the three scores."""
+def drift_frame(run: DetectionRun | TableRun) -> pd.DataFrame:
+    """What the drift check compares between runs: the scored rows' features and scores."""
+    if isinstance(run, TableRun):
+        frame = run.data.features.copy()
+        for col in ("score", "score_unsupervised", "score_iforest"):
+            frame[col] = run.scores[col].to_numpy()
+        return frame
     frame = run.X_test.copy()
-    for col in DETECTOR_NAMES:
+    for col in run.detectors:
         frame[col] = run.test[col].to_numpy()
     return frame
 
 
-def drift_categoricals(run: DetectionRun) -> tuple[str, ...]:
+def drift_categoricals(run: DetectionRun | TableRun) -> tuple[str, ...]:
+    if isinstance(run, TableRun):
+        return ()
     return tuple(c for c in CATEGORICAL if c in run.features.columns)
 
 
-RECORDED = (  # the run's own metrics the notebook records (pipeline.run_detection computes them)
-    "rows",
-    "data_source",
-    "pr_auc",
-    "pr_auc_rules",
-    "pr_auc_unsupervised",
-    "roc_auc",
-    "roc_auc_rules",
-    "roc_auc_unsupervised",
-    "alerts_per_day",
-    "precision_at_budget",
-    "recall_at_budget",
-    "precision_at_budget_rules",
-    "recall_by_typology",
-    "recall_by_typology_rules",
-    "frauds_test",
-    "prevalence_test",
-    "cost_threshold",
-    "cost_alerts_per_day",
-    "cost_saving_eur",
-    "labels_train_frauds_known",
-    "labels_train_frauds_pending",
-)
+def _strongest(metrics: dict, candidates: tuple[str, ...], metric: str) -> str | None:
+    present = [
+        c
+        for c in candidates
+        if isinstance(metrics.get(f"{metric}_{c}"), float) and not np.isnan(metrics[f"{metric}_{c}"])
+    ]
+    return max(present, key=lambda c: metrics[f"{metric}_{c}"]) if present else None
 
 
-def run_metrics(run: DetectionRun, cis: dict, *, segments=None, drift=None, queue=None) -> dict:
-    """What the notebook records; the model card and altai.yaml are filled from these (None where the
-    run has no value, e.g. segment shares on the ULB data)."""
-    values = {name: run.metrics[name] for name in RECORDED}
-    for col, name in (
-        ("score", "pr_auc"),
-        ("score_rules", "pr_auc_rules"),
-        ("score_unsupervised", "pr_auc_unsupervised"),
-    ):
-        values.update({f"{name}_ci_low": cis[col].low, f"{name}_ci_high": cis[col].high})
-    cfg, model = run.config, run.model
-    values.update(
-        review_cost_eur=cfg.review_cost_eur,
-        loss_share=cfg.loss_share,
-        n_features=run.features.shape[1],
-        lightgbm_trees=model.config.num_boost_round,
-        negatives_used=model.n_neg_used,
-        negatives_total=model.n_neg_total,
-        scale_pos_weight=model.config.scale_pos_weight,
-        iforest_trees=cfg.iforest_trees,
-    )
+BASELINE_LABELS = {
+    "lr": "logistic regression",
+    "iforest": "Isolation Forest (defaults)",
+    "unsupervised": "unsupervised combination",
+    "rules": "rules",
+}
+
+
+def ledger_metrics(run: DetectionRun, cis: dict | None, *, segments=None, drift=None, queue=None) -> dict:
+    """What the notebook records for a ledger; the model card and altai.yaml are filled from these."""
+    m = dict(run.metrics)
+    m["interval_method"] = LEDGER_INTERVALS
+    m["model_name"] = "LightGBM" if run.supervised else "the unsupervised combination"
+    if cis:
+        for col in run.detectors:
+            suffix = col.removeprefix("score")
+            m[f"pr_auc{suffix}_ci_low"], m[f"pr_auc{suffix}_ci_high"] = cis[col].low, cis[col].high
+        for key, ci in cis.items():
+            if key.startswith("minus"):
+                name = "pr_auc_" + key
+                m[name], m[f"{name}_ci_low"], m[f"{name}_ci_high"] = ci.estimate, ci.low, ci.high
+    if run.has_labels and run.supervised:
+        best = _strongest(m, ("lr", "iforest", "unsupervised", "rules"), "pr_auc")
+        m.update(
+            strongest_baseline=BASELINE_LABELS[best],
+            pr_auc_baseline=m[f"pr_auc_{best}"],
+            roc_auc_baseline=m[f"roc_auc_{best}"],
+            precision_at_budget_baseline=m[f"precision_at_budget_{best}"],
+        )
+    if run.model is not None:
+        m.update(
+            lightgbm_trees=run.model.config.num_boost_round,
+            negatives_used=run.model.n_neg_used,
+            negatives_total=run.model.n_neg_total,
+            scale_pos_weight=run.model.config.scale_pos_weight,
+            review_cost_eur=run.config.review_cost_eur,
+            loss_share=run.config.loss_share,
+        )
     if drift is not None:
-        values.update(
+        m.update(
             drift_max_psi=None if drift.previous is None else drift.max_psi,
             drift_previous_run=drift.previous_run_id,
             drift_note=drift.note,
         )
     if queue is not None:
-        values["queue_rows_with_reasons"] = int((queue["top_reasons"].str.len() > 0).sum())
-    values["alert_share_gap"] = None if segments is None else segments.gaps["alert_share"]["largest_gap"]
+        m["queue_rows_with_reasons"] = int((queue["top_reasons"].str.len() > 0).sum())
+    m["alert_share_gap"] = None if segments is None else segments.gaps["alert_share"]["largest_gap"]
     if segments is not None:
         table = segments.table[~segments.table["small_group"]]
         if len(table) >= 2:
             hi = table.loc[table["alert_share"].idxmax()]
             lo = table.loc[table["alert_share"].idxmin()]
-            values.update(
+            m.update(
                 alert_share_high=hi["group"],
                 alert_share_high_value=float(hi["alert_share"]),
                 alert_share_low=lo["group"],
                 alert_share_low_value=float(lo["alert_share"]),
                 false_alert_gap=segments.gaps["false_alert_rate"]["largest_gap"],
             )
-    return values
+    return m
 
 
-def data_note(source, data: pd.DataFrame) -> str:
-    """What a reader of the card must know about the data of this run."""
-    if source.is_synthetic:
-        return (
-            "SYNTHETIC ledger: fraud patterns injected by the generator; results show the method, not a "
-            "bank's real detection rate."
+def table_run_metrics(run: TableRun, *, drift=None) -> dict:
+    """What the notebook records for a feature table."""
+    m = dict(run.metrics)
+    m["model_name"] = (
+        "the semi-supervised blend (ExtraTrees on the revealed labels + the unsupervised combination)"
+        if run.semi is not None
+        else "the unsupervised combination (Isolation Forest + Gaussian mixture, PyOD)"
+    )
+    if "roc_auc" in m:
+        best = _strongest(m, ("lr", "iforest", "unsupervised") if run.semi else ("iforest",), "roc_auc")
+        m.update(
+            strongest_baseline=BASELINE_LABELS[best],
+            pr_auc_baseline=m[f"pr_auc_{best}"],
+            roc_auc_baseline=m[f"roc_auc_{best}"],
+            precision_at_budget_baseline=m[f"precision_at_budget_{best}"],
         )
-    fraud_amounts = data.loc[data["Class"] == 1, "Amount"]
-    return (
-        f"Real ULB/Worldline card data ({source.path.name}): {len(fraud_amounts)} frauds over "
-        f"{data['Time'].max() / 3600:.1f} h, {(fraud_amounts == 1.0).mean():.0%} of them payments of exactly "
-        "1.00 EUR; frauds that come in look-alike bursts (probably few cards) are easy to rank, so a high "
-        "score here says little about new fraud. Published work on the full data reports AUPRC 0.817 for a "
-        "tuned XGBoost with a random, not time-ordered, split (FACTS.md). The mirrored slice is only the "
-        "first 7,972 rows: its numbers do not stand for the full data."
-    )
+    if drift is not None:
+        m.update(
+            drift_max_psi=None if drift.previous is None else drift.max_psi,
+            drift_previous_run=drift.previous_run_id,
+            drift_note=drift.note,
+        )
+    return m
 
 
-def evaluation_rows(run: DetectionRun, cis: dict, comparison: pd.DataFrame) -> list[dict]:
-    """The model card's evaluation section: the model next to each baseline, with intervals."""
-    split = f"time-ordered: trained before {run.split.split:%Y-%m-%d %H:%M}, tested after"
-    by_name = comparison.set_index("detector")
-    lgbm, rules, unsup = (
-        by_name.loc[DETECTOR_NAMES[c]] for c in ("score", "score_rules", "score_unsupervised")
-    )
-    budget_col = f"precision_at_{run.config.alerts_per_day}_a_day"
+def _not_evaluated(reason: str) -> list[dict]:
     return [
+        {"metric": f"not evaluated: {reason}", "model": "n/a", "baseline": "n/a", "baseline_name": "none"}
+    ]
+
+
+def evaluation_rows(run: DetectionRun | TableRun, cis: dict | None = None) -> list[dict]:
+    """The model card's evaluation section: the model next to each baseline, with intervals."""
+    if isinstance(run, TableRun):
+        m = run.metrics
+        if "roc_auc" not in m:
+            return _not_evaluated(m.get("evaluation", "no labels").removeprefix("none: "))
+        split = f"{m['evaluation']}; intervals: {m['interval_method']}"
+        rows = []
+        for suffix, name in (
+            ("_iforest", "Isolation Forest (scikit-learn defaults)"),
+            ("_lr", "logistic regression"),
+            ("_unsupervised", "unsupervised combination"),
+        ):
+            if f"roc_auc{suffix}" not in m or (suffix == "_unsupervised" and run.semi is None):
+                continue
+            for metric, label in (("roc_auc", "ROC-AUC"), ("pr_auc", "PR-AUC")):
+                rows.append(
+                    {
+                        "metric": label,
+                        "model": run.cis[metric],
+                        "baseline": run.cis[f"{metric}{suffix}"],
+                        "baseline_name": name,
+                        "split": split,
+                        "n": m["rows_evaluated"],
+                    }
+                )
+        return rows
+    if not run.has_labels:
+        return (
+            "Not evaluated: the ledger has no labels (the unsupervised combination ranks the transactions)."
+        )
+    if not run.supervised:
+        return "Not evaluated against baselines: too few known frauds to train the supervised model."
+    split = f"time-ordered: trained before {run.split.split:%Y-%m-%d %H:%M}, tested after; intervals: {LEDGER_INTERVALS}"
+    names = run.detectors
+    rows = [
         {
             "metric": "PR-AUC (primary)",
             "model": cis["score"],
-            "baseline": cis["score_rules"],
-            "baseline_name": "rules baseline",
+            "baseline": cis[col],
+            "baseline_name": names[col],
             "split": split,
             "n": int(len(run.test)),
-        },
-        {
-            "metric": "PR-AUC",
-            "model": cis["score"],
-            "baseline": cis["score_unsupervised"],
-            "baseline_name": "Isolation Forest (unsupervised)",
-            "split": split,
-        },
-        {
-            "metric": "ROC-AUC",
-            "model": float(lgbm["roc_auc"]),
-            "baseline": float(rules["roc_auc"]),
-            "baseline_name": "rules baseline",
-        },
-        {
-            "metric": f"precision at {run.config.alerts_per_day} alerts a day",
-            "model": float(lgbm[budget_col]),
-            "baseline": float(rules[budget_col]),
-            "baseline_name": "rules baseline",
-        },
-        {
-            "metric": "recall at the alert budget",
-            "model": float(lgbm["recall_at_budget"]),
-            "baseline": float(unsup["recall_at_budget"]),
-            "baseline_name": "Isolation Forest (unsupervised)",
-        },
+        }
+        for col in names
+        if col != "score"
     ]
+    y = run.test["label"].to_numpy()
+    for col in ("score_lr", "score_iforest"):
+        budget_model = ev.budget_metrics(y, run.test["alerted"])["precision"]
+        rows.append(
+            {
+                "metric": f"precision at {run.config.alerts_per_day} alerts a day",
+                "model": budget_model,
+                "baseline": ev.budget_metrics(y, run.test[ALERT_COLUMNS[col]])["precision"],
+                "baseline_name": names[col],
+            }
+        )
+    return rows
+
+
+def table_comparison(run: TableRun) -> pd.DataFrame:
+    return comparison_table(run)

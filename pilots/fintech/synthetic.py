@@ -18,29 +18,35 @@ bursts of tiny app/parking/ticket payments, one-off large transfers to a new ben
 swept to the customer's own savings account within hours (pass-through), customers who return
 many online purchases, cash businesses that deposit takings every day, new phones.
 
-Five fraud typologies are injected, each as a number of rows that is exactly
-``round(n_transactions * fraud_rate * share)``, spread evenly over the period:
+Six fraud typologies are injected, each as a number of rows that is exactly
+``round(n_transactions * fraud_rate * share)``. Five are *learnt*: before ``held_out_from`` (70 % of the
+period by default, where the pipeline's training period ends) they follow one set of parameters, after it
+another set that no model was trained on; the sixth appears only after it. A detector's test score
+therefore measures how it copes with fraud it has not seen, not whether it memorised the generator:
 
-- ``card_testing``: bursts of 6-25 tiny e-commerce payments (0.50-4.99 EUR, some up to 9.99) within
-  minutes (some testers pace themselves), from a fraudster's device, mostly at one online merchant;
-- ``account_takeover``: 1-4 large transfers to a new beneficiary, within an hour or two; 60 % from
-  a new device, 40 % from the victim's own phone (remote-access malware, a customer talked into
-  paying); half of the beneficiaries abroad in a high-risk country, half in an ordinary EU one;
-- ``money_mule``: a chain: 3-10 incoming transfers from different senders into a mule account over
-  up to two days (fan-in), then within 0.5-30 hours the mule forwards 60-97 % of it to a second
-  mule, who forwards it abroad (pass-through);
-- ``structuring``: 3-9 cash deposits of 8,000-9,990 EUR, under the 10,000 EUR reporting
-  threshold, over up to two weeks;
-- ``refund_abuse``: 3-8 e-commerce refunds (credits) of 60-900 EUR within a few days, half of them
-  from shops the account uses.
+- ``card_testing``: learnt: bursts of 6-25 tiny e-commerce payments (0.50-4.99 EUR, some to 9.99) within
+  minutes, mostly at one shop, from the fraudster's device; held out: 4-10 payments of 5-30 EUR paced over
+  hours at many shops, half from the victim's own compromised phone;
+- ``account_takeover``: learnt: 1-4 large transfers (800-9,500 EUR) to a new beneficiary within an hour or
+  two, 60 % from a new device, half to a high-risk country; held out (authorised push-payment scam): 2-6
+  transfers of 300-2,500 EUR over one to three days from the victim's own phone, to an ordinary EU country;
+- ``money_mule``: a chain: transfers into a mule account (fan-in), forwarded to a second mule and on;
+  learnt: fan-in over up to two days, 60-97 % forwarded within 0.5-30 h, last hop to a high-risk country;
+  held out: fan-in over three to six days, 40-80 % forwarded after 30-90 h, last hop within the EU;
+- ``structuring``: learnt: 3-9 cash deposits of 8,000-9,990 EUR (under the 10,000 EUR reporting threshold);
+  held out (smurfing): 4-12 amounts of 2,000-6,500 EUR, half cash, half instant payments from new senders;
+- ``refund_abuse``: learnt: 3-8 e-commerce refunds of 60-900 EUR within a few days; held out: 2-4 refunds of
+  900-3,000 EUR over one to two weeks from the account's usual shops;
+- ``bust_out`` (held out only): a quiet retail account spends 300-2,500 EUR 4-10 times within two days on
+  electronics, department stores and miscellaneous retail.
 
 Labels arrive late, as they do in a bank (chargebacks, customer complaints, investigations):
 ``label_available_at`` is when the bank learns the truth. For fraud rows it is drawn per typology
-(ASSUMED log-normal medians: account takeover 2 days, card testing 4, refund abuse 10, money
-mules 14, structuring 21); for genuine rows it is the end of a 30-day dispute window. A model
+(ASSUMED log-normal medians: account takeover 2 days, card testing 4, bust-out 7, refund abuse 10,
+money mules 14, structuring 21); for genuine rows it is the end of a 30-day dispute window. A model
 trained at time T may only use ``label`` where ``label_available_at <= T`` (``detectors.known_labels``).
 
-Everything is vectorised over rows (numpy); the loops run over the five channels and five
+Everything is vectorised over rows (numpy); the loops run over the five channels and the six
 typologies, never over transactions. The amounts, mixes and delays are ASSUMPTIONS of the pilot
 (no public Luxembourg bank ledger exists); the pilot card lists them.
 """
@@ -55,7 +61,10 @@ import pandas as pd
 CHANNELS = ("card_present", "ecommerce", "sepa_transfer", "instant_payment", "cash_deposit")
 CARD_PRESENT, ECOMMERCE, SEPA, INSTANT, CASH = range(5)
 DIRECTIONS = ("debit", "credit")
-TYPOLOGIES = ("card_testing", "account_takeover", "money_mule", "structuring", "refund_abuse")
+TYPOLOGIES = ("card_testing", "account_takeover", "money_mule", "structuring", "refund_abuse", "bust_out")
+HELD_OUT_ONLY = ("bust_out",)  # appears only in the held-out part of the period
+LEARNT = tuple(t for t in TYPOLOGIES if t not in HELD_OUT_ONLY)
+HELD_OUT_FROM = 0.7  # share of the period after which frauds follow their held-out parameters
 REPORTING_THRESHOLD_EUR = 10_000.0
 DEFAULT_FRAUD_RATE = 0.002
 SEGMENT_COLUMNS = ("customer_type", "residency")
@@ -138,6 +147,7 @@ class GeneratorConfig:
         ("money_mule", 14.0),
         ("structuring", 21.0),
         ("refund_abuse", 10.0),
+        ("bust_out", 7.0),
     )
     label_delay_sigma: float = 0.6
 
@@ -486,41 +496,65 @@ def _legit(rng, world: _World, n: int, start: pd.Timestamp, n_days: int, cfg: Ge
     return r
 
 
-def _card_testing(rng, world: _World, total: int, period_s: int, counters: dict) -> dict:
-    sizes = _event_sizes(rng, total, 6, 25)
+def _card_testing(
+    rng, world: _World, total: int, period_s: int, counters: dict, held_out: bool = False
+) -> dict:
+    # learnt from: bursts of 6-25 tiny payments (0.50-4.99 EUR, some to 9.99) within minutes, mostly at one
+    # online shop, from the fraudster's device. Held out: 4-10 payments of 5-30 EUR paced over hours, at
+    # many shops, half of them from the victim's own (compromised) phone.
+    sizes = _event_sizes(rng, total, 4, 10) if held_out else _event_sizes(rng, total, 6, 25)
     event, pos = _positions(sizes)
     n_ev, n = len(sizes), int(sizes.sum())
     r = _rows(n)
-    start = _event_starts(rng, n_ev, period_s, 2 * 3600)
-    slow = rng.random(n_ev) < 0.3  # some testers pace themselves to stay under velocity limits
-    gaps = (rng.exponential(1.0, n) * np.where(slow, 360.0, 40.0)[event]).astype(np.int64) + 5
+    start = _event_starts(rng, n_ev, period_s, (10 if held_out else 2) * 3600)
+    if held_out:
+        gaps = (rng.exponential(1.0, n) * 1800.0).astype(np.int64) + 60
+    else:
+        slow = rng.random(n_ev) < 0.3  # some testers pace themselves to stay under velocity limits
+        gaps = (rng.exponential(1.0, n) * np.where(slow, 360.0, 40.0)[event]).astype(np.int64) + 5
     gaps[pos == 0] = 0
     offset = _event_cumsum(gaps, sizes)
     victim = world.active_accounts(rng, n_ev)
     main_merchant = world.online_merchants[rng.integers(0, len(world.online_merchants), n_ev)]
     other = world.online_merchants[rng.integers(0, len(world.online_merchants), n)]
-    m = np.where(rng.random(n) < 0.7, main_merchant[event], other)
+    m = np.where(rng.random(n) < (0.2 if held_out else 0.7), main_merchant[event], other)
+    t = start[event] + offset
+    if held_out:
+        amount = np.round(rng.uniform(5.0, 30.0, n), 2)
+        own = (rng.random(n_ev) < 0.5)[event]
+        device = np.where(
+            own, world.usual_device(rng, victim[event], t), FRAUD_DEVICE_BASE + counters["device"] + event
+        )
+    else:
+        amount = np.round(rng.uniform(0.5, np.where(rng.random(n_ev) < 0.3, 9.99, 4.99)[event]), 2)
+        device = FRAUD_DEVICE_BASE + counters["device"] + event
     r.update(
-        t=start[event] + offset,
+        t=t,
         account=victim[event],
         cp=MERCHANT_BASE + m,
-        amount=np.round(rng.uniform(0.5, np.where(rng.random(n_ev) < 0.3, 9.99, 4.99)[event]), 2),
+        amount=amount,
         channel=np.full(n, ECOMMERCE, np.int8),
         mcc=world.merchant_mcc[m],
         country=world.merchant_country[m],
-        device=FRAUD_DEVICE_BASE + counters["device"] + event,
+        device=device,
     )
     counters["device"] += n_ev
     return r
 
 
-def _account_takeover(rng, world: _World, total: int, period_s: int, counters: dict) -> dict:
-    sizes = _event_sizes(rng, total, 1, 4)
+def _account_takeover(
+    rng, world: _World, total: int, period_s: int, counters: dict, held_out: bool = False
+) -> dict:
+    # learnt from: 1-4 large transfers (800-9,500 EUR) within an hour or two to a new beneficiary, 60 % from a
+    # new device, half abroad in a high-risk country. Held out (an authorised push-payment scam): 2-6
+    # transfers of 300-2,500 EUR over one to three days, 90 % from the victim's own phone, to a domestic or
+    # neighbouring-country beneficiary.
+    sizes = _event_sizes(rng, total, 2, 6) if held_out else _event_sizes(rng, total, 1, 4)
     event, pos = _positions(sizes)
     n_ev, n = len(sizes), int(sizes.sum())
     r = _rows(n)
-    start = _event_starts(rng, n_ev, period_s, 4 * 3600)
-    step = rng.integers(3 * 60, 40 * 60, n)
+    start = _event_starts(rng, n_ev, period_s, (80 if held_out else 4) * 3600)
+    step = rng.integers(2 * 3600, 14 * 3600, n) if held_out else rng.integers(3 * 60, 40 * 60, n)
     step[pos == 0] = 0
     offset = _event_cumsum(step, sizes)
     victim = world.active_accounts(rng, n_ev)
@@ -529,20 +563,20 @@ def _account_takeover(rng, world: _World, total: int, period_s: int, counters: d
     eu = _country_codes(["LU", "FR", "BE", "DE", "NL"])
     # 40 % come from the victim's own phone (remote-access malware, a customer talked into paying);
     # half of the beneficiaries sit in an ordinary EU country.
-    own_device = (rng.random(n_ev) < 0.4)[event]
+    own_device = (rng.random(n_ev) < (0.9 if held_out else 0.4))[event]
     t = start[event] + offset
     device = np.where(
         own_device, world.usual_device(rng, victim[event], t), FRAUD_DEVICE_BASE + counters["device"] + event
     )
-    country = np.where(
-        rng.random(n_ev) < 0.5, eu[rng.integers(0, len(eu), n_ev)], hr[rng.integers(0, len(hr), n_ev)]
-    )
+    abroad_risky = rng.random(n_ev) < (0.0 if held_out else 0.5)
+    country = np.where(abroad_risky, hr[rng.integers(0, len(hr), n_ev)], eu[rng.integers(0, len(eu), n_ev)])
+    amount = rng.uniform(300, 2500, n) if held_out else rng.uniform(800, 9500, n)
     r.update(
         t=t,
         account=victim[event],
         cp=FRAUD_EXTERNAL_BASE + counters["external"] + event,
-        amount=np.round(rng.uniform(800, 9500, n) * scale, 2),
-        channel=np.where(rng.random(n_ev) < 0.6, INSTANT, SEPA)[event].astype(np.int8),
+        amount=np.round(amount * scale, 2),
+        channel=np.where(rng.random(n_ev) < (0.8 if held_out else 0.6), INSTANT, SEPA)[event].astype(np.int8),
         country=country[event],
         device=device,
     )
@@ -551,7 +585,12 @@ def _account_takeover(rng, world: _World, total: int, period_s: int, counters: d
     return r
 
 
-def _money_mule(rng, world: _World, total: int, period_s: int, counters: dict) -> dict:
+def _money_mule(
+    rng, world: _World, total: int, period_s: int, counters: dict, held_out: bool = False
+) -> dict:
+    # learnt from: 3-10 transfers in over up to two days, 60-97 % forwarded within 0.5-30 h to a second mule who
+    # sends it abroad to a high-risk country. Held out: a slower chain: money in over three to six days,
+    # 40-80 % forwarded after 30-90 h, the last hop to an ordinary EU country.
     sizes = _event_sizes(rng, total, 5, 12)  # fan-in of size-2 rows, then mule1 -> mule2 -> abroad
     event, pos = _positions(sizes)
     n_ev, n = len(sizes), int(sizes.sum())
@@ -559,8 +598,9 @@ def _money_mule(rng, world: _World, total: int, period_s: int, counters: dict) -
     k_in = np.maximum(sizes - 2, 0)
     mule1 = rng.integers(0, world.n_accounts, n_ev)
     mule2 = (mule1 + rng.integers(1, world.n_accounts, n_ev)) % world.n_accounts
-    fan_span = rng.uniform(6, 48, n_ev) * 3600
-    start = _event_starts(rng, n_ev, period_s, (fan_span + 32 * 3600).astype(np.int64))
+    fan_span = rng.uniform(72, 144, n_ev) * 3600 if held_out else rng.uniform(6, 48, n_ev) * 3600
+    lag_lo, lag_hi = (30 * 3600, 90 * 3600) if held_out else (1800, 30 * 3600)
+    start = _event_starts(rng, n_ev, period_s, (fan_span + lag_hi + 2 * 3600).astype(np.int64))
     role = np.where(
         pos < k_in[event], 0, np.where(pos == k_in[event], 1, 2)
     )  # 0 fan-in, 1 mule1 out, 2 mule2 out
@@ -568,14 +608,15 @@ def _money_mule(rng, world: _World, total: int, period_s: int, counters: dict) -
     fan_t = np.where(role == 0, fan_t, -1)
     last_in = np.maximum.reduceat(fan_t, np.cumsum(sizes) - sizes)
     last_in = np.maximum(last_in, 0)
-    out1_t = last_in + rng.integers(1800, 30 * 3600, n_ev)
+    out1_t = last_in + rng.integers(lag_lo, lag_hi, n_ev)
     out2_t = out1_t + rng.integers(600, 90 * 60, n_ev)
     t = start[event] + np.where(role == 0, fan_t, np.where(role == 1, out1_t[event], out2_t[event]))
 
     fan_amount = np.where(role == 0, np.round(rng.uniform(400, 2500, n), 2), 0.0)
     total_in = np.add.reduceat(fan_amount, np.cumsum(sizes) - sizes)
     total_in = np.where(total_in > 0, total_in, rng.uniform(2000, 9000, n_ev))
-    out1 = np.round(total_in * rng.uniform(0.6, 0.97, n_ev), 2)
+    share = rng.uniform(0.4, 0.8, n_ev) if held_out else rng.uniform(0.6, 0.97, n_ev)
+    out1 = np.round(total_in * share, 2)
     out2 = np.round(out1 * rng.uniform(0.90, 0.98, n_ev), 2)
     amount = np.where(role == 0, fan_amount, np.where(role == 1, out1[event], out2[event]))
 
@@ -595,15 +636,20 @@ def _money_mule(rng, world: _World, total: int, period_s: int, counters: dict) -
         np.where(fan_in_external, ext_sender, np.where(role == 1, mule2[event], final[event])),
     )
     eu = _country_codes(["FR", "BE", "DE", "NL", "ES", "IT", "PT"])
-    hr = _country_codes(HIGH_RISK_COUNTRIES)
+    last_hop = eu if held_out else _country_codes(HIGH_RISK_COUNTRIES)
     country = np.where(
         fan_in_internal | (role == 1),
         _C["LU"],
-        np.where(fan_in_external, eu[rng.integers(0, len(eu), n)], hr[rng.integers(0, len(hr), n)]),
+        np.where(
+            fan_in_external, eu[rng.integers(0, len(eu), n)], last_hop[rng.integers(0, len(last_hop), n)]
+        ),
     )
     device = np.where(fan_in_external, NO_DEVICE, account * 8)
+    fast = INSTANT if not held_out else SEPA
     channel = np.where(
-        role == 0, np.where(rng.random(n) < 0.6, SEPA, INSTANT), np.where(rng.random(n) < 0.8, INSTANT, SEPA)
+        role == 0,
+        np.where(rng.random(n) < 0.6, SEPA, INSTANT),
+        np.where(rng.random(n) < 0.8, fast, INSTANT if held_out else SEPA),
     )
     r.update(
         t=t,
@@ -618,16 +664,36 @@ def _money_mule(rng, world: _World, total: int, period_s: int, counters: dict) -
     return r
 
 
-def _structuring(rng, world: _World, total: int, period_s: int, counters: dict) -> dict:
-    sizes = _event_sizes(rng, total, 3, 9)
+def _structuring(
+    rng, world: _World, total: int, period_s: int, counters: dict, held_out: bool = False
+) -> dict:
+    # learnt from: 3-9 cash deposits of 8,000-9,990 EUR (under the 10,000 EUR threshold) over up to two weeks.
+    # Held out ("smurfing"): 4-12 amounts of 2,000-6,500 EUR over up to three weeks, half of them cash
+    # deposits, half instant payments in from different senders.
+    sizes = _event_sizes(rng, total, 4, 12) if held_out else _event_sizes(rng, total, 3, 9)
     event, pos = _positions(sizes)
     n_ev, n = len(sizes), int(sizes.sum())
     r = _rows(n)
-    span_days = rng.integers(1, 15, n_ev)
+    span_days = rng.integers(3, 21, n_ev) if held_out else rng.integers(1, 15, n_ev)
     start_day = _event_starts(rng, n_ev, period_s, (span_days + 1) * 86400) // 86400
     day = start_day[event] + (rng.random(n) * (span_days[event] + 1)).astype(np.int64)
     t = day * 86400 + rng.integers(9, 17, n) * 3600 + rng.integers(0, 3600, n)
     who = rng.integers(0, world.n_accounts, n_ev)
+    if held_out:
+        cash = rng.random(n) < 0.5
+        senders = FRAUD_EXTERNAL_BASE + counters["external"] + np.arange(n)
+        counters["external"] += n
+        eu = _country_codes(["LU", "FR", "BE", "DE"])
+        r.update(
+            t=t,
+            account=who[event],
+            cp=np.where(cash, BRANCH_BASE + rng.integers(0, world.n_branches, n), senders),
+            direction=np.ones(n, np.int8),
+            amount=np.round(rng.uniform(2000, 6500, n), -1),
+            channel=np.where(cash, CASH, INSTANT).astype(np.int8),
+            country=np.where(cash, _C["LU"], eu[rng.integers(0, len(eu), n)]).astype(np.int16),
+        )
+        return r
     r.update(
         t=t,
         account=who[event],
@@ -640,8 +706,12 @@ def _structuring(rng, world: _World, total: int, period_s: int, counters: dict) 
     return r
 
 
-def _refund_abuse(rng, world: _World, total: int, period_s: int, counters: dict) -> dict:
-    sizes = _event_sizes(rng, total, 3, 8)
+def _refund_abuse(
+    rng, world: _World, total: int, period_s: int, counters: dict, held_out: bool = False
+) -> dict:
+    # learnt from: 3-8 e-commerce refunds of 60-900 EUR within a few days, half from shops the account uses.
+    # Held out: 2-4 refunds of 900-3,000 EUR over one to two weeks, mostly from the account's usual shops.
+    sizes = _event_sizes(rng, total, 2, 4) if held_out else _event_sizes(rng, total, 3, 8)
     event, pos = _positions(sizes)
     n_ev, n = len(sizes), int(sizes.sum())
     r = _rows(n)
@@ -649,21 +719,58 @@ def _refund_abuse(rng, world: _World, total: int, period_s: int, counters: dict)
     who = (
         retail[rng.integers(0, len(retail), n_ev)] if len(retail) else rng.integers(0, world.n_accounts, n_ev)
     )
-    span = rng.uniform(1, 5, n_ev) * 86400
+    span = rng.uniform(7, 14, n_ev) * 86400 if held_out else rng.uniform(1, 5, n_ev) * 86400
     start = _event_starts(rng, n_ev, period_s, (span + 3600).astype(np.int64))
     t = start[event] + (rng.random(n) * span[event]).astype(np.int64)
     # half of the refunds come from shops the account uses (harder to spot), half from strangers
     key = _mix(who[event], np.minimum(rng.geometric(0.35, n) - 1, 14))
-    m = world.online_merchant(rng, key, rng.random(n) < 0.5)
+    m = world.online_merchant(rng, key, rng.random(n) < (0.8 if held_out else 0.5))
+    amount = rng.uniform(900, 3000, n) if held_out else rng.uniform(60, 900, n)
     r.update(
         t=t,
         account=who[event],
         cp=MERCHANT_BASE + m,
         direction=np.ones(n, np.int8),
-        amount=np.round(rng.uniform(60, 900, n), 2),
+        amount=np.round(amount, 2),
         channel=np.full(n, ECOMMERCE, np.int8),
         mcc=world.merchant_mcc[m],
         country=world.merchant_country[m],
+    )
+    return r
+
+
+def _bust_out(rng, world: _World, total: int, period_s: int, counters: dict, held_out: bool = True) -> dict:
+    """Only in the held-out period, never learnt from: a quiet retail account suddenly spends 300-2,500 EUR
+    4-10 times within two days on electronics, department stores and miscellaneous retail (card and online)."""
+    sizes = _event_sizes(rng, total, 4, 10)
+    event, pos = _positions(sizes)
+    n_ev, n = len(sizes), int(sizes.sum())
+    r = _rows(n)
+    quiet = np.flatnonzero((~world.corporate) & (world.activity < np.quantile(world.activity, 0.3)))
+    pool = quiet if len(quiet) else np.arange(world.n_accounts)
+    who = pool[rng.integers(0, len(pool), n_ev)]
+    start = _event_starts(rng, n_ev, period_s, 50 * 3600, hours=_HOURS[ECOMMERCE])
+    t = start[event] + (rng.random(n) * 48 * 3600).astype(np.int64)
+    online = rng.random(n) < 0.5
+    wanted = np.isin(world.merchant_mcc, (5732, 5311, 5999))
+    shops_online = np.intersect1d(world.online_merchants, np.flatnonzero(wanted))
+    shops_phys = np.setdiff1d(np.flatnonzero(wanted), world.online_merchants)
+    shops_online = shops_online if len(shops_online) else world.online_merchants
+    shops_phys = shops_phys if len(shops_phys) else np.arange(world.n_merchants)
+    m = np.where(
+        online,
+        shops_online[rng.integers(0, len(shops_online), n)],
+        shops_phys[rng.integers(0, len(shops_phys), n)],
+    )
+    r.update(
+        t=t,
+        account=who[event],
+        cp=MERCHANT_BASE + m,
+        amount=np.round(rng.uniform(300, 2500, n), 2),
+        channel=np.where(online, ECOMMERCE, CARD_PRESENT).astype(np.int8),
+        mcc=world.merchant_mcc[m],
+        country=world.merchant_country[m],
+        device=np.where(online, world.usual_device(rng, who[event], t), NO_DEVICE),
     )
     return r
 
@@ -764,6 +871,7 @@ _TYPOLOGY_FUNCS = {
     "money_mule": _money_mule,
     "structuring": _structuring,
     "refund_abuse": _refund_abuse,
+    "bust_out": _bust_out,
 }
 
 
@@ -785,12 +893,19 @@ def generate_transactions(
     start: str = "2026-01-05",
     n_accounts: int | None = None,
     config: GeneratorConfig | None = None,
+    held_out_from: float | None = HELD_OUT_FROM,
 ) -> pd.DataFrame:
     """A synthetic transaction ledger (see the module docstring) sorted by ``timestamp``.
 
     Columns: transaction_id, timestamp, account_id, counterparty_id, direction, amount (EUR), channel,
     mcc (0 when not a card payment), country, device_id (-1: none), customer_type, residency,
     label (1 = fraud), typology ("none" for genuine rows), label_available_at.
+
+    ``held_out_from`` (share of the period, default 0.7 = the pipeline's default ``train_frac``): from that
+    day on, the five learnt typologies are generated with their held-out parameters and ``bust_out`` appears
+    (each typology's rows are split between the two parts in proportion to their length), so a model trained
+    on the earlier part is tested on fraud it has not seen. ``None``: every typology with its learnt
+    parameters over the whole period (``bust_out`` too, with its only parameters).
     """
     cfg = config or GeneratorConfig()
     shares = typology_shares or {t: 1.0 / len(TYPOLOGIES) for t in TYPOLOGIES}
@@ -811,12 +926,23 @@ def generate_transactions(
     n_regular = n_legit - sum(len(e["t"]) for e in events)
     parts = [_legit(rng, world, n_regular, start_ts, n_days, cfg), *events]
     typology = [np.zeros(n_legit, np.int8)]
+    if held_out_from is not None and not 0.1 <= held_out_from <= 0.95:
+        raise GeneratorError(f"held_out_from must be None or between 0.1 and 0.95, got {held_out_from!r}.")
+    cut_s = period_s if held_out_from is None else int(round(n_days * held_out_from)) * 86400
     for i, name in enumerate(TYPOLOGIES, start=1):
-        if targets[name] == 0:
-            continue
-        part = _TYPOLOGY_FUNCS[name](rng, world, targets[name], period_s, counters)
-        parts.append(part)
-        typology.append(np.full(len(part["t"]), i, np.int8))
+        func = _TYPOLOGY_FUNCS[name]
+        if held_out_from is None:
+            pieces = [(targets[name], 0, period_s, name in HELD_OUT_ONLY)]
+        else:
+            n_first = 0 if name in HELD_OUT_ONLY else int(round(targets[name] * cut_s / period_s))
+            pieces = [(n_first, 0, cut_s, False), (targets[name] - n_first, cut_s, period_s - cut_s, True)]
+        for n_rows, t0, length, held_out in pieces:  # at most two pieces a typology
+            if n_rows == 0:
+                continue
+            part = func(rng, world, n_rows, length, counters, held_out=held_out)
+            part["t"] = part["t"] + t0
+            parts.append(part)
+            typology.append(np.full(len(part["t"]), i, np.int8))
     cols = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     typ = np.concatenate(typology)
     cols["t"] = np.clip(cols["t"], 0, period_s - 1)
