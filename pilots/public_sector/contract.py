@@ -7,7 +7,9 @@ example ``source_file``, which the shared reader adds when several files are rea
 train/test split are taken from the file names when they say so, as SIB-200's ``eng_Latn/train.tsv``).
 """
 
-from livinglab.contract import Contract, Field
+from pathlib import Path
+
+from livinglab.contract import Contract, ContractError, Field
 
 _TEXT = Field(
     "text",
@@ -82,5 +84,22 @@ PARAMS_FOR = {
 
 
 def contract_for(params: dict) -> Contract:
-    """Unlabelled requests when a saved model is given (``model_path``), otherwise labelled ones."""
-    return REQUESTS if str(params.get("model_path") or "").strip() else LABELLED
+    """Unlabelled requests when a saved model is given (``model_path``), otherwise labelled ones.
+
+    The model file is checked here, before any kernel starts: it must exist, and be given as an absolute
+    path (the notebook runs in the pilot's folder, not where the command was typed)."""
+    model_path = str(params.get("model_path") or "").strip()
+    if not model_path:
+        return LABELLED
+    path = Path(model_path).expanduser()
+    if not path.is_file():
+        raise ContractError(
+            f"model_path {model_path!r} does not exist; give the request_router.joblib an earlier run saved "
+            "beside its model card (runs/<run>/public_sector/request_router.joblib)."
+        )
+    if not path.is_absolute():
+        raise ContractError(
+            f"give model_path as an absolute path, e.g. -p model_path {path.resolve()} (the notebook runs in "
+            "the pilot's folder, not where the command was typed)."
+        )
+    return REQUESTS
