@@ -24,6 +24,7 @@ import json
 import re
 import time
 import unicodedata
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -110,11 +111,15 @@ def parse_datetimes(values: pd.Series, *, dayfirst: bool | None = None) -> tuple
         how = "day first (given)" if dayfirst else "month first (given)"
     fmt = "ISO8601" if how == "ISO 8601" else None
     try:
-        parsed = pd.to_datetime(text, dayfirst=dayfirst, format=fmt, errors="coerce")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)  # several UTC offsets: parsed in UTC below
+            parsed = pd.to_datetime(text, dayfirst=dayfirst, format=fmt, errors="coerce")
     except (ValueError, TypeError):
         parsed = pd.to_datetime(text, dayfirst=dayfirst, errors="coerce", format="mixed")
     if parsed.isna().sum() > text.isna().sum() and fmt:
         parsed = pd.to_datetime(text, dayfirst=dayfirst, errors="coerce", format="mixed")
+    if not pd.api.types.is_datetime64_any_dtype(parsed):  # several UTC offsets (summer and winter time)
+        parsed = pd.to_datetime(text, dayfirst=dayfirst, errors="coerce", format=fmt or "mixed", utc=True)
     if getattr(parsed.dt, "tz", None) is not None:
         parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
         how += ", converted to UTC"
@@ -235,11 +240,11 @@ class Contract:
         self, columns_in_file: list[str], columns: dict[str, str] | None, frame: pd.DataFrame | None = None
     ) -> dict[str, str]:
         """The full mapping: the user's ``columns`` plus columns already named like the contract."""
-        columns = dict(columns or {})
-        if not isinstance(columns, dict):
+        if not isinstance(columns or {}, dict):
             raise ContractError(
                 f"columns must be a dict from contract names to file columns, not {columns!r}."
             )
+        columns = dict(columns or {})
         unknown = [k for k in columns if k not in self.names]
         if unknown:
             raise ContractError(
@@ -416,7 +421,7 @@ class Contract:
             source = mapping.get(column, column)
             raise ContractError(
                 f"Column {source!r} (mapped to {column!r}) fails the check {first['check']}: "
-                f"{len(rows):,} value(s), e.g. {shown or first['failure_case']!r}. Fix the values, declare them "
+                f"{len(rows):,} value(s), e.g. {shown or repr(first['failure_case'])}. Fix the values, declare them "
                 "missing with -p read_options '{\"missing_values\": {...}}', or map another column with -p columns."
             ) from None
 
@@ -483,9 +488,9 @@ def _basename(path: str) -> str:
 
 
 def split_read_options(read_options: dict | None) -> tuple[dict, bool | None]:
-    options = dict(read_options or {})
     if not isinstance(read_options or {}, dict):
         raise ContractError(f"read_options must be a dict such as {{'sep': ';'}}, not {read_options!r}.")
+    options = dict(read_options or {})
     return options, options.pop("dayfirst", None)
 
 

@@ -270,7 +270,11 @@ def _read_text(path: Path, options: dict, report: ReadReport) -> pd.DataFrame:
     if not raw.strip():
         raise DataFileError(f"{path.name} is empty: there is no header and no row to read.")
     text, encoding = _decode(raw, path, options.get("encoding"))
-    sep = options.get("sep") or sniff_separator(text)
+    skiprows = options.get("skiprows")
+    # The separator is sniffed on the rows that are read (a title line above the header has none).
+    sep = options.get("sep") or sniff_separator(
+        text.split("\n", skiprows)[-1] if isinstance(skiprows, int) else text
+    )
     report.encoding, report.separator, report.compression = encoding, sep, compression
     try:
         frame = pd.read_csv(
@@ -279,7 +283,7 @@ def _read_text(path: Path, options: dict, report: ReadReport) -> pd.DataFrame:
             dtype=options.get("dtype"),  # the contract's text columns stay text (ids keep leading zeros)
             keep_default_na=True,
             skipinitialspace=True,
-            skiprows=options.get("skiprows"),
+            skiprows=skiprows,
             engine="c",
         )
     except pd.errors.EmptyDataError as exc:

@@ -29,7 +29,7 @@ MODULES = {
     "privacy": ("livinglab/trust/privacy.py", ["tests/trust/test_trust_privacy.py"]),
     "bootstrap": ("livinglab/trust/bootstrap.py", ["tests/trust/test_trust_bootstrap.py"]),
     "reader": ("livinglab/reader.py", ["tests/test_reader.py"]),
-    "contract": ("livinglab/contract.py", ["tests/test_reader.py"]),
+    "contract": ("livinglab/contract.py", ["tests/test_contract.py"]),
     "abstention": ("pilots/public_sector/abstention.py", ["pilots/public_sector/tests/test_abstention.py"]),
     "fintech_features": ("pilots/fintech/features.py", ["pilots/fintech/tests/test_features.py"]),
     "mobility_features": ("pilots/mobility/features.py", ["pilots/mobility/tests/test_features.py"]),
