@@ -144,6 +144,8 @@ def prepare(
     if unknown:
         raise UsageError(f"Unknown pilot {', '.join(unknown)}; available: {', '.join(pilots)}.")
     names = list(dict.fromkeys(names))
+    # -p data_path, model_path, ... are typed from the caller's folder; notebooks run in the pilot folder.
+    overrides = {k: _from_here(v) if k.endswith("_path") else v for k, v in overrides.items()}
     plans = [(pilots[n], plan_parameters(pilots[n], profile, overrides)) for n in names]
     declared = {p for pilot, _ in plans for params in pilot.parameters().values() for p in params}
     undeclared = sorted(set(overrides) - declared)
@@ -158,11 +160,18 @@ def prepare(
     return plans
 
 
+def _from_here(value: str) -> str:
+    text = value.strip()
+    if not text or Path(text).expanduser().is_absolute():
+        return value
+    return str(Path.cwd() / Path(text).expanduser())
+
+
 def check_data_request(pilot: Pilot, plan: dict[str, dict[str, Any]]) -> None:
     """``data_mode``/``data_path``/``columns`` checked before any kernel starts (seconds, on a sample).
 
-    A relative ``data_path`` is made absolute here: notebooks run with the pilot folder as working
-    directory, the person typed the path from theirs.
+    Relative paths in the notebook's defaults or a profile are relative to the pilot folder (the
+    notebook's working directory); relative ``-p *_path`` values were made absolute by :func:`prepare`.
     """
     from .contract import ContractError, check_file, effective_data_mode
 
@@ -171,8 +180,8 @@ def check_data_request(pilot: Pilot, plan: dict[str, dict[str, Any]]) -> None:
         if "data_mode" not in values:
             continue
         data_path = str(values.get("data_path") or "").strip()
-        if data_path and not Path(data_path).expanduser().is_absolute():
-            chosen["data_path"] = data_path = str(Path.cwd() / Path(data_path).expanduser())
+        if data_path and not Path(data_path).expanduser().is_absolute():  # a default or a profile's value
+            data_path = str(pilot.directory / Path(data_path).expanduser())
         try:
             mode = effective_data_mode(values["data_mode"], data_path)
             if mode != "file":

@@ -5,7 +5,7 @@ import pytest
 from livinglab.trust import ALTAI_REQUIREMENTS, AltaiError, load_altai
 
 ALTAI_YAML = """\
-pilot: triage
+pilot: public_sector
 human_agency_oversight: >-
   The model only suggests a route; it abstains below {threshold:.0%} confidence and
   {share_to_person:.0%} of requests go to a person.
@@ -54,7 +54,7 @@ def test_answers_are_filled_from_facts(altai_file):
         "Out-of-scope recall 90%.",
     )
     assert set(robust.facts_used) == {"macro_f1", "baseline_f1", "oos_recall"}
-    assert assessment.metadata == {"pilot": "triage"}
+    assert assessment.metadata == {"pilot": "public_sector"}
 
 
 def test_open_items_name_their_reason(altai_file):

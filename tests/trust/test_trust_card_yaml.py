@@ -45,7 +45,7 @@ FACTS = {
 
 @pytest.fixture
 def pilot(tmp_path, monkeypatch):
-    folder = tmp_path / "triage"
+    folder = tmp_path / "public_sector"
     folder.mkdir()
     (folder / "card.yaml").write_text(CARD)
     (folder / "altai.yaml").write_text(ALTAI)
@@ -59,7 +59,7 @@ def test_card_is_filled_from_recorded_values(pilot):
     card = ModelCard.from_yaml(
         pilot / "card.yaml", data=[{"dataset": "requests", "synthetic": True}], subgroups="by language: ..."
     )
-    assert card.pilot == "triage" and card.title == "Routing, macro-F1 0.81"
+    assert card.pilot == "public_sector" and card.title == "Routing, macro-F1 0.81"
     first = card.to_dict()["evaluation"][0]
     assert (first["model"], first["ci_low"], first["ci_high"], first["baseline"]) == (0.8123, 0.79, 0.83, 0.1)
     assert len(card.evaluation) == 2  # the urgent-recall row needs a value this run did not record

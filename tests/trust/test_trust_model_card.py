@@ -22,7 +22,7 @@ def card_fields(**overrides):
         min_count=2,
     )
     fields = dict(
-        pilot="triage",
+        pilot="public_sector",
         title="Request routing",
         intended_use="Suggest which service should answer a citizen's request.",
         intended_users=["front-office agents"],
@@ -139,7 +139,7 @@ def test_save_writes_json_and_markdown(tmp_path):
     files = ModelCard(**card_fields()).save(tmp_path / "run")
     assert files.json.name == "model_card.json" and files.markdown.name == "model_card.md"
     data = json.loads(files.json.read_text(encoding="utf-8"))
-    assert data["pilot"] == "triage" and data["synthetic_data"] is True
+    assert data["pilot"] == "public_sector" and data["synthetic_data"] is True
     assert data["evaluation"][0]["model"] == 0.81 and data["evaluation"][0]["ci_low"] == 0.78
     assert data["subgroups"]["gaps"]["accuracy"]["largest_gap"] == pytest.approx(1 - 2 / 3)
     assert data["altai"]["items"][0]["status"] == "answered"

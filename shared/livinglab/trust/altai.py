@@ -8,7 +8,7 @@ the run did not supply, is reported as *open* with the reason: never filled with
 
 ``altai.yaml``::
 
-    pilot: triage                      # optional metadata: pilot, title, version, date, assessors, notes
+    pilot: public_sector               # optional metadata: pilot, title, version, date, assessors, notes
     human_agency_oversight: >-
       The model only suggests a route; it abstains below {threshold:.0%} confidence and
       {share_to_person:.0%} of requests go to a person.
