@@ -16,6 +16,19 @@ LEDGER_INTERVALS = "whole accounts resampled (an account's transactions are not 
 
 
 # ----------------------------------------------------------------------------- the data
+def synthetic_intro() -> str:
+    """The notebook's paragraph about the generated ledger (shown only when the data are synthetic)."""
+    from .synthetic import HELD_OUT_FROM
+
+    return (
+        "**This ledger is SYNTHETIC**, generated in this run: retail and corporate accounts, residents of "
+        "Luxembourg and cross-border customers, card payments, e-commerce, SEPA and instant transfers and cash "
+        "deposits, with six labelled fraud typologies whose labels arrive late. Five of them change their "
+        f"parameters after {HELD_OUT_FROM:.0%} of the period and the sixth (bust-out) appears only then, so the "
+        "test period holds fraud no model was trained on. Results show the method, not a bank's detection rate."
+    )
+
+
 def typology_table(
     data: pd.DataFrame, n_transactions: int, fraud_rate: float, held_out_from: float | None
 ) -> pd.DataFrame:
@@ -131,8 +144,11 @@ def typology_recall_table(run: DetectionRun) -> pd.DataFrame:
 def drift_frame(run: DetectionRun | TableRun) -> pd.DataFrame:
     """What the drift check compares between runs: the scored rows' features and scores."""
     if isinstance(run, TableRun):
+        # the model's score is named by its mode, so that a semi-supervised run's ranks are never compared
+        # with an unsupervised run's scores (PSI only compares columns both runs have)
         frame = run.data.features.copy()
-        for col in ("score", "score_unsupervised", "score_iforest"):
+        frame["score" if run.semi is None else "score_semisupervised"] = run.scores["score"].to_numpy()
+        for col in ("score_unsupervised", "score_iforest"):
             frame[col] = run.scores[col].to_numpy()
         return frame
     frame = run.X_test.copy()
@@ -221,6 +237,7 @@ def ledger_metrics(run: DetectionRun, cis: dict | None, *, segments=None, drift=
 def table_run_metrics(run: TableRun, *, drift=None) -> dict:
     """What the notebook records for a feature table."""
     m = dict(run.metrics)
+    m["data_source"] = run.data.source.label
     m["model_name"] = (
         "the semi-supervised blend (ExtraTrees on the revealed labels + the unsupervised combination)"
         if run.semi is not None
@@ -277,11 +294,11 @@ def evaluation_rows(run: DetectionRun | TableRun, cis: dict | None = None) -> li
                 )
         return rows
     if not run.has_labels:
-        return (
-            "Not evaluated: the ledger has no labels (the unsupervised combination ranks the transactions)."
+        return _not_evaluated(
+            "the ledger has no labels (the unsupervised combination ranks the transactions)"
         )
     if not run.supervised:
-        return "Not evaluated against baselines: too few known frauds to train the supervised model."
+        return _not_evaluated("too few known frauds to train the supervised model")
     split = f"time-ordered: trained before {run.split.split:%Y-%m-%d %H:%M}, tested after; intervals: {LEDGER_INTERVALS}"
     names = run.detectors
     rows = [

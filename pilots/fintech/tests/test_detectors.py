@@ -1,4 +1,4 @@
-"""Detectors: time split, labels known at the split, LightGBM with SHAP reasons, Isolation Forest, rules."""
+"""Detectors of a ledger: time split, labels known at the split, LightGBM with SHAP reasons, rules."""
 
 from __future__ import annotations
 
@@ -10,13 +10,12 @@ from pilots.fintech.detectors import (
     DetectorError,
     RulesBaseline,
     SupervisedConfig,
-    fit_isolation_forest,
     fit_lightgbm,
     known_labels,
     time_split,
     top_reasons,
 )
-from pilots.fintech.features import transaction_features
+from pilots.fintech.features import RULE_INPUTS, feature_names, transaction_features
 from pilots.fintech.synthetic import generate_transactions
 
 
@@ -56,6 +55,7 @@ def test_lightgbm_learns_from_the_past_and_explains_itself(features):
     split = time_split(tx["timestamp"], 0.7, 0.2)
     y = tx["label"].to_numpy()
     cfg = SupervisedConfig(num_boost_round=80, min_negatives=5_000, neg_per_pos=20)
+    X = X[[c for c in X.columns if c not in RULE_INPUTS]]
     model = fit_lightgbm(X[split.train], y[split.train], config=cfg, seed=0)
     assert model.n_neg_used == max(20 * model.n_pos, 5_000) < model.n_neg_total  # genuine rows subsampled
     score = model.score(X[split.test])
@@ -79,21 +79,19 @@ def test_lightgbm_refuses_without_known_frauds(features):
         fit_lightgbm(X.head(100), np.zeros(100))
 
 
-def test_isolation_forest_scores_outliers_higher():
-    rng = np.random.default_rng(0)
-    X = pd.DataFrame(rng.standard_normal((2000, 3)), columns=["a", "b", "c"])
-    X.loc[5, "a"] = np.nan
-    model = fit_isolation_forest(X, n_estimators=50, seed=0)
-    probe = pd.DataFrame({"a": [0.0, 8.0], "b": [0.0, -8.0], "c": [0.0, 8.0]})
-    low, high = model.score(probe)
-    assert high > low and np.isfinite(model.score(X.head(10))).all()
-
-
 def test_rules_fire_and_rank(features):
     tx, X = features
     rules = RulesBaseline.fit(X)
     fired = rules.fired(X)
-    assert set(fired.columns) == set(RulesBaseline.RULES)
+    assert set(fired.columns) == {
+        "amount_above_p99",
+        "velocity_1h",
+        "velocity_24h",
+        "refund_velocity",
+        "structuring",
+        "new_counterparty_large",
+        "new_device_large",
+    }
     burst = X["n_1h"] >= rules.limit_1h
     assert fired.loc[burst, "velocity_1h"].all() and not fired.loc[~burst, "velocity_1h"].any()
     score = rules.score(X)
@@ -105,8 +103,21 @@ def test_rules_fire_and_rank(features):
         and (tx.loc[near, "amount"] < 10_000).all()
         and (tx.loc[near, "direction"] == "credit").all()
     )
-    # ULB: only the amount rule
-    ulb = pd.DataFrame({"amount_log": np.log1p(np.arange(100.0))})
-    ulb_rules = RulesBaseline.fit(ulb)
-    assert list(ulb_rules.fired(ulb).columns) == ["amount_above_p99"]
-    assert np.all(np.diff(ulb_rules.score(ulb)) >= 0)
+    # a ledger without counterparty, device, channel or direction: only the rules it can support
+    bare = transaction_features(tx[["timestamp", "account_id", "amount"]], available=set())
+    assert "channel" not in bare and "new_counterparty" not in bare
+    bare_rules = RulesBaseline.fit(bare)
+    assert set(bare_rules.fired(bare).columns) == {
+        "amount_above_p99",
+        "velocity_1h",
+        "velocity_24h",
+        "refund_velocity",
+        "structuring",
+    }
+    assert not bare_rules.fired(bare)["structuring"].any()  # without a direction nothing is money in
+
+
+def test_model_features_leave_the_rule_inputs_out():
+    assert not set(RULE_INPUTS) & set(
+        feature_names({"counterparty", "channel", "country", "direction", "device"})
+    )

@@ -8,10 +8,11 @@ import pytest
 
 from pilots.fintech.features import (
     FEATURE_DESCRIPTIONS,
+    RULE_INPUTS,
     TRANSACTION_FEATURES,
     FeatureError,
+    feature_names,
     transaction_features,
-    ulb_features,
 )
 from pilots.fintech.synthetic import COUNTRIES, generate_transactions
 
@@ -161,17 +162,28 @@ def test_changing_future_rows_does_not_change_past_features():
 def test_all_features_are_described_and_unsorted_input_is_refused():
     tx = generate_transactions(2_000, n_days=14, seed=0)
     f = transaction_features(tx)
-    assert tuple(f.columns) == TRANSACTION_FEATURES and set(FEATURE_DESCRIPTIONS) == set(f.columns)
+    assert tuple(f.columns) == (*TRANSACTION_FEATURES, *RULE_INPUTS) and set(FEATURE_DESCRIPTIONS) == set(
+        TRANSACTION_FEATURES
+    )
     assert f.index.equals(tx.index)
     with pytest.raises(FeatureError, match="sorted by timestamp"):
         transaction_features(tx.iloc[::-1])
     with pytest.raises(FeatureError, match="lacks column"):
-        transaction_features(tx.drop(columns=["device_id"]))
+        transaction_features(tx.drop(columns=["amount"]))
 
 
-def test_ulb_features_leave_time_out():
-    frame = pd.DataFrame(
-        {"Time": [0.0, 1.0], "Amount": [0.0, 99.0], **{f"V{i}": [0.1, 0.2] for i in range(1, 29)}}
+def test_missing_optional_columns_leave_their_features_out():
+    tx = generate_transactions(3_000, n_days=14, seed=1)
+    full = transaction_features(tx)
+    bare = transaction_features(tx[["timestamp", "account_id", "amount"]], available=set())
+    assert list(bare.columns) == [*feature_names(set()), *RULE_INPUTS]
+    assert not {"new_counterparty", "acc_in_degree", "new_device", "country", "channel"} & set(bare.columns)
+    # what does not need an optional column is the same whichever columns are present (debits only aside)
+    debits = (tx["direction"] == "debit").to_numpy()
+    for col in ("n_1h", "n_24h", "n_7d", "history_n", "amount_dev_z", "gap_since_last_log"):
+        np.testing.assert_array_equal(bare[col].to_numpy(), full[col].to_numpy(), err_msg=col)
+    assert debits.any()
+    some = transaction_features(
+        tx.drop(columns=["device_id"]), available={"counterparty", "channel", "direction"}
     )
-    f = ulb_features(frame)
-    assert "Time" not in f and f["amount_log"].tolist() == pytest.approx([0.0, np.log1p(99.0)])
+    assert "new_counterparty" in some and "new_device" not in some and "new_country" not in some

@@ -9,6 +9,8 @@ import pytest
 from pilots.fintech.loaders import validate_transactions
 from pilots.fintech.synthetic import (
     CHANNELS,
+    HELD_OUT_ONLY,
+    LEARNT,
     REPORTING_THRESHOLD_EUR,
     TYPOLOGIES,
     GeneratorError,
@@ -44,11 +46,18 @@ def test_custom_shares_and_default_rate():
     assert counts.to_dict() == {k: v for k, v in typology_targets(50_000, 0.004, shares).items() if v}
     assert counts["card_testing"] == 100
     default = generate_transactions(20_000, n_days=20, seed=1)
-    assert default["label"].sum() == round(20_000 * 0.002)
+    assert default["label"].sum() == sum(typology_targets(20_000, 0.002).values())  # 6 x round(6.67)
 
 
-def test_typologies_have_their_signatures(ledger):
-    by = {t: ledger[ledger["typology"] == t] for t in TYPOLOGIES}
+def _cut(tx: pd.DataFrame, held_out_from: float = 0.7) -> pd.Timestamp:
+    start = tx["timestamp"].min().normalize()
+    n_days = (tx["timestamp"].max().normalize() - start).days + 1
+    return start + pd.Timedelta(days=round(n_days * held_out_from))
+
+
+def test_typologies_have_their_learnt_signatures_before_the_cut(ledger):
+    learnt = ledger[ledger["timestamp"] < _cut(ledger)]
+    by = {t: learnt[learnt["typology"] == t] for t in LEARNT}
     ct = by["card_testing"]
     assert (ct["amount"] < 10).all() and (ct["channel"] == "ecommerce").all()
     # bursts: most card-testing rows follow another row of the same account within minutes
@@ -67,6 +76,35 @@ def test_typologies_have_their_signatures(ledger):
     )
     senders = set(mule.loc[mule["direction"] == "debit", "account_id"])
     assert len(receivers & senders) >= 3
+    assert not learnt["typology"].isin(HELD_OUT_ONLY).any()
+
+
+def test_the_test_period_holds_fraud_the_models_never_saw(ledger):
+    cut = _cut(ledger)
+    fraud = ledger[ledger["label"] == 1]
+    before, after = fraud[fraud["timestamp"] < cut], fraud[fraud["timestamp"] >= cut]
+    assert set(after["typology"].astype(str)) == set(TYPOLOGIES)
+    assert (fraud.loc[fraud["typology"] == "bust_out", "timestamp"] >= cut).all()
+
+    def rows(frame, typology):
+        return frame[frame["typology"] == typology]
+
+    # held-out parameters: outside the learnt ranges
+    assert (rows(after, "card_testing")["amount"] >= 5).all() and (
+        rows(before, "card_testing")["amount"] < 10
+    ).all()
+    assert rows(after, "structuring")["amount"].max() < 8000 <= rows(before, "structuring")["amount"].min()
+    assert (rows(after, "structuring")["channel"] == "instant_payment").any()
+    assert rows(after, "refund_abuse")["amount"].min() >= 900 > rows(before, "refund_abuse")["amount"].max()
+    assert rows(after, "account_takeover")["amount"].max() < rows(before, "account_takeover")["amount"].max()
+    # each learnt typology's rows are split in proportion to the two parts of the period (28 days: 20 + 8)
+    for t in LEARNT:
+        assert len(rows(before, t)) == round(typology_targets(40_000, 0.01)[t] * 20 / 28)
+    # without a held-out part every typology keeps its learnt parameters throughout
+    plain = generate_transactions(40_000, n_days=28, fraud_rate=0.01, seed=3, held_out_from=None)
+    assert (plain.loc[plain["typology"] == "card_testing", "amount"] < 10).all()
+    with pytest.raises(GeneratorError, match="held_out_from"):
+        generate_transactions(5_000, n_days=14, held_out_from=0.99)
 
 
 def test_segments_channels_and_merchant_codes(ledger):

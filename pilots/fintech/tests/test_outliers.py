@@ -1,0 +1,98 @@
+"""Detectors for any numeric table: the PyOD combination, the label reveal, the semi-supervised blend and its fallback."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.metrics import roc_auc_score
+
+from pilots.fintech.outliers import (
+    MIN_ANOMALIES,
+    Combination,
+    OutlierError,
+    SemiSupervised,
+    combine,
+    default_iforest,
+    deviation_reasons,
+    fit_logistic,
+    reveal_labels,
+)
+
+
+def correlated(n: int = 3000, n_out: int = 60, seed: int = 0):
+    """Two strongly correlated features; the anomalies break the correlation but stay inside each range."""
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal(n)
+    X = np.column_stack([a, a + 0.1 * rng.standard_normal(n), rng.standard_normal(n)])
+    out = rng.choice(n, n_out, replace=False)
+    X[out, 1] = -X[out, 0] * rng.uniform(0.3, 1.0, n_out)
+    y = np.zeros(n, dtype=int)
+    y[out] = 1
+    return X, y
+
+
+def test_reveal_is_stratified_seeded_and_checked():
+    y = np.r_[np.ones(200, dtype=int), np.zeros(3800, dtype=int)]
+    mask = reveal_labels(y, 0.05, seed=1)
+    assert mask[y == 1].sum() == 10 and mask[y == 0].sum() == 190
+    np.testing.assert_array_equal(mask, reveal_labels(y, 0.05, seed=1))
+    assert not np.array_equal(mask, reveal_labels(y, 0.05, seed=2))
+    assert not reveal_labels(y, 0.0).any()
+    assert reveal_labels(np.r_[1, np.zeros(999, dtype=int)], 0.01)[0]  # the one anomaly is revealed
+    with pytest.raises(OutlierError, match="between 0"):
+        reveal_labels(y, 1.0)
+
+
+def test_the_mixture_catches_what_the_forest_misses_and_the_forest_stays_the_backbone():
+    X, y = correlated()
+    comb = Combination.fit(X, ["a", "b", "c"], seed=0)
+    z = comb.components(X)
+    auc = {name: roc_auc_score(y, s) for name, s in z.items()}
+    combined = roc_auc_score(y, comb.score(X))
+    assert auc["mixture"] > auc["iforest"] + 0.1  # correlation-breaking anomalies: the forest is weak
+    assert combined > roc_auc_score(y, default_iforest(X, seed=0)) + 0.05
+    np.testing.assert_allclose(comb.training_score(), comb.score(X))
+    np.testing.assert_allclose(combine(np.array([1.0, -1.0]), np.array([3.0, -5.0])), [2.0, -1.0])
+    # missing values are filled with the training median, constant columns do not break the mixture
+    X_gaps = np.column_stack([X, np.ones(len(X))])
+    X_gaps[::50, 0] = np.nan
+    assert np.isfinite(Combination.fit(X_gaps, seed=0).score(X_gaps)).all()
+    with pytest.raises(OutlierError, match="at least 10 rows"):
+        Combination.fit(X[:5])
+
+
+def test_semi_supervised_learns_from_enough_revealed_anomalies():
+    X, y = correlated(n=4000, n_out=200, seed=1)
+    unsupervised = Combination.fit(X, seed=0).training_score()
+    revealed = reveal_labels(y, 0.05, seed=0)
+    semi = SemiSupervised.fit(X, y, revealed, unsupervised, seed=0)
+    assert (
+        semi.n_revealed_anomalies == 10
+        and semi.weight > 0
+        and set(semi.cv_auc) == {0.0, 0.25, 0.5, 0.75, 1.0}
+    )
+    hidden = ~revealed
+    score = semi.score(X[hidden], unsupervised[hidden])
+    assert roc_auc_score(y[hidden], score) >= roc_auc_score(y[hidden], unsupervised[hidden]) - 0.02
+
+
+def test_with_too_few_revealed_anomalies_the_unsupervised_score_is_kept():
+    X, y = correlated(n=2000, n_out=40, seed=2)
+    unsupervised = Combination.fit(X, seed=0).training_score()
+    revealed = reveal_labels(y, 0.05, seed=0)  # 2 anomalies revealed
+    semi = SemiSupervised.fit(X, y, revealed, unsupervised, seed=0)
+    assert semi.n_revealed_anomalies == 2 < MIN_ANOMALIES and semi.weight == 0 and semi.classifier is None
+    assert "unsupervised score is used unchanged" in semi.note
+    hidden = ~revealed
+    score = semi.score(X[hidden], unsupervised[hidden])
+    assert roc_auc_score(y[hidden], score) == pytest.approx(roc_auc_score(y[hidden], unsupervised[hidden]))
+
+
+def test_logistic_baseline_and_reasons():
+    X, y = correlated()
+    lr = fit_logistic(X, y)
+    assert np.isfinite(lr.score(X)).all()
+    with pytest.raises(OutlierError, match="both classes"):
+        fit_logistic(X, np.zeros(len(X)))
+    reasons = deviation_reasons(np.array([[0.0, 0.0, 9.0], [0.0, 0.0, 0.0]]), X, ["a", "b", "c"], k=2)
+    assert reasons[0].startswith("c = 9 (z +") and reasons[1] == ""
