@@ -627,3 +627,142 @@ def test_report_dialect_and_summary_of_one_file(tmp_path):
     assert ReadReport("x", "csv", separator=",").dialect == "CSV, comma-separated"
     assert ReadReport("x", "npz").dialect == "npz"
     assert ReadReport("x", "npz").summary() == ": npz; 0 rows x 0 columns"
+
+
+# ----------------------------------------------------------------------------- more edges
+
+
+def test_a_byte_order_mark_kept_in_a_header_name_is_dropped(tmp_path):
+    pd.DataFrame({"\ufeffid": [1], "name": ["Anna"]}).to_parquet(tmp_path / "x.parquet")
+    frame, report = read_table(tmp_path / "x.parquet")
+    assert (
+        list(frame.columns) == ["id", "name"] and "stripped spaces/tabs from 1 header name(s)" in report.notes
+    )
+
+
+def test_an_empty_unnamed_column_of_a_parquet_file_is_dropped(tmp_path):
+    pd.DataFrame({"a": [1, 2], "": [None, None]}).to_parquet(tmp_path / "x.parquet")
+    frame, report = read_table(tmp_path / "x.parquet")
+    assert list(frame.columns) == ["a"] and report.notes[0].startswith("dropped 1 empty unnamed column(s)")
+
+
+def test_sampling_a_zip_reads_part_of_its_member(tmp_path):
+    path = tmp_path / "x.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("x.csv", "x,y\n" + "".join(f"{i},{i}\n" for i in range(5000)))
+    assert 10 < len(read_table(path, sample_bytes=500)[0]) < 100 and len(read_table(path)[0]) == 5000
+
+
+def test_whole_excel_files_are_read_and_damage_names_the_error_type(tmp_path):
+    pd.DataFrame({"n": range(20_050)}).to_excel(tmp_path / "long.xlsx", index=False)
+    assert len(read_table(tmp_path / "long.xlsx")[0]) == 20_050
+    (tmp_path / "bad.xlsx").write_bytes(b"not a zip")
+    with pytest.raises(
+        DataFileError, match=r"bad.xlsx cannot be read as excel \(ValueError: Excel file format"
+    ):
+        read_table(tmp_path / "bad.xlsx")
+
+
+def test_skiprows_above_a_title_block_and_quoted_values_after_a_space(tmp_path):
+    path = _table(tmp_path / "x.csv", "Export\nof 2024\nid;n\n1;2\n")
+    frame, report = read_table(path, skiprows=2)
+    assert list(frame.columns) == ["id", "n"] and report.separator == ";"
+    frame, _ = read_table(_table(tmp_path / "q.csv", 'a,b\n1, "x,y"\n'))
+    assert frame["b"].tolist() == ["x,y"] and frame.shape == (1, 2)
+    with pytest.raises(DataFileError) as err:
+        read_table(_table(tmp_path / "h.csv", "a,b\n"), skiprows=1)
+    assert "h.csv has no columns to read (" in _sentence(err)
+
+
+def test_a_long_single_column_name_is_cut_at_60_characters(tmp_path):
+    header = ";".join(f"column{i:02d}" for i in range(12))
+    with pytest.raises(DataFileError) as err:
+        read_table(_table(tmp_path / "x.csv", header + "\n" + ";".join("1" * 12) + "\n"), sep=",")
+    assert f"single column {header[:60]!r};" in _sentence(err)
+
+
+def test_a_missing_path_with_capital_letters_is_not_a_glob(tmp_path):
+    with pytest.raises(DataFileError, match="does not exist"):
+        read_table(tmp_path / "Export_X.csv")
+
+
+def test_files_of_a_folder_must_share_their_columns_and_two_files_are_noted(tmp_path):
+    _table(tmp_path / "m1.csv", "a,b\n1,2\n")
+    _table(tmp_path / "m2.csv", "a,b\n3,4\n")
+    frame, report = read_table(tmp_path)
+    assert report.notes[-1] == "2 files read and concatenated in name order" and len(frame) == 2
+    _table(tmp_path / "m2.csv", "a,c\n3,4\n")
+    _table(tmp_path / "m3.csv", "a,b\n5,6\n")
+    with pytest.raises(DataFileError) as err:
+        read_table(tmp_path)
+    message = _sentence(err)
+    assert message.startswith(
+        "m2.csv has other columns than m1.csv (differing: ['b', 'c']); files read together"
+    )
+    _table(tmp_path / "m2.csv", "a,b\n3,4\n")
+    _table(tmp_path / "m3.csv", "a,d\n5,6\n")
+    with pytest.raises(
+        DataFileError, match=r"m3.csv has other columns than m1.csv \(differing: \['b', 'd'\]\)"
+    ):
+        read_table(tmp_path)
+
+
+def test_refusals_end_with_their_advice(tmp_path):
+    path = tmp_path / "x.json"
+    path.write_text("{}")
+    with pytest.raises(DataFileError) as err:
+        read_table(path)
+    assert _sentence(err).endswith("Parquet, Excel (.xlsx) or .npz.")
+    _table(tmp_path / "a.csv")
+    pd.DataFrame({"a": [1]}).to_parquet(tmp_path / "a.parquet")
+    with pytest.raises(DataFileError) as err:
+        read_table(str(tmp_path / "a.*"))
+    assert f"data_path {str(tmp_path / 'a.*')!r} matches files of several formats" in _sentence(err)
+    with zipfile.ZipFile(tmp_path / "two.zip", "w") as archive:
+        archive.writestr("a.csv", "a\n1\n")
+        archive.writestr("b.csv", "a\n1\n")
+    with pytest.raises(DataFileError) as err:
+        read_table(tmp_path / "two.zip")
+    assert _sentence(err).endswith("give the folder or one file as data_path.")
+    with pytest.raises(DataFileError) as err:
+        read_table(_table(tmp_path / "bin.csv", "a\x00b\n"))
+    assert _sentence(err).endswith("give a CSV/TSV, Parquet, Excel (.xlsx) or .npz file.")
+    with pytest.raises(DataFileError) as err:
+        read_table(tmp_path / "a.csv", encoding="ascii-nope")
+    assert _sentence(err).endswith("or give the right one (utf-8, cp1252, latin-1, utf-16).")
+
+
+def test_a_summary_of_three_files_lists_them_all(tmp_path):
+    for i in range(3):
+        _table(tmp_path / f"m{i}.csv")
+    assert read_table(tmp_path)[1].summary().startswith("m0.csv, m1.csv, m2.csv: CSV")
+
+
+def test_sentinels_of_a_yes_no_column(tmp_path):
+    pd.DataFrame({"flag": [True, False, True]}).to_parquet(tmp_path / "x.parquet")
+    frame, _ = read_table(tmp_path / "x.parquet", missing_values={"flag": ["True"]})
+    assert frame["flag"].isna().tolist() == [True, False, True]
+
+
+@pytest.mark.parametrize(
+    ("text", "sep"),
+    [
+        ("a;b|c;d\n1|2;3\nx;y|z;w\nq|r", ";"),  # the cut last line is not counted
+        ("a;b|c;d\n1|2;3\nx;y|z;w\nq|r\n", "|"),  # a complete last line is
+        ("a;b|c;d\n1|2;3\nx;y|z;w\nq|r\r", "|"),
+        ("a;b|c;d\nq|r", ";"),  # two lines, the second cut
+        ("a|b", "|"),  # one line, kept
+        ("a,b;c\n1;2\n3;4\nx", ";"),
+        ("a;b\nx\ny\n", ";"),  # one line of two fields still beats nothing
+        ("a;b\n1;2\n", ";"),
+        ("a;b;c\n1;2\n4;5;6\n7|8|9|10\n", ";"),
+    ],
+)
+def test_separator_fallback_when_the_sniffer_gives_up(monkeypatch, text, sep):
+    import csv
+
+    def give_up(*args, **kwargs):
+        raise csv.Error("Could not determine delimiter")
+
+    monkeypatch.setattr(csv.Sniffer, "sniff", give_up)
+    assert sniff_separator(text) == sep

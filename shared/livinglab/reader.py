@@ -132,13 +132,8 @@ def expand_paths(data_path: str | Path) -> list[Path]:
     return [path]
 
 
-def _suffixes(path: Path) -> list[str]:
-    return [s.lower() for s in path.suffixes[-2:]]
-
-
 def _kind(path: Path) -> str | None:
-    suffixes = _suffixes(path)
-    last = suffixes[-1] if suffixes else ""
+    last = path.suffix.lower()
     if last in (".parquet", ".pq"):
         return "parquet"
     if last in (".xlsx", ".xlsm"):
@@ -151,11 +146,8 @@ def _kind(path: Path) -> str | None:
 
 
 def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return hashlib.file_digest(fh, hashlib.sha256).hexdigest()
 
 
 def _raw_bytes(path: Path, limit: int | None = None) -> tuple[bytes, str | None]:
@@ -163,11 +155,10 @@ def _raw_bytes(path: Path, limit: int | None = None) -> tuple[bytes, str | None]
     compression found by extension or magic number."""
     with path.open("rb") as fh:
         head = fh.read(8)
-    compression = _COMPRESSION.get(_suffixes(path)[-1] if path.suffix else "")
+    compression = _COMPRESSION.get(path.suffix.lower())
     compression = compression or next(
         (kind for magic, kind in _MAGIC.items() if head.startswith(magic)), None
     )
-    size = -1 if limit is None else limit
     try:
         if compression == "zip":
             with zipfile.ZipFile(path) as archive:
@@ -180,11 +171,11 @@ def _raw_bytes(path: Path, limit: int | None = None) -> tuple[bytes, str | None]
                         "or one file as data_path."
                     )
                 with archive.open(members[0]) as fh:
-                    data = fh.read(size)
+                    data = fh.read(limit)
         else:
             opener = {"gzip": gzip.open, "bz2": bz2.open, "xz": lzma.open}.get(compression, open)
             with opener(path, "rb") as fh:
-                data = fh.read(size)
+                data = fh.read(limit)
     except (OSError, EOFError, lzma.LZMAError, zipfile.BadZipFile) as exc:
         raise DataFileError(
             f"{path.name} looks {compression}-compressed but cannot be unpacked ({exc})."
@@ -203,23 +194,21 @@ def _decode(raw: bytes, path: Path, encoding: str | None) -> tuple[str, str]:
                 f"{path.name} cannot be decoded as {encoding} ({exc}); remove 'encoding' from read_options to "
                 "let it be detected, or give the right one (utf-8, cp1252, latin-1, utf-16)."
             ) from exc
+    candidates: tuple[str, ...] = ("utf-8", "cp1252")
     if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8", errors="strict"), "utf-8-sig"
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return raw.decode("utf-16"), "utf-16"
-    if b"\x00" in raw[:_SAMPLE_BYTES]:
+        candidates = ("utf-8-sig",)  # the codec drops the byte order mark
+    elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        candidates = ("utf-16",)
+    elif b"\x00" in raw[:_SAMPLE_BYTES]:
         raise DataFileError(
             f"{path.name} is not a text table (it holds binary data): give a CSV/TSV, Parquet, Excel (.xlsx) "
             "or .npz file."
         )
-    try:
-        return raw.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return raw.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError:
-        return raw.decode("latin-1"), "latin-1"
+    for encoding in (*candidates, "latin-1"):  # Latin-1 decodes any byte: the loop always returns
+        try:
+            return raw.decode(encoding), encoding
+        except UnicodeDecodeError:
+            continue
 
 
 def sniff_separator(text: str) -> str:
@@ -238,15 +227,16 @@ def sniff_separator(text: str) -> str:
         counts = [len(next(csv.reader([ln], delimiter=sep))) for ln in lines]
         if counts[0] < 2:
             continue
-        score = counts[0] * sum(c == counts[0] for c in counts) / len(counts)
+        score = counts[0] * sum(c == counts[0] for c in counts)  # fields x lines that have as many
         if score > best_score:
             best, best_score = sep, score
     return best
 
 
 def _clean_header(frame: pd.DataFrame, report: ReadReport) -> pd.DataFrame:
-    names = [str(c).replace("\ufeff", "").strip() for c in frame.columns]
-    stripped = sum(a != b for a, b in zip(map(str, frame.columns), names, strict=True))
+    original = frame.columns.astype(str)
+    names = original.str.replace("\ufeff", "").str.strip()
+    stripped = int((original != names).sum())
     if stripped:
         report.notes.append(f"stripped spaces/tabs from {stripped} header name(s)")
     frame.columns = names
@@ -260,7 +250,7 @@ def _clean_header(frame: pd.DataFrame, report: ReadReport) -> pd.DataFrame:
     if dupes:
         raise DataFileError(f"The header names {sorted(set(dupes))} more than once; rename the duplicates.")
     for col in frame.select_dtypes(include="object").columns:  # stray spaces around text values
-        if pd.api.types.infer_dtype(frame[col], skipna=True) == "string":
+        if pd.api.types.infer_dtype(frame[col]) == "string":
             frame[col] = frame[col].str.strip()
     return frame
 
@@ -281,7 +271,6 @@ def _read_text(path: Path, options: dict, report: ReadReport) -> pd.DataFrame:
             io.StringIO(text),
             sep=sep,
             dtype=options.get("dtype"),  # the contract's text columns stay text (ids keep leading zeros)
-            keep_default_na=True,
             skipinitialspace=True,
             skiprows=skiprows,
             engine="c",
@@ -418,7 +407,8 @@ def read_table(data_path: str | Path, **options: Any) -> tuple[pd.DataFrame, Rea
         digest = "" if sampling else _sha256(path)
         report.files.append(FileInfo(str(path.resolve()), digest, path.stat().st_size, len(frame)))
     first = set(frames[0].columns)
-    for path, other in zip(paths[1:], frames[1:], strict=False):
+    for i, other in enumerate(frames[1:], start=1):
+        path = paths[i]
         if set(other.columns) != first:
             raise DataFileError(
                 f"{path.name} has other columns than {paths[0].name} (differing: {sorted(first ^ set(other.columns))}); "
