@@ -643,3 +643,37 @@ def test_check_file_reads_a_sample_and_applies_the_contract(tmp_path):
     with pytest.raises(ContractError) as err:
         check_file(str(tmp_path / "nope.csv"), None, COUNTS)
     assert "does not exist" in _sentence(err)
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [(["12/13/2023"], "2023-12-13"), (["04/12/2023"], "2023-12-04"), (["13/04/2023"], "2023-04-13")],
+)
+def test_day_or_month_first_is_decided_by_values_above_12(values, expected):
+    from livinglab.contract import parse_datetimes
+
+    assert parse_datetimes(pd.Series(values))[0].iloc[0] == pd.Timestamp(expected)
+
+
+def test_unparsable_values_among_several_utc_offsets_become_missing():
+    from livinglab.contract import parse_datetimes
+
+    parsed, _ = parse_datetimes(pd.Series(["2024-03-30T23:00:00+01:00", "2024-03-31T05:00:00+02:00", "soon"]))
+    assert parsed.iloc[1] == pd.Timestamp("2024-03-31 03:00") and pd.isna(parsed.iloc[2])
+
+
+def test_load_data_keeps_text_and_category_columns_as_text(tmp_path):
+    path = _csv(tmp_path, "Kennung;group;n\n007;01;1\n008;02;2\n")
+    loaded = load_data(str(path), {"id": "Kennung"}, SIMPLE, record=False)
+    assert loaded.frame["id"].tolist() == ["007", "008"] and loaded.frame["group"].tolist() == ["01", "02"]
+
+
+def test_check_file_reads_the_first_4_mib_with_the_options_given(tmp_path):
+    from livinglab.contract import check_file
+
+    line = "01/02/2024 10:00;1;" + "x" * 80 + "\n"
+    n = (9 << 19) // len(line)  # about 4.5 MiB
+    path = _csv(tmp_path, "Export\ndatetime;count;note\n" + line * n)
+    applied = check_file(str(path), {"timestamp": "datetime"}, COUNTS, {"dayfirst": False, "skiprows": 1})
+    assert 0.8 * n < len(applied.frame) < n
+    assert applied.frame["timestamp"].iloc[0] == pd.Timestamp("2024-01-02 10:00")

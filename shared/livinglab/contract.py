@@ -121,7 +121,7 @@ def parse_datetimes(values: pd.Series, *, dayfirst: bool | None = None) -> tuple
     if not pd.api.types.is_datetime64_any_dtype(parsed):  # several UTC offsets (summer and winter time)
         parsed = pd.to_datetime(text, dayfirst=dayfirst, errors="coerce", format=fmt or "mixed", utc=True)
     if getattr(parsed.dt, "tz", None) is not None:
-        parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
+        parsed = parsed.dt.tz_convert(None)  # to UTC, then without a time zone
         how += ", converted to UTC"
     return parsed, how
 
