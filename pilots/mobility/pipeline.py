@@ -490,18 +490,15 @@ def site_network(data: PilotData, *, network_file: str = "") -> SiteNetwork:
     from .roads import network_for_sites, site_donors, snap_sites
 
     sites = data.counts.sites
-    if not network_file and data.counts.in_luxembourg():
-        G, source = (
-            build_embedded_network(),
-            "the embedded schematic network of the Luxembourg tri-border area",
-        )
+    embedded = not network_file and data.counts.in_luxembourg()
+    if embedded:
+        G = build_embedded_network()
+        source = "the embedded schematic network of the Luxembourg tri-border area"
     else:
         G, source = network_for_sites(sites, network_file=network_file)
-    snapped = snap_sites(G, sites)
+    snapped = snap_sites(G, sites, max_snap_m=2500.0 if embedded else 1000.0)  # schematic: straight segments
     if snapped.empty:
-        raise CountsError(
-            f"none of the {len(sites)} located sites lies within 1 km of the road network ({source})."
-        )
+        raise CountsError(f"none of the {len(sites)} located sites lies near the road network ({source}).")
     return SiteNetwork(G, snapped, site_donors(G, snapped), source)
 
 
@@ -571,6 +568,15 @@ def real_network(kind: str) -> nx.MultiDiGraph:
     raise ValueError(f"osm_network must be 'lust_file', 'download' or 'none', not {kind!r}.")
 
 
+def calendar_summary(flags: list[str]) -> str:
+    """A few words on the holiday features: none, the counting place's, and the home regions' (cross-border)."""
+    if not flags:
+        return "no holiday calendar given"
+    regions = [f.removeprefix("hol_").replace("_", "-") for f in flags if f.startswith("hol_")]
+    text = "public holidays where counted" if "holiday" in flags else "no holidays where counted"
+    return text + (f" and in the commuters' home regions {', '.join(regions)}" if regions else "")
+
+
 def run_metrics(data: PilotData, bt: BacktestResult, metrics: dict, comp: dict) -> dict:
     """The values a run records: the headline metrics with their intervals, the paired differences against
     the plain LightGBM and the seasonal naive, and facts about the data and the cleaning."""
@@ -599,6 +605,7 @@ def run_metrics(data: PilotData, bt: BacktestResult, metrics: dict, comp: dict) 
             "hours_missing_from_file": report.counts.get("hours_missing_from_the_file", 0),
             "covariates": facts["covariates"],
             "calendar_note": data.calendar_note,
+            "calendar_summary": calendar_summary(data.calendar_flags),
             "test_days": bt.test_days,
             "backtest_s": bt.seconds,
             "synthetic": data.synthetic,

@@ -43,3 +43,13 @@ def test_the_calendar_note_follows_the_parameters():
     assert flags == [] and "No holiday calendar" in note and "holiday_country" in note
     _, flags, note = build_calendar(counts, country="US", subdivisions=["MN"])
     assert flags == ["holiday"] and "US (MN)" in note and "1 in the period" in note
+
+
+def test_the_card_names_the_holiday_features():
+    from pilots.mobility.pipeline import calendar_summary
+
+    assert calendar_summary([]) == "no holiday calendar given"
+    assert calendar_summary(["holiday"]) == "public holidays where counted"
+    assert calendar_summary(["holiday", "hol_FR_57", "hol_DE_SL", "home_holiday_not_work"]).endswith(
+        "FR-57, DE-SL"
+    )

@@ -120,6 +120,11 @@ def test_the_official_luxembourg_format_is_one_adapter(spring_data, tmp_path):
     t = ((merged["timestamp"] - data.wide.timestamps[0]) // pd.Timedelta(hours=1)).to_numpy()
     rows = merged[["station_id", "direction"]].apply(tuple, axis=1).map(code).to_numpy()
     assert np.allclose(data.wide.values[rows, t], merged["count"], equal_nan=True)
+    # posts in Luxembourg go on the embedded network; the calendar is Luxembourg's, with no border holidays
+    pilot = pipeline.prepare_counts(data)
+    assert pilot.calendar_flags == ["holiday"] and "site table's country" in pilot.calendar_note
+    net = pipeline.site_network(pilot)
+    assert set(net.snapped["station_id"]) == {"P009-A3", "P147-A6"} and "embedded" in net.source
 
 
 def test_one_series_without_a_site_column_is_one_site():
