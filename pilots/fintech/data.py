@@ -27,7 +27,9 @@ from livinglab.contract import ContractError
 
 DEBIT_WORDS = {"debit", "d", "dr", "out", "outgoing", "-", "withdrawal", "payment", "sent", "-1"}
 CREDIT_WORDS = {"credit", "c", "cr", "in", "incoming", "+", "deposit", "received", "1"}
-LABEL_NAMES = ("y", "label", "class", "isfraud", "is_fraud", "fraud", "anomaly", "outlier", "target")
+LABEL_NAMES = (
+    "y", "label", "class", "isfraud", "is_fraud", "fraud", "anomaly", "outlier", "target", "betrug", "fraude",
+)  # fmt: skip
 TIME_NAMES = ("time", "timestamp", "datetime", "date", "step")
 GROUP_NAMES = ("group", "account", "account_id", "card", "card_id", "customer", "customer_id")
 NOMINAL_EPOCH = pd.Timestamp("2000-01-01")  # times given in seconds are placed after this nominal start
@@ -140,6 +142,19 @@ def time_values(values: pd.Series, column: str) -> tuple[pd.Series, bool]:
     return parsed.astype("datetime64[ns]"), False
 
 
+def numbers(values: pd.Series) -> pd.Series:
+    """Numbers from numbers or text, understanding a decimal comma (``-0,18``, ``1.234,5``)."""
+    if pd.api.types.is_numeric_dtype(values):
+        return values.astype("float64")
+    text = values.astype("string").str.strip()
+    number = pd.to_numeric(text, errors="coerce").astype("float64")
+    failed = number.isna() & text.notna()
+    if failed.any() and text[failed].str.fullmatch(r"-?[\d.\s']*\d,\d+(?:[eE][-+]?\d+)?").mean() > 0.99:
+        fixed = text[failed].str.replace(r"[.\s']", "", regex=True).str.replace(",", ".", regex=False)
+        number = number.where(~failed, pd.to_numeric(fixed, errors="coerce").astype("float64"))
+    return number
+
+
 def _norm(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "", str(name).lower())
 
@@ -200,7 +215,7 @@ def feature_table(frame: pd.DataFrame, mapping: dict[str, str] | None = None) ->
         if pd.api.types.is_bool_dtype(values):
             numeric.append(col)
             continue
-        converted = pd.to_numeric(values, errors="coerce")
+        converted = numbers(values)
         if pd.api.types.is_numeric_dtype(values) or converted.notna().mean() > 0.99:
             frame[col] = converted
             numeric.append(col)

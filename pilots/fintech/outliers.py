@@ -354,4 +354,7 @@ def deviation_reasons(
     text = texts[0]
     for part in texts[1:]:
         text = text.str.cat(part, sep="; ")
-    return text.str.replace(r"(; )+", "; ", regex=True).str.strip("; ").tolist()
+    text = text.str.replace(r"(; )+", "; ", regex=True).str.strip("; ")
+    return text.where(
+        text != "", "no single feature stands out: the combination of values is unusual"
+    ).tolist()

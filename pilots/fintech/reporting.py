@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 import numpy as np
 import pandas as pd
 
@@ -329,3 +331,88 @@ def evaluation_rows(run: DetectionRun | TableRun, cis: dict | None = None) -> li
 
 def table_comparison(run: TableRun) -> pd.DataFrame:
     return comparison_table(run)
+
+
+# ----------------------------------------------------------------------------- what the notebook shows
+@dataclass
+class Comparison:
+    """The model beside its baselines: the table, the intervals (ledgers) and the figures, or why not."""
+
+    table: pd.DataFrame | None = None
+    cis: dict | None = None
+    figures: dict = field(default_factory=dict)
+    note: str = ""
+
+
+def compare_with_baselines(run: DetectionRun | TableRun, *, n_boot: int, seed: int) -> Comparison:
+    """Table, paired intervals of the model minus each baseline, precision-recall curves (labelled data only)."""
+    from . import plots
+
+    if isinstance(run, DetectionRun):
+        if not (run.has_labels and run.supervised):
+            return Comparison(note="No labels to learn from and evaluate against: the comparison is skipped.")
+        table, cis = detector_comparison(run, n_boot=n_boot, seed=seed)
+        differences = pd.DataFrame(
+            [
+                {"baseline": name, **_ci_parts(cis["minus" + col.removeprefix("score")])}
+                for col, name in run.detectors.items()
+                if col != "score"
+            ]
+        )
+        curves = plots.plot_pr_curves(
+            run.test, run.detectors, title="Test period (the future): precision vs recall"
+        )
+        bars = plots.plot_baseline_differences(differences, title="PR-AUC: LightGBM minus each baseline")
+        note = f"Intervals: {LEDGER_INTERVALS}."
+    else:
+        if "roc_auc" not in run.metrics:
+            return Comparison(note=f"Not evaluated: {run.metrics.get('evaluation', 'no label')}.")
+        table, cis = table_comparison(run), None
+        names = {
+            "roc_auc_minus_iforest": "Isolation Forest (defaults)",
+            "roc_auc_minus_lr": "logistic regression",
+            "roc_auc_minus_unsupervised": "unsupervised combination",
+        }
+        differences = pd.DataFrame(
+            [{"baseline": name, **_ci_parts(run.cis[key])} for key, name in names.items() if key in run.cis]
+        )
+        shown = {
+            "score": "the model",
+            "score_unsupervised": "unsupervised combination",
+            "score_iforest": "Isolation Forest (defaults)",
+            "score_lr": "logistic regression",
+        }
+        if run.semi is None:
+            shown.pop("score_unsupervised")
+        shown = {c: n for c, n in shown.items() if c in run.scores}
+        curves = plots.plot_pr_curves(
+            run.evaluated, shown, title=f"{run.data.name}: precision vs recall ({run.mode})"
+        )
+        bars = plots.plot_baseline_differences(differences, title="ROC-AUC: the model minus each baseline")
+        note = f"Evaluated {run.metrics['evaluation']}; intervals: {run.metrics['interval_method']}."
+    figures = {
+        "Precision vs recall of the model and its baselines": curves,
+        "The model minus each baseline (paired bootstrap interval)": bars,
+    }
+    return Comparison(table, cis, figures, note)
+
+
+def _ci_parts(ci) -> dict:
+    return {"estimate": ci.estimate, "low": ci.low, "high": ci.high}
+
+
+def queue_for(run: DetectionRun | TableRun, data: FintechData, *, size: int) -> pd.DataFrame:
+    """The analyst queue of the last day, with reasons (see ``oversight.analyst_queue``, ``tabular.table_queue``)."""
+    from .oversight import analyst_queue
+    from .tabular import table_queue
+
+    if isinstance(run, TableRun):
+        return table_queue(run, size=size)
+    return analyst_queue(
+        run.test,
+        run.X_test,
+        run.model,
+        size=size,
+        reference=run.features.loc[run.split.train, run.unsupervised_features],
+        segments=data.segments,
+    )
