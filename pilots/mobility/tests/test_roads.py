@@ -144,3 +144,24 @@ def test_congestion_and_advice_between_named_places(located_data, located_predic
         roads.resolve_point(net.G, "Minneapolis City Hall", located_data.counts.sites)
     with pytest.raises(ValueError, match="km from the road network"):
         roads.resolve_point(net.G, "49.6, 6.1", located_data.counts.sites)
+
+
+def test_the_decision_section_follows_the_data(located_data, located_predictions, graphml):
+    """Located sites abroad: congestion and advice between a site and 'lat, lon'; no coordinates: a note."""
+    dec = pipeline.decision(
+        located_data,
+        located_predictions,
+        network_file=str(graphml),
+        origin="MSP-35W",
+        destination="44.995, -93.22",
+        latest_arrival="09:00",
+        map_hour=8,
+    )
+    assert "minneapolis.graphml" in dec.network and dec.congestion.notna().all()
+    assert dec.advice_table is not None and "Leave MSP-35W by" in dec.advice.summary()
+    assert any("split equally" in note for note in dec.notes)
+    unnamed = pipeline.decision(located_data, located_predictions, network_file=str(graphml))
+    assert unnamed.advice is None and any("Advice skipped" in note for note in unnamed.notes)
+    counts, _ = pipeline.load_counts(str(FIXTURES / "wide_export.csv"), {"site": "station"})
+    blind = pipeline.decision(pipeline.prepare_counts(counts), located_predictions)
+    assert blind.network is None and blind.notes[0].startswith("**Skipped:** the counts have no coordinates")
