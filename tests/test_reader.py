@@ -276,8 +276,19 @@ def test_files_in_subfolders_are_named_by_their_path(tmp_path):
     _table(tmp_path / "a.csv")
     _table(tmp_path / "2024" / "b.csv")
     frame, _ = read_table(str(tmp_path / "**" / "*.csv"))
-    # Sorted by path (2024/b.csv first): files beside the first one are named by their name, others by their path.
-    assert frame["source_file"].tolist() == ["b.csv", str(tmp_path / "a.csv")]
+    # Sorted by path (2024/b.csv first); each named by its path below the files' common folder.
+    assert frame["source_file"].tolist() == ["2024/b.csv", "a.csv"]
+
+
+def test_rows_ending_in_a_separator_and_unquoted_separators_in_text(tmp_path):
+    trailing = tmp_path / "trailing.csv"
+    trailing.write_text("a;b\n1;2;\n3;4;\n", encoding="utf-8")
+    frame, _ = read_table(trailing)
+    assert frame.to_dict("list") == {"a": [1, 3], "b": [2, 4]}  # not shifted into an index
+    unquoted = tmp_path / "unquoted.csv"
+    unquoted.write_text("text,label\nhello, world,x\nok,y\n", encoding="utf-8")
+    with pytest.raises(DataFileError, match="more fields than the header"):
+        read_table(unquoted)
 
 
 def test_a_zip_with_one_member_besides_folders_and_mac_metadata(tmp_path):

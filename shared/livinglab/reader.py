@@ -8,7 +8,8 @@ exports, say), reads them and concatenates them. It understands
 - UTF-8 with or without BOM, UTF-16 with BOM, otherwise Windows-1252/Latin-1 (or given: ``encoding``);
 - CRLF line ends, stray spaces or tabs around header names, a header that ends in a separator;
 - Parquet, Excel (``.xlsx``; ``sheet``), NumPy ``.npz`` archives of arrays ``X`` (features) and ``y``;
-- several files (a folder or a glob): concatenated, with a ``source_file`` column naming each row's file;
+- several files (a folder or a glob): concatenated, with a ``source_file`` column naming each row's file
+  (its path below the files' common folder, e.g. ``deu_Latn/train.tsv``);
 - a declared list of missing-value sentinels (``missing_values``: ``[-1, "n/a"]`` for every column, or
   ``{"count": [-1]}`` per column).
 
@@ -26,6 +27,8 @@ import gzip
 import hashlib
 import io
 import lzma
+import os
+import warnings
 import zipfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -267,14 +270,22 @@ def _read_text(path: Path, options: dict, report: ReadReport) -> pd.DataFrame:
     )
     report.encoding, report.separator, report.compression = encoding, sep, compression
     try:
-        frame = pd.read_csv(
-            io.StringIO(text),
-            sep=sep,
-            dtype=options.get("dtype"),  # the contract's text columns stay text (ids keep leading zeros)
-            skipinitialspace=True,
-            skiprows=skiprows,
-            engine="c",
-        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(
+                io.StringIO(text),
+                sep=sep,
+                dtype=options.get("dtype"),  # the contract's text columns stay text (ids keep leading zeros)
+                skipinitialspace=True,
+                skiprows=skiprows,
+                index_col=False,  # rows ending in a separator; never turn leading fields into an index
+                engine="c",
+            )
+    except pd.errors.ParserWarning as exc:
+        raise DataFileError(
+            f"{path.name}: some rows have more fields than the header (an unquoted {sep!r} inside a text?); "
+            "quote such texts in the export or set read_options {'sep': ...} to the file's real separator."
+        ) from exc
     except pd.errors.EmptyDataError as exc:
         raise DataFileError(f"{path.name} has no columns to read ({exc}).") from exc
     except pd.errors.ParserError as exc:
@@ -397,12 +408,16 @@ def read_table(data_path: str | Path, **options: Any) -> tuple[pd.DataFrame, Rea
     report = ReadReport(data_path=str(data_path), format=kind)
     frames = []
     sampling = bool(options.get("sample_bytes"))
+    common = Path(os.path.commonpath([p.resolve().parent for p in paths])) if len(paths) > 1 else None
+    paths = [p.resolve() for p in paths]
     for path in paths[:1] if sampling else paths:
         frame = _read_one(path, kind, options, report)
         if frame.empty:
             raise DataFileError(f"{path.name} has a header but no rows.")
-        if len(paths) > 1:
-            frame["source_file"] = path.name if path.parent == paths[0].parent else str(path)
+        if (
+            len(paths) > 1
+        ):  # the path below the files' common folder: sib200/deu_Latn/train.tsv -> deu_Latn/train.tsv
+            frame["source_file"] = path.relative_to(common).as_posix()
         frames.append(frame)
         digest = "" if sampling else _sha256(path)
         report.files.append(FileInfo(str(path.resolve()), digest, path.stat().st_size, len(frame)))
