@@ -306,7 +306,8 @@ def test_markdown_table_for_the_card():
         ("count", "Anzahl", [None, None], 1.5),  # an empty column: half the name score
         ("date", "Datum", ["03.04.2023", "13.04.2023"], 4.0),
         ("date", "Datum", [1, 2], 1.0),  # numbers are not dates
-        ("timestamp", "when", ["2024-01-01", "soon", "later"], 2 / 12 - 2),
+        ("timestamp", "stamp", ["2024-01-01", "soon", "later"], 10 / 14 - 2),
+        ("count", "dfa", [0.1, 0.2], 0.0),  # no name signal: never proposed for its type alone
         ("hour", "Stunde", [1, 24, 5], 3.5),
         ("hour", "Stunde", [1, 25, 5], 2.0),
         ("hour", "Stunde", ["a", "b"], 2.0),

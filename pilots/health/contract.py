@@ -201,3 +201,32 @@ def contract_for(params: dict) -> Contract:
                 "set -p score_range '[0, 108]'."
             )
     return longitudinal_contract(score_range)
+
+
+def suggest_params(name: str, frame, columns: dict) -> dict:
+    """Parameters `livinglab inspect` adds to the command it prints: the time unit, guessed from how far the
+    time column reaches (beyond 120: days; beyond 30: months; otherwise years). A guess, said to be one."""
+    import pandas as pd
+
+    if name != "longitudinal" or "time" not in columns:
+        return {}
+    times = pd.to_numeric(frame[columns["time"]], errors="coerce").dropna()
+    if times.empty:
+        return {}
+    reach = float(times.max() - max(float(times.min()), 0.0))
+    return {"time_unit": "days" if reach > 120 else "months" if reach > 30 else "years"}
+
+
+def preflight(mode: str, params: dict) -> None:
+    """Checked by the runner before any kernel starts: personal data need the pseudonymisation key."""
+    import os
+
+    if (
+        mode in ("file", "real", "auto")
+        and len(os.environ.get("LIVINGLAB_PSEUDONYM_KEY", "")) < 16
+        and mode != "auto"
+    ):
+        raise ValueError(
+            "real or partner data need a pseudonymisation key: set LIVINGLAB_PSEUDONYM_KEY to a secret of at "
+            "least 16 characters (it is never written anywhere), then run again."
+        )

@@ -90,7 +90,13 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
     if not fits:
         return 1
     _, name, proposal = max(fits)
-    selectors = getattr(module, "PARAMS_FOR", {}).get(name, {})
+    selectors = dict(getattr(module, "PARAMS_FOR", {}).get(name, {}))
+    suggest = getattr(module, "suggest_params", None)  # pilot parameters read off the data (e.g. a time unit)
+    if suggest is not None:
+        guessed = suggest(name, frame, proposal)
+        if guessed:
+            selectors.update(guessed)
+            print(f"\nParameters guessed from the data (check them): {guessed}")
     command = [
         "livinglab",
         "run",

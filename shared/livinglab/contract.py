@@ -194,6 +194,10 @@ class Contract:
         score = 3.0 if name in names else max(difflib.SequenceMatcher(None, name, n).ratio() for n in names)
         if any(n and n in name for n in names[1:] + names[:1]) and score < 3:
             score = max(score, 0.8)
+        if score < 0.6 and f.kind != "text":
+            # No name signal: a column is never proposed for its type alone (DFA as a time, NHR as a stage).
+            # Free text is the exception: a column of long sentences is the text whatever it is called.
+            return 0.0
         sample = values.dropna().head(500)
         if sample.empty:
             return score * 0.5

@@ -184,9 +184,11 @@ def check_data_request(pilot: Pilot, plan: dict[str, dict[str, Any]]) -> None:
             data_path = str(pilot.directory / Path(data_path).expanduser())
         try:
             mode = effective_data_mode(values["data_mode"], data_path)
+            module = pilot.contract_module()
+            if module is not None and hasattr(module, "preflight"):  # e.g. a key real data need
+                module.preflight(mode, values)
             if mode != "file":
                 continue
-            module = pilot.contract_module()
             if module is None:
                 raise ContractError(
                     "this pilot publishes no data contract, so it cannot read a partner's file"

@@ -161,3 +161,14 @@ def test_identifier_leaks():
     assert identifier_leaks(html, ids) == ["SYN-1234FFFF"]
     assert identifier_leaks("<td>3f9c0d2e1b477881</td>") == ["3f9c0d2e1b477881"]
     assert identifier_leaks("<td>Luxembourg 12345678901234567</td>") == []
+
+
+def test_a_partner_file_without_the_key_is_refused_before_any_kernel(monkeypatch, tmp_path, capsys):
+    from livinglab.cli import main
+
+    monkeypatch.delenv("LIVINGLAB_PSEUDONYM_KEY", raising=False)
+    cohort = tmp_path / "cohort.csv"
+    cohort.write_text("subject,time,score\na,0,10\na,1,12\n", encoding="utf-8")
+    code = main(["run", "health", "--out", str(tmp_path / "runs"), "-p", "data_path", str(cohort)])
+    assert code == 2 and "LIVINGLAB_PSEUDONYM_KEY" in capsys.readouterr().err
+    assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
