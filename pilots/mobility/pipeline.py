@@ -568,6 +568,23 @@ def real_network(kind: str) -> nx.MultiDiGraph:
     raise ValueError(f"osm_network must be 'lust_file', 'download' or 'none', not {kind!r}.")
 
 
+def band_shape(predictions: pd.DataFrame, horizon: int = 1) -> dict:
+    """Whether the band's edges move with the traffic (no floor at the peaks, no ceiling at night): the
+    median over series of corr(P10, P50) and corr(P90, P50), and the median P90 of the night hours (2-3 h)
+    over the median P10 of the peak hours (7, 8, 17 h)."""
+    p = predictions[predictions["horizon"] == horizon]
+    corr10 = p.groupby("series").apply(lambda d: d["p10"].corr(d["p50"]), include_groups=False)
+    corr90 = p.groupby("series").apply(lambda d: d["p90"].corr(d["p50"]), include_groups=False)
+    hour = p["timestamp"].dt.hour
+    night = p.loc[hour.isin([2, 3])].groupby("series")["p90"].median()
+    peak = p.loc[hour.isin([7, 8, 17])].groupby("series")["p10"].median()
+    return {
+        f"band_corr_p10_h{horizon}": float(corr10.median()),
+        f"band_corr_p90_h{horizon}": float(corr90.median()),
+        f"band_night_p90_over_peak_p10_h{horizon}": float((night / peak).median()),
+    }
+
+
 def calendar_summary(flags: list[str]) -> str:
     """A few words on the holiday features: none, the counting place's, and the home regions' (cross-border)."""
     if not flags:
@@ -592,6 +609,7 @@ def run_metrics(data: PilotData, bt: BacktestResult, metrics: dict, comp: dict) 
             base = comp[key.replace("diff_", "mae_") + "_ci"].estimate
             # with 95 % confidence the model's MAE is at least this share below the baseline's
             values[f"{key.replace('diff_', 'margin_')}"] = float(max(0.0, -ci.high / base))
+    values.update(band_shape(bt.predictions))
     facts = data.counts.facts()
     report = data.counts.report
     values.update(

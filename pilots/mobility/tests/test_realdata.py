@@ -59,6 +59,10 @@ def test_i94_is_clearly_ahead_of_the_plain_lightgbm(i94_run):
     for h in (3, 24):
         assert m[f"mae_h{h}"] < m[f"mae_h{h}_plain_lgbm"] < m[f"mae_h{h}_seasonal_naive"]
     assert 0.75 <= m["coverage_p10_p90"] <= 0.9
+    # no floor or ceiling: the band's edges follow the traffic (the old band's P10 sat near 1,300 veh/h at
+    # every peak and its P90 never went below about 300 at night)
+    assert m["band_corr_p10_h1"] > 0.95 and m["band_corr_p90_h1"] > 0.95
+    assert m["band_night_p90_over_peak_p10_h1"] < 0.3
     assert m["covariates"] == "clouds_all, rain_1h, temp, weather_main"  # weather used when present
 
 
