@@ -42,6 +42,8 @@ def test_every_pilot_loads_and_has_smoke_and_full_profiles():
     assert set(pilots) >= {"mobility", "health", "fintech", "public_sector"}
     for pilot in pilots.values():
         assert {"smoke", "full"} <= set(pilot.profiles), pilot.name
+        # each notebook executes once per `make test`: the smoke run is the notebook as committed
+        assert pilot.profiles["smoke"] == {}, f"{pilot.name}: smoke must be the notebook's own parameters"
         assert (pilot.directory / "README.md").is_file(), f"{pilot.name} has no pilot card"
         pilot.parameters()  # literal defaults, notebooks exist
 
