@@ -51,7 +51,8 @@ class KeyMetric:
              tolerance: 0.10}
           - rows                      # a plain name: shown as it is, no comparison
 
-    ``baseline`` names another recorded metric to compare with (ratio and a better/worse mark);
+    ``baseline`` names another recorded metric to compare with (ratio and a better/worse mark), shown
+    as ``baseline_label`` (default: its name);
     ``tolerance`` is the relative change from the previous run of the same profile that is flagged as a
     regression (in the worse direction given by ``better``).
     """
@@ -61,6 +62,7 @@ class KeyMetric:
     baseline: str | None = None
     better: str | None = None  # "lower" | "higher"
     tolerance: float | None = None
+    baseline_label: str | None = None
 
     @classmethod
     def parse(cls, raw: Any, where: str) -> KeyMetric:
@@ -68,10 +70,11 @@ class KeyMetric:
             return cls(raw, raw.replace("_", " "))
         if not isinstance(raw, dict) or "name" not in raw:
             raise UsageError(f"{where}: each key metric is a name or a mapping with 'name', not {raw!r}.")
-        unknown = set(raw) - {"name", "label", "baseline", "better", "tolerance"}
+        unknown = set(raw) - {"name", "label", "baseline", "better", "tolerance", "baseline_label"}
         if unknown or raw.get("better") not in (None, "lower", "higher"):
             raise UsageError(
-                f"{where}: key metric {raw['name']}: use label, baseline, better (lower|higher), tolerance."
+                f"{where}: key metric {raw['name']}: use label, baseline, baseline_label, better (lower|higher), "
+                "tolerance."
             )
         return cls(
             raw["name"],
@@ -79,6 +82,7 @@ class KeyMetric:
             raw.get("baseline"),
             raw.get("better"),
             raw.get("tolerance"),
+            raw.get("baseline_label"),
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -88,6 +92,7 @@ class KeyMetric:
             "baseline": self.baseline,
             "better": self.better,
             "tolerance": self.tolerance,
+            "baseline_label": self.baseline_label,
         }
 
 

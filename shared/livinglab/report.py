@@ -177,10 +177,10 @@ def _comparison(spec: dict[str, Any], metrics: dict[str, Any]) -> dict[str, Any]
     if not (_number(value) and _number(base)) or base == 0:
         return {}
     better = spec.get("better")
-    wins = None if better is None else (value < base if better == "lower" else value > base)
+    wins = None if better is None or value == base else (value < base if better == "lower" else value > base)
     return {
         "baseline": _fmt(base),
-        "baseline_name": spec["baseline"].replace("_", " "),
+        "baseline_name": spec.get("baseline_label") or spec["baseline"].replace("_", " "),
         "ratio": f"{value / base:.3g}",
         "wins": wins,
     }
