@@ -45,13 +45,15 @@ def _check(confidence, correct) -> tuple[np.ndarray, np.ndarray]:
         raise ValueError("No validation requests to choose a threshold on.")
     if np.isnan(conf).any():
         raise ValueError("confidence contains NaN; the classifier must give a probability for every request.")
+    if pd.Series(correct).isna().any():  # a missing outcome would count as correct and inflate precision
+        raise ValueError("correct has missing values; give True or False for every validation request.")
     return conf, corr
 
 
 def wilson_lower(successes: np.ndarray, n: np.ndarray, z: float = 1.645) -> np.ndarray:
     """Wilson score lower bound of a binomial proportion (one-sided 95% for z = 1.645)."""
     n = np.asarray(n, dtype=float)
-    p = np.asarray(successes, dtype=float) / np.maximum(n, 1)
+    p = np.asarray(successes) / np.maximum(n, 1)  # true division by the float n
     denom = 1 + z**2 / n
     centre = p + z**2 / (2 * n)
     half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2))
@@ -61,7 +63,7 @@ def wilson_lower(successes: np.ndarray, n: np.ndarray, z: float = 1.645) -> np.n
 def coverage_curve(confidence, correct) -> pd.DataFrame:
     """For every distinct threshold t: coverage (share with confidence >= t) and precision among them."""
     conf, corr = _check(confidence, correct)
-    order = np.argsort(-conf, kind="stable")
+    order = np.argsort(-conf)  # order within ties does not matter: only each tie's last row is kept
     c, k = conf[order], corr[order]
     n_auto = np.arange(1, len(c) + 1)
     n_correct = np.cumsum(k)
@@ -88,7 +90,7 @@ def choose_threshold(
     ok = (score >= target_precision) & (curve["n_auto"] >= min_auto)
     n = int(curve["n_auto"].iloc[-1])
     if not ok.any():  # nothing reaches the target: every request goes to a person
-        return OperatingPoint(float("inf"), target_precision, 0.0, None, 0, n, method)
+        return OperatingPoint(np.inf, target_precision, 0.0, None, 0, n, method)
     best = curve[ok].iloc[-1]  # curve is sorted by decreasing threshold: the last ok row covers most
     return OperatingPoint(
         float(best["threshold"]),
@@ -144,6 +146,6 @@ def human_queue(routed: pd.DataFrame) -> pd.DataFrame:
         raise ValueError(f"human_queue needs the routing columns {sorted(missing)}.")
     queue = routed[routed["route"] == "human"].copy()
     queue["_u"] = queue["urgency"].astype(str).map(URGENCY_RANK).fillna(3)
-    queue = queue.sort_values(["_u", "confidence"], kind="stable").drop(columns="_u")
+    queue = queue.sort_values(["_u", "confidence"]).drop(columns="_u")  # several keys: a stable lexsort
     queue.insert(0, "queue_position", np.arange(1, len(queue) + 1))
     return queue
