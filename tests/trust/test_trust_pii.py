@@ -2,9 +2,18 @@
 
 import pandas as pd
 import pytest
+from stdnum import iban
 
-from livinglab.trust import PII_KINDS, redact_pii
+from livinglab.trust import PII_KINDS, pii, redact_pii
 from livinglab.trust.pii import identifier_tokens, leaked_tokens, redact_for_public_page
+
+
+@pytest.fixture(autouse=True)
+def fresh_identifier_checks():
+    """Every test checks its numbers afresh (the redactor caches each candidate's phonenumbers/stdnum check)."""
+    for cached in (pii._valid_iban, pii._valid_intl_phone, pii._valid_lu_number):
+        cached.cache_clear()
+
 
 # (language, sentence, the PII substring, kind)
 CASES = [
@@ -177,3 +186,119 @@ def test_public_page_masks_dates_amounts_addresses_family_health_and_numbers():
         __import__("re").findall(r"\[[A-Z#]+\]", out)
     ), out
     assert counts.loc[0, ["date", "amount", "address", "family_health"]].min() >= 1
+
+
+# ----- tests that pin each piece down (mutation testing: `make mutate MODULES=pii`) -----------------------
+MULTI_WORD_NAMES = [
+    ("Monsieur Jean-Pierre de la Fontaine a écrit.", "Jean-Pierre de la Fontaine"),  # title cue
+    ("Sehr geehrte Frau Anna Maria Hoffmann,", "Anna Maria Hoffmann"),
+    ("Guten Tag, ich heiße Jürgen Groß und wohne hier.", "Jürgen Groß"),  # self-introduction
+    ("Hi, I am Tom Weber from Esch.", "Tom Weber"),
+    ("Ma fille Léa Marie Schmit est malade.", "Léa Marie Schmit"),  # family word
+    ("Mein Sohn Levin Paul Kremer ist krank.", "Levin Paul Kremer"),
+    ("Merci. Cordialement, Claire Majerus", "Claire Majerus"),  # signature
+    ("Merci fir d'Hëllef. Gréiss, pit wirtz", "pit wirtz"),  # informal signature in lower case
+    ("Thanks for checking. Olga Brandt.", "Olga Brandt"),  # bare signature ending the text
+    ("Le dossier de Marie Dupont est prêt.", "Marie Dupont"),  # two capitalised words inside a sentence
+]
+
+
+@pytest.mark.parametrize("sentence, name", MULTI_WORD_NAMES)
+def test_every_word_of_a_name_is_redacted(sentence, name):
+    """The planted bug 'partial name redaction' (only the first word of a name replaced) fails here."""
+    redacted, counts = redact_pii([sentence])
+    text = redacted.iloc[0]
+    assert leaked_tokens(text, identifier_tokens(name, "name")) == [], text
+    assert text.count("[NAME]") == 1 and counts.loc[0, "name"] == 1, text
+
+
+def test_only_the_selected_kinds_are_redacted():
+    text = "Mr Smith, smith@x.com, 06 12 34 56 78"
+    redacted, counts = redact_pii([text], kinds=["phone"])  # a kind after others in PII_KINDS
+    assert redacted.iloc[0] == "Mr Smith, smith@x.com, [PHONE]"
+    assert counts.loc[0].to_dict() == {"email": 0, "iban": 0, "national_id": 0, "phone": 1, "name": 0}
+    redacted, counts = redact_pii([text], kinds=["name", "email"])
+    assert redacted.iloc[0] == "Mr [NAME], [EMAIL], 06 12 34 56 78"
+    assert counts.loc[0].to_dict() == {"email": 1, "iban": 0, "national_id": 0, "phone": 0, "name": 1}
+
+
+def test_redacting_twice_changes_nothing_and_counts_are_integers():
+    texts = [c[1] for c in CASES]
+    once, counts = redact_pii(texts)
+    assert (counts.dtypes == "int64").all()
+    twice, again = redact_pii(once)
+    assert twice.tolist() == once.tolist()
+    assert (again.to_numpy() == 0).all()  # tokens already there are not counted as new replacements
+    assert (again.dtypes == "int64").all()
+
+
+def test_unknown_kinds_are_named_with_the_choices():
+    with pytest.raises(ValueError) as err:
+        redact_pii(["x"], kinds=["passport", "email", "ssn"])
+    assert str(err.value) == (
+        "Unknown PII kind(s) passport, ssn; choose from email, iban, national_id, phone, name."
+    )
+
+
+def test_identifier_tokens_edge_cases():
+    assert identifier_tokens("Li Na", "name") == ["Li", "Na"]  # two-letter words are names too
+    assert identifier_tokens("J. Smith", "name") == ["Smith"]  # an initial alone is not
+    assert identifier_tokens("not-an-address", "email") == ["not-an-address"]
+    assert identifier_tokens("LU28 0019 4006 4475 0000", "iban") == ["LU28", "0019", "4006", "4475", "0000"]
+    assert identifier_tokens("MT84 MALT 0110", "iban") == ["MT84", "0110"]  # letter-only groups name nobody
+    assert identifier_tokens("1985.06.12.123.45", "national_id") == ["1985", "06", "12", "123", "45"]
+
+
+@pytest.mark.parametrize(
+    "sentence, expected",
+    [
+        ("Call 0044 20 7946 0958 now.", "Call [PHONE] now."),  # 00 + country code, read as +44
+        ("Call 0044 20 7900 0058 now.", "Call [PHONE] now."),  # only the leading 00 is the prefix
+        ("Call +44 20 7900 0958 now.", "Call [PHONE] now."),  # a + number with 00 inside
+        ("Code +999 12 34 ok.", "Code +999 12 34 ok."),  # no such country code: phonenumbers cannot read it
+        ("Ratio +1 23 45 ok.", "Ratio +1 23 45 ok."),  # too short to be a North American number
+    ],
+)
+def test_other_countries_numbers_are_checked_with_phonenumbers(sentence, expected):
+    assert redact_pii([sentence])[0].iloc[0] == expected
+
+
+def test_iban_candidates_are_checked_with_stdnum_or_their_digits():
+    bban = "MT00ABCD12345ABCDEFGHIJKLMNOPQR"  # Malta: letters allowed in the account number
+    malta = "MT" + iban.calc_check_digits(bban) + bban[4:]
+    assert iban.is_valid(malta) and sum(c.isdigit() for c in malta) == 7
+    texts = [
+        f"Konto {iban.format(malta)} bitte.",  # right check digits, only 7 digits
+        "Ref AB12 CDEF 3456 7890 ok.",  # wrong check digits, 10 digits: a mistyped IBAN
+        "Ref AB12 CDEF G456 7890 ok.",  # wrong check digits, 9 digits: a product code
+        "Code XY12 ABCD EFGH ok.",
+    ]
+    assert redact_pii(texts)[0].tolist() == [
+        "Konto [IBAN] bitte.",
+        "Ref [IBAN] ok.",
+        "Ref AB12 CDEF G456 7890 ok.",
+        "Code XY12 ABCD EFGH ok.",
+    ]
+
+
+def test_words_after_an_iban_are_not_part_of_it():
+    texts = [
+        "Virement sur LU28 0019 4006 4475 0000 svp.",
+        "Virement LU28 0019 4006 4475 0000 pour mon loyer.",
+        "Konto de89 3704 0044 0532 0130 00 ok danke.",
+        "IBAN BE68 5390 0754 7034 à vérifier.",
+    ]
+    assert redact_pii(texts)[0].tolist() == [
+        "Virement sur [IBAN] svp.",
+        "Virement [IBAN] pour mon loyer.",
+        "Konto [IBAN] ok danke.",
+        "IBAN [IBAN] à vérifier.",
+    ]
+
+
+@pytest.mark.parametrize(
+    "sentence", ["Tél. 12 34 56 78 9 svp", "Ticket 12 34 56 78 et 12.34.56", "Lot 601 234 567."]
+)
+def test_luxembourg_candidates_phonenumbers_rejects_are_kept(sentence):
+    redacted = redact_pii([sentence])[0].iloc[0]
+    assert ("[PHONE]" in redacted) == sentence.startswith("Tél."), redacted  # a cue word needs no check

@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import pandas as pd
 
@@ -82,8 +82,13 @@ _EMAIL = re.compile(
     r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}\b"
 )
 
-# Country code, 2 check digits, then 11-30 alphanumerics, optionally in groups of four; any case.
-_IBAN = re.compile(r"(?i)\b[A-Z]{2}\d{2}(?:[ .-]?[A-Z0-9]{4}){2,7}(?:[ .-]?[A-Z0-9]{1,3})?\b")
+# Country code, 2 check digits, then 11-30 alphanumerics, optionally in groups of four; any case. The match
+# never ends on a separate lower-case word of 1-4 letters ("... 0000 svp", "... 0000 pour mon loyer"): that
+# word follows the IBAN, it is not one of its groups.
+_NOT_A_WORD_AFTER = "".join(rf"(?<![ .-](?-i:[a-z]{{{k}}}))" for k in range(1, 5))
+_IBAN = re.compile(
+    r"(?i)\b[A-Z]{2}\d{2}(?:[ .-]?[A-Z0-9]{4}){2,7}(?:[ .-]?[A-Z0-9]{1,3})?" + _NOT_A_WORD_AFTER + r"\b"
+)
 
 # Luxembourg matricule: YYYY MM DD NNN CC (birth date, serial, two check digits), separators optional.
 _SEP = r"[ ./-]?"
@@ -129,8 +134,10 @@ _TITLE_CUES = (
     r"(?:(?i:monsieur|madame|mademoiselle|messieurs|mesdames|herrn|herr|frau|här|madamm|joffer|"
     r"mister)\b|(?:Miss|Mme|Mlle|Mrs|Mr|Ms|Dr|Prof)\b\.?|M\.)"
 )
+# The name after the cue and any academic titles ("Herr Dr. [NAME]" redacted again stays as it is).
 _NAME_AFTER_TITLE = re.compile(
-    rf"(?=[MmHhFfJjDdP])(?<![\w])({_TITLE_CUES}[ ]+(?:(?:Dr|Prof)\.?(?:[ ]med\.)?[ ]+)*)({_FULL_NAME})"
+    rf"(?=[MmHhFfJjDdP])(?<![\w])({_TITLE_CUES}[ ]+(?:(?:Dr|Prof)\.?(?:[ ]med\.)?[ ]+)*)"
+    rf"(?!(?:Dr|Prof)\b)({_FULL_NAME})"
 )
 _INTRO_CUES = (
     r"(?i:je[ ]m['’][ ]?appelle|mon[ ]nom[ ](?:est|c['’]est)|ich[ ]hei(?:ß|ss)e|mein[ ]name[ ]ist|"
@@ -174,59 +181,62 @@ _CAPS_RUN = re.compile(
 _TRAILING = re.compile(rf"((?:[.!?,;:\]]|\n)[ ]*)((?!{_FUNCTION_CAPS}\b){_FULL_NAME})[ ]*[.!]?[ ]*$")
 
 
-def _phonenumbers_possible(text: str) -> bool:
+def _parse_phone(text: str, region: str | None):
+    """The number phonenumbers reads in ``text`` (None when it reads none)."""
     import phonenumbers
 
     try:
-        number = phonenumbers.parse(text.replace("00", "+", 1) if text.startswith("00") else text, None)
+        return phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
-        return False
-    return phonenumbers.is_possible_number(number)
+        return None
 
 
-@lru_cache(maxsize=65536)
-def _valid_intl_phone(text: str) -> bool:
-    return _phonenumbers_possible(re.sub(r"[().]", " ", text))
-
-
-@lru_cache(maxsize=65536)
-def _valid_lu_number(text: str) -> bool:
+def _intl_phone_ok(text: str) -> bool:
+    """An international number (+CC, or 00CC as dialled from Luxembourg) that phonenumbers finds possible."""
     import phonenumbers
 
-    try:
-        return phonenumbers.is_valid_number(phonenumbers.parse(text, "LU"))
-    except phonenumbers.NumberParseException:
-        return False
+    number = _parse_phone(text, "LU")  # the region only reads the 00 prefix: the number carries its country
+    return number is not None and phonenumbers.is_possible_number(number)
 
 
-@lru_cache(maxsize=65536)
-def _valid_iban(text: str) -> bool:
+def _lu_number_ok(text: str) -> bool:
+    """A number without country code that phonenumbers finds valid in Luxembourg."""
+    import phonenumbers
+
+    number = _parse_phone(text, "LU")
+    return number is not None and phonenumbers.is_valid_number(number)
+
+
+def _iban_ok(text: str) -> bool:
+    """Right check digits (python-stdnum), or at least ten digits: a mistyped IBAN is still an account."""
     from stdnum import iban
 
     return iban.is_valid(text) or sum(c.isdigit() for c in text) >= 10
 
 
-def _checked(token: str, check):
-    """A replacement that keeps the match unless ``check(match text)`` holds."""
+# Texts repeat the same numbers: each candidate is checked once (the tests clear these caches).
+_valid_intl_phone = lru_cache(maxsize=65536)(_intl_phone_ok)
+_valid_lu_number = lru_cache(maxsize=65536)(_lu_number_ok)
+_valid_iban = lru_cache(maxsize=65536)(_iban_ok)
 
-    def repl(match: re.Match) -> str:
-        return token if check(match.group(0)) else match.group(0)
 
-    return repl
+def _replace_if(token: str, check, match: re.Match) -> str:
+    """``token`` where ``check(the match's text)`` holds, else the match unchanged (use with ``partial``)."""
+    return token if check(match.group(0)) else match.group(0)
 
 
 #: ``kind -> [(compiled pattern, replacement)]``; applied in this order. A replacement is a template
 #: or a function of the match (identifier checks with python-stdnum and phonenumbers).
 PII_PATTERNS: dict[str, list[tuple[re.Pattern[str], object]]] = {
     "email": [(_EMAIL, "[EMAIL]")],
-    "iban": [(_IBAN, _checked("[IBAN]", _valid_iban))],
+    "iban": [(_IBAN, partial(_replace_if, "[IBAN]", _valid_iban))],
     "national_id": [(_NATIONAL_ID, "[NATIONAL_ID]")],
     "phone": [
         (_PHONE_CUE, r"\1[PHONE]"),
         (_PHONE, "[PHONE]"),
-        (_PHONE_INTL, _checked("[PHONE]", _valid_intl_phone)),
-        (_LU_MOBILE, _checked("[PHONE]", _valid_lu_number)),
-        (_LU_LANDLINE, _checked("[PHONE]", _valid_lu_number)),
+        (_PHONE_INTL, partial(_replace_if, "[PHONE]", _valid_intl_phone)),
+        (_LU_MOBILE, partial(_replace_if, "[PHONE]", _valid_lu_number)),
+        (_LU_LANDLINE, partial(_replace_if, "[PHONE]", _valid_lu_number)),
     ],
     "name": [
         (_NAME_AFTER_TITLE, r"\1[NAME]"),
@@ -243,7 +253,7 @@ _TOKENS = {kind: f"[{kind.upper()}]" for kind in PII_KINDS}
 
 
 def _check_texts(texts) -> pd.Series:
-    series = texts.copy() if isinstance(texts, pd.Series) else pd.Series(list(texts), dtype=object)
+    series = texts.copy() if isinstance(texts, pd.Series) else pd.Series(list(texts))
     non_text = series.notna() & ~series.map(lambda v: isinstance(v, str))
     if non_text.any():
         raise TypeError(f"texts must be strings or missing values; row {series.index[non_text][0]!r} is not.")
@@ -253,7 +263,7 @@ def _check_texts(texts) -> pd.Series:
 def _apply(
     text: pd.Series, patterns: dict, selected: list[str], tokens: dict[str, str]
 ) -> tuple[pd.Series, pd.DataFrame]:
-    counts = pd.DataFrame(0, index=text.index, columns=list(patterns), dtype=int)
+    counts = pd.DataFrame(0, index=text.index, columns=list(patterns))
     for kind, rules in patterns.items():
         if kind not in selected:
             continue
