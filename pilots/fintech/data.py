@@ -50,12 +50,31 @@ class FintechData:
     available: frozenset = frozenset()  # ledger: optional parts present
     segments: tuple[str, ...] = ()
     notes: list[str] = field(default_factory=list)
+    lazy: object | None = None  # scale.LazyLedger: the ledger as a Dask frame (engine "dask")
+    engine: object | None = None  # scale.EngineChoice: which engine runs the ledger, and why
+    client: object | None = None  # the Dask client of engine "dask"
+    _summary: object | None = None
 
     @property
     def has_labels(self) -> bool:
         if self.kind == "ledger":
+            if self.frame is None and self.lazy is not None:
+                return self.lazy.has_labels
             return self.frame is not None and "label" in self.frame
         return self.label is not None
+
+    @property
+    def engine_used(self) -> str:
+        return self.engine.engine if self.engine is not None else "pandas"
+
+    @property
+    def summary(self):
+        """Counts of a ledger read in parts (``scale.summarise``, one pass of Dask reductions; cached)."""
+        if self._summary is None and self.lazy is not None:
+            from .scale import summarise
+
+            self._summary = summarise(self.lazy)
+        return self._summary
 
     @property
     def is_synthetic(self) -> bool:
@@ -63,21 +82,38 @@ class FintechData:
 
     @property
     def rows(self) -> int:
-        return len(self.frame) if self.kind == "ledger" else len(self.features)
+        if self.kind == "ledger":
+            return len(self.frame) if self.frame is not None else self.lazy.rows
+        return len(self.features)
 
     def describe(self) -> str:
         """One paragraph about the data of this run, computed from it."""
         if self.kind == "ledger":
-            tx = self.frame
-            span = tx["timestamp"].max() - tx["timestamp"].min()
+            if self.frame is not None:
+                tx = self.frame
+                n, accounts = len(tx), tx["account_id"].nunique()
+                start, end, median = tx["timestamp"].min(), tx["timestamp"].max(), tx["amount"].median()
+                frauds = int(tx["label"].sum()) if self.has_labels else None
+                approx = ""
+            else:
+                s = self.summary
+                n, accounts, start, end, median, frauds = (
+                    s.rows,
+                    s.accounts,
+                    s.start,
+                    s.end,
+                    s.amount_median,
+                    s.frauds,
+                )
+                approx = " (approximate)"
+            span = end - start
             text = (
-                f"{self.name}: {len(tx):,} transactions of {tx['account_id'].nunique():,} accounts over "
-                f"{span / pd.Timedelta(days=1):.1f} days ({tx['timestamp'].min():%Y-%m-%d} to "
-                f"{tx['timestamp'].max():%Y-%m-%d}); amounts median {tx['amount'].median():,.2f}"
+                f"{self.name}: {n:,} transactions of {accounts:,} accounts over "
+                f"{span / pd.Timedelta(days=1):.1f} days ({start:%Y-%m-%d} to "
+                f"{end:%Y-%m-%d}); amounts median{approx} {median:,.2f}"
             )
             if self.has_labels:
-                n_fraud = int(tx["label"].sum())
-                text += f"; {n_fraud:,} rows labelled fraud ({tx['label'].mean():.3%})"
+                text += f"; {frauds:,} rows labelled fraud ({frauds / max(1, n):.3%})"
             else:
                 text += "; no labels (unsupervised detection only)"
             absent = [
@@ -246,8 +282,34 @@ def feature_table(frame: pd.DataFrame, mapping: dict[str, str] | None = None) ->
 def ledger_frame(frame: pd.DataFrame) -> tuple[pd.DataFrame, frozenset, tuple[str, ...], list[str]]:
     """A frame in contract A's names -> the pilot's ledger schema, the optional parts present, segment
     columns and notes. Sorted by time; exact duplicate rows dropped (counted)."""
-    notes: list[str] = []
     n_in = len(frame)
+    out, available, segments, notes = ledger_rows(frame)
+    dup = out.duplicated()
+    if dup.any():
+        notes.append(f"{int(dup.sum()):,} exact duplicate rows dropped")
+        out = out[~dup]
+    disorder = int((out["timestamp"].diff() < pd.Timedelta(0)).sum())
+    if disorder:
+        notes.append(f"{disorder:,} rows were out of time order and were sorted")
+    out = out.sort_values("timestamp", kind="stable").reset_index(drop=True)
+    out.insert(0, "transaction_id", np.arange(len(out), dtype=np.int64))
+    if len(out) < 200:
+        raise ContractError(
+            f"The ledger has only {len(out)} rows (of {n_in:,} read); the pilot needs at least 200."
+        )
+    return out, available, segments, notes
+
+
+def ledger_rows(
+    frame: pd.DataFrame, *, signed: bool | None = None, label_time_used: bool | None = None
+) -> tuple[pd.DataFrame, frozenset, tuple[str, ...], list[str]]:
+    """Row by row part of :func:`ledger_frame` (no sorting, no duplicates dropped, no transaction ids).
+
+    Two choices depend on the whole ledger; a partitioned reader passes them in, decided once: ``signed``
+    (without a direction column, whether some amount is negative, so that signs give the direction) and
+    ``label_time_used`` (whether the label_time column holds any time). None: decided from ``frame``.
+    """
+    notes: list[str] = []
     out = pd.DataFrame(index=frame.index)
     out["timestamp"] = frame["timestamp"].astype("datetime64[ns]")
     if out["timestamp"].isna().any():
@@ -272,7 +334,7 @@ def ledger_frame(frame: pd.DataFrame) -> tuple[pd.DataFrame, frozenset, tuple[st
                 f"{text[bad].unique()[:3].tolist()}; map another column or none."
             )
         available.add("direction")
-    elif (amount < 0).any():
+    elif (amount < 0).any() if signed is None else signed:
         direction = pd.Series(np.where(amount < 0, "debit", "credit"), index=frame.index)
         available.add("direction")
         notes.append(
@@ -317,7 +379,7 @@ def ledger_frame(frame: pd.DataFrame) -> tuple[pd.DataFrame, frozenset, tuple[st
             notes.append(f"{missing:,} rows without a label count as genuine (0)")
         if "label_time" in frame:
             label_time = frame["label_time"].astype("datetime64[ns]")
-            if label_time.notna().any():
+            if label_time.notna().any() if label_time_used is None else label_time_used:
                 out["label_available_at"] = label_time
                 unknown = int(label_time.isna().sum())
                 if unknown:
@@ -330,19 +392,6 @@ def ledger_frame(frame: pd.DataFrame) -> tuple[pd.DataFrame, frozenset, tuple[st
         notes.append(
             "no label column: the unsupervised detector ranks the transactions; the supervised model, "
             "the evaluation and the cost threshold are skipped"
-        )
-    dup = out.duplicated()
-    if dup.any():
-        notes.append(f"{int(dup.sum()):,} exact duplicate rows dropped")
-        out = out[~dup]
-    disorder = int((out["timestamp"].diff() < pd.Timedelta(0)).sum())
-    if disorder:
-        notes.append(f"{disorder:,} rows were out of time order and were sorted")
-    out = out.sort_values("timestamp", kind="stable").reset_index(drop=True)
-    out.insert(0, "transaction_id", np.arange(len(out), dtype=np.int64))
-    if len(out) < 200:
-        raise ContractError(
-            f"The ledger has only {len(out)} rows (of {n_in:,} read); the pilot needs at least 200."
         )
     return out, frozenset(available), segments, notes
 
@@ -360,14 +409,24 @@ def load_fintech(
     fraud_rate: float,
     seed: int,
     real_distribution: str,
+    engine: str = "auto",
+    memory_budget_gib: float = 0.0,
+    dask_address: str = "",
 ) -> FintechData:
-    """Resolve and load the run's data (records the data source and the data fingerprint)."""
+    """Resolve and load the run's data (records the data source and the data fingerprint).
+
+    A ledger runs on the engine ``scale.choose_engine`` picks from ``engine`` (``auto``: Dask when its rows
+    need more memory than ``memory_budget_gib``; 0 = half of this machine's memory). On Dask a Parquet ledger is
+    read in parts (``scale.read_parquet_ledger``) and a generated one is partitioned from memory; the client
+    is a LocalCluster here, or the scheduler at ``dask_address``. Feature tables always run in memory.
+    """
     import livinglab
     from livinglab.contract import effective_data_mode, load_data
     from livinglab.drift import data_fingerprint
 
     from .contract import FEATURES, contract_for
     from .loaders import validate_transactions
+    from .scale import choose_engine, parquet_files, parquet_rows
     from .synthetic import SEGMENT_COLUMNS, generate_transactions
 
     mode = effective_data_mode(data_mode, data_path)
@@ -375,6 +434,18 @@ def load_fintech(
         contract = contract_for(
             {"data_kind": data_kind, "data_path": data_path, "columns": columns, "read_options": read_options}
         )
+        choice = None
+        if contract.name == "ledger":
+            files = parquet_files(data_path)
+            choice = choose_engine(
+                engine, parquet_rows(files) if files else None, memory_budget_gib, parquet=bool(files)
+            )
+            if choice.engine == "dask":
+                return _lazy_file_ledger(
+                    data_path, columns, read_options, choice, memory_budget_gib, dask_address
+                )
+        else:
+            choose_engine(engine, 0, memory_budget_gib)  # only checks the value: feature tables run in memory
         loaded = load_data(data_path, columns, contract, read_options)
         source = loaded.source
         data_fingerprint(source)
@@ -383,7 +454,7 @@ def load_fintech(
             frame, available, segments, more = ledger_frame(loaded.frame)
             return FintechData(
                 "ledger", "file", source, loaded.name, frame=frame, available=available, segments=segments,
-                notes=notes + more,
+                notes=notes + more, engine=choice,
             )  # fmt: skip
         parts, more = feature_table(loaded.frame, loaded.applied.mapping)
         return _features_data("file", source, loaded.name, parts, notes + more)
@@ -397,14 +468,26 @@ def load_fintech(
         data_fingerprint(
             source, n_transactions=n_transactions, n_days=n_days, fraud_rate=fraud_rate, seed=seed
         )
+        choice = choose_engine(engine, n_transactions, memory_budget_gib)
         frame = validate_transactions(
             generate_transactions(n_transactions, n_days=n_days, fraud_rate=fraud_rate, seed=seed)
         )
-        return FintechData(
+        data = FintechData(
             "ledger", "synthetic", source, "the SYNTHETIC ledger generated in this run", frame=frame,
             available=frozenset({"counterparty", "channel", "country", "direction", "device"}),
-            segments=tuple(reversed(SEGMENT_COLUMNS)),
+            segments=tuple(reversed(SEGMENT_COLUMNS)), engine=choice,
         )  # fmt: skip
+        if choice.engine == "dask":
+            from .scale import LazyLedger, shared_client
+
+            data.client = shared_client(dask_address, memory_budget_gib)
+            data.lazy = LazyLedger.from_frame(
+                frame, available=data.available, segments=data.segments, name=data.name
+            )
+            data.notes.append(
+                "the generated ledger is held in memory and partitioned from there (its rows are the same)"
+            )
+        return data
     data_fingerprint(source)
     from .loaders import _read_table
 
@@ -413,6 +496,32 @@ def load_fintech(
     parts, notes = feature_table(applied.frame, applied.mapping)
     name = Path(str(source.path)).name
     return _features_data("real", source, f"{source.dataset} ({name})", parts, notes)
+
+
+def _lazy_file_ledger(
+    data_path: str, columns: dict, read_options: dict, choice, memory_budget_gib: float, dask_address: str
+) -> FintechData:
+    """A Parquet ledger read in parts for the Dask engine (recorded as the run's data source, by checksum)."""
+    from livinglab.catalog import DataSource
+    from livinglab.drift import data_fingerprint
+
+    from .scale import read_parquet_ledger, shared_client
+
+    lazy = read_parquet_ledger(data_path, columns, read_options)
+    source = DataSource(
+        lazy.name,
+        "file",
+        Path(lazy.files[0]),
+        lazy.sha256,
+        f"Transaction ledger: {len(lazy.files)} Parquet file(s), {lazy.rows:,} rows, read in parts",
+        {"rows": lazy.rows, "files": lazy.files, "contract": "ledger"},
+    )
+    data_fingerprint(source)
+    client = shared_client(dask_address, memory_budget_gib)
+    return FintechData(
+        "ledger", "file", source, lazy.name, available=lazy.available, segments=lazy.segments,
+        notes=list(lazy.notes), lazy=lazy, engine=choice, client=client,
+    )  # fmt: skip
 
 
 def _features_data(origin: str, source, name: str, parts: dict, notes: list[str]) -> FintechData:

@@ -164,7 +164,7 @@ def fit_lightgbm(
         )
     rng = np.random.default_rng(seed)
     neg = np.flatnonzero(y == 0)
-    keep_n = min(len(neg), max(cfg.neg_per_pos * n_pos, cfg.min_negatives))
+    keep_n = negatives_to_keep(n_pos, len(neg), cfg)
     neg_kept = np.sort(rng.choice(neg, size=keep_n, replace=False)) if keep_n < len(neg) else neg
     rows = np.sort(np.concatenate([np.flatnonzero(y == 1), neg_kept]))
     features = list(X.columns)
@@ -176,7 +176,18 @@ def fit_lightgbm(
         free_raw_data=True,
         params={"verbose": -1},
     )
-    params = {
+    booster = lgb.train(lightgbm_params(cfg, seed), data, num_boost_round=cfg.num_boost_round)
+    return SupervisedModel(booster, features, categorical, n_pos, int(keep_n), int(len(neg)), cfg)
+
+
+def negatives_to_keep(n_pos: int, n_neg: int, cfg: SupervisedConfig) -> int:
+    """Genuine training rows kept: ``neg_per_pos`` per known fraud, never below ``min_negatives``."""
+    return int(min(n_neg, max(cfg.neg_per_pos * n_pos, cfg.min_negatives)))
+
+
+def lightgbm_params(cfg: SupervisedConfig, seed: int) -> dict:
+    """LightGBM's parameters for the supervised model (the in-memory and the Dask path share them)."""
+    return {
         "objective": "binary",
         "learning_rate": cfg.learning_rate,
         "num_leaves": cfg.num_leaves,
@@ -194,8 +205,6 @@ def fit_lightgbm(
         "min_data_per_group": 20,
         "cat_smooth": 10,
     }
-    booster = lgb.train(params, data, num_boost_round=cfg.num_boost_round)
-    return SupervisedModel(booster, features, categorical, n_pos, int(keep_n), int(len(neg)), cfg)
 
 
 def top_reasons(

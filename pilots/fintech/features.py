@@ -211,7 +211,10 @@ def _log1p_pos(x: np.ndarray) -> np.ndarray:
 
 
 def transaction_features(
-    tx: pd.DataFrame, available: frozenset[str] | set[str] | None = None
+    tx: pd.DataFrame,
+    available: frozenset[str] | set[str] | None = None,
+    *,
+    graph: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The feature table of a transaction ledger (same row order and index as ``tx``).
 
@@ -221,7 +224,11 @@ def transaction_features(
     has); features that need a missing part are left out (``feature_names``), and the rule inputs
     (``RULE_INPUTS``) are appended for the rules baseline. A pure function of the frame, so that a scale-out
     version can apply it to each account partition (rows of one account never need another partition,
-    except for the counterparty side of the payment-graph features).
+    except for the payment-graph features).
+
+    ``graph`` (same index as ``tx``, columns ``GRAPH_INPUTS``): the node features of each row's account and
+    counterparty, computed elsewhere by ``node_event_features`` on events partitioned by node (the Dask path,
+    ``scale``); without it they are computed here from ``tx``'s own rows (which must then hold every payment).
     """
     missing = [c for c in ("timestamp", "account_id", "amount") if c not in tx.columns]
     if missing:
@@ -330,27 +337,66 @@ def transaction_features(
     feats["gap_since_last_log"] = g.unsort(np.where(has_past, gap, np.nan).astype(np.float32))
     del g, p_cents, p1, p2
 
-    if has_cp:
-        feats.update(_graph_features(acc, cp, n_nodes, t, cents, amount, debit))
+    if has_cp and graph is None:
+        feats.update(_graph_features(acc, cp, t, cents, amount, debit))
+    elif has_cp:
+        missing_graph = [c for c in GRAPH_INPUTS if c not in graph]
+        if missing_graph or len(graph) != n:
+            raise FeatureError(f"graph must hold {', '.join(GRAPH_INPUTS)} for every row of tx.")
+        feats.update(graph_row_features({c: graph[c].to_numpy() for c in GRAPH_INPUTS}, debit, amount))
 
     names = [*feature_names(available), *RULE_INPUTS]
     return pd.DataFrame({name: feats[name] for name in names}, index=tx.index)
 
 
-def _graph_features(acc, cp, n_nodes, t, cents, amount, debit) -> dict[str, np.ndarray]:
-    """Payment graph from past edges: one event per side of every payment."""
-    n = len(t)
+# Node features of the payment graph: per event, from the node's earlier events only.
+NODE_FEATURES = ("in_degree", "out_degree", "in_n_24h", "in_n_7d", "in_24h", "out_24h", "known_days")
+# What a row takes from its account's event (acc_*) and from its counterparty's event (cp_*).
+ACCOUNT_NODE_FEATURES = ("in_degree", "out_degree", "in_n_24h", "in_n_7d", "in_24h", "out_24h")
+COUNTERPARTY_NODE_FEATURES = ("in_degree", "out_degree", "in_n_24h", "known_days")
+GRAPH_INPUTS = tuple(
+    [f"acc_{k}" for k in ACCOUNT_NODE_FEATURES] + [f"cp_{k}" for k in COUNTERPARTY_NODE_FEATURES]
+)
+
+
+def graph_events(acc: np.ndarray, cp: np.ndarray, debit: np.ndarray) -> dict[str, np.ndarray]:
+    """One event per side of every payment: the payer's (rows 0..n-1), then the payee's (n..2n-1).
+
+    ``node`` is the party the event belongs to, ``other`` the party at the other end, ``is_in`` 1 for money
+    arriving at the node; ``account_side`` marks the event of the row's own account (the payer's event of a
+    debit, the payee's of a credit). Works on any id values (codes, integers, text).
+    """
     payer = np.where(debit, acc, cp)
     payee = np.where(debit, cp, acc)
-    node = np.concatenate([payer, payee])
-    other = np.concatenate([payee, payer])
-    is_in = np.concatenate([np.zeros(n, np.int64), np.ones(n, np.int64)])
-    ev_t = np.concatenate([t, t])
-    ev_cents = np.concatenate([cents, cents])
-    ge = _GroupTime(node, ev_t, WINDOWS["7d"])
+    n = len(debit)
+    return {
+        "node": np.concatenate([payer, payee]),
+        "other": np.concatenate([payee, payer]),
+        "is_in": np.concatenate([np.zeros(n, np.int64), np.ones(n, np.int64)]),
+        "account_side": np.concatenate([debit, ~debit]),
+    }
+
+
+def node_event_features(
+    node: np.ndarray, other: np.ndarray, is_in: np.ndarray, t: np.ndarray, cents: np.ndarray
+) -> dict[str, np.ndarray]:
+    """``NODE_FEATURES`` of each event (float64, event order) from the same node's events before it.
+
+    Needs every event of each node present (all rows of the ledger, or a partition holding whole nodes);
+    ids may be any values: they are coded here, and times only enter as differences.
+    """
+    codes, _ = pd.factorize(np.concatenate([node, other]), sort=False)
+    codes = codes.astype(np.int64)
+    n_ev = len(node)
+    node_c, other_c = codes[:n_ev], codes[n_ev:]
+    n_nodes = int(codes.max()) + 1 if n_ev else 1
+    t = np.asarray(t, dtype=np.int64)
+    t = t - t.min() if n_ev else t
+    ge = _GroupTime(node_c, t, WINDOWS["7d"])
     o = ge.order
     right, start, left24, left7 = ge.right, ge.start, ge.left(WINDOWS["24h"]), ge.left(WINDOWS["7d"])
-    in_s, other_s = is_in[o], other[o]
+    in_s, other_s = np.asarray(is_in, dtype=np.int64)[o], other_c[o]
+    ev_cents = np.asarray(cents, dtype=np.int64)
     pair = (ge.group * n_nodes + other_s) * 2 + in_s
     first_pair = ~pd.Series(pair).duplicated().to_numpy()  # earliest event of each (node, other, side)
     p_in_first = ge.prefix((first_pair & (in_s == 1)).astype(np.int64))
@@ -367,25 +413,40 @@ def _graph_features(acc, cp, n_nodes, t, cents, amount, debit) -> dict[str, np.n
         "out_24h": (p_out_c[right] - p_out_c[left24]) / 100.0,
         "known_days": (ge.t - ge.t[start]) / 86_400,
     }
-    node_feats = {k: ge.unsort(np.asarray(v, dtype=float)) for k, v in node_feats.items()}
-    # The account's own event of row r is the payer event (r) for a debit, the payee event (n + r) for a credit.
-    acc_ev = np.where(debit, np.arange(n), n + np.arange(n))
-    cp_ev = np.where(debit, n + np.arange(n), np.arange(n))
+    return {k: ge.unsort(np.asarray(v, dtype=float)) for k, v in node_feats.items()}
+
+
+def graph_row_features(graph: dict, debit: np.ndarray, amount: np.ndarray) -> dict[str, np.ndarray]:
+    """The payment-graph features of each row from its account's and counterparty's node features
+    (``GRAPH_INPUTS``: ``acc_<feature>`` and ``cp_<feature>``, float64, row order)."""
     feats = {
-        "acc_in_degree": node_feats["in_degree"][acc_ev],
-        "acc_out_degree": node_feats["out_degree"][acc_ev],
-        "acc_in_n_24h": node_feats["in_n_24h"][acc_ev],
-        "acc_in_n_7d": node_feats["in_n_7d"][acc_ev],
+        "acc_in_degree": graph["acc_in_degree"],
+        "acc_out_degree": graph["acc_out_degree"],
+        "acc_in_n_24h": graph["acc_in_n_24h"],
+        "acc_in_n_7d": graph["acc_in_n_7d"],
     }
-    acc_in = node_feats["in_24h"][acc_ev]
-    acc_out = node_feats["out_24h"][acc_ev]
+    acc_in = np.asarray(graph["acc_in_24h"], dtype=float)
+    acc_out = np.asarray(graph["acc_out_24h"], dtype=float)
     feats["acc_in_24h_log"] = _log1p_pos(acc_in)
     feats["acc_out_24h_log"] = _log1p_pos(acc_out)
     with np.errstate(invalid="ignore", divide="ignore"):
         through = (acc_out + np.where(debit, amount, 0.0)) / acc_in
     feats["pass_through_24h"] = np.where(acc_in > 0, np.minimum(through, 100.0), np.nan)
-    feats["cp_in_degree"] = node_feats["in_degree"][cp_ev]
-    feats["cp_out_degree"] = node_feats["out_degree"][cp_ev]
-    feats["cp_in_n_24h"] = node_feats["in_n_24h"][cp_ev]
-    feats["cp_known_days"] = node_feats["known_days"][cp_ev]
+    for k in COUNTERPARTY_NODE_FEATURES:
+        feats[f"cp_{k}"] = graph[f"cp_{k}"]
     return {k: np.asarray(v).astype(np.float32) for k, v in feats.items()}
+
+
+def _graph_features(acc, cp, t, cents, amount, debit) -> dict[str, np.ndarray]:
+    """Payment graph from past edges: one event per side of every payment (all rows present)."""
+    n = len(t)
+    ev = graph_events(acc, cp, debit)
+    node_feats = node_event_features(
+        ev["node"], ev["other"], ev["is_in"], np.concatenate([t, t]), np.concatenate([cents, cents])
+    )
+    # The account's own event of row r is the payer event (r) for a debit, the payee event (n + r) for a credit.
+    acc_ev = np.where(debit, np.arange(n), n + np.arange(n))
+    cp_ev = np.where(debit, n + np.arange(n), np.arange(n))
+    graph = {f"acc_{k}": node_feats[k][acc_ev] for k in ACCOUNT_NODE_FEATURES}
+    graph |= {f"cp_{k}": node_feats[k][cp_ev] for k in COUNTERPARTY_NODE_FEATURES}
+    return graph_row_features(graph, debit, amount)

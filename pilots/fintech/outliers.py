@@ -160,16 +160,31 @@ def combine(z_iforest: np.ndarray, z_mixture: np.ndarray) -> np.ndarray:
     return 0.5 * (z_iforest + np.maximum(z_iforest, z_mixture))
 
 
+@dataclass
+class DefaultForest:
+    """scikit-learn's ``IsolationForest`` with its defaults (the reference), median-filled; fitted once and
+    scored on any rows (the out-of-core path scores the test period partition by partition)."""
+
+    imputer: _Imputer
+    forest: object
+
+    @classmethod
+    def fit(cls, X_fit: np.ndarray, *, seed: int = 0) -> DefaultForest:
+        from sklearn.ensemble import IsolationForest
+
+        imputer = _Imputer.fit(np.asarray(X_fit, dtype="float64"))
+        fit_rows = imputer.fill(np.asarray(X_fit, dtype="float64"))
+        fit_rows = fit_rows[_sample_rows(len(fit_rows), MAX_FIT_ROWS, seed)]
+        return cls(imputer, IsolationForest(random_state=seed, n_jobs=threads.n_jobs()).fit(fit_rows))
+
+    def score(self, X: np.ndarray) -> np.ndarray:
+        """Higher = more unusual."""
+        return -self.forest.score_samples(self.imputer.fill(np.asarray(X, dtype="float64")))
+
+
 def default_iforest(X_fit: np.ndarray, X_score: np.ndarray | None = None, *, seed: int = 0) -> np.ndarray:
     """scikit-learn's ``IsolationForest`` with its defaults (the reference); higher = more unusual."""
-    from sklearn.ensemble import IsolationForest
-
-    imputer = _Imputer.fit(np.asarray(X_fit, dtype="float64"))
-    fit_rows = imputer.fill(np.asarray(X_fit, dtype="float64"))
-    fit_rows = fit_rows[_sample_rows(len(fit_rows), MAX_FIT_ROWS, seed)]
-    forest = IsolationForest(random_state=seed, n_jobs=threads.n_jobs()).fit(fit_rows)
-    target = X_fit if X_score is None else X_score
-    return -forest.score_samples(imputer.fill(np.asarray(target, dtype="float64")))
+    return DefaultForest.fit(X_fit, seed=seed).score(X_fit if X_score is None else X_score)
 
 
 def rank01(values: np.ndarray) -> np.ndarray:

@@ -86,10 +86,19 @@ class DetectionRun:
     metrics: dict
     timings: dict
     notes: list[str] = field(default_factory=list)
+    engine: str = "pandas"  # "pandas": every row in memory; "dask": out of core (``features`` = test rows)
+    reference: pd.DataFrame | None = None  # training rows' behaviour features (a sample on the Dask path)
 
     @property
     def X_test(self) -> pd.DataFrame:
         return self.features.loc[self.test.index]
+
+    @property
+    def reference_features(self) -> pd.DataFrame:
+        """The training period's behaviour features: what the queue's deviation reasons compare with."""
+        if self.reference is not None:
+            return self.reference
+        return self.features.loc[self.split.train, self.unsupervised_features]
 
     @property
     def has_labels(self) -> bool:
@@ -132,6 +141,20 @@ def _one_hot(X: pd.DataFrame) -> pd.DataFrame:
     return pd.get_dummies(X, columns=cats, dtype=float) if cats else X.astype(float)
 
 
+def configure(config: PipelineConfig | None, overrides: dict) -> PipelineConfig:
+    """The run's settings: ``config`` (or the defaults) with keyword overrides, checked."""
+    cfg = config or PipelineConfig()
+    for key, value in overrides.items():
+        if not hasattr(cfg, key):
+            raise TypeError(
+                f"Unknown pipeline setting {key!r}; known: {', '.join(PipelineConfig.__annotations__)}."
+            )
+        setattr(cfg, key, value)
+    if cfg.alerts_per_day < 1:
+        raise ValueError(f"alerts_per_day must be at least 1, got {cfg.alerts_per_day}.")
+    return cfg
+
+
 def run_detection(
     data: pd.DataFrame,
     *,
@@ -142,15 +165,7 @@ def run_detection(
     **overrides,
 ) -> DetectionRun:
     """Features, time split, detectors, evaluation on the future (see the module docstring)."""
-    cfg = config or PipelineConfig()
-    for key, value in overrides.items():
-        if not hasattr(cfg, key):
-            raise TypeError(
-                f"Unknown pipeline setting {key!r}; known: {', '.join(PipelineConfig.__annotations__)}."
-            )
-        setattr(cfg, key, value)
-    if cfg.alerts_per_day < 1:
-        raise ValueError(f"alerts_per_day must be at least 1, got {cfg.alerts_per_day}.")
+    cfg = configure(config, overrides)
     available = available_parts(data) if available is None else frozenset(available)
     notes: list[str] = []
     timings: dict[str, float] = {}
@@ -199,7 +214,7 @@ def run_detection(
     test["score_rules"] = rules.score(X_test)
     timings["unsupervised_and_rules_s"] = time.perf_counter() - t0
 
-    model = logistic = choice = cost_test = curve = None
+    model = logistic = choice = curve = None
     amount = view["amount"].to_numpy()
     if supervised:
         t0 = time.perf_counter()
@@ -240,9 +255,82 @@ def run_detection(
                 "No labels: the unsupervised combination ranks the transactions; there is no evaluation, no "
                 "logistic regression and no cost threshold."
             )
-    test = test[
-        [c for c in test.columns if not c.startswith("score")] + [c for c in DETECTOR_NAMES if c in test]
-    ]
+    test, metrics, cost_test, timings["alerts_s"] = finish_test_period(
+        test,
+        cfg=cfg,
+        choice=choice,
+        supervised=supervised,
+        labels=labels,
+        rows=len(data),
+        n_features=len(model_cols),
+        available=available,
+        data_source=data_source,
+    )
+    metrics["engine"] = "pandas"
+    timings["total_s"] = sum(timings.values())
+    return DetectionRun(
+        data_source,
+        cfg,
+        split,
+        X,
+        model_cols,
+        unsup_cols,
+        available,
+        test,
+        supervised,
+        model,
+        combination,
+        logistic,
+        rules,
+        choice,
+        cost_test,
+        curve,
+        labels,
+        metrics,
+        timings,
+        notes,
+    )
+
+
+def run_ledger(data, **settings) -> DetectionRun:
+    """The ledger of a ``data.FintechData`` on the engine chosen when it was loaded: in memory
+    (:func:`run_detection`) or partitioned on Dask (``scale.run_detection_dask``); same settings, same result."""
+    if data.lazy is not None:
+        from .scale import run_detection_dask
+
+        run = run_detection_dask(data.lazy, client=data.client, data_source=data.source.label, **settings)
+    else:
+        run = run_detection(
+            data.frame,
+            available=data.available,
+            segments=data.segments,
+            data_source=data.source.label,
+            **settings,
+        )
+    if data.engine is not None:
+        run.metrics["engine_reason"] = data.engine.reason
+    return run
+
+
+def finish_test_period(
+    test: pd.DataFrame,
+    *,
+    cfg: PipelineConfig,
+    choice: ev.CostChoice | None,
+    supervised: bool,
+    labels: dict,
+    rows: int,
+    n_features: int,
+    available: frozenset,
+    data_source: str,
+) -> tuple[pd.DataFrame, dict, dict | None, float]:
+    """Alerts at the daily budget, the metrics and the cost on the scored test period (both engines)."""
+    cost_test = None
+    has_labels = "label" in test
+    test = test.reindex(  # the score columns last, model first (a new frame: the caller's is not written to)
+        columns=[c for c in test.columns if not c.startswith("score")]
+        + [c for c in DETECTOR_NAMES if c in test]
+    )
 
     t0 = time.perf_counter()
     day = test["timestamp"].dt.normalize().to_numpy()
@@ -251,15 +339,15 @@ def run_detection(
             test[ALERT_COLUMNS[col]] = ev.alerts_at_budget(test[col].to_numpy(), day, cfg.alerts_per_day)
     if choice is not None:
         test["alerted_cost"] = test["score"].to_numpy() >= choice.threshold
-    timings["alerts_s"] = time.perf_counter() - t0
+    alerts_s = time.perf_counter() - t0
 
     metrics = {
-        "rows": int(len(data)),
+        "rows": int(rows),
         "data_source": data_source,
         "data_kind": "ledger",
         "detection_mode": "supervised" if supervised else "unsupervised",
         "rows_test": int(len(test)),
-        "n_features": len(model_cols),
+        "n_features": int(n_features),
         "alerts_per_day": int(cfg.alerts_per_day),
         "optional_columns": ", ".join(sorted(available)) or "none",
     }
@@ -296,29 +384,7 @@ def run_detection(
                 cost_no_alerts_eur=cost_test["cost_no_alerts"],
                 cost_saving_eur=cost_test["saving"],
             )
-    timings["total_s"] = sum(timings.values())
-    return DetectionRun(
-        data_source,
-        cfg,
-        split,
-        X,
-        model_cols,
-        unsup_cols,
-        available,
-        test,
-        supervised,
-        model,
-        combination,
-        logistic,
-        rules,
-        choice,
-        cost_test,
-        curve,
-        labels,
-        metrics,
-        timings,
-        notes,
-    )
+    return test, metrics, cost_test, alerts_s
 
 
 __all__ = [
@@ -326,6 +392,9 @@ __all__ = [
     "DetectorError",
     "PipelineConfig",
     "run_detection",
+    "run_ledger",
+    "finish_test_period",
+    "configure",
     "DETECTOR_NAMES",
     "ALERT_COLUMNS",
 ]

@@ -10,15 +10,21 @@ from sklearn.metrics import precision_recall_curve
 from .evaluation import CostChoice
 
 
-def plot_ledger_overview(tx: pd.DataFrame):
-    """Daily volume by channel and the hour-of-day profile: the rhythms of the (synthetic) ledger."""
+def plot_ledger_overview(tx):
+    """Daily volume by channel and the hour-of-day profile: the rhythms of the (synthetic) ledger.
+
+    ``tx``: the ledger's rows, or the counts of a ledger read in parts (``scale.LedgerSummary``)."""
     fig, axes = plt.subplots(1, 2, figsize=(12, 3.4))
-    day = tx["timestamp"].dt.normalize()
-    daily = tx.groupby([day, tx["channel"].astype(str)], observed=True).size().unstack(fill_value=0)
+    if isinstance(tx, pd.DataFrame):
+        day = tx["timestamp"].dt.normalize()
+        channel = tx["channel"].astype(str) if "channel" in tx else pd.Series("all", index=tx.index)
+        daily = tx.groupby([day, channel], observed=True).size().unstack(fill_value=0)
+        hourly = tx.groupby(tx["timestamp"].dt.hour).size()
+    else:
+        daily, hourly = tx.daily, tx.hourly
     daily.plot.area(ax=axes[0], linewidth=0, alpha=0.85)
     axes[0].set(title="Transactions per day by channel", xlabel="", ylabel="transactions")
     axes[0].legend(fontsize=7, loc="upper left", ncol=2)
-    hourly = tx.groupby(tx["timestamp"].dt.hour).size()
     axes[1].bar(hourly.index, hourly.to_numpy(), color="#4c72b0")
     axes[1].set(title="Transactions by hour of day", xlabel="hour", ylabel="transactions")
     fig.tight_layout()

@@ -72,6 +72,18 @@ def segment_table(data: pd.DataFrame, segments: tuple[str, ...]) -> pd.DataFrame
     return pd.DataFrame(table).reset_index()
 
 
+def segment_table_of(data: FintechData) -> pd.DataFrame | None:
+    """:func:`segment_table` of the run's ledger, in memory or read in parts (Dask reductions)."""
+    if data.frame is not None:
+        return segment_table(data.frame, data.segments)
+    return data.summary.segments
+
+
+def overview_of(data: FintechData):
+    """What ``plots.plot_ledger_overview`` draws: the ledger's rows, or its counts when read in parts."""
+    return data.frame if data.frame is not None else data.summary
+
+
 def data_note(data: FintechData) -> str:
     """What a reader of the card must know about the data of this run (computed from it)."""
     if data.is_synthetic:
@@ -413,6 +425,6 @@ def queue_for(run: DetectionRun | TableRun, data: FintechData, *, size: int) -> 
         run.X_test,
         run.model,
         size=size,
-        reference=run.features.loc[run.split.train, run.unsupervised_features],
+        reference=run.reference_features,
         segments=data.segments,
     )

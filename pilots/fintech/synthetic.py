@@ -53,7 +53,9 @@ typologies, never over transactions. The amounts, mixes and delays are ASSUMPTIO
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -983,3 +985,72 @@ def generate_transactions(
             "label_available_at": ts + pd.to_timedelta(np.round(delay_days * 86400), unit="s"),
         }
     )
+
+
+BANK_ID_STRIDE = (
+    100_000_000  # ids of bank k (accounts, their devices, one-off parties) are shifted by k x this
+)
+
+
+def write_parquet_ledger(
+    folder: str | Path,
+    n_transactions: int,
+    *,
+    n_days: int = 90,
+    fraud_rate: float = DEFAULT_FRAUD_RATE,
+    seed: int = 0,
+    banks: int = 1,
+    rows_per_file: int = 1_000_000,
+    row_group_rows: int = 250_000,
+) -> dict:
+    """A synthetic ledger written straight to a folder of Parquet files (``part-00000.parquet`` ...), for the
+    out-of-core path (``scale.read_parquet_ledger`` reads it as it is).
+
+    ``banks = 1``: the ledger of ``generate_transactions(n_transactions, ...)``, written in files of
+    ``rows_per_file`` rows (generated whole, so it must fit in memory). ``banks = k``: k ledgers of
+    ``n_transactions / k`` rows, each generated and written before the next (memory holds one bank): same
+    period, shops and employers shared, accounts, their devices and one-off parties kept apart by shifting
+    their ids by ``BANK_ID_STRIDE`` per bank; ``transaction_id`` runs on across banks. Files are sorted by time
+    within a bank, not across banks.
+    """
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if not 1 <= banks <= 10:
+        raise GeneratorError(f"banks must be between 1 and 10, got {banks}.")
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    if any(folder.glob("*.parquet")):
+        raise GeneratorError(f"{folder} already holds Parquet files; give an empty folder.")
+    sizes = [n_transactions // banks + (1 if k < n_transactions % banks else 0) for k in range(banks)]
+    t0 = time.perf_counter()
+    files, offset, frauds = [], 0, 0
+    for k, size in enumerate(sizes):
+        tx = generate_transactions(size, n_days=n_days, fraud_rate=fraud_rate, seed=seed + 7919 * k)
+        if k:
+            shift = k * BANK_ID_STRIDE
+            tx["account_id"] += shift
+            cp = tx["counterparty_id"].to_numpy()
+            one_off = (cp < MERCHANT_BASE) | ((cp >= FRAUD_EXTERNAL_BASE) & (cp < FRAUD_DEVICE_BASE))
+            tx["counterparty_id"] = np.where(one_off, cp + shift, cp)
+            dev = tx["device_id"].to_numpy()
+            tx["device_id"] = np.where(
+                dev < 0, dev, np.where(dev < FRAUD_DEVICE_BASE, dev + 8 * shift, dev + shift)
+            )
+        tx["transaction_id"] += offset
+        frauds += int(tx["label"].sum())
+        for start in range(0, len(tx), rows_per_file):
+            path = folder / f"part-{len(files):05d}.parquet"
+            table = pa.Table.from_pandas(tx.iloc[start : start + rows_per_file], preserve_index=False)
+            pq.write_table(table, path, row_group_size=row_group_rows)
+            files.append(path)
+        offset += len(tx)
+        del tx
+    return {
+        "rows": offset,
+        "frauds": frauds,
+        "files": len(files),
+        "banks": banks,
+        "bytes": int(sum(f.stat().st_size for f in files)),
+        "seconds": round(time.perf_counter() - t0, 1),
+    }
