@@ -59,13 +59,17 @@ def configure(workspace: Path, module: str) -> None:
         f'only_mutate = ["src/{source}"]\n'
         f"pytest_add_cli_args_test_selection = {tests!r}\n"
         'pytest_add_cli_args = ["-p", "no:cacheprovider", "-x", "-q"]\n'
-        'also_copy = ["conftest.py", "data", "pilots"]\n'
+        'also_copy = ["conftest.py", "data"]\n'
     ).replace("'", '"')
     (workspace / "pyproject.toml").write_text(text, encoding="utf-8")
     shutil.rmtree(workspace / "mutants", ignore_errors=True)
     # mutmut imports from mutants/src: it must exist before the interpreter starts, or the import system
     # caches it as missing and the tests silently import the unmutated sources.
     (workspace / "mutants" / "src").mkdir(parents=True)
+    # the pilots' tests run as pilots/<name>/tests/... from mutants/, where pytest puts mutants/ first on
+    # sys.path: a copy of pilots/ there would be imported instead of the mutated one (every mutant of a
+    # pilot module reported "not checked"), so mutants/pilots is the mutated package itself.
+    (workspace / "mutants" / "pilots").symlink_to(Path("src") / "pilots", target_is_directory=True)
 
 
 def run(workspace: Path, module: str) -> dict:
