@@ -64,11 +64,13 @@ def to_wide(tidy: pd.DataFrame, *, return_index: bool = False):
     direction = pd.Categorical(
         tidy["direction"].astype(str) if tidy["direction"].dtype != "category" else tidy["direction"]
     )
+    if (site.codes < 0).any() or (direction.codes < 0).any():
+        raise ValueError("some counts have no site or no direction name: name them (counts_from_frame does).")
     site_names = np.asarray([str(c) for c in site.categories], dtype=object)
     dir_names = np.asarray([str(c) for c in direction.categories], dtype=object)
     # sort the pairs by name: rank the categories alphabetically first
-    site_rank = np.argsort(np.argsort(site_names.astype(str), kind="stable"))
-    dir_rank = np.argsort(np.argsort(dir_names.astype(str), kind="stable"))
+    site_rank = np.argsort(np.argsort(site_names.astype(str)))  # names are unique: any sort gives one order
+    dir_rank = np.argsort(np.argsort(dir_names.astype(str)))
     pair = site_rank[site.codes].astype(np.int64) * max(len(dir_names), 1) + dir_rank[direction.codes]
     unique, code = np.unique(pair, return_inverse=True)
     series = pd.DataFrame(
@@ -96,25 +98,6 @@ def plain_lags_for(horizon: int) -> list[int]:
     return sorted({*recent, *[k for k in PLAIN_LAGS if k > 3 and k >= horizon]})
 
 
-def shift(a: np.ndarray, k: int) -> np.ndarray:
-    """Values ``k`` hours earlier along axis 1 (NaN where unknown); ``k >= 0``."""
-    out = np.full(a.shape, np.nan, dtype=np.float32)
-    if k == 0:
-        out[:] = a
-    elif k < a.shape[1]:
-        out[:, k:] = a[:, :-k]
-    return out
-
-
-def _rolling(a: np.ndarray, window: int, min_count: int) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and standard deviation over the last ``window`` hours (inclusive), ignoring NaN (whole array)."""
-    sums = RollingSums(a)
-    s = np.repeat(np.arange(a.shape[0]), a.shape[1])
-    t = np.tile(np.arange(a.shape[1]), a.shape[0])
-    mean, std = sums.mean_std(s, t, window, min_count)
-    return mean.reshape(a.shape), std.reshape(a.shape)
-
-
 class RollingSums:
     """Cumulative sums of a (series x hours) array (NaN ignored) for O(1) window means at any (s, t)."""
 
@@ -140,7 +123,7 @@ class RollingSums:
 
     def mean_std(self, s, end, window: int, min_count: int) -> tuple[np.ndarray, np.ndarray]:
         n, s1, s2 = self.window(s, end, window)
-        with np.errstate(invalid="ignore", divide="ignore"):
+        with np.errstate(invalid="ignore"):  # 0 / 0 where the window holds no count
             mean = s1 / n
             std = np.sqrt(np.maximum(s2 / n - mean**2, 0.0))
         enough = n >= min_count
@@ -209,8 +192,7 @@ class FeatureBuilder:
         weeks = [w for w in range(1, PROFILE_WEEKS + 1) if 168 * w >= min_back] or [PROFILE_WEEKS]
         stack = np.stack([self.lag(s, t, 168 * w) for w in weeks])
         n = (~np.isnan(stack)).sum(axis=0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(n > 0, np.nansum(stack, axis=0) / np.maximum(n, 1), np.nan).astype(np.float32)
+        return np.where(n > 0, np.nansum(stack, axis=0) / np.maximum(n, 1), np.nan).astype(np.float32)
 
     def _covariate(self, values: np.ndarray, s: np.ndarray, t: np.ndarray) -> np.ndarray:
         ok = t >= 0
