@@ -13,10 +13,17 @@ the time and, for ``scale``, this process's peak memory). ``livinglab bench`` al
   intervals; the issue's target is under 10 minutes and 8 GiB on 2 cores. The counts come from a light
   generator here (daily shape x weekday x site level x persistent day deviations x noise, 3 % of hours
   missing), not the network simulator, which only knows the 60 reference posts.
+- ``sites200`` and ``sites200_cluster``: 200 sites x 1 year hourly (1.75 million rows, same generator), the
+  backtest (the last 14 days, horizons 1, 3, 24 h, fits capped at 300,000 rows) in this process, and the
+  same with every model fit as a task on a Dask ``LocalCluster`` of 2 worker processes (1 thread each)
+  started here; ``peak_mib_workers`` is each worker's peak, ``forecasts_sha1`` shows the forecasts are the
+  same. Run them one at a time: each is its own process, so the peaks do not mix.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import resource
 import sys
 import time
@@ -30,6 +37,8 @@ CASES = {
     "smoke": dict(n_stations=4, start="2023-04-03", days=56, n_folds=1, test_days=0),
     "full": dict(n_stations=60, start="2021-08-02", days=728, n_folds=3, test_days=21),
     "scale": dict(n_sites=1000, start="2021-01-04", days=730, n_folds=1, test_days=7),
+    "sites200": dict(n_sites=200, start="2022-01-03", days=365, n_folds=1, test_days=14, workers=0),
+    "sites200_cluster": dict(n_sites=200, start="2022-01-03", days=365, n_folds=1, test_days=14, workers=2),
 }
 
 
@@ -58,11 +67,85 @@ def _peak_mib() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 0)
 
 
+def _digest(predictions: pd.DataFrame) -> str:
+    columns = ["series", "t", "horizon", "p10", "p50", "p90", "plain_lgbm"]
+    return hashlib.sha1(pd.util.hash_pandas_object(predictions[columns], index=False).to_numpy()).hexdigest()
+
+
+def run_sites_case(name: str) -> dict:
+    """200 sites x 1 year: the backtest here, or with every fit as a task on a LocalCluster of 2 workers."""
+    from pilots.mobility import pipeline
+    from pilots.mobility.counts import counts_from_frame
+    from pilots.mobility.forecast import evaluate, headline_metrics
+
+    p = CASES[name]
+    t0 = time.perf_counter()
+    frame = scale_counts(p["n_sites"], p["start"], p["days"])
+    rows_in = len(frame)
+    data = pipeline.prepare_counts(counts_from_frame(frame, "tidy", source_name="sites"))
+    del frame
+    t1 = time.perf_counter()
+    workers: list[float] = []
+    if p["workers"]:
+        from distributed import Client, LocalCluster
+
+        with LocalCluster(
+            n_workers=p["workers"],
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=":0",
+            silence_logs=logging.ERROR,
+            env={"LIVINGLAB_THREADS": "1"},
+        ) as cluster:
+            t_up = time.perf_counter()
+            bt, _ = pipeline.backtest(
+                data,
+                n_folds=p["n_folds"],
+                test_days=p["test_days"],
+                seed=0,
+                cluster=cluster.scheduler_address,
+            )
+            backtest_call_s = round(time.perf_counter() - t_up, 2)
+            with Client(cluster) as client:
+                workers = sorted(client.run(_peak_mib).values())
+        cluster_start_s = round(t_up - t1, 2)
+    else:
+        bt, _ = pipeline.backtest(data, n_folds=p["n_folds"], test_days=p["test_days"], seed=0)
+        cluster_start_s, backtest_call_s = 0.0, round(time.perf_counter() - t1, 2)
+    metrics = headline_metrics(evaluate(bt.predictions, data.calendar), bt.predictions)
+    return {
+        "pilot": "mobility",
+        "case": name,
+        "rows": int(rows_in),
+        "wall_s": round(time.perf_counter() - t0, 2),
+        "metric": "mae_h1",
+        "model": round(metrics["mae_h1"], 3),
+        "baseline": round(metrics["mae_h1_plain_lgbm"], 3),
+        "baseline_name": "plain LightGBM",
+        "mae_h24": round(metrics["mae_h24"], 3),
+        "coverage_p10_p90": round(metrics["coverage_p10_p90"], 3),
+        "prepare_s": round(t1 - t0, 2),
+        "cluster_start_s": cluster_start_s,
+        "backtest_s": bt.seconds,
+        "backtest_call_s": backtest_call_s,  # with connecting to the cluster and sending the counts
+        "fit_task_s": round(float(bt.folds["fit_seconds"].sum()), 2),
+        "train_rows": int(bt.folds["train_rows"].max()),
+        "forecast_rows": len(bt.predictions),
+        "forecasts_sha1": _digest(bt.predictions),
+        "backtest_on": bt.cluster or "this process",
+        "peak_mib_self": _peak_mib(),
+        "peak_mib_workers": workers,
+        "peak_mib_total": _peak_mib() + sum(workers),
+    }
+
+
 def run_case(name: str) -> dict:
     from pilots.mobility import pipeline
     from pilots.mobility.counts import counts_from_frame
     from pilots.mobility.forecast import evaluate, headline_metrics
 
+    if name.startswith("sites"):
+        return run_sites_case(name)
     p = CASES[name]
     t0 = time.perf_counter()
     if name == "scale":

@@ -18,6 +18,11 @@ Baselines, scored on exactly the same rows:
 Hyperparameters are fixed (``POINT_PARAMS``, ``BAND_PARAMS``): they were chosen on validation windows
 that end before any test window (the 90 days before the I-94 test period and the synthetic network's
 first weeks), never on a test window.
+
+The backtest is planned first (``plan_backtest``: every fold x horizon with its rows, drawn from the seed
+in a fixed order), then each unit is fitted and predicted: here, one after another, or with a Dask client
+as tasks on a cluster (``pilots.mobility.cluster``: every model fit of every unit is a task), with the same
+rows, seeds and code, so both give the same forecasts.
 """
 
 from __future__ import annotations
@@ -110,6 +115,20 @@ def threads_for(rows: int) -> int:
     return 1 if rows < SMALL_FIT_ROWS else n_jobs()
 
 
+def quantile_specs(
+    point_params: dict | None = None,
+    band_params: dict | None = None,
+    coverage: float = COVERAGE,
+    seed: int = 0,
+) -> dict[float, tuple[str, dict, int]]:
+    """The three quantile models of a horizon: quantile -> (the rows it is fitted on, ``"train"`` or
+    ``"band"``; its LightGBM parameters; its seed)."""
+    lower, upper = (1 - coverage) / 2, 1 - (1 - coverage) / 2
+    point = {**POINT_PARAMS, **(point_params or {})}
+    band = {**BAND_PARAMS, **(band_params or {})}
+    return {0.5: ("train", point, seed), lower: ("band", band, seed + 1), upper: ("band", band, seed + 1)}
+
+
 def _fit(X: pd.DataFrame, z: np.ndarray, alpha: float, params: dict, seed: int) -> lgb.LGBMRegressor:
     model = lgb.LGBMRegressor(
         objective="quantile", alpha=alpha, random_state=seed, n_jobs=threads_for(len(X)), **params
@@ -136,30 +155,46 @@ def fit_horizon(
     and calibrate the band on ``calibration`` rows (conformalised quantile regression), plus the plain
     LightGBM reference on ``train``."""
     s, t = train
-    y = builder.Y[s, t]
     X = builder.design(s, t, horizon, scale)
-    z = to_target(y, scale[s])
+    z = to_target(builder.Y[s, t], scale[s])
     hm = HorizonModel(horizon, {}, scale, feature_names=list(X.columns))
-    hm.models[0.5] = _fit(X, z, 0.5, {**POINT_PARAMS, **(point_params or {})}, seed)
     if band_train is not None:
         bs, bt = band_train
         Xb, zb = builder.design(bs, bt, horizon, scale), to_target(builder.Y[bs, bt], scale[bs])
     else:
         Xb, zb = X, z
-    lower, upper = (1 - coverage) / 2, 1 - (1 - coverage) / 2
-    for q in (lower, upper):
-        hm.models[q] = _fit(Xb, zb, q, {**BAND_PARAMS, **(band_params or {})}, seed + 1)
+    for q, (rows, params, q_seed) in quantile_specs(point_params, band_params, coverage, seed).items():
+        hm.models[q] = _fit(*((X, z) if rows == "train" else (Xb, zb)), q, params, q_seed)
+    calibrate(hm, builder, calibration, coverage)
+    if plain:
+        hm.plain = fit_plain(builder, horizon, train, seed)
+    return hm
+
+
+def fit_plain(
+    builder: FeatureBuilder, horizon: int, train: tuple[np.ndarray, np.ndarray], seed: int
+) -> lgb.LGBMRegressor:
+    """The plain LightGBM reference fitted on ``train`` rows (s, t)."""
+    s, t = train
+    y = builder.Y[s, t]
+    model = lgb.LGBMRegressor(random_state=seed, n_jobs=threads_for(len(y)), **PLAIN_PARAMS)
+    return model.fit(builder.plain_design(s, t, horizon), y)
+
+
+def calibrate(
+    hm: HorizonModel,
+    builder: FeatureBuilder,
+    calibration: tuple[np.ndarray, np.ndarray] | None,
+    coverage: float = COVERAGE,
+) -> None:
+    """Set the band's conformal margin from the ``calibration`` rows (conformalised quantile regression)."""
     if calibration is not None and len(calibration[0]):
         cs, ct = calibration
         zc = hm.predict_target(builder, cs, ct)
-        truth = to_target(builder.Y[cs, ct], scale[cs])
+        truth = to_target(builder.Y[cs, ct], hm.scale[cs])
         score = np.maximum(zc[:, 0] - truth, truth - zc[:, 2])
         level = min(1.0, np.ceil((len(score) + 1) * coverage) / len(score))
         hm.margin = float(np.quantile(score, level))
-    if plain:
-        model = lgb.LGBMRegressor(random_state=seed, n_jobs=threads_for(len(y)), **PLAIN_PARAMS)
-        hm.plain = model.fit(builder.plain_design(s, t, horizon), y)
-    return hm
 
 
 @dataclass
@@ -176,6 +211,7 @@ class BacktestResult:
     last_models: dict[int, HorizonModel] = field(default_factory=dict)
     seconds: float = 0.0
     test_days: int = 0
+    cluster: str = ""  # the Dask scheduler the fits ran on; empty: in this process
 
 
 def hour_weekday_average(Y: np.ndarray, slot: np.ndarray) -> np.ndarray:
@@ -225,6 +261,81 @@ def _sample(rows, limit: int, rng: np.random.Generator):
     return s[pick], t[pick]
 
 
+@dataclass
+class BacktestUnit:
+    """One fold x horizon of the backtest: its origin, the series' scale and the rows (s, t) of its fits,
+    calibration and test, drawn from the backtest's seed in a fixed order (so any executor fits the same
+    rows)."""
+
+    fold: int
+    horizon: int
+    origin: int
+    scale: np.ndarray
+    train: tuple[np.ndarray, np.ndarray]
+    band_train: tuple[np.ndarray, np.ndarray]
+    calibration: tuple[np.ndarray, np.ndarray]
+    test: tuple[np.ndarray, np.ndarray]
+    seed: int
+
+
+def plan_backtest(
+    builder: FeatureBuilder,
+    *,
+    horizons=HORIZONS,
+    n_folds: int = 1,
+    test_days: int = 0,
+    min_train_days: int = 21,
+    max_train_rows: int = 300_000,
+    calibration_days: int = 0,
+    seed: int = 0,
+) -> tuple[list[BacktestUnit], int]:
+    """Every fold x horizon of a rolling-origin backtest (fold by fold, horizons in order) and the test
+    days per fold (``rolling_origin_backtest`` explains the arguments)."""
+    rng = np.random.default_rng(seed)
+    Y, S, T = builder.Y, builder.S, builder.T
+    n_days = T // 24
+    test_days = int(test_days) or auto_test_days(n_days)
+    test_hours = test_days * 24
+    origins = fold_origins(T, n_folds, test_hours, min_train_days * 24)
+    units = []
+    for k, origin in enumerate(origins):
+        scale = series_scale(Y, origin)
+        cal_days = int(calibration_days) or max(3, min(28, origin // 24 // 5))
+        cal_start = origin - cal_days * 24
+        test = _present(Y, _rows(S, origin, min(origin + test_hours, T)))
+        for h in horizons:
+            warmup = min(WARMUP_HOURS, max(168, origin // 4)) + h
+            train = _sample(_present(Y, _rows(S, warmup, origin)), max_train_rows, rng)
+            band_train = _sample(_present(Y, _rows(S, warmup, cal_start)), max_train_rows, rng)
+            calibration = _present(Y, _rows(S, cal_start, origin))
+            units.append(BacktestUnit(k, h, origin, scale, train, band_train, calibration, test, seed + k))
+    return units, test_days
+
+
+def run_unit(
+    builder: FeatureBuilder,
+    unit: BacktestUnit,
+    *,
+    point_params: dict | None = None,
+    band_params: dict | None = None,
+) -> tuple[HorizonModel, pd.DataFrame, float]:
+    """Fit one unit's models (``fit_horizon``) and forecast its test rows; also the seconds it took."""
+    t0 = time.perf_counter()
+    hm = fit_horizon(
+        builder,
+        unit.horizon,
+        unit.train,
+        unit.scale,
+        band_train=unit.band_train,
+        calibration=unit.calibration,
+        point_params=point_params,
+        band_params=band_params,
+        seed=unit.seed,
+    )
+    piece = hm.predict(builder, *unit.test)
+    return hm, piece, time.perf_counter() - t0
+
+
 def rolling_origin_backtest(
     builder: FeatureBuilder,
     *,
@@ -237,6 +348,7 @@ def rolling_origin_backtest(
     point_params: dict | None = None,
     band_params: dict | None = None,
     seed: int = 0,
+    client=None,
 ) -> BacktestResult:
     """Rolling-origin evaluation: for each fold, train on the hours before its origin, predict the next days.
 
@@ -244,73 +356,68 @@ def rolling_origin_backtest(
     sample of the training window), which bounds time and memory on long histories. The P10/P90 models
     leave out the last ``calibration_days`` before each origin (0: four weeks, or a fifth of the training
     window when that is shorter) and are calibrated on them; the median and the plain reference use every
-    hour before the origin.
+    hour before the origin. With a ``distributed.Client`` the fits run as tasks on its cluster
+    (``pilots.mobility.cluster.run_units``); without one, in this process, unit after unit.
     """
     start = time.perf_counter()
-    rng = np.random.default_rng(seed)
-    Y, S, T = builder.Y, builder.S, builder.T
-    n_days = T // 24
-    test_days = int(test_days) or auto_test_days(n_days)
-    test_hours = test_days * 24
-    origins = fold_origins(T, n_folds, test_hours, min_train_days * 24)
-    ts = builder.wide.timestamps
+    units, test_days = plan_backtest(
+        builder,
+        horizons=horizons,
+        n_folds=n_folds,
+        test_days=test_days,
+        min_train_days=min_train_days,
+        max_train_rows=max_train_rows,
+        calibration_days=calibration_days,
+        seed=seed,
+    )
+    if client is None:
+        done = [run_unit(builder, u, point_params=point_params, band_params=band_params) for u in units]
+        where = ""
+    else:
+        from .cluster import run_units
+
+        done = run_units(client, builder, units, point_params=point_params, band_params=band_params)
+        where = str(client.scheduler.address)
+    Y, ts = builder.Y, builder.wide.timestamps
     slot = (ts.weekday.to_numpy() * 24 + ts.hour.to_numpy()).astype(int)
+    averages: dict[int, np.ndarray] = {}
+    last_fold = units[-1].fold if units else 0
     pieces, fold_rows, last_models = [], [], {}
-    for k, origin in enumerate(origins):
-        scale = series_scale(Y, origin)
-        hw = hour_weekday_average(Y[:, :origin], slot[:origin])
-        cal_days = int(calibration_days) or max(3, min(28, origin // 24 // 5))
-        cal_start = origin - cal_days * 24
-        test = _present(Y, _rows(S, origin, min(origin + test_hours, T)))
-        for h in horizons:
-            t0 = time.perf_counter()
-            warmup = min(WARMUP_HOURS, max(168, origin // 4)) + h
-            train = _sample(_present(Y, _rows(S, warmup, origin)), max_train_rows, rng)
-            band_train = _sample(_present(Y, _rows(S, warmup, cal_start)), max_train_rows, rng)
-            calibration = _present(Y, _rows(S, cal_start, origin))
-            hm = fit_horizon(
-                builder,
-                h,
-                train,
-                scale,
-                band_train=band_train,
-                calibration=calibration,
-                point_params=point_params,
-                band_params=band_params,
-                seed=seed + k,
-            )
-            s_idx, t_idx = test
-            piece = hm.predict(builder, s_idx, t_idx)
-            piece.insert(0, "series", s_idx.astype(np.int32))
-            piece.insert(1, "t", t_idx.astype(np.int32))
-            piece.insert(2, "horizon", h)
-            piece.insert(3, "fold", k)
-            piece.insert(4, "actual", Y[s_idx, t_idx])
-            piece["seasonal_naive"] = builder.lag(s_idx, t_idx, 168) if h <= 168 else np.nan
-            piece["hour_weekday_avg"] = hw[s_idx, slot[t_idx]].astype(np.float32)
-            pieces.append(piece)
-            fold_rows.append(
-                {
-                    "horizon": h,
-                    "fold": k,
-                    "origin": ts[origin],
-                    "train_rows": len(train[0]),
-                    "band_rows": len(band_train[0]),
-                    "calibration_rows": len(calibration[0]),
-                    "test_rows": len(s_idx),
-                    "band_margin_log": round(hm.margin, 4),
-                    "fit_seconds": round(time.perf_counter() - t0, 2),
-                }
-            )
-            if k == len(origins) - 1:
-                last_models[h] = hm
+    for unit, (hm, piece, seconds) in zip(units, done, strict=True):
+        if unit.origin not in averages:
+            averages[unit.origin] = hour_weekday_average(Y[:, : unit.origin], slot[: unit.origin])
+        h, k = unit.horizon, unit.fold
+        s_idx, t_idx = unit.test
+        piece.insert(0, "series", s_idx.astype(np.int32))
+        piece.insert(1, "t", t_idx.astype(np.int32))
+        piece.insert(2, "horizon", h)
+        piece.insert(3, "fold", k)
+        piece.insert(4, "actual", Y[s_idx, t_idx])
+        piece["seasonal_naive"] = builder.lag(s_idx, t_idx, 168) if h <= 168 else np.nan
+        piece["hour_weekday_avg"] = averages[unit.origin][s_idx, slot[t_idx]].astype(np.float32)
+        pieces.append(piece)
+        fold_rows.append(
+            {
+                "horizon": h,
+                "fold": k,
+                "origin": ts[unit.origin],
+                "train_rows": len(unit.train[0]),
+                "band_rows": len(unit.band_train[0]),
+                "calibration_rows": len(unit.calibration[0]),
+                "test_rows": len(s_idx),
+                "band_margin_log": round(hm.margin, 4),
+                "fit_seconds": round(seconds, 2),
+            }
+        )
+        if k == last_fold:
+            last_models[h] = hm
     preds = pd.concat(pieces, ignore_index=True)
     series = builder.wide.series
     for col in ("station_id", "direction", "direction_label"):
         preds[col] = series[col].to_numpy()[preds["series"].to_numpy()]
     preds["timestamp"] = ts[preds["t"].to_numpy()]
     return BacktestResult(
-        preds, pd.DataFrame(fold_rows), last_models, round(time.perf_counter() - start, 2), test_days
+        preds, pd.DataFrame(fold_rows), last_models, round(time.perf_counter() - start, 2), test_days, where
     )
 
 

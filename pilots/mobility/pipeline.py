@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from .calendar import TRI_BORDER, day_calendar, holiday_calendar
+from .cluster import cluster_address
 from .counts import CountsData, CountsError, attach_site_table, counts_from_frame
 from .features import FeatureBuilder
 from .forecast import HORIZONS, BacktestResult, evaluate, headline_metrics, rolling_origin_backtest
@@ -191,8 +192,13 @@ def backtest(
     seed: int = 0,
     horizons=HORIZONS,
     min_train_days: int = 21,
+    cluster: str = "",
 ) -> tuple[BacktestResult, FeatureBuilder]:
-    """Rolling-origin backtest of the model and the baselines (horizons 1, 3, 24 h) on ``data``."""
+    """Rolling-origin backtest of the model and the baselines (horizons 1, 3, 24 h) on ``data``.
+
+    ``cluster`` (else ``LIVINGLAB_CLUSTER``): a Dask scheduler address, ``local`` or ``slurm:<profile>``;
+    the model fits then run as tasks there (``pilots.mobility.cluster``) with the same results. Empty: in
+    this process, and Dask is not imported."""
     builder = data.builder()
     days = len(data.wide.timestamps) // 24
     if days < min_train_days + 7:
@@ -200,8 +206,7 @@ def backtest(
             f"the counts cover {days} days; the backtest needs at least {min_train_days + 7} "
             "(three weeks of history and a test week)."
         )
-    result = rolling_origin_backtest(
-        builder,
+    options = dict(
         horizons=horizons,
         n_folds=n_folds,
         test_days=test_days,
@@ -209,7 +214,13 @@ def backtest(
         max_train_rows=max_train_rows,
         seed=seed,
     )
-    return result, builder
+    address = cluster_address(cluster)
+    if not address:
+        return rolling_origin_backtest(builder, **options), builder
+    from .cluster import client_for
+
+    with client_for(address) as client:
+        return rolling_origin_backtest(builder, client=client, **options), builder
 
 
 def time_block_ids(predictions: pd.DataFrame) -> np.ndarray:
@@ -631,6 +642,8 @@ def run_metrics(data: PilotData, bt: BacktestResult, metrics: dict, comp: dict) 
             "period": f"{facts['period_start']} to {facts['period_end']}",
         }
     )
+    if bt.cluster:
+        values["backtest_cluster"] = bt.cluster
     if data.simulation is not None:
         from .simulator import calibration_table
 

@@ -174,7 +174,9 @@ def _task(job: Job, root: str, git: dict[str, Any], tag: str) -> tuple[PilotResu
     from distributed import get_worker
 
     worker = get_worker()
-    with _ONE_AT_A_TIME, _environment({"LIVINGLAB_ROOT": root}):
+    # CLUSTER_ENV emptied: a notebook running as a task does not send its own steps to the cluster it runs on
+    # (a worker busy with the notebook could wait for itself); a pilot's explicit cluster parameter still can
+    with _ONE_AT_A_TIME, _environment({"LIVINGLAB_ROOT": root, CLUSTER_ENV: ""}):
         attempt = job.run_dir / job.pilot.name / ".attempt"
         attempt.parent.mkdir(parents=True, exist_ok=True)
         try:

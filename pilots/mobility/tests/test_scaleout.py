@@ -1,0 +1,168 @@
+"""The backtest's fits as tasks on a Dask cluster give the forecasts of the in-process path; without a
+cluster nothing changes and Dask is not imported.
+
+A ``distributed.LocalCluster`` of two worker processes (one thread each) on the loopback interface is
+started once for this module and closed after it; every cluster call runs under a time limit."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import logging
+import os
+import socket
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from livinglab.pilots import UsageError
+from pilots.mobility import pipeline
+from pilots.mobility.benchmark import scale_counts
+from pilots.mobility.cluster import CLUSTER_ENV, cluster_address
+from pilots.mobility.counts import counts_from_frame
+from pilots.mobility.features import FeatureBuilder, WideCounts
+from pilots.mobility.forecast import evaluate, headline_metrics, rolling_origin_backtest
+
+LIMIT = 240  # seconds for one backtest on the cluster (a few seconds when the machine is idle)
+SMALL = {"n_estimators": 40, "learning_rate": 0.1}
+
+
+def _within(seconds: float, fn, *args, **kwargs):
+    """``fn(*args, **kwargs)``, failing the test when it takes longer than ``seconds``."""
+    pool = concurrent.futures.ThreadPoolExecutor(1)
+    try:
+        return pool.submit(fn, *args, **kwargs).result(timeout=seconds)
+    except concurrent.futures.TimeoutError:
+        pytest.fail(f"the backtest on the cluster took more than {seconds} s")
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+@pytest.fixture(scope="module")
+def local_cluster():
+    """The scheduler address of a LocalCluster: 2 worker processes x 1 thread, loopback only."""
+    from distributed import LocalCluster
+
+    cluster = LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=":0",
+        silence_logs=logging.ERROR,
+        env={"LIVINGLAB_THREADS": "1"},
+    )
+    try:
+        yield cluster.scheduler_address
+    finally:
+        cluster.close(timeout=30)
+
+
+def _wide(seed: int = 0, n_series: int = 5, weeks: int = 6) -> WideCounts:
+    rng = np.random.default_rng(seed)
+    t = pd.date_range("2022-01-03", periods=weeks * 168, freq="h")
+    hour = t.hour.to_numpy()
+    shape = 0.2 + np.exp(-0.5 * ((hour - 8) / 1.5) ** 2) + 0.8 * np.exp(-0.5 * ((hour - 17) / 2) ** 2)
+    values = rng.uniform(200, 2000, (n_series, 1)) * shape * np.exp(rng.normal(0, 0.15, (n_series, len(t))))
+    values[rng.random(values.shape) < 0.05] = np.nan
+    series = pd.DataFrame({"station_id": [f"s{i}" for i in range(n_series)], "direction": ""})
+    series["direction_label"] = "all directions"
+    return WideCounts(values.astype(np.float32), series, t)
+
+
+def _small_data(n_sites: int = 3, days: int = 30) -> pipeline.PilotData:
+    frame = scale_counts(n_sites, "2023-01-02", days, seed=1)
+    return pipeline.prepare_counts(counts_from_frame(frame, "tidy", source_name="small"))
+
+
+def _assert_same(local, remote) -> None:
+    pd.testing.assert_frame_equal(local.predictions, remote.predictions, check_exact=True)
+    same = [c for c in local.folds.columns if c != "fit_seconds"]  # the time differs, nothing else
+    pd.testing.assert_frame_equal(local.folds[same], remote.folds[same], check_exact=True)
+    assert local.last_models.keys() == remote.last_models.keys()
+    for h, model in local.last_models.items():
+        assert remote.last_models[h].margin == model.margin
+        assert remote.last_models[h].feature_names == model.feature_names
+    assert local.test_days == remote.test_days
+
+
+def test_every_fit_as_a_task_gives_the_same_forecasts_and_metrics(local_cluster):
+    """Two folds x three horizons x four models (24 fit tasks, 6 forecast tasks) on two workers."""
+    from distributed import Client
+
+    builder = FeatureBuilder(_wide())
+    options = dict(n_folds=2, test_days=4, seed=7, point_params=SMALL, band_params=SMALL)
+    local = rolling_origin_backtest(builder, **options)
+    with Client(local_cluster, timeout=30) as client:
+        remote = _within(LIMIT, rolling_origin_backtest, builder, client=client, **options)
+        prefixes = client.run_on_scheduler(lambda dask_scheduler: sorted(dask_scheduler.task_prefixes))
+    assert {"mobility-fit", "mobility-predict"} <= set(prefixes)  # the fits did run there
+    assert remote.cluster == local_cluster and local.cluster == ""
+    assert len(remote.folds) == 6 and (remote.folds["fit_seconds"] > 0).all()
+    _assert_same(local, remote)
+    assert headline_metrics(evaluate(remote.predictions), remote.predictions) == headline_metrics(
+        evaluate(local.predictions), local.predictions
+    )
+
+
+def test_the_pipeline_takes_the_cluster_from_the_parameter_else_the_environment(local_cluster, monkeypatch):
+    data = _small_data()
+    monkeypatch.delenv(CLUSTER_ENV, raising=False)
+    local, _ = pipeline.backtest(data, horizons=(1, 24), test_days=5)
+    assert local.cluster == ""
+    by_parameter, _ = _within(
+        LIMIT, pipeline.backtest, data, horizons=(1, 24), test_days=5, cluster=local_cluster
+    )
+    monkeypatch.setenv(CLUSTER_ENV, local_cluster)  # how scheduled runs name the cluster
+    by_environment, _ = _within(LIMIT, pipeline.backtest, data, horizons=(1, 24), test_days=5)
+    for remote in (by_parameter, by_environment):
+        assert remote.cluster == local_cluster
+        _assert_same(local, remote)
+    comp = pipeline.comparisons(by_environment.predictions, n_boot=50)
+    assert (
+        comp["diff_h1_plain_lgbm"].estimate
+        == pipeline.comparisons(local.predictions, n_boot=50)["diff_h1_plain_lgbm"].estimate
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_an_unreachable_cluster_is_one_sentence_before_any_fit(monkeypatch):
+    data = _small_data(n_sites=1)
+    address = f"tcp://127.0.0.1:{_free_port()}"
+    with pytest.raises(UsageError, match=f"Cannot reach the Dask scheduler at {address}"):
+        pipeline.backtest(data, horizons=(1,), cluster=address)
+    monkeypatch.setenv(CLUSTER_ENV, address)
+    with pytest.raises(UsageError, match="Cannot reach the Dask scheduler"):
+        pipeline.backtest(data, horizons=(1,))
+    assert cluster_address("  local ") == "local" and cluster_address("") == address
+    with pytest.raises(ValueError, match="cluster must be a text"):
+        cluster_address(2)
+
+
+def test_without_a_cluster_the_backtest_runs_here_and_dask_is_not_imported():
+    code = textwrap.dedent(
+        """
+        import sys
+        from pilots.mobility import pipeline
+        from pilots.mobility.benchmark import scale_counts
+        from pilots.mobility.counts import counts_from_frame
+
+        frame = scale_counts(2, "2023-01-02", 29, seed=1)
+        data = pipeline.prepare_counts(counts_from_frame(frame, "tidy"))
+        bt, _ = pipeline.backtest(data, horizons=(1,), test_days=3)
+        loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("dask", "distributed"))
+        print(bt.cluster == "", len(bt.predictions) > 0, loaded)
+        """
+    )
+    env = {k: v for k, v in os.environ.items() if k != CLUSTER_ENV}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split("\n")[-2] == "True True []"
