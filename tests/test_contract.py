@@ -599,12 +599,8 @@ def test_read_options_are_checked_and_dayfirst_is_for_the_contract(tmp_path):
     assert "does not exist" in _sentence(err)
 
 
-def test_text_columns_of_non_text_files_are_not_forced(tmp_path):
-    from livinglab.contract import _is_text
-
+def test_text_columns_of_non_text_files_are_converted_after_reading(tmp_path):
     pd.DataFrame({"id": [7, 8]}).to_parquet(tmp_path / "x.parquet")
-    assert not _is_text(str(tmp_path / "x.parquet")) and not _is_text(str(tmp_path / "nope.csv"))
-    assert _is_text(str(_csv(tmp_path, "a\n1\n")))
     loaded = load_data(str(tmp_path / "x.parquet"), {"id": "id"}, SIMPLE, record=False)
     assert loaded.frame["id"].tolist() == ["7", "8"]
 
@@ -678,3 +674,179 @@ def test_check_file_reads_the_first_4_mib_with_the_options_given(tmp_path):
     applied = check_file(str(path), {"timestamp": "datetime"}, COUNTS, {"dayfirst": False, "skiprows": 1})
     assert 0.8 * n < len(applied.frame) < n
     assert applied.frame["timestamp"].iloc[0] == pd.Timestamp("2024-01-02 10:00")
+
+
+# ----------------------------------------------------------------------------- pinned down piece by piece
+# (mutation testing: `make mutate MODULES=contract`)
+
+
+@pytest.mark.parametrize(
+    ("values", "how"),
+    [
+        (["12/13/2023"], "month first (mm/dd/yyyy)"),  # 12 first is not above 12: the 13 decides
+        (["12-13-2023"], "month first (mm/dd/yyyy)"),  # ends like an offset (-2023) but has no time
+        (["13.04.2023", "02.13.2023"], "day first (dd.mm.yyyy)"),  # a day above 12 first wins
+        (["2024/05/06"], "ISO 8601"),
+        (["2024-01-01T10:00Z"], "ISO 8601, converted to UTC"),
+        (["2024-01-01 10:00 +0100"], "ISO 8601, converted to UTC"),
+    ],
+)
+def test_how_dates_were_read(values, how):
+    from livinglab.contract import parse_datetimes
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert parse_datetimes(pd.Series(values))[1] == how
+
+
+def test_utc_offsets_and_time_zones_become_utc_without_a_zone():
+    from livinglab.contract import parse_datetimes
+
+    parsed, how = parse_datetimes(pd.Series(["2024-01-01T10:00Z", "2024-01-01 10:00 +0100", None]))
+    assert parsed.tolist()[:2] == [pd.Timestamp("2024-01-01 10:00"), pd.Timestamp("2024-01-01 09:00")]
+    aware = pd.Series(pd.date_range("2024-03-30 23:00", periods=2, freq="6h", tz="Europe/Luxembourg"))
+    parsed, how = parse_datetimes(aware)
+    assert how == "already datetimes, converted to UTC" and parsed.dt.tz is None
+    assert parsed.tolist() == [pd.Timestamp("2024-03-30 22:00"), pd.Timestamp("2024-03-31 04:00")]
+    # a partner's parquet file with time-zone-aware timestamps goes through the contract
+    applied = COUNTS.apply(pd.DataFrame({"timestamp": aware, "count": [1, 2]}))
+    assert applied.frame["timestamp"].tolist() == parsed.tolist()
+    assert "timestamp: parsed as already datetimes, converted to UTC" in applied.notes
+
+
+def test_whole_numbers_among_decimal_commas():
+    from livinglab.contract import _to_number
+
+    assert _to_number(pd.Series(["7", "7,25", None])).tolist()[:2] == [7.0, 7.25]
+
+
+@pytest.mark.parametrize(
+    ("field", "column", "values", "score"),
+    [
+        ("count", "cougr", [1, 2], 1.6),  # a name 0.6 alike is a name signal (0.6 + 1 for numbers)
+        ("site", "qqq", ["a rather long description of the site"] * 2, 1.0),  # free text needs no name
+        ("count", "Anzahl Fahrzeuge", [1, 2], 1.8),  # contains an alias
+        ("count", "Anzahl", [1] * 19 + ["x"], 1.0),  # 95 % numbers is not enough
+        ("date", "Datum", ["20240101", "20240102"], 1.0),  # numbers (even yyyymmdd) are not dates
+        ("date", "Datum", ["2024-01-01", "20240102"], 1.0),  # half numbers: not dates
+        ("timestamp", "datetime", [f"2024-01-0{i}" for i in range(1, 10)] + ["soon"], 1.0),  # 90 %: no
+        ("timestamp", "datetime", list(pd.date_range("2024-01-01", periods=3)), 4.0),  # datetimes
+        ("hour", "Stunde", [0, 23, 5], 3.5),
+        ("hour", "Stunde", list(range(25)), 3.5),  # 0-24: 25 distinct values
+        ("hour", "Stunde", [i / 2 for i in range(26)], 2.0),  # 26 distinct values: not hours
+        ("site", "Zählstelle", ["1", "x" * 60], 2.5),  # half numbers: not text
+        ("site", "Zählstelle", ["1" * 30] * 2, 2.5),  # long numbers are not text
+        ("site", "Zählstelle", ["x" * 25] * 2, 3.2),  # 25 characters: short text
+        ("site", "Zählstelle", ["x" * 25] * 499 + ["x" * 26, "x" * 24], 4.0),  # the first 500 values decide
+    ],
+)
+def test_column_scores_at_the_edges(field, column, values, score):
+    assert COUNTS._score(COUNTS.field(field), column, pd.Series(values)) == pytest.approx(score)
+
+
+def test_integer_and_category_scores():
+    assert SIMPLE._score(SIMPLE.field("n"), "n", pd.Series([1, 2])) == pytest.approx(4.0)
+    with_missing = pd.Series([*range(50), None])  # 50 distinct values and a missing one
+    assert SIMPLE._score(SIMPLE.field("group"), "group", with_missing) == pytest.approx(3.5)
+
+
+def test_propose_goes_on_after_a_column_already_taken():
+    frame = pd.DataFrame({"count": [1, 2], "Anzahl": [3, 4], "hour_of_day": [0, 5]})
+    # count/count and count/Anzahl both score 4; hour/hour_of_day 0.8 + 0.5 = 1.3, just enough
+    assert COUNTS.propose(frame) == {"hour": "hour_of_day", "count": "count"}
+    frame = pd.DataFrame({"datetime": ["2024-01-01 00:00", "2024-01-01 01:00"], "count": [1, 2]})
+    assert COUNTS.propose(frame) == {"timestamp": "datetime", "count": "count"}  # no date or hour to drop
+
+
+def test_messages_show_non_ascii_names_and_the_first_30_columns():
+    frame = pd.DataFrame({"Zählstelle": ["A"], "Datum": ["03.04.2023"], "Stunde": [3], "Anzahl": [1]})
+    with pytest.raises(ContractError) as err:
+        COUNTS.resolve_mapping(["Zählstelle", "Datum", "Anzahl"], None, frame)
+    assert '"site": "Zählstelle"' in _sentence(err)
+    files = [f"c{i}" for i in range(40)]
+    shown = str(files[:30])
+    with pytest.raises(ContractError) as err:
+        COUNTS.resolve_mapping(files, {"count": "zzz"})
+    assert f"the file's columns are {shown}. Correct it" in _sentence(err)
+    with pytest.raises(ContractError) as err:
+        COUNTS.resolve_mapping(files, None)
+    assert f"the file's columns are {shown}. Map it" in _sentence(err)
+
+
+def test_apply_notes_every_rename_and_keeps_a_mapped_timestamp_and_the_extras():
+    frame = pd.DataFrame(
+        {
+            "Zeit": ["2024-01-01 05:00"],
+            "Tag": ["2024-02-02"],
+            "Std": [7],
+            "Anzahl": [3],
+            "weather": ["rain"],
+        }
+    )
+    columns = {"timestamp": "Zeit", "date": "Tag", "hour": "Std", "count": "Anzahl"}
+    applied = COUNTS.apply(frame, columns)
+    assert applied.notes[0] == "columns: timestamp <- Zeit, date <- Tag, hour <- Std, count <- Anzahl"
+    assert applied.frame["timestamp"].tolist() == [
+        pd.Timestamp("2024-01-01 05:00")
+    ]  # not built from date+hour
+    assert applied.frame["weather"].tolist() == ["rain"]
+    optional = Contract("o", "O", fields=(Field("x", "number", required=False),))
+    assert len(optional.apply(pd.DataFrame({"y": [1, 2, 3]})).frame) == 3  # nothing mapped: the rows stay
+
+
+def test_building_the_timestamp_from_date_and_hour_gives_no_warning():
+    frame = pd.DataFrame({"Datum": ["03.04.2023", "04.04.2023"], "Stunde": [7, None], "count": [1, 2]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        applied = COUNTS.apply(frame, {"date": "Datum", "hour": "Stunde"})
+    assert applied.frame["timestamp"].iloc[0] == pd.Timestamp("2023-04-03 07:00")
+    assert pd.isna(applied.frame["timestamp"].iloc[1])
+
+
+def test_conversion_messages_in_full():
+    frame = pd.DataFrame({"id": ["a"] * 5, "n": ["x", "n/v", "-", "?", "1"]})
+    with pytest.raises(ContractError) as err:
+        SIMPLE.apply(frame)
+    assert '-p read_options \'{"missing_values": ["-", "n/v", "x"]}\'' in _sentence(err)  # the first three
+    with pytest.raises(ContractError) as err:
+        COUNTS.apply(
+            pd.DataFrame({"datetime": ["2024-04-01 00:00", "yesterday"], "count": [3, 4]}),
+            {"timestamp": "datetime"},
+        )
+    assert _sentence(err) == (
+        "column 'datetime' (mapped to 'timestamp') has 1 value(s) that are not dates (row 3: 'yesterday'); "
+        "for day-first dates set -p read_options '{\"dayfirst\": true}', or declare the values as missing with "
+        'read_options {"missing_values": [...]}.'
+    )
+
+
+def test_validation_messages_in_full():
+    frame = pd.DataFrame({"datetime": ["2024-01-01"] * 2, "Anzahl": [-1, 2]})
+    with pytest.raises(ContractError) as err:
+        COUNTS.apply(frame, {"timestamp": "datetime", "count": "Anzahl"})
+    assert _sentence(err) == (
+        "Column 'Anzahl' (mapped to 'count') fails the check greater_than_or_equal_to(0): 1 value(s), e.g. "
+        "row 2: -1.0. Fix the values, declare them missing with -p read_options '{\"missing_values\": {...}}', "
+        "or map another column with -p columns."
+    )
+    # a failure without rows (the column's type) shows the type; a built column names itself
+    with pytest.raises(ContractError) as err:
+        COUNTS._validate(pd.DataFrame({"count": [1, 2]}), {"count": "Anzahl"})
+    assert (
+        "Column 'Anzahl' (mapped to 'count') fails the check dtype('float64'): 1 value(s), e.g. 'int64'."
+        in (_sentence(err))
+    )
+    built = pd.DataFrame({"timestamp": pd.Series(pd.date_range("2024-01-01", periods=2, tz="UTC"))})
+    with pytest.raises(ContractError) as err:
+        COUNTS._validate(built, {})
+    assert _sentence(err).startswith("Column 'timestamp' (mapped to 'timestamp') fails the check dtype(")
+
+
+def test_schema_columns_are_optional():
+    assert all(c.required is False for c in SIMPLE.schema().columns.values())
+
+
+def test_load_data_times_itself(tmp_path):
+    loaded = load_data(str(_csv(tmp_path, "id;n\n007;2\n")), None, SIMPLE, {"sep": ";"}, record=False)
+    note = next(n for n in loaded.notes if n.startswith("read and checked in "))
+    assert 0 <= float(note.split()[-2]) < 60

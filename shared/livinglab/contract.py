@@ -24,7 +24,6 @@ import json
 import re
 import time
 import unicodedata
-import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,8 +76,7 @@ class Applied:
 def _norm(name: str) -> str:
     """Compare names without case, accents, spaces or punctuation (Zählstelle ~ zaehlstelle ~ ZAEHL_STELLE)."""
     text = str(name).lower().translate(str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"}))
-    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "", text)
+    return re.sub(r"[^a-z0-9]+", "", unicodedata.normalize("NFKD", text))  # é -> e + accent, then dropped
 
 
 def _example_mapping(mapping: dict[str, str]) -> str:
@@ -87,43 +85,46 @@ def _example_mapping(mapping: dict[str, str]) -> str:
 
 def _rows(series: pd.Series, mask: pd.Series, limit: int = 3) -> str:
     bad = series[mask].head(limit)
-    return ", ".join(f"row {i + 2}: {v!r}" for i, v in zip(bad.index, bad.tolist(), strict=True))
+    return ", ".join(f"row {i + 2}: {v!r}" for i, v in bad.items())
+
+
+# A time ending in a UTC offset or Z ("...T05:00:00+02:00", "... 10:00 +0100", "...T10:00Z").
+_UTC_OFFSET = r":\d{2}(?::\d{2}(?:[.,]\d+)?)?[ ]?(?:Z|[+-]\d{2}(?::?\d{2})?)$"
 
 
 def parse_datetimes(values: pd.Series, *, dayfirst: bool | None = None) -> tuple[pd.Series, str]:
-    """Datetimes from text in any common layout; ``dayfirst`` is detected for d/m/y text unless given."""
+    """Datetimes from text in any common layout; ``dayfirst`` is detected for d/m/y text unless given.
+
+    Times with UTC offsets (an export across the change to summer time has two) and time-zone-aware
+    datetimes are converted to UTC and returned without a time zone; times without one stay as written.
+    """
     if pd.api.types.is_datetime64_any_dtype(values):
-        return values, "already datetimes"
-    if pd.api.types.is_numeric_dtype(values):
+        parsed, how, offsets = values, "already datetimes", values.dt.tz is not None
+    elif pd.api.types.is_numeric_dtype(values):
         raise ContractError("numbers, not dates")
-    text = values.astype("string").str.strip()
-    sample = text.dropna().head(2000)
-    how = "ISO 8601"
-    if dayfirst is None:
-        parts = sample.str.extract(r"^(\d{1,2})[./-](\d{1,2})[./-](\d{2,4})")
-        if parts[0].notna().any():
-            first, second = parts[0].astype(float), parts[1].astype(float)
-            dayfirst = bool((first > 12).any() or not (second > 12).any())
-            how = "day first (dd.mm.yyyy)" if dayfirst else "month first (mm/dd/yyyy)"
-        else:
-            dayfirst = False
     else:
-        how = "day first (given)" if dayfirst else "month first (given)"
-    fmt = "ISO8601" if how == "ISO 8601" else None
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", FutureWarning)  # several UTC offsets: parsed in UTC below
-            parsed = pd.to_datetime(text, dayfirst=dayfirst, format=fmt, errors="coerce")
-    except (ValueError, TypeError):
-        parsed = pd.to_datetime(text, dayfirst=dayfirst, errors="coerce", format="mixed")
-    if parsed.isna().sum() > text.isna().sum() and fmt:
-        parsed = pd.to_datetime(text, dayfirst=dayfirst, errors="coerce", format="mixed")
-    if not pd.api.types.is_datetime64_any_dtype(parsed):  # several UTC offsets (summer and winter time)
-        parsed = pd.to_datetime(text, dayfirst=dayfirst, errors="coerce", format=fmt or "mixed", utc=True)
-    if getattr(parsed.dt, "tz", None) is not None:
-        parsed = parsed.dt.tz_convert(None)  # to UTC, then without a time zone
-        how += ", converted to UTC"
-    return parsed, how
+        text = values.astype("string").str.strip()
+        sample = text.dropna().head(2000)
+        if dayfirst is not None:
+            how = "day first (given)" if dayfirst else "month first (given)"
+        else:
+            parts = sample.str.extract(r"^(\d{1,2})[./-](\d{1,2})[./-]\d{2,4}").dropna().astype(int)
+            if parts.empty:
+                how = "ISO 8601"
+            else:
+                dayfirst = bool((parts[0] > 12).any() or not (parts[1] > 12).any())
+                how = "day first (dd.mm.yyyy)" if dayfirst else "month first (mm/dd/yyyy)"
+        iso = how == "ISO 8601"
+        # utc=True parses several UTC offsets in one call (pandas 2 and 3); times without one stay as written
+        parsed = pd.to_datetime(
+            text, dayfirst=dayfirst, format="ISO8601" if iso else None, errors="coerce", utc=True
+        )
+        if iso and parsed.isna().sum() > text.isna().sum():  # other layouts among ISO dates ("Jan 5 2024")
+            parsed = pd.to_datetime(text, errors="coerce", format="mixed", utc=True)
+        offsets = sample.str.contains(_UTC_OFFSET).any()
+    if parsed.dt.tz is not None:
+        parsed = parsed.dt.tz_convert(None)
+    return parsed, how + (", converted to UTC" if offsets else "")
 
 
 def parse_hours(values: pd.Series) -> tuple[pd.Series, str]:
@@ -141,14 +142,14 @@ def parse_hours(values: pd.Series) -> tuple[pd.Series, str]:
 
 def _to_number(values: pd.Series) -> pd.Series:
     """Numbers from numbers or text; text with a decimal comma (``1.234,5``, ``7,25``) is understood."""
-    if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+    if pd.api.types.is_numeric_dtype(values):  # booleans too
         return values.astype("float64")
     text = values.astype("string").str.strip()
     number = pd.to_numeric(text, errors="coerce").astype("float64")
     failed = number.isna() & text.notna()
     if failed.any() and text[failed].str.fullmatch(r"-?[\d.\s']*\d,\d+").all():
-        fixed = text[failed].str.replace(r"[.\s']", "", regex=True).str.replace(",", ".", regex=False)
-        number = number.where(~failed, pd.to_numeric(fixed, errors="coerce").astype("float64"))
+        fixed = text[failed].str.replace(r"[.\s']", "", regex=True).str.replace(",", ".")
+        number = number.where(~failed, pd.to_numeric(fixed).astype("float64"))  # all match the pattern
     return number
 
 
@@ -192,7 +193,7 @@ class Contract:
         name = _norm(column)
         names = [_norm(f.name), *(_norm(a) for a in f.aliases)]
         score = 3.0 if name in names else max(difflib.SequenceMatcher(None, name, n).ratio() for n in names)
-        if any(n and n in name for n in names[1:] + names[:1]) and score < 3:
+        if any(n and n in name for n in names):  # contains the name or an alias
             score = max(score, 0.8)
         if score < 0.6 and f.kind != "text":
             # No name signal: a column is never proposed for its type alone (DFA as a time, NHR as a stage).
@@ -204,22 +205,20 @@ class Contract:
         numeric = _to_number(sample).notna().mean()
         if f.kind in ("number", "integer"):
             score += 1.0 if numeric > 0.95 else -2.0
-        elif f.kind == "datetime":
-            ok = pd.api.types.is_datetime64_any_dtype(sample) or (
+        elif f.kind == "datetime":  # datetimes too: their text parses back
+            ok = (
                 numeric < 0.5
                 and pd.to_datetime(sample.astype(str), errors="coerce", format="mixed").notna().mean() > 0.9
             )
             score += 1.0 if ok else -2.0
         elif f.kind == "hour":
-            hours = pd.to_numeric(sample, errors="coerce") if numeric > 0.95 else None
-            score += (
-                0.5 if hours is not None and hours.between(0, 24).all() and hours.nunique() <= 25 else -1.0
-            )
+            hours = pd.to_numeric(sample, errors="coerce")  # text is NaN, never between 0 and 24
+            score += 0.5 if hours.between(0, 24).all() and hours.nunique() <= 25 else -1.0
         elif f.kind == "text":
             length = sample.astype(str).str.len().mean()
             score += 1.0 if numeric < 0.5 and length > 25 else (0.2 if numeric < 0.5 else -0.5)
         elif f.kind in ("label", "category"):
-            score += 0.5 if values.nunique(dropna=True) <= max(50, 0.05 * len(values)) else -0.5
+            score += 0.5 if values.nunique() <= max(50, 0.05 * len(values)) else -0.5
         return score
 
     def propose(self, frame: pd.DataFrame) -> dict[str, str]:
@@ -258,7 +257,7 @@ class Contract:
         absent = {k: v for k, v in columns.items() if v not in columns_in_file}
         if absent:
             k, v = next(iter(absent.items()))
-            close = difflib.get_close_matches(str(v), columns_in_file, n=1)
+            close = difflib.get_close_matches(str(v), columns_in_file)  # the closest first
             raise ContractError(
                 f"columns maps {k!r} to {v!r}, but the file has no such column"
                 + (f" (did you mean {close[0]!r}?)" if close else "")
@@ -270,7 +269,7 @@ class Contract:
             for f in self.fields
             if f.required
             and f.name not in mapping
-            and not all(p in mapping for p in self.alternatives.get(f.name, ("-",)))
+            and not all(p in mapping for p in self.alternatives.get(f.name) or [None])  # None: no column
         ]
         if missing:
             proposal = self.propose(frame) if frame is not None else {}
@@ -304,7 +303,7 @@ class Contract:
         ]
         for name, column in mapping.items():
             f = self.field(name)
-            out[name] = self._convert(f, frame[column], column, mapping, dayfirst, notes)
+            out[name] = self._convert(f, frame[column], column, dayfirst, notes)
         for target, parts in self.alternatives.items():
             if target not in out and all(p in out for p in parts):
                 out[target] = self._combine(target, parts, out, notes)
@@ -317,9 +316,7 @@ class Contract:
             span = (str(out[times[0]].min()), str(out[times[0]].max()))
         return Applied(out.reset_index(drop=True), mapping, extras, notes, span)
 
-    def _convert(
-        self, f: Field, values: pd.Series, column: str, mapping: dict, dayfirst, notes: list
-    ) -> pd.Series:
+    def _convert(self, f: Field, values: pd.Series, column: str, dayfirst, notes: list) -> pd.Series:
         where = f"column {column!r} (mapped to {f.name!r})" if column != f.name else f"column {f.name!r}"
         if f.kind in ("number", "integer"):
             converted = _to_number(values)
@@ -355,7 +352,7 @@ class Contract:
             return parsed
         if f.kind == "hour":
             hours, how = parse_hours(values)
-            bad = (hours.isna() & values.notna()) | ~hours.fillna(0).between(0, 23)
+            bad = values.notna() & ~hours.between(0, 23).fillna(False)  # unreadable or out of range
             if bad.any():
                 raise ContractError(
                     f"{where} must be an hour of day (0-23, 1-24 or 'HH:MM'): {_rows(values, bad)}."
@@ -383,14 +380,13 @@ class Contract:
             return converted
         if f.kind == "label":
             return values
-        converted = values.astype("string")
-        return converted.str.strip() if f.kind in ("text", "category") else converted
+        return values.astype("string").str.strip()  # text and category
 
     def _combine(self, target: str, parts: tuple[str, ...], out: pd.DataFrame, notes: list) -> pd.Series:
         date, hour = parts
         days = out[date].dt.normalize()
         notes.append(f"{target}: built from {date} + {hour}")
-        return days + pd.to_timedelta(out[hour].astype("float64"), unit="h")
+        return days + pd.to_timedelta(out[hour], unit="h")
 
     def schema(self):
         """The pandera schema of the converted frame (types, ranges, required columns)."""
@@ -405,7 +401,7 @@ class Contract:
                 checks.append(pa.Check.le(f.maximum))
             dtype = _DTYPES.get(f.kind)
             cols[f.name] = pa.Column(dtype, checks=checks, nullable=True, required=False)
-        return pa.DataFrameSchema(cols, strict=False, coerce=False)
+        return pa.DataFrameSchema(cols)  # not strict (extras are kept), no coercion (done above)
 
     def _validate(self, out: pd.DataFrame, mapping: dict[str, str]) -> None:
         import pandera.errors as pe
@@ -417,11 +413,8 @@ class Contract:
             first = cases.iloc[0]
             column = str(first["column"])
             rows = cases[cases["column"] == first["column"]]
-            shown = ", ".join(
-                f"row {int(i) + 2}: {v!r}"
-                for i, v in zip(rows["index"].head(3), rows["failure_case"].head(3), strict=True)
-                if pd.notna(i)
-            )
+            examples = rows.set_index("index")["failure_case"].head(3)
+            shown = ", ".join(f"row {int(i) + 2}: {v!r}" for i, v in examples.items() if pd.notna(i))
             source = mapping.get(column, column)
             raise ContractError(
                 f"Column {source!r} (mapped to {column!r}) fails the check {first['check']}: "
@@ -488,7 +481,7 @@ class LoadedData:
 
 
 def _basename(path: str) -> str:
-    return path.replace("\\", "/").rsplit("/", 1)[-1]
+    return path.replace("\\", "/").split("/")[-1]
 
 
 def split_read_options(read_options: dict | None) -> tuple[dict, bool | None]:
@@ -515,15 +508,8 @@ def load_data(
     )
     t0 = time.perf_counter()
     try:
-        frame, report = read_table(
-            data_path,
-            **options,
-            **(
-                {"dtype": dict.fromkeys(text_columns, "string")}
-                if text_columns and _is_text(data_path)
-                else {}
-            ),
-        )
+        # the reader applies dtype to text files (CSV), where ids would lose their leading zeros
+        frame, report = read_table(data_path, **options, dtype=dict.fromkeys(text_columns, "string"))
     except DataFileError as exc:
         raise ContractError(str(exc)) from None
     applied = contract.apply(frame, columns, dayfirst=dayfirst)
@@ -532,26 +518,10 @@ def load_data(
     if record:
         from .recording import record_source
 
-        facts = loaded.source_facts()
         record_source(
-            loaded.name,
-            "file",
-            path=facts.pop("path"),
-            sha256=facts.pop("sha256"),
-            synthetic=False,
-            detail=f"{contract.title}: {report.summary()}",
-            **facts,
+            loaded.name, "file", detail=f"{contract.title}: {report.summary()}", **loaded.source_facts()
         )
     return loaded
-
-
-def _is_text(data_path: str) -> bool:
-    from .reader import _kind, expand_paths
-
-    try:
-        return _kind(expand_paths(data_path)[0]) == "csv"
-    except DataFileError:
-        return False
 
 
 def describe_columns(frame: pd.DataFrame, n_examples: int = 3) -> pd.DataFrame:
@@ -559,7 +529,7 @@ def describe_columns(frame: pd.DataFrame, n_examples: int = 3) -> pd.DataFrame:
     rows = []
     for column in frame.columns:
         values = frame[column]
-        examples = values.dropna().astype(str).str.slice(0, 40).unique()[:n_examples]
+        examples = values.dropna().astype(str).str[:40].unique()[:n_examples]
         rows.append(
             {
                 "column": column,
