@@ -507,6 +507,7 @@ def _lazy_file_ledger(
 
     from .scale import read_parquet_ledger, shared_client
 
+    client = shared_client(dask_address, memory_budget_gib)  # first: reading passes run on its workers
     lazy = read_parquet_ledger(data_path, columns, read_options)
     source = DataSource(
         lazy.name,
@@ -517,7 +518,6 @@ def _lazy_file_ledger(
         {"rows": lazy.rows, "files": lazy.files, "contract": "ledger"},
     )
     data_fingerprint(source)
-    client = shared_client(dask_address, memory_budget_gib)
     return FintechData(
         "ledger", "file", source, lazy.name, available=lazy.available, segments=lazy.segments,
         notes=list(lazy.notes), lazy=lazy, engine=choice, client=client,

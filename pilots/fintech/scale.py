@@ -425,9 +425,10 @@ def read_parquet_ledger(
     """A folder, glob or file of Parquet as a lazy ledger in the pilot's schema (nothing is loaded whole).
 
     Files with the pilot's own columns (``transaction_id, timestamp, account_id, amount`` ..., as
-    ``synthetic.write_parquet_ledger`` writes them) are read as they are; any other file goes through contract
-    A with ``columns`` (the same conversions as the in-memory loader, checked on the first rows before
-    anything else). With ``record`` the files are recorded as the run's data source (sha256 of each file).
+    ``synthetic.write_parquet_ledger`` writes them) and no ``columns`` are read as they are (the benchmark's
+    and the tests' way: a run through the notebook maps contract A's names, e.g. ``account`` to
+    ``account_id``); any other file goes through contract A with ``columns`` (the same conversions as the
+    in-memory loader, checked on the first rows before anything else). With ``record`` the files are recorded as the run's data source (sha256 of each file).
     """
     import dask
     import dask.dataframe as dd

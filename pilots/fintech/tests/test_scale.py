@@ -143,10 +143,8 @@ def test_distributed_lightgbm_is_within_a_small_tolerance(ledger, both_runs):
         dask_run.model.n_pos == memory.model.n_pos and dask_run.model.n_neg_total == memory.model.n_neg_total
     )
     m, d = memory.metrics, dask_run.metrics
-    seeds = [m["pr_auc"]] + [
-        run_detection(ledger, segments=SEGMENTS, alerts_per_day=25, seed=s).metrics["pr_auc"]
-        for s in (1, 2, 3)
-    ]
+    others = [run_detection(ledger, segments=SEGMENTS, alerts_per_day=25, seed=s) for s in (1, 2, 3)]
+    seeds = [m["pr_auc"]] + [run.metrics["pr_auc"] for run in others]
     assert min(seeds) - 0.02 <= d["pr_auc"] <= max(seeds) + 0.02, (d["pr_auc"], seeds)
     assert abs(d["roc_auc"] - m["roc_auc"]) < 0.03, (d["roc_auc"], m["roc_auc"])
     y = memory.test["label"].to_numpy()
@@ -156,8 +154,16 @@ def test_distributed_lightgbm_is_within_a_small_tolerance(ledger, both_runs):
     )  # fmt: skip
     assert diff.low < 0 < diff.high, diff
     assert d["pr_auc"] > 1.5 * d["pr_auc_lr"]  # still far ahead of its strongest baseline
-    rank = pd.Series(dask_run.test["score"]).rank().corr(pd.Series(memory.test["score"]).rank())
-    assert rank > 0.9
+
+    def rank_corr(a, b):
+        return pd.Series(a.test["score"].to_numpy()).rank().corr(pd.Series(b.test["score"].to_numpy()).rank())
+
+    # the scores order the test rows like another seed's do (seed to seed: 0.86-0.90 here), no less
+    seed_to_seed = [rank_corr(run, memory) for run in others]
+    assert rank_corr(dask_run, memory) > min(seed_to_seed) - 0.05 > 0.7, (
+        rank_corr(dask_run, memory),
+        seed_to_seed,
+    )
     assert d["cost_threshold"] > 0 and dask_run.cost_curve_valid is not None
     per_day = dask_run.test.groupby(dask_run.test["timestamp"].dt.normalize())["alerted"].sum()
     assert (per_day <= 25).all()
@@ -215,6 +221,43 @@ def test_a_partners_parquet_folder_in_contract_names(ledger, tmp_path, client):
     assert abs(run.metrics["pr_auc"] - memory.metrics["pr_auc"]) < 0.06
     scale.close_shared_clients()
     assert parts.client.status == "closed"
+
+
+def test_a_ledger_without_counterparty_or_labels(ledger, tmp_path, client):
+    """No payment graph (no second shuffle), no labels: the unsupervised combination ranks, as in memory."""
+    frame = pd.DataFrame(
+        {
+            "account": ledger["account_id"],
+            "timestamp": ledger["timestamp"],
+            "amount": np.where(ledger["direction"] == "debit", -ledger["amount"], ledger["amount"]),
+        }
+    ).iloc[:20_000]
+    frame.to_parquet(tmp_path / "plain.parquet", index=False, row_group_size=5_000)
+    synth = {"n_transactions": 0, "n_days": 0, "fraud_rate": 0.0, "seed": 0, "real_distribution": ""}
+    address = client.scheduler.address
+    parts = load_fintech(
+        "synthetic",
+        str(tmp_path / "plain.parquet"),
+        {},
+        {},
+        "ledger",
+        engine="dask",
+        dask_address=address,
+        **synth,
+    )
+    in_memory = load_fintech(
+        "synthetic", str(tmp_path / "plain.parquet"), {}, {}, "ledger", engine="pandas", **synth
+    )
+    assert parts.available == in_memory.available == frozenset({"direction"}) and not parts.has_labels
+    got = scale.dask_features(parts.lazy, npartitions=3).compute()
+    expected = transaction_features(in_memory.frame, in_memory.available)
+    pd.testing.assert_frame_equal(_by_id(got)[expected.columns], expected, check_exact=True)
+    run, memory = run_ledger(parts, alerts_per_day=20), run_ledger(in_memory, alerts_per_day=20)
+    assert not run.supervised and run.model is None and run.metrics["detection_mode"] == "unsupervised"
+    assert any("No labels" in n for n in run.notes)
+    np.testing.assert_allclose(run.test["score"], memory.test["score"], rtol=0, atol=1e-9)
+    assert (run.test["alerted"] == memory.test["alerted"]).all()
+    scale.close_shared_clients()
 
 
 def test_bad_input_is_one_sentence_before_any_work(tmp_path, parquet_folder):
