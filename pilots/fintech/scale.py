@@ -843,6 +843,18 @@ def _lightgbm_dask(client, X, y, *, config: SupervisedConfig, seed: int, categor
     return model.to_local().booster_
 
 
+def _collect(frame, client) -> pd.DataFrame:
+    """A Dask frame (or series) gathered partition by partition and concatenated here.
+
+    ``frame.compute()`` first concatenates every partition on one worker (dask-expr's default), which kills a
+    worker with a memory limit when the result is large (the 30M-row ledger's test period: 9 million rows).
+    """
+    futures = client.compute(frame.to_delayed())
+    parts = client.gather(futures)
+    del futures
+    return pd.concat(parts) if parts else frame._meta
+
+
 def _nonempty(frame):
     """A persisted Dask frame without its empty partitions (LightGBM's Dask training needs rows in each)."""
     lengths = frame.map_partitions(len).compute()
@@ -925,7 +937,7 @@ def run_detection_dask(
     f = ledger.frame
     has_delay = "label_available_at" in f.columns
     maturity = pd.Timedelta(days=cfg.label_maturity_days if has_delay else 0)
-    ts = np.sort(f["timestamp"].compute().to_numpy())  # one column collected: the exact cut points
+    ts = np.sort(_collect(f["timestamp"], client).to_numpy())  # one column collected: the exact cut points
     if len(ts) < 200:
         raise ContractError(f"The ledger has only {len(ts)} rows; the pilot needs at least 200.")
     split = time_split(pd.Series(ts), cfg.train_frac, cfg.valid_frac, maturity)
@@ -1009,7 +1021,11 @@ def run_detection_dask(
 
     # ------------------------------------------------------------------ baselines on the training sample
     t0 = time.perf_counter()
-    base = persisted["base"].compute().sort_values("transaction_id", kind="stable").reset_index(drop=True)
+    base = (
+        _collect(persisted["base"], client)
+        .sort_values("transaction_id", kind="stable")
+        .reset_index(drop=True)
+    )
     combination = Combination.fit(base[unsup_cols].to_numpy(), unsup_cols, seed=cfg.seed)
     forest = DefaultForest.fit(base[unsup_cols].to_numpy(), seed=cfg.seed)
     rules = RulesBaseline.fit(base[all_cols])
@@ -1028,9 +1044,14 @@ def run_detection_dask(
                 categorical=categorical,
             )  # fmt: skip
             valid = persisted["valid"]
-            scored = valid.assign(
-                _score=valid.map_partitions(_predict_part, booster_valid, model_cols, meta=("_score", "f8"))
-            )[["_score", "_known", VIEW_PREFIX + "amount"]].compute()
+            scored = _collect(
+                valid.assign(
+                    _score=valid.map_partitions(
+                        _predict_part, booster_valid, model_cols, meta=("_score", "f8")
+                    )
+                )[["_score", "_known", VIEW_PREFIX + "amount"]],
+                client,
+            )
             y_valid = scored["_known"].to_numpy().astype(np.int8)
             amount_valid = scored[VIEW_PREFIX + "amount"].to_numpy(dtype=float)
             kw = {"review_cost": cfg.review_cost_eur, "loss_share": cfg.loss_share}
@@ -1061,7 +1082,7 @@ def run_detection_dask(
     t0 = time.perf_counter()
     test_dd = persisted["test"]
     score_meta = pd.concat([test_dd._meta, scorers.score(test_dd._meta)], axis=1)
-    collected = test_dd.map_partitions(_score_part, scorers, meta=score_meta).compute()
+    collected = _collect(test_dd.map_partitions(_score_part, scorers, meta=score_meta), client)
     client.cancel(list(persisted.values()))
     collected = collected.sort_values([VIEW_PREFIX + "timestamp", "transaction_id"], kind="stable")
     collected.index = pd.Index(collected["transaction_id"].to_numpy(), name=None)
