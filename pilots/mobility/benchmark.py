@@ -16,8 +16,10 @@ the time and, for ``scale``, this process's peak memory). ``livinglab bench`` al
 - ``sites200`` and ``sites200_cluster``: 200 sites x 1 year hourly (1.75 million rows, same generator), the
   backtest (the last 14 days, horizons 1, 3, 24 h, fits capped at 300,000 rows) in this process, and the
   same with every model fit as a task on a Dask ``LocalCluster`` of 2 worker processes (1 thread each)
-  started here; ``peak_mib_workers`` is each worker's peak, ``forecasts_sha1`` shows the forecasts are the
-  same. Run them one at a time: each is its own process, so the peaks do not mix.
+  started here; ``peak_mib_workers`` is each worker's peak. ``forecasts_sha1`` is a digest of the forecasts:
+  equal when the in-process run uses the workers' thread count (``LIVINGLAB_THREADS=1``; LightGBM's sums
+  depend on its threads in the last bits). Run them one at a time: each is its own process, so the peaks do
+  not mix.
 """
 
 from __future__ import annotations
