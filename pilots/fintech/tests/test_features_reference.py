@@ -1,0 +1,272 @@
+"""Every feature against a plain, row-by-row reading of its definition (``features`` module docstring).
+
+The reference below is deliberately naive: for each row it filters the ledger with pandas (same account,
+earlier times, the window) and computes the value from its definition, so it shares no code and no trick
+(sorted keys, prefix sums, integer scaling) with ``transaction_features``. The ledger is small but holds
+the cases the vectorised code has to get right: rows at the same instant, rows exactly one window before
+another, accounts that are also counterparties (internal transfers), credits and debits, refunds, cash,
+amounts near the reporting threshold, missing devices in every spelling, a first row of one account at the
+ledger's first second and the last row of another at its last second.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pilots.fintech.features import (
+    GRAPH_INPUTS,
+    RULE_INPUTS,
+    FeatureError,
+    _GroupTime,
+    feature_names,
+    graph_events,
+    node_event_features,
+    transaction_features,
+)
+
+HOUR, DAY = 3600, 86_400
+T0 = pd.Timestamp("2026-03-02 00:00:00")
+
+
+def rich_ledger(seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    n = 260
+    accounts = np.array(["acc-7", "acc-3", "acc-9", "acc-1"])
+    others = np.array(["acc-3", "acc-9", "shop-a", "shop-b", "iban-x", "iban-y", "acc-1", "acc-7"])
+    # times on a coarse grid so that ties and exact window edges (1 h, 24 h, 7 d apart) occur often
+    seconds = rng.choice(np.arange(0, 12 * DAY, 30 * 60), size=n)
+    seconds[:4] = [HOUR, HOUR + HOUR, HOUR + DAY, HOUR + 7 * DAY]  # exactly 1 h, 24 h, 7 d after a row
+    frame = pd.DataFrame(
+        {
+            "timestamp": T0 + pd.to_timedelta(seconds, unit="s"),
+            "account_id": rng.choice(accounts, size=n),
+            "counterparty_id": rng.choice(others, size=n),
+            "amount": np.round(rng.lognormal(4, 2, size=n), 2),
+            "direction": rng.choice(["debit", "credit"], size=n, p=[0.6, 0.4]),
+            "channel": rng.choice(["Card", "e-commerce", "cash_deposit", "SEPA", "refund"], size=n),
+            "country": rng.choice(["LU", "FR", "DE", "BE"], size=n),
+            "device_id": rng.choice(
+                np.array(["d1", "d2", "d3", "-1", "", "none", None], dtype=object), size=n
+            ),
+        }
+    )
+    frame.loc[:3, "account_id"] = "acc-7"
+    frame.loc[5:12, "amount"] = [9000.0, 9999.99, 8999.99, 10000.0, 9500.0, 0.0, 0.004, 12.5]
+    # the ledger's first second belongs to the account coded last, its last second to the one coded first
+    first = pd.DataFrame([{**frame.iloc[20].to_dict(), "account_id": "acc-1", "timestamp": T0}])
+    last = pd.DataFrame(
+        [{**frame.iloc[21].to_dict(), "account_id": "acc-7", "timestamp": T0 + pd.Timedelta(days=12)}]
+    )
+    frame = pd.concat([first, frame, last], ignore_index=True)
+    frame = frame[frame["account_id"] != frame["counterparty_id"]]
+    return frame.sort_values("timestamp", kind="stable").reset_index(drop=True)
+
+
+def _log1p_pos(x: float) -> float:
+    return float(np.log1p(max(x, 0.0)))
+
+
+def _first_appearance_codes(values: pd.Series) -> pd.Series:
+    order = {}
+    for v in values:
+        order.setdefault(v, len(order))
+    return values.map(order)
+
+
+def reference_features(tx: pd.DataFrame) -> pd.DataFrame:
+    t = (tx["timestamp"] - tx["timestamp"].min()).dt.total_seconds().astype(int)
+    debit = tx["direction"] == "debit"
+    channel = tx["channel"].str.lower()
+    refund = channel.str.contains("commerce") | channel.str.contains("card") | channel.str.contains("refund")
+    refund &= ~debit
+    cash = channel.str.contains("cash")
+    near = (tx["amount"] >= 9000) & (tx["amount"] < 10_000)
+    in_cents = tx["amount"].round(2)  # sums are of amounts in whole cents (0.004 EUR adds nothing)
+    device_missing = tx["device_id"].isna() | tx["device_id"].isin(["-1", "", "none"])
+    # payment events: one per side of every payment (payer: money out, payee: money in)
+    payer = np.where(debit, tx["account_id"], tx["counterparty_id"])
+    payee = np.where(debit, tx["counterparty_id"], tx["account_id"])
+    events = pd.DataFrame(
+        {
+            "node": np.concatenate([payer, payee]),
+            "other": np.concatenate([payee, payer]),
+            "incoming": np.r_[np.zeros(len(tx), bool), np.ones(len(tx), bool)],
+            "t": np.r_[t, t],
+            "amount": np.r_[in_cents, in_cents],
+        }
+    )
+
+    def node_state(node, time) -> dict:
+        mine = events[events["node"] == node]
+        before = mine[mine["t"] < time]
+        incoming, outgoing = before[before["incoming"]], before[~before["incoming"]]
+        return {
+            "in_degree": incoming["other"].nunique(),
+            "out_degree": outgoing["other"].nunique(),
+            "in_n_24h": int((incoming["t"] >= time - DAY).sum()),
+            "in_n_7d": int((incoming["t"] >= time - 7 * DAY).sum()),
+            "in_24h": incoming.loc[incoming["t"] >= time - DAY, "amount"].sum(),
+            "out_24h": outgoing.loc[outgoing["t"] >= time - DAY, "amount"].sum(),
+            "known_days": (time - mine["t"].min()) / DAY,
+        }
+
+    pairs = list(zip(tx["account_id"], tx["counterparty_id"], strict=True))
+    first_of_pair = {}
+    for pair, time in zip(pairs, t, strict=True):  # rows are in time order: the first seen is the earliest
+        first_of_pair.setdefault(pair, time)
+    new_counterparty = np.array([first_of_pair[p] == time for p, time in zip(pairs, t, strict=True)])
+
+    rows = []
+    for i in range(len(tx)):
+        row, ti = tx.iloc[i], t.iloc[i]
+        same = (tx["account_id"] == row["account_id"]).to_numpy()
+        past = same & (t < ti).to_numpy()
+        amounts = tx["amount"][past]
+
+        def window(seconds, past=past, ti=ti):
+            return past & (t >= ti - seconds).to_numpy()
+
+        with_cp = same & (tx["counterparty_id"] == row["counterparty_id"]).to_numpy()
+        first_cp = t[with_cp].min()
+        first_country = t[same & (tx["country"] == row["country"]).to_numpy()].min()
+        logs = np.round(np.log1p(amounts.to_numpy()) * 10_000)
+        f = {
+            "amount_log": np.log1p(row["amount"]),
+            "direction": int(row["direction"] == "credit"),
+            "hour": row["timestamp"].hour,
+            "weekday": row["timestamp"].dayofweek,
+            "n_1h": window(HOUR).sum(),
+            "n_24h": window(DAY).sum(),
+            "n_7d": window(7 * DAY).sum(),
+            "sum_1h_log": _log1p_pos(in_cents[window(HOUR)].sum()),
+            "sum_24h_log": _log1p_pos(in_cents[window(DAY)].sum()),
+            "sum_7d_log": _log1p_pos(in_cents[window(7 * DAY)].sum()),
+            "n_new_counterparty_24h": int((window(DAY) & new_counterparty).sum()),
+            "history_n": past.sum(),
+            "amount_dev_z": (
+                (round(np.log1p(row["amount"]) * 10_000) - logs.mean()) / (logs.std() + 1000)
+                if len(logs) >= 3
+                else np.nan
+            ),
+            "amount_over_past_max": row["amount"] / max(amounts.max(), 0.01) if past.any() else np.nan,
+            "gap_since_last_log": np.log1p(ti - t[past].max()) if past.any() else np.nan,
+            "new_counterparty": int(first_cp == ti),
+            "counterparty_age_days": (ti - first_cp) / DAY,
+            "new_country": int(first_country == ti),
+            "near_threshold": int(near.iloc[i]),
+            "n_near_threshold_7d": (window(7 * DAY) & near.to_numpy()).sum(),
+            "n_refund_7d": (window(7 * DAY) & refund.to_numpy()).sum(),
+            "n_cash_7d": (window(7 * DAY) & cash.to_numpy()).sum(),
+        }
+        if device_missing.iloc[i]:
+            f["new_device"] = f["device_age_days"] = np.nan
+        else:
+            first_device = t[same & (tx["device_id"] == row["device_id"]).to_numpy()].min()
+            f["new_device"] = int(first_device == ti)
+            f["device_age_days"] = (ti - first_device) / DAY
+        account = node_state(row["account_id"], ti)
+        counterparty = node_state(row["counterparty_id"], ti)
+        for k in ("in_degree", "out_degree", "in_n_24h", "in_n_7d"):
+            f[f"acc_{k}"] = account[k]
+        f["acc_in_24h_log"] = _log1p_pos(account["in_24h"])
+        f["acc_out_24h_log"] = _log1p_pos(account["out_24h"])
+        out_now = account["out_24h"] + (row["amount"] if row["direction"] == "debit" else 0.0)
+        f["pass_through_24h"] = min(out_now / account["in_24h"], 100.0) if account["in_24h"] > 0 else np.nan
+        for k in ("in_degree", "out_degree", "in_n_24h", "known_days"):
+            f[f"cp_{k}"] = counterparty[k]
+        rows.append(f)
+    out = pd.DataFrame(rows, index=tx.index)
+    out["channel"] = _first_appearance_codes(tx["channel"])
+    out["country"] = _first_appearance_codes(tx["country"])
+    return out
+
+
+@pytest.fixture(scope="module")
+def tx():
+    return rich_ledger()
+
+
+@pytest.fixture(scope="module")
+def reference(tx):
+    return reference_features(tx)
+
+
+def test_the_ledger_has_the_edge_cases(tx):
+    t = (tx["timestamp"] - tx["timestamp"].min()).dt.total_seconds()
+    assert tx.duplicated(["account_id", "timestamp"]).sum() > 5  # same-instant rows of one account
+    assert set(tx["account_id"]) <= set(tx["counterparty_id"])  # every account is also paid by another
+    assert tx["device_id"].isna().any() and tx["device_id"].isin(["-1", "", "none"]).sum() > 10
+    assert t.min() == 0 and tx["account_id"].iloc[0] == "acc-1" and tx["account_id"].iloc[-1] == "acc-7"
+    for gap in (HOUR, DAY, 7 * DAY):
+        assert ((t.to_numpy()[:, None] - t.to_numpy()[None, :]) == gap).any()
+
+
+@pytest.mark.parametrize(
+    "name",
+    [*feature_names(frozenset({"counterparty", "channel", "country", "direction", "device"})), *RULE_INPUTS],
+)
+def test_every_feature_equals_its_definition(tx, reference, name):
+    got = transaction_features(tx)[name].to_numpy(dtype=float)
+    expected = reference[name].to_numpy(dtype=float)
+    np.testing.assert_allclose(got, expected, rtol=2e-6, atol=2e-6, equal_nan=True, err_msg=name)
+
+
+def test_row_order_of_the_input_is_kept_and_a_shuffled_account_order_changes_nothing(tx):
+    """Accounts coded in another order (another first row) give the same features, row for row."""
+    base = transaction_features(tx)
+    relabelled = tx.replace({"acc-1": "zz-1", "acc-7": "aa-7"})
+    pd.testing.assert_frame_equal(transaction_features(relabelled), base)
+
+
+def test_node_features_given_from_elsewhere_equal_those_computed_here(tx):
+    """The Dask path's way: node features computed on events, handed over as ``graph``."""
+    n = len(tx)
+    debit = (tx["direction"] == "debit").to_numpy()
+    ev = graph_events(tx["account_id"].to_numpy(), tx["counterparty_id"].to_numpy(), debit)
+    t = (tx["timestamp"] - T0).dt.total_seconds().to_numpy().astype(np.int64) + 10**6  # any origin
+    cents = np.round(tx["amount"].to_numpy() * 100).astype(np.int64)
+    node = node_event_features(ev["node"], ev["other"], ev["is_in"], np.r_[t, t], np.r_[cents, cents])
+    acc_ev = np.where(debit, np.arange(n), n + np.arange(n))
+    cp_ev = np.where(debit, n + np.arange(n), np.arange(n))
+    graph = pd.DataFrame(
+        {c: node[c[4:]][acc_ev] if c.startswith("acc_") else node[c[3:]][cp_ev] for c in GRAPH_INPUTS},
+        index=tx.index,
+    )
+    pd.testing.assert_frame_equal(transaction_features(tx, graph=graph), transaction_features(tx))
+    with pytest.raises(FeatureError, match="graph must hold"):
+        transaction_features(tx, graph=graph.drop(columns="cp_known_days"))
+    with pytest.raises(FeatureError, match="graph must hold"):
+        transaction_features(tx, graph=graph.iloc[1:])
+
+
+def test_without_direction_every_row_is_money_out(tx):
+    plain = tx.drop(columns="direction")
+    f = transaction_features(plain)
+    as_debits = reference_features(tx.assign(direction="debit"))
+    assert "direction" not in f
+    for name in ("n_refund_7d", "acc_out_24h_log", "cp_in_degree", "pass_through_24h"):
+        np.testing.assert_allclose(
+            f[name], as_debits[name], rtol=2e-6, atol=2e-6, equal_nan=True, err_msg=name
+        )
+
+
+def test_categorical_codes_are_the_categories_own():
+    tx = rich_ledger(1)
+    tx["country"] = pd.Categorical(tx["country"], categories=["BE", "DE", "FR", "LU", "NL"])
+    f = transaction_features(tx)
+    assert (f["country"].to_numpy() == tx["country"].cat.codes.to_numpy()).all()
+    assert f["country"].max() <= 3 and (tx["country"].iloc[0] != "BE") == (f["country"].iloc[0] != 0)
+
+
+def test_a_ledger_of_one_row_and_time_keys_that_would_overflow():
+    one = rich_ledger().iloc[:1]
+    f = transaction_features(one)
+    assert f[["n_24h", "history_n", "acc_in_degree", "cp_known_days"]].iloc[0].tolist() == [0, 0, 0, 0]
+    assert f["new_counterparty"].iloc[0] == 1 and np.isnan(f["gap_since_last_log"].iloc[0])
+    with pytest.raises(FeatureError, match="64-bit"):
+        _GroupTime(np.array([2**31]), np.array([2**31]), 7 * DAY)
+    ok = _GroupTime(np.array([0, 1, 1]), np.array([5, 0, 5]), 10)  # fits: no error, keys per group
+    assert ok.m == 5 + 1 + 10 + 1 and ok.key.tolist() == [5, ok.m, ok.m + 5]
+    assert ok.start.tolist() == [0, 1, 1] and ok.right.tolist() == [0, 1, 2]
