@@ -270,3 +270,94 @@ def test_a_ledger_of_one_row_and_time_keys_that_would_overflow():
     ok = _GroupTime(np.array([0, 1, 1]), np.array([5, 0, 5]), 10)  # fits: no error, keys per group
     assert ok.m == 5 + 1 + 10 + 1 and ok.key.tolist() == [5, ok.m, ok.m + 5]
     assert ok.start.tolist() == [0, 1, 1] and ok.right.tolist() == [0, 1, 2]
+
+
+INT16 = {
+    "channel",
+    "direction",
+    "country",
+    "hour",
+    "weekday",
+    "near_threshold",
+    "new_counterparty",
+    "new_country",
+}
+
+
+def test_feature_types_are_compact(tx):
+    """int16 codes and flags, float32 for the rest: the 30M-row ledger's features fit because of it."""
+    f = transaction_features(tx)
+    for name in f.columns:
+        assert f[name].dtype == (np.int16 if name in INT16 else np.float32), name
+
+
+@pytest.mark.filterwarnings("error")  # divisions by zero are expected and silenced where they occur
+def test_small_accounts_at_their_edges_equal_the_definition():
+    """Three equal amounts (no spread), past amounts below one euro, an amount of exactly 9,000 EUR."""
+    rows = [
+        ("flat", "p", 20.0), ("flat", "p", 20.0), ("flat", "q", 20.0), ("flat", "q", 35.0), ("flat", "r", 20.0),
+        ("tiny", "p", 0.004), ("tiny", "p", 0.5), ("tiny", "q", 3.0), ("tiny", "q", 0.2),
+        ("edge", "p", 9000.0), ("edge", "q", 9999.99), ("edge", "r", 10_000.0), ("edge", "p", 8999.99),
+    ]  # fmt: skip
+    tx = pd.DataFrame(rows, columns=["account_id", "counterparty_id", "amount"])
+    tx["timestamp"] = T0 + pd.to_timedelta(np.arange(len(tx)) * 600, unit="s")
+    tx["direction"], tx["channel"], tx["country"], tx["device_id"] = "debit", "SEPA", "LU", "d1"
+    got, expected = transaction_features(tx), reference_features(tx)
+    for name in got.columns:
+        np.testing.assert_allclose(
+            got[name], expected[name], rtol=2e-6, atol=2e-6, equal_nan=True, err_msg=name
+        )
+    assert got["near_threshold"].tolist()[-4:] == [1, 1, 0, 0]
+    assert got["amount_over_past_max"].iloc[[6, 7]].tolist() == pytest.approx(
+        [50.0, 6.0]
+    )  # 0.5 / 0.01, 3 / 0.5
+
+
+def test_numeric_device_ids_with_minus_one_and_missing_mean_no_device(tx):
+    codes = {"d1": 11, "d2": 12, "d3": 13}
+    numeric = tx.assign(device_id=tx["device_id"].map(codes).astype("float64"))  # -1, "", "none", None -> NaN
+    numeric.loc[numeric.index[::7], "device_id"] = -1.0
+    as_text = numeric.assign(device_id=numeric["device_id"].map({11.0: "d1", 12.0: "d2", 13.0: "d3"}))
+    got, expected = transaction_features(numeric), reference_features(as_text)
+    for name in ("new_device", "device_age_days"):
+        np.testing.assert_allclose(
+            got[name], expected[name], rtol=2e-6, atol=2e-6, equal_nan=True, err_msg=name
+        )
+    assert (
+        got["new_device"].isna().sum()
+        == numeric["device_id"].isna().sum() + (numeric["device_id"] == -1).sum()
+    )
+
+
+def test_a_categorical_channel_keeps_its_own_codes():
+    tx = rich_ledger(2)
+    tx["channel"] = pd.Categorical(
+        tx["channel"], categories=["SEPA", "refund", "Card", "e-commerce", "cash_deposit"]
+    )
+    f = transaction_features(tx)
+    assert (f["channel"].to_numpy() == tx["channel"].cat.codes.to_numpy()).all()
+
+
+def test_bad_input_is_named_in_full(tx):
+    with pytest.raises(FeatureError) as err:
+        transaction_features(tx.drop(columns=["account_id", "amount"]))
+    assert str(err.value) == (
+        "Transaction table lacks column(s) account_id, amount; map account, timestamp and amount."
+    )
+    with pytest.raises(FeatureError) as err:
+        transaction_features(tx.iloc[::-1])
+    assert str(err.value) == "Transactions must be sorted by timestamp (the loaders sort them)."
+    with pytest.raises(FeatureError) as err:
+        transaction_features(tx, graph=pd.DataFrame(index=tx.index))
+    assert str(err.value) == f"graph must hold {', '.join(GRAPH_INPUTS)} for every row of tx."
+
+
+def test_the_64_bit_guard_is_exact():
+    """Keys are group * m + t with m = span + window + 1: exactly 2**62 is refused, one group less is not."""
+    with pytest.raises(FeatureError) as err:
+        _GroupTime(np.array([2**31 - 1]), np.array([2**31 - 2]), 0)  # 2**31 groups x m = 2**31
+    assert str(err.value) == "Too many accounts times too long a period for 64-bit time keys."
+    fits = _GroupTime(np.array([2**31 - 2]), np.array([2**31 - 2]), 0)
+    assert fits.m == 2**31 and fits.key.tolist() == [(2**31 - 2) * 2**31 + 2**31 - 2]
+    empty = _GroupTime(np.array([], dtype=np.int64), np.array([], dtype=np.int64), 5)
+    assert empty.m == 1 + 5 + 1 and len(empty.order) == 0
