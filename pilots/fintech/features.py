@@ -196,14 +196,14 @@ class _GroupTime:
 
 def _first_time(pair: np.ndarray, t: np.ndarray) -> np.ndarray:
     """For every row, the earliest time its (account, thing) pair occurs (never later than the row)."""
-    return pd.Series(t).groupby(pair, sort=False).transform("min").to_numpy()
+    return pd.Series(t).groupby(pair).transform("min").to_numpy()  # row order kept whatever the group order
 
 
 def _codes(values: pd.Series) -> np.ndarray:
     """Integer codes that never depend on later rows: a categorical's own codes, else order of first appearance."""
     if isinstance(values.dtype, pd.CategoricalDtype):
         return values.cat.codes.to_numpy().astype(np.int64)
-    return pd.factorize(values, sort=False)[0].astype(np.int64)
+    return pd.factorize(values)[0]  # int64 codes in order of first appearance
 
 
 def _log1p_pos(x: np.ndarray) -> np.ndarray:
@@ -254,11 +254,10 @@ def transaction_features(
     is_cash = lower.str.contains("cash").to_numpy()
     near = (amount >= 0.9 * REPORTING_THRESHOLD_EUR) & (amount < REPORTING_THRESHOLD_EUR)
 
-    acc_codes = pd.factorize(tx["account_id"], sort=False)[0].astype(np.int64)
+    acc_codes = pd.factorize(tx["account_id"])[0]
     has_cp = "counterparty" in available
     if has_cp:
-        nodes, _ = pd.factorize(pd.concat([tx["account_id"], tx["counterparty_id"]], ignore_index=True))
-        nodes = nodes.astype(np.int64)
+        nodes, _ = pd.factorize(pd.concat([tx["account_id"], tx["counterparty_id"]]))
         acc, cp = nodes[:n], nodes[n:]
         n_nodes = int(nodes.max()) + 1 if n else 1
     else:
@@ -283,7 +282,7 @@ def transaction_features(
         feats["counterparty_age_days"] = ((t - first_cp) / 86_400).astype(np.float32)
     if "country" in available:
         country = _codes(tx["country"])
-        first_country = _first_time(acc * (int(country.max()) + 2) + country, t)
+        first_country = _first_time(acc * (int(country.max(initial=-1)) + 2) + country, t)
         feats["new_country"] = (first_country == t).astype(np.int16)
     if "device" in available:
         device_raw = tx["device_id"]
@@ -291,8 +290,8 @@ def transaction_features(
             has_device = (device_raw.notna() & (device_raw != -1)).to_numpy()
         else:
             has_device = (device_raw.notna() & ~device_raw.astype(str).isin(["-1", "", "none"])).to_numpy()
-        device = pd.factorize(device_raw)[0].astype(np.int64)
-        first_dev = _first_time(acc * (int(device.max()) + 2) + device, t)
+        device = pd.factorize(device_raw)[0]
+        first_dev = _first_time(acc * (int(device.max(initial=-1)) + 2) + device, t)
         feats["new_device"] = np.where(has_device, (first_dev == t), np.nan).astype(np.float32)
         feats["device_age_days"] = np.where(has_device, (t - first_dev) / 86_400, np.nan).astype(np.float32)
 
@@ -322,14 +321,15 @@ def transaction_features(
     p1, p2 = g.prefix(log_q[o]), g.prefix(log_q[o] ** 2)
     s1 = (p1[right] - p1[g.start]).astype(float)
     s2 = (p2[right] - p2[g.start]).astype(float)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore"):  # 0 / 0 for a first row
         mean = s1 / hist
         var = np.maximum(s2 / hist - mean**2, 0.0)
         z = (log_q[o] - mean) / (np.sqrt(var) + 0.1 * _LOG_SCALE)
     feats["amount_dev_z"] = g.unsort(np.where(hist >= 3, z, np.nan).astype(np.float32))
-    cummax = pd.Series(amount[o]).groupby(g.group, sort=False).cummax().to_numpy()
+    cummax = pd.Series(amount[o]).groupby(g.group).cummax().to_numpy()
     has_past = hist > 0
     prev = np.maximum(right - 1, 0)
+    # a first row's prev is the previous account's last row: any value, even a gap of -1 s (log1p -> -inf)
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = amount[o] / np.maximum(cummax[prev], 0.01)
         gap = np.log1p(g.t - g.t[prev]).astype(np.float32)
@@ -385,8 +385,7 @@ def node_event_features(
     Needs every event of each node present (all rows of the ledger, or a partition holding whole nodes);
     ids may be any values: they are coded here, and times only enter as differences.
     """
-    codes, _ = pd.factorize(np.concatenate([node, other]), sort=False)
-    codes = codes.astype(np.int64)
+    codes, _ = pd.factorize(np.concatenate([node, other]))
     n_ev = len(node)
     node_c, other_c = codes[:n_ev], codes[n_ev:]
     n_nodes = int(codes.max()) + 1 if n_ev else 1

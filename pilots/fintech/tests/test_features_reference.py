@@ -207,6 +207,7 @@ def test_the_ledger_has_the_edge_cases(tx):
     "name",
     [*feature_names(frozenset({"counterparty", "channel", "country", "direction", "device"})), *RULE_INPUTS],
 )
+@pytest.mark.filterwarnings("error")  # divisions by zero are expected and silenced where they occur
 def test_every_feature_equals_its_definition(tx, reference, name):
     got = transaction_features(tx)[name].to_numpy(dtype=float)
     expected = reference[name].to_numpy(dtype=float)
@@ -298,16 +299,22 @@ def test_small_accounts_at_their_edges_equal_the_definition():
         ("flat", "p", 20.0), ("flat", "p", 20.0), ("flat", "q", 20.0), ("flat", "q", 35.0), ("flat", "r", 20.0),
         ("tiny", "p", 0.004), ("tiny", "p", 0.5), ("tiny", "q", 3.0), ("tiny", "q", 0.2),
         ("edge", "p", 9000.0), ("edge", "q", 9999.99), ("edge", "r", 10_000.0), ("edge", "p", 8999.99),
+        ("late", "p", 1.0),
     ]  # fmt: skip
     tx = pd.DataFrame(rows, columns=["account_id", "counterparty_id", "amount"])
-    tx["timestamp"] = T0 + pd.to_timedelta(np.arange(len(tx)) * 600, unit="s")
+    seconds = np.arange(len(tx)) * 600
+    seconds[-1] = (
+        seconds[-2] - 1
+    )  # 'late' starts 1 s before 'edge' ends: a -1 s step between them when sorted
+    tx["timestamp"] = T0 + pd.to_timedelta(seconds, unit="s")
+    tx = tx.sort_values("timestamp", kind="stable").reset_index(drop=True)
     tx["direction"], tx["channel"], tx["country"], tx["device_id"] = "debit", "SEPA", "LU", "d1"
     got, expected = transaction_features(tx), reference_features(tx)
     for name in got.columns:
         np.testing.assert_allclose(
             got[name], expected[name], rtol=2e-6, atol=2e-6, equal_nan=True, err_msg=name
         )
-    assert got["near_threshold"].tolist()[-4:] == [1, 1, 0, 0]
+    assert got.loc[tx["account_id"] == "edge", "near_threshold"].tolist() == [1, 1, 0, 0]
     assert got["amount_over_past_max"].iloc[[6, 7]].tolist() == pytest.approx(
         [50.0, 6.0]
     )  # 0.5 / 0.01, 3 / 0.5
@@ -361,3 +368,22 @@ def test_the_64_bit_guard_is_exact():
     assert fits.m == 2**31 and fits.key.tolist() == [(2**31 - 2) * 2**31 + 2**31 - 2]
     empty = _GroupTime(np.array([], dtype=np.int64), np.array([], dtype=np.int64), 5)
     assert empty.m == 1 + 5 + 1 and len(empty.order) == 0
+
+
+def test_an_empty_ledger_gives_an_empty_table_of_every_feature(tx):
+    """A Dask partition may hold no rows: its feature table is empty, with every column and type."""
+    empty = transaction_features(tx.iloc[:0])
+    full = transaction_features(tx)
+    assert len(empty) == 0 and list(empty.columns) == list(full.columns)
+    assert (empty.dtypes == full.dtypes).all()
+    plain = transaction_features(tx.iloc[:0][["timestamp", "account_id", "amount"]])
+    assert len(plain) == 0 and "n_24h" in plain and "acc_in_degree" not in plain
+    node = node_event_features(*(np.array([], dtype=np.int64) for _ in range(5)))
+    assert all(len(v) == 0 for v in node.values())
+
+
+def test_payment_events_name_the_sides():
+    ev = graph_events(np.array([1, 2]), np.array([7, 8]), np.array([True, False]))
+    assert ev["node"].tolist() == [1, 8, 7, 2] and ev["other"].tolist() == [7, 2, 1, 8]
+    assert ev["is_in"].tolist() == [0, 0, 1, 1] and ev["is_in"].dtype == np.int64
+    assert ev["account_side"].tolist() == [True, False, False, True]  # the row's own account's event
