@@ -55,7 +55,9 @@ def _declared() -> set[str]:
 
 
 def test_every_directly_imported_package_is_declared():
-    local = {p.stem for p in ROOT.glob("**/*.py") if not {".venv", "build", ".git"} & set(p.parts)}  # test helpers
+    local = {
+        p.stem for p in ROOT.glob("**/*.py") if not {".venv", "build", ".git"} & set(p.parts)
+    }  # test helpers
     dists = metadata.packages_distributions()
     declared = _declared()
     missing = {}
