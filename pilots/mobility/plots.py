@@ -290,6 +290,15 @@ def plot_coverage_by_hour(predictions: pd.DataFrame, *, nominal: float = 0.8, ax
     return ax
 
 
+def _series_labels(wide) -> np.ndarray:
+    """Each series' site, with its direction's label when the data have directions."""
+    series = wide.series
+    direction = np.where(
+        series["direction"].astype(str) == "", "", " / " + series["direction_label"].astype(str).str[:18]
+    )
+    return (series["station_id"].astype(str) + direction).to_numpy()
+
+
 def plot_gaps(wide, excluded: np.ndarray | None = None, *, max_series: int = 40, ax=None):
     """Share of each day's hours without a usable count, per series (missing or excluded codes)."""
     values = wide.values[:max_series]
@@ -299,14 +308,7 @@ def plot_gaps(wide, excluded: np.ndarray | None = None, *, max_series: int = 40,
     if ax is None:
         _, ax = plt.subplots(figsize=(11, 0.9 + 0.22 * len(values)))
     image = ax.imshow(share, aspect="auto", cmap="Reds", vmin=0, vmax=1, interpolation="nearest")
-    labels = (
-        wide.series["station_id"].astype(str)
-        + np.where(
-            wide.series["direction"].astype(str) == "",
-            "",
-            " / " + wide.series["direction_label"].astype(str).str[:18],
-        )
-    ).to_numpy()[:max_series]
+    labels = _series_labels(wide)[:max_series]
     ax.set_yticks(range(len(values)), labels, fontsize=7)
     ticks = np.linspace(0, days - 1, min(days, 8)).astype(int)
     ax.set_xticks(ticks, [f"{wide.timestamps[t * 24]:%d %b %y}" for t in ticks], fontsize=7)
@@ -320,14 +322,7 @@ def plot_overview(wide, *, max_series: int = 6, ax=None):
     """Weekly mean count of a few series over the whole period, and the typical week (hour x weekday)."""
     fig, axes = plt.subplots(1, 2, figsize=(12, 3.6), gridspec_kw={"width_ratios": [3, 2]})
     frame = pd.DataFrame(wide.values[:max_series].T, index=wide.timestamps)
-    labels = (
-        wide.series["station_id"].astype(str)
-        + np.where(
-            wide.series["direction"].astype(str) == "",
-            "",
-            " / " + wide.series["direction_label"].astype(str).str[:18],
-        )
-    ).to_numpy()[:max_series]
+    labels = _series_labels(wide)[:max_series]
     frame.columns = labels
     frame.resample("W").mean().plot(ax=axes[0], lw=1, legend=len(labels) > 1)
     axes[0].set_ylabel("mean vehicles / h")
