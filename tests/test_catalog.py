@@ -72,7 +72,7 @@ def test_sources_are_recorded_for_params_json(fixture_project, tmp_path, monkeyp
     log = tmp_path / "rec.jsonl"
     monkeypatch.setenv(recording.METRICS_ENV, str(log))
     resolve("fixture-table", "synthetic", generator="tests.gen")
-    _, sources = recording.read_metrics_file(log)
+    sources = recording.read_metrics_file(log).sources
     assert sources == [
         {
             "dataset": "fixture-table",

@@ -51,7 +51,7 @@ def test_all_files_real_and_each_recorded(two_files, tmp_path, monkeypatch):
     for mode in ("real", "auto"):
         sources = resolve_all("two-files", mode, list(FILES))
         assert [s.path.name for s in sources] == list(FILES) and all(s.origin == "mirror" for s in sources)
-    _, recorded = recording.read_metrics_file(log)
+    recorded = recording.read_metrics_file(log).sources
     assert [s["origin"] for s in recorded] == ["mirror"] * 4
 
 
@@ -63,7 +63,7 @@ def test_auto_falls_back_once_when_any_file_is_missing(two_files, tmp_path, monk
     sources = resolve_all("two-files", "auto", list(FILES), generator="tests.gen", stand_in="stand-in")
     assert len(sources) == 1 and sources[0].is_synthetic and sources[0].dataset == "stand-in"
     assert sources[0].detail == "tests.gen"
-    _, recorded = recording.read_metrics_file(log)
+    recorded = recording.read_metrics_file(log).sources
     assert [(s["dataset"], s["origin"]) for s in recorded] == [("stand-in", "synthetic")]  # recorded once
     assert resolve_all("two-files", "auto", list(FILES))[0].detail == "the catalogue's generator"
     with pytest.raises(DataUnavailable, match="b.csv"):

@@ -13,7 +13,7 @@ def test_record_appends_json_lines_and_returns_value(tmp_path, monkeypatch):
     recording.record("n", np.int64(3))
     recording.record("mae", 2.0)  # a later value of the same name wins
     recording.record("per_lang", {"fr": 0.9, "lb": float("nan")})
-    metrics, _ = recording.read_metrics_file(log)
+    metrics = recording.read_metrics_file(log).metrics
     assert metrics == {"mae": 2.0, "n": 3, "per_lang": {"fr": 0.9, "lb": None}}
     assert isinstance(metrics["n"], int)
 
@@ -45,5 +45,5 @@ def test_record_many_checks_every_value_before_keeping_any(tmp_path, monkeypatch
     assert recording.record_many(values) == values
     with pytest.raises(recording.RecordError, match="plain identifier"):
         recording.record_many({"many_c": 1, "not valid": 2})
-    metrics, _ = recording.read_metrics_file(log)
+    metrics = recording.read_metrics_file(log).metrics
     assert metrics == {"many_a": 0.5, "many_b": [1, 2]} and "many_c" not in recording.recorded()

@@ -1,4 +1,5 @@
-"""`livinglab new`: a scaffolded pilot runs through the runner and passes its own test."""
+"""`livinglab new`: a scaffolded pilot has the lab's one shape, runs through the runner, passes its own test
+and its lint."""
 
 from __future__ import annotations
 
@@ -28,6 +29,11 @@ def test_new_pilot_runs_and_its_own_test_passes(fixture_project, tmp_path, capsy
         "card.yaml",
         "contract.py",
         "synthetic.py",
+        "data.py",
+        "model.py",
+        "run.py",
+        "report.py",
+        "benchmark.py",
         "tests",
     }
     pilot = discover_pilots()["demo"]
@@ -42,9 +48,18 @@ def test_new_pilot_runs_and_its_own_test_passes(fixture_project, tmp_path, capsy
     assert "| `target` | number | yes |" in (folder / "README.md").read_text()
     out = tmp_path / "runs"
     assert main(["run", "demo", "--profile", "smoke", "--out", str(out)]) == 0
-    metrics = json.loads(next(out.glob("*/demo/metrics.json")).read_text())["metrics"]
-    assert metrics["mae"] < metrics["mae_mean_baseline"] and metrics["mae_difference_ci_high"] < 0
-    assert (next(out.glob("*/demo/model_card.html"))).is_file()
+    doc = json.loads(next(out.glob("*/demo/metrics.json")).read_text())
+    claim = doc["claims"]["mae"]
+    assert claim["verdict"] == "better" and claim["high"] < 0 and claim["baseline"] == "the training mean"
+    assert doc["metrics"]["mae"] == claim["model_value"] < claim["baseline_value"]
+    card = next(out.glob("*/demo/model_card.md")).read_text()
+    assert "the training mean" in card and "| **better** |" in card
+    lint = subprocess.run(
+        [sys.executable, "-m", "ruff", "check", "--config", str(PROJECT_ROOT / "pyproject.toml"), str(folder)],
+        capture_output=True,
+        text=True,
+    )
+    assert lint.returncode == 0, lint.stdout
     # the scaffold's own test passes in the new project (with the project's conftest: the smoke_runs fixture)
     shutil.copy(PROJECT_ROOT / "conftest.py", fixture_project / "conftest.py")
     result = subprocess.run(

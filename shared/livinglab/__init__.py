@@ -1,15 +1,17 @@
 """livinglab: the shared package of the Luxembourg living lab for applied AI.
 
-Notebooks use a handful of calls from here::
+A pilot's ``run(params)`` uses a handful of calls from here::
 
     import livinglab
-    source = livinglab.resolve("uci-parkinsons-telemonitoring", data_mode)   # one path for data
-    livinglab.record("mae_next_visit", 3.2)                                  # metrics for the runner
-    livinglab.record_many({"n_subjects": 42, "data_source": source.label})   # several at once
-    livinglab.output_dir()                                                    # where run files go
+    data = livinglab.load("health", "longitudinal", params)   # the one way in: file, catalogue or synthetic
+    claim = livinglab.claims.compare(...)                     # model vs a named baseline, paired interval
+    result = livinglab.Result(pilot=..., design=..., data=data, claims=[claim], metrics={...})
+    result.record()                                           # hands it to the runner (metrics.json)
+    livinglab.output_dir()                                    # where run files go
 
-and three submodules: ``livinglab.threads`` (the thread budget), ``livinglab.drift`` (comparison with
-earlier runs on the same data) and ``livinglab.trust`` (uncertainty, fairness, privacy, model cards).
+and the submodules ``livinglab.threads`` (the thread budget), ``livinglab.cluster`` (the executor seam for
+local and Dask work) and ``livinglab.trust`` (uncertainty, fairness, privacy, model cards).
+ARCHITECTURE.md at the project root says what goes where.
 """
 
 import os as _os
@@ -20,12 +22,19 @@ import os as _os
 # OpenMP runtime starts, which is why it lives in the package every pilot imports first.
 _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
+from . import claims
 from .catalog import DATA_MODES, DataSource, DataUnavailable, check_data_mode, fetch, resolve, resolve_all
+from .data import Loaded, load
 from .paths import output_dir, project_root
 from .recording import record, record_many, recorded
+from .result import Result
 
 __version__ = "0.1.0"
 __all__ = [
+    "claims",
+    "load",
+    "Loaded",
+    "Result",
     "DATA_MODES",
     "DataSource",
     "DataUnavailable",

@@ -1,6 +1,10 @@
-"""Pilots as tasks on a Dask cluster: ``livinglab run --cluster ADDRESS`` and ``livinglab sweep``.
+"""Dask, in one place: pilots as tasks on a cluster, and the seam for a pilot's own heavy steps.
 
-Each pilot (or a sweep's grid point) is one task that calls :func:`livinglab.runner.run_pilot` on a
+- A pilot's own steps (``cluster`` parameter, else ``LIVINGLAB_CLUSTER``: :func:`cluster_address`) go
+  through :func:`executor` (a ``concurrent.futures`` executor: threads here, or the Dask client's executor
+  on a cluster) or, for Dask collections, :func:`client`.
+- ``livinglab run --cluster ADDRESS`` and ``livinglab sweep``: each pilot design (or a sweep's grid point)
+  is one task that calls :func:`livinglab.execute.run_pilot` on a
 worker, which writes the pilot's folder under ``--out``: that folder must be on a filesystem the client
 and every worker share, and the workers need the same checkout at the same path and the same
 environment (the ``livinglab`` kernel is created in the worker's own environment). Only the client
@@ -29,20 +33,20 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from .paths import project_root
-from .pilots import UsageError
-from .report import render_html, write_index
-from .runner import (
+from .execute import (
     CLUSTER_ENV,
     Job,
     PilotResult,
     RunInterrupted,
-    _environment,
-    _log,
     ensure_kernel,
+    environment,
     finish_pilot,
+    log,
     run_pilot,
 )
+from .paths import project_root
+from .pilots import UsageError
+from .report import render_html, write_index
 
 CONNECT_TIMEOUT = 5  # seconds to reach a scheduler and to find a worker there
 CLUSTER_FILE = "cluster.yaml"
@@ -80,6 +84,79 @@ def connect(address: str, out: Path, *, local_workers: int | None = None) -> Ite
             cluster.close()
 
 
+def cluster_address(cluster: str = "") -> str:
+    """Where a pilot sends its own heavy steps: its ``cluster`` parameter, else ``LIVINGLAB_CLUSTER``, else
+    ``""`` (this process). The one parameter name every pilot uses."""
+    if not isinstance(cluster, str):
+        raise ValueError(
+            f"cluster must be a text (a Dask scheduler address such as 'tcp://host:8786', 'local' or "
+            f"'slurm:<profile>'), not {cluster!r}."
+        )
+    return cluster.strip() or os.environ.get(CLUSTER_ENV, "").strip()
+
+
+@contextmanager
+def client(
+    address: str = "local",
+    *,
+    n_workers: int | None = None,
+    memory_limit: str | int = "auto",
+    threads_per_worker: int = 1,
+) -> Iterator[Any]:
+    """A ``distributed.Client`` for a pilot's own steps (Dask dataframes, ``lightgbm.dask``): the scheduler
+    at ``address`` (it must answer within 5 s and have a worker that sees this checkout), ``slurm:<profile>``,
+    or ``local``/empty: a LocalCluster of ``n_workers`` processes started here. Closed (with any cluster it
+    started) on exit."""
+    import dask
+    from distributed import Client, LocalCluster
+
+    cluster = None
+    address = address.strip()
+    if address in ("", "local"):
+        cluster = LocalCluster(
+            n_workers=n_workers or os.cpu_count() or 1,
+            threads_per_worker=threads_per_worker,
+            processes=True,
+            memory_limit=memory_limit,
+            dashboard_address=":0",
+            silence_logs=logging.ERROR,
+        )
+    elif address.startswith("slurm:"):
+        cluster = slurm_cluster(address.removeprefix("slurm:"), submit=True)
+    else:
+        _check_reachable(address)
+    try:
+        with dask.config.set({"distributed.comm.timeouts.connect": f"{CONNECT_TIMEOUT}s"}):
+            connected = Client(cluster or address, timeout=CONNECT_TIMEOUT)
+    except (OSError, ValueError, TimeoutError) as exc:
+        if cluster is not None:
+            cluster.close()
+        raise UsageError(f"Cannot connect to the Dask cluster {address} ({exc}).") from None
+    try:
+        if cluster is None:
+            _check_workers(connected, address, None)
+        yield connected
+    finally:
+        connected.close()
+        if cluster is not None:
+            cluster.close()
+
+
+@contextmanager
+def executor(address: str = "", *, max_workers: int = 1) -> Iterator[Any]:
+    """The one seam for a pilot's independent steps: a ``concurrent.futures`` executor. Empty ``address``:
+    threads in this process (``max_workers``; 1 runs the steps one after another, as a plain loop); a
+    cluster address: the Dask client's executor, each step a task on a worker (Dask imported only then)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    if not address:
+        with ThreadPoolExecutor(max_workers=max_workers) as pool:
+            yield pool
+        return
+    with client(address) as connected, connected.get_executor(pure=False) as pool:
+        yield pool
+
+
 def _check_reachable(address: str) -> None:
     parts = urlsplit(address if "://" in address else f"tcp://{address}")
     if parts.scheme not in ("tcp", "tls"):
@@ -93,16 +170,16 @@ def _check_reachable(address: str) -> None:
         ) from None
 
 
-def _visible(root: str, out: str) -> str | None:
+def _visible(root: str, out: str | None) -> str | None:
     """Run on each worker: what it cannot see of the checkout or the output folder, or None."""
     if not (Path(root) / "pilots").is_dir():
         return f"cannot see the checkout {root}"
-    if not (Path(out).is_dir() and os.access(out, os.W_OK)):
+    if out is not None and not (Path(out).is_dir() and os.access(out, os.W_OK)):
         return f"cannot write to the output folder {out}"
     return None
 
 
-def _check_workers(client, address: str, out: Path) -> None:
+def _check_workers(client, address: str, out: Path | None) -> None:
     try:
         client.wait_for_workers(1, timeout=CONNECT_TIMEOUT)
     except TimeoutError:
@@ -110,7 +187,7 @@ def _check_workers(client, address: str, out: Path) -> None:
             f"The Dask scheduler at {address} has no workers; start some with `dask worker {address} "
             "--nthreads 1` from the same checkout and environment."
         ) from None
-    problems = {w: p for w, p in client.run(_visible, str(project_root()), str(out)).items() if p}
+    problems = {w: p for w, p in client.run(_visible, str(project_root()), out and str(out)).items() if p}
     if problems:
         worker, problem = next(iter(problems.items()))
         raise UsageError(
@@ -176,8 +253,8 @@ def _task(job: Job, root: str, git: dict[str, Any], tag: str) -> tuple[PilotResu
     worker = get_worker()
     # CLUSTER_ENV emptied: a notebook running as a task does not send its own steps to the cluster it runs on
     # (a worker busy with the notebook could wait for itself); a pilot's explicit cluster parameter still can
-    with _ONE_AT_A_TIME, _environment({"LIVINGLAB_ROOT": root, CLUSTER_ENV: ""}):
-        attempt = job.run_dir / job.pilot.name / ".attempt"
+    with _ONE_AT_A_TIME, environment({"LIVINGLAB_ROOT": root, CLUSTER_ENV: ""}):
+        attempt = job.directory / ".attempt"
         attempt.parent.mkdir(parents=True, exist_ok=True)
         try:
             with attempt.open("x") as fh:
@@ -192,23 +269,23 @@ def _task(job: Job, root: str, git: dict[str, Any], tag: str) -> tuple[PilotResu
 def record_lost(job: Job, status: str, reason: str, git: dict[str, Any]) -> PilotResult:
     """The result of a pilot whose worker could not report: its metrics.json if the worker wrote one,
     else written here from what the notebook recorded before it was lost (its partial notebook rendered)."""
-    pilot_dir = job.run_dir / job.pilot.name
+    pilot_dir = job.directory
     try:
         doc = json.loads((pilot_dir / "metrics.json").read_text(encoding="utf-8"))
         return PilotResult(
-            job.pilot.name, doc["status"], pilot_dir, doc["wall_time_s"], doc["metrics"], doc["error"]
+            job.unit, doc["status"], pilot_dir, doc["wall_time_s"], doc["metrics"], doc["error"], doc.get("claims", {})
         )
     except (OSError, ValueError, KeyError):
         pass
     pilot_dir.mkdir(parents=True, exist_ok=True)
     attempt = pilot_dir / ".attempt"
     t0 = attempt.stat().st_mtime if attempt.exists() else time.time()
-    for notebook in job.pilot.notebooks:
-        if (pilot_dir / notebook).exists():
-            try:
-                render_html(pilot_dir / notebook, (pilot_dir / notebook).with_suffix(".html"))
-            except Exception:  # a half-written notebook may not render; the status still counts
-                pass
+    notebook = job.design.notebook
+    if (pilot_dir / notebook).exists():
+        try:
+            render_html(pilot_dir / notebook, (pilot_dir / notebook).with_suffix(".html"))
+        except Exception:  # a half-written notebook may not render; the status still counts
+            pass
     return finish_pilot(job, status, reason, datetime.fromtimestamp(t0, UTC), time.time() - t0, git)
 
 
@@ -225,14 +302,14 @@ def run_jobs(client, jobs: list[Job], *, out: Path, git: dict[str, Any]) -> list
 
     n = len(jobs)
     client.subscribe_topic(
-        PROGRESS_TOPIC, lambda event: _log(f"{event[1]['tag']}: running on {event[1]['worker']}")
+        PROGRESS_TOPIC, lambda event: log(f"{event[1]['tag']}: running on {event[1]['worker']}")
     )
     root = str(project_root())
     workers = len(client.scheduler_info().get("workers", {}))
-    _log(f"{n} pilot run(s) to the Dask scheduler at {client.scheduler.address} ({workers} worker(s) now)")
+    log(f"{n} pilot run(s) to the Dask scheduler at {client.scheduler.address} ({workers} worker(s) now)")
     futures = {
         client.submit(
-            _task, job, root, git, f"[{i}/{n}] {job.label}", key=f"{job.pilot.name}-{job.run_id}", retries=0
+            _task, job, root, git, f"[{i}/{n}] {job.label}", key=f"{job.unit}-{job.run_id}", retries=0
         ): (i, job)
         for i, job in enumerate(jobs, start=1)
     }
@@ -246,7 +323,7 @@ def run_jobs(client, jobs: list[Job], *, out: Path, git: dict[str, Any]) -> list
                 result, where = record_lost(job, "failed", _reason(exc), git), "the cluster"
             results[i] = result
             tail = f"failed: {result.error}" if result.error else "ok"
-            _log(f"[{i}/{n}] {job.label}: {tail} on {where} ({result.wall_time_s:.1f} s)")
+            log(f"[{i}/{n}] {job.label}: {tail} on {where} ({result.wall_time_s:.1f} s)")
             write_index(out)
     except KeyboardInterrupt:
         client.cancel(list(futures))

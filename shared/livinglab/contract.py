@@ -403,6 +403,21 @@ class Contract:
             cols[f.name] = pa.Column(dtype, checks=checks, nullable=True, required=False)
         return pa.DataFrameSchema(cols)  # not strict (extras are kept), no coercion (done above)
 
+    def check(self, frame: pd.DataFrame, where: str = "the data") -> pd.DataFrame:
+        """A frame already in the contract's names (a synthetic generator's) checked like a file: every
+        required field present, types and ranges; returned unchanged."""
+        missing = [
+            f.name
+            for f in self.fields
+            if f.required
+            and f.name not in frame
+            and not all(p in frame for p in self.alternatives.get(f.name) or [None])
+        ]
+        if missing:
+            raise ContractError(f"{where} lacks the {self.name} contract's required column(s) {missing}.")
+        self._validate(frame, {c: c for c in frame.columns})
+        return frame
+
     def _validate(self, out: pd.DataFrame, mapping: dict[str, str]) -> None:
         import pandera.errors as pe
 

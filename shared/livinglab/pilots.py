@@ -1,13 +1,31 @@
-"""The pilots of the lab: their notebooks, parameters and profiles, and checking a run request.
+"""The pilots of the lab: their designs, notebooks, parameters and profiles, and checking a run request.
 
-A pilot is a folder ``pilots/<name>/`` with ``pilot.yaml``::
+A pilot is a folder ``pilots/<name>/`` with ``pilot.yaml``. Each **design** (a kind of data the pilot
+analyses) has its own notebook, contract, synthetic generator and optional catalogue dataset::
 
-    title: Schengen cross-border traffic prediction
-    notebooks: [mobility.ipynb]
-    key_metrics: [mae_h1, mae_h1_seasonal_naive]
+    title: Anomaly detection with analysts in control
+    designs:
+      ledger:
+        title: Transactions of a ledger
+        notebook: ledger.ipynb
+        contract: ledger                 # CONTRACTS["ledger"] in contract.py
+        synthetic: make_ledger           # synthetic.make_ledger(params) -> a frame in the contract's names
+        real:                            # optional: the catalogue dataset of data_mode real / auto
+          dataset: ulb-creditcard-fraud
+          distributions: [creditcard_ulb_head7972.csv]
+          columns: {label: Class}        # contract name -> the file's column
+          read_options: {}
+          params: {}                     # parameters the catalogue file implies (e.g. a time unit)
+        key_metrics:
+          - {name: pr_auc, label: "PR-AUC, test period", tolerance: 0.1}   # a claim's name, or a metric's
+          - rows
     profiles:
-      smoke: {n_stations: 6}
-      full: {n_stations: 60}
+      smoke: {}
+      full: {n_transactions: 1000000}
+
+A pilot with one design may write ``notebooks: [x.ipynb]``, ``contract:`` and ``key_metrics:`` at the top
+level instead. Which way a metric is better is never declared here: comparisons are claims
+(:mod:`livinglab.claims`), whose direction comes from the kind of metric.
 
 A notebook's ``parameters`` cell holds literals only; their values are the defaults a person gets in
 JupyterLab and their types are what ``-p NAME VALUE`` and profiles are checked against.
@@ -16,6 +34,9 @@ JupyterLab and their types are what ``-p NAME VALUE`` and profiles are checked a
 from __future__ import annotations
 
 import ast
+import importlib
+import importlib.util
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,25 +65,20 @@ class Parameter:
 
 @dataclass(frozen=True)
 class KeyMetric:
-    """A metric the run index shows for a pilot, as declared in pilot.yaml::
+    """A metric the run index shows for a design, as declared in pilot.yaml::
 
         key_metrics:
-          - {name: mae_h1, label: "MAE, 1 h ahead (veh/h)", baseline: mae_h1_plain_lgbm, better: lower,
-             tolerance: 0.10}
-          - rows                      # a plain name: shown as it is, no comparison
+          - {name: mae_h1, label: "MAE, 1 h ahead (veh/h)", tolerance: 0.10}
+          - rows                      # a plain name: shown as it is
 
-    ``baseline`` names another recorded metric to compare with (ratio and a better/worse mark), shown
-    as ``baseline_label`` (default: its name);
-    ``tolerance`` is the relative change from the previous run of the same profile that is flagged as a
-    regression (in the worse direction given by ``better``).
+    When the run recorded a claim of that name, the index shows the claim (model, baseline in words,
+    paired interval, verdict); ``tolerance`` is the relative change of the claim's model value since the
+    previous comparable run that is flagged as a regression (its direction is the claim's).
     """
 
     name: str
     label: str = ""
-    baseline: str | None = None
-    better: str | None = None  # "lower" | "higher"
     tolerance: float | None = None
-    baseline_label: str | None = None
 
     @classmethod
     def parse(cls, raw: Any, where: str) -> KeyMetric:
@@ -70,30 +86,70 @@ class KeyMetric:
             return cls(raw, raw.replace("_", " "))
         if not isinstance(raw, dict) or "name" not in raw:
             raise UsageError(f"{where}: each key metric is a name or a mapping with 'name', not {raw!r}.")
-        unknown = set(raw) - {"name", "label", "baseline", "better", "tolerance", "baseline_label"}
-        if unknown or raw.get("better") not in (None, "lower", "higher"):
+        unknown = set(raw) - {"name", "label", "tolerance"}
+        if unknown:
             raise UsageError(
-                f"{where}: key metric {raw['name']}: use label, baseline, baseline_label, better (lower|higher), "
-                "tolerance."
+                f"{where}: key metric {raw['name']} sets {', '.join(sorted(unknown))}; a key metric has a label "
+                "and a tolerance only. A comparison with a baseline, and which way is better, is a claim the "
+                "pilot's run makes (livinglab.claims), not a setting."
             )
-        return cls(
-            raw["name"],
-            raw.get("label") or raw["name"].replace("_", " "),
-            raw.get("baseline"),
-            raw.get("better"),
-            raw.get("tolerance"),
-            raw.get("baseline_label"),
-        )
+        return cls(raw["name"], raw.get("label") or raw["name"].replace("_", " "), raw.get("tolerance"))
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "label": self.label,
-            "baseline": self.baseline,
-            "better": self.better,
-            "tolerance": self.tolerance,
-            "baseline_label": self.baseline_label,
-        }
+        return {"name": self.name, "label": self.label, "tolerance": self.tolerance}
+
+
+@dataclass(frozen=True)
+class RealData:
+    """The catalogue dataset a design reads in ``data_mode`` real (or auto, when reachable)."""
+
+    dataset: str
+    distributions: tuple[str, ...] = ()
+    columns: dict[str, str] = field(default_factory=dict)
+    read_options: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Design:
+    name: str
+    notebook: str
+    title: str = ""
+    contract: str | None = None  # a key of the pilot's CONTRACTS
+    synthetic: str | None = None  # a function of the pilot's synthetic module
+    real: RealData | None = None
+    key_metrics: tuple[KeyMetric, ...] = ()
+
+
+_DESIGN_KEYS = {"title", "notebook", "contract", "synthetic", "real", "key_metrics"}
+
+
+def _parse_design(name: str, raw: Any, where: str) -> Design:
+    if not isinstance(raw, dict) or "notebook" not in raw:
+        raise UsageError(f"{where}: design {name} needs at least a notebook.")
+    unknown = set(raw) - _DESIGN_KEYS
+    if unknown:
+        raise UsageError(f"{where}: design {name} sets {', '.join(sorted(unknown))}; use {sorted(_DESIGN_KEYS)}.")
+    real = raw.get("real")
+    if real is not None:
+        if not isinstance(real, dict) or "dataset" not in real:
+            raise UsageError(f"{where}: design {name}: real needs a catalogue dataset.")
+        real = RealData(
+            real["dataset"],
+            tuple(real.get("distributions") or ()),
+            dict(real.get("columns") or {}),
+            dict(real.get("read_options") or {}),
+            dict(real.get("params") or {}),
+        )
+    return Design(
+        name,
+        raw["notebook"],
+        raw.get("title") or name.replace("_", " "),
+        raw.get("contract"),
+        raw.get("synthetic"),
+        real,
+        tuple(KeyMetric.parse(m, f"{where} design {name}") for m in raw.get("key_metrics") or []),
+    )
 
 
 @dataclass
@@ -101,13 +157,28 @@ class Pilot:
     name: str
     directory: Path
     title: str
-    notebooks: list[str]
-    key_metrics: list[KeyMetric] = field(default_factory=list)
+    designs: dict[str, Design]
     profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
-    contract: str | None = (
-        None  # contract.py in the folder (or a module name) with CONTRACTS and contract_for
-    )
+    contract: str | None = None  # contract.py in the folder (CONTRACTS and contract_for)
     _parameters: dict[str, dict[str, Parameter]] | None = None
+
+    @property
+    def notebooks(self) -> list[str]:
+        return [d.notebook for d in self.designs.values()]
+
+    def design(self, name: str | None = None) -> Design:
+        if name is None:
+            return next(iter(self.designs.values()))
+        if name not in self.designs:
+            raise UsageError(f"Pilot {self.name} has no design {name!r}; it has: {', '.join(self.designs)}.")
+        return self.designs[name]
+
+    def design_of(self, notebook: str) -> Design:
+        return next(d for d in self.designs.values() if d.notebook == notebook)
+
+    def unit(self, design: Design) -> str:
+        """The run folder's name for a design: the pilot's, or ``pilot-design`` when it has several."""
+        return self.name if len(self.designs) == 1 else f"{self.name}-{design.name}"
 
     def parameters(self) -> dict[str, dict[str, Parameter]]:
         """Per notebook: its parameters, read with papermill's notebook inspection."""
@@ -115,28 +186,56 @@ class Pilot:
             self._parameters = {nb: inspect_parameters(self.directory / nb) for nb in self.notebooks}
         return self._parameters
 
+    def defaults(self, design: Design) -> dict[str, Any]:
+        """The design's parameters as its notebook declares them (the one place defaults are written)."""
+        return {n: p.default for n, p in self.parameters()[design.notebook].items()}
+
+    def module(self, name: str):
+        """The pilot's module ``name`` (``pilots.<pilot>.<name>`` when the folder is that package)."""
+        package = f"pilots.{self.name}"
+        spec = importlib.util.find_spec("pilots")
+        locations = [Path(p).resolve() for p in (spec.submodule_search_locations or [])] if spec else []
+        if self.directory.parent.resolve() in locations:
+            return importlib.import_module(f"{package}.{name}")
+        path = self.directory / f"{name}.py"  # a pilot folder outside the installed project (tests)
+        if not path.is_file():
+            raise UsageError(f"pilots/{self.name} has no {name}.py.")
+        qualified = f"livinglab_pilot_{self.name}_{name}"
+        if qualified not in sys.modules:
+            loaded = importlib.util.spec_from_file_location(qualified, path)
+            module = importlib.util.module_from_spec(loaded)
+            sys.modules[qualified] = module
+            loaded.loader.exec_module(module)
+        return sys.modules[qualified]
+
     def contract_module(self):
-        """The pilot's data-contract module (``contract:`` in pilot.yaml), or None.
-
-        The module defines ``CONTRACTS`` (name -> :class:`livinglab.contract.Contract`), ``contract_for(params)``
-        (the contract a run's parameters select) and optionally ``PARAMS_FOR`` (name -> selecting parameters).
-        """
-        import importlib
-        import importlib.util
-
+        """The pilot's data-contract module (``CONTRACTS``, ``contract_for(params)``), or None."""
         if not self.contract:
             return None
-        if not self.contract.endswith(".py"):
-            return importlib.import_module(self.contract)
-        path = self.directory / self.contract
-        if not path.is_file():
+        if not (self.directory / self.contract).is_file():
             raise UsageError(
                 f"pilots/{self.name}/pilot.yaml names the contract {self.contract}, which does not exist."
             )
-        spec = importlib.util.spec_from_file_location(f"livinglab_contract_{self.name}", path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        return module
+        try:
+            return self.module(Path(self.contract).stem)
+        except UsageError:
+            raise
+        except Exception as exc:  # an import error in the pilot's contract: one sentence, not a traceback
+            raise UsageError(f"pilots/{self.name}/{self.contract} cannot be imported: {type(exc).__name__}: {exc}") from None
+
+    def contract_of(self, design: Design):
+        """The :class:`livinglab.contract.Contract` of a design (None when the pilot has no contract)."""
+        module = self.contract_module()
+        if module is None:
+            return None
+        if design.contract is None:
+            return module.contract_for({}) if hasattr(module, "contract_for") else None
+        if design.contract not in module.CONTRACTS:
+            raise UsageError(
+                f"pilots/{self.name}/pilot.yaml: design {design.name} names contract {design.contract!r}; "
+                f"contract.py has {', '.join(module.CONTRACTS)}."
+            )
+        return module.CONTRACTS[design.contract]
 
     def profile_names(self) -> list[str]:
         return [DEFAULT_PROFILE, *self.profiles]
@@ -164,8 +263,28 @@ def inspect_parameters(notebook: Path) -> dict[str, Parameter]:
 def load_pilot(directory: Path) -> Pilot:
     spec_path = directory / "pilot.yaml"
     spec = yaml.safe_load(spec_path.read_text(encoding="utf-8")) or {}
-    notebooks = spec.get("notebooks") or sorted(p.name for p in directory.glob("*.ipynb"))
-    if not notebooks:
+    where = str(spec_path)
+    if "designs" in spec:
+        if spec.get("notebooks") or spec.get("key_metrics"):
+            raise UsageError(f"{where}: with designs, notebooks and key_metrics belong to each design.")
+        designs = {n: _parse_design(n, raw, where) for n, raw in (spec["designs"] or {}).items()}
+    else:  # one design: notebooks, contract and key metrics at the top level
+        notebooks = spec.get("notebooks") or sorted(p.name for p in directory.glob("*.ipynb"))
+        if len(notebooks) > 1:
+            raise UsageError(f"{where}: a pilot with several notebooks declares one design a notebook (designs:).")
+        designs = (
+            {
+                Path(notebooks[0]).stem: Design(
+                    Path(notebooks[0]).stem,
+                    notebooks[0],
+                    spec.get("title", directory.name),
+                    key_metrics=tuple(KeyMetric.parse(m, where) for m in spec.get("key_metrics") or []),
+                )
+            }
+            if notebooks
+            else {}
+        )
+    if not designs:
         raise UsageError(f"{spec_path} lists no notebooks and the folder has none.")
     profiles = spec.get("profiles") or {}
     if DEFAULT_PROFILE in profiles:
@@ -174,8 +293,7 @@ def load_pilot(directory: Path) -> Pilot:
         name=directory.name,
         directory=directory,
         title=spec.get("title", directory.name),
-        notebooks=list(notebooks),
-        key_metrics=[KeyMetric.parse(m, str(spec_path)) for m in spec.get("key_metrics") or []],
+        designs=designs,
         profiles={k: dict(v or {}) for k, v in profiles.items()},
         contract=spec.get("contract"),
     )
@@ -257,3 +375,25 @@ def plan_parameters(pilot: Pilot, profile: str, overrides: dict[str, str]) -> di
             f"which no notebook of the pilot declares in its parameters cell."
         )
     return plan
+
+
+def get_pilot(name: str) -> Pilot:
+    """One pilot of this project by name, with a clear sentence for an unknown one."""
+    directory = pilots_dir() / name
+    if not (directory / "pilot.yaml").is_file():
+        known = ", ".join(discover_pilots())
+        raise UsageError(f"Unknown pilot {name}; available: {known}.")
+    return load_pilot(directory)
+
+
+def parameters_for(pilot: str | Pilot, design: str | None, given: Any = None) -> dict[str, Any]:
+    """A design's parameters: its notebook's defaults, then the values in ``given`` that it declares
+    (a notebook passes ``globals()``, a test or the benchmark a dict), each checked against its type."""
+    pilot = get_pilot(pilot) if isinstance(pilot, str) else pilot
+    spec = pilot.design(design)
+    declared = pilot.parameters()[spec.notebook]
+    chosen = {n: p.default for n, p in declared.items()}
+    for name, value in dict(given or {}).items():
+        if name in declared:
+            chosen[name] = coerce(declared[name], value, None, f"{pilot.name} {spec.name}")
+    return chosen

@@ -106,8 +106,11 @@ class ReadReport:
         return f"{names}: {self.dialect}{enc}; {self.rows:,} rows x {len(self.columns)} columns"
 
 
-def expand_paths(data_path: str | Path) -> list[Path]:
-    """A file, every data file of a folder (one format), or the files a glob pattern matches, sorted."""
+def expand_paths(data_path: str | Path | list) -> list[Path]:
+    """A file, every data file of a folder (one format), the files a glob pattern matches (sorted), or a
+    list of files (kept in its order)."""
+    if isinstance(data_path, (list, tuple)):
+        return [p for item in data_path for p in expand_paths(item)]
     text = str(data_path).strip()
     if not text:
         raise DataFileError(
@@ -383,7 +386,7 @@ def _is_number(value: Any) -> bool:
     return True
 
 
-def read_table(data_path: str | Path, **options: Any) -> tuple[pd.DataFrame, ReadReport]:
+def read_table(data_path: str | Path | list, **options: Any) -> tuple[pd.DataFrame, ReadReport]:
     """Read a partner's file(s) into one frame; see the module docstring for what is understood.
 
     ``sample_bytes=N`` reads only the first file's first N bytes (about 20,000 rows of Parquet or Excel)
@@ -405,7 +408,8 @@ def read_table(data_path: str | Path, **options: Any) -> tuple[pd.DataFrame, Rea
             f"data_path {str(data_path)!r} matches files of several formats ({sorted(kinds)})."
         )
     kind = kinds.pop()
-    report = ReadReport(data_path=str(data_path), format=kind)
+    shown = ", ".join(map(str, data_path)) if isinstance(data_path, (list, tuple)) else str(data_path)
+    report = ReadReport(data_path=shown, format=kind)
     frames = []
     sampling = bool(options.get("sample_bytes"))
     common = Path(os.path.commonpath([p.resolve().parent for p in paths])) if len(paths) > 1 else None

@@ -1,8 +1,10 @@
-"""Recording metrics from a notebook so the runner (and tests) can read them back.
+"""Recording what a run found so the runner (and tests) can read it back.
 
-A notebook calls ``livinglab.record("mae_h1", 12.3)``. Under ``livinglab run`` the runner sets
-``LIVINGLAB_METRICS_FILE`` and every call appends one JSON line to it; in JupyterLab the values
-are kept in memory (``recorded()``) so nothing is written beside the notebook.
+A pilot's notebook records its :class:`livinglab.result.Result` (``result.record()``): its metrics,
+its claims (model against baseline, :mod:`livinglab.claims`), its timings and its data source. Under
+``livinglab run`` the runner sets ``LIVINGLAB_METRICS_FILE`` and every entry is one JSON line appended
+to it; in JupyterLab the values are kept in memory (``recorded()``) so nothing is written beside the
+notebook. Timings are kept apart from metrics: they vary with the machine's load, metrics may not.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import json
 import math
 import os
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from numbers import Integral, Real
 from pathlib import Path
 from typing import Any
@@ -22,6 +25,8 @@ _MAX_ITEMS = 200  # a "small dict": enough for per-typology or per-language brea
 
 _in_memory: dict[str, Any] = {}
 _sources: list[dict[str, Any]] = []
+_claims: dict[str, dict[str, Any]] = {}
+_timings: dict[str, float] = {}
 
 
 class RecordError(TypeError):
@@ -90,6 +95,22 @@ def record_many(values: Mapping[str, Any]) -> dict[str, Any]:
     return dict(values)
 
 
+def record_claims(claims: Any) -> None:
+    """Record :class:`livinglab.claims.Claim` records (each once, by name; a later one replaces it)."""
+    for claim in claims:
+        entry = _clean(claim.as_dict(), f"claim {claim.name}")
+        _claims[claim.name] = entry
+        _append({"kind": "claim", **entry})
+
+
+def record_timings(timings: Mapping[str, float]) -> None:
+    """Record wall-clock timings in seconds (kept apart from metrics: they depend on the machine's load)."""
+    for name, seconds in timings.items():
+        value = round(float(_checked(name, seconds)), 3)
+        _timings[name] = value
+        _append({"kind": "timing", "name": name, "value": value})
+
+
 def record_source(
     dataset: str,
     origin: str,
@@ -124,18 +145,36 @@ def recorded_sources() -> list[dict[str, Any]]:
     return list(_sources)
 
 
-def read_metrics_file(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Read what a notebook recorded: (metrics, data sources). Later values of a name win."""
-    metrics: dict[str, Any] = {}
-    sources: list[dict[str, Any]] = []
+def recorded_claims() -> dict[str, dict[str, Any]]:
+    return dict(_claims)
+
+
+@dataclass
+class Recorded:
+    """What a notebook recorded: metrics, claims (by name), timings and data sources."""
+
+    metrics: dict[str, Any] = field(default_factory=dict)
+    claims: dict[str, dict[str, Any]] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    sources: list[dict[str, Any]] = field(default_factory=list)
+
+
+def read_metrics_file(path: Path) -> Recorded:
+    """Read what a notebook recorded. Later values of a name win."""
+    found = Recorded()
     if not path.exists():
-        return metrics, sources
+        return found
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip():
             continue
         entry = json.loads(line)
-        if entry.get("kind") == "metric":
-            metrics[entry["name"]] = entry["value"]
-        elif entry.get("kind") == "source":
-            sources.append({k: v for k, v in entry.items() if k != "kind"})
-    return metrics, sources
+        kind = entry.pop("kind", None)
+        if kind == "metric":
+            found.metrics[entry["name"]] = entry["value"]
+        elif kind == "claim":
+            found.claims[entry["name"]] = entry
+        elif kind == "timing":
+            found.timings[entry["name"]] = entry["value"]
+        elif kind == "source":
+            found.sources.append(entry)
+    return found

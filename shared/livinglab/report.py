@@ -161,65 +161,72 @@ def _specs(doc: dict[str, Any]) -> list[dict[str, Any]]:
     specs = doc.get("key_metric_specs")
     if specs:
         return specs
-    return [
-        {"name": k, "label": k.replace("_", " "), "baseline": None, "better": None, "tolerance": None}
-        for k in doc.get("key_metrics") or []
-    ]
+    return [{"name": k, "label": k.replace("_", " "), "tolerance": None} for k in doc.get("key_metrics") or []]
 
 
 def _number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _comparison(spec: dict[str, Any], metrics: dict[str, Any]) -> dict[str, Any]:
-    """Model against its baseline in the same run: the ratio and whether the model is the better one."""
-    value, base = metrics.get(spec["name"]), metrics.get(spec.get("baseline") or "")
-    if not (_number(value) and _number(base)) or base == 0:
-        return {}
-    better = spec.get("better")
-    wins = None if better is None or value == base else (value < base if better == "lower" else value > base)
+def _unit(doc: dict[str, Any]) -> str:
+    return doc.get("unit") or doc.get("pilot", "")
+
+
+def comparable(now: dict[str, Any], before: dict[str, Any]) -> bool:
+    """Two runs whose metrics may be compared: the same pilot design and profile, the same parameters and
+    the same data (fingerprint). Only then can a change come from the code or the libraries."""
+    return (
+        _unit(now) == _unit(before)
+        and now.get("profile") == before.get("profile")
+        and (now.get("parameters") or {}) == (before.get("parameters") or {})
+        and _fingerprint(now) == _fingerprint(before)
+    )
+
+
+def _fingerprint(doc: dict[str, Any]) -> Any:
+    return doc.get("data_fingerprint") or (doc.get("metrics") or {}).get("data_fingerprint")
+
+
+def _claim_cell(claim: dict[str, Any]) -> dict[str, Any]:
+    """What the index shows of a claim: both values, the baseline in words, the interval and the verdict,
+    all from the record (:class:`livinglab.claims.Claim`)."""
+    from .claims import Claim, fmt, signed
+
+    record = Claim.from_dict(claim)
     return {
-        "baseline": _fmt(base),
-        "baseline_name": spec.get("baseline_label") or spec["baseline"].replace("_", " "),
-        "ratio": f"{value / base:.3g}",
-        "wins": wins,
+        "baseline": fmt(record.baseline_value),
+        "baseline_name": record.baseline,
+        "difference": f"{signed(record.difference)} {record.interval}",
+        "verdict": record.verdict,
+        "evidence": record.evidence(),
     }
 
 
 def regressions(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Key metrics of the newest run that moved the wrong way beyond their tolerance since the previous
-    successful run of the same profile (``docs``: one pilot's runs, newest first; sweeps do not count)."""
+    """Claims of the newest run whose model value moved the wrong way beyond their tolerance since the
+    previous successful *comparable* run (``docs``: one design's runs, newest first; sweeps do not count)."""
+    from .claims import direction_of
+
     docs = [d for d in docs if not d.get("sweep")]
     if not docs or docs[0].get("status") != "ok":
         return []
     newest = docs[0]
-    previous = next(
-        (
-            d
-            for d in docs[1:]
-            if d.get("status") == "ok"
-            and d.get("profile") == newest.get("profile")
-            and d.get("metrics", {}).get("data_source") == newest.get("metrics", {}).get("data_source")
-        ),
-        None,
-    )
+    previous = next((d for d in docs[1:] if d.get("status") == "ok" and comparable(newest, d)), None)
     if previous is None:
         return []
     found = []
     for spec in _specs(newest):
-        now, before = newest["metrics"].get(spec["name"]), previous["metrics"].get(spec["name"])
-        if (
-            spec.get("tolerance") is None
-            or spec.get("better") is None
-            or not (_number(now) and _number(before))
-        ):
+        claim = (newest.get("claims") or {}).get(spec["name"])
+        before = ((previous.get("claims") or {}).get(spec["name"]) or {}).get("model_value")
+        if spec.get("tolerance") is None or claim is None or not (_number(claim.get("model_value")) and _number(before)):
             continue
+        now = claim["model_value"]
         change = (now - before) / abs(before) if before else 0.0
-        worse = change > spec["tolerance"] if spec["better"] == "lower" else change < -spec["tolerance"]
-        if worse:
+        lower = direction_of(claim["metric"]) == "lower"
+        if change > spec["tolerance"] if lower else change < -spec["tolerance"]:
             found.append(
                 {
-                    "pilot": newest["pilot"],
+                    "pilot": _unit(newest),
                     "metric": spec["name"],
                     "label": spec["label"],
                     "before": before,
@@ -232,16 +239,17 @@ def regressions(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return found
 
 
-def _history(docs: list[dict[str, Any]], name: str, profile: str) -> list[float]:
-    values = [
-        d.get("metrics", {}).get(name)
-        for d in reversed(docs)
-        if d.get("status") == "ok" and d.get("profile") == profile and not d.get("sweep")
-    ]
+def _history(docs: list[dict[str, Any]], name: str, newest: dict[str, Any]) -> list[float]:
+    values = []
+    for d in reversed(docs):
+        if d.get("status") != "ok" or d.get("sweep") or not comparable(newest, d):
+            continue
+        claim = (d.get("claims") or {}).get(name)
+        values.append(claim.get("model_value") if claim else d.get("metrics", {}).get(name))
     return [v for v in values if _number(v)][-20:]
 
 
-def _section(pilot: str, docs: list[dict[str, Any]]) -> dict[str, Any]:
+def _section(unit: str, docs: list[dict[str, Any]]) -> dict[str, Any]:
     newest = docs[0]
     specs = _specs(newest)
     flagged = {r["metric"]: r for r in regressions(docs)}
@@ -249,28 +257,29 @@ def _section(pilot: str, docs: list[dict[str, Any]]) -> dict[str, Any]:
     latest_ok = next((d for d in plain if d.get("status") == "ok"), None)
     summary = []
     if latest_ok is not None:
-        metrics = latest_ok.get("metrics", {})
+        metrics, claims = latest_ok.get("metrics", {}), latest_ok.get("claims") or {}
         for spec in specs:
+            claim = claims.get(spec["name"])
+            value = claim["model_value"] if claim else metrics.get(spec["name"])
             summary.append(
                 {
                     "label": spec["label"],
-                    "value": _value_table(metrics.get(spec["name"])),
+                    "value": _value_table(value),
                     "baseline": None,
-                    "ratio": None,
-                    "wins": None,
-                    **_comparison(spec, metrics),
-                    "spark": _sparkline(_history(docs, spec["name"], latest_ok.get("profile", ""))),
+                    "verdict": None,
+                    **(_claim_cell(claim) if claim else {}),
+                    "spark": _sparkline(_history(docs, spec["name"], latest_ok)),
                     "regression": flagged.get(spec["name"]) if latest_ok is plain[0] else None,
                 }
             )
     rows = []
     for doc in docs:
-        metrics = doc.get("metrics", {})
-        values = [
-            (spec["label"], _fmt(metrics.get(spec["name"])))
-            for spec in specs
-            if not isinstance(metrics.get(spec["name"]), (dict, list))
-        ][:6]
+        metrics, claims = doc.get("metrics", {}), doc.get("claims") or {}
+        values = []
+        for spec in specs:
+            value = claims[spec["name"]]["model_value"] if spec["name"] in claims else metrics.get(spec["name"])
+            if not isinstance(value, (dict, list)):
+                values.append((spec["label"], _fmt(value)))
         rows.append(
             {
                 "run_id": doc.get("run_id", ""),
@@ -279,16 +288,19 @@ def _section(pilot: str, docs: list[dict[str, Any]]) -> dict[str, Any]:
                 "error": doc.get("error"),
                 "profile": doc.get("profile", ""),
                 "wall_time_s": doc.get("wall_time_s") or 0,
-                "shown": values,
+                "shown": values[:6],
                 "links": _links(doc),
                 "figures": _figures(doc),
                 "data_source": metrics.get("data_source"),
                 "sweep": _point_label(doc.get("sweep")),
             }
         )
+    title = newest.get("title", unit)
+    if newest.get("design_title") and _unit(newest) != newest.get("pilot"):
+        title = f"{title}: {newest['design_title']}"
     return {
-        "pilot": pilot,
-        "title": newest.get("title", pilot),
+        "pilot": unit,
+        "title": title,
         "summary": summary,
         "latest": latest_ok,
         "runs": rows,
@@ -376,7 +388,7 @@ def write_index(out: Path) -> Path:
     latest_id = os.readlink(latest) if latest.is_symlink() else None
     by_pilot: dict[str, list[dict[str, Any]]] = {}
     for doc in runs:
-        by_pilot.setdefault(doc["pilot"], []).append(doc)
+        by_pilot.setdefault(_unit(doc), []).append(doc)
     sections = [_section(pilot, docs) for pilot, docs in sorted(by_pilot.items())]
     page = (
         _templates()

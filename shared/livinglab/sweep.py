@@ -17,10 +17,11 @@ import itertools
 import os
 from pathlib import Path
 
+from .execute import CLUSTER_ENV, Job, PilotResult, git_state, log, new_run_id
 from .paths import project_root
 from .pilots import DEFAULT_PROFILE, UsageError, plan_parameters
 from .report import write_index
-from .runner import CLUSTER_ENV, Job, PilotResult, _log, check_data_request, git_state, new_run_id, prepare
+from .runner import check_data_request, prepare
 
 SEED = "seed"
 
@@ -60,19 +61,21 @@ def plan_sweep(
         raise UsageError(f"--seeds N needs N >= 1 and sets the parameter {SEED} itself (drop -p {SEED}).")
     axes = [split_values(raw) for _, raw in params]
     points = list(itertools.product(itertools.product(*axes), range(seeds) if seeds else [None]))
-    ((pilot, _),) = prepare([pilot_name], profile, dict(zip(names, points[0][0], strict=True)), out)
-    if seeds and not any(SEED in p for p in pilot.parameters().values()):
+    units = prepare([pilot_name], profile, dict(zip(names, points[0][0], strict=True)), out)
+    pilot = units[0].pilot
+    if seeds and not all(SEED in pilot.parameters()[u.design.notebook] for u in units):
         raise UsageError(f"--seeds needs a parameter named {SEED} in {pilot_name}'s parameters cell.")
+    designs = [u.design for u in units]
     sweep_id = new_run_id()
     jobs = []
     for k, (values, seed) in enumerate(points, start=1):
         overrides = dict(zip(names, values, strict=True)) | ({SEED: str(seed)} if seed is not None else {})
         plan = plan_parameters(pilot, profile, overrides)
-        check_data_request(pilot, plan)
-        chosen = {n: v for nb in plan.values() for n, v in nb.items()}
         run_id = f"{sweep_id}-{k:03d}"
-        tag = {"id": sweep_id, "grid": {n: chosen[n] for n in names}, "seed": seed}
-        jobs.append(Job(pilot, plan, run_id, out / run_id, profile, tag))
+        for unit in check_data_request(pilot, plan, designs):
+            chosen = unit.plan
+            tag = {"id": sweep_id, "grid": {n: chosen[n] for n in names if n in chosen}, "seed": seed}
+            jobs.append(Job(pilot, unit.design, chosen, run_id, out / run_id, profile, tag))
     return jobs
 
 
@@ -95,9 +98,9 @@ def run_sweep(
     local = min(len(jobs), workers or os.cpu_count() or 1)
     with connect(cluster, out, local_workers=local) as client:
         for job in jobs:
-            job.run_dir.mkdir(parents=True)
+            job.run_dir.mkdir(parents=True, exist_ok=True)
         results = run_jobs(client, jobs, out=out, git=git_state(project_root()))
     write_index(out)
     ok = sum(r.status == "ok" for r in results)
-    _log(f"Sweep {jobs[0].sweep['id']}: {ok}/{len(results)} grid points ok; open {out / 'index.html'}")
+    log(f"Sweep {jobs[0].sweep['id']}: {ok}/{len(results)} grid points ok; open {out / 'index.html'}")
     return results

@@ -190,7 +190,7 @@ def test_auto_mode_without_sib200_falls_back_to_the_generator(tmp_path, monkeypa
     frame, sources = resolve_sib200("auto")
     assert frame is None and len(sources) == 1 and sources[0].is_synthetic
     assert sources[0].dataset == "guichet-requests" and "make_splits" in sources[0].detail
-    _, recorded = recording.read_metrics_file(log)
+    recorded = recording.read_metrics_file(log).sources
     assert [(s["dataset"], s["origin"]) for s in recorded] == [("guichet-requests", "synthetic")]
     with pytest.raises(DataUnavailable, match="eng_Latn_train.tsv"):
         resolve_sib200("real")

@@ -36,6 +36,7 @@ from .privacy import (
     k_anonymity,
     laplace_scale,
     new_pseudonym_key,
+    pseudonym_key,
     pseudonymise,
 )
 from .subgroups import SubgroupReport, subgroup_report
@@ -70,6 +71,7 @@ __all__ = [
     "k_anonymity",
     "laplace_scale",
     "new_pseudonym_key",
+    "pseudonym_key",
     "pseudonymise",
     "SubgroupReport",
     "subgroup_report",

@@ -1,21 +1,21 @@
 """The ALTAI self-assessment of a pilot, answered from the run's own numbers.
 
 Each pilot keeps ``pilots/<pilot>/altai.yaml`` with the seven requirements of the EU High-Level
-Expert Group's Assessment List for Trustworthy AI (ALTAI, 2020). Each answer is a template whose
-``{fact_name}`` placeholders (with optional format specs, ``{share_to_person:.0%}``) are filled
-from the facts the notebook passes in. An item without an answer, or whose template needs a fact
+Expert Group's Assessment List for Trustworthy AI (ALTAI, 2020). Each answer is a Jinja template
+(:mod:`livinglab.trust.texts`) whose values (``{{ share_to_person | pct }}``) are filled from the run's
+result, as the model card's are. An item without an answer, or whose template needs a fact
 the run did not supply, is reported as *open* with the reason: never filled with boilerplate.
 
 ``altai.yaml``::
 
     pilot: public_sector               # optional metadata: pilot, title, version, date, assessors, notes
     human_agency_oversight: >-
-      The model only suggests a route; it abstains below {threshold:.0%} confidence and
-      {share_to_person:.0%} of requests go to a person.
+      The model only suggests a route; it abstains below {{ threshold | pct }} confidence and
+      {{ share_to_person | pct }} of requests go to a person.
     technical_robustness_safety:
       answer:                          # a list renders as bullet points
-        - "Macro-F1 {macro_f1:.2f} against {baseline_f1:.2f} for the keyword baseline."
-        - "Out-of-scope requests are routed to a person in {oos_recall:.0%} of cases."
+        - "{{ claims.macro_f1.sentence() }}"
+        - "Out-of-scope requests are routed to a person in {{ oos_recall | pct }} of cases."
     accountability:
       open: "No service owner has been named yet."     # explicitly open, with the reason
     # a requirement left out is listed as open ("no answer in altai.yaml")
@@ -26,7 +26,6 @@ the run did not supply, is reported as *open* with the reason: never filled with
 from __future__ import annotations
 
 import math
-import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -179,31 +178,23 @@ def _missing(value: Any) -> bool:
 
 
 def _render(key: str, template: str, facts: Mapping[str, Any]) -> tuple[str | None, list[str], list[str]]:
-    """Fill one template; returns (text or None when facts are missing, facts used, facts missing)."""
+    """Fill one template (Jinja, :mod:`livinglab.trust.texts`); returns (text or None when a value the run
+    did not record is needed, values used, values missing)."""
+    from jinja2 import Environment, meta
+
+    from .texts import TemplateError, render_text
+
     try:
-        fields = [f for _, f, _, _ in string.Formatter().parse(template) if f is not None]
-    except ValueError as exc:
+        used = sorted(meta.find_undeclared_variables(Environment().parse(template)))
+    except Exception as exc:  # a template that does not parse
         raise AltaiError(f"ALTAI answer for {key!r} is not a valid template ({exc}): {template!r}.") from exc
-    roots = []
-    for name in fields:
-        root = name.split(".")[0].split("[")[0]
-        if not root or root.isdigit():
-            raise AltaiError(
-                f"ALTAI answer for {key!r} has an unnamed placeholder '{{{name}}}'; "
-                "name the fact, e.g. {share_to_person}."
-            )
-        roots.append(root)
-    used = list(dict.fromkeys(roots))
     missing = [r for r in used if r not in facts or _missing(facts[r])]
     if missing:
         return None, used, missing
     try:
-        return template.format_map(facts), used, []
-    except (ValueError, TypeError, AttributeError, KeyError, IndexError) as exc:
-        raise AltaiError(
-            f"ALTAI answer for {key!r} cannot be filled from the facts ({exc}); check the "
-            f"format of {', '.join(used)} in {template!r}."
-        ) from exc
+        return render_text(template, facts, f"ALTAI answer for {key!r}"), used, []
+    except TemplateError as exc:
+        raise AltaiError(str(exc)) from exc
 
 
 def _item(key: str, raw: Any, facts: Mapping[str, Any]) -> AltaiItem:

@@ -9,8 +9,7 @@ naming every missing or empty field) rather than print a card with a hole in it:
         intended_users=["neurologists of the cohort study"],
         out_of_scope=["diagnosis", "treatment decisions without a clinician"],
         data=ModelCard.data_from_sources(source),
-        evaluation=[{"metric": "MAE (UPDRS points)", "model": mae_ci, "baseline": baseline_ci,
-                     "baseline_name": "last value carried forward", "split": "grouped by patient"}],
+        evaluation=[claim],                                # livinglab.claims.Claim records
         subgroups=report,                                  # a SubgroupReport (or markdown / dict)
         failure_modes=["early-onset patients (n=14) have twice the error"],
         human_oversight="The forecast is advisory; the neurologist sees it with its interval.",
@@ -21,17 +20,14 @@ naming every missing or empty field) rather than print a card with a hole in it:
     card.display()      # in the notebook
     card.save()         # model_card.json + model_card.md in livinglab.output_dir()
 
-A pilot keeps its card's prose in ``pilots/<pilot>/card.yaml`` (any of the fields above) whose
-``{placeholders}`` are filled from the values the run recorded (``livinglab.recorded()``), so a
-notebook's card cell is ``ModelCard.from_yaml("card.yaml", data=..., subgroups=...)``. In the YAML:
-
-- a text is a ``str.format`` template (``{macro_f1:.3f}``; a recorded dict with a format spec lists
-  its items: ``{recall_by_typology:.0%}`` -> ``card_testing 83%, mules 61%``);
-- ``{when: <name>, then: ..., else: ...}`` chooses by a recorded value (``<name> == <text>`` compares
-  it): ``when`` holds unless the value is absent, None, NaN, False or empty; a list item without a
-  chosen branch is left out;
-- in ``evaluation`` rows, ``model`` and ``baseline`` name recorded values (or are numbers); a value's
-  interval is taken from ``<name>_ci_low``/``<name>_ci_high`` or ``<name>_ci`` when recorded.
+A pilot keeps its card's prose in ``pilots/<pilot>/card.yaml`` (any of the fields above); each text is a
+Jinja template (:mod:`livinglab.trust.texts`) filled from the run's :class:`livinglab.result.Result`, so a
+notebook's card cell is ``ModelCard.from_result(result)``. The evaluation section is the result's claims
+(model, baseline in words, paired interval, verdict: :mod:`livinglab.claims`), the subgroup section its
+subgroup reports, the data section its loaded source: no number or verdict is written by hand. In the
+templates: every recorded metric by name (``{{ macro_f1 | num }}``), ``claims`` by name
+(``{{ claims.macro_f1.sentence() }}``), ``gap`` (the largest subgroup gap across every grouping, or None),
+``is_synthetic``, ``data`` (the loaded data) and ``params``. A list item that renders empty is left out.
 
 The ALTAI answers (``altai.yaml`` beside ``card.yaml``) are filled from the same values.
 """
@@ -40,7 +36,6 @@ from __future__ import annotations
 
 import json
 import math
-import string
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
@@ -54,6 +49,7 @@ import yaml
 from .altai import AltaiAssessment, _locate, load_altai
 from .bootstrap import CI, format_number
 from .subgroups import SubgroupReport, markdown_table
+from .texts import TemplateError, render_text
 
 __all__ = [
     "ModelCard",
@@ -80,19 +76,9 @@ REQUIRED_FIELDS: tuple[str, ...] = (
     "altai",
 )
 _AI_ACT_KEYS = ("category", "reference", "reason")
-_EVAL_KNOWN = {
-    "metric",
-    "model",
-    "baseline",
-    "baseline_name",
-    "ci_low",
-    "ci_high",
-    "baseline_ci_low",
-    "baseline_ci_high",
-}
 _HINTS = {
     "data[": "each data entry is a dict with 'dataset' and a True/False 'synthetic'",
-    "evaluation[": "each evaluation row is a dict with 'metric', 'model' and 'baseline'",
+    "evaluation[": "each evaluation row is a claim (livinglab.claims.Claim)",
     "ai_act": "ai_act is a dict with 'category', 'reference' and 'reason'",
 }
 _DATA_SHOWN = {"dataset", "title", "synthetic", "origin", "licence", "license", "provenance"}
@@ -148,25 +134,9 @@ def _as_list(value: Any) -> list[Any]:
     return list(value)
 
 
-def _value_parts(value: Any) -> tuple[Any, Any, Any]:
-    """(estimate, low, high) from a number, a :class:`CI` or a dict with ``estimate``."""
-    if isinstance(value, CI):
-        return value.estimate, value.low, value.high
-    if isinstance(value, Mapping) and "estimate" in value:
-        return value["estimate"], value.get("low"), value.get("high")
-    return value, None, None
-
-
-def _with_ci(value: Any, low: Any, high: Any) -> str:
-    text = format_number(value)
-    if low is not None and high is not None and not (_empty(low) or _empty(high)):
-        text += f" [{format_number(low)}, {format_number(high)}]"
-    return text
-
-
 def _jsonable(value: Any) -> Any:
-    if isinstance(value, CI):
-        return value.as_dict()
+    if isinstance(value, CI) or hasattr(value, "as_dict"):
+        return _jsonable(value.as_dict())
     if isinstance(value, (SubgroupReport, AltaiAssessment)):
         return _jsonable(value.as_dict())
     if isinstance(value, pd.DataFrame):
@@ -194,59 +164,44 @@ def _bullets(items: Iterable[Any]) -> str:
     return "\n".join(f"- {item}" for item in items)
 
 
-class _CardFormatter(string.Formatter):
-    def format_field(self, value: Any, format_spec: str) -> str:
-        if isinstance(value, Mapping):  # a recorded dict: "key value, key value"
-            return ", ".join(f"{k} {format(v, format_spec)}" for k, v in value.items())
-        return format(value, format_spec)
+def _claim(row: Any) -> Any:
+    """An evaluation row as a :class:`livinglab.claims.Claim` (a claim, or its recorded dict)."""
+    from ..claims import Claim
+
+    if isinstance(row, Claim):
+        return row
+    if isinstance(row, Mapping):
+        return Claim.from_dict(row)
+    raise TypeError(f"an evaluation row is a claim, not {type(row).__name__}")
 
 
-def _absent(value: Any) -> bool:
-    return value is None or value is False or _empty(value)
-
-
-def _fill(value: Any, facts: Mapping[str, Any], where: str, source: Path) -> Any:
-    """``value`` from a card.yaml with its templates filled and its ``when`` choices made."""
-    if isinstance(value, Mapping) and "when" in value:
-        if set(value) - {"when", "then", "else"}:
-            raise CardTemplateError(
-                f"{source}: {where} mixes 'when' with other keys; use when/then/else only."
-            )
-        name, _, wanted = (part.strip() for part in str(value["when"]).partition("=="))
-        holds = str(facts.get(name)) == wanted if wanted else not _absent(facts.get(name))
-        return _fill(value.get("then" if holds else "else"), facts, where, source)
+def _fill(value: Any, context: Mapping[str, Any], where: str, source: Path) -> Any:
+    """``value`` from a card.yaml with every text rendered as a template; empty list items left out."""
     if isinstance(value, Mapping):
-        return {k: _fill(v, facts, f"{where}.{k}", source) for k, v in value.items()}
+        return {k: _fill(v, context, f"{where}.{k}", source) for k, v in value.items()}
     if isinstance(value, list):
-        items = (_fill(v, facts, f"{where}[{i}]", source) for i, v in enumerate(value))
-        return [item for item in items if item is not None]
+        items = (_fill(v, context, f"{where}[{i}]", source) for i, v in enumerate(value))
+        return [item for item in items if item not in (None, "")]
     if not isinstance(value, str):
         return value
-    formatter = _CardFormatter()
     try:
-        roots = [f.split(".")[0].split("[")[0] for _, f, _, _ in formatter.parse(value) if f is not None]
-        missing = [r for r in dict.fromkeys(roots) if _absent(facts.get(r)) and facts.get(r) is not False]
-        if not missing:
-            return formatter.vformat(value, (), facts)
-    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
-        raise CardTemplateError(f"{source}: {where} cannot be filled ({exc}): {value!r}.") from exc
-    raise CardTemplateError(
-        f"{source}: {where} needs {{{missing[0]}}}, which this run did not record; record it with "
-        f"livinglab.record({missing[0]!r}, ...) before building the card, or pass it in facts=."
-    )
+        return render_text(value, context, f"{source}: {where}")
+    except TemplateError as exc:
+        raise CardTemplateError(str(exc)) from None
 
 
-def _recorded_value(name: Any, facts: Mapping[str, Any], where: str, source: Path) -> Any:
-    """An evaluation row's ``model``/``baseline``: a number, or a recorded value with its interval."""
-    if not isinstance(name, str):
-        return name
-    if _absent(facts.get(name)):
-        raise CardTemplateError(f"{source}: {where} names {name!r}, which this run did not record.")
-    low, high = facts.get(f"{name}_ci_low"), facts.get(f"{name}_ci_high")
-    pair = facts.get(f"{name}_ci")
-    if low is None and isinstance(pair, (list, tuple)) and len(pair) == 2:
-        low, high = pair
-    return {"estimate": facts[name], "low": low, "high": high}
+def card_context(result: Any) -> dict[str, Any]:
+    """What a card's and ALTAI's templates may use: the result's metrics by name, its claims, the largest
+    subgroup gap across every grouping, the data and the parameters."""
+    return {
+        **result.as_record()["metrics"],
+        "claims": {c.name: c for c in result.claims},
+        "gap": result.largest_gap(),
+        "is_synthetic": bool(result.data.is_synthetic),
+        "data": result.data,
+        "params": dict(result.params),
+        "result": result,
+    }
 
 
 @dataclass(kw_only=True)
@@ -260,10 +215,8 @@ class ModelCard:
         out_of_scope: uses it must not be put to (str or list).
         data: list of dicts, one per dataset, each with ``dataset`` and ``synthetic`` (bool), and
             ideally ``origin``, ``licence``, ``provenance``; build it with :meth:`data_from_sources`.
-        evaluation: list of dicts with ``metric``, ``model``, ``baseline`` and ideally
-            ``baseline_name``; ``model``/``baseline`` may be :class:`CI` objects or numbers with
-            ``ci_low``/``ci_high`` (``baseline_ci_low``/``baseline_ci_high``). Other keys (``split``,
-            ``n``...) are shown as notes.
+        evaluation: the run's claims (:class:`livinglab.claims.Claim`, or their recorded dicts): each
+            comparison of the model with a named baseline, with its paired interval and verdict.
         subgroups: a :class:`SubgroupReport`, a dict of them (``{"by sex": r1, "by age": r2}``),
             markdown text, a DataFrame or a dict.
         failure_modes: known failure modes (str or list).
@@ -286,7 +239,7 @@ class ModelCard:
     intended_users: str | Sequence[str] | None = None
     out_of_scope: str | Sequence[str] | None = None
     data: Sequence[Mapping[str, Any]] | Mapping[str, Any] | None = None
-    evaluation: Sequence[Mapping[str, Any]] | Mapping[str, Any] | None = None
+    evaluation: Sequence[Any] | None = None
     subgroups: Any = None
     failure_modes: str | Sequence[str] | None = None
     human_oversight: str | None = None
@@ -320,14 +273,10 @@ class ModelCard:
                     missing.append(f"data[{i}].synthetic")
         if "evaluation" not in missing:
             for i, row in enumerate(_as_list(self.evaluation)):
-                if not isinstance(row, Mapping):
+                try:
+                    _claim(row)
+                except (TypeError, ValueError, KeyError):
                     missing.append(f"evaluation[{i}]")
-                    continue
-                missing += [
-                    f"evaluation[{i}].{key}"
-                    for key in ("metric", "model", "baseline")
-                    if _empty(_value_parts(row.get(key))[0])
-                ]
         if "ai_act" not in missing:
             if not isinstance(self.ai_act, Mapping):
                 missing.append("ai_act")
@@ -350,90 +299,53 @@ class ModelCard:
 
     # ------------------------------------------------------------------ data helper
     @staticmethod
-    def data_from_sources(
-        sources: Any, *, notes: Mapping[str, str] | None = None, catalog_directory: Path | None = None
-    ) -> list[dict[str, Any]]:
-        """The ``data`` section from :class:`livinglab.DataSource` objects and their catalogue entries.
-
-        See :func:`data_from_sources`.
-        """
-        return data_from_sources(sources, notes=notes, catalog_directory=catalog_directory)
+    def data_from_sources(sources: Any, *, notes: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+        """The ``data`` section from the run's data sources; see :func:`data_from_sources`."""
+        return data_from_sources(sources, notes=notes)
 
     @classmethod
-    def from_yaml(
-        cls, path: str | Path, facts: Mapping[str, Any] | None = None, **sections: Any
-    ) -> ModelCard:
-        """The card from a pilot's ``card.yaml`` filled with the run's recorded values.
+    def from_result(cls, result: Any, path: str | Path = "card.yaml", **sections: Any) -> ModelCard:
+        """The card of a :class:`livinglab.result.Result`: prose from the pilot's ``card.yaml`` (templates
+        filled from the result), evaluation from its claims, subgroups from its reports, data from its
+        loaded source, ALTAI from ``altai.yaml`` beside the card.
 
         Args:
+            result: the run's result.
             path: the ``card.yaml`` (relative: from the working directory, then the project root).
-            facts: values to add to ``livinglab.recorded()`` (or to override them) for the placeholders.
-            sections: fields given directly (``data=``, ``subgroups=``, ``evaluation=``, ``altai=``...);
-                they win over the YAML. ``pilot`` defaults to the folder name, ``altai`` to the
-                ``altai.yaml`` beside the card, filled with the same values.
+            sections: fields given directly (``figures=``, ``notes=``...); they win over the YAML.
 
         Raises:
-            CardTemplateError: the file is missing or malformed, or a placeholder names a value the run
-                did not record (the message names the placeholder and the file).
+            CardTemplateError: the file is missing or malformed, or a template names a value the run did
+                not record (the message names the value and the file).
         """
-        from ..recording import recorded
-
         located = _locate(path)
         if not located.is_file():
             raise CardTemplateError(
                 f"Model-card file {path} not found; each pilot keeps one in pilots/<pilot>/card.yaml."
             )
         raw = yaml.safe_load(located.read_text(encoding="utf-8")) or {}
-        known = {f.name for f in fields(cls)}
+        known = {f.name for f in fields(cls)} - {"evaluation", "data", "subgroups"}
         unknown = sorted(set(raw) - known) if isinstance(raw, Mapping) else ["(not a mapping)"]
         if unknown:
             raise CardTemplateError(
-                f"{located}: unknown section(s) {', '.join(map(str, unknown))}; use {', '.join(sorted(known))}."
+                f"{located}: unknown section(s) {', '.join(map(str, unknown))}; use {', '.join(sorted(known))} "
+                "(evaluation, data and subgroups come from the run's result)."
             )
-        facts = {**recorded(), **(facts or {})}
-        content = {k: _fill(v, facts, k, located) for k, v in raw.items() if k not in sections}
-        if "evaluation" in content:
-            content["evaluation"] = [
-                {
-                    **row,
-                    **{
-                        k: _recorded_value(row[k], facts, f"evaluation[{i}].{k}", located)
-                        for k in ("model", "baseline")
-                        if k in row
-                    },
-                }
-                for i, row in enumerate(_as_list(content["evaluation"]))
-            ]
-        content.setdefault("pilot", located.resolve().parent.name)
+        context = card_context(result)
+        content = {k: _fill(v, context, k, located) for k, v in raw.items() if k not in sections}
+        content.setdefault("pilot", result.pilot)
+        content["evaluation"] = list(result.claims)
+        content["data"] = data_from_sources(result.data.source)
+        content["subgroups"] = result.subgroups or (
+            "No grouping of these data can be compared (no group column, or groups too small)."
+        )
         if "altai" not in sections and (located.parent / "altai.yaml").is_file():
-            content["altai"] = load_altai(located.parent / "altai.yaml", facts)
+            content["altai"] = load_altai(located.parent / "altai.yaml", context)
         return cls(**{**content, **sections})
 
     # ------------------------------------------------------------------ rendering
-    def _evaluation_rows(self) -> list[dict[str, Any]]:
-        rows = []
-        for row in _as_list(self.evaluation):
-            model, m_low, m_high = _value_parts(row.get("model"))
-            base, b_low, b_high = _value_parts(row.get("baseline"))
-            m_low = row.get("ci_low", m_low)
-            m_high = row.get("ci_high", m_high)
-            b_low = row.get("baseline_ci_low", b_low)
-            b_high = row.get("baseline_ci_high", b_high)
-            extra = {k: v for k, v in row.items() if k not in _EVAL_KNOWN}
-            rows.append(
-                {
-                    "metric": row["metric"],
-                    "model": model,
-                    "ci_low": m_low,
-                    "ci_high": m_high,
-                    "baseline": base,
-                    "baseline_name": row.get("baseline_name"),
-                    "baseline_ci_low": b_low,
-                    "baseline_ci_high": b_high,
-                    **extra,
-                }
-            )
-        return rows
+    def _claims(self) -> list[Any]:
+        return [_claim(row) for row in _as_list(self.evaluation)]
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict of the whole card (what ``model_card.json`` holds)."""
@@ -442,7 +354,7 @@ class ModelCard:
         for f in fields(self):
             value = getattr(self, f.name)
             if f.name == "evaluation":
-                value = self._evaluation_rows()
+                value = [claim.as_dict() for claim in self._claims()]
             elif f.name in ("intended_users", "out_of_scope", "failure_modes", "data", "notes"):
                 value = _as_list(value) if value is not None else None
             elif f.name == "figures":
@@ -478,30 +390,25 @@ class ModelCard:
         return text + ("\n\n" + "\n".join(notes) if notes else "")
 
     def _evaluation_markdown(self) -> str:
-        rows = self._evaluation_rows()
-        extra_keys = list(dict.fromkeys(k for r in rows for k in r if k not in _EVAL_KNOWN))
-        header = ["Metric", "Model [CI]", "Baseline [CI]", *extra_keys]
-        body = []
-        for r in rows:
-            baseline = _with_ci(r["baseline"], r["baseline_ci_low"], r["baseline_ci_high"])
-            if r.get("baseline_name"):
-                baseline += f" ({r['baseline_name']})"
-            body.append(
-                [
-                    r["metric"],
-                    _with_ci(r["model"], r["ci_low"], r["ci_high"]),
-                    baseline,
-                    *[
-                        format_number(r[k])
-                        if isinstance(r.get(k), (int, float, np.number))
-                        else (r.get(k) or "")
-                        for k in extra_keys
-                    ],
-                ]
-            )
+        from ..claims import fmt, signed
+
+        header = ["Metric", "Model", "Baseline", "Model minus baseline [interval]", "Verdict"]
+        body = [
+            [
+                c.label,
+                f"{fmt(c.model_value)} ({c.model})",
+                f"{fmt(c.baseline_value)} ({c.baseline})",
+                f"{signed(c.difference)} {c.interval}",
+                f"**{c.verdict}**" if c.verdict in ("better", "worse") else c.verdict,
+            ]
+            for c in self._claims()
+        ]
+        how = "\n".join(f"- {c.label}: {c.evidence()}." for c in self._claims())
         return (
             markdown_table(header, body)
-            + "\n\nIntervals in brackets are bootstrap confidence intervals computed in this run."
+            + "\n\nA model is called better (or worse) only when the paired interval of the difference "
+            "excludes zero; otherwise there is no clear difference. How each comparison was computed:\n\n"
+            + how
         )
 
     def _subgroups_markdown(self, level: int) -> str:
@@ -640,74 +547,56 @@ class ModelCard:
         return self.to_markdown(heading_level=2, embed=True)
 
 
-def data_from_sources(
-    sources: Any, *, notes: Mapping[str, str] | None = None, catalog_directory: Path | None = None
-) -> list[dict[str, Any]]:
-    """Build a model card's ``data`` section from ``DataSource`` objects and their catalogue entries.
-
-    Args:
-        sources: one :class:`livinglab.DataSource` (from ``livinglab.resolve``) or a list of them;
-            plain dicts are passed through unchanged (for a dataset outside the catalogue).
-        notes: optional ``{dataset id: note}`` (e.g. how it was filtered or joined).
-        catalog_directory: another catalogue folder (tests).
-
-    Each entry has ``dataset``, ``title``, ``publisher``, ``licence``, ``landing_page``, ``origin``,
-    ``synthetic`` and a ``provenance`` sentence that says SYNTHETIC explicitly for a stand-in.
-    A synthetic source whose dataset is not in the catalogue is still described (the generator is
-    named); a real source must be in the catalogue.
-    """
-    from ..catalog import CatalogError, DataSource, get_dataset
-
-    items = [sources] if isinstance(sources, (DataSource, Mapping)) else list(sources)
+def data_from_sources(sources: Any, *, notes: Mapping[str, str] | None = None) -> list[dict[str, Any]]:
+    """A model card's ``data`` section from the run's data sources (``livinglab.DataSource`` objects, as
+    ``livinglab.load`` records them; plain dicts pass through). A catalogue dataset is described by the
+    catalogue entry the load attached (``facts["catalogue"]``: title, publisher, licence, landing page,
+    citation); a synthetic stand-in says SYNTHETIC explicitly and names its generator and what it stands
+    for; a partner's file is described by what was read (checksum, size, shape, time span, reading)."""
+    items = [sources] if isinstance(sources, Mapping) or hasattr(sources, "origin") else list(sources)
     if not items:
-        raise ValueError("data_from_sources needs at least one DataSource.")
+        raise ValueError("data_from_sources needs at least one data source.")
     notes = dict(notes or {})
     entries: list[dict[str, Any]] = []
     for source in items:
         if isinstance(source, Mapping):
             entries.append(dict(source))
             continue
-        if not isinstance(source, DataSource):
-            raise TypeError(
-                f"Expected DataSource objects (from livinglab.resolve), got {type(source).__name__}."
-            )
         if source.origin == "file":  # a partner's own file: described by what was read, never the catalogue
             entries.append(_file_entry(source, notes.get(source.dataset)))
             continue
-        try:
-            ds = get_dataset(source.dataset, catalog_directory)
-        except CatalogError:
-            if not source.is_synthetic:
-                raise
-            ds = None
-        entry: dict[str, Any] = {
-            "dataset": source.dataset,
-            "synthetic": source.is_synthetic,
-            "origin": source.origin,
-        }
-        if ds is not None:
-            entry.update(
-                {"title": ds.title, "publisher": ds.publisher.get("name"), "landing_page": ds.landing_page}
-            )
-        real_licence = ds.license if ds is not None else None
+        facts = dict(source.facts or {})
+        catalogue = dict(facts.get("catalogue") or {})
+        entry: dict[str, Any] = {"dataset": source.dataset, "synthetic": source.is_synthetic, "origin": source.origin}
+        entry.update({k: catalogue[k] for k in ("title", "publisher", "landing_page") if catalogue.get(k)})
         if source.is_synthetic:
             stands_for = (
-                f"{ds.title} ({ds.publisher.get('name', 'publisher not stated')})" if ds else source.dataset
+                f"{catalogue['title']} ({catalogue.get('publisher') or 'publisher not stated'})"
+                if catalogue.get("title")
+                else "real data of this kind"
             )
             entry["licence"] = "n/a (generated in the run)" + (
-                f"; real data: {real_licence}" if real_licence else ""
+                f"; real data: {catalogue['license']}" if catalogue.get("license") else ""
             )
             entry["provenance"] = (
-                f"SYNTHETIC: generated by {source.detail or 'the pilot generator'} as a stand-in "
-                f"for {stands_for}; no real records were used."
+                f"SYNTHETIC: generated by {source.detail or 'the pilot generator'} as a stand-in for "
+                f"{stands_for}; no real records were used"
+                + (f"; fingerprint {facts['fingerprint']}" if facts.get("fingerprint") else "")
+                + "."
             )
         else:
             checksum = f", sha256 {source.sha256[:12]}..." if source.sha256 else ""
             file_name = f" file {source.path.name}" if source.path is not None else ""
-            entry["licence"] = real_licence
-            entry["provenance"] = f"Real data from the {source.origin}{file_name}{checksum}."
-            if ds is not None and ds.citation:
-                entry["citation"] = ds.citation
+            span = facts.get("time_span")
+            entry["licence"] = catalogue.get("license") or "not stated"
+            entry["provenance"] = (
+                f"Real data from the {source.origin}{file_name}{checksum}"
+                + (f"; {facts['rows']:,} rows" if facts.get("rows") else "")
+                + (f", {span[0]} to {span[1]}" if span else "")
+                + "."
+            )
+            if catalogue.get("citation"):
+                entry["citation"] = catalogue["citation"]
         if source.dataset in notes:
             entry["note"] = notes[source.dataset]
         entries.append(entry)

@@ -35,6 +35,7 @@ __all__ = [
     "PseudonymKeyMissing",
     "pseudonymise",
     "new_pseudonym_key",
+    "pseudonym_key",
     "k_anonymity",
     "enforce_k_anonymity",
     "KAnonReport",
@@ -56,6 +57,22 @@ class PseudonymKeyMissing(RuntimeError):
 def new_pseudonym_key() -> str:
     """A fresh random 256-bit key (hex), e.g. for a synthetic run whose pseudonyms need not be linkable."""
     return secrets.token_hex(32)
+
+
+def pseudonym_key(mode: str, seed: int = 0) -> str:
+    """The key a run pseudonymises with. Synthetic data: a key derived from the seed, so the same run gives
+    the same pseudonyms (and the same subject-grouped folds, which are built from them). Real data or a
+    partner's file: the secret in ``LIVINGLAB_PSEUDONYM_KEY``, required."""
+    if mode == "synthetic":
+        return hashlib.sha256(f"livinglab synthetic pseudonyms, seed {int(seed)}".encode()).hexdigest()
+    key = os.environ.get(PSEUDONYM_KEY_ENV, "")
+    if len(key) < _MIN_KEY_CHARS:
+        raise PseudonymKeyMissing(
+            f"Real data need a pseudonymisation key: set {PSEUDONYM_KEY_ENV} to a secret of at least "
+            f"{_MIN_KEY_CHARS} characters, e.g. export {PSEUDONYM_KEY_ENV}=$(python -c "
+            "'import secrets; print(secrets.token_hex(32))'), and keep it apart from the data."
+        )
+    return key
 
 
 def pseudonymise(
