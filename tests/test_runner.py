@@ -39,7 +39,8 @@ def test_run_writes_every_artefact_and_points_latest(fixture_project, tmp_path):
     assert metrics["metrics"]["cwd_is_pilot"] is True  # executed with the pilot folder as working dir
     assert metrics["status"] == "ok" and metrics["wall_time_s"] > 0
     params = json.loads((pilot_dir / "params.json").read_text())
-    assert params["parameters"]["alpha.ipynb"] == {"n_rows": 2, "scale": 3.0}
+    assert params["parameters"] == {"n_rows": 2, "scale": 3.0}
+    assert params["effective_parameters"] == {"n_rows": 2, "scale": 3.0, "label": "alpha", "verbose": False}
     assert params["packages"]["pandas"]
     assert os.readlink(out / "latest") == run.run_id
     html = (pilot_dir / "alpha.html").read_text()
@@ -268,19 +269,23 @@ def test_inspect_proposes_a_mapping_that_runs(fixture_project, tmp_path, capsys)
     assert main([*command[1:], "--out", str(tmp_path / "runs")]) == 0  # the printed command works as printed
 
 
-def test_index_compares_with_the_baseline_and_flags_a_regression(fixture_project, tmp_path):
+def test_index_shows_claims_and_flags_a_regression_only_between_comparable_runs(fixture_project, tmp_path):
     out = tmp_path / "runs"
-    assert main(["run", "alpha", "--profile", "smoke", "--out", str(out)]) == 0  # total 3.0 vs baseline 10
+    assert main(["run", "alpha", "--profile", "smoke", "--out", str(out)]) == 0  # total 3.0 vs a fixed ten
     index = (out / "index.html").read_text()
-    assert "Total (units)" in index and "&#10003; better" in index and "0.3" in index  # ratio 3 / 10
+    # the claim as recorded: the baseline in words, the paired interval, the verdict it allows
+    assert "Total error (units)" in index and "a fixed ten" in index and "-7.00 [-8.00, -6.00]" in index
+    assert '<span class="better verdict">&#10003; better</span>' in index
     assert '<table class="nested">' in index  # by_group, a dict, as a small table
-    code = main(
-        ["run", "alpha", "--profile", "smoke", "--out", str(out), "-p", "scale", "3", "--fail-on-regression"]
-    )
-    assert code == 3  # total doubled: lower is better, tolerance 10 %
+    # other parameters: not comparable, so no regression although the error doubled
+    code = main(["run", "alpha", "--profile", "smoke", "--out", str(out), "-p", "scale", "3", "--fail-on-regression"])
+    assert code == 0 and "Regression" not in (out / "index.html").read_text()
+    # the same parameters and data after a code change: the error doubles and is flagged
+    notebook = fixture_project / "pilots" / "alpha" / "alpha.ipynb"
+    notebook.write_text(notebook.read_text().replace("total = n_rows * scale", "total = n_rows * scale * 3"))
+    code = main(["run", "alpha", "--profile", "smoke", "--out", str(out), "--fail-on-regression"])
+    assert code == 3  # lower is better (an error), tolerance 10 %
     index = (out / "index.html").read_text()
-    assert "Regression since the previous run" in index and "+100.0 %" in index
-    assert index.count("<polyline") == 1  # the history of the one numeric key metric with two runs
-    assert (
-        main(["run", "alpha", "--profile", "full", "--out", str(out), "--fail-on-regression"]) == 0
-    )  # other profile
+    assert "Regression since the previous run" in index and "+200.0 %" in index
+    assert index.count("<polyline") == 2  # the claim and the plain total over their two comparable runs
+    assert main(["run", "alpha", "--profile", "full", "--out", str(out), "--fail-on-regression"]) == 0

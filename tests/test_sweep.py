@@ -35,7 +35,7 @@ def test_every_grid_point_is_typed_and_tagged(fixture_project, tmp_path):
         "default",
         out,
     )
-    assert [j.plan["gamma.ipynb"] for j in jobs] == [
+    assert [j.plan for j in jobs] == [
         {"read_options": {"sep": ";"}, "data_mode": "synthetic"},
         {"read_options": {"sep": ";"}, "data_mode": "auto"},
         {"read_options": {"sep": ","}, "data_mode": "synthetic"},

@@ -7,15 +7,15 @@ from livinglab.trust import ALTAI_REQUIREMENTS, AltaiError, load_altai
 ALTAI_YAML = """\
 pilot: public_sector
 human_agency_oversight: >-
-  The model only suggests a route; it abstains below {threshold:.0%} confidence and
-  {share_to_person:.0%} of requests go to a person.
+  The model only suggests a route; it abstains below {{ threshold | pct }} confidence and
+  {{ share_to_person | pct }} of requests go to a person.
 technical_robustness_safety:
   answer:
-    - "Macro-F1 {macro_f1:.2f} against {baseline_f1:.2f} for the keyword baseline."
-    - "Out-of-scope recall {oos_recall:.0%}."
-privacy_data_governance: "Texts are redacted ({n_redacted} PII spans) before storage."
+    - "Macro-F1 {{ macro_f1 | num }} against {{ baseline_f1 | num }} for the keyword baseline."
+    - "Out-of-scope recall {{ oos_recall | pct }}."
+privacy_data_governance: "Texts are redacted ({{ n_redacted }} PII spans) before storage."
 transparency: ""
-diversity_fairness: "Largest accuracy gap between languages: {language_gap:.2f}."
+diversity_fairness: "Largest accuracy gap between languages: {{ language_gap | num }}."
 accountability:
   open: "No service owner has been named yet."
 """
@@ -50,7 +50,7 @@ def test_answers_are_filled_from_facts(altai_file):
     )
     robust = assessment["technical_robustness_safety"]
     assert robust.answer == (
-        "Macro-F1 0.81 against 0.60 for the keyword baseline.",
+        "Macro-F1 0.812 against 0.604 for the keyword baseline.",
         "Out-of-scope recall 90%.",
     )
     assert set(robust.facts_used) == {"macro_f1", "baseline_f1", "oos_recall"}
@@ -79,7 +79,7 @@ def test_missing_fact_is_open_not_an_exception(altai_file):
     assessment = load_altai(altai_file, {})
     assert len(assessment.open_items) == 7
     assert "share_to_person" in assessment["human_agency_oversight"].reason
-    assert assessment["human_agency_oversight"].missing_facts == ("threshold", "share_to_person")
+    assert set(assessment["human_agency_oversight"].missing_facts) == {"threshold", "share_to_person"}
 
 
 def test_unknown_requirement_is_a_clear_error(tmp_path):
@@ -91,9 +91,12 @@ def test_unknown_requirement_is_a_clear_error(tmp_path):
 
 def test_nested_requirements_key_and_bad_template(tmp_path):
     path = tmp_path / "altai.yaml"
-    path.write_text("requirements:\n  transparency: 'Share {share:.0%}'\n", encoding="utf-8")
+    path.write_text("requirements:\n  transparency: 'Share {{ share | pct }}'\n", encoding="utf-8")
     assert load_altai(path, {"share": 0.5})["transparency"].answer == ("Share 50%",)
     with pytest.raises(AltaiError, match="transparency"):
         load_altai(path, {"share": "half"})  # a string cannot take a percent format
+    path.write_text("requirements:\n  transparency: 'Share {{ share | pct'\n", encoding="utf-8")
+    with pytest.raises(AltaiError, match="not a valid template"):
+        load_altai(path, {"share": 0.5})
     with pytest.raises(AltaiError, match="not found"):
         load_altai(tmp_path / "nope.yaml", {})

@@ -180,12 +180,10 @@ def _missing(value: Any) -> bool:
 def _render(key: str, template: str, facts: Mapping[str, Any]) -> tuple[str | None, list[str], list[str]]:
     """Fill one template (Jinja, :mod:`livinglab.trust.texts`); returns (text or None when a value the run
     did not record is needed, values used, values missing)."""
-    from jinja2 import Environment, meta
-
-    from .texts import TemplateError, render_text
+    from .texts import TemplateError, names_used, render_text
 
     try:
-        used = sorted(meta.find_undeclared_variables(Environment().parse(template)))
+        used = names_used(template)
     except Exception as exc:  # a template that does not parse
         raise AltaiError(f"ALTAI answer for {key!r} is not a valid template ({exc}): {template!r}.") from exc
     missing = [r for r in used if r not in facts or _missing(facts[r])]

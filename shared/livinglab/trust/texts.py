@@ -78,9 +78,18 @@ def render_text(template: str, context: Mapping[str, Any], where: str) -> str:
         raise TemplateError(f"{where} cannot be filled ({exc}): {template!r}.") from None
 
 
+def names_used(template: str) -> list[str]:
+    """The values a template reads (its undeclared variables)."""
+    from jinja2 import meta
+
+    global _ENV
+    _ENV = _ENV or _environment()
+    return sorted(meta.find_undeclared_variables(_ENV.parse(template)))
+
+
 def typed_by_hand(text: str) -> list[str]:
     """Digits and verdict words in a template's own text (outside its expressions), citations excepted."""
     prose = _EXPRESSION.sub(" ", text)
     prose = _CITATION.sub(" ", prose)
-    found = [m.group(0) for m in re.finditer(r"\d+(?:[.,]\d+)?%?", prose)]
+    found = [m.group(0) for m in re.finditer(r"(?<![A-Za-z0-9_.,])\d+(?:[.,]\d+)?%?", prose)]
     return found + [m.group(0) for m in VERDICT_WORDS.finditer(prose)]
