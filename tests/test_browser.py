@@ -16,7 +16,11 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 
-PILOTS = ("fintech", "health", "mobility", "public_sector")
+from livinglab.paths import project_root
+from livinglab.pilots import discover_pilots
+
+DESIGNS = {p.unit(d): d for p in discover_pilots(project_root() / "pilots").values() for d in p.designs.values()}
+PILOTS = tuple(sorted(DESIGNS))  # the run units: a pilot, or pilot-design when it has several
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 _FLAGS = [
     "--no-sandbox",
@@ -100,7 +104,7 @@ def test_index_reads_well_at_1366_px(browser, runs):
     assert overflow <= 0, f"the index is {overflow} px wider than a 1366 px screen"
     text = page.inner_text("body")
     for pilot in PILOTS:
-        assert f"({pilot})" in text
+        assert f"({pilot})" in text, pilot
     assert "better" in text or "worse" in text  # model vs baseline is said, not left to the reader
     page.screenshot(path=str(runs / "screenshot-index.png"), full_page=True)
     page.close()
@@ -109,7 +113,7 @@ def test_index_reads_well_at_1366_px(browser, runs):
 @pytest.mark.parametrize("pilot", PILOTS)
 def test_rendered_notebook_and_model_card_stand_alone(browser, runs, smoke_runs, pilot):
     folder = smoke_runs[pilot].dir
-    notebook = folder / f"{pilot}.html"
+    notebook = folder / Path(DESIGNS[pilot].notebook).with_suffix(".html")
     page, outside = _open(browser, notebook.as_uri())
     seen = _check_page(page, outside, notebook)
     assert seen["images"] >= 1, f"{pilot}: the rendered notebook shows no figure"

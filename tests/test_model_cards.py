@@ -10,11 +10,11 @@ from livinglab.paths import project_root
 from livinglab.pilots import discover_pilots
 from livinglab.trust import REQUIRED_FIELDS
 
-PILOTS = sorted(discover_pilots(project_root() / "pilots"))
+UNITS = sorted(p.unit(d) for p in discover_pilots(project_root() / "pilots").values() for d in p.designs.values())
 
 
 @pytest.mark.notebook
-@pytest.mark.parametrize("pilot", PILOTS)
+@pytest.mark.parametrize("pilot", UNITS)
 def test_smoke_run_writes_a_complete_model_card(smoke_runs, pilot):
     run = smoke_runs[pilot]
     assert run.status == "ok", run.error
