@@ -33,23 +33,23 @@ def _cmd_list(args: argparse.Namespace) -> int:
     for name, pilot in discover_pilots().items():
         print(f"{name}: {pilot.title}")
         print(f"  profiles: {', '.join(pilot.profile_names())}")
-        module = pilot.contract_module()
-        if module is not None:
-            names = [f"{n} ({', '.join(c.names)})" for n, c in module.CONTRACTS.items()]
-            print(f"  data contracts: {'; '.join(names)}")
-        for notebook, params in pilot.parameters().items():
-            print(f"  {notebook}")
-            for p in params.values():
+        for design in pilot.designs.values():
+            contract = pilot.contract_of(design)
+            real = f"; real data: {design.real.dataset}" if design.real else ""
+            shown = f", contract {contract.name} ({', '.join(contract.names)})" if contract else ""
+            print(f"  {pilot.unit(design)}: {design.title} [{design.notebook}{shown}{real}]")
+            for p in pilot.parameters()[design.notebook].values():
                 note = f"  # {p.help}" if p.help else ""
                 print(f"    {p.name} ({p.type_name}) = {p.default!r}{note}")
             for profile, values in pilot.profiles.items():
-                shown = ", ".join(f"{k}={v!r}" for k, v in values.items() if k in params)
+                declared = pilot.parameters()[design.notebook]
+                shown = ", ".join(f"{k}={v!r}" for k, v in values.items() if k in declared)
                 print(f"    [{profile}] {shown or '(notebook defaults)'}")
     return 0
 
 
 def _cmd_inspect(args: argparse.Namespace) -> int:
-    """Read a partner's file, show what was found, check it against the pilot's contract(s), propose ``columns``."""
+    """Read a partner's file, show what was found, check it against each design's contract, propose ``columns``."""
     import shlex
     import time
 
@@ -61,8 +61,10 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
     pilots = discover_pilots()
     if args.pilot not in pilots:
         raise UsageError(f"Unknown pilot {args.pilot}; available: {', '.join(pilots)}.")
-    module = pilots[args.pilot].contract_module()
-    if module is None:
+    pilot = pilots[args.pilot]
+    designs = [(d, pilot.contract_of(d)) for d in pilot.designs.values()]
+    designs = [(d, c) for d, c in designs if c is not None]
+    if not designs:
         raise UsageError(f"Pilot {args.pilot} publishes no data contract (no 'contract:' in its pilot.yaml).")
     read_options = parse_cli_value(args.read_options) if args.read_options else {}
     options, dayfirst = split_read_options(read_options)
@@ -77,37 +79,28 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
     with pd.option_context("display.width", 160, "display.max_colwidth", 60):
         print(describe_columns(frame).to_string(index=False))
     fits = []
-    for name, contract in module.CONTRACTS.items():
+    for order, (design, contract) in enumerate(designs):
         proposal = contract.propose(frame)
         try:
             applied = contract.apply(frame, proposal, dayfirst=dayfirst)
         except ContractError as exc:
-            print(f"\nContract {name} ({contract.title}): does not fit yet: {exc}")
+            print(f"\nDesign {design.name}, contract {contract.name} ({contract.title}): does not fit yet: {exc}")
             continue
         span = f"; time span {applied.time_span[0]} to {applied.time_span[1]}" if applied.time_span else ""
-        print(f"\nContract {name} ({contract.title}): fits with columns {proposal}{span}")
-        fits.append((len(proposal), name, proposal))
+        print(f"\nDesign {design.name}, contract {contract.name} ({contract.title}): fits with columns {proposal}{span}")
+        fits.append((len(proposal), -order, design, contract, proposal))
     if not fits:
         return 1
-    _, name, proposal = max(fits)
-    selectors = dict(getattr(module, "PARAMS_FOR", {}).get(name, {}))
-    suggest = getattr(module, "suggest_params", None)  # pilot parameters read off the data (e.g. a time unit)
+    _, _, design, contract, proposal = max(fits, key=lambda fit: fit[:2])
+    selectors: dict = {}
+    suggest = getattr(pilot.contract_module(), "suggest_params", None)  # parameters read off the data
     if suggest is not None:
-        guessed = suggest(name, frame, proposal)
+        guessed = suggest(contract.name, frame, proposal)
         if guessed:
             selectors.update(guessed)
             print(f"\nParameters guessed from the data (check them): {guessed}")
-    command = [
-        "livinglab",
-        "run",
-        args.pilot,
-        "-p",
-        "data_path",
-        args.data_path,
-        "-p",
-        "columns",
-        json.dumps(proposal),
-    ]
+    command = ["livinglab", "run", pilot.unit(design), "-p", "data_path", args.data_path]
+    command += ["-p", "columns", json.dumps(proposal)]
     for key, value in {**selectors, **({"read_options": read_options} if read_options else {})}.items():
         command += ["-p", key, value if isinstance(value, str) else json.dumps(value)]
     print("\nRun it with:\n  " + " ".join(shlex.quote(part) for part in command))
