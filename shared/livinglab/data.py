@@ -77,9 +77,10 @@ def frame_fingerprint(frame: pd.DataFrame) -> str:
     return digest.hexdigest()[:12]
 
 
-def _catalogue(design: Design) -> dict[str, Any]:
-    """What the model card says of the design's catalogue dataset (also when a synthetic stand-in runs)."""
-    if design.real is None:
+def _catalogue(design: Design, *, synthetic: bool = False) -> dict[str, Any]:
+    """What the model card says of the design's catalogue dataset; for synthetic data only when the design
+    says its generator stands in for that dataset (``real: {stand_in: false}`` says it does not)."""
+    if design.real is None or (synthetic and not design.real.stand_in):
         return {}
     try:
         ds = get_dataset(design.real.dataset)
@@ -172,7 +173,7 @@ def _synthetic(pilot: Pilot, design: Design, params: dict, contract: Contract | 
         "columns": list(frame.columns),
         "generator": f"synthetic.{design.synthetic}",
         "fingerprint": frame_fingerprint(frame),
-        "catalogue": _catalogue(design),
+        "catalogue": _catalogue(design, synthetic=True),
     }
     source = DataSource(f"{pilot.name}-{design.name}-synthetic", "synthetic", None, None, detail, facts)
     return Loaded(frame, pilot.name, design.name, "synthetic", source, params, contract, [])

@@ -16,6 +16,7 @@ analyses) has its own notebook, contract, synthetic generator and optional catal
           columns: {label: Class}        # contract name -> the file's column
           read_options: {}
           params: {}                     # parameters the catalogue file implies (e.g. a time unit)
+          stand_in: true                 # the synthetic generator stands in for this dataset
         key_metrics:
           - {name: pr_auc, label: "PR-AUC, test period", tolerance: 0.1}   # a claim's name, or a metric's
           - rows
@@ -108,6 +109,7 @@ class RealData:
     columns: dict[str, str] = field(default_factory=dict)
     read_options: dict[str, Any] = field(default_factory=dict)
     params: dict[str, Any] = field(default_factory=dict)
+    stand_in: bool = True  # the synthetic generator stands in for this dataset (said on the card)
 
 
 @dataclass(frozen=True)
@@ -140,6 +142,7 @@ def _parse_design(name: str, raw: Any, where: str) -> Design:
             dict(real.get("columns") or {}),
             dict(real.get("read_options") or {}),
             dict(real.get("params") or {}),
+            bool(real.get("stand_in", True)),
         )
     return Design(
         name,

@@ -586,7 +586,10 @@ def data_from_sources(sources: Any, *, notes: Mapping[str, str] | None = None) -
             )
         else:
             checksum = f", sha256 {source.sha256[:12]}..." if source.sha256 else ""
-            file_name = f" file {source.path.name}" if source.path is not None else ""
+            files = facts.get("files") or ([str(source.path)] if source.path is not None else [])
+            file_name = (
+                f" file {Path(files[0]).name}" if len(files) == 1 else f" {len(files)} files" if files else ""
+            )
             span = facts.get("time_span")
             entry["licence"] = catalogue.get("license") or "not stated"
             entry["provenance"] = (
