@@ -10,6 +10,7 @@ import html
 import json
 import re
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -172,6 +173,12 @@ def test_german_only_quirky_copy_and_routing_new_requests(shared_data_dir, tmp_p
     label with one example, no Luxembourgish rows; then new requests routed with the saved model."""
     frame = sib_frame(shared_data_dir)
     frame = frame[frame["language"] == "de"]
+    order = (
+        frame["source_file"]
+        .str.extract(r"(train|dev|test)", expand=False)
+        .map({"train": 0, "dev": 1, "test": 2})
+    )
+    frame = frame.iloc[np.argsort(order.to_numpy(), kind="stable")]  # train, dev, test as SIB-200 lists them
     table = pd.DataFrame(
         {"Anliegen": frame["text"], "Zustaendigkeit": frame["label"], "Nr": frame["id"]}
     ).reset_index(drop=True)
