@@ -46,7 +46,7 @@ def _claim_case(name: str, params: dict) -> dict:
     claim = result.claim("macro_f1")
     return {
         "case": name,
-        "rows": int(result.metrics["n_train"] + result.metrics["n_test"]),
+        "rows": sum(len(part) for part in result.requests.parts.values()),
         "wall_s": round(time.perf_counter() - start, 3),
         "metric": f"{claim.label} (vs {claim.baseline})",
         "model": round(claim.model_value, 4),
