@@ -115,11 +115,21 @@ def test_sib200_through_data_path_beats_the_plain_reference(sib_run):
     )
 
 
-def test_sib200_as_the_catalogue_dataset_gives_the_same_claims(sib_run):
+def test_sib200_as_the_catalogue_dataset_gives_the_same_claims(sib_run, monkeypatch):
     """data_mode real reads the catalogue's twelve files (columns and read options from pilot.yaml) through
-    the same reader and contract, in the same order: the same numbers as the partner-style run."""
+    the same reader and contract, each once, in the same order: the same numbers as the partner-style run."""
+    import livinglab.reader
+
     _, result = sib_run
+    reads, original = [], livinglab.reader._read_one
+
+    def counted(file, *args, **kwargs):
+        reads.append(str(file))
+        return original(file, *args, **kwargs)
+
+    monkeypatch.setattr(livinglab.reader, "_read_one", counted)
     real = run_requests({"data_mode": "real"})
+    assert len(reads) == len(set(reads)) == 12
     assert real.data.mode == "real" and real.data.source.dataset == "sib200"
     assert len(real.data.source.facts["files"]) == 12
     record = json.loads(json.dumps(_clean(real.as_record(), "record")))
