@@ -1,10 +1,16 @@
 """Benchmarks of the public-sector pilot (routing citizens' requests).
 
     python -m pilots.public_sector.benchmark --list
-    python -m pilots.public_sector.benchmark --case batch_2cores
+    python -m pilots.public_sector.benchmark --case sib200_real
 
-Cases (each prints one JSON line last):
+Cases (each prints one JSON line last; every case goes through ``run`` or the pilot's own modules):
 
+- ``smoke``, ``full``: ``run`` with the profile's parameters (2,000 and 8,000 synthetic requests); metric
+  macro-F1 of the router's ensemble, baseline plain TF-IDF + logistic regression, with the claim's paired
+  interval and verdict.
+- ``sib200_real``: ``run`` on SIB-200 (``data_mode`` real: real sentences, 4 languages, 7 topics; train + dev
+  to fit, test to score); fails with ``DataUnavailable`` when neither the data mirror nor the network is
+  available.
 - ``batch_2cores``: routing (redaction, language, route, urgency, form check) of 40,000 synthetic requests
   split over two processes; metric requests/s, baseline = the same batch in one process. Target: at least
   2,000 requests/s on 2 cores.
@@ -12,12 +18,7 @@ Cases (each prints one JSON line last):
   requests per CPU-second (``cpu_per_s``), which does not depend on what else runs on the machine.
   Both report the 1-minute load average at the start: on a shared machine wall-clock throughput drops
   with the load of other processes.
-- ``train_evaluate``: fit on 4,800 synthetic requests, evaluate on 1,600 written with the other half of
-  the phrase pools and by other writers; metric macro-F1 of the ensemble, baseline = plain TF-IDF + LR.
-- ``sib200_real``: the same two models on SIB-200 (real sentences, 4 languages, 7 topics; train + dev to
-  fit, test to score), with the paired bootstrap interval of the difference; fails with
-  ``DataUnavailable`` when neither the data mirror nor the network is available.
-- ``char_ngrams``: the hand-written character n-gram TF-IDF (``charngrams.CharNgramTfidf``) against
+- ``char_ngrams``: the hand-written character n-gram TF-IDF (``model.charngrams.CharNgramTfidf``) against
   scikit-learn's ``TfidfVectorizer(analyzer="char_wb")``: seconds to vectorise SIB-200 (fit on train +
   dev, transform test; best of 3) and the macro-F1 of a linear SVM on each. The hand-written one stays
   only while it is faster at equal accuracy.
@@ -33,28 +34,49 @@ import time
 
 from livinglab.bench import case_main
 
-CASES = ("batch_2cores", "batch_1core", "train_evaluate", "sib200_real", "char_ngrams", "langid")
+CASES = ("smoke", "full", "sib200_real", "batch_2cores", "batch_1core", "char_ngrams", "langid")
 TARGET_PER_S = 2000.0
 
 
-def _fitted_router(seed: int = 0):
-    from pilots.public_sector import RequestRouter, load_requests
+def _claim_case(name: str, params: dict) -> dict:
+    from pilots.public_sector.run import run
 
-    data = load_requests("synthetic", n_requests=5000, seed=seed)
-    router = RequestRouter(seed=seed).fit(
-        data.train["text"],
-        data.train["label"],
-        validation_texts=data.validation["text"],
-        validation_labels=data.validation["label"],
-        urgency=data.train["urgency"],
-    )
-    return router
+    start = time.perf_counter()
+    result = run(params)
+    claim = result.claim("macro_f1")
+    return {
+        "case": name,
+        "rows": sum(len(part) for part in result.requests.parts.values()),
+        "wall_s": round(time.perf_counter() - start, 3),
+        "metric": f"{claim.label} (vs {claim.baseline})",
+        "model": round(claim.model_value, 4),
+        "baseline": round(claim.baseline_value, 4),
+        "difference": round(claim.difference, 4),
+        "difference_ci": [round(claim.low, 4), round(claim.high, 4)],
+        "verdict": claim.verdict,
+        "per_language": {
+            c.name.removeprefix("macro_f1_"): [round(c.difference, 4), round(c.low, 4), round(c.high, 4)]
+            for c in result.claims
+            if c.name.removeprefix("macro_f1_") in result.requests.languages
+        },
+    }
+
+
+def _sib200():
+    """SIB-200's training (train + dev) and test sentences, as the pilot prepares them."""
+    import livinglab
+    from pilots.public_sector.data import prepare
+
+    data = livinglab.load("public_sector", "requests", {"data_mode": "real"}, record=False)
+    requests = prepare(data, data.params)
+    return requests.train, requests.test
 
 
 def case_batch(n_jobs: int) -> dict:
-    from pilots.public_sector import generate_requests
+    from pilots.public_sector.run import run
+    from pilots.public_sector.synthetic import generate_requests
 
-    router = _fitted_router()
+    router = run({"n_requests": 5000, "n_boot": 20, "lb_gap_shares": []}).router
     batch = generate_requests(40000, 11, phrase_pool="test").requests
     if n_jobs > 1:  # start the worker processes (imports) before timing
         router.route(batch.iloc[:400], n_jobs=n_jobs, min_chunk=100)
@@ -86,60 +108,13 @@ def case_batch(n_jobs: int) -> dict:
     }
 
 
-def _ensemble_vs_plain(train, test, groups=None, n_boot: int = 1000) -> dict:
-    from livinglab.trust import bootstrap_difference_ci
-    from pilots.public_sector import CrossLingualEnsemble, fit_plain_reference, redact
-    from pilots.public_sector.evaluation import macro_f1
-    from pilots.public_sector.models import clean
-
-    train_text, test_text = redact(train["text"])[0], clean(redact(test["text"])[0])
-    model = CrossLingualEnsemble().fit(train_text, train["label"], groups=groups).predict(test_text)
-    plain = fit_plain_reference(train_text, train["label"]).predict(test_text)
-    y = test["label"].to_numpy()
-    diff = bootstrap_difference_ci(macro_f1, y, model, plain, n_boot=n_boot)
-    return {
-        "metric": "macro_f1",
-        "model": round(macro_f1(y, model), 4),
-        "baseline": round(macro_f1(y, plain), 4),
-        "baseline_name": "plain TF-IDF (words + char 2-5) + logistic regression",
-        "difference": round(diff.estimate, 4),
-        "difference_ci": [round(diff.low, 4), round(diff.high, 4)],
-    }
-
-
-def case_train_evaluate() -> dict:
-    from pilots.public_sector import load_requests
-
-    start = time.perf_counter()
-    data = load_requests("synthetic", n_requests=8000, seed=0)
-    out = _ensemble_vs_plain(data.train, data.test)
-    return {"case": "train_evaluate", "rows": 8000, "wall_s": round(time.perf_counter() - start, 3), **out}
-
-
-def _sib200():
-    from pilots.public_sector import resolve_sib200
-
-    frame, _ = resolve_sib200("real")
-    return frame[frame["split"] != "test"].reset_index(drop=True), frame[frame["split"] == "test"]
-
-
-def case_sib200() -> dict:
-    import pandas as pd
-
-    start = time.perf_counter()
-    train, test = _sib200()
-    out = _ensemble_vs_plain(train, test, groups=pd.factorize(train["index_id"])[0])
-    rows = len(train) + len(test)
-    return {"case": "sib200_real", "rows": rows, "wall_s": round(time.perf_counter() - start, 3), **out}
-
-
 def case_char_ngrams() -> dict:
     import numpy as np
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.svm import LinearSVC
 
-    from pilots.public_sector.charngrams import CharNgramTfidf
-    from pilots.public_sector.evaluation import macro_f1
+    from pilots.public_sector.model import macro_f1
+    from pilots.public_sector.model.charngrams import CharNgramTfidf
 
     train, test = _sib200()
     makers = {
@@ -174,7 +149,8 @@ def case_char_ngrams() -> dict:
 
 
 def case_langid() -> dict:
-    from pilots.public_sector import HandwrittenIdentifier, LanguageDetector, compare_identifiers, redact
+    from pilots.public_sector.model.langid import HandwrittenIdentifier, LanguageDetector, compare_identifiers
+    from pilots.public_sector.privacy import redact
     from pilots.public_sector.synthetic import generate_requests
 
     start = time.perf_counter()
@@ -200,11 +176,15 @@ def case_langid() -> dict:
 
 
 def _run_case(name: str) -> dict:
+    from livinglab.pilots import get_pilot
+
+    profiles = get_pilot("public_sector").profiles
     runs = {
+        "smoke": lambda: _claim_case("smoke", profiles["smoke"]),
+        "full": lambda: _claim_case("full", profiles["full"]),
+        "sib200_real": lambda: _claim_case("sib200_real", {"data_mode": "real"}),
         "batch_2cores": lambda: case_batch(2),
         "batch_1core": lambda: case_batch(1),
-        "train_evaluate": case_train_evaluate,
-        "sib200_real": case_sib200,
         "char_ngrams": case_char_ngrams,
         "langid": case_langid,
     }

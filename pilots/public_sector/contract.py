@@ -1,21 +1,54 @@
-"""The public-sector pilot's data contracts: labelled requests (to train and evaluate) and unlabelled
-requests (to route with a saved model).
+"""The public-sector pilot's data contract and value codes: requests, labelled (to train and evaluate a
+router) or new (to route with a router an earlier run saved, ``model_path``).
 
-A labelled file needs a free-text column and a label column (the service, theme or queue each request
-went to); a language, a time stamp and an id are used when present. Any other column is kept (for
-example ``source_file``, which the shared reader adds when several files are read: the language and the
-train/test split are taken from the file names when they say so, as SIB-200's ``eng_Latn/train.tsv``).
+One contract for the one design (``requests``): a free-text column is required; the ``label`` (where each
+request went: a service, theme or queue) is required to train, and absent when a saved model routes new
+requests (:func:`preflight` checks which, before any kernel starts). A language, a time stamp and an id
+are used when present; any other column is kept, for example ``source_file``, which the shared reader adds
+when several files are read: the language and the train/test split are taken from the file names when
+they say so (SIB-200's ``eng_Latn/train.tsv``), and a ``split`` column (train / validation / test) is used
+as given.
+
+No relative imports here: the runner imports this module on its own.
 """
 
+from dataclasses import replace
 from pathlib import Path
 
-from livinglab.contract import Contract, ContractError, Field
+from livinglab.contract import Contract, ContractError, Field, check_file
+
+#: The languages in scope and their names (the pilot's language codes).
+LANGUAGES = ("fr", "de", "lb", "en")
+LANGUAGE_NAMES = {"fr": "French", "de": "German", "lb": "Luxembourgish", "en": "English"}
+#: Language codes and names a file may use -> the pilot's codes.
+LANGUAGE_CODES = {
+    **{c: c for c in LANGUAGES},
+    "fra": "fr", "fre": "fr", "french": "fr", "français": "fr", "francais": "fr", "französisch": "fr",
+    "deu": "de", "ger": "de", "german": "de", "deutsch": "de", "allemand": "de", "däitsch": "de",
+    "ltz": "lb", "lux": "lb", "luxembourgish": "lb", "lëtzebuergesch": "lb", "letzebuergesch": "lb",
+    "luxembourgeois": "lb", "luxemburgisch": "lb", "lu": "lb",
+    "eng": "en", "english": "en", "anglais": "en", "englisch": "en",
+}  # fmt: skip
+#: The label that labels with too few training requests are merged into; it always goes to a person.
+OTHER = "other (too few examples)"
+#: The file name of a saved router (beside the run's model card).
+MODEL_FILE = "request_router.joblib"
 
 _TEXT = Field(
     "text",
     "text",
     meaning="the request as written (free text, any of French, German, Luxembourgish, English)",
     aliases=("message", "body", "request", "description", "sentence", "content", "texte", "nachricht"),
+)
+_LABEL = Field(
+    "label",
+    "label",
+    required=False,
+    meaning=(
+        "where the request was routed (service, administration, theme or queue); needed to train and "
+        "evaluate, absent when a saved model (model_path) routes new requests"
+    ),
+    aliases=("category", "class", "topic", "theme", "route", "service", "department", "queue", "target"),
 )
 _LANGUAGE = Field(
     "language",
@@ -39,67 +72,48 @@ _ID = Field(
     aliases=("request_id", "index_id", "case_id", "ticket", "ticket_id", "reference"),
 )
 
-LABELLED = Contract(
-    "labelled_requests",
-    "Labelled requests",
-    fields=(
-        _TEXT,
-        Field(
-            "label",
-            "label",
-            meaning="where the request was routed (service, administration, theme or queue)",
-            aliases=(
-                "category",
-                "class",
-                "topic",
-                "theme",
-                "route",
-                "service",
-                "department",
-                "queue",
-                "target",
-            ),
-        ),
-        _LANGUAGE,
-        _TIMESTAMP,
-        _ID,
-    ),
-    extras="kept; source_file (added when several files are read) gives the language and split",
-    description="Requests with the label a person gave them: the model is trained and tested on them.",
-)
-
 REQUESTS = Contract(
     "requests",
-    "Unlabelled requests to route with a saved model",
-    fields=(_TEXT, _LANGUAGE, _TIMESTAMP, _ID),
-    extras="kept, not used",
-    description="New requests: a model saved by an earlier run (model_path) routes them.",
+    "Citizens' requests (labelled to train and evaluate, or new ones to route with a saved model)",
+    fields=(_TEXT, _LABEL, _LANGUAGE, _TIMESTAMP, _ID),
+    extras=(
+        "kept; source_file (added when several files are read) gives the language and split, a split column "
+        "(train / validation / test) is used as given"
+    ),
+    description=(
+        "Requests with the label a person gave them train and test the router; without a label, a router "
+        "saved by an earlier run (model_path) routes them."
+    ),
+)
+CONTRACTS = {"requests": REQUESTS}
+
+#: The same contract with the label required: what a training run needs (checked by :func:`preflight`).
+LABELLED = replace(
+    REQUESTS,
+    name="labelled_requests",
+    fields=tuple(replace(f, required=True) if f.name == "label" else f for f in REQUESTS.fields),
 )
 
-CONTRACTS = {"labelled_requests": LABELLED, "requests": REQUESTS}
-PARAMS_FOR = {
-    "labelled_requests": {},
-    "requests": {"model_path": "runs/<run>/public_sector/request_router.joblib"},
-}
 
-
-def contract_for(params: dict) -> Contract:
-    """Unlabelled requests when a saved model is given (``model_path``), otherwise labelled ones.
-
-    The model file is checked here, before any kernel starts: it must exist, and be given as an absolute
-    path (the notebook runs in the pilot's folder, not where the command was typed)."""
-    model_path = str(params.get("model_path") or "").strip()
-    if not model_path:
-        return LABELLED
-    path = Path(model_path).expanduser()
-    if not path.is_file():
-        raise ContractError(
-            f"model_path {model_path!r} does not exist; give the request_router.joblib an earlier run saved "
-            "beside its model card (runs/<run>/public_sector/request_router.joblib)."
-        )
-    if not path.is_absolute():
-        raise ContractError(
-            f"give model_path as an absolute path, e.g. -p model_path {path.resolve()} (the notebook runs in "
-            "the pilot's folder, not where the command was typed)."
-        )
-    return REQUESTS
+def preflight(mode: str, values: dict) -> None:
+    """Before any kernel starts: a saved model (``model_path``) must exist, be given as an absolute path
+    and come with a file of new requests; a training run on a file needs its label column."""
+    model_path = str(values.get("model_path") or "").strip()
+    if model_path:
+        if mode != "file":
+            raise ContractError(
+                "model_path routes a file of new requests: give it with -p data_path as well."
+            )
+        path = Path(model_path).expanduser()
+        if not path.is_file():
+            raise ContractError(
+                f"model_path {model_path!r} does not exist; give the {MODEL_FILE} an earlier run saved beside "
+                f"its model card (runs/<run>/public_sector/{MODEL_FILE})."
+            )
+        if not path.is_absolute():
+            raise ContractError(
+                f"give model_path as an absolute path, e.g. -p model_path {path.resolve()} (the notebook runs "
+                "in the pilot's folder, not where the command was typed)."
+            )
+    elif mode == "file":
+        check_file(str(values["data_path"]), values.get("columns"), LABELLED, values.get("read_options"))

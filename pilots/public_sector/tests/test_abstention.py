@@ -7,12 +7,11 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from pilots.public_sector.abstention import (
+from pilots.public_sector.model.abstention import (
     OperatingPoint,
     binomial_margin,
     choose_threshold,
     coverage_curve,
-    evaluate_operating_point,
     human_queue,
     route,
     wilson_lower,
@@ -52,8 +51,8 @@ def test_threshold_carries_to_new_data_within_the_binomial_margin():
     conf, correct = simulated(3000, seed=2)
     op = choose_threshold(conf, correct, 0.95)
     conf2, correct2 = simulated(3000, seed=3)
-    res = evaluate_operating_point(conf2, correct2, op.threshold)
-    assert res["precision_auto_routed"] >= 0.95 - binomial_margin(0.95, res["n_auto"], op.n_auto)
+    auto = conf2 >= op.threshold
+    assert correct2[auto].mean() >= 0.95 - binomial_margin(0.95, int(auto.sum()), op.n_auto)
     assert binomial_margin(0.95, 1000, 1000) == pytest.approx(2 * np.sqrt(0.95 * 0.05 * 2 / 1000))
     assert binomial_margin(0.95, 0) == 1.0
 
@@ -196,15 +195,6 @@ def test_unreachable_target_operating_point_in_full():
     conf = np.linspace(0.5, 1, 100)
     op = choose_threshold(conf, np.zeros(100, dtype=bool), 0.95, method="lower_bound")
     assert op == OperatingPoint(np.inf, 0.95, 0.0, None, 0, 100, "lower_bound")
-    assert op.as_dict() == {
-        "threshold": np.inf,
-        "target_precision": 0.95,
-        "coverage": 0.0,
-        "precision": None,
-        "n_auto": 0,
-        "n": 100,
-        "method": "lower_bound",
-    }
 
 
 @pytest.mark.parametrize("target", [0.0, 1.0, -0.1, 1.5])
@@ -242,25 +232,6 @@ def test_unknown_method_is_refused_with_the_choices():
 def test_bad_inputs_full_sentences(args, message):
     with pytest.raises(ValueError, match=message):
         choose_threshold(*args)
-
-
-def test_evaluate_operating_point_in_full():
-    conf = [0.9, 0.8, 0.7, 0.6, 0.5]
-    correct = [True, False, True, True, False]
-    assert evaluate_operating_point(conf, correct, 0.7) == {  # a confidence equal to the threshold is routed
-        "coverage": 0.6,
-        "n_auto": 3,
-        "n": 5,
-        "precision_auto_routed": pytest.approx(2 / 3),
-        "accuracy_human_queue_if_automated": 0.5,
-    }
-    everything = evaluate_operating_point(conf, correct, 0.0)
-    assert (
-        everything["precision_auto_routed"] == 0.6 and everything["accuracy_human_queue_if_automated"] is None
-    )
-    nothing = evaluate_operating_point(conf, correct, np.inf)
-    assert nothing["coverage"] == 0.0 and nothing["n_auto"] == 0
-    assert nothing["precision_auto_routed"] is None and nothing["accuracy_human_queue_if_automated"] == 0.6
 
 
 def test_binomial_margin_counts_the_test_sample_alone_when_no_validation_size():

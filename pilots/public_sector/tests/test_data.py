@@ -1,5 +1,6 @@
-"""Loading requests: a partner's quirky files through the contract, languages and splits from the data,
-rare labels merged instead of a crash; SIB-200's folder loader and the synthetic fallback."""
+"""Loading requests: a partner's quirky files through livinglab.load and the contract, languages and splits
+from the data, rare labels merged instead of a crash; SIB-shaped folders (language and split from the
+reader's source_file) and the synthetic fallback."""
 
 from __future__ import annotations
 
@@ -9,17 +10,21 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from livinglab import DataUnavailable, recording
+import livinglab
+from livinglab import DataUnavailable
 from livinglab.contract import ContractError
-from pilots.public_sector import OTHER, RequestRouter, load_requests
+from pilots.public_sector import model as M
+from pilots.public_sector.contract import OTHER, preflight
 from pilots.public_sector.data import (
     RequestDataError,
     language_from_paths,
     normalise_languages,
     split_from_paths,
 )
-from pilots.public_sector.loaders import SIB200_LABELS, load_sib200, resolve_sib200
+from pilots.public_sector.model.router import RequestRouter
 from pilots.public_sector.synthetic import generate_requests
+
+from .helpers import prepared
 
 GERMAN = generate_requests(240, seed=5, language_shares={"de": 1.0}, code_switch_share=0.0).requests
 
@@ -62,8 +67,8 @@ def write_quirky(
 )
 def test_quirky_german_file_loads_and_routes_without_luxembourgish(tmp_path, kwargs):
     path = write_quirky(tmp_path / "meldungen.tsv", german_table(), **kwargs)
-    data = load_requests(data_path=str(path), columns=COLUMNS, min_class_size=5)
-    assert data.mode == "file" and data.labelled and data.label_name == "Zuständigkeit"
+    data = prepared({"data_path": str(path), "columns": COLUMNS, "min_class_size": 5})
+    assert data.labelled and data.label_name == "Zuständigkeit"
     assert set(data.languages) == {"de"} and "py3langid" in data.language_origin  # detected: all German
     assert data.test["text"].str.contains("ü|ä|ö|ß", regex=True).any()  # umlauts survived the encoding
     # time-ordered split: every test request is later than every training request
@@ -78,7 +83,6 @@ def test_quirky_german_file_loads_and_routes_without_luxembourgish(tmp_path, kwa
     routed = router.route(data.test)
     assert len(routed) == len(data.test)
     assert (routed.loc[routed["label"] == OTHER, "route"] == "human").all()
-    assert "Luxembourgish" in data.describe() or "de" in data.describe()
 
 
 def test_gzip_and_renamed_columns_and_random_split(tmp_path):
@@ -86,7 +90,7 @@ def test_gzip_and_renamed_columns_and_random_split(tmp_path):
     path = tmp_path / "export.csv.gz"
     with gzip.open(path, "wt", encoding="utf-8") as fh:
         table.to_csv(fh, index=False, sep=";")
-    data = load_requests(data_path=str(path), columns={"text": "Meldung", "label": "Zuständigkeit"})
+    data = prepared({"data_path": str(path), "columns": {"text": "Meldung", "label": "Zuständigkeit"}})
     assert "random, stratified" in data.split
     assert "asylum" in data.merged_labels and "asylum" not in set(data.test["label"])  # seen once: training
 
@@ -101,12 +105,10 @@ def test_language_column_codes_are_normalised_and_absent_languages_noted(tmp_pat
     )
     path = tmp_path / "mixed.csv"
     table.to_csv(path, index=False)
-    data = load_requests(data_path=str(path), columns={"language": "lang"})
+    data = prepared({"data_path": str(path), "columns": {"language": "lang"}}, redacted=True)
     assert set(data.languages) == {"de", "fr"} and data.language_origin == "from the language column"
-    from pilots.public_sector.analysis import absent_languages
-
-    assert absent_languages(data.test["language"]).startswith("No ")
-    assert "Luxembourgish" in absent_languages(data.test["language"])
+    *_, note = M.language_check(data, n_boot=20)
+    assert note.startswith("No ") and "Luxembourgish" in note and "English" in note
 
 
 def test_language_and_split_from_file_names():
@@ -141,62 +143,70 @@ def test_unusable_files_fail_with_one_sentence(tmp_path, table, columns, message
     path = tmp_path / "bad.csv"
     table.to_csv(path, index=False)
     with pytest.raises((RequestDataError, ContractError), match=message):
-        load_requests(data_path=str(path), columns=columns)
+        prepared({"data_path": str(path), "columns": columns})
 
 
-def test_model_path_needs_a_file():
+def test_model_path_needs_a_file_of_new_requests(tmp_path, monkeypatch):
     with pytest.raises(RequestDataError, match="data_path"):
-        load_requests("synthetic", model_path="x.joblib")
+        prepared({"model_path": "x.joblib", "n_requests": 300})
+    # the same, and the model file itself, checked before any kernel starts
+    with pytest.raises(ContractError, match="data_path"):
+        preflight("synthetic", {"model_path": "x.joblib"})
+    with pytest.raises(ContractError, match="does not exist"):
+        preflight("file", {"model_path": str(tmp_path / "x.joblib"), "data_path": "new.csv"})
+    (tmp_path / "x.joblib").write_bytes(b"")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ContractError, match="absolute path"):
+        preflight("file", {"model_path": "x.joblib", "data_path": "new.csv"})
+
+
+def test_a_training_file_without_label_is_refused_before_any_kernel(tmp_path):
+    path = tmp_path / "new.csv"
+    pd.DataFrame({"Meldung": GERMAN["text"][:20]}).to_csv(path, index=False)
+    with pytest.raises(ContractError, match="no column for 'label'"):
+        preflight("file", {"data_path": str(path), "columns": {"text": "Meldung"}})
 
 
 def test_unlabelled_requests_load_for_routing(tmp_path):
     path = tmp_path / "new.csv"
     pd.DataFrame({"Meldung": GERMAN["text"][:20]}).to_csv(path, index=False)
-    data = load_requests(data_path=str(path), columns={"text": "Meldung"}, model_path="model.joblib")
+    data = prepared({"data_path": str(path), "columns": {"text": "Meldung"}, "model_path": "model.joblib"})
     assert not data.labelled and data.train is None and len(data.test) == 20 and "label" not in data.test
 
 
-def test_sib200_folder_loader(tmp_path):
+def test_sib_shaped_folders_give_language_and_split_from_the_readers_source_file(tmp_path):
+    """Files <lang>/<split>.tsv read together: language and split come from the source_file column the
+    shared reader adds; quotes and ids (kept as text) survive."""
     for lang in ("ltz_Latn", "eng_Latn"):
         folder = tmp_path / lang
         folder.mkdir()
         for split in ("train", "test"):
             (folder / f"{split}.tsv").write_text(
-                'index_id\tcategory\ttext\n7\tsports\t"Hie sot ""Jo"" zum Match."\n9\thealth\tDe Spidol.\n',
+                'index_id\tcategory\ttext\n07\tsports\t"Hie sot ""Jo"" zum Match."\n9\thealth\tDe Spidol.\n',
                 encoding="utf-8",
             )
-    frame = load_sib200(tmp_path, languages=("ltz_Latn", "eng_Latn"), splits=("train", "test"))
-    assert len(frame) == 8
-    assert set(frame["language"]) == {"lb", "en"} and set(frame["split"]) == {"train", "test"}
-    assert frame.loc[0, "text"] == 'Hie sot "Jo" zum Match.' and frame.loc[0, "index_id"] == "7"
-    assert set(frame["label"]) <= set(SIB200_LABELS)
-
-
-def test_sib200_unknown_topic_is_refused(tmp_path):
-    folder = tmp_path / "fra_Latn"
-    folder.mkdir()
-    (folder / "dev.tsv").write_text("index_id\tcategory\ttext\n1\tcooking\tUne recette.\n", encoding="utf-8")
-    with pytest.raises(RequestDataError, match="'cooking'"):
-        load_sib200(tmp_path, languages=("fra_Latn",), splits=("dev",))
+    data = prepared(
+        {"data_path": str(tmp_path / "*" / "*.tsv"), "columns": {"label": "category", "id": "index_id"},
+         "min_class_size": 1}
+    )  # fmt: skip
+    both = pd.concat([data.train, data.test])
+    assert len(data.train) == len(data.test) == 4 and data.label_name == "category"
+    assert set(both["language"]) == {"lb", "en"} and data.language_origin == "from the file names"
+    assert data.split.startswith("by file name: 2 training file(s)")
+    assert 'Hie sot "Jo" zum Match.' in set(both["text"]) and "07" in set(both["id"])
+    assert data.groups is not None  # the translations of one sentence share a cross-validation fold
 
 
 def test_auto_mode_without_sib200_falls_back_to_the_generator(tmp_path, monkeypatch):
-    """data_mode="auto" runs on synthetic requests when SIB-200 is absent."""
+    """data_mode="auto" runs on synthetic requests when SIB-200 is absent; "real" says what is missing."""
     monkeypatch.setenv("LIVINGLAB_DATA_MIRROR", str(tmp_path))  # an empty mirror
     monkeypatch.setenv("LIVINGLAB_CACHE", str(tmp_path / "cache"))
     monkeypatch.setenv("LIVINGLAB_OFFLINE", "1")
-    log = tmp_path / "recorded.jsonl"
-    monkeypatch.setenv(recording.METRICS_ENV, str(log))
-    frame, sources = resolve_sib200("auto")
-    assert frame is None and len(sources) == 1 and sources[0].is_synthetic
-    assert sources[0].dataset == "guichet-requests" and "make_splits" in sources[0].detail
-    recorded = recording.read_metrics_file(log).sources
-    assert [(s["dataset"], s["origin"]) for s in recorded] == [("guichet-requests", "synthetic")]
-    with pytest.raises(DataUnavailable, match="eng_Latn_train.tsv"):
-        resolve_sib200("real")
-    data = load_requests("synthetic", n_requests=300)
-    assert (
-        data.synthetic
-        and len(data.test) == 60
-        and np.isin(data.test["language"], ["fr", "de", "lb", "en"]).all()
+    loaded = livinglab.load(
+        "public_sector", "requests", {"data_mode": "auto", "n_requests": 300}, record=False
     )
+    assert loaded.is_synthetic and "make_requests" in loaded.source.facts["generator"]
+    with pytest.raises(DataUnavailable, match="deu_Latn_dev.tsv"):
+        livinglab.load("public_sector", "requests", {"data_mode": "real"}, record=False)
+    data = prepared({"data_mode": "auto", "n_requests": 300})
+    assert len(data.test) == 60 and np.isin(data.test["language"], ["fr", "de", "lb", "en"]).all()

@@ -6,12 +6,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pilots.public_sector import phrases as P
-from pilots.public_sector.forms import check_forms
-from pilots.public_sector.identifiers import make_ibans, make_national_ids, valid_iban, valid_national_id
-from pilots.public_sector.noise import add_typos, fold_text, strip_accents
-from pilots.public_sector.synthetic import generate_requests, make_splits
-from pilots.public_sector.themes import LANGUAGES, OUT_OF_SCOPE, REQUIRED_FIELDS, THEMES
+from pilots.public_sector.synthetic import generate_requests, make_requests, make_splits, planted_truth
+from pilots.public_sector.synthetic import phrases as P
+from pilots.public_sector.synthetic.forms import check_forms
+from pilots.public_sector.synthetic.identifiers import (
+    make_ibans,
+    make_national_ids,
+    valid_iban,
+    valid_national_id,
+)
+from pilots.public_sector.synthetic.noise import add_typos, fold_text, strip_accents
+from pilots.public_sector.synthetic.themes import LANGUAGES, OUT_OF_SCOPE, REQUIRED_FIELDS, THEMES
 
 
 @pytest.fixture(scope="module")
@@ -179,7 +184,7 @@ def test_test_requests_share_no_template_phrase_or_writer_with_training_requests
 
 
 def pool_part_tree(tree, pool):
-    from pilots.public_sector.synthetic import _part
+    from pilots.public_sector.synthetic.generator import _part
 
     return _part(tree, pool)
 
@@ -226,6 +231,26 @@ def test_make_splits_sizes_and_distinct_phrase_pools():
     assert set(s.pii["request_id"]) <= set(pd.concat([s.train, s.validation, s.test])["request_id"])
     with pytest.raises(ValueError, match="too small"):
         make_splits(50, seed=0)
+
+
+def test_make_requests_is_the_designs_frame_in_the_contracts_names_with_its_truth():
+    """The generator pilot.yaml names: contract names, the generator's own split, the planted personal data
+    carried row by row and given back in the generator's order; deterministic in the seed."""
+    from pilots.public_sector.contract import REQUESTS
+
+    frame = make_requests({"n_requests": 500, "seed": 4})
+    REQUESTS.check(frame, "make_requests")  # the contract's checks, as livinglab.load applies them
+    splits = make_splits(500, seed=4)
+    assert frame["split"].value_counts().to_dict() == {"train": 300, "validation": 100, "test": 100}
+    assert (
+        frame["label"].tolist() == pd.concat([splits.train, splits.validation, splits.test])["theme"].tolist()
+    )
+    assert frame.attrs["label_name"] == "theme" and "synthetic" in frame.attrs["generator"]
+    truth = planted_truth(frame["planted_pii"], frame["id"])
+    pd.testing.assert_frame_equal(truth, splits.pii[["request_id", "kind", "value", "where", "form"]])
+    again = make_requests({"n_requests": 500, "seed": 4})
+    pd.testing.assert_frame_equal(frame, again)
+    assert not make_requests({"n_requests": 500, "seed": 5})["text"].equals(frame["text"])
 
 
 def test_noise_is_vectorised_and_keeps_digits_and_separators():

@@ -9,29 +9,29 @@ import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import f1_score
 
-from pilots.public_sector import (
-    OTHER,
+from pilots.public_sector import model as M
+from pilots.public_sector.contract import OTHER
+from pilots.public_sector.model import lb_gap_experiment, macro_f1
+from pilots.public_sector.model.charngrams import CharNgramTfidf
+from pilots.public_sector.model.ensemble import (
     CrossLingualEnsemble,
-    HandwrittenIdentifier,
-    LanguageDetector,
-    RequestRouter,
+    clean,
     explain,
     fit_plain_reference,
-    load_requests,
-    redact,
-    route_file,
+    linear_weights,
+    stems,
 )
-from pilots.public_sector.charngrams import CharNgramTfidf
-from pilots.public_sector.evaluation import compare_models, lb_gap_experiment, macro_f1
-from pilots.public_sector.models import clean, linear_weights, stems
+from pilots.public_sector.model.langid import HandwrittenIdentifier, LanguageDetector
+from pilots.public_sector.model.router import RequestRouter
+from pilots.public_sector.privacy import redact
+from pilots.public_sector.run import route_file
+
+from .helpers import prepared
 
 
 @pytest.fixture(scope="module")
 def data():
-    d = load_requests("synthetic", n_requests=1500, seed=21)
-    for part in (d.train, d.validation, d.test):
-        part["redacted_text"] = redact(part["text"])[0]
-    return d
+    return prepared({"n_requests": 1500, "seed": 21}, redacted=True)
 
 
 @pytest.fixture(scope="module")
@@ -84,7 +84,7 @@ def test_py3langid_detector_and_the_hand_written_comparator():
 
     again = pickle.loads(pickle.dumps(detector))  # the model is not pickled, it is reloaded
     assert again.predict(texts[:1])[0] == "lb"
-    synth = load_requests("synthetic", n_requests=600, seed=3).train
+    synth = prepared({"n_requests": 600, "seed": 3}).train
     hand = HandwrittenIdentifier().fit(redact(synth["text"])[0], synth["language"])
     assert set(hand.predict(texts)) <= {"fr", "de", "lb", "en"}
     with pytest.raises(ValueError, match="Unknown language"):
@@ -110,17 +110,37 @@ def test_ensemble_gives_calibrated_probabilities_and_beats_the_majority(data):
     assert not np.allclose(model.weights_, before)  # weights refitted on requests of the other pools
 
 
-def test_compare_models_reports_paired_differences_per_language(data):
-    y = data.test["label"].to_numpy()
+def test_routing_claims_are_paired_comparisons_pooled_and_per_language(data):
+    """Perfect predictions against noisy ones: every claim says better, with the interval clear of zero;
+    against themselves no clear difference (the interval is [0, 0])."""
+    y = data.test["label"].to_numpy(dtype=object)
     rng = np.random.default_rng(0)
     noisy = np.where(rng.random(len(y)) < 0.5, y, rng.permutation(y))
-    scores, diffs = compare_models(
-        y, {"model": y, "noisy": noisy}, "model", data.test["language"], n_boot=100
+    fitted = M.Fitted(router=None, plain=None, predictions={M.MODEL: y, M.PLAIN: noisy, M.MAJORITY: y})
+    claims, metrics, scores = M.routing_claims(data, fitted, n_boot=100, seed=0)
+    by_name = {c.name: c for c in claims}
+    assert set(by_name) == {"macro_f1", "macro_f1_vs_majority", "worst_language_macro_f1"} | {
+        f"macro_f1_{lang}" for lang in ("fr", "de", "lb", "en")
+    }
+    assert scores.loc[M.MODEL, "macro-F1"] == 1.0 and metrics["accuracy"] == 1.0
+    pooled = by_name["macro_f1"]
+    assert pooled.verdict == "better" and pooled.low > 0.2 and pooled.baseline == M.PLAIN
+    assert pooled.model_value == 1.0 and pooled.baseline_value == pytest.approx(macro_f1(y, noisy))
+    assert by_name["macro_f1_vs_majority"].verdict == "no clear difference"
+    assert all(by_name[f"macro_f1_{lang}"].verdict == "better" for lang in ("fr", "de", "lb", "en"))
+    worst = by_name["worst_language_macro_f1"]
+    langs = data.test["language"].to_numpy()
+    assert worst.baseline_value == pytest.approx(
+        min(macro_f1(y[langs == g], noisy[langs == g]) for g in set(langs))
     )
-    assert scores.loc["model", "macro-F1"] == 1.0
-    pooled = diffs[diffs["language"] == "all"].iloc[0]
-    assert pooled["beats"] and pooled["low"] > 0.2
-    assert set(diffs["language"]) == {"all", "fr", "de", "lb", "en"}
+
+
+def test_rows_sharing_an_id_are_resampled_together():
+    """Translations of one sentence (one id in four languages) are one unit of the pooled claim."""
+    test = pd.DataFrame({"id": np.repeat(np.arange(50), 4).astype(str)})
+    groups, unit = M._shared_ids(test)
+    assert groups.max() == 49 and "ids" in unit
+    assert M._shared_ids(test.drop_duplicates("id"))[0] is None
 
 
 def test_explanations_are_the_largest_weight_times_value_terms(data, router):
@@ -170,8 +190,8 @@ def test_merged_rare_labels_always_go_to_a_person(data):
 def test_plain_reference_and_lb_gap_zero_shot_row(data):
     plain = fit_plain_reference(data.train["redacted_text"], data.train["label"])
     assert macro_f1(data.test["label"], plain.predict(clean(data.test["redacted_text"]))) > 0.4
-    gap = lb_gap_experiment(data.train, data.test, shares=(0.0,))
-    assert set(gap["model"]) == {"plain TF-IDF + LR", "cross-lingual ensemble"}
+    gap, predictions = lb_gap_experiment(data.train, data.test, shares=(0.0,))
+    assert set(gap["model"]) == {M.PLAIN, M.MODEL} and set(predictions) == {(M.PLAIN, 0.0), (M.MODEL, 0.0)}
     assert (gap["n_lang_train"] == 0).all() and (gap["lang_train_share"] == 0.0).all()
     assert (gap["lang_macro_f1"] <= gap["best_other_macro_f1"] + 1e-9).all()
 
@@ -185,7 +205,7 @@ def test_route_file_writes_masked_text_only(data, router, tmp_path):
     assert len(routed) == len(data.test) and "public_text" in routed and "text" not in routed
     assert not any(t in saved for t in data.test["text"].head(50))  # no original text is written
     assert "@" not in saved
-    from pilots.public_sector.batch import main
+    from pilots.public_sector.run import main
 
     assert (
         main([str(path), str(new), "--columns", '{"text": "message"}', "--out", str(tmp_path / "cli")]) == 0

@@ -1,6 +1,7 @@
-"""The pilot notebook on its smoke profile (through the runner, once per session): the model against its
-strongest baseline with the interval of the difference, human oversight, the redactor's recall, language
-identification, and no piece of any planted identifier on the rendered pages."""
+"""The pilot notebook on its smoke profile (through the runner, once per session): it records exactly what
+``run`` returns (the notebook adds nothing of its own), the claims (model against the plain reference with
+the paired interval of the difference), human oversight, the redactor's recall, language identification,
+and no piece of any planted identifier on the rendered pages."""
 
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ import pytest
 
 from livinglab.paths import project_root
 from livinglab.pilots import load_pilot
-from pilots.public_sector import make_splits
-from pilots.public_sector.abstention import binomial_margin
+from livinglab.recording import _clean
+from pilots.public_sector.model.abstention import binomial_margin
 from pilots.public_sector.privacy import _identifier_tokens
+from pilots.public_sector.run import run as run_requests
+from pilots.public_sector.synthetic import make_splits
 
 pytestmark = pytest.mark.notebook
 PILOT = "public_sector"
@@ -41,22 +44,44 @@ def page_text(path) -> str:
     return html.unescape(re.sub(r"<[^>]+>", " ", raw))
 
 
-def test_key_metrics_are_recorded(run):
+def recorded(run) -> dict:
+    return json.loads((run.dir / "metrics.json").read_text(encoding="utf-8"))
+
+
+def test_the_notebook_records_exactly_what_run_returns(run):
+    """Same parameters, data and seed in another process: the same metrics and claims, byte for byte
+    (determinism), and the notebook adds no number of its own."""
+    doc = recorded(run)
     pilot = load_pilot(project_root() / "pilots" / PILOT)
-    for metric in pilot.key_metrics:
+    expected = json.loads(json.dumps(_clean(run_requests(pilot.profiles["smoke"]).as_record(), "record")))
+    assert doc["metrics"] == expected["metrics"]
+    assert doc["claims"] == expected["claims"]
+    assert set(doc["timings"]) == {"throughput_batch_s", "run_s"}  # timings kept apart from the metrics
+
+
+def test_key_metrics_are_recorded_and_name_claims_or_metrics(run):
+    pilot = load_pilot(project_root() / "pilots" / PILOT)
+    doc = recorded(run)
+    for metric in pilot.design("requests").key_metrics:
         assert run.metrics.get(metric.name) is not None, metric.name
-        if metric.baseline:
-            assert run.metrics.get(metric.baseline) is not None, metric.baseline
+    assert {"macro_f1", "macro_f1_vs_majority", "worst_language_macro_f1", "langid_accuracy_lb"} <= set(
+        doc["claims"]
+    )
     assert run.metrics["data_source"] == "synthetic"
 
 
 def test_model_beats_the_plain_reference_with_an_interval_that_excludes_zero(run):
-    m = run.metrics
-    low, high = m["macro_f1_margin_plain_ci"]
-    assert low > 0, (m["macro_f1"], m["macro_f1_plain_tfidf_lr"], low, high)
-    assert m["macro_f1"] - m["macro_f1_plain_tfidf_lr"] == pytest.approx(m["macro_f1_margin_plain"])
-    assert m["macro_f1"] >= m["macro_f1_majority"] + 0.5
-    assert m["worst_language_macro_f1"] <= m["best_language_macro_f1"]
+    claims = recorded(run)["claims"]
+    plain = claims["macro_f1"]
+    assert plain["verdict"] == "better" and plain["low"] > 0, plain
+    assert plain["baseline"] == "plain TF-IDF + logistic regression" and plain["direction"] == "higher"
+    assert plain["model_value"] - plain["baseline_value"] == pytest.approx(plain["difference"])
+    majority = claims["macro_f1_vs_majority"]
+    assert majority["model_value"] >= majority["baseline_value"] + 0.5 and majority["verdict"] == "better"
+    worst = claims["worst_language_macro_f1"]
+    assert worst["model_value"] <= run.metrics["best_language_macro_f1"]
+    per_language = [claims[f"macro_f1_{lang}"] for lang in ("fr", "de", "lb", "en")]
+    assert min(c["model_value"] for c in per_language) == pytest.approx(worst["model_value"])
 
 
 def test_auto_routed_precision_reaches_the_target(run):
@@ -65,6 +90,7 @@ def test_auto_routed_precision_reaches_the_target(run):
     # at most two standard errors of the difference of the two binomial proportions (see binomial_margin)
     margin = binomial_margin(m["target_precision"], m["n_auto_routed"], m["n_auto_routed_validation"])
     assert m["precision_auto_routed"] >= m["target_precision"] - margin
+    assert m["precision_margin"] == pytest.approx(margin) and m["precision_meets_target"] is True
     assert 0.2 <= m["coverage_at_target_precision"] < 1.0  # people see some requests, not all
 
 
@@ -75,7 +101,7 @@ def test_redactor_recall_is_recorded_per_kind_with_intervals(run):
     low, high = m["pii_recall_name_ci"]
     assert low <= m["pii_recall_name"] <= high < 1.0  # honest: cue-less names are missed
     card = (run.dir / "model_card.md").read_text(encoding="utf-8")
-    assert "| identifier | planted | found (no piece left) | recall [95% CI] |" in card
+    assert "| identifier | planted | found (no piece left) | recall [interval] |" in card
     assert re.search(r"\| name \| [\d,]+ \| [\d,]+ \| 0\.\d{3} \[0\.\d{3}, 0\.\d{3}\] \|", card)
 
 

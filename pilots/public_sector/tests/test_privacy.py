@@ -8,15 +8,15 @@ import re
 import pandas as pd
 import pytest
 
-from pilots.public_sector import (
+from pilots.public_sector.privacy import (
     examples_html,
-    generate_requests,
     known_words,
     pii_recall,
     public_text,
     recall_table,
+    redact,
 )
-from pilots.public_sector.pipeline import redact
+from pilots.public_sector.synthetic import generate_requests
 
 
 @pytest.fixture(scope="module")

@@ -7,12 +7,13 @@ must reach the target, which is more conservative on small validation sets.
 
 On new data the precision of auto-routed requests fluctuates around the validation value: both are
 binomial proportions, so their difference has standard error sqrt(p (1 - p) (1/n_val + 1/n_test)).
-``binomial_margin`` gives z of those (z = 2), the tolerance the tests allow below the target.
+``binomial_margin`` gives z of those (z = 2): the tolerance below the target within which the test
+precision counts as meeting it (the run reports it, and the tests allow it).
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -29,9 +30,6 @@ class OperatingPoint:
     n_auto: int
     n: int
     method: str
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 def _check(confidence, correct) -> tuple[np.ndarray, np.ndarray]:
@@ -101,19 +99,6 @@ def choose_threshold(
         n,
         method,
     )
-
-
-def evaluate_operating_point(confidence, correct, threshold: float) -> dict:
-    """Coverage and precision of auto-routed requests at a fixed threshold (e.g. on the test set)."""
-    conf, corr = _check(confidence, correct)
-    auto = conf >= threshold
-    return {
-        "coverage": float(auto.mean()),
-        "n_auto": int(auto.sum()),
-        "n": len(conf),
-        "precision_auto_routed": float(corr[auto].mean()) if auto.any() else None,
-        "accuracy_human_queue_if_automated": float(corr[~auto].mean()) if (~auto).any() else None,
-    }
 
 
 def binomial_margin(

@@ -10,7 +10,6 @@
 - ``pii``: the planted personal data (request_id, kind, value, where = "text" | "form", form = how it
   was written: "title", "closing", "signature", "inline", ... for names, the format for phone numbers,
   IBANs and national ids), so tests and the notebook can measure the redactor's recall per kind.
-- ``numbers``: planted ordinary numbers (amounts, dates) that redaction must leave alone.
 
 Held-out generation: every phrase pool (frames, theme objects and contexts, filler, urgency cues,
 greetings, closings, name formulas) and every pool of people (first names, surnames, e-mail domains) is
@@ -94,7 +93,6 @@ def _part(tree, pool: str):
 class SyntheticRequests:
     requests: pd.DataFrame
     pii: pd.DataFrame
-    numbers: pd.DataFrame
 
     def __len__(self) -> int:
         return len(self.requests)
@@ -306,7 +304,6 @@ def generate_requests(
         flat, start, count = _pools(_part(P.URGENCY_CUES[level], phrase_pool), LANGUAGES)
         rows = urgency == level
         cue[rows] = _pick(flat, start[l5[rows]], count[l5[rows]], rng)
-    has_cue_date = np.char.find(cue.astype(str), "{date}") >= 0
     cue = _fill(cue, "date", cue_dates)
     fa_flat, fa_start, fa_count = _pools(_part(P.FALSE_ALARM, phrase_pool), LANGUAGES)
     false_alarm = np.where(
@@ -323,7 +320,6 @@ def generate_requests(
     amounts = _format_amounts(n, lang_of[l6], rng)
     paid_date = REFERENCE_DATE - pd.to_timedelta(rng.integers(3, 300, n), unit="D")
     detail_dates = _format_dates(pd.Series(paid_date), lang_of[l6], rng)
-    detail_has_date = np.char.find(detail_t.astype(str), "{date}") >= 0
     detail = _fill(_fill(detail_t, "amount", amounts), "date", detail_dates)
     detail = np.where(has_detail, detail, "")
 
@@ -595,31 +591,7 @@ def generate_requests(
         )
     pii = pd.concat(pii_parts, ignore_index=True)
 
-    num_parts = [
-        pd.DataFrame({"request_id": ids[has_detail], "kind": "amount", "value": amounts[has_detail]}),
-        pd.DataFrame(
-            {
-                "request_id": ids[has_detail & detail_has_date],
-                "kind": "date",
-                "value": detail_dates[has_detail & detail_has_date],
-            }
-        ),
-        pd.DataFrame(
-            {
-                "request_id": ids[(cue != "") & has_cue_date],
-                "kind": "date",
-                "value": cue_dates[(cue != "") & has_cue_date],
-            }
-        ),
-    ]
-    numbers = pd.concat(num_parts, ignore_index=True)
-    # typos may have touched a number inside the body: keep only values present verbatim
-    text_by_id = pd.Series(text, index=ids)
-    where = np.strings.find(
-        text_by_id[numbers["request_id"]].to_numpy(dtype=str), numbers["value"].to_numpy(dtype=str)
-    )
-    numbers = numbers[where >= 0].reset_index(drop=True)
-    return SyntheticRequests(requests, pii, numbers)
+    return SyntheticRequests(requests, pii)
 
 
 @dataclass
@@ -630,7 +602,6 @@ class Splits:
     validation: pd.DataFrame
     test: pd.DataFrame
     pii: pd.DataFrame
-    numbers: pd.DataFrame
 
 
 def make_splits(
@@ -661,5 +632,4 @@ def make_splits(
         validation,
         test,
         pd.concat([train.pii, rest.pii], ignore_index=True),
-        pd.concat([train.numbers, rest.numbers], ignore_index=True),
     )

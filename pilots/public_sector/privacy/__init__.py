@@ -1,8 +1,17 @@
-"""How well the redactor works, measured honestly on planted identifiers; texts fit for the public page.
+"""Personal data in the requests: the redactor (:mod:`.redactor`), how well it works on planted
+identifiers, and texts fit for the public page.
+
+- :func:`redact`: e-mail, IBAN, national id, phone and names replaced (``redactor.redact_pii``) before any
+  text is modelled, stored or shown.
+- :func:`pii_recall`, :func:`recall_table`, :func:`redactor_recall`: the redactor's recall on the synthetic
+  generator's planted identifiers. The generator writes most names after the very cue words the redactor
+  looks for, so this recall says how the rules work on the generator's text; it is not a finding about
+  real requests (which have no planted truth).
+- :func:`public_text`, :func:`examples_html`, :func:`known_words`: what a page may show.
 
 A planted identifier counts as **found** only if no piece of it is left in the redacted text: no word of
 a name (any case), no digit group of a phone number, IBAN or national id, not the local part of an e-mail
-address (``livinglab.trust.pii.identifier_tokens``). A piece that also appears
+address (as :func:`.redactor.identifier_tokens` defines them). A piece that also appears
 elsewhere in the original request (the day "12" of a date, say) is only counted when the redacted text
 holds it more often than the request did without the identifier. Everything is vectorised: texts and
 identifiers are cut into tokens once and compared by a merge.
@@ -19,9 +28,32 @@ import numpy as np
 import pandas as pd
 
 from livinglab.trust import bootstrap_ci
-from livinglab.trust.pii import redact_for_public_page
+
+from .redactor import PII_KINDS, identifier_tokens, leaked_tokens, redact_for_public_page, redact_pii
+
+__all__ = [
+    "PII_KINDS",
+    "examples_html",
+    "identifier_tokens",
+    "known_words",
+    "known_words_of",
+    "leaked_tokens",
+    "pii_recall",
+    "public_text",
+    "recall_table",
+    "redact",
+    "redact_for_public_page",
+    "redact_pii",
+    "redactor_recall",
+]
 
 _WORD = r"[^\W\d_]+(?:['’][^\W\d_]+)?"
+
+
+def redact(texts) -> tuple[pd.Series, pd.DataFrame]:
+    """The redactor on any texts (missing ones as ""): ``(redacted, replacements per kind)``."""
+    series = pd.Series(np.asarray(texts, dtype=object), dtype=object).fillna("")
+    return redact_pii(series)
 
 
 def _identifier_tokens(pii: pd.DataFrame) -> pd.DataFrame:
@@ -113,6 +145,47 @@ def recall_table(
             }
         )
     return pd.DataFrame(rows)
+
+
+def redactor_recall(
+    requests: pd.DataFrame | None = None,
+    truth: pd.DataFrame | None = None,
+    *,
+    seed: int = 0,
+    n_boot: int = 200,
+    n_bench: int = 800,
+) -> tuple[pd.DataFrame, pd.DataFrame, dict, str]:
+    """Recall of the redactor per kind of identifier (and per way of writing it), with intervals.
+
+    On ``requests`` (request_id, text, redacted_text) and their planted ``truth`` when given (a synthetic
+    run's own requests); otherwise on ``n_bench`` held-out synthetic requests generated for the check (the
+    test half of every phrase pool): a partner's file has no planted truth. Either way the identifiers are
+    the generator's, written with the redactor's own cue words. Returns (per kind, per form, metrics,
+    where it was measured).
+    """
+    if requests is not None and truth is not None:
+        frame = requests.set_index("request_id")
+        where = "this run's synthetic requests"
+    else:
+        from ..synthetic import generate_requests
+
+        bench = generate_requests(n_bench, seed + 101, phrase_pool="test", id_prefix="PII")
+        frame = bench.requests.set_index("request_id")
+        frame["redacted_text"] = redact(frame["text"])[0].to_numpy()
+        truth = bench.pii
+        where = (
+            f"{n_bench} held-out synthetic requests generated for this check (a file has no planted truth)"
+        )
+    recall = pii_recall(frame["text"], frame["redacted_text"], truth)
+    per_kind = recall_table(recall, ("kind",), n_boot=n_boot, seed=seed)
+    per_form = recall_table(recall, ("kind", "form"), n_boot=n_boot, seed=seed)
+    metrics = {}
+    for row in per_kind.itertuples():
+        metrics[f"pii_recall_{row.kind}"] = float(row.recall)
+        metrics[f"pii_recall_{row.kind}_ci"] = [float(row.recall_low), float(row.recall_high)]
+    metrics["pii_planted_values"] = int(per_kind["planted"].sum())
+    metrics["pii_leaked_values"] = int((per_kind["planted"] - per_kind["found"]).sum())
+    return per_kind, per_form, metrics, where
 
 
 _RARE_WORD = re.compile(r"(?<![\[\w])([^\W\d_]{2,}(?:['’][^\W\d_]+)?)(?![\w\]])")

@@ -1,7 +1,7 @@
 """Routing requests in batches: redact, identify the language, suggest a route, abstain when unsure.
 
 ``RequestRouter.fit(texts, labels)`` trains on *redacted* text (the models never see personal data) the
-calibrated cross-lingual ensemble (``models.CrossLingualEnsemble``), optionally an urgency head, and
+calibrated cross-lingual ensemble (``ensemble.CrossLingualEnsemble``), optionally an urgency head, and
 chooses the abstention threshold for the target precision: on validation requests when given (their
 distribution differs from the training requests', as in the synthetic set-up), otherwise on the
 ensemble's out-of-fold predictions of the training requests. ``RequestRouter.route(requests)`` returns one
@@ -11,9 +11,9 @@ row a request:
 confidence, route ("auto" | "human"), alternatives, [urgency], [missing_fields, inconsistencies, complete],
 [explanation]`` (the words that drove the route).
 
-Requests predicted as the merged rare labels (``data.OTHER``) always go to a person. ``save(path)`` writes
+Requests predicted as the merged rare labels (``contract.OTHER``) always go to a person. ``save(path)`` writes
 the fitted router with joblib (the language model is not stored: py3langid ships it); ``RequestRouter.load``
-reads it back; ``batch.route_file`` routes a partner's file of new requests with it.
+reads it back; ``run.route_file`` routes a partner's file of new requests with it.
 
 With ``n_jobs=2`` a large batch is split in two and routed in two processes (the redaction regexes and the
 string handling hold Python's GIL, so threads would not help).
@@ -28,22 +28,13 @@ import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 
-from livinglab.trust import redact_pii
-
+from ..contract import MODEL_FILE, OTHER
+from ..privacy import redact
+from ..synthetic.forms import check_forms
+from ..synthetic.themes import ADMINISTRATIONS, FORM_FIELDS
 from .abstention import OperatingPoint, choose_threshold, route
-from .data import OTHER
-from .forms import check_forms
+from .ensemble import CrossLingualEnsemble, explain, make_urgency_model
 from .langid import LanguageDetector
-from .models import CrossLingualEnsemble, explain, make_urgency_model
-from .themes import ADMINISTRATIONS, FORM_FIELDS
-
-MODEL_FILE = "request_router.joblib"
-
-
-def redact(texts) -> tuple[pd.Series, pd.DataFrame]:
-    """The shared redactor (livinglab.trust.redact_pii): e-mail, IBAN, national id, phone, names."""
-    series = pd.Series(np.asarray(texts, dtype=object), dtype=object).fillna("")
-    return redact_pii(series)
 
 
 class RequestRouter:
@@ -72,7 +63,7 @@ class RequestRouter:
     ) -> RequestRouter:
         """Fit on training requests; choose the threshold on validation requests or out-of-fold predictions.
 
-        ``redacted``: the texts already went through :func:`redact` (saves redacting twice).
+        ``redacted``: the texts already went through :func:`privacy.redact` (saves redacting twice).
         """
         labels = pd.Series(np.asarray(train_labels, dtype=object)).astype(str)
         if labels.nunique() < 2:

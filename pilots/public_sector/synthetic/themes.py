@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-LANGUAGES = ("fr", "de", "lb", "en")
-LANGUAGE_NAMES = {"fr": "French", "de": "German", "lb": "Luxembourgish", "en": "English"}
+from ..contract import LANGUAGE_NAMES, LANGUAGES
+
+__all__ = ["ADMINISTRATIONS", "FORM_FIELDS", "LANGUAGES", "LANGUAGE_NAMES", "OUT_OF_SCOPE", "REQUIRED_FIELDS",
+           "THEMES", "URGENCY_LEVELS", "theme_table"]  # fmt: skip
 OUT_OF_SCOPE = "not_for_us"
 
 # theme -> (administration, short name)
@@ -44,7 +46,6 @@ ADMINISTRATIONS: dict[str, tuple[str, str]] = {
     ),
 }
 THEMES: tuple[str, ...] = tuple(ADMINISTRATIONS)
-IN_SCOPE_THEMES: tuple[str, ...] = tuple(t for t in THEMES if t != OUT_OF_SCOPE)
 
 URGENCY_LEVELS = ("routine", "time_sensitive", "urgent")
 
@@ -69,7 +70,6 @@ FORM_FIELDS = (
     "company_name",
     "activity",
 )
-PII_FORM_FIELDS = ("full_name", "email", "phone", "national_id", "iban")
 
 # Required fields per procedure (one procedure per theme). Every procedure also needs a way to reply:
 # an e-mail or a phone number (the "contact" rule in forms.check_forms).
@@ -104,14 +104,3 @@ def theme_table() -> pd.DataFrame:
             ],
         }
     )
-
-
-def administration_of(themes: pd.Series | list[str]) -> pd.Series:
-    """The competent administration (short name) of each theme label."""
-    series = pd.Series(themes)
-    unknown = sorted(set(series.dropna()) - set(THEMES))
-    if unknown:
-        raise ValueError(
-            f"Unknown theme(s) {', '.join(map(str, unknown))}; known themes: {', '.join(THEMES)}."
-        )
-    return series.map({t: v[1] for t, v in ADMINISTRATIONS.items()})

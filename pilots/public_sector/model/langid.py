@@ -21,8 +21,8 @@ from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
+from ..contract import LANGUAGES
 from .charngrams import CharNgramTfidf
-from .themes import LANGUAGES
 
 LB_CUES = [
     "ech",
@@ -272,29 +272,38 @@ def short_texts(texts, n_words: int = 4) -> pd.Series:
     )
 
 
+def identify(identifiers: dict, texts, *, n_words: int = 4) -> dict[tuple[str, str], np.ndarray]:
+    """Each identifier's languages for whole texts and for their first ``n_words`` words:
+    ``{(texts variant, identifier name): predicted languages}``."""
+    texts = pd.Series(np.asarray(texts, dtype=object), dtype=object)
+    variants = (("whole texts", texts), (f"first {n_words} words", short_texts(texts, n_words)))
+    return {
+        (label, name): ident.predict(variant)
+        for label, variant in variants
+        for name, ident in identifiers.items()
+    }
+
+
+def accuracy_table(predictions: dict[tuple[str, str], np.ndarray], languages) -> pd.DataFrame:
+    """Rows identifier, texts, language, n, accuracy from :func:`identify`'s predictions."""
+    langs = np.asarray(languages, dtype=object)
+    counts = pd.Series(langs).value_counts()
+    rows = []
+    for (label, name), predicted in predictions.items():
+        per = accuracy_by_language(predicted, langs)
+        rows += [
+            {"identifier": name, "texts": label, "language": lang, "n": int(counts[lang]), "accuracy": acc}
+            for lang, acc in per.items()
+        ]
+    return pd.DataFrame(rows)
+
+
 def compare_identifiers(identifiers: dict, texts, languages, *, n_words: int = 4) -> pd.DataFrame:
     """Accuracy per language of each identifier on whole texts and on their first ``n_words`` words.
 
     Rows: identifier, texts ("whole" | "first N words"), language, n, accuracy.
     """
-    texts = pd.Series(np.asarray(texts, dtype=object), dtype=object)
-    langs = np.asarray(languages, dtype=object)
-    rows = []
-    for label, variant in (("whole texts", texts), (f"first {n_words} words", short_texts(texts, n_words))):
-        for name, identifier in identifiers.items():
-            per = accuracy_by_language(identifier.predict(variant), langs)
-            counts = pd.Series(langs).value_counts()
-            rows += [
-                {
-                    "identifier": name,
-                    "texts": label,
-                    "language": lang,
-                    "n": int(counts[lang]),
-                    "accuracy": acc,
-                }
-                for lang, acc in per.items()
-            ]
-    return pd.DataFrame(rows)
+    return accuracy_table(identify(identifiers, texts, n_words=n_words), languages)
 
 
 def evaluate_language_id(identifier, texts, languages, second_languages=None) -> dict:

@@ -45,8 +45,8 @@ from sklearn.svm import LinearSVC
 
 from livinglab.threads import limit_threads
 
+from ..synthetic.noise import fold_text
 from .charngrams import CharNgramTfidf
-from .noise import fold_text
 
 PLACEHOLDER = r"\[(?:EMAIL|PHONE|IBAN|NATIONAL_ID|NAME)\]"
 REFERENCE_C = 100.0

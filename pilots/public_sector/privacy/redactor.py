@@ -1,0 +1,397 @@
+"""PII redaction for free text in French, German, Luxembourgish and English (the public-sector pilot's; moved
+here from ``livinglab.trust.pii``, whose only user this pilot was).
+
+:func:`redact_pii` replaces, in this order:
+
+===============  ===============================================================================
+``[EMAIL]``      e-mail addresses (any case)
+``[IBAN]``       IBANs of any country, upper or lower case, grouped by four (spaces, dots or dashes)
+                 or not; a candidate counts when its check digits are right (python-stdnum) or it
+                 holds at least ten digits (a mistyped IBAN is still someone's account)
+``[NATIONAL_ID]`` Luxembourg 13-digit identification number YYYY MM DD NNN CC, written in one piece or
+                 with spaces, dots, dashes or slashes between its parts
+``[PHONE]``      +352 / 00352 / 00 352 (6-9 digit local numbers), +33 / 0X XX XX XX XX, +49 / 0AAA
+                 SSSSSS, +32 / 0X XXX XX XX and 04XX XX XX XX, Luxembourg mobiles (6XX XXX XXX) and
+                 landlines in pairs (26 12 34 56, 44.55.66) without prefix that phonenumbers
+                 accepts as valid Luxembourg numbers, any other international number
+                 (+CC or 00CC) that phonenumbers accepts as possible, and any number written right
+                 after a cue such as "Tel.", "Tél.", "Handy", "GSM", "Telefon", "phone", "Tëlefon"
+``[NAME]``       (a) one to three capitalised words after a courtesy or title cue (Monsieur, Madame,
+                 M., Mme, Herr, Frau, Här, Madamm, Mr, Mrs, Ms, Dr, Prof, ...), after a
+                 self-introduction ("je m'appelle", "ich heiße", "ech heeschen", "my name is",
+                 "je suis", "ich bin", "ech sinn", "I am", ...) or after a family word ("ma fille",
+                 "mein Sohn", "mäi Jong", "my wife", ...); (b) a signature: the name after a closing
+                 formula ("Cordialement,", "Mit freundlichen Grüßen", "Gréiss", "Kind regards", ...),
+                 also in lower case, and one to three capitalised words ending the text; (c) two or
+                 three capitalised words in a row inside a sentence ("... le dossier de Marie
+                 Dupont ...")
+===============  ===============================================================================
+
+The cue word itself is kept ("Madame [NAME]"), so the text still reads naturally. Ordinary numbers
+are left alone: amounts (``1.250,00 EUR``, ``2 500 €``), dates (``12/03/2025``, ``2025-03-12``,
+``12.03.2025``), postcodes (``L-1234``), years and short reference numbers.
+
+Limits: a single name inside a sentence without any cue ("... signé par Dupont ...") is not found, nor
+a name in lower case outside a signature; rule (c) also masks other proper nouns (places, organisations)
+and, in German, two nouns in a row. The pilot measures the recall on the synthetic generator's planted
+identifiers, whose names are written with these same cue words: that figure says how the rules work on
+the generator's text, not how they work on real requests.
+
+:func:`redact_for_public_page` goes further for examples shown on a public page: it also masks dates,
+amounts, addresses (street and postcode), family and health details and every remaining number.
+:func:`identifier_tokens` and :func:`leaked_tokens` define what counts as a leak: any word of a name,
+any digit group of a phone number, IBAN or national id, an e-mail address or its local part.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from functools import lru_cache, partial
+
+import pandas as pd
+
+__all__ = [
+    "PII_KINDS",
+    "PII_PATTERNS",
+    "PUBLIC_KINDS",
+    "identifier_tokens",
+    "leaked_tokens",
+    "redact_for_public_page",
+    "redact_pii",
+]
+
+# Letter classes for Latin-script names (Python's re has no \p{Lu}); covers Latin-1 and Latin Extended-A/B.
+_LATIN = [chr(c) for c in range(0x41, 0x250)]
+_UPPER = "".join(c for c in _LATIN if c.isupper() and c.isalpha())
+_LOWER = "".join(c for c in _LATIN if c.islower() and c.isalpha())
+_LETTER = "".join(c for c in _LATIN if c.isalpha())
+_UP = f"[{re.escape(_UPPER)}]"
+_LO = f"[{re.escape(_LOWER)}]"
+_LET = f"[{re.escape(_LETTER)}]"
+_NAME_WORD = (
+    rf"{_UP}{_LET}*(?:['’]{_LET}+)?(?:-{_UP}?{_LET}+)*"  # Dupont, O'Brien, Jean-Pierre, DUPONT, Müller
+)
+# Name particles: "de la Fontaine", "von der Leyen", "van den Berg", "d'Estaing" (never "le", "la" alone).
+_PARTICLE = (
+    r"(?:(?:de|van|von)[ ](?:la|der|den)[ ]|(?:de|du|des|von|van|der|den|zu|vom|di|da|dos|del)[ ]|d['’])"
+)
+_FULL_NAME = rf"{_PARTICLE}*{_NAME_WORD}(?:[ ]{_PARTICLE}*{_NAME_WORD}){{0,2}}"
+_LOWER_NAME = rf"{_LO}{_LET}+(?:[ ]{_LO}{_LET}+)?"  # "marie dupont" in an informal signature
+
+_EMAIL = re.compile(
+    r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}\b"
+)
+
+# Country code, 2 check digits, then 11-30 alphanumerics, optionally in groups of four; any case. The match
+# never ends on a separate lower-case word of 1-4 letters ("... 0000 svp", "... 0000 pour mon loyer"): that
+# word follows the IBAN, it is not one of its groups.
+_NOT_A_WORD_AFTER = "".join(rf"(?<![ .-](?-i:[a-z]{{{k}}}))" for k in range(1, 5))
+_IBAN = re.compile(
+    r"(?i)\b[A-Z]{2}\d{2}(?:[ .-]?[A-Z0-9]{4}){2,7}(?:[ .-]?[A-Z0-9]{1,3})?" + _NOT_A_WORD_AFTER + r"\b"
+)
+
+# Luxembourg matricule: YYYY MM DD NNN CC (birth date, serial, two check digits), separators optional.
+_SEP = r"[ ./-]?"
+_NATIONAL_ID = re.compile(
+    rf"(?<![\d.,/-])(?:18|19|20)\d{{2}}{_SEP}(?:0[1-9]|1[0-2]){_SEP}(?:0[1-9]|[12]\d|3[01])"
+    rf"{_SEP}\d{{3}}{_SEP}\d{{2}}(?![\d.,/-]?\d)"
+)
+
+_NO_NUM_BEFORE = r"(?<![\w+/.,-])"  # not glued to a word, a '+', or a number's separators
+# ...and not followed by more digits, a letter or a currency (then it is an amount).
+_NO_NUM_AFTER = r"(?![\w]|[.,/-]\d|[ ]?(?:€|EUR\b|eur\b|euros?\b|CHF\b|USD\b|\$))"
+_PHONE_PATTERNS = [
+    # International form for LU/FR/DE/BE: +352, 00352, 00 352, (+352), optional (0), then 6-13 digits.
+    rf"(?<![\w+])(?:\(\s?(?:\+|00)\s?(?:352|33|49|32)\s?\)|(?:\+|00)\s?(?:352|33|49|32))(?:[ ]?\(0\))?"
+    rf"(?:[ ./-]?\d){{6,13}}{_NO_NUM_AFTER}",
+    # French national: 0X XX XX XX XX with one consistent separator (space, dot, dash or none).
+    rf"{_NO_NUM_BEFORE}0[1-9](?P<sep>[ .-]?)\d{{2}}(?:(?P=sep)\d{{2}}){{3}}{_NO_NUM_AFTER}",
+    # Belgian national: 0X XXX XX XX (landline) and 04XX XX XX XX (mobile), space/dot/slash separators.
+    rf"{_NO_NUM_BEFORE}0[1-9]\d{{0,2}}[ ./]?\d{{2,3}}[ .]\d{{2}}[ .]\d{{2}}{_NO_NUM_AFTER}",
+    # German national: 0 + area code (1-4 digits) + separator + subscriber, at least 8 digits in all.
+    rf"{_NO_NUM_BEFORE}(?=(?:[ /-]?\d){{8,}})0[1-9]\d{{1,4}}(?:[ ]?/[ ]?|[ -])?\d{{3,8}}(?:[ -]\d{{1,5}})?"
+    rf"{_NO_NUM_AFTER}",
+]
+# The leading look-ahead lets the engine skip positions that cannot start a number (about 2x faster).
+_PHONE = re.compile("(?=[(+0-9])(?:" + "|".join(f"(?:{p})" for p in _PHONE_PATTERNS) + ")")
+# Any number right after a telephone cue word (landlines like "Tel. 44 55 66" have no other tell-tale).
+_PHONE_CUE = re.compile(
+    r"(?i)(?=[tpmhgnf])(\b(?:t[ée]l(?:[ée]phone|efon|\.)?|tëlefon|telephone|phone|mobile|mob\.|handy|gsm|portable|natel|fax)"
+    r"(?:[ ]?(?:nummer|number|numéro|nr|no|n°)\.?)?[ ]?[:.]?[ ]?)"
+    r"(?=(?:[ ()./+-]{0,2}\d){6})(\+?\(?\d[\d ()./-]{4,18}\d)(?!\d|[ ]?(?:€|EUR\b|euros?\b))"
+)
+# Other countries' international numbers: +CC or 00CC and digits, kept when phonenumbers finds them possible.
+_PHONE_INTL = re.compile(r"(?<![\w+])(?:\+|00)[ ]?[1-9]\d{0,2}(?:[ ./-]?\(?\d+\)?){2,8}(?![\w]|[.,]\d)")
+# Luxembourg mobiles without country code: 6XX XXX XXX (621, 628, 661, 671, 681, 691 ...), any one
+# separator or none; kept when phonenumbers finds a valid Luxembourg mobile number.
+_LU_MOBILE = re.compile(rf"{_NO_NUM_BEFORE}6[2-9]\d(?P<sep2>[ .-]?)\d{{3}}(?P=sep2)\d{{3}}{_NO_NUM_AFTER}")
+# Luxembourg landlines without prefix: pairs (26 12 34 56, 44 55 66) or 2-3-3 groups, one separator.
+_LU_LANDLINE = re.compile(
+    r"(?<![\w+/.,-])\d{2}(?P<s>[ .])\d{2}(?P=s)\d{2}(?:(?P=s)\d{2})?(?![\w]|[.,/-]\d|[ ]?(?:€|EUR\b|euros?\b))"
+)
+
+_TITLE_CUES = (
+    r"(?:(?i:monsieur|madame|mademoiselle|messieurs|mesdames|herrn|herr|frau|här|madamm|joffer|"
+    r"mister)\b|(?:Miss|Mme|Mlle|Mrs|Mr|Ms|Dr|Prof)\b\.?|M\.)"
+)
+# The name after the cue and any academic titles ("Herr Dr. [NAME]" redacted again stays as it is).
+_NAME_AFTER_TITLE = re.compile(
+    rf"(?=[MmHhFfJjDdP])(?<![\w])({_TITLE_CUES}[ ]+(?:(?:Dr|Prof)\.?(?:[ ]med\.)?[ ]+)*)"
+    rf"(?!(?:Dr|Prof)\b)({_FULL_NAME})"
+)
+_INTRO_CUES = (
+    r"(?i:je[ ]m['’][ ]?appelle|mon[ ]nom[ ](?:est|c['’]est)|ich[ ]hei(?:ß|ss)e|mein[ ]name[ ]ist|"
+    r"ech[ ]heeschen|mäin[ ]numm[ ]ass|my[ ]name[ ]is|ech[ ]sinn[ ]d(?:e|'))"
+)
+_NAME_AFTER_INTRO = re.compile(rf"(?=[JjIiMmEe])(?<![\w])({_INTRO_CUES}[ ]+)({_FULL_NAME}|{_LET}+)")
+# "je suis Marie Dupont", "ich bin Jan", "I am Tom": only a capitalised name counts (not "je suis malade").
+_BE_CUES = r"(?:je[ ]suis|ici|ich[ ]bin|hier[ ]ist|hier[ ]schreibt|ech[ ]sinn|hei[ ]ass|hei[ ]schreift|i[ ]am|i['’]m|this[ ]is)"
+_NAME_AFTER_BE = re.compile(rf"(?i:(?<![\w])({_BE_CUES}[ ]+))({_FULL_NAME})(?=[ ,.;:!?)]|$)")
+# Family words: "ma fille Léa", "mein Sohn Paul", "mäi Jong Ben", "my wife Ana".
+_KIN = (
+    r"(?:(?:ma|mon|notre)[ ](?:fille|fils|mari|femme|épouse|époux|compagne|compagnon|enfant|mère|père|"
+    r"frère|sœur|soeur|belle-mère|beau-père)|(?:mein|meine|meinem|meiner|meinen|unser|unsere)[ ](?:Sohn|Tochter|"
+    r"Mann|Frau|Ehemann|Ehefrau|Partner|Partnerin|Kind|Mutter|Vater|Bruder|Schwester)|(?:mäi|mäin|meng|"
+    r"mengem|menger|eis|eise)[ ](?:Jong|Duechter|Mann|Fra|Kand|Mamm|Papp|Brudder|Schwëster|Frëndin|Frënd)|"
+    r"(?:my|our)[ ](?:son|daughter|husband|wife|partner|child|mother|father|brother|sister))"
+)
+_NAME_AFTER_KIN = re.compile(rf"(?i:(?<![\w])({_KIN}[ ,]+))({_FULL_NAME})")
+# A signature: the name after a closing formula, capitalised or (informal) in lower case, up to the end.
+_CLOSINGS = (
+    r"(?:cordialement|bien[ ]à[ ]vous|bien[ ]cordialement|salutations(?:[ ]distinguées)?|bonne[ ]journée|"
+    r"merci(?:[ ]d'avance|[ ]beaucoup|[ ]a[ ]schéine[ ]gruss)?|bisous|a\+|mit[ ]freundlichen[ ]grü(?:ß|ss)en|"
+    r"freundliche[ ]grü(?:ß|ss)e|viele[ ]grü(?:ß|ss)e|beste[ ]grü(?:ß|ss)e|liebe[ ]grü(?:ß|ss)e|grü(?:ß|ss)e|"
+    r"mfg|lg|vg|danke(?:[ ]schön)?|(?:mat[ ](?:beschte|frëndleche)[ ])?gréiss|schéine[ ]gruss|villmools[ ]merci|"
+    r"(?:kind|best|warm)[ ]regards|regards|best[ ]wishes|yours[ ](?:sincerely|faithfully)|sincerely|"
+    r"many[ ]thanks|thanks|thank[ ]you|cheers|best)"
+)
+_SIGNATURE = re.compile(
+    rf"(?i:(?<![\w])({_CLOSINGS}[ ]?[,.!:]?[ ]*))(?-i:({_FULL_NAME}|{_LOWER_NAME}))(?=[ ]*[.!]?[ ]*$)"
+)
+# Two or three capitalised words in a row, the first not starting a sentence (nor the text).
+_FUNCTION_CAPS = (
+    r"(?:Sie|Ihnen|Ihre|Ihrer|Ihrem|Ihren|Ihr|Dir|Iech|Är|Ärer|Ärem|I|Dear|Sehr|Liebe|Lieber|Léif|Léiw|"
+    r"Bonjour|Hallo|Hello|Moien|Merci|Danke|Guten|Good|Madame|Monsieur|Mme|Mr|Mrs|Ms|Herr|Frau|Här|Madamm)"
+)
+_CAPS_RUN = re.compile(
+    rf"(?<=[{re.escape(_LETTER)},;:)] )(?!{_FUNCTION_CAPS}\b)({_NAME_WORD}(?:[ ]{_PARTICLE}*{_NAME_WORD}){{1,2}})"
+    rf"(?![\w'’-])"
+)
+# One to three capitalised words ending the text after a sentence end or a comma (a bare signature).
+_TRAILING = re.compile(rf"((?:[.!?,;:\]]|\n)[ ]*)((?!{_FUNCTION_CAPS}\b){_FULL_NAME})[ ]*[.!]?[ ]*$")
+
+
+def _parse_phone(text: str, region: str | None):
+    """The number phonenumbers reads in ``text`` (None when it reads none)."""
+    import phonenumbers
+
+    try:
+        return phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return None
+
+
+def _intl_phone_ok(text: str) -> bool:
+    """An international number (+CC, or 00CC as dialled from Luxembourg) that phonenumbers finds possible."""
+    import phonenumbers
+
+    number = _parse_phone(text, "LU")  # the region only reads the 00 prefix: the number carries its country
+    return number is not None and phonenumbers.is_possible_number(number)
+
+
+def _lu_number_ok(text: str) -> bool:
+    """A number without country code that phonenumbers finds valid in Luxembourg."""
+    import phonenumbers
+
+    number = _parse_phone(text, "LU")
+    return number is not None and phonenumbers.is_valid_number(number)
+
+
+def _iban_ok(text: str) -> bool:
+    """Right check digits (python-stdnum), or at least ten digits: a mistyped IBAN is still an account."""
+    from stdnum import iban
+
+    return iban.is_valid(text) or sum(c.isdigit() for c in text) >= 10
+
+
+# Texts repeat the same numbers: each candidate is checked once (the tests clear these caches).
+_valid_intl_phone = lru_cache(maxsize=65536)(_intl_phone_ok)
+_valid_lu_number = lru_cache(maxsize=65536)(_lu_number_ok)
+_valid_iban = lru_cache(maxsize=65536)(_iban_ok)
+
+
+def _replace_if(token: str, check, match: re.Match) -> str:
+    """``token`` where ``check(the match's text)`` holds, else the match unchanged (use with ``partial``)."""
+    return token if check(match.group(0)) else match.group(0)
+
+
+#: ``kind -> [(compiled pattern, replacement)]``; applied in this order. A replacement is a template
+#: or a function of the match (identifier checks with python-stdnum and phonenumbers).
+PII_PATTERNS: dict[str, list[tuple[re.Pattern[str], object]]] = {
+    "email": [(_EMAIL, "[EMAIL]")],
+    "iban": [(_IBAN, partial(_replace_if, "[IBAN]", _valid_iban))],
+    "national_id": [(_NATIONAL_ID, "[NATIONAL_ID]")],
+    "phone": [
+        (_PHONE_CUE, r"\1[PHONE]"),
+        (_PHONE, "[PHONE]"),
+        (_PHONE_INTL, partial(_replace_if, "[PHONE]", _valid_intl_phone)),
+        (_LU_MOBILE, partial(_replace_if, "[PHONE]", _valid_lu_number)),
+        (_LU_LANDLINE, partial(_replace_if, "[PHONE]", _valid_lu_number)),
+    ],
+    "name": [
+        (_NAME_AFTER_TITLE, r"\1[NAME]"),
+        (_NAME_AFTER_INTRO, r"\1[NAME]"),
+        (_NAME_AFTER_BE, r"\1[NAME]"),
+        (_NAME_AFTER_KIN, r"\1[NAME]"),
+        (_SIGNATURE, r"\1[NAME]"),
+        (_TRAILING, r"\1[NAME]"),
+        (_CAPS_RUN, "[NAME]"),
+    ],
+}
+PII_KINDS: tuple[str, ...] = tuple(PII_PATTERNS)
+_TOKENS = {kind: f"[{kind.upper()}]" for kind in PII_KINDS}
+
+
+def _check_texts(texts) -> pd.Series:
+    series = texts.copy() if isinstance(texts, pd.Series) else pd.Series(list(texts))
+    non_text = series.notna() & ~series.map(lambda v: isinstance(v, str))
+    if non_text.any():
+        raise TypeError(f"texts must be strings or missing values; row {series.index[non_text][0]!r} is not.")
+    return series.astype(object)
+
+
+def _apply(
+    text: pd.Series, patterns: dict, selected: list[str], tokens: dict[str, str]
+) -> tuple[pd.Series, pd.DataFrame]:
+    counts = pd.DataFrame(0, index=text.index, columns=list(patterns))
+    for kind, rules in patterns.items():
+        if kind not in selected:
+            continue
+        token = re.escape(tokens[kind])
+        before = text.str.count(token).fillna(0).astype(int)
+        for pattern, replacement in rules:
+            text = text.str.replace(pattern, replacement, regex=True)
+        counts[kind] = text.str.count(token).fillna(0).astype(int) - before
+    return text, counts
+
+
+def redact_pii(
+    texts: pd.Series | Sequence[str | None], *, kinds: Iterable[str] | None = None
+) -> tuple[pd.Series, pd.DataFrame]:
+    """Redact e-mails, IBANs, Luxembourg national ids, phone numbers and names (vectorised).
+
+    Args:
+        texts: a Series or list of strings; missing values stay missing.
+        kinds: subset of :data:`PII_KINDS` to redact (default: all).
+
+    Returns:
+        ``(redacted, counts)``: the redacted texts (same index) and a DataFrame with one row per
+        text and one integer column per kind (``email, iban, national_id, phone, name``): the
+        number of replacements made. ``counts.sum()`` gives the totals to report.
+    """
+    series = _check_texts(texts)
+    selected = list(PII_KINDS) if kinds is None else list(kinds)
+    unknown = [k for k in selected if k not in PII_PATTERNS]
+    if unknown:
+        raise ValueError(f"Unknown PII kind(s) {', '.join(unknown)}; choose from {', '.join(PII_KINDS)}.")
+    return _apply(series, PII_PATTERNS, selected, _TOKENS)
+
+
+# ----- the public page: examples shown to reviewers ----------------------------------------------------
+_MONTHS = (
+    r"(?:janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|décembre|"
+    r"decembre|januar|jänner|februar|märz|maerz|april|juni|juli|august|oktober|dezember|januar|"
+    r"abrëll|mäerz|juni|juli|oktober|november|dezember|january|february|march|may|june|july|"
+    r"october|december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\.?"
+)
+_DATE = re.compile(
+    rf"(?i)\b(?:\d{{1,2}}[./-]\d{{1,2}}[./-]\d{{2,4}}|\d{{4}}-\d{{2}}-\d{{2}}|"
+    rf"\d{{1,2}}(?:er|\.|st|nd|rd|th)?[ ]{_MONTHS}(?:[ ]\d{{4}})?|{_MONTHS}[ ]\d{{1,2}}(?:st|nd|rd|th)?,?(?:[ ]\d{{4}})?|"
+    rf"{_MONTHS}[ ]\d{{4}})\b"
+)
+_AMOUNT = re.compile(
+    r"(?i)(?:(?:€|EUR|USD|CHF|\$|£)[ ]?\d[\d., ']*\d?|\d[\d., ']*[ ]?(?:€|EUR\b|euros?\b|USD\b|CHF\b|\$|£|"
+    r"dollars?\b|francs?\b))"
+)
+_STREET = (
+    r"(?:rue|route|avenue|av\.|boulevard|bd|place|impasse|chemin|allée|allee|cité|straße|strasse|str\.|"
+    r"weg|gasse|platz|allee|street|st\.|road|rd\.|lane|square|wee|strooss|gaass)"
+)
+_ADDRESS = re.compile(
+    rf"(?i)(?:\b\d{{1,4}}[a-z]?,?[ ]{_STREET}\b(?:[ ][\w'’-]+){{1,4}}|\b{_STREET}[ ](?:(?:de|du|des|la|le|l'|der|an|am|vun|of|the)[ ])*"
+    rf"[\w'’-]+(?:[ ][\w'’-]+)?(?:[ ,]+\d{{1,4}}[a-z]?)?|\b(?:L|F|D|B)-?\d{{4,5}}\b|\b\d{{4,5}}[ ](?=[A-Z]))"
+)
+# Family and health details (a conservative list in the four languages).
+_FAMILY_HEALTH = re.compile(
+    r"(?i)\b(?:fille|fils|filles|enfants?|bébé|mari|épouse|époux|femme|divorcée?|divorce|veuve?|enceinte|grossesse|"
+    r"naissance|décès|malade|maladie|cancer|handicapée?|handicap|diabète|dépression|hôpital|hospitalisée?|"
+    r"opération|chirurgie|médecin|traitement|santé|mort|"
+    r"tochter|töchter|sohn|söhne|kinder?|baby|ehemann|ehefrau|geschieden|scheidung|witwer?|witwe|schwanger|"
+    r"schwangerschaft|geburt|tod|gestorben|krank|krankheit|krebs|behinderung|behindert|diabetes|depression|"
+    r"krankenhaus|operation|arzt|ärztin|behandlung|gesundheit|"
+    r"duechter|jong|kanner|kand|bëbee|mann|fra|gescheet|schwanger|gebuert|dout|krankheet|spidol|dokter|"
+    r"son|sons|daughters?|children|child|husband|wife|divorced|widow(?:er)?|pregnant|pregnancy|birth|died|"
+    r"death|ill|illness|sick|disease|disabled|disability|hospital|surgery|doctor|treatment|health)\b"
+)
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+#: What the public page masks on top of :data:`PII_KINDS`, in this order.
+PUBLIC_PATTERNS: dict[str, list[tuple[re.Pattern[str], str]]] = {
+    "date": [(_DATE, "[DATE]")],
+    "amount": [(_AMOUNT, "[AMOUNT]")],
+    "address": [(_ADDRESS, "[ADDRESS]")],
+    "family_health": [(_FAMILY_HEALTH, "[PERSONAL]")],
+    "number": [(_NUMBER, "[#]")],
+}
+PUBLIC_KINDS: tuple[str, ...] = PII_KINDS + tuple(PUBLIC_PATTERNS)
+_PUBLIC_TOKENS = {
+    "date": "[DATE]",
+    "amount": "[AMOUNT]",
+    "address": "[ADDRESS]",
+    "family_health": "[PERSONAL]",
+    "number": "[#]",
+}
+
+
+def redact_for_public_page(texts: pd.Series | Sequence[str | None]) -> tuple[pd.Series, pd.DataFrame]:
+    """Texts fit for a public page: :func:`redact_pii`, then dates, amounts, addresses, family and health
+    details and every remaining number masked. Returns ``(masked, counts)`` with one column per kind of
+    :data:`PUBLIC_KINDS`."""
+    text, counts = redact_pii(texts)
+    text, more = _apply(text, PUBLIC_PATTERNS, list(PUBLIC_PATTERNS), _PUBLIC_TOKENS)
+    return text, pd.concat([counts, more], axis=1)
+
+
+# ----- what counts as a leak -----------------------------------------------------------------------------
+def identifier_tokens(value: str, kind: str) -> list[str]:
+    """The pieces of a planted identifier whose presence anywhere counts as a leak.
+
+    Names: every word of two letters or more; phone, IBAN, national id: every group of digits (and
+    the IBAN's letters-and-digits groups); e-mail: the address and its local part (the provider's domain
+    names nobody).
+    """
+    value = str(value)
+    if kind == "name":
+        return [w for w in re.findall(rf"{_LET}+(?:['’]{_LET}+)?", value) if len(w) >= 2]
+    if kind == "email":
+        local, _, domain = value.partition("@")
+        return [value, local] if domain else [value]
+    if kind == "iban":
+        groups = re.findall(r"[A-Za-z0-9]+", value)
+        return [g for g in groups if any(c.isdigit() for c in g)]
+    return re.findall(r"\d+", value)
+
+
+def leaked_tokens(text: str, tokens: Iterable[str]) -> list[str]:
+    """The tokens found in ``text`` as whole words (digits: not inside a longer number; names: any case)."""
+    found = []
+    for token in tokens:
+        if token.isdigit():
+            pattern = rf"(?<!\d){re.escape(token)}(?!\d)"
+        else:
+            pattern = rf"(?i)(?<![\w]){re.escape(token)}(?![\w])"
+        if re.search(pattern, text):
+            found.append(token)
+    return found
