@@ -8,7 +8,6 @@ health details, numbers and words of fewer than two training requests masked).
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -387,11 +386,4 @@ def card(result, figures: dict | None = None):
     if result.mode == "route":
         return RoutingNote()
     shown = {caption: fig for caption, fig in (figures or {}).items() if fig is not None}
-    source = result.data.source
-    if source.is_synthetic:
-        # the synthetic requests are the pilot's own data, not a stand-in for the design's catalogue dataset
-        # (SIB-200's catalogue entry says so): described without the catalogue the load attached to them
-        facts = {k: v for k, v in (source.facts or {}).items() if k != "catalogue"}
-        data = ModelCard.data_from_sources(replace(source, facts=facts))
-        return ModelCard.from_result(result, HERE / "card.yaml", figures=shown, data=data)
     return ModelCard.from_result(result, HERE / "card.yaml", figures=shown)
