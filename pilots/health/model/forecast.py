@@ -5,8 +5,9 @@ the score at their next assessment at least ``horizon`` years later (``horizon =
 ``forecast_frame`` builds one row a (current assessment, target assessment) pair with history features
 from the current and earlier assessments only.
 
-Every method is scored on exactly the same rows and the same subject-grouped folds (``GroupKFold``:
-all assessments of a participant in one fold):
+Every method is scored on exactly the same rows and the same subject-grouped folds (``GroupKFold`` over
+the sorted pseudonyms with the run's seed: all assessments of a participant in one fold, the same folds in
+every run with the same data and seed):
 
 - baselines: the training folds' mean; last observation carried forward (LOCF); LOCF plus the training
   folds' mean annual change (LOCF + cohort trend); LOCF plus the participant's own least-squares slope so
@@ -32,6 +33,8 @@ from sklearn.linear_model import HuberRegressor
 from sklearn.model_selection import GroupKFold, KFold
 
 from livinglab.threads import limit_threads, n_jobs
+
+from .folds import subject_codes
 
 HISTORY = (
     "score",
@@ -194,7 +197,7 @@ class ForecastResult:
 
 
 def _lgbm(X_train, y_train, seed):
-    config = {**LGBM_PARAMS, "random_state": seed, "n_jobs": n_jobs()}
+    config = {**LGBM_PARAMS, "random_state": seed, "n_jobs": n_jobs(), "deterministic": True}
     return lgb.LGBMRegressor(**config).fit(X_train, y_train)
 
 
@@ -232,7 +235,7 @@ def forecast_cv(
         ] = True
     coefs = []
     splitter = GroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
-    for fold, (train, test) in enumerate(splitter.split(X, y, groups)):
+    for fold, (train, test) in enumerate(splitter.split(X, y, subject_codes(groups))):
         tr, te = frame.iloc[train], frame.iloc[test]
         trend = TrendModel.fit(tr)
         out["model"][test] = trend.predict(te)
