@@ -178,8 +178,8 @@ def run_longitudinal(params: Any = None) -> LongitudinalResult:
     )
     true_rates = synthetic.true_progression_rates() if data.is_synthetic else None
     calibration = synthetic.calibration_comparison(baseline) if data.is_synthetic else None
-    prog = model.progression(cohort, true_rates)
-    surv = model.survival(cohort)
+    prog = model.progression_analysis(cohort, true_rates)
+    surv = model.survival_analysis(cohort)
     t1 = time.perf_counter()
     fc = model.evaluate_forecast(cohort, n_folds=n_folds, n_boot=n_boot, seed=seed)
     held = None

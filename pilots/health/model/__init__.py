@@ -77,7 +77,7 @@ class ProgressionResult:
         return int(sub["covered"].sum()), len(sub)
 
 
-def progression(cohort: Cohort, true_rates: pd.DataFrame | None = None, *, min_subjects: int = 20):
+def progression_analysis(cohort: Cohort, true_rates: pd.DataFrame | None = None, *, min_subjects: int = 20):
     """The mixed model of the score over years, overall and per subgroup (``true_rates``: synthetic truth)."""
     patients = cohort.patients()
     fit = fit_progression(patients, "score")
@@ -292,7 +292,7 @@ def forecast_subgroups(
 # --------------------------------------------------------------------------------------- time to event
 
 
-def survival(cohort: Cohort) -> dict:
+def survival_analysis(cohort: Cohort) -> dict:
     """Time to H&Y >= 3 (by subtype) and to MoCA < 26 (by carrier status), when the data have them."""
     from .survival import analyse_endpoint
 

@@ -10,6 +10,7 @@ model card shows into ``figures``.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import matplotlib.pyplot as plt
@@ -477,4 +478,5 @@ def release(result) -> None:
 def card(result, figures: dict | None = None) -> ModelCard:
     """The model card: prose from card.yaml and altai.yaml filled from the result; evaluation from its
     claims, subgroups from its reports, data from its source."""
-    return ModelCard.from_result(result, figures=figures or {}, notes=list(result.notes))
+    card_yaml = Path(__file__).resolve().parents[1] / "card.yaml"
+    return ModelCard.from_result(result, card_yaml, figures=figures or {}, notes=list(result.notes))

@@ -4,12 +4,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pilots.health import prediction as pr
-from pilots.health.casecontrol import calibration_line, evaluate, generate_case_control
-from pilots.health.clustering import cluster_profiles
-from pilots.health.loaders import prepare_case_control
-from pilots.health.survival import analyse_endpoint, fit_cox, km_summary, time_to_event
-from pilots.health.table1 import count_small_cells, table_one
+from pilots.health.data import prepare_case_control
+from pilots.health.model import forecast as pr
+from pilots.health.model.classify import calibration_line, evaluate
+from pilots.health.model.clustering import cluster_profiles
+from pilots.health.model.survival import analyse_endpoint, fit_cox, km_summary, time_to_event
+from pilots.health.privacy.table1 import count_small_cells, table_one
+from pilots.health.synthetic import generate_case_control
 
 # ----------------------------------------------------------------------------------------- Table 1
 

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pilots.health.progression import fit_progression, progression_by, progression_table
+from pilots.health.model.progression import fit_progression, progression_by, progression_table
 from pilots.health.synthetic import generate_cohort
 
 SEEDS = range(8)
