@@ -74,7 +74,7 @@ def preparation_sentence(
 def _source(result) -> str:
     data = result.data
     if data.is_synthetic:
-        return f"**Data: SYNTHETIC.** {data.describe()}"
+        return f"**Data:** {data.describe()}"  # "SYNTHETIC data: N rows made in this run by ..."
     if data.mode == "file":
         return f"**Data: the file {data.source.dataset}** (sha256 {str(data.source.sha256)[:12]}...)."
     title = ((data.source.facts or {}).get("catalogue") or {}).get("title") or data.source.dataset

@@ -166,7 +166,7 @@ def test_the_fairness_answer_is_the_largest_gap_across_every_grouping(longitudin
 
 def test_the_page_states_what_the_result_says(longitudinal):
     text = report.data_sentence(longitudinal)
-    assert text.startswith("**Data: SYNTHETIC.**") and "derived from the run's seed" in text
+    assert text.startswith("**Data:** SYNTHETIC data: ") and "derived from the run's seed" in text
     assert "largest gap" in report.gap_sentence(longitudinal).lower()
 
 
