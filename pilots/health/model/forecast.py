@@ -192,9 +192,6 @@ class ForecastResult:
     features: list[str]
     coefficients: pd.DataFrame  # the trend model's coefficients, one row a fold
 
-    def mae(self, column: str = "model") -> float:
-        return float(np.mean(np.abs(self.predictions["y"] - self.predictions[column])))
-
 
 def _lgbm(X_train, y_train, seed):
     config = {**LGBM_PARAMS, "random_state": seed, "n_jobs": n_jobs(), "deterministic": True}
@@ -271,8 +268,3 @@ def shap_importance(shap: pd.DataFrame, top: int | None = None) -> pd.DataFrame:
     imp["share"] = imp["mean_abs_shap"] / imp["mean_abs_shap"].sum()
     imp = imp.sort_values("mean_abs_shap", ascending=False)
     return imp.head(top) if top else imp
-
-
-def mae(y, pred) -> float:
-    y, pred = np.asarray(y, dtype=float), np.asarray(pred, dtype=float)
-    return float(np.mean(np.abs(y - pred)))

@@ -7,14 +7,10 @@
 - :mod:`.dp`: means released only through OpenDP under a budget that refuses to be exceeded;
 - :mod:`.kanonymity`: the k-anonymous extract (k-anonymity moved here from the core);
 - :func:`public_count` / :func:`rounded_count`: counts as the public page may show them;
-- :func:`public_table_one`: Table 1 as the page shows it (counts suppressed, means only with DP);
-- :func:`identifier_leaks`: what a rendered page contains of a list of identifiers or of anything shaped
-  like a pseudonym (used by the tests on the rendered notebooks).
+- :func:`public_table_one`: Table 1 as the page shows it (counts suppressed, means only with DP).
 """
 
 from __future__ import annotations
-
-import re
 
 import pandas as pd
 
@@ -22,7 +18,7 @@ from livinglab.trust import pseudonymise
 
 from .dp import DP_BOUNDS, BudgetExceeded, DPRelease, PrivacyBudget, dp_means
 from .kanonymity import KAnonReport, age_band, enforce_k_anonymity, k_anonymity, k_anonymous_extract
-from .table1 import count_small_cells, table_one
+from .table1 import table_one
 
 __all__ = [
     "DP_BOUNDS",
@@ -32,10 +28,8 @@ __all__ = [
     "KAnonReport",
     "PrivacyBudget",
     "age_band",
-    "count_small_cells",
     "dp_means",
     "enforce_k_anonymity",
-    "identifier_leaks",
     "k_anonymity",
     "k_anonymous_extract",
     "pseudonymise_subjects",
@@ -106,20 +100,3 @@ def rounded_count(n: int | float, base: int = 5) -> str:
     """A count rounded to the nearest ``base`` (``~25``), where the exact count could be combined with
     other released figures to recover a protected one."""
     return f"~{int(base * round(float(n) / base)):,}"
-
-
-_DATA_URI = re.compile(r"data:[a-z]+/[a-z0-9.+-]+;base64,[A-Za-z0-9+/=\s]+")
-# 16 lowercase hex digits with at least one letter (a run of 16 decimal digits is a number, e.g. a float)
-_HEX_TOKEN = re.compile(rf"(?<![0-9A-Za-z.])(?=[0-9]*[a-f])[0-9a-f]{{{PSEUDONYM_LENGTH}}}(?![0-9A-Za-z])")
-
-
-def identifier_leaks(text: str, identifiers=(), *, pseudonym_shaped: bool = True) -> list[str]:
-    """Identifiers from ``identifiers`` found in ``text``, plus (optionally) any token shaped like one
-    of this pilot's pseudonyms (16 lowercase hex digits, at least one of them a letter) outside embedded
-    images. A pseudonym made only of decimal digits (about 1 in 1,800) is caught only when listed."""
-    stripped = _DATA_URI.sub(" ", text)
-    ids = [str(i) for i in identifiers if str(i)]
-    found = [i for i in ids if i in stripped]
-    if pseudonym_shaped:
-        found += sorted(set(_HEX_TOKEN.findall(stripped)))
-    return found

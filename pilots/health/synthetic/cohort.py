@@ -112,23 +112,9 @@ class SyntheticCohort:
     spec: CohortSpec
     seed: int
 
-    @property
-    def subject_ids(self) -> pd.Index:
-        return pd.Index(self.visits["subject_id"].unique())
-
     def baseline(self) -> pd.DataFrame:
         """One row a participant: the first visit."""
         return self.visits.loc[self.visits["visit"] == 0].reset_index(drop=True)
-
-    def true_rate(self, factor: str = "overall", level: str = "all") -> float:
-        hit = self.true_rates.loc[
-            (self.true_rates["factor"] == factor) & (self.true_rates["level"] == level), "rate"
-        ]
-        if hit.empty:
-            raise KeyError(
-                f"No true rate for {factor}={level}; known factors: {', '.join(self.true_rates['factor'].unique())}."
-            )
-        return float(hit.iloc[0])
 
 
 def synthetic_subject_ids(n_pd: int, n_controls: int, seed: int) -> np.ndarray:

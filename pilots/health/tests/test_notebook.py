@@ -11,9 +11,10 @@ import pytest
 
 from livinglab.claims import fmt
 from livinglab.trust import pseudonymise
-from pilots.health.privacy import identifier_leaks
 from pilots.health.run import run
 from pilots.health.synthetic import generate_case_control, synthetic_subject_ids
+
+from .pages import identifier_leaks
 
 pytestmark = pytest.mark.notebook
 KEY = "realdata-test-key-0123456789"

@@ -13,7 +13,6 @@ from pilots.health.privacy import (
     PrivacyBudget,
     age_band,
     dp_means,
-    identifier_leaks,
     k_anonymity,
     k_anonymous_extract,
     pseudonymise_subjects,
@@ -22,6 +21,8 @@ from pilots.health.privacy import (
 )
 from pilots.health.run import run
 from pilots.health.synthetic import generate_cohort, synthetic_subject_ids
+
+from .pages import identifier_leaks
 
 KEY = "a-test-key-that-is-long-enough"
 

@@ -10,6 +10,11 @@ from pilots.health.synthetic import generate_cohort
 SEEDS = range(8)
 
 
+def _true_rate(cohort, factor="overall", level="all") -> float:
+    rates = cohort.true_rates
+    return float(rates.loc[(rates["factor"] == factor) & (rates["level"] == level), "rate"].iloc[0])
+
+
 def _pd_visits(seed, n=250):
     cohort = generate_cohort(n, 0, seed=seed)
     return cohort.visits.rename(columns={"subject_id": "pid"}), cohort
@@ -20,7 +25,7 @@ def fits():
     out = []
     for seed in SEEDS:
         visits, cohort = _pd_visits(seed)
-        out.append((fit_progression(visits), cohort.true_rate()))
+        out.append((fit_progression(visits), _true_rate(cohort)))
     return out
 
 

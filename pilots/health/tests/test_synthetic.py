@@ -124,7 +124,9 @@ def test_generator_rejects_bad_sizes():
     with pytest.raises(ValueError, match="max_years"):
         generate_cohort(10, 10, max_years=0)
     assert np.isclose(
-        generate_cohort(20, 0, seed=1).true_rate("subtype", "PIGD"),
+        generate_cohort(20, 0, seed=1)
+        .true_rates.set_index(["factor", "level"])
+        .loc[("subtype", "PIGD"), "rate"],
         true_progression_rates().set_index(["factor", "level"]).loc[("subtype", "PIGD"), "rate"],
     )
 
