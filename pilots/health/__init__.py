@@ -1,9 +1,10 @@
-"""Health pilot: a privacy-preserving analysis of a longitudinal Parkinson's disease cohort.
+"""Health pilot: privacy-preserving analyses of Parkinson's disease cohorts, two designs.
 
-Modules: ``reference`` (published cohort figures with citations), ``synthetic`` (calibrated cohort
-generator with known progression rates), ``loaders`` (UCI telemonitoring, any long-format cohort via a
-validated column mapping), ``table1``, ``progression`` (mixed-effects models), ``survival`` (Kaplan-Meier,
-Cox), ``prediction`` (LightGBM with subject-grouped CV, baselines, SHAP), ``clustering`` (baseline
-profiles with bootstrap stability), ``privacy`` (pseudonyms, k-anonymity, differential privacy),
-``study`` (one prepared, pseudonymised data set for the notebook), ``plots``.
+``longitudinal`` (repeated assessments of a score; longitudinal.ipynb) and ``case_control`` (several records
+a person with a diagnosis label; case_control.ipynb), in the lab's one shape: ``contract`` (what a file must
+hold, value codes), ``synthetic`` (the calibrated stand-ins), ``data`` (what is done to loaded data:
+codes, times, duplicates, pseudonyms), ``model`` (forecast, classifier, mixed model, time to event, clusters
+and the claims), ``privacy`` (pseudonyms, Table 1 suppression, OpenDP, k-anonymity), ``report`` (sentences,
+figures, the model card), ``run`` (``run(params, design) -> Result``: the one orchestration) and
+``benchmark``.
 """

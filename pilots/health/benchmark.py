@@ -1,12 +1,12 @@
-"""Benchmark of the health pilot: the whole analysis (``pilots.health.pipeline.run``) per profile.
+"""Benchmark of the health pilot: ``run`` per profile and design (``python -m pilots.health.benchmark --list``).
 
-    python -m pilots.health.benchmark --list
     python -m pilots.health.benchmark --case full
 
-Cases take their parameters from the notebook's defaults and ``pilots/health/pilot.yaml`` (smoke, full,
-case_control, real), so the benchmark measures exactly what a profile runs, minus the kernel start and the
-figures. The ``real`` case (UCI telemonitoring) is listed only when the data mirror is present; it uses a
-random pseudonymisation key.
+Cases: ``smoke`` and ``full`` (longitudinal), ``case_control_smoke`` and ``case_control`` (case-control),
+and ``real`` (the catalogue's UCI telemonitoring file) when the data mirror is present. Each takes its
+parameters from its notebook's defaults and the profile in ``pilot.yaml``, and calls the same ``run`` as the
+notebook, minus the kernel start and the figures. The ``real`` case needs ``LIVINGLAB_PSEUDONYM_KEY``; without
+it a random key is used for this process (the forecast's folds, and so its numbers, then depend on the key).
 """
 
 from __future__ import annotations
@@ -21,53 +21,44 @@ from livinglab.bench import case_main
 
 HERE = Path(__file__).resolve().parent
 MIRROR = HERE.parents[2] / "shared" / "data"
+#: case -> (design, profile)
+CASES = {
+    "smoke": ("longitudinal", "smoke"),
+    "full": ("longitudinal", "full"),
+    "case_control_smoke": ("case_control", "smoke"),
+    "case_control": ("case_control", "case_control"),
+    "real": ("longitudinal", "real"),
+}
 
 
-def _cases() -> dict[str, dict]:
-    from livinglab.pilots import load_pilot
-
-    pilot = load_pilot(HERE)
-    defaults = {n: p.default for n, p in pilot.parameters()["health.ipynb"].items()}
-    cases = {name: {**defaults, **pilot.profiles[name]} for name in ("smoke", "full", "case_control")}
-    if (MIRROR / "health" / "parkinsons_updrs.data").exists() or os.environ.get("LIVINGLAB_DATA_MIRROR"):
-        cases["real"] = {**defaults, **pilot.profiles["real"]}
-    return cases
+def _cases() -> list[str]:
+    real = (MIRROR / "health" / "parkinsons_updrs.data").exists() or os.environ.get("LIVINGLAB_DATA_MIRROR")
+    return [c for c in CASES if c != "real" or real]
 
 
 def run_case(name: str) -> dict:
-    from pilots.health import pipeline
+    from livinglab.pilots import load_pilot
+    from pilots.health.run import run
 
-    params = _cases()[name]
+    design, profile = CASES[name]
+    params = load_pilot(HERE).profiles.get(profile, {})
     os.environ.setdefault("LIVINGLAB_OFFLINE", "1")
-    os.environ.setdefault("LIVINGLAB_DATA_MIRROR", str(MIRROR))  # only the real case reads them
-    os.environ.setdefault("LIVINGLAB_PSEUDONYM_KEY", secrets.token_hex(16))
-    args = {k: v for k, v in params.items() if k != "data_mode"}
+    os.environ.setdefault("LIVINGLAB_DATA_MIRROR", str(MIRROR))  # only the real case reads it
+    os.environ.setdefault("LIVINGLAB_PSEUDONYM_KEY", secrets.token_hex(32))
     t0 = time.perf_counter()
-    metrics = pipeline.run(params["data_mode"], **args)
+    result = run(params, design=design)
     wall = time.perf_counter() - t0
-    if metrics["design"] == "case_control":
-        metric, model, baseline = (
-            "ROC-AUC, subject-grouped (vs logistic regression)",
-            "auc_lightgbm",
-            "auc_logistic",
-        )
-    else:
-        metric = f"forecast MAE (vs {metrics['forecast_strongest_baseline']}, the strongest baseline)"
-        model, baseline = "forecast_mae_model", "forecast_mae_strongest"
+    claim = result.claim("forecast_mae_model" if design == "longitudinal" else "auc_lightgbm")
     return {
         "pilot": "health",
         "case": name,
-        "rows": int(metrics["n_rows"]),
+        "rows": int(result.metrics["n_rows"]),
         "wall_s": round(wall, 2),
-        "metric": metric,
-        "model": metrics[model],
-        "baseline": metrics[baseline],
+        "metric": f"{claim.label} (vs {claim.baseline}; {claim.verdict}, {claim.interval})",
+        "model": claim.model_value,
+        "baseline": claim.baseline_value,
     }
 
 
-def main(argv: list[str] | None = None) -> int:
-    return case_main(__doc__, _cases(), run_case, argv)
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(case_main(__doc__, _cases(), run_case))

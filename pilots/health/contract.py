@@ -1,21 +1,27 @@
-"""The health pilot's data contracts: what a partner's file must hold for each study design.
+"""The health pilot's data contracts (one per design) and value codes: what a partner's file must hold.
 
-- ``longitudinal``: repeated assessments of an outcome score per participant (one row an assessment,
-  several rows may share a participant and a time: they are aggregated by the ``duplicates`` rule).
-  The score's name and scale come from the parameters ``score_name`` and ``score_range``, never
-  assumed; ``time`` is in ``time_unit`` (years, months, weeks or days) since the participant's baseline.
-- ``case_control``: records (e.g. voice recordings) of people with a diagnosis label, several records a
-  person; every other numeric column is a feature.
+- ``longitudinal`` (longitudinal.ipynb): repeated assessments of an outcome score per participant (one row
+  an assessment, several rows may share a participant and a time: they are aggregated by the
+  ``duplicates`` rule). The score's name and scale come from the parameters ``score_name`` and
+  ``score_range``, never assumed (``data.py`` checks the score against ``score_range``); ``time`` is in
+  ``time_unit`` (years, months, weeks or days) since the participant's baseline.
+- ``case_control`` (case_control.ipynb): records (e.g. voice recordings) of people with a diagnosis label,
+  several records a person; every other numeric column is a feature.
 
-Chosen by the ``design`` parameter. Standalone: imports only livinglab and pandas (the runner loads it
-by file path to check a file before any kernel starts).
+The design is the notebook (``livinglab run health-longitudinal`` / ``health-case_control``); a partner's
+file given to ``livinglab run health`` runs the first design whose contract it fits. The value codes every
+module shares live here too: time units, duplicate rules, control labels, onset and age bands, Luxembourg's
+cantons. Standalone: imports only livinglab, numpy and pandas (the runner loads it by itself to check a
+file before any kernel starts).
 """
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 
+import numpy as np
 import pandas as pd
 
 from livinglab.contract import Contract, Field
@@ -36,7 +42,42 @@ SUBJECT_ALIASES = (
     "name",
 )
 TIME_UNITS = {"years": 1.0, "months": 12.0, "weeks": 52.1775, "days": 365.25}
-DESIGNS = ("longitudinal", "case_control")
+DUPLICATE_RULES = ("mean", "median", "first", "last")
+MAX_YEARS_AFTER_BASELINE = 80.0
+#: labels of the control group (case-insensitive); everyone else in a group column is analysed as a patient
+CONTROL_WORDS = re.compile(r"^(control|controls|hc|healthy|healthy control|healthy controls|non-pd)$", re.I)
+SEXES = ("male", "female")
+ONSET_BANDS = ("<50", "50-69", ">=70")
+ONSET_EDGES = (-np.inf, 50.0, 70.0, np.inf)
+AGE_BANDS = ("<60", "60-69", ">=70")
+AGE_EDGES = (0, 60, 70, 200)
+# Luxembourg's 12 cantons, the district each belonged to, and rounded population shares (thousands,
+# approximate, about 2023): the synthetic cohort's region, and the k-anonymous extract's coarsening.
+CANTONS = (
+    ("Luxembourg", "Luxembourg", 201.0),
+    ("Esch-sur-Alzette", "Luxembourg", 195.0),
+    ("Capellen", "Luxembourg", 53.0),
+    ("Mersch", "Luxembourg", 36.0),
+    ("Diekirch", "Diekirch", 37.0),
+    ("Grevenmacher", "Grevenmacher", 32.0),
+    ("Remich", "Grevenmacher", 25.0),
+    ("Redange", "Diekirch", 21.0),
+    ("Echternach", "Grevenmacher", 20.0),
+    ("Clervaux", "Diekirch", 20.0),
+    ("Wiltz", "Diekirch", 20.0),
+    ("Vianden", "Diekirch", 5.5),
+)
+CANTON_TO_DISTRICT = {canton: district for canton, district, _ in CANTONS}
+
+
+def onset_band(age_at_onset) -> pd.Categorical:
+    """Age at onset in the bands ``<50``, ``50-69``, ``>=70``."""
+    return pd.cut(pd.Series(age_at_onset, dtype=float), ONSET_EDGES, right=False, labels=list(ONSET_BANDS))
+
+
+def age_group(age) -> pd.Series:
+    """Age in the bands ``<60``, ``60-69``, ``>=70`` (text; missing stays missing)."""
+    return pd.cut(pd.Series(age, dtype=float), AGE_EDGES, right=False, labels=list(AGE_BANDS)).astype(object)
 
 
 def _norm(name: str) -> str:
@@ -70,10 +111,8 @@ def _named_like(f: Field, column: str) -> bool:
     return any(col == n or n in words or (len(n) >= 5 and n in col) for n in names)
 
 
-def longitudinal_contract(score_range=None) -> Contract:
-    """The longitudinal contract; ``score_range`` ([min, max] of the score's scale) bounds ``score``."""
-    low, high = (float(score_range[0]), float(score_range[1])) if score_range else (None, None)
-    scale = f" ({low:g}-{high:g}, from score_range)" if score_range else " (give its scale with score_range)"
+def longitudinal_contract() -> Contract:
+    """The longitudinal contract (the score's scale is a parameter, ``score_range``, checked in ``data.py``)."""
     return HealthContract(
         "longitudinal",
         "Longitudinal cohort: repeated assessments of an outcome score",
@@ -105,10 +144,8 @@ def longitudinal_contract(score_range=None) -> Contract:
             Field(
                 "score",
                 "number",
-                meaning=f"the outcome score analysed; its name from score_name{scale}",
+                meaning="the outcome score analysed; its name from score_name, its scale from score_range",
                 aliases=("updrs3", "motor_updrs", "np3tot", "updrs_iii", "outcome"),
-                minimum=low,
-                maximum=high,
             ),
             Field(
                 "age", "number", False, "age at the assessment (years)", ("age_years", "alter", "âge"), 0, 120
@@ -174,40 +211,11 @@ def case_control_contract() -> Contract:
 
 
 CONTRACTS = {"longitudinal": longitudinal_contract(), "case_control": case_control_contract()}
-PARAMS_FOR = {"longitudinal": {"design": "longitudinal"}, "case_control": {"design": "case_control"}}
-
-
-def contract_for(params: dict) -> Contract:
-    """The contract the run's ``design`` selects (``score_range`` bounds the longitudinal score)."""
-    design = str(params.get("design") or "longitudinal")
-    if design not in DESIGNS:
-        raise ValueError(f"design must be one of {', '.join(DESIGNS)}, not {design!r}; set -p design.")
-    if design == "case_control":
-        return CONTRACTS["case_control"]
-    score_range = params.get("score_range") or None
-    if score_range is not None:
-        if isinstance(score_range, str):
-            import json
-
-            score_range = json.loads(score_range)
-        if not (
-            isinstance(score_range, (list, tuple))
-            and len(score_range) == 2
-            and all(isinstance(v, (int, float)) for v in score_range)
-            and score_range[0] < score_range[1]
-        ):
-            raise ValueError(
-                f"score_range must be [min, max] of the score's scale, e.g. [0, 108], not {score_range!r}; "
-                "set -p score_range '[0, 108]'."
-            )
-    return longitudinal_contract(score_range)
 
 
 def suggest_params(name: str, frame, columns: dict) -> dict:
     """Parameters `livinglab inspect` adds to the command it prints: the time unit, guessed from how far the
     time column reaches (beyond 120: days; beyond 30: months; otherwise years). A guess, said to be one."""
-    import pandas as pd
-
     if name != "longitudinal" or "time" not in columns:
         return {}
     times = pd.to_numeric(frame[columns["time"]], errors="coerce").dropna()
@@ -219,13 +227,7 @@ def suggest_params(name: str, frame, columns: dict) -> dict:
 
 def preflight(mode: str, params: dict) -> None:
     """Checked by the runner before any kernel starts: personal data need the pseudonymisation key."""
-    import os
-
-    if (
-        mode in ("file", "real", "auto")
-        and len(os.environ.get("LIVINGLAB_PSEUDONYM_KEY", "")) < 16
-        and mode != "auto"
-    ):
+    if mode in ("file", "real") and len(os.environ.get("LIVINGLAB_PSEUDONYM_KEY", "")) < 16:
         raise ValueError(
             "real or partner data need a pseudonymisation key: set LIVINGLAB_PSEUDONYM_KEY to a secret of at "
             "least 16 characters (it is never written anywhere), then run again."

@@ -1,5 +1,6 @@
-"""The health notebook end to end through the runner: the smoke run, the telemonitoring file given only by
-parameters, and a case-control file where record-wise validation is measurably optimistic."""
+"""The health notebooks end to end through the runner: both designs' smoke runs (the notebook adds nothing of
+its own to ``run``), the telemonitoring file given only by parameters, and a case-control file where
+record-wise validation is measurably optimistic."""
 
 import json
 import re
@@ -8,28 +9,40 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from livinglab.claims import fmt
 from livinglab.trust import pseudonymise
-from pilots.health.casecontrol import generate_case_control
-from pilots.health.privacy import identifier_leaks
-from pilots.health.synthetic import synthetic_subject_ids
+from pilots.health.run import run
+from pilots.health.synthetic import generate_case_control, synthetic_subject_ids
+
+from .pages import identifier_leaks
 
 pytestmark = pytest.mark.notebook
 KEY = "realdata-test-key-0123456789"
 SYNTHETIC_ONLY = ("SYNTHETIC data", "LuxPARK", "PPMI", "MDS-UPDRS", "Luxembourg", "generator's true")
 
 
-@pytest.fixture(scope="module")
-def run(smoke_runs):
-    result = smoke_runs["health"]
+def _ok(smoke_runs, unit):
+    result = smoke_runs[unit]
     assert result.status == "ok", result.error
     return result
 
 
+@pytest.fixture(scope="module")
+def longitudinal(smoke_runs):
+    return _ok(smoke_runs, "health-longitudinal")
+
+
+@pytest.fixture(scope="module")
+def case_control(smoke_runs):
+    return _ok(smoke_runs, "health-case_control")
+
+
 def _parameters(run_dir):
-    params = json.loads((run_dir / "params.json").read_text())
-    values = dict(params["defaults"]["health.ipynb"])
-    values.update(params["parameters"]["health.ipynb"])
-    return values
+    return json.loads((run_dir / "params.json").read_text())["effective_parameters"]
+
+
+def _metrics_doc(run_dir):
+    return json.loads((run_dir / "metrics.json").read_text())
 
 
 def _visible(html: str) -> str:
@@ -37,35 +50,54 @@ def _visible(html: str) -> str:
     return re.sub(r"data:image/[a-z+]+;base64,[A-Za-z0-9+/=\s]+", " ", html)
 
 
-def test_recorded_metrics(run):
-    m = run.metrics
-    p = _parameters(run.dir)
-    assert m["data_source"] == "synthetic" and m["design"] == "longitudinal"
+@pytest.mark.parametrize("design", ["longitudinal", "case_control"])
+def test_the_notebook_records_exactly_what_run_returns(smoke_runs, design):
+    """The notebook adds nothing of its own: its metrics.json holds ``run(<the smoke profile>)``'s record,
+    byte for byte (another process, the same numbers: the run is deterministic)."""
+    unit = _ok(smoke_runs, f"health-{design}")
+    doc = _metrics_doc(unit.dir)
+    assert doc["parameters"] == {}  # the smoke profile is the notebook as committed
+    record = json.loads(json.dumps(run({}, design=design).as_record()))
+    assert doc["metrics"] == record["metrics"]
+    assert doc["claims"] == record["claims"]
+    assert set(doc["timings"]) >= {"run_s", "load_s"} and not set(doc["timings"]) & set(doc["metrics"])
+
+
+def test_recorded_metrics(longitudinal):
+    m = longitudinal.metrics
+    p = _parameters(longitudinal.dir)
+    assert m["data_source"] == "synthetic" and m["data_origin"] == "synthetic"
     assert m["n_subjects"] == p["n_pd"] + p["n_controls"]
     assert m["k_anonymity_k"] >= p["k_anonymity"]
     assert 0 < m["dp_epsilon_spent"] <= m["dp_epsilon"] == p["epsilon"]
-    assert m["auc_lightgbm"] is None  # the case-control path did not run
+    assert "auc_lightgbm" not in m  # the case-control design is its own notebook
 
 
-def test_model_beats_its_strongest_baseline_with_a_margin(run):
-    m = run.metrics
+def test_model_beats_its_strongest_baseline_with_a_margin(longitudinal):
+    m, claims = longitudinal.metrics, _metrics_doc(longitudinal.dir)["claims"]
     assert m["progression_slope_ci_low"] <= m["progression_slope_true"] <= m["progression_slope_ci_high"]
     strongest = m["forecast_strongest_baseline"]
-    assert strongest in ("locf_trend", "locf", "locf_own_trend", "mean")
-    assert m["forecast_mae_strongest"] == min(
-        m[f"forecast_mae_{b}"] for b in ("mean", "locf", "locf_trend", "locf_own_trend")
-    )
-    # the paired interval of model minus strongest baseline excludes zero (and so does LOCF + trend's)
-    assert m["forecast_mae_diff_strongest_ci_high"] < 0 and m["forecast_beats_strongest"] is True
-    assert m["forecast_mae_diff_locf_trend_ci_high"] < 0
+    baselines = ("mean", "locf", "locf_trend", "locf_own_trend")
+    assert m[f"forecast_mae_{strongest}"] == min(m[f"forecast_mae_{b}"] for b in baselines)
+    model = claims["forecast_mae_model"]
+    assert model["baseline_value"] == m[f"forecast_mae_{strongest}"] and "strongest" in model["baseline"]
+    # the paired interval of model minus strongest baseline excludes zero, and the verdict says so
+    assert model["high"] < 0 and model["verdict"] == "better" and model["unit"] == "participants"
+    assert claims["forecast_mae_model_vs_mean"]["verdict"] == "better"
     # held-out generation: a cohort from other generator settings, never seen in fitting
-    assert m["external_mae_diff_ci_high"] < 0
+    assert claims["forecast_mae_heldout_generation"]["high"] < 0
+    assert set(claims) == {
+        "forecast_mae_model",
+        "forecast_mae_model_vs_mean",
+        "forecast_mae_lightgbm",
+        "forecast_mae_heldout_generation",
+    }
 
 
-def test_rendered_notebook_shows_figures_and_no_identifier(run):
-    p = _parameters(run.dir)
+def test_rendered_notebook_shows_figures_and_no_identifier(longitudinal):
+    p = _parameters(longitudinal.dir)
     raw_ids = synthetic_subject_ids(p["n_pd"], p["n_controls"], p["seed"])  # the generator is deterministic
-    html = (run.dir / "health.html").read_text(encoding="utf-8")
+    html = (longitudinal.dir / "longitudinal.html").read_text(encoding="utf-8")
     assert "SYNTHETIC" in html and html.count("<img") >= 6
     assert identifier_leaks(html, raw_ids) == []  # neither raw ids nor pseudonym-shaped tokens
     for name in (
@@ -74,17 +106,54 @@ def test_rendered_notebook_shows_figures_and_no_identifier(run):
         "metrics.json",
         f"baseline_extract_k{p['k_anonymity']}.csv",
     ):
-        assert identifier_leaks((run.dir / name).read_text(encoding="utf-8"), raw_ids) == [], name
-    card = (run.dir / "model_card.md").read_text(encoding="utf-8")
+        assert identifier_leaks((longitudinal.dir / name).read_text(encoding="utf-8"), raw_ids) == [], name
+    card = (longitudinal.dir / "model_card.md").read_text(encoding="utf-8")
     assert card.count("![") >= 2  # the card shows its figures
 
 
-def test_model_card_states_ai_act_and_oversight(run):
-    card = json.loads((run.dir / "model_card.json").read_text())
+def test_model_card_states_ai_act_oversight_and_the_claims(longitudinal):
+    card = json.loads((longitudinal.dir / "model_card.json").read_text())
     assert "Annex I" in card["ai_act"]["reference"] and "MDR" in card["ai_act"]["reference"]
     assert "high-risk" in card["ai_act"]["category"] and "clinician" in card["human_oversight"].lower()
     assert card["synthetic_data"] is True
-    assert any("strongest baseline" in str(row.get("baseline_name")) for row in card["evaluation"])
+    claims = _metrics_doc(longitudinal.dir)["claims"]
+    assert card["evaluation"] == list(claims.values())  # the card's table is the recorded claims
+
+
+@pytest.mark.parametrize("design", ["longitudinal", "case_control"])
+def test_the_card_quotes_the_largest_gap_of_every_grouping_it_shows(smoke_runs, design):
+    unit = _ok(smoke_runs, f"health-{design}")
+    card = json.loads((unit.dir / "model_card.json").read_text())
+    gaps = [
+        (gap["largest_gap"], title)
+        for title, report in card["subgroups"].items()
+        for gap in report["gaps"].values()
+        if gap["largest_gap"] is not None
+    ]
+    largest, grouping = max(gaps)
+    assert len(card["subgroups"]) >= 2  # several groupings: the largest is across all of them
+    assert unit.metrics["subgroup_gap"] == largest and unit.metrics["subgroup_gap_by"] == grouping
+    quoted = [f for f in card["failure_modes"] if "largest gap" in f]
+    assert len(quoted) == 1 and f"{fmt(largest)} in" in quoted[0] and grouping in quoted[0]
+    fairness = card["altai"]["items"][4]
+    assert fairness["key"] == "diversity_fairness" and f"{fmt(largest)} in" in fairness["answer"][0]
+
+
+def test_the_case_control_notebook(case_control):
+    m, claims = case_control.metrics, _metrics_doc(case_control.dir)["claims"]
+    p = _parameters(case_control.dir)
+    assert m["n_subjects"] == p["n_pd"] + p["n_controls"] and m["data_source"] == "synthetic"
+    assert set(claims) == {"auc_lightgbm", "brier_lightgbm"} and "forecast_mae_model" not in m
+    assert claims["auc_lightgbm"]["baseline"].startswith("logistic regression")
+    assert (
+        claims["auc_lightgbm"]["unit"] == "persons" and "subject-grouped" in claims["auc_lightgbm"]["split"]
+    )
+    # the leaky contrast is shown, not claimed: record-wise far above subject-grouped
+    assert m["auc_lightgbm_recordwise"] > claims["auc_lightgbm"]["model_value"] + 0.1
+    html = (case_control.dir / "case_control.html").read_text(encoding="utf-8")
+    assert "Record-wise validation is optimistic here" in html and html.count("<img") >= 4
+    raw_ids = synthetic_subject_ids(p["n_pd"], p["n_controls"], p["seed"])
+    assert identifier_leaks(html, raw_ids) == []
 
 
 # ---------------------------------------------------------------------------------------------------- real
@@ -123,7 +192,7 @@ def real_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("health-real")
     mp = pytest.MonkeyPatch()
     mp.setenv("LIVINGLAB_PSEUDONYM_KEY", KEY)
-    try:
+    try:  # "health" with a file: the first design whose contract it fits (longitudinal)
         result = run_pilots(
             ["health"],
             profile="smoke",
@@ -135,6 +204,7 @@ def real_run(tmp_path_factory):
         mp.undo()
     res = result.results[0]
     assert res.status == "ok", res.error
+    assert res.directory.name == "health-longitudinal"
     return res, data
 
 
@@ -151,13 +221,15 @@ def test_telemonitoring_through_parameters_only(shared_data_dir, real_run):
     assert (
         m["n_subjects"] == 42 and m["prep_rows_negative_time"] == 12 and m["progression_slope_true"] is None
     )
-    html = (res.directory / "health.html").read_text(encoding="utf-8")
+    html = (res.directory / "longitudinal.html").read_text(encoding="utf-8")
     for sentence in SYNTHETIC_ONLY:
         assert sentence not in html and sentence not in card, sentence
     assert "motor UPDRS (original UPDRS part III)" in html and "at least 90 days later" in html
     # the forecast beats the strongest baseline and the mean, with paired intervals excluding zero
-    assert m["forecast_mae_diff_strongest_ci_high"] < 0, m["headline_result"]
-    assert m["forecast_mae_diff_mean_ci_high"] < 0
+    claims = _metrics_doc(res.directory)["claims"]
+    assert claims["forecast_mae_model"]["verdict"] == "better", claims["forecast_mae_model"]
+    assert claims["forecast_mae_model_vs_mean"]["verdict"] == "better"
+    assert "forecast_mae_heldout_generation" not in claims  # synthetic only
     # record-wise folds flatter LightGBM (several recordings a person)
     assert m["forecast_mae_lightgbm_recordwise"] < m["forecast_mae_lightgbm"]
 
@@ -167,18 +239,24 @@ def test_real_page_keeps_the_dp_protected_values_and_the_key_out(shared_data_dir
     res, data = real_run
     visible = {
         name: _visible((res.directory / name).read_text(encoding="utf-8"))
-        for name in ("health.html", "model_card.md", "model_card.json", "metrics.json", "model_card.html")
+        for name in (
+            "longitudinal.html",
+            "model_card.md",
+            "model_card.json",
+            "metrics.json",
+            "model_card.html",
+        )
     }
     for stat, value in _protected_means(data).items():
         for text in (f"{value:.2f}", f"{value:.3f}", f"{value:.4f}", repr(value), f"{round(value, 2)}"):
             for name, page in visible.items():
                 assert not re.search(rf"(?<![\d.]){re.escape(text)}(?!\d)", page), (stat, text, name)
-    assert "DP" in visible["health.html"] and "OpenDP" in visible["health.html"]
+    assert "DP" in visible["longitudinal.html"] and "OpenDP" in visible["longitudinal.html"]
     for path in res.directory.rglob("*"):
         if path.is_file():
             assert KEY.encode() not in path.read_bytes(), path  # the pseudonym key is written nowhere
     pseudonyms = pseudonymise([str(i) for i in range(1, 43)], key=KEY, length=16)
-    assert identifier_leaks(visible["health.html"], list(pseudonyms)) == []
+    assert identifier_leaks(visible["longitudinal.html"], list(pseudonyms)) == []
     assert not (res.directory / "baseline_extract_k5.csv").exists()  # no row-level file for real data
 
 
@@ -186,7 +264,8 @@ def test_real_page_keeps_the_dp_protected_values_and_the_key_out(shared_data_dir
 
 
 def test_case_control_file_where_record_wise_validation_is_optimistic(tmp_path, monkeypatch):
-    """Oxford-style voice records: the person in the record name, status coded 0/1, ';' and CRLF."""
+    """Oxford-style voice records: the person in the record name, status coded 0/1, ';' and CRLF; given to
+    ``health`` without naming the design, the file runs the design whose contract it fits."""
     from livinglab.runner import run_pilots
 
     records = generate_case_control(48, 24, 6, seed=5)
@@ -198,7 +277,6 @@ def test_case_control_file_where_record_wise_validation_is_optimistic(tmp_path, 
     monkeypatch.setenv("LIVINGLAB_PSEUDONYM_KEY", KEY)
     overrides = {
         "data_path": str(path),
-        "design": "case_control",
         "columns": json.dumps({"subject": "name", "label": "status"}),
         "subject_pattern": r"^(.*)_\d+$",
         "value_codes": json.dumps({"label": {"1": "PD", "0": "control"}}),
@@ -210,15 +288,15 @@ def test_case_control_file_where_record_wise_validation_is_optimistic(tmp_path, 
     )
     res = result.results[0]
     assert res.status == "ok", res.error
+    assert res.directory.name == "health-case_control" and len(result.results) == 1
     m = res.metrics
-    assert m["design"] == "case_control" and m["n_subjects"] == 72 and m["forecast_mae_model"] is None
+    assert m["n_subjects"] == 72 and m["data_origin"] == "file" and "forecast_mae_model" not in m
     assert m["auc_optimism_recordwise_ci_low"] > 0  # measurably optimistic, with its interval
     assert m["auc_lightgbm_recordwise"] > m["auc_lightgbm"] + 0.1
-    html = (res.directory / "health.html").read_text(encoding="utf-8")
+    html = (res.directory / "case_control.html").read_text(encoding="utf-8")
     assert "Record-wise validation is optimistic here" in html
-    assert "Skipped: case-control records have no later assessment to forecast" in html
     card = (res.directory / "model_card.md").read_text(encoding="utf-8")
-    assert "LEAKY" in card and "voice_records.csv" in card
+    assert "overstates ROC-AUC" in card and "voice_records.csv" in card
     assert identifier_leaks(html, list(records["subject"].unique())) == []
     for sentence in SYNTHETIC_ONLY:
         assert sentence not in html, sentence

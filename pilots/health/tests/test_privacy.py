@@ -1,12 +1,11 @@
-"""Privacy: pseudonyms (key required for real data), k-anonymous extract, DP through OpenDP with a budget, leaks."""
-
-import time
+"""Privacy: pseudonyms (the key from the seed for synthetic data, required for real data), the k-anonymous
+extract, DP through OpenDP with a budget, public counts, leaks."""
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from livinglab.trust import PseudonymKeyMissing, k_anonymity
+from livinglab.trust import PseudonymKeyMissing, pseudonym_key
 from pilots.health.privacy import (
     PSEUDONYM_LENGTH,
     BudgetExceeded,
@@ -14,15 +13,16 @@ from pilots.health.privacy import (
     PrivacyBudget,
     age_band,
     dp_means,
-    identifier_leaks,
-    k_anonymity_sentence,
+    k_anonymity,
     k_anonymous_extract,
     pseudonymise_subjects,
     public_count,
     rounded_count,
 )
-from pilots.health.study import load_study
+from pilots.health.run import run
 from pilots.health.synthetic import generate_cohort, synthetic_subject_ids
+
+from .pages import identifier_leaks
 
 KEY = "a-test-key-that-is-long-enough"
 
@@ -34,42 +34,46 @@ def _frame():
 def test_real_pseudonyms_need_the_key(monkeypatch):
     monkeypatch.delenv("LIVINGLAB_PSEUDONYM_KEY", raising=False)
     with pytest.raises(PseudonymKeyMissing, match="LIVINGLAB_PSEUDONYM_KEY"):
-        pseudonymise_subjects(_frame(), "sid", real=True)
+        pseudonymise_subjects(_frame(), "sid", key=pseudonym_key("real"))
 
 
 def test_pseudonyms_are_stable_for_a_key_and_depend_on_it(monkeypatch):
     monkeypatch.setenv("LIVINGLAB_PSEUDONYM_KEY", KEY)
-    a = pseudonymise_subjects(_frame(), "sid", real=True)
-    b = pseudonymise_subjects(_frame(), "sid", real=True)
+    a = pseudonymise_subjects(_frame(), "sid", key=pseudonym_key("file"))
+    b = pseudonymise_subjects(_frame(), "sid", key=pseudonym_key("real"))
     assert "sid" not in a.columns and list(a.columns) == ["pid", "x"]
     assert a["pid"].tolist() == b["pid"].tolist() and a["pid"].iloc[0] == a["pid"].iloc[2]
     assert a["pid"].nunique() == 3 and a["pid"].str.fullmatch(f"[0-9a-f]{{{PSEUDONYM_LENGTH}}}").all()
     monkeypatch.setenv("LIVINGLAB_PSEUDONYM_KEY", KEY + "-other")
-    c = pseudonymise_subjects(_frame(), "sid", real=True)
+    c = pseudonymise_subjects(_frame(), "sid", key=pseudonym_key("file"))
     assert set(c["pid"]).isdisjoint(a["pid"])
-    # synthetic mode: a fresh random key each time, whatever the environment says
-    s1, s2 = (pseudonymise_subjects(_frame(), "sid", real=False) for _ in range(2))
-    assert set(s1["pid"]).isdisjoint(s2["pid"]) and set(s1["pid"]).isdisjoint(a["pid"])
+    # synthetic data: a key derived from the seed, whatever the environment says: the same run gives the
+    # same pseudonyms (and so the same subject-grouped folds); another seed, others
+    s1, s2 = (pseudonymise_subjects(_frame(), "sid", key=pseudonym_key("synthetic", 3)) for _ in range(2))
+    s3 = pseudonymise_subjects(_frame(), "sid", key=pseudonym_key("synthetic", 4))
+    assert s1["pid"].tolist() == s2["pid"].tolist() and set(s1["pid"]).isdisjoint(s3["pid"])
+    assert set(s1["pid"]).isdisjoint(a["pid"])
 
 
-def test_real_data_fail_fast_without_a_key(monkeypatch, tmp_path):
+def test_real_data_are_refused_without_a_key(monkeypatch, tmp_path):
     monkeypatch.delenv("LIVINGLAB_PSEUDONYM_KEY", raising=False)
-    t0 = time.perf_counter()
-    with pytest.raises(PseudonymKeyMissing, match="Real data need a pseudonymisation key"):
-        load_study("real")
     path = tmp_path / "cohort.csv"
-    path.write_text("subject,time,score\na,0,1\n")
+    path.write_text("subject,time,score\na,0,1\na,1,2\n")
     with pytest.raises(PseudonymKeyMissing, match="LIVINGLAB_PSEUDONYM_KEY"):
-        load_study("synthetic", data_path=str(path))
-    assert time.perf_counter() - t0 < 2
+        run({"data_path": str(path)})
+    records = tmp_path / "records.csv"
+    records.write_text("subject,label,f\na,PD,1\nb,control,2\n")
+    with pytest.raises(PseudonymKeyMissing, match="LIVINGLAB_PSEUDONYM_KEY"):
+        run({"data_path": str(records)}, design="case_control")
 
 
-def test_synthetic_study_contains_no_raw_identifier():
-    study = load_study("synthetic", n_pd=40, n_controls=20, seed=5)
-    raw = set(synthetic_subject_ids(40, 20, 5))
-    assert "subject_id" not in study.visits.columns
-    assert raw.isdisjoint(study.visits.astype(str).stack().unique())
-    assert study.n_subjects == 60 and study.is_synthetic and study.true_rates is not None
+def test_prepared_synthetic_data_contain_no_raw_identifier():
+    result = run({"n_pd": 60, "n_controls": 30, "n_boot": 20, "n_boot_clusters": 5, "seed": 5})
+    raw = set(synthetic_subject_ids(60, 30, 5))
+    assert "subject" not in result.cohort.data.columns
+    assert raw.isdisjoint(result.cohort.data.astype(str).stack().unique())
+    assert result.cohort.n_subjects == 90 and result.data.is_synthetic
+    assert result.metrics["progression_slope_true"] is not None
 
 
 def test_age_band():
@@ -87,8 +91,6 @@ def test_k_anonymous_extract():
     assert report.rows_out == len(extract) == len(base) - report.rows_suppressed
     assert not {"subject_id", "pid", "age"} & set(extract.columns)
     assert set(extract["region"].dropna()) <= {"Luxembourg", "Diekirch", "Grevenmacher"}
-    sentence = k_anonymity_sentence(report)
-    assert f"{report.rows_suppressed} rows were suppressed" in sentence and "k = 5" not in sentence[:20]
 
 
 def _people(n_pd=120, n_controls=60, seed=0):

@@ -4,10 +4,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pilots.health.progression import fit_progression, progression_by, progression_table
+from pilots.health.model.progression import fit_progression, progression_by, progression_table
 from pilots.health.synthetic import generate_cohort
 
 SEEDS = range(8)
+
+
+def _true_rate(cohort, factor="overall", level="all") -> float:
+    rates = cohort.true_rates
+    return float(rates.loc[(rates["factor"] == factor) & (rates["level"] == level), "rate"].iloc[0])
 
 
 def _pd_visits(seed, n=250):
@@ -20,7 +25,7 @@ def fits():
     out = []
     for seed in SEEDS:
         visits, cohort = _pd_visits(seed)
-        out.append((fit_progression(visits), cohort.true_rate()))
+        out.append((fit_progression(visits), _true_rate(cohort)))
     return out
 
 

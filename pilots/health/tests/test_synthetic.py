@@ -4,8 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pilots.health.reference import cohort_facts, fact, fact_sd
-from pilots.health.synthetic import (
+from pilots.health.synthetic.cohort import (
     SCORE_RANGES,
     CohortSpec,
     centred_effects,
@@ -14,6 +13,7 @@ from pilots.health.synthetic import (
     synthetic_subject_ids,
     true_progression_rates,
 )
+from pilots.health.synthetic.reference import cohort_facts, fact, fact_sd
 
 
 @pytest.fixture(scope="module")
@@ -124,6 +124,28 @@ def test_generator_rejects_bad_sizes():
     with pytest.raises(ValueError, match="max_years"):
         generate_cohort(10, 10, max_years=0)
     assert np.isclose(
-        generate_cohort(20, 0, seed=1).true_rate("subtype", "PIGD"),
+        generate_cohort(20, 0, seed=1)
+        .true_rates.set_index(["factor", "level"])
+        .loc[("subtype", "PIGD"), "rate"],
         true_progression_rates().set_index(["factor", "level"]).loc[("subtype", "PIGD"), "rate"],
     )
+
+
+def test_the_generators_pilot_yaml_names_write_the_contracts_names_and_are_deterministic():
+    """Each design's generator: a frame in its contract's names (checked like a file), labelled synthetic,
+    the same frame for the same seed and another for another seed."""
+    from pilots.health.contract import CONTRACTS
+    from pilots.health.synthetic import make_case_control, make_longitudinal
+
+    params = {"n_pd": 30, "n_controls": 20, "max_years": 3, "records_per_subject": 4, "seed": 7}
+    for make, name in ((make_longitudinal, "longitudinal"), (make_case_control, "case_control")):
+        frame = make(params)
+        CONTRACTS[name].check(frame, name)
+        assert "synthetic" in frame.attrs["generator"] and make.__name__ in frame.attrs["generator"]
+        pd.testing.assert_frame_equal(frame, make(params))
+        assert not frame.equals(make({**params, "seed": 8}))
+    cohort = make_longitudinal(params)
+    assert {"subject", "time", "score", "group"} <= set(cohort.columns) and "updrs3" not in cohort.columns
+    assert set(cohort["group"]) == {"PD", "control"} and cohort["time"].max() < 4
+    records = make_case_control(params)
+    assert set(records["label"]) == {"PD", "control"} and records["subject"].nunique() == 50

@@ -1,17 +1,23 @@
-"""From a file in the contract's names to the tables the analysis uses, with every change counted.
+"""What the health pilot does to loaded data before modelling, with every change counted.
 
-``load_data`` (livinglab.contract) has already read the file, renamed its columns to the contract's
-names, converted types and checked ranges. What is left is the health-specific preparation, each step
-stated in a sentence the notebook shows (rows are named by count, never by a subject identifier):
+``livinglab.load`` has already read the file once (a partner's file, the catalogue's telemonitoring file,
+or the synthetic frame), renamed its columns to the design's contract names, converted types and checked
+them against the contract. This module never reads a file. What is left is the health-specific
+preparation, each step stated in a sentence the page shows (rows are named by count, never by a subject
+identifier):
 
 - value codings mapped by the ``value_codes`` parameter (``{"sex": {"0": "male", "1": "female"}}``);
   a code the mapping does not cover is an error naming the parameter;
-- longitudinal: rows without a subject or a time dropped; times converted from ``time_unit`` to years;
-  negative and implausible times (more than 80 years after baseline) dropped with a count; times
-  rounded down to ``visit_resolution`` if asked; several rows of one participant at one time
-  aggregated by the ``duplicates`` rule (mean, median, first or last) with the count shown;
-- case-control: the person extracted from a record name with ``subject_pattern`` if asked; the case
-  label chosen by ``case_label``; feature columns are the numeric extras.
+- longitudinal (:func:`longitudinal`): the score checked against ``score_range``; rows without a subject or
+  a time dropped; times converted from ``time_unit`` to years; negative and implausible times (more than
+  80 years after baseline) dropped with a count; times rounded down to ``visit_resolution`` if asked;
+  several rows of one participant at one time aggregated by the ``duplicates`` rule (mean, median, first
+  or last) with the count shown; numeric extras become covariates (names sanitised for LightGBM);
+- case-control (:func:`case_control`): the person extracted from a record name with ``subject_pattern`` if
+  asked; the case label chosen by ``case_label``; feature columns are the numeric extras;
+- both: subject identifiers replaced by keyed pseudonyms (:func:`privacy.pseudonymise_subjects`, the key
+  from ``livinglab.trust.pseudonym_key``: derived from the seed for synthetic data, the secret in
+  ``LIVINGLAB_PSEUDONYM_KEY`` for real data) before anything else sees them.
 
 Errors are ``livinglab.contract.ContractError`` (one sentence that names the parameter to change,
 with an example that works as printed).
@@ -22,17 +28,43 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from livinglab.contract import ContractError
 
-from .contract import TIME_UNITS
+from .contract import (
+    CONTROL_WORDS,
+    DUPLICATE_RULES,
+    MAX_YEARS_AFTER_BASELINE,
+    TIME_UNITS,
+    age_group,
+    onset_band,
+)
+from .privacy import pseudonymise_subjects
 
-MAX_YEARS_AFTER_BASELINE = 80.0
-DUPLICATE_RULES = ("mean", "median", "first", "last")
-CONTROL_WORDS = re.compile(r"^(control|controls|hc|healthy|healthy control|healthy controls|non-pd)$", re.I)
+OPTIONAL_NUMERIC = ("age", "age_at_onset", "disease_duration", "hy", "moca")
+OPTIONAL_CATEGORIES = ("sex", "subtype", "carrier")
+#: the longitudinal contract's names (never covariates by themselves: they have their own roles)
+LONGITUDINAL_FIELDS = (
+    "subject",
+    "time",
+    "years",
+    "visit",
+    "score",
+    "age",
+    "sex",
+    "group",
+    "age_at_onset",
+    "disease_duration",
+    "hy",
+    "moca",
+    "subtype",
+    "carrier",
+    "region",
+)
 
 
 def sanitise_column_names(columns) -> list[str]:
@@ -176,33 +208,6 @@ def prepare_longitudinal(
     return Prepared(data.reset_index(drop=True), notes, counts)
 
 
-def preparation_sentence(counts: dict[str, int], *, duplicates: str, time_unit: str, public_count) -> str:
-    """What preparation did, in one paragraph (small counts shown as '<5' by ``public_count``)."""
-    parts = [f"{counts['rows_read']:,} rows read"]
-    if counts.get("rows_missing_subject_or_time"):
-        parts.append(
-            f"{public_count(counts['rows_missing_subject_or_time'])} without a subject or time dropped"
-        )
-    parts.append(
-        f"{public_count(counts.get('rows_negative_time', 0))} with a negative time (before baseline) and "
-        f"{public_count(counts.get('rows_implausible_time', 0))} more than "
-        f"{MAX_YEARS_AFTER_BASELINE:g} years after baseline dropped"
-    )
-    shared = counts.get("rows_sharing_subject_time", 0)
-    if shared:
-        parts.append(
-            f"{public_count(shared)} rows shared a participant and a time with another row and were "
-            f"aggregated by the {duplicates} (numeric columns; others: first value)"
-        )
-    else:
-        parts.append("no two rows shared a participant and a time")
-    return (
-        "; ".join(parts)
-        + f": {counts['assessments']:,} assessments of {counts['participants']:,} participants "
-        f"(times read in {time_unit}, analysed in years since each participant's first assessment)."
-    )
-
-
 def patient_mask(group: pd.Series) -> pd.Series:
     """People analysed for progression: everyone whose group is not a control label (all without a group)."""
     text = group.astype("string").str.strip()
@@ -304,20 +309,205 @@ def prepare_case_control(
     return prepared
 
 
-# The catalogue's real dataset (data_mode="real"): the UCI telemonitoring file through the same path as
-# any partner's file, with the mapping and the score's scale stated here rather than assumed elsewhere.
-TELEMONITORING = {
-    "columns": {
-        "subject": "subject#",
-        "time": "test_time",
-        "score": "motor_UPDRS",
-        "age": "age",
-        "sex": "sex",
-    },
-    "time_unit": "days",
-    "score_name": "motor UPDRS (original UPDRS part III, interpolated between visits)",
-    "score_range": [0, 108],
-    "value_codes": {"sex": {"0": "male", "1": "female"}},
-    "visit_resolution": 1.0,
-    "horizon": 90.0,
-}
+# ----------------------------------------------------------------------------------------- the designs
+
+
+@dataclass
+class Cohort:
+    """Longitudinal data ready for modelling: one row an assessment (``pid``, ``years``, ``score``, ``group``,
+    ``visit`` and covariates), pseudonymised, with what the pages say about it."""
+
+    data: pd.DataFrame
+    score_label: str
+    score_range: tuple[float, float] | None
+    time_unit: str
+    duplicates: str
+    horizon_years: float
+    horizon_text: str
+    covariates: list[str]
+    subgroup_factors: list[str]
+    counts: dict[str, int]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def n_subjects(self) -> int:
+        return int(self.data["pid"].nunique())
+
+    def baseline(self) -> pd.DataFrame:
+        """One row a participant: their first assessment."""
+        first = self.data.sort_values(["pid", "years"], kind="stable").groupby("pid", sort=False).head(1)
+        return first.reset_index(drop=True)
+
+    def patients(self) -> pd.DataFrame:
+        """Assessments of the people analysed for progression and forecasts (everyone not a control)."""
+        return self.data[patient_mask(self.data["group"])]
+
+    @property
+    def group_column(self) -> str | None:
+        """The column that splits Table 1 and the DP release (the diagnosis group, when there are two)."""
+        return "group" if self.data["group"].nunique() > 1 else None
+
+
+@dataclass
+class Records:
+    """Case-control records ready for modelling: one row a record (``pid``, ``y`` (1 = case), ``label`` and
+    features), pseudonymised, with what the pages say about them."""
+
+    data: pd.DataFrame
+    features: list[str]
+    case_label: str
+    control_label: str
+    counts: dict[str, int]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def n_subjects(self) -> int:
+        return int(self.data["pid"].nunique())
+
+    def baseline(self) -> pd.DataFrame:
+        """One row a person: their first record."""
+        first = self.data.sort_values("pid", kind="stable").groupby("pid", sort=False).head(1)
+        return first.reset_index(drop=True)
+
+    @property
+    def group_column(self) -> str | None:
+        return "label"
+
+
+def horizon_text(horizon: float, unit: str) -> str:
+    """The forecast target in words."""
+    if not horizon:
+        return "the next assessment"
+    return f"the first assessment at least {horizon:g} {unit} later"
+
+
+def check_score_range(score_range: Any) -> tuple[float, float] | None:
+    """``score_range`` as (min, max), None when not given; a clear error for anything else."""
+    if score_range in (None, "", [], ()):
+        return None
+    if isinstance(score_range, str):
+        try:
+            score_range = json.loads(score_range)
+        except json.JSONDecodeError:
+            pass
+    if not (
+        isinstance(score_range, (list, tuple))
+        and len(score_range) == 2
+        and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in score_range)
+        and score_range[0] < score_range[1]
+    ):
+        raise ContractError(
+            f"score_range must be [min, max] of the score's scale, e.g. [0, 108], not {score_range!r}; "
+            "set -p score_range '[0, 108]'."
+        )
+    return float(score_range[0]), float(score_range[1])
+
+
+def _check_score(frame: pd.DataFrame, score_range: tuple[float, float] | None, column: str) -> None:
+    """Every score inside the scale ``score_range`` says (checked before anything is dropped or averaged)."""
+    if score_range is None:
+        return
+    low, high = score_range
+    outside = frame["score"].notna() & ~frame["score"].between(low, high)
+    if outside.any():
+        shown = ", ".join(f"row {i + 2}: {v!r}" for i, v in frame.loc[outside, "score"].head(3).items())
+        raise ContractError(
+            f"Column {column!r} (mapped to 'score') has {int(outside.sum()):,} value(s) outside score_range "
+            f"[{low:g}, {high:g}], e.g. {shown}. The check comes from score_range: if the score's scale is "
+            "another, correct -p score_range; if the wrong column is mapped, change -p columns."
+        )
+
+
+def _sex_note(data: pd.DataFrame, value_codes: dict | None, mapping: dict[str, str]) -> list[str]:
+    if "sex" not in data.columns or any(k in (value_codes or {}) for k in ("sex", mapping.get("sex"))):
+        return []
+    codes = sorted(data["sex"].dropna().astype(str).unique().tolist())[:4]
+    if codes and not set(codes) <= {"male", "female", "m", "f", "M", "F"}:
+        return [
+            f"Sex is coded {'/'.join(codes)} in the data and value_codes does not say what the codes mean: "
+            "they are shown as codes."
+        ]
+    return []
+
+
+def longitudinal(
+    frame: pd.DataFrame, params: dict[str, Any], *, key: str, mapping: dict[str, str] | None = None
+) -> Cohort:
+    """The longitudinal design's preparation (module doc); ``key`` pseudonymises, ``mapping`` (contract name
+    -> the file's column) names the file's columns in messages."""
+    mapping = dict(mapping or {})
+    time_unit, duplicates = str(params["time_unit"]), str(params["duplicates"])
+    score_range = check_score_range(params.get("score_range"))
+    score_name = str(params.get("score_name") or "")
+    value_codes = params.get("value_codes") or {}
+    data = frame.copy()
+    _check_score(data, score_range, mapping.get("score", "score"))
+    coded = apply_value_codes(data, value_codes, mapping)
+    prepared = prepare_longitudinal(
+        data, time_unit=time_unit, duplicates=duplicates, visit_resolution=float(params["visit_resolution"])
+    )
+    data = prepared.frame
+    notes = []
+    if not score_name:
+        notes.append(
+            f"The score's name was not given (score_name): it is shown under its column name "
+            f"{mapping.get('score', 'score')!r}."
+        )
+    if score_range is None:
+        notes.append(
+            "The score's scale was not given (score_range): its values are not range-checked and its mean is "
+            "not released with differential privacy."
+        )
+    notes += _sex_note(data, value_codes, mapping)
+    extras = [
+        c for c in data.columns if c not in LONGITUDINAL_FIELDS and pd.api.types.is_numeric_dtype(data[c])
+    ]
+    clean = sanitise_column_names(extras)
+    data = data.rename(columns=dict(zip(extras, clean, strict=True)))
+    data = pseudonymise_subjects(data, "subject", key=key)
+    if "group" not in data.columns:
+        data["group"] = "all participants"
+    if "age_at_onset" in data.columns:
+        data["onset_band"] = onset_band(data["age_at_onset"]).astype(object).to_numpy()
+    if "age" in data.columns:
+        data["age_band"] = age_group(data["age"]).to_numpy()
+    covariates = [c for c in (*OPTIONAL_NUMERIC, *OPTIONAL_CATEGORIES) if c in data.columns] + clean
+    factors = [f for f in ("sex", "subtype", "onset_band", "age_band") if f in data.columns]
+    horizon = float(params["horizon"])
+    return Cohort(
+        data,
+        score_label=score_name or mapping.get("score", "score"),
+        score_range=score_range,
+        time_unit=time_unit,
+        duplicates=duplicates,
+        horizon_years=horizon / TIME_UNITS[time_unit],
+        horizon_text=horizon_text(horizon, time_unit),
+        covariates=covariates,
+        subgroup_factors=factors[:3],
+        counts=prepared.counts,
+        notes=[*notes, *coded, *prepared.notes],
+    )
+
+
+def case_control(
+    frame: pd.DataFrame, params: dict[str, Any], *, key: str, mapping: dict[str, str] | None = None
+) -> Records:
+    """The case-control design's preparation (module doc); ``key`` pseudonymises."""
+    mapping = dict(mapping or {})
+    data = frame.copy()
+    coded = apply_value_codes(data, params.get("value_codes") or {}, mapping)
+    prepared = prepare_case_control(
+        data,
+        case_label=str(params.get("case_label") or ""),
+        subject_pattern=str(params.get("subject_pattern") or ""),
+    )
+    attrs = dict(prepared.frame.attrs)
+    records = pseudonymise_subjects(prepared.frame, "subject", key=key)
+    return Records(
+        records,
+        features=list(attrs["features"]),
+        case_label=attrs["case"],
+        control_label=attrs["control"],
+        counts=prepared.counts,
+        notes=[*coded, *prepared.notes],
+    )

@@ -27,33 +27,13 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from ..contract import CANTONS, ONSET_BANDS, SEXES, onset_band
 from .reference import fact, fact_sd
 
 GROUPS = ("PD", "control")
-SEXES = ("male", "female")
 SUBTYPES = ("TD", "indeterminate", "PIGD")
-ONSET_BANDS = ("<50", "50-69", ">=70")
-ONSET_EDGES = (-np.inf, 50.0, 70.0, np.inf)
 CARRIERS = ("none", "GBA", "LRRK2")
 SUBGROUP_FACTORS = ("sex", "subtype", "onset_band", "carrier")
-
-# Luxembourg's 12 cantons, the district each belonged to, and rounded population shares (thousands,
-# approximate, about 2023). Used only to spread synthetic participants over a quasi-identifier.
-CANTONS = (
-    ("Luxembourg", "Luxembourg", 201.0),
-    ("Esch-sur-Alzette", "Luxembourg", 195.0),
-    ("Capellen", "Luxembourg", 53.0),
-    ("Mersch", "Luxembourg", 36.0),
-    ("Diekirch", "Diekirch", 37.0),
-    ("Grevenmacher", "Grevenmacher", 32.0),
-    ("Remich", "Grevenmacher", 25.0),
-    ("Redange", "Diekirch", 21.0),
-    ("Echternach", "Grevenmacher", 20.0),
-    ("Clervaux", "Diekirch", 20.0),
-    ("Wiltz", "Diekirch", 20.0),
-    ("Vianden", "Diekirch", 5.5),
-)
-CANTON_TO_DISTRICT = {canton: district for canton, district, _ in CANTONS}
 
 SCORE_RANGES = {
     "updrs1": (0, 52),
@@ -132,23 +112,9 @@ class SyntheticCohort:
     spec: CohortSpec
     seed: int
 
-    @property
-    def subject_ids(self) -> pd.Index:
-        return pd.Index(self.visits["subject_id"].unique())
-
     def baseline(self) -> pd.DataFrame:
         """One row a participant: the first visit."""
         return self.visits.loc[self.visits["visit"] == 0].reset_index(drop=True)
-
-    def true_rate(self, factor: str = "overall", level: str = "all") -> float:
-        hit = self.true_rates.loc[
-            (self.true_rates["factor"] == factor) & (self.true_rates["level"] == level), "rate"
-        ]
-        if hit.empty:
-            raise KeyError(
-                f"No true rate for {factor}={level}; known factors: {', '.join(self.true_rates['factor'].unique())}."
-            )
-        return float(hit.iloc[0])
 
 
 def synthetic_subject_ids(n_pd: int, n_controls: int, seed: int) -> np.ndarray:
@@ -160,10 +126,6 @@ def synthetic_subject_ids(n_pd: int, n_controls: int, seed: int) -> np.ndarray:
     rng = np.random.default_rng([seed, 7919])
     codes = rng.choice(16**8, size=n_pd + n_controls, replace=False)
     return np.array([f"SYN-{c:08X}" for c in codes])
-
-
-def onset_band(age_at_onset) -> pd.Categorical:
-    return pd.cut(pd.Series(age_at_onset, dtype=float), ONSET_EDGES, right=False, labels=list(ONSET_BANDS))
 
 
 def _onset_truncnorm(spec: CohortSpec):

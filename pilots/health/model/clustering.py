@@ -31,6 +31,7 @@ class ClusterResult:
     stability_ari: np.ndarray  # one ARI per bootstrap resample
     profiles: pd.DataFrame  # per cluster: n and mean of each feature (original units)
     features: list[str]
+    subtype_ari: float | None = None  # agreement of the clusters with a recorded motor subtype, if any
 
     @property
     def stability(self) -> float:

@@ -1,113 +1,21 @@
-"""Privacy measures of the health pilot, built on ``livinglab.trust``.
+"""Differential privacy through OpenDP, with a budget the filter enforces: the means Table 1 releases.
 
-- ``pseudonymise_subjects``: replaces the raw subject identifier by a keyed HMAC pseudonym at load
-  time. Real data: the key must come from ``LIVINGLAB_PSEUDONYM_KEY`` (a clear error otherwise).
-  Synthetic data: a random key for this run only, never stored.
-- ``k_anonymous_extract``: the row-level baseline extract that may leave the secure environment,
-  without any identifier, made k-anonymous over (age band, sex, region) by global recoding
-  (5-year -> 10-year -> 20-year age bands; canton -> district -> country) and then suppression.
-- ``PrivacyBudget`` / ``dp_means``: means of bounded variables released through OpenDP (Laplace
-  mechanism) under a privacy filter that refuses any release beyond the total epsilon; the exact values
-  are never returned, so a page cannot show them beside the noisy ones.
-- ``public_count`` / ``rounded_count``: counts as the public page may show them (small ones hidden).
-- ``identifier_leaks``: what a rendered report contains of a list of identifiers or of anything
-  shaped like a pseudonym (used by the tests on the rendered notebook).
+- :class:`PrivacyBudget`: every release an OpenDP measurement (clamp to the scale's bounds, resize to the
+  group's public size, mean, Laplace noise) submitted to an OpenDP privacy filter over a fully adaptive
+  composition, which refuses any release beyond the total epsilon;
+- :func:`dp_means`: means of bounded variables per group, the budget split evenly over the releases; the
+  exact values are never returned, so a page cannot show them beside the noisy ones.
+
+The noise is drawn by OpenDP's own generator and is never seeded: a DP value differs from run to run by
+design (a seeded draw would void the guarantee), which is why no released value is a recorded metric.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-
-from livinglab.trust import enforce_k_anonymity, new_pseudonym_key, pseudonymise
-
-from .synthetic import CANTON_TO_DISTRICT
-
-PSEUDONYM_LENGTH = 16
-QUASI_IDENTIFIERS = ("age_band", "sex", "region")
-
-
-def pseudonymise_subjects(frame: pd.DataFrame, column: str, *, real: bool, out: str = "pid") -> pd.DataFrame:
-    """``frame`` with ``column`` replaced by ``out`` (keyed pseudonyms); the raw column is dropped.
-
-    ``real=True`` requires ``LIVINGLAB_PSEUDONYM_KEY`` (raises ``PseudonymKeyMissing`` before any
-    work); otherwise a fresh random key is used and forgotten, so the pseudonyms cannot be linked to
-    anything outside this run.
-    """
-    key = None if real else new_pseudonym_key()
-    pids = pseudonymise(frame[column], key=key, required=real, length=PSEUDONYM_LENGTH)
-    result = frame.drop(columns=[column])
-    result.insert(0, out, pids.to_numpy())
-    return result
-
-
-def age_band(age: pd.Series, width: int = 5) -> pd.Series:
-    """Age bands such as ``65-69`` (width 5), ``60-69`` (10), ``60-79`` (20); missing stays missing."""
-    a = pd.to_numeric(age, errors="coerce")
-    low = np.floor(a / width) * width
-    text = low.astype("Int64").astype(str) + "-" + (low + width - 1).astype("Int64").astype(str)
-    return text.where(a.notna(), None).astype(object)
-
-
-def _age_generaliser(width: int):
-    def generalise(bands: pd.Series) -> pd.Series:
-        low = pd.to_numeric(bands.astype(str).str.split("-").str[0], errors="coerce")
-        return age_band(low, width)
-
-    return generalise
-
-
-def _region_to_district(region: pd.Series) -> pd.Series:
-    return region.map(CANTON_TO_DISTRICT).fillna(region).astype(object)
-
-
-def _region_to_country(region: pd.Series) -> pd.Series:
-    lux = region.dropna().isin(list(CANTON_TO_DISTRICT) + list(CANTON_TO_DISTRICT.values())).all()
-    label = "Luxembourg" if lux else "all regions"
-    return pd.Series(label, index=region.index, dtype=object).where(region.notna(), None)
-
-
-GENERALISERS = {
-    "age_band": [_age_generaliser(10), _age_generaliser(20)],
-    "region": [_region_to_district, _region_to_country],
-}
-
-
-def k_anonymous_extract(baseline: pd.DataFrame, k: int, *, columns: tuple[str, ...] = (), age: str = "age"):
-    """A baseline extract without identifiers, k-anonymous over age band, sex and (if present) region.
-
-    Returns ``(extract, report)`` where ``report`` is the trust toolkit's ``KAnonReport`` (rows
-    generalised and suppressed, k before and after).
-    """
-    extract = pd.DataFrame({"age_band": age_band(baseline[age]).to_numpy()}, index=baseline.index)
-    for col in ("sex", "region", *columns):
-        if col in baseline.columns:
-            extract[col] = baseline[col].to_numpy()
-    qi = [c for c in QUASI_IDENTIFIERS if c in extract.columns]
-    generalise = {c: GENERALISERS[c] for c in ("age_band", "region") if c in qi}  # age bands coarsen first
-    result, report = enforce_k_anonymity(extract, qi, k, generalise=generalise)
-    return result.reset_index(drop=True), report
-
-
-def k_anonymity_sentence(report) -> str:
-    gen = (
-        ", ".join(f"{c} coarsened {n} level{'s' if n > 1 else ''}" for c, n in report.generalised.items())
-        or "no generalisation needed"
-    )
-    return (
-        f"Before release the extract had k = {report.k_before} over {', '.join(report.quasi_identifiers)}; "
-        f"to reach k >= {report.k} {report.rows_generalised} of {report.rows_in} rows were generalised "
-        f"({gen}) and {report.rows_suppressed} rows were suppressed, leaving {report.rows_out} rows with "
-        f"k = {report.k_after}."
-    )
-
-
-# ---------------------------------------------------------------------------------------------
-# differential privacy through OpenDP, with a budget the filter enforces
-# ---------------------------------------------------------------------------------------------
 
 #: bounds fixed by the scales, never by the data (a DP requirement); the score's come from score_range
 DP_BOUNDS = {
@@ -301,32 +209,3 @@ def dp_means(
             }
         )
     return pd.DataFrame(rows), budget
-
-
-def public_count(n: int | float, min_cell: int = 5) -> str:
-    """A count as the public page may show it: ``<5`` for 1-4 people (or rows), the number otherwise."""
-    n = int(n)
-    return f"<{min_cell}" if 0 < n < min_cell else f"{n:,}"
-
-
-def rounded_count(n: int | float, base: int = 5) -> str:
-    """A count rounded to the nearest ``base`` (``~25``), where the exact count could be combined with
-    other released figures to recover a protected one."""
-    return f"~{int(base * round(float(n) / base)):,}"
-
-
-_DATA_URI = re.compile(r"data:[a-z]+/[a-z0-9.+-]+;base64,[A-Za-z0-9+/=\s]+")
-# 16 lowercase hex digits with at least one letter (a run of 16 decimal digits is a number, e.g. a float)
-_HEX_TOKEN = re.compile(rf"(?<![0-9A-Za-z.])(?=[0-9]*[a-f])[0-9a-f]{{{PSEUDONYM_LENGTH}}}(?![0-9A-Za-z])")
-
-
-def identifier_leaks(text: str, identifiers=(), *, pseudonym_shaped: bool = True) -> list[str]:
-    """Identifiers from ``identifiers`` found in ``text``, plus (optionally) any token shaped like one
-    of this pilot's pseudonyms (16 lowercase hex digits, at least one of them a letter) outside embedded
-    images. A pseudonym made only of decimal digits (about 1 in 1,800) is caught only when listed."""
-    stripped = _DATA_URI.sub(" ", text)
-    ids = [str(i) for i in identifiers if str(i)]
-    found = [i for i in ids if i in stripped]
-    if pseudonym_shaped:
-        found += sorted(set(_HEX_TOKEN.findall(stripped)))
-    return found

@@ -5,8 +5,9 @@ the score at their next assessment at least ``horizon`` years later (``horizon =
 ``forecast_frame`` builds one row a (current assessment, target assessment) pair with history features
 from the current and earlier assessments only.
 
-Every method is scored on exactly the same rows and the same subject-grouped folds (``GroupKFold``:
-all assessments of a participant in one fold):
+Every method is scored on exactly the same rows and the same subject-grouped folds (``GroupKFold`` over
+the sorted pseudonyms with the run's seed: all assessments of a participant in one fold, the same folds in
+every run with the same data and seed):
 
 - baselines: the training folds' mean; last observation carried forward (LOCF); LOCF plus the training
   folds' mean annual change (LOCF + cohort trend); LOCF plus the participant's own least-squares slope so
@@ -32,6 +33,8 @@ from sklearn.linear_model import HuberRegressor
 from sklearn.model_selection import GroupKFold, KFold
 
 from livinglab.threads import limit_threads, n_jobs
+
+from .folds import subject_codes
 
 HISTORY = (
     "score",
@@ -189,12 +192,9 @@ class ForecastResult:
     features: list[str]
     coefficients: pd.DataFrame  # the trend model's coefficients, one row a fold
 
-    def mae(self, column: str = "model") -> float:
-        return float(np.mean(np.abs(self.predictions["y"] - self.predictions[column])))
-
 
 def _lgbm(X_train, y_train, seed):
-    config = {**LGBM_PARAMS, "random_state": seed, "n_jobs": n_jobs()}
+    config = {**LGBM_PARAMS, "random_state": seed, "n_jobs": n_jobs(), "deterministic": True}
     return lgb.LGBMRegressor(**config).fit(X_train, y_train)
 
 
@@ -232,7 +232,7 @@ def forecast_cv(
         ] = True
     coefs = []
     splitter = GroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
-    for fold, (train, test) in enumerate(splitter.split(X, y, groups)):
+    for fold, (train, test) in enumerate(splitter.split(X, y, subject_codes(groups))):
         tr, te = frame.iloc[train], frame.iloc[test]
         trend = TrendModel.fit(tr)
         out["model"][test] = trend.predict(te)
@@ -268,8 +268,3 @@ def shap_importance(shap: pd.DataFrame, top: int | None = None) -> pd.DataFrame:
     imp["share"] = imp["mean_abs_shap"] / imp["mean_abs_shap"].sum()
     imp = imp.sort_values("mean_abs_shap", ascending=False)
     return imp.head(top) if top else imp
-
-
-def mae(y, pred) -> float:
-    y, pred = np.asarray(y, dtype=float), np.asarray(pred, dtype=float)
-    return float(np.mean(np.abs(y - pred)))

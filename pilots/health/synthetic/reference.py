@@ -2,7 +2,7 @@
 
 ``reference/cohort_facts.csv`` holds one published figure a row with its population, statistic, unit,
 source and address (see ``reference/README.md``). The generator reads its calibration targets from
-here, and the notebook shows the synthetic cohort's own figures beside them.
+here, and the longitudinal notebook shows the synthetic cohort's own figures beside them.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-REFERENCE_DIR = Path(__file__).with_name("reference")
+REFERENCE_DIR = Path(__file__).resolve().parents[1] / "reference"
 FACTS_FILE = REFERENCE_DIR / "cohort_facts.csv"
 FACT_COLUMNS = (
     "fact_id",

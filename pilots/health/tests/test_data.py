@@ -1,4 +1,5 @@
-"""A partner's file through data_path/columns: codings, duplicates, bad times, CRLF, errors that work as printed."""
+"""A partner's file through livinglab.load and data.py: codings, duplicates, bad times, CRLF, errors that work
+as printed."""
 
 import json
 import re
@@ -7,17 +8,27 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import livinglab
 from livinglab.contract import ContractError
-from pilots.health.contract import CONTRACTS, contract_for
-from pilots.health.loaders import (
+from livinglab.pilots import get_pilot
+from pilots.health import data
+from pilots.health.contract import CONTRACTS
+from pilots.health.data import (
     apply_value_codes,
+    check_score_range,
     prepare_case_control,
     prepare_longitudinal,
     sanitise_column_names,
 )
-from pilots.health.study import load_study
 
 KEY = "a-test-key-that-is-long-enough"
+
+
+def load_cohort(data_path, **params):
+    """The longitudinal design's first steps, as ``run`` takes them: load (read once, contract), prepare."""
+    loaded = livinglab.load("health", "longitudinal", {"data_path": str(data_path), **params}, record=False)
+    mapping = loaded.applied.mapping if loaded.applied else None
+    return data.longitudinal(loaded.frame, loaded.params, key=KEY, mapping=mapping), loaded
 
 
 @pytest.fixture(autouse=True)
@@ -64,9 +75,8 @@ def crlf_file(tmp_path):
 
 def test_crlf_file_with_duplicates_codes_and_negative_times(crlf_file):
     path, raw = crlf_file
-    study = load_study(
-        "synthetic",
-        data_path=str(path),
+    study, loaded = load_cohort(
+        path,
         columns=COLUMNS,
         time_unit="days",
         score_name="motor score",
@@ -74,7 +84,7 @@ def test_crlf_file_with_duplicates_codes_and_negative_times(crlf_file):
         value_codes=CODES,
     )
     c = study.counts
-    assert study.origin == "file" and not study.is_synthetic and study.source.sha256
+    assert loaded.mode == "file" and not loaded.is_synthetic and loaded.source.sha256
     assert c["rows_read"] == len(raw)
     assert c["rows_negative_time"] == int((raw["day"] < 0).sum()) == raw.loc[raw["day"] < 0].shape[0] > 0
     sessions = raw[raw["day"] >= 0].groupby(["Patient No", "day"]).size()
@@ -141,38 +151,30 @@ def test_missing_mapping_names_the_columns_parameter_with_an_example_that_works(
     path, _ = crlf_file
     partial = {"subject": "Patient No", "time": "day"}  # the score is not mapped and not guessable by name
     with pytest.raises(ContractError) as err:
-        load_study("synthetic", data_path=str(path), columns=partial, time_unit="days", value_codes=CODES)
+        load_cohort(path, columns=partial, time_unit="days", value_codes=CODES)
     message = str(err.value)
     assert "columns" in message and "'score'" in message and "\n" not in message
     example = _example(message, "columns")
     assert example.get("score") == "Motor score"  # the proposal found it, so the example runs as printed
-    study = load_study("synthetic", data_path=str(path), columns=example, time_unit="days", value_codes=CODES)
+    study, _ = load_cohort(path, columns=example, time_unit="days", value_codes=CODES)
     assert study.n_subjects == 30
 
 
 def test_value_codes_must_cover_every_code_and_the_example_works(crlf_file):
     path, _ = crlf_file
     with pytest.raises(ContractError) as err:
-        load_study(
-            "synthetic",
-            data_path=str(path),
-            columns=COLUMNS,
-            time_unit="days",
-            value_codes={"sex": {"0": "male"}},
-        )
+        load_cohort(path, columns=COLUMNS, time_unit="days", value_codes={"sex": {"0": "male"}})
     message = str(err.value)
     assert "value_codes['sex']" in message and "['1']" in message
     example = _example(message, "value_codes")
     example["sex"] = {k: ("female" if v == "<label>" else v) for k, v in example["sex"].items()}
-    study = load_study(
-        "synthetic", data_path=str(path), columns=COLUMNS, time_unit="days", value_codes=example
-    )
+    study, _ = load_cohort(path, columns=COLUMNS, time_unit="days", value_codes=example)
     assert set(study.data["sex"]) == {"male", "female"}
 
 
 def test_without_codes_or_scale_nothing_is_assumed(crlf_file):
     path, _ = crlf_file
-    study = load_study("synthetic", data_path=str(path), columns=COLUMNS, time_unit="days")
+    study, _ = load_cohort(path, columns=COLUMNS, time_unit="days")
     assert study.score_label == "Motor score" and study.score_range is None
     assert set(study.data["sex"]) == {"0", "1"}
     text = " ".join(study.notes)
@@ -182,21 +184,21 @@ def test_without_codes_or_scale_nothing_is_assumed(crlf_file):
 def test_score_outside_the_given_scale_is_refused(crlf_file):
     path, _ = crlf_file
     with pytest.raises(
-        ContractError, match=r"'Motor score' \(mapped to 'score'\).*equal_to\(10.*score_range \[0, 10\]"
+        ContractError,
+        match=r"'Motor score' \(mapped to 'score'\) has \d+ value\(s\) outside score_range \[0, 10\], e\.g\. row "
+        r"\d+: .*correct -p score_range",
     ):
-        load_study("synthetic", data_path=str(path), columns=COLUMNS, time_unit="days", score_range=[0, 10])
+        load_cohort(path, columns=COLUMNS, time_unit="days", score_range=[0, 10])
 
 
-def test_contract_selection_and_bad_parameters():
-    assert (
-        contract_for({}).name == "longitudinal"
-        and contract_for({"design": "case_control"}).name == "case_control"
-    )
-    assert contract_for({"score_range": [0, 108]}).field("score").maximum == 108
-    with pytest.raises(ValueError, match="design must be one of"):
-        contract_for({"design": "cross-sectional"})
-    with pytest.raises(ValueError, match="score_range must be"):
-        contract_for({"score_range": [108]})
+def test_each_design_has_its_contract_and_score_range_is_checked():
+    pilot = get_pilot("health")
+    assert [pilot.contract_of(d).name for d in pilot.designs.values()] == ["longitudinal", "case_control"]
+    assert check_score_range([0, 108]) == (0.0, 108.0) and check_score_range("[0, 108]") == (0.0, 108.0)
+    assert check_score_range([]) is None
+    for bad in ([108], [10, 0], ["a", "b"], 5):
+        with pytest.raises(ContractError, match="score_range must be"):
+            check_score_range(bad)
     assert "| `score` | number | yes |" in CONTRACTS["longitudinal"].to_markdown()
 
 
@@ -253,9 +255,8 @@ def test_sanitise_column_names():
 
 @pytest.mark.realdata
 def test_telemonitoring_file_through_parameters_only(shared_data_dir):
-    study = load_study(
-        "synthetic",
-        data_path=str(shared_data_dir / "health" / "parkinsons_updrs.data"),
+    study, _ = load_cohort(
+        shared_data_dir / "health" / "parkinsons_updrs.data",
         columns={"subject": "subject#", "time": "test_time", "score": "motor_UPDRS"},
         time_unit="days",
         value_codes={"sex": {"0": "male", "1": "female"}},

@@ -9,7 +9,6 @@ cannot be recovered by subtraction from the column total.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 OVERALL = "Overall"
@@ -135,16 +134,3 @@ def table_one(
         table[c] = f"<{min_cell} people: not shown"
     n_suppressed = len(hidden) + sum(len(rows) for _ in small_groups)
     return table, int(n_suppressed)
-
-
-def count_small_cells(table: pd.DataFrame, min_cell: int = 5) -> int:
-    """Cells of a rendered Table 1 that still show a count of people between 1 and ``min_cell - 1``."""
-    small = 0
-    for (_, statistic), row in table.iterrows():
-        if not (statistic.endswith("n (%)") or statistic in ("missing, n", "")):
-            continue
-        for cell in row:
-            head = str(cell).split(" ")[0]
-            if head.isdigit() and 0 < int(head) < min_cell:
-                small += 1
-    return int(np.int64(small))

@@ -95,30 +95,6 @@ def kaplan_meier(
     return fits
 
 
-def km_summary(fits: dict[str, KaplanMeierFitter], times: list[float], *, min_cell: int = 5) -> pd.DataFrame:
-    """Event-free proportion (95% CI) and number at risk at the given times; small risk sets suppressed."""
-    rows = []
-    for name, kmf in fits.items():
-        surv = kmf.survival_function_at_times(times).to_numpy()
-        ci = kmf.confidence_interval_survival_function_
-        step = np.clip(np.searchsorted(ci.index.to_numpy(), times, side="right") - 1, 0, len(ci) - 1)
-        lo, hi = ci.iloc[step, 0].to_numpy(), ci.iloc[step, 1].to_numpy()
-        at_risk = np.array([(kmf.durations >= t).sum() for t in times])
-        for t, s, a, b, n in zip(times, surv, lo, hi, at_risk, strict=True):
-            small = 0 < n < min_cell
-            rows.append(
-                {
-                    "group": name,
-                    "years": t,
-                    "event_free": np.nan if small else round(float(s), 3),
-                    "ci_low": np.nan if small else round(float(a), 3),
-                    "ci_high": np.nan if small else round(float(b), 3),
-                    "at_risk": f"<{min_cell}" if small else int(n),
-                }
-            )
-    return pd.DataFrame(rows)
-
-
 REFERENCE_LEVELS = {
     "sex": "female",
     "subtype": "TD",

@@ -97,39 +97,6 @@ def trajectories(
     return fig
 
 
-def fitted_by_subgroup(table: pd.DataFrame, intercept: float, horizon: float, label: str):
-    """Mean trajectories implied by each subgroup's slope (common intercept, to compare slopes)."""
-    factors = [f for f in table["factor"].unique() if f != "overall"]
-    fig, axes = plt.subplots(
-        1, max(len(factors), 1), figsize=(4 * max(len(factors), 1), 3.6), sharey=True, squeeze=False
-    )
-    t = np.linspace(0, horizon, 20)
-    for ax, factor in zip(axes[0], factors, strict=False):
-        part = table[table["factor"] == factor].reset_index(drop=True)
-        for i, row in part.iterrows():  # one line per subgroup level (a handful)
-            ax.plot(
-                t,
-                intercept + row["slope"] * t,
-                color=COLORS[i % len(COLORS)],
-                lw=2,
-                label=f"{row['level']}: {row['slope']:.2f}/yr",
-            )
-            ax.fill_between(
-                t,
-                intercept + row["ci_low"] * t,
-                intercept + row["ci_high"] * t,
-                color=COLORS[i % len(COLORS)],
-                alpha=0.15,
-            )
-        ax.set_title(factor)
-        ax.set_xlabel("years")
-        ax.legend(fontsize=8)
-    axes[0][0].set_ylabel(f"{label} (mean)")
-    fig.suptitle("Fitted mean trajectories by subgroup (band: 95% CI of the slope)")
-    fig.tight_layout()
-    return fig
-
-
 def slope_forest(table: pd.DataFrame, label: str):
     """Annual change per subgroup with its 95% CI; the true rate (synthetic data) as a marker."""
     t = table.reset_index(drop=True)
