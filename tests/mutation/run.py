@@ -25,12 +25,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 #: module name -> (file under src/, its own test files)
 MODULES = {
-    "pii": ("livinglab/trust/pii.py", ["tests/trust/test_trust_pii.py"]),
+    "pii": ("pilots/public_sector/privacy/redactor.py", ["pilots/public_sector/tests/test_redactor.py"]),
     "privacy": ("livinglab/trust/privacy.py", ["tests/trust/test_trust_privacy.py"]),
     "bootstrap": ("livinglab/trust/bootstrap.py", ["tests/trust/test_trust_bootstrap.py"]),
     "reader": ("livinglab/reader.py", ["tests/test_reader.py"]),
     "contract": ("livinglab/contract.py", ["tests/test_contract.py"]),
-    "abstention": ("pilots/public_sector/abstention.py", ["pilots/public_sector/tests/test_abstention.py"]),
+    "abstention": ("pilots/public_sector/model/abstention.py", ["pilots/public_sector/tests/test_abstention.py"]),
     "fintech_features": (
         "pilots/fintech/features.py",
         ["pilots/fintech/tests/test_features.py", "pilots/fintech/tests/test_features_reference.py"],

@@ -1,17 +1,17 @@
-"""Trustworthy-AI toolkit shared by every pilot: uncertainty, fairness, privacy, model cards, ALTAI.
+"""Trustworthy-AI toolkit shared by every pilot: uncertainty, fairness, pseudonyms, model cards, ALTAI.
 
-Everything a notebook needs is importable from here::
+    from livinglab.trust import bootstrap_ci, subgroup_report, pseudonymise, pseudonym_key, ModelCard
 
-    from livinglab.trust import (bootstrap_ci, subgroup_report, pseudonymise, k_anonymity,
-        enforce_k_anonymity, dp_count, dp_mean, redact_pii, ModelCard, load_altai)
-
-- :func:`bootstrap_ci`: a confidence interval for any metric (cluster bootstrap with ``groups=``).
+- :func:`bootstrap_ci`, :func:`bootstrap_difference_ci`: intervals for any metric (cluster bootstrap with
+  ``groups=``); model-against-baseline comparisons are made with :mod:`livinglab.claims`.
 - :func:`subgroup_report`: metrics per subgroup (fairlearn ``MetricFrame``) with intervals, counts,
   small-group flags and the largest gap.
-- :func:`pseudonymise`, :func:`k_anonymity`, :func:`enforce_k_anonymity`, :func:`dp_count`,
-  :func:`dp_mean`, :func:`redact_pii`: privacy helpers.
-- :class:`ModelCard`: the card each pilot ends with (``model_card.json`` + ``model_card.md``).
-- :func:`load_altai`: the seven ALTAI requirements answered from the run's facts, or listed as open.
+- :func:`pseudonym_key`, :func:`pseudonymise`: keyed pseudonyms (a pilot's own privacy code, such as
+  k-anonymity or redaction, lives in that pilot).
+- :class:`ModelCard`: the card each pilot ends with, rendered from the run's result.
+- :func:`load_altai`: the seven ALTAI requirements answered from the run's result, or listed as open.
+
+This package computes; it neither fetches data nor records results (no catalogue, no recording).
 """
 
 from .altai import ALTAI_REQUIREMENTS, AltaiAssessment, AltaiError, AltaiItem, assess_altai, load_altai
@@ -24,21 +24,7 @@ from .model_card import (
     ModelCardError,
     data_from_sources,
 )
-from .pii import PII_KINDS, redact_pii
-from .privacy import (
-    PSEUDONYM_KEY_ENV,
-    KAnonReport,
-    PseudonymKeyMissing,
-    dp_count,
-    dp_mean,
-    enforce_k_anonymity,
-    gaussian_sigma,
-    k_anonymity,
-    laplace_scale,
-    new_pseudonym_key,
-    pseudonym_key,
-    pseudonymise,
-)
+from .privacy import PSEUDONYM_KEY_ENV, PseudonymKeyMissing, pseudonym_key, pseudonymise
 from .subgroups import SubgroupReport, subgroup_report
 
 __all__ = [
@@ -59,18 +45,8 @@ __all__ = [
     "ModelCard",
     "ModelCardError",
     "data_from_sources",
-    "PII_KINDS",
-    "redact_pii",
     "PSEUDONYM_KEY_ENV",
-    "KAnonReport",
     "PseudonymKeyMissing",
-    "dp_count",
-    "dp_mean",
-    "enforce_k_anonymity",
-    "gaussian_sigma",
-    "k_anonymity",
-    "laplace_scale",
-    "new_pseudonym_key",
     "pseudonym_key",
     "pseudonymise",
     "SubgroupReport",
