@@ -13,6 +13,7 @@ import pytest
 
 import livinglab
 import livinglab.reader
+from livinglab.claims import fmt
 from livinglab.trust.texts import typed_by_hand
 from pilots.mobility import report
 from pilots.mobility.model.reference import load_counting_posts
@@ -139,7 +140,11 @@ def test_the_card_renders_the_claims_and_the_largest_gap(smoke_result, tmp_path)
     for claim in smoke_result.claims:
         assert claim.baseline in markdown and claim.interval in markdown
     gap = smoke_result.largest_gap()
-    assert gap is not None and f"{gap['gap']:.1f}"[:3] in markdown  # the largest gap, whichever grouping
+    largest = max(g["largest_gap"] for r in smoke_result.subgroups.values() for g in r.gaps.values())
+    assert gap is not None and gap["gap"] == largest and len(smoke_result.subgroups) == 4
+    assert (
+        f"differs most {gap['grouping']}: {gap['worst']} has the largest error, {fmt(gap['gap'])}" in markdown
+    )
     assert "SYNTHETIC" in markdown
     table = report.comparison_table(smoke_result)
     assert list(table["verdict"]) == [c.verdict for c in smoke_result.claims]
