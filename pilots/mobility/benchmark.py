@@ -17,9 +17,9 @@ bench`` also measures the peak memory.
 - ``sites200`` and ``sites200_cluster``: 200 sites x 1 year hourly (1.75 million rows, same generator), the
   backtest of the last 14 days, in this process, and the same with every fit as a task on a Dask
   ``LocalCluster`` of 2 worker processes (1 thread each) started here (``-p cluster``: the executor seam);
-  ``peak_mib_workers`` is each worker's peak. ``forecasts_sha1`` is a digest of the forecasts: equal when the
-  in-process run uses the workers' thread count (``LIVINGLAB_THREADS=1``; LightGBM's sums depend on its
-  threads in the last bits). Run them one at a time: each is its own process, so the peaks do not mix.
+  ``peak_mib_workers`` is each worker's peak. ``forecasts_sha1`` is a digest of the forecasts: the two
+  cases gave the same one (LightGBM deterministic, col-wise histograms: 2 threads here, 1 on the workers).
+  Run them one at a time: each is its own process, so the peaks do not mix.
 """
 
 from __future__ import annotations
