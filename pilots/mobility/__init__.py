@@ -1,10 +1,10 @@
-"""Mobility pilot: cross-border traffic in the Schengen tri-border area and a departure advisor.
+"""Mobility pilot: hourly traffic forecasts on anyone's counts, and departure advice where sites are on a map.
 
-Modules: ``reference`` (committed tables), ``network`` (osmnx graphs), ``calendar`` (public holidays of
-LU/FR/BE/DE), ``simulator`` (calibrated hourly counts with ground truth), ``loaders`` (official
-data.public.lu counts, CITA DATEX II), ``features`` (horizon-aware, leak-free), ``forecast`` (LightGBM
-quantile models, baselines, rolling-origin backtest), ``travel`` (BPR travel times, routing, departure
-advisor), ``plots`` (matplotlib and folium).
+The lab's one shape: ``contract`` (the counts in three layouts, the site table), ``synthetic`` (the
+calibrated traffic simulator of the Luxembourg tri-border area), ``data`` (loaded counts to one series x
+hours array, the calendar), ``model`` (features, the forecaster and its baselines, the backtest, the claims;
+networks, travel times and the departure advisor), ``report`` (sentences, figures, the model card) and
+``run`` (``run(params)``: the whole analysis, which the notebook, the benchmark and the tests call).
 """
 
 # OMP_WAIT_POLICY is set once for every pilot in livinglab/__init__.py (imported before this module).

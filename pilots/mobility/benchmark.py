@@ -1,25 +1,25 @@
-"""Benchmark of the mobility pilot: the heavy path (data, backtest with the plain reference, intervals).
+"""Benchmark of the mobility pilot: ``run`` (the notebook's whole analysis) per case.
 
     python -m pilots.mobility.benchmark --list
     python -m pilots.mobility.benchmark --case scale
 
-Each case prints one JSON line last: pilot, case, rows, wall_s, metric, model, baseline (plus the split of
-the time and, for ``scale``, this process's peak memory). ``livinglab bench`` also measures the peak memory.
+Each case prints one JSON line last: pilot, case, rows, wall_s, metric, model, baseline (plus the other
+claims at 1 h, the band's coverage, the split of the time and this process's peak memory). ``livinglab
+bench`` also measures the peak memory.
 
 - ``smoke``: the notebook's defaults (4 synthetic posts x 8 weeks).
 - ``full``: the pilot's full profile (60 synthetic posts x 2 years hourly, three refits).
-- ``scale``: 1,000 sites x 2 years hourly (17.5 million rows) from a tidy frame through the same
-  conversion, backtest (the last 7 days, horizons 1, 3, 24 h, fits capped at 300,000 rows) and paired
-  intervals; the issue's target is under 10 minutes and 8 GiB on 2 cores. The counts come from a light
-  generator here (daily shape x weekday x site level x persistent day deviations x noise, 3 % of hours
-  missing), not the network simulator, which only knows the 60 reference posts.
+- ``scale``: 1,000 sites x 2 years hourly (17.5 million rows) written as a partner's Parquet file and run
+  through the same ``run`` (one read, conversion, backtest of the last 7 days at 1, 3, 24 h with fits
+  capped at 300,000 rows, claims, subgroups); the issue's target is under 10 minutes and 8 GiB on 2 cores.
+  The counts come from a light generator (daily shape x weekday x site level x persistent day deviations x
+  noise, 3 % of hours missing), not the network simulator, which only knows the 60 reference posts.
 - ``sites200`` and ``sites200_cluster``: 200 sites x 1 year hourly (1.75 million rows, same generator), the
-  backtest (the last 14 days, horizons 1, 3, 24 h, fits capped at 300,000 rows) in this process, and the
-  same with every model fit as a task on a Dask ``LocalCluster`` of 2 worker processes (1 thread each)
-  started here; ``peak_mib_workers`` is each worker's peak. ``forecasts_sha1`` is a digest of the forecasts:
-  equal when the in-process run uses the workers' thread count (``LIVINGLAB_THREADS=1``; LightGBM's sums
-  depend on its threads in the last bits). Run them one at a time: each is its own process, so the peaks do
-  not mix.
+  backtest of the last 14 days, in this process, and the same with every fit as a task on a Dask
+  ``LocalCluster`` of 2 worker processes (1 thread each) started here (``-p cluster``: the executor seam);
+  ``peak_mib_workers`` is each worker's peak. ``forecasts_sha1`` is a digest of the forecasts: the two
+  cases gave the same one (LightGBM deterministic, col-wise histograms: 2 threads here, 1 on the workers).
+  Run them one at a time: each is its own process, so the peaks do not mix.
 """
 
 from __future__ import annotations
@@ -28,20 +28,21 @@ import hashlib
 import logging
 import resource
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from livinglab.bench import case_main
 
-CASES = {
-    "smoke": dict(n_stations=4, start="2023-04-03", days=56, n_folds=1, test_days=0),
-    "full": dict(n_stations=60, start="2021-08-02", days=728, n_folds=3, test_days=21),
-    "scale": dict(n_sites=1000, start="2021-01-04", days=730, n_folds=1, test_days=7),
-    "sites200": dict(n_sites=200, start="2022-01-03", days=365, n_folds=1, test_days=14, workers=0),
-    "sites200_cluster": dict(n_sites=200, start="2022-01-03", days=365, n_folds=1, test_days=14, workers=2),
+GENERATED = {
+    "scale": dict(n_sites=1000, start="2021-01-04", days=730, params={"test_days": 7}),
+    "sites200": dict(n_sites=200, start="2022-01-03", days=365, params={"test_days": 14}, workers=0),
+    "sites200_cluster": dict(n_sites=200, start="2022-01-03", days=365, params={"test_days": 14}, workers=2),
 }
+CASES = ["smoke", "full", *GENERATED]
 
 
 def scale_counts(n_sites: int, start: str, days: int, seed: int = 0) -> pd.DataFrame:
@@ -74,119 +75,77 @@ def _digest(predictions: pd.DataFrame) -> str:
     return hashlib.sha1(pd.util.hash_pandas_object(predictions[columns], index=False).to_numpy()).hexdigest()
 
 
-def run_sites_case(name: str) -> dict:
-    """200 sites x 1 year: the backtest here, or with every fit as a task on a LocalCluster of 2 workers."""
-    from pilots.mobility import pipeline
-    from pilots.mobility.counts import counts_from_frame
-    from pilots.mobility.forecast import evaluate, headline_metrics
-
-    p = CASES[name]
-    t0 = time.perf_counter()
-    frame = scale_counts(p["n_sites"], p["start"], p["days"])
-    rows_in = len(frame)
-    data = pipeline.prepare_counts(counts_from_frame(frame, "tidy", source_name="sites"))
-    del frame
-    t1 = time.perf_counter()
-    workers: list[float] = []
-    if p["workers"]:
-        from distributed import Client, LocalCluster
-
-        with LocalCluster(
-            n_workers=p["workers"],
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=":0",
-            silence_logs=logging.ERROR,
-            env={"LIVINGLAB_THREADS": "1"},
-        ) as cluster:
-            t_up = time.perf_counter()
-            bt, _ = pipeline.backtest(
-                data,
-                n_folds=p["n_folds"],
-                test_days=p["test_days"],
-                seed=0,
-                cluster=cluster.scheduler_address,
-            )
-            backtest_call_s = round(time.perf_counter() - t_up, 2)
-            with Client(cluster) as client:
-                workers = sorted(client.run(_peak_mib).values())
-        cluster_start_s = round(t_up - t1, 2)
-    else:
-        bt, _ = pipeline.backtest(data, n_folds=p["n_folds"], test_days=p["test_days"], seed=0)
-        cluster_start_s, backtest_call_s = 0.0, round(time.perf_counter() - t1, 2)
-    metrics = headline_metrics(evaluate(bt.predictions, data.calendar), bt.predictions)
+def _summary(name: str, result, rows: int, wall_s: float) -> dict:
+    plain, naive = result.claim("mae_h1"), result.claim("mae_h1_naive")
     return {
         "pilot": "mobility",
         "case": name,
-        "rows": int(rows_in),
-        "wall_s": round(time.perf_counter() - t0, 2),
-        "metric": "mae_h1",
-        "model": round(metrics["mae_h1"], 3),
-        "baseline": round(metrics["mae_h1_plain_lgbm"], 3),
-        "baseline_name": "plain LightGBM",
-        "mae_h24": round(metrics["mae_h24"], 3),
-        "coverage_p10_p90": round(metrics["coverage_p10_p90"], 3),
-        "prepare_s": round(t1 - t0, 2),
-        "cluster_start_s": cluster_start_s,
-        "backtest_s": bt.seconds,
-        "backtest_call_s": backtest_call_s,  # with connecting to the cluster and sending the counts
-        "fit_task_s": round(float(bt.folds["fit_seconds"].sum()), 2),
-        "train_rows": int(bt.folds["train_rows"].max()),
-        "forecast_rows": len(bt.predictions),
-        "forecasts_sha1": _digest(bt.predictions),
-        "backtest_on": bt.cluster or "this process",
+        "rows": int(rows),
+        "wall_s": round(wall_s, 2),
+        "metric": f"{plain.label} (vs {plain.baseline})",
+        "model": round(plain.model_value, 3),
+        "baseline": round(plain.baseline_value, 3),
+        "baseline_name": plain.baseline,
+        "difference_interval": [round(plain.low, 2), round(plain.high, 2)],
+        "verdict": plain.verdict,
+        "mae_h1_seasonal_naive": round(naive.baseline_value, 3),
+        "ratio_h1_seasonal_naive": round(naive.model_value / naive.baseline_value, 3),
+        "mae_h3": round(result.claim("mae_h3").model_value, 3),
+        "mae_h24": round(result.claim("mae_h24").model_value, 3),
+        "mae_h24_plain_lgbm": round(result.claim("mae_h24").baseline_value, 3),
+        "coverage_p10_p90": round(result.metrics["coverage_p10_p90"], 3),
+        "timings": {k: round(v, 2) for k, v in result.timings.items()},
+        "train_rows": int(result.backtest.folds["train_rows"].max()),
+        "forecast_rows": len(result.predictions),
+        "forecasts_sha1": _digest(result.predictions),
+        "backtest_on": result.backtest.cluster or "this process",
         "peak_mib_self": _peak_mib(),
-        "peak_mib_workers": workers,
-        "peak_mib_total": _peak_mib() + sum(workers),
     }
+
+
+def run_generated(name: str) -> dict:
+    """A generated partner's file (Parquet) through ``run``, here or with its fits on a LocalCluster."""
+    from pilots.mobility.run import run
+
+    case = GENERATED[name]
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"{name}.parquet"
+        frame = scale_counts(case["n_sites"], case["start"], case["days"])
+        rows = len(frame)
+        frame.to_parquet(path, index=False)
+        del frame
+        params = {"data_path": str(path), **case["params"]}
+        workers: list[float] = []
+        t0 = time.perf_counter()
+        if case.get("workers"):
+            from distributed import Client, LocalCluster
+
+            with LocalCluster(
+                n_workers=case["workers"],
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=":0",
+                silence_logs=logging.ERROR,
+                env={"LIVINGLAB_THREADS": "1"},
+            ) as cluster:
+                result = run({**params, "cluster": cluster.scheduler_address})
+                with Client(cluster) as client:
+                    workers = sorted(client.run(_peak_mib).values())
+        else:
+            result = run(params)
+        out = _summary(name, result, rows, time.perf_counter() - t0)
+    return out | {"peak_mib_workers": workers, "peak_mib_total": _peak_mib() + sum(workers)}
 
 
 def run_case(name: str) -> dict:
-    from pilots.mobility import pipeline
-    from pilots.mobility.counts import counts_from_frame
-    from pilots.mobility.forecast import evaluate, headline_metrics
+    from livinglab.pilots import get_pilot
+    from pilots.mobility.run import run
 
-    if name.startswith("sites"):
-        return run_sites_case(name)
-    p = CASES[name]
+    if name in GENERATED:
+        return run_generated(name)
     t0 = time.perf_counter()
-    if name == "scale":
-        frame = scale_counts(p["n_sites"], p["start"], p["days"])
-        rows_in = len(frame)
-        counts = counts_from_frame(frame, "tidy", source_name="scale")
-        del frame
-        data = pipeline.prepare_counts(counts)
-    else:
-        data = pipeline.prepare_synthetic(p["n_stations"], start=p["start"], days=p["days"], seed=0)
-        rows_in = data.rows
-    t1 = time.perf_counter()
-    bt, _ = pipeline.backtest(data, n_folds=p["n_folds"], test_days=p["test_days"], seed=0)
-    t2 = time.perf_counter()
-    metrics = headline_metrics(evaluate(bt.predictions, data.calendar), bt.predictions)
-    comp = pipeline.comparisons(bt.predictions, n_boot=200)
-    t3 = time.perf_counter()
-    return {
-        "pilot": "mobility",
-        "case": name,
-        "rows": int(rows_in),
-        "wall_s": round(t3 - t0, 2),
-        "metric": "mae_h1",
-        "model": round(metrics["mae_h1"], 3),
-        "baseline": round(metrics["mae_h1_plain_lgbm"], 3),
-        "baseline_name": "plain LightGBM",
-        "mae_h1_seasonal_naive": round(metrics["mae_h1_seasonal_naive"], 3),
-        "diff_h1_plain_lgbm_ci": [
-            round(comp["diff_h1_plain_lgbm"].low, 2),
-            round(comp["diff_h1_plain_lgbm"].high, 2),
-        ],
-        "mae_h24": round(metrics["mae_h24"], 3),
-        "mae_h24_plain_lgbm": round(metrics["mae_h24_plain_lgbm"], 3),
-        "coverage_p10_p90": round(metrics["coverage_p10_p90"], 3),
-        "prepare_s": round(t1 - t0, 2),
-        "backtest_s": round(t2 - t1, 2),
-        "evaluate_s": round(t3 - t2, 2),
-        "peak_mib_self": _peak_mib(),
-    }
+    result = run(get_pilot("mobility").profiles[name])
+    return _summary(name, result, result.metrics["rows"], time.perf_counter() - t0)
 
 
 def main(argv: list[str] | None = None) -> int:

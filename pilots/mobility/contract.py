@@ -1,30 +1,36 @@
 """The mobility pilot's data contracts: hourly traffic counts in three layouts, and an optional site table.
 
-- ``counts`` (tidy, one row per site x hour [x direction x vehicle class]): ``site`` (optional: a file of
-  one series is one site), ``timestamp`` or ``date`` + ``hour``, ``count``, optional ``direction`` and
-  ``vehicle_class``; every other column is kept as a covariate (weather, events ...).
-- ``counts_wide`` (one row per site x day, 24 hour columns): ``site``, ``date``, optional ``direction`` and
-  ``vehicle_class``; the hour columns (``0``..``23``, ``h01``..``h24``, ``00:00``, ``07-08`` ...) are found
-  by name.
-- ``lu_official`` (the data.public.lu "PCH : Comptage trafic" yearly file): ``POSTE_ID``, ``DATECOM``,
-  ``DIRECTION`` (1, 2; 3 = both summed), ``VEHICULE`` (U = all), ``P00_01`` ... ``P23_24``, with
-  ``LOCALITE``, ``ROUTE``, ``SENS`` and LUREF coordinates ``COORD_X``/``COORD_Y`` as the site table.
-- ``sites`` (the ``sites_path`` parameter): ``site`` and coordinates as ``lon``/``lat`` or ``x``/``y`` in
-  ``sites_crs``, optional ``road``, ``name``, ``country``.
+One design, ``counts``, reads a partner's file in whichever of three layouts it has (found from the file's
+header, once the file is read: ``COUNTS``):
 
-The layout is chosen by the ``counts_format`` parameter: ``auto`` (default) looks at the file's header.
-Standalone: imports only livinglab and pandas (the runner loads it by path).
+- tidy (``counts_tidy``, one row per site x hour [x direction x vehicle class]): ``site`` (optional: a file
+  of one series is one site), ``timestamp`` or ``date`` + ``hour``, ``count``, optional ``direction`` and
+  ``vehicle_class``; every other column is kept as a covariate (weather, events ...);
+- wide (``counts_wide``, one row per site x day, 24 hour columns): ``site``, ``date``, optional
+  ``direction`` and ``vehicle_class``; the hour columns (``0``..``23``, ``h01``..``h24``, ``00:00``,
+  ``07-08`` ...) are found by name;
+- the official Luxembourg file (``lu_official``, data.public.lu "PCH : Comptage trafic"): ``POSTE_ID``,
+  ``DATECOM``, ``DIRECTION`` (1, 2; 3 = both summed), ``VEHICULE`` (U = all), ``P00_01`` ... ``P23_24``,
+  with ``LOCALITE``, ``ROUTE``, ``SENS`` and LUREF coordinates ``COORD_X``/``COORD_Y`` as the site table.
+
+``sites`` (the ``sites_path`` parameter, read by the core with this contract): ``site`` and coordinates as
+``lon``/``lat`` or ``x``/``y`` in ``sites_crs``, optional ``road``, ``name``, ``country``.
+
+Standalone: imports only livinglab, pandas and the standard library (the runner loads it by path).
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
-from livinglab.contract import Contract, Field
+import pandas as pd
 
-COUNTS = Contract(
-    "counts",
-    "Hourly traffic counts",
+from livinglab.contract import Applied, Contract, Field
+
+TIDY = Contract(
+    "counts_tidy",
+    "Hourly traffic counts (one row per hour)",
     fields=(
         Field(
             "site",
@@ -139,15 +145,6 @@ SITES = Contract(
     extras="other site attributes (kept, not used)",
 )
 
-CONTRACTS = {c.name: c for c in (COUNTS, WIDE_COUNTS, LU_OFFICIAL, SITES)}
-PARAMS_FOR = {
-    "counts": {"counts_format": "tidy"},
-    "counts_wide": {"counts_format": "wide"},
-    "lu_official": {"counts_format": "lu_official"},
-    "sites": {"sites_path": "<file>"},
-}
-FORMATS = ("auto", "tidy", "wide", "lu_official")
-
 _HOUR_NAME = re.compile(
     r"^(?:[A-Za-z_ ]*?)(\d{1,2})(?:\s*(?::|h)\s*00)?(?:\s*(?:-|_|to|bis)\s*(\d{1,2})(?:\s*(?::|h)\s*00)?)?\s*(?:h)?$",
     re.IGNORECASE,
@@ -184,26 +181,57 @@ def sniff_format(columns) -> str:
     return "wide" if hour_columns(columns) else "tidy"
 
 
-def _header(data_path: str, read_options: dict | None) -> list[str]:
-    from livinglab.contract import split_read_options
-    from livinglab.reader import read_table
+@dataclass
+class Layouts(Contract):
+    """A partner's counts in whichever layout the file has (tidy, wide or the official Luxembourg file):
+    the layout is found from the header of the frame the core read (``sniff_format``), then that layout's
+    contract maps, converts and checks it. Its fields are every layout's (so the core reads every id
+    column as text); its checks and its table in the pilot card are each layout's own."""
 
-    options, _ = split_read_options(read_options)
-    frame, _ = read_table(data_path, **options, sample_bytes=1 << 16)
-    return list(frame.columns)
+    layouts: tuple[Contract, ...] = ()
+
+    def layout_for(self, columns) -> Contract:
+        return {c.name: c for c in self.layouts}[LAYOUTS[sniff_format(columns)]]
+
+    def apply(
+        self, frame: pd.DataFrame, columns: dict[str, str] | None = None, *, dayfirst: bool | None = None
+    ) -> Applied:
+        layout = self.layout_for(frame.columns)
+        applied = layout.apply(frame, columns, dayfirst=dayfirst)
+        applied.notes.insert(0, f"layout: {layout.title}")
+        return applied
+
+    def propose(self, frame: pd.DataFrame) -> dict[str, str]:
+        return self.layout_for(frame.columns).propose(frame)
+
+    def check(self, frame: pd.DataFrame, where: str = "the data") -> pd.DataFrame:
+        return self.layout_for(frame.columns).check(frame, where)
+
+    def to_markdown(self) -> str:
+        return "\n\n".join(f"#### {c.title} (`{c.name}`)\n\n{c.to_markdown()}" for c in self.layouts)
 
 
-def counts_format(params: dict) -> str:
-    """The layout a run's parameters select (``auto`` looks at the header of ``data_path``)."""
-    chosen = str(params.get("counts_format") or "auto")
-    if chosen not in FORMATS:
-        raise ValueError(f"counts_format must be one of {', '.join(FORMATS)}, not {chosen!r}.")
-    if chosen != "auto":
-        return chosen
-    path = str(params.get("data_path") or "").strip()
-    return sniff_format(_header(path, params.get("read_options"))) if path else "tidy"
+#: layout (``sniff_format``) -> its contract's name
+LAYOUTS = {"tidy": "counts_tidy", "wide": "counts_wide", "lu_official": "lu_official"}
 
 
-def contract_for(params: dict) -> Contract:
-    """The counts contract for a run's parameters."""
-    return {"tidy": COUNTS, "wide": WIDE_COUNTS, "lu_official": LU_OFFICIAL}[counts_format(params)]
+def _union(*contracts: Contract) -> tuple[Field, ...]:
+    seen: dict[str, Field] = {}
+    for contract in contracts:
+        for f in contract.fields:
+            seen.setdefault(
+                f.name, Field(f.name, f.kind, required=False, meaning=f.meaning, aliases=f.aliases)
+            )
+    return tuple(seen.values())
+
+
+COUNTS = Layouts(
+    "counts",
+    "Hourly traffic counts (a row per hour, a row per day with 24 hour columns, or an official yearly file)",
+    fields=_union(TIDY, WIDE_COUNTS, LU_OFFICIAL),
+    extras="covariates (tidy), the 24 hour columns (wide, official file) and other columns",
+    layouts=(TIDY, WIDE_COUNTS, LU_OFFICIAL),
+)
+CONTRACTS = {"counts": COUNTS, "sites": SITES}
+#: parameters ``livinglab inspect`` adds to its proposed command when a file fits a contract best
+PARAMS_FOR = {"sites": {"sites_path": "<file>"}}

@@ -35,7 +35,7 @@ MODULES = {
         "pilots/fintech/features.py",
         ["pilots/fintech/tests/test_features.py", "pilots/fintech/tests/test_features_reference.py"],
     ),
-    "mobility_features": ("pilots/mobility/features.py", ["pilots/mobility/tests/test_features.py"]),
+    "mobility_features": ("pilots/mobility/model/features.py", ["pilots/mobility/tests/test_features.py"]),
 }
 
 

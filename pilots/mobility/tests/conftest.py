@@ -1,4 +1,4 @@
-"""Shared, session-scoped objects of the mobility tests (built once: the network, small simulations)."""
+"""Shared, session-scoped objects of the mobility tests (built once: the network, small simulations, runs)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,23 @@ from pathlib import Path
 
 import pytest
 
-from pilots.mobility import pipeline
-from pilots.mobility.network import attach_stations, build_embedded_network, region_shares
-from pilots.mobility.reference import load_counting_posts
-from pilots.mobility.simulator import simulate_counts
+import livinglab
+from pilots.mobility import model
+from pilots.mobility.data import PilotData, prepare
+from pilots.mobility.model.network import attach_stations, build_embedded_network, region_shares
+from pilots.mobility.model.reference import load_counting_posts
+from pilots.mobility.run import read_sites
+from pilots.mobility.synthetic.simulator import simulate_counts
 
 FIXTURES = Path(__file__).parent / "fixtures"
+#: the smoke profile: the notebook as committed (its own parameters)
+SMOKE: dict = {}
+
+
+def prepared(params: dict) -> PilotData:
+    """What ``run`` prepares from ``params`` (through ``livinglab.load`` and the site table's one read)."""
+    loaded = livinglab.load("mobility", "counts", params, record=False)
+    return prepare(loaded, read_sites(loaded.params))
 
 
 @pytest.fixture(scope="session")
@@ -36,16 +47,28 @@ def year_sim(stations, shares):
     return simulate_counts(stations, shares, start="2023-01-01", days=365, seed=3)
 
 
+SPRING = {"n_stations": 6, "start": "2023-04-03", "days": 70, "seed": 1}
+
+
 @pytest.fixture(scope="session")
-def spring_data(graph):
-    """Six motorway stations, ten weeks of spring 2023 (includes 8 May, a French holiday)."""
-    return pipeline.prepare_synthetic(6, start="2023-04-03", days=70, seed=1, G=graph)
+def spring_data():
+    """Six motorway stations, ten weeks of spring 2023 (includes 8 May, a French holiday), synthetic."""
+    return prepared(SPRING)
+
+
+@pytest.fixture(scope="session")
+def spring_sim(graph):
+    """The simulation behind ``spring_data`` (the same posts, period and seed as ``synthetic.make_counts``)."""
+    posts = attach_stations(graph, load_counting_posts(SPRING["n_stations"]))
+    return simulate_counts(
+        posts, region_shares(posts, graph), start=SPRING["start"], days=SPRING["days"], seed=SPRING["seed"]
+    )
 
 
 @pytest.fixture(scope="session")
 def spring_run(spring_data):
     """The rolling-origin backtest (two folds of a week) and its feature builder."""
-    return pipeline.backtest(spring_data, n_folds=2, test_days=7, seed=0)
+    return model.backtest(spring_data, n_folds=2, test_days=7, seed=0)
 
 
 @pytest.fixture(scope="session")
@@ -59,9 +82,17 @@ def spring_builder(spring_run):
 
 
 @pytest.fixture(scope="session")
+def smoke_result():
+    """``run`` with the smoke profile's parameters (the notebook's own), in this process."""
+    from pilots.mobility.run import run
+
+    return run(SMOKE)
+
+
+@pytest.fixture(scope="session")
 def lust_graph():
     """The LuST OpenStreetMap extract as a graph (built once); skipped without the data mirror."""
-    from pilots.mobility.network import network_from_osm_file
+    from pilots.mobility.model.network import network_from_osm_file
 
     path = (
         Path(os.environ.get("LIVINGLAB_DATA_MIRROR", "/nonexistent"))

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from pilots.mobility.calendar import CalendarError, day_calendar, parse_region
-from pilots.mobility.counts import counts_from_frame
-from pilots.mobility.pipeline import build_calendar
+from pilots.mobility.data import build_calendar, calendar_summary
+from pilots.mobility.data.counts import counts_from_frame
+from pilots.mobility.model.calendar import CalendarError, day_calendar, parse_region
 
 
 def test_a_us_state_calendar():
@@ -46,8 +46,6 @@ def test_the_calendar_note_follows_the_parameters():
 
 
 def test_the_card_names_the_holiday_features():
-    from pilots.mobility.pipeline import calendar_summary
-
     assert calendar_summary([]) == "no holiday calendar given"
     assert calendar_summary(["holiday"]) == "public holidays where counted"
     assert calendar_summary(["holiday", "hol_FR_57", "hol_DE_SL", "home_holiday_not_work"]).endswith(

@@ -1,4 +1,5 @@
-"""Anyone's counts: the contracts, the layouts (tidy, wide, official Luxembourg), sentinels, gaps, classes."""
+"""Anyone's counts: the contracts, the layouts (tidy, wide; the official Luxembourg file: test_official.py),
+sentinels, gaps, classes; always through ``livinglab.load`` and ``data.prepare``."""
 
 from __future__ import annotations
 
@@ -6,12 +7,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import livinglab
 from livinglab.contract import ContractError, check_file
 from pilots.mobility import contract as C
-from pilots.mobility import loaders, pipeline
-from pilots.mobility.counts import CountsError, counts_from_frame
+from pilots.mobility.data import CountsError
+from pilots.mobility.data.counts import counts_from_frame
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, prepared
 
 CITY = FIXTURES / "city_export.csv.gz"
 CITY_COLUMNS = {
@@ -35,9 +37,12 @@ def _city_truth() -> pd.DataFrame:
 def test_a_city_export_as_people_send_it():
     """`;`, gzip, Windows-1252, day-first dates, an hour column 1-24, -1 for no count, one direction, no
     coordinates, a sixth of the hours absent: read through data_path/columns/read_options only."""
-    counts, files = pipeline.load_counts(str(CITY), CITY_COLUMNS, {"dayfirst": True})
+    params = {"data_path": str(CITY), "columns": CITY_COLUMNS, "read_options": {"dayfirst": True}}
+    loaded = livinglab.load("mobility", "counts", params, record=False)
+    counts = prepared(params).counts
     truth = _city_truth()
-    assert files[0].report.separator == ";" and files[0].report.compression == "gzip"
+    assert loaded.report.separator == ";" and loaded.report.compression == "gzip"
+    assert loaded.mode == "file" and "layout: Hourly traffic counts (one row per hour)" in loaded.notes
     assert counts.n_sites == 3 and list(counts.wide.series["direction_label"].unique()) == ["stadteinwärts"]
     assert counts.wide.timestamps[0] == pd.Timestamp("2024-03-04 00:00")  # hour 1 = the hour from 0:00
     assert counts.wide.timestamps[-1] == pd.Timestamp("2024-04-28 23:00")
@@ -56,8 +61,9 @@ def test_a_city_export_as_people_send_it():
 
 
 def test_the_runner_checks_the_export_before_any_kernel_starts():
-    contract = C.contract_for({"data_path": str(CITY)})
-    assert contract is C.COUNTS
+    header = pd.read_csv(CITY, sep=";", encoding="cp1252", nrows=0).columns
+    assert C.COUNTS.layout_for(header) is C.TIDY
+    contract = C.CONTRACTS["counts"]  # the design's contract, as the runner checks the file with it
     applied = check_file(str(CITY), CITY_COLUMNS, contract, {"dayfirst": True})
     assert "timestamp: built from date + hour" in applied.notes
     with pytest.raises(ContractError, match="no column for 'count'.*-p columns"):
@@ -69,9 +75,9 @@ def test_the_runner_checks_the_export_before_any_kernel_starts():
 
 
 def test_a_wide_export_is_found_by_its_hour_columns():
-    assert C.contract_for({"data_path": str(WIDE)}) is C.WIDE_COUNTS
-    counts, _ = pipeline.load_counts(str(WIDE), {"site": "station"})
     raw = pd.read_csv(WIDE)
+    assert C.COUNTS.layout_for(raw.columns) is C.WIDE_COUNTS and C.sniff_format(raw.columns) == "wide"
+    counts = prepared({"data_path": str(WIDE), "columns": {"site": "station"}}).counts
     assert counts.n_sites == 2 and counts.wide.shape == (2, 42 * 24) and counts.missing_share() == 0
     code = np.flatnonzero(counts.wide.series["station_id"] == "MSP-94E")[0]
     first = raw[raw["station"] == "MSP-94E"].iloc[3]
@@ -97,34 +103,6 @@ def test_hour_columns_are_recognised(names, first):
     found = C.hour_columns(["site", "date", *names])
     assert sorted(found.values()) == list(range(24)) and found[names[0]] == first
     assert C.hour_columns(["site", *names[:23]]) == {}  # 23 columns are not a day
-
-
-def test_the_official_luxembourg_format_is_one_adapter(spring_data, tmp_path):
-    sim = spring_data.simulation
-    counts = sim.counts_frame()
-    counts = counts[counts["station_id"].isin(["P009-A3", "P147-A6"]) & (counts["timestamp"] < "2023-04-17")]
-    path = tmp_path / "donneestrafic-2023.csv"
-    loaders.to_official_format(counts, sim.stations).to_csv(path, index=False)
-    assert C.contract_for({"data_path": str(path)}) is C.LU_OFFICIAL
-    data, _ = pipeline.load_counts(str(path))
-    assert data.n_sites == 2 and set(data.wide.series["direction"]) == {"1", "2"}
-    assert data.report.counts["direction_3_rows_dropped_(sum_of_both)"] == 2 * 14
-    assert data.wide.series["direction_label"].str.contains("vers Luxembourg").any()  # the file's own words
-    assert data.has_coordinates and data.in_luxembourg()
-    a3 = data.sites.set_index("station_id").loc["P009-A3"]
-    assert a3["lat"] == pytest.approx(49.5155, abs=1e-3) and a3["country"] == "LU"
-    merged = counts.assign(
-        station_id=counts["station_id"].astype(str), direction=counts["direction"].astype(str)
-    )
-    code = {(r.station_id, r.direction): i for i, r in data.wide.series.iterrows()}
-    t = ((merged["timestamp"] - data.wide.timestamps[0]) // pd.Timedelta(hours=1)).to_numpy()
-    rows = merged[["station_id", "direction"]].apply(tuple, axis=1).map(code).to_numpy()
-    assert np.allclose(data.wide.values[rows, t], merged["count"], equal_nan=True)
-    # posts in Luxembourg go on the embedded network; the calendar is Luxembourg's, with no border holidays
-    pilot = pipeline.prepare_counts(data)
-    assert pilot.calendar_flags == ["holiday"] and "site table's country" in pilot.calendar_note
-    net = pipeline.site_network(pilot)
-    assert set(net.snapped["station_id"]) == {"P009-A3", "P147-A6"} and "embedded" in net.source
 
 
 def test_one_series_without_a_site_column_is_one_site():
@@ -189,12 +167,11 @@ def test_a_site_table_with_projected_coordinates(tmp_path):
     )
     path = tmp_path / "sites.csv"
     sites.to_csv(path, index=False)
-    counts, _ = pipeline.load_counts(
-        str(WIDE), {"site": "station"}, sites_path=str(path), sites_crs="EPSG:26915"
-    )
+    params = {"data_path": str(WIDE), "columns": {"site": "station"}, "sites_path": str(path)}
+    counts = prepared({**params, "sites_crs": "EPSG:26915"}).counts
     assert counts.has_coordinates and not counts.in_luxembourg()
     located = counts.sites.set_index("station_id")
     assert located.loc["MSP-35W", "lat"] == pytest.approx(44.98, abs=0.01)
     assert any("have no counts" in n for n in counts.report.notes)
     with pytest.raises(CountsError, match="sites_crs"):
-        pipeline.load_counts(str(WIDE), {"site": "station"}, sites_path=str(path), sites_crs="EPSG:nonsense")
+        prepared({**params, "sites_crs": "EPSG:nonsense"})

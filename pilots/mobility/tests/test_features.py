@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pilots.mobility.calendar import day_calendar
-from pilots.mobility.features import (
+from pilots.mobility.model.calendar import day_calendar
+from pilots.mobility.model.features import (
     FeatureBuilder,
     RollingSums,
     WideCounts,

@@ -6,14 +6,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pilots.mobility import pipeline
-from pilots.mobility.features import FeatureBuilder, WideCounts
-from pilots.mobility.forecast import (
+from pilots.mobility import model as M
+from pilots.mobility.model.features import FeatureBuilder, WideCounts
+from pilots.mobility.model.forecast import (
     MODELS,
+    BacktestUnit,
+    assemble,
     auto_test_days,
     comparable,
     evaluate,
-    fit_horizon,
+    fit_part,
     fold_origins,
     from_target,
     headline_metrics,
@@ -41,21 +43,25 @@ def test_quantiles_are_ordered_and_non_negative(spring_backtest):
     assert (p["plain_lgbm"] >= 0).all()
 
 
-def test_model_beats_the_plain_lightgbm_with_a_margin(spring_backtest, spring_data):
+def test_model_beats_the_plain_lightgbm_with_a_margin(spring_backtest):
     """The strongest baseline: the paired interval of the MAE difference lies wholly below zero."""
-    comp = pipeline.comparisons(spring_backtest.predictions, n_boot=200)
-    m = headline_metrics(
-        evaluate(spring_backtest.predictions, spring_data.calendar), spring_backtest.predictions
-    )
-    assert comp["diff_h1_plain_lgbm"].high < 0, comp["diff_h1_plain_lgbm"]
-    assert comp["diff_h1_seasonal_naive"].high < 0
-    assert m["mae_h1"] < 0.6 * m["mae_h1_seasonal_naive"]
-    assert m["mae_h24"] < m["mae_h24_seasonal_naive"]
-    assert m["mae_h1"] <= m["mae_h24"]  # nearer is easier
-    table = pipeline.comparison_table(comp)
+    claims = {c.name: c for c in M.claims(spring_backtest.predictions, split="the test weeks", n_boot=200)}
+    assert set(claims) == {f"mae_h{h}{s}" for h in (1, 3, 24) for s in ("", "_naive")}
+    assert claims["mae_h1"].high < 0 and claims["mae_h1"].verdict == "better", claims["mae_h1"].sentence()
+    assert claims["mae_h1_naive"].high < 0
+    assert claims["mae_h1"].model_value < 0.6 * claims["mae_h1_naive"].baseline_value
+    assert claims["mae_h24"].model_value < claims["mae_h24_naive"].baseline_value
+    assert claims["mae_h1"].model_value <= claims["mae_h24"].model_value  # nearer is easier
     assert (
-        set(table["horizon (h)"]) == {1, 3, 24} and table.loc[table["horizon (h)"] == 1, "model ahead"].all()
+        "plain LightGBM" in claims["mae_h3"].baseline and "seasonal naive" in claims["mae_h3_naive"].baseline
     )
+    by_horizon = evaluate(spring_backtest.predictions)["by_horizon"]
+    for h in (1, 3, 24):  # the claims' values are the evaluation's, on the same hours
+        assert claims[f"mae_h{h}"].model_value == pytest.approx(by_horizon.loc[h, "mae_model"])
+        assert claims[f"mae_h{h}"].baseline_value == pytest.approx(by_horizon.loc[h, "mae_plain_lgbm"])
+        assert claims[f"mae_h{h}_naive"].baseline_value == pytest.approx(
+            by_horizon.loc[h, "mae_seasonal_naive"]
+        )
 
 
 def test_every_model_is_scored_on_the_same_hours(spring_backtest):
@@ -67,7 +73,9 @@ def test_every_model_is_scored_on_the_same_hours(spring_backtest):
     m = headline_metrics(evaluate(p), p)
     assert m["eval_rows"] == len(comp) and m["eval_rows_excluded"] == 50 + already
     h1 = comp[comp["horizon"] == 1]
-    assert m["mae_h1_plain_lgbm"] == pytest.approx((h1["plain_lgbm"] - h1["actual"]).abs().mean())
+    plain = {c.name: c for c in M.claims(p, split="test", n_boot=20)}["mae_h1"]
+    assert plain.baseline_value == pytest.approx((h1["plain_lgbm"] - h1["actual"]).abs().mean())
+    assert plain.rows == len(h1)
 
 
 def test_seasonal_naive_is_the_count_one_week_earlier(spring_backtest, spring_data):
@@ -142,19 +150,12 @@ def _coverage(seed: int, coverage: float) -> float:
 
     scale = np.nanmean(wide.values[:, :origin], axis=1)
     small = {"n_estimators": 80, "learning_rate": 0.1}
-    hm = fit_horizon(
-        builder,
-        1,
-        rows(start, origin),
-        scale,
-        band_train=rows(start, cal_start),
-        calibration=rows(cal_start, origin),
-        point_params=small,
-        band_params=small,
-        coverage=coverage,
-        plain=False,
-        seed=seed,
+    test = rows(origin, T)
+    unit = BacktestUnit(
+        0, 1, origin, scale, rows(start, origin), rows(start, cal_start), rows(cal_start, origin), test, seed
     )
+    parts = {part: fit_part(builder, unit, part, small, small, coverage)[0] for part in ("median", "band")}
+    hm = assemble(builder, unit, parts, coverage)
     s, t = rows(origin, T)
     pred = hm.predict(builder, s, t)
     actual = wide.values[s, t]

@@ -7,8 +7,8 @@ import numpy as np
 import osmnx as ox
 import pytest
 
-from pilots.mobility import network as net
-from pilots.mobility.reference import load_counting_posts, load_segments
+from pilots.mobility.model import network as net
+from pilots.mobility.model.reference import load_counting_posts, load_segments
 
 
 def test_embedded_network_is_a_projected_osmnx_graph_with_travel_times(graph):

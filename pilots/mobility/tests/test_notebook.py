@@ -1,6 +1,7 @@
 """The pilot notebook as committed (the smoke profile), run once through the runner (the shared smoke run).
-Partners' files through the notebook: tests/test_realdata.py (I-94); their conversion, calendar and network
-paths: test_counts.py, test_calendar.py, test_roads.py."""
+Partners' files through the notebook: test_realdata.py (I-94); their conversion, calendar and network
+paths: test_counts.py, test_official.py, test_calendar.py, test_roads.py; the notebook against ``run``:
+test_pilot.py."""
 
 from __future__ import annotations
 
@@ -10,17 +11,21 @@ import re
 import pytest
 
 
+def _doc(run) -> dict:
+    return json.loads((run.dir / "metrics.json").read_text())
+
+
 @pytest.mark.notebook
 def test_smoke_run_is_clearly_ahead_of_the_plain_lightgbm(smoke_runs):
     run = smoke_runs["mobility"]
     assert run.status == "ok", run.error
-    m = run.metrics
+    m, claims = run.metrics, _doc(run)["claims"]
+    plain, naive = claims["mae_h1"], claims["mae_h1_naive"]
     # the strongest baseline, with a margin: the paired 95% interval of the MAE difference lies below
     # -3% of the plain LightGBM's MAE
-    assert m["diff_h1_plain_lgbm_ci_high"] < -0.03 * m["mae_h1_plain_lgbm"], m["diff_h1_plain_lgbm_ci_high"]
-    assert m["margin_h1_plain_lgbm"] > 0.03
-    assert m["beats_h1_plain_lgbm"] is True and m["mae_h1"] < m["mae_h1_plain_lgbm"]
-    assert m["ratio_h1_seasonal_naive"] < 0.6
+    assert plain["high"] < -0.03 * plain["baseline_value"], plain
+    assert plain["verdict"] == "better" and m["mae_h1"] == plain["model_value"] < plain["baseline_value"]
+    assert naive["model_value"] / naive["baseline_value"] < 0.6 and naive["verdict"] == "better"
     assert 0.7 <= m["coverage_p10_p90"] <= 0.9
     assert m["data_source"] == "synthetic" and m["synthetic"] is True
     assert m["rows"] == 4 * 2 * 56 * 24
@@ -34,6 +39,9 @@ def test_smoke_run_shows_its_figures_and_leaves_a_card_and_maps(smoke_runs):
     assert run.status == "ok", run.error
     card = json.loads((run.dir / "model_card.json").read_text())
     assert card["pilot"] == "mobility" and any(entry.get("synthetic") for entry in card["data"])
+    assert [row["name"] for row in card["evaluation"]] == list(
+        _doc(run)["claims"]
+    )  # the claims, nothing else
     for name in (
         "congestion_map.html",
         "congestion_map.png",
@@ -49,3 +57,5 @@ def test_smoke_run_shows_its_figures_and_leaves_a_card_and_maps(smoke_runs):
     assert "needs an internet connection" in html  # the folium map says so, the static one is beside it
     assert "needs an internet connection" in (run.dir / "congestion_map.html").read_text()
     assert "SYNTHETIC" in html
+    for claim in _doc(run)["claims"].values():  # the page says what the record says
+        assert claim["verdict"] in html

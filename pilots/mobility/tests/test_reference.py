@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pilots.mobility.reference import REGIONS, load_counting_posts, load_places, load_segments
+from pilots.mobility.model.reference import REGIONS, load_counting_posts, load_places, load_segments
 
 
 def test_places_are_real_coordinates_of_the_tri_border_region():

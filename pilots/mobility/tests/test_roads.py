@@ -13,10 +13,11 @@ import pandas as pd
 import pytest
 import shapely
 
-from pilots.mobility import pipeline, roads, travel
-from pilots.mobility.network import NetworkUnavailable
+from pilots.mobility import model
+from pilots.mobility.model import decision, roads, travel
+from pilots.mobility.model.network import NetworkUnavailable
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, prepared
 
 LATS = np.array([44.955, 44.9735, 44.979, 44.995])
 LONS = np.array([-93.30, -93.271, -93.248, -93.22])
@@ -74,18 +75,21 @@ def graphml(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def located_data():
-    counts, _ = pipeline.load_counts(
-        str(FIXTURES / "wide_export.csv"),
-        {"site": "station"},
-        sites_path=str(FIXTURES / "sites_minneapolis.csv"),
-        site_columns={"site": "station", "lat": "latitude", "lon": "longitude"},
+    return prepared(
+        {
+            "data_path": str(FIXTURES / "wide_export.csv"),
+            "columns": {"site": "station"},
+            "sites_path": str(FIXTURES / "sites_minneapolis.csv"),
+            "site_columns": {"site": "station", "lat": "latitude", "lon": "longitude"},
+            "holiday_country": "US",
+            "holiday_subdivisions": ["MN"],
+        }
     )
-    return pipeline.prepare_counts(counts, holiday_country="US", holiday_subdivisions=["MN"])
 
 
 @pytest.fixture(scope="module")
 def located_predictions(located_data):
-    bt, _ = pipeline.backtest(located_data, n_folds=1, test_days=7, horizons=(24,))
+    bt, _ = model.backtest(located_data, n_folds=1, test_days=7, horizons=(24,))
     return bt.predictions
 
 
@@ -116,17 +120,17 @@ def test_the_mirror_is_used_and_offline_without_one_fails_at_once(
 
 
 def test_congestion_and_advice_between_named_places(located_data, located_predictions, graphml):
-    net = pipeline.site_network(located_data, network_file=str(graphml))
+    net = decision.site_network(located_data, network_file=str(graphml))
     assert set(net.snapped["station_id"]) == {"MSP-35W", "MSP-94E"}
     assert (net.snapped["snap_m"] < 300).all() and set(net.donors["how"]) >= {"on edge", "same road"}
-    day = pipeline.ordinary_day(located_data.calendar, located_predictions)
+    day = decision.ordinary_day(located_data.calendar, located_predictions)
     vc = roads.site_volume_capacity(located_predictions, net.snapped, day)
     assert vc.shape == (2, 24) and (vc.to_numpy() > 0).all()
     busy = vc.loc[("MSP-35W", "all")]
     assert busy[8] > busy[3]  # the morning peak loads the road more than the night
     congestion = travel.edge_congestion(net.G, net.donors, vc)[8]
     assert congestion.notna().all()
-    advice, _ = pipeline.site_advice(
+    advice, _ = decision.site_advice(
         net,
         located_data,
         located_predictions,
@@ -148,7 +152,7 @@ def test_congestion_and_advice_between_named_places(located_data, located_predic
 
 def test_the_decision_section_follows_the_data(located_data, located_predictions, graphml):
     """Located sites abroad: congestion and advice between a site and 'lat, lon'; no coordinates: a note."""
-    dec = pipeline.decision(
+    dec = decision.decide(
         located_data,
         located_predictions,
         network_file=str(graphml),
@@ -160,8 +164,10 @@ def test_the_decision_section_follows_the_data(located_data, located_predictions
     assert "minneapolis.graphml" in dec.network and dec.congestion.notna().all()
     assert dec.advice_table is not None and "Leave MSP-35W by" in dec.advice.summary()
     assert any("split equally" in note for note in dec.notes)
-    unnamed = pipeline.decision(located_data, located_predictions, network_file=str(graphml))
+    unnamed = decision.decide(located_data, located_predictions, network_file=str(graphml))
     assert unnamed.advice is None and any("Advice skipped" in note for note in unnamed.notes)
-    counts, _ = pipeline.load_counts(str(FIXTURES / "wide_export.csv"), {"site": "station"})
-    blind = pipeline.decision(pipeline.prepare_counts(counts), located_predictions)
+    blind = decision.decide(
+        prepared({"data_path": str(FIXTURES / "wide_export.csv"), "columns": {"site": "station"}}),
+        located_predictions,
+    )
     assert blind.network is None and blind.notes[0].startswith("**Skipped:** the counts have no coordinates")

@@ -1,5 +1,6 @@
-"""The backtest's fits as tasks on a Dask cluster give the forecasts of the in-process path; without a
-cluster nothing changes and Dask is not imported.
+"""The backtest's fits through the one executor seam (``livinglab.cluster.executor``): as tasks on a Dask
+cluster they give the forecasts of the in-process path; without a cluster nothing changes and Dask is not
+imported.
 
 A ``distributed.LocalCluster`` of two worker processes (one thread each) on the loopback interface is
 started once for this module and closed after it; every cluster call runs under a time limit."""
@@ -18,13 +19,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from livinglab.cluster import CLUSTER_ENV, cluster_address, executor
 from livinglab.pilots import UsageError
-from pilots.mobility import pipeline
 from pilots.mobility.benchmark import scale_counts
-from pilots.mobility.cluster import CLUSTER_ENV, cluster_address
-from pilots.mobility.counts import counts_from_frame
-from pilots.mobility.features import FeatureBuilder, WideCounts
-from pilots.mobility.forecast import evaluate, headline_metrics, rolling_origin_backtest
+from pilots.mobility.model.features import FeatureBuilder, WideCounts
+from pilots.mobility.model.forecast import evaluate, headline_metrics, rolling_origin_backtest
+from pilots.mobility.run import run
 
 LIMIT = 240  # seconds for one backtest on the cluster (a few seconds when the machine is idle)
 SMALL = {"n_estimators": 40, "learning_rate": 0.1}
@@ -61,6 +61,14 @@ def local_cluster():
         cluster.close(timeout=30)
 
 
+@pytest.fixture(scope="module")
+def small_file(tmp_path_factory):
+    """A partner's file of three sites x 30 days (the benchmark's light generator) in the contract's names."""
+    path = tmp_path_factory.mktemp("small") / "small.csv"
+    scale_counts(3, "2023-01-02", 30, seed=1).to_csv(path, index=False)
+    return str(path)
+
+
 def _wide(seed: int = 0, n_series: int = 5, weeks: int = 6) -> WideCounts:
     rng = np.random.default_rng(seed)
     t = pd.date_range("2022-01-03", periods=weeks * 168, freq="h")
@@ -73,59 +81,56 @@ def _wide(seed: int = 0, n_series: int = 5, weeks: int = 6) -> WideCounts:
     return WideCounts(values.astype(np.float32), series, t)
 
 
-def _small_data(n_sites: int = 3, days: int = 30) -> pipeline.PilotData:
-    frame = scale_counts(n_sites, "2023-01-02", days, seed=1)
-    return pipeline.prepare_counts(counts_from_frame(frame, "tidy", source_name="small"))
-
-
 def _assert_same(local, remote) -> None:
     pd.testing.assert_frame_equal(local.predictions, remote.predictions, check_exact=True)
     same = [c for c in local.folds.columns if c != "fit_seconds"]  # the time differs, nothing else
     pd.testing.assert_frame_equal(local.folds[same], remote.folds[same], check_exact=True)
     assert local.last_models.keys() == remote.last_models.keys()
-    for h, model in local.last_models.items():
-        assert remote.last_models[h].margin == model.margin
-        assert remote.last_models[h].feature_names == model.feature_names
+    for h, fitted in local.last_models.items():
+        assert remote.last_models[h].margin == fitted.margin
+        assert remote.last_models[h].feature_names == fitted.feature_names
     assert local.test_days == remote.test_days
 
 
 def test_every_fit_as_a_task_gives_the_same_forecasts_and_metrics(local_cluster):
-    """Two folds x three horizons x four models (24 fit tasks, 6 forecast tasks) on two workers."""
+    """Two folds x three horizons x three parts (18 fit tasks) on two workers, against threads here."""
     from distributed import Client
 
     builder = FeatureBuilder(_wide())
     options = dict(n_folds=2, test_days=4, seed=7, point_params=SMALL, band_params=SMALL)
-    local = rolling_origin_backtest(builder, **options)
+    with executor("", max_workers=2) as threads:
+        local = rolling_origin_backtest(builder, executor=threads, **options)
+    inline = rolling_origin_backtest(builder, **options)  # no executor: one after another, here
+    with executor(local_cluster) as pool:
+        remote = _within(
+            LIMIT, rolling_origin_backtest, builder, executor=pool, where=local_cluster, **options
+        )
     with Client(local_cluster, timeout=30) as client:
-        remote = _within(LIMIT, rolling_origin_backtest, builder, client=client, **options)
         prefixes = client.run_on_scheduler(lambda dask_scheduler: sorted(dask_scheduler.task_prefixes))
-    assert {"mobility-fit", "mobility-predict"} <= set(prefixes)  # the fits did run there
+    assert "fit_part" in prefixes  # the fits did run there
     assert remote.cluster == local_cluster and local.cluster == ""
     assert len(remote.folds) == 6 and (remote.folds["fit_seconds"] > 0).all()
     _assert_same(local, remote)
+    _assert_same(local, inline)
     assert headline_metrics(evaluate(remote.predictions), remote.predictions) == headline_metrics(
         evaluate(local.predictions), local.predictions
     )
 
 
-def test_the_pipeline_takes_the_cluster_from_the_parameter_else_the_environment(local_cluster, monkeypatch):
-    data = _small_data()
+def test_the_run_takes_the_cluster_from_the_parameter_else_the_environment(
+    local_cluster, small_file, monkeypatch
+):
+    params = {"data_path": small_file, "n_boot": 30, "test_days": 5}
     monkeypatch.delenv(CLUSTER_ENV, raising=False)
-    local, _ = pipeline.backtest(data, horizons=(1, 24), test_days=5)
-    assert local.cluster == ""
-    by_parameter, _ = _within(
-        LIMIT, pipeline.backtest, data, horizons=(1, 24), test_days=5, cluster=local_cluster
-    )
+    here = run(params)
+    assert here.backtest.cluster == ""
+    by_parameter = _within(LIMIT, run, {**params, "cluster": local_cluster})
     monkeypatch.setenv(CLUSTER_ENV, local_cluster)  # how scheduled runs name the cluster
-    by_environment, _ = _within(LIMIT, pipeline.backtest, data, horizons=(1, 24), test_days=5)
+    by_environment = _within(LIMIT, run, params)
     for remote in (by_parameter, by_environment):
-        assert remote.cluster == local_cluster
-        _assert_same(local, remote)
-    comp = pipeline.comparisons(by_environment.predictions, n_boot=50)
-    assert (
-        comp["diff_h1_plain_lgbm"].estimate
-        == pipeline.comparisons(local.predictions, n_boot=50)["diff_h1_plain_lgbm"].estimate
-    )
+        assert remote.backtest.cluster == local_cluster
+        _assert_same(here.backtest, remote.backtest)
+        assert remote.as_record() == here.as_record()  # every claim and metric, to the last bit
 
 
 def _free_port() -> int:
@@ -134,32 +139,27 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_an_unreachable_cluster_is_one_sentence_before_any_fit(monkeypatch):
-    data = _small_data(n_sites=1)
+def test_an_unreachable_cluster_is_one_sentence_before_any_fit(small_file, monkeypatch):
     address = f"tcp://127.0.0.1:{_free_port()}"
     with pytest.raises(UsageError, match=f"Cannot reach the Dask scheduler at {address}"):
-        pipeline.backtest(data, horizons=(1,), cluster=address)
+        run({"data_path": small_file, "cluster": address})
     monkeypatch.setenv(CLUSTER_ENV, address)
     with pytest.raises(UsageError, match="Cannot reach the Dask scheduler"):
-        pipeline.backtest(data, horizons=(1,))
+        run({"data_path": small_file})
     assert cluster_address("  local ") == "local" and cluster_address("") == address
     with pytest.raises(ValueError, match="cluster must be a text"):
         cluster_address(2)
 
 
-def test_without_a_cluster_the_backtest_runs_here_and_dask_is_not_imported():
+def test_without_a_cluster_the_run_stays_here_and_dask_is_not_imported(small_file):
     code = textwrap.dedent(
-        """
+        f"""
         import sys
-        from pilots.mobility import pipeline
-        from pilots.mobility.benchmark import scale_counts
-        from pilots.mobility.counts import counts_from_frame
+        from pilots.mobility.run import run
 
-        frame = scale_counts(2, "2023-01-02", 29, seed=1)
-        data = pipeline.prepare_counts(counts_from_frame(frame, "tidy"))
-        bt, _ = pipeline.backtest(data, horizons=(1,), test_days=3)
+        result = run({{"data_path": {small_file!r}, "n_boot": 20, "test_days": 3}})
         loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("dask", "distributed"))
-        print(bt.cluster == "", len(bt.predictions) > 0, loaded)
+        print(result.backtest.cluster == "", len(result.predictions) > 0, loaded)
         """
     )
     env = {k: v for k, v in os.environ.items() if k != CLUSTER_ENV}

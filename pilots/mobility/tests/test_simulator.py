@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pilots.mobility.calendar import holiday_calendar
-from pilots.mobility.simulator import INBOUND, SimConfig, calibration_table, simulate_counts
+from pilots.mobility.model.calendar import holiday_calendar
+from pilots.mobility.synthetic.simulator import INBOUND, SimConfig, simulate_counts
 
 
 def _series(sim, station_id, direction):
@@ -25,7 +25,7 @@ def _daily(sim, name, row, hours=slice(None)):
 
 
 def test_calibration_within_ten_percent_of_the_published_aadt(year_sim):
-    table = calibration_table(year_sim)
+    table = year_sim.calibration()
     assert table.attrs["period"] == "2023"
     assert (table["ratio"] - 1).abs().max() < 0.10
     assert (table["ratio"] - 1).abs().median() < 0.03

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pilots.mobility import pipeline, travel
+from pilots.mobility.model import decision, travel
 
 
 def test_bpr_volume_delay():
@@ -79,19 +79,19 @@ def test_unknown_places_and_roads_are_clear_errors(graph, stations):
 
 
 def _tri_border(data):
-    from pilots.mobility.calendar import holiday_calendar
+    from pilots.mobility.model.calendar import holiday_calendar
 
     return holiday_calendar(data.wide.timestamps[0], data.wide.timestamps[-1])
 
 
 def test_compare_advice_on_forecasts(spring_backtest, spring_data):
-    days = pipeline.pick_days(_tri_border(spring_data), spring_backtest.predictions)
+    days = decision.pick_days(_tri_border(spring_data), spring_backtest.predictions)
     assert days["ordinary"].weekday() in (1, 2, 3)
     assert days["border_holiday"] == pd.Timestamp(
         "2023-06-08"
     )  # Corpus Christi in Saarland/Rhineland-Palatinate
     incident = travel.incident_between(spring_data.G, "J_A3_LIVANGE", "J_GASPERICH", 6.5, 9.5, 0.5)
-    table, advices = pipeline.compare_advice(
+    table, advices = decision.compare_advice(
         spring_data,
         spring_backtest.predictions,
         origin="THIONVILLE",
@@ -112,8 +112,8 @@ def test_the_advisor_runs_on_openstreetmap_geometry(
     shared_data_dir, lust_graph, spring_backtest, spring_data
 ):
     G = lust_graph
-    days = pipeline.pick_days(_tri_border(spring_data), spring_backtest.predictions)
-    table, advices = pipeline.compare_advice(
+    days = decision.pick_days(_tri_border(spring_data), spring_backtest.predictions)
+    table, advices = decision.compare_advice(
         spring_data,
         spring_backtest.predictions,
         origin="LUX_GARE",
@@ -127,16 +127,36 @@ def test_the_advisor_runs_on_openstreetmap_geometry(
     assert pd.notna(adv.best["latest_departure"]) and 2 < adv.best["trip_p50_min"] < 30
 
 
+@pytest.mark.realdata
+def test_the_city_check_fetches_the_lust_network_from_the_catalogue(
+    shared_data_dir, spring_backtest, spring_data
+):
+    """``osm_network lust_file``: the LuST extract comes through ``livinglab.fetch`` (the data mirror here)."""
+    day = decision.pick_days(_tri_border(spring_data), spring_backtest.predictions)["ordinary"]
+    table, note = decision.city_check(
+        spring_data, spring_backtest.predictions, osm_network="lust_file", latest_arrival="09:00", day=day
+    )
+    assert table is not None and list(table["scenario"]) == ["ordinary"], note
+    assert "OpenStreetMap's Luxembourg City" in note
+    assert decision.city_check(
+        spring_data, spring_backtest.predictions, osm_network="none", latest_arrival="09:00", day=day
+    ) == (None, "")
+    with pytest.raises(ValueError, match="osm_network must be one of"):
+        decision.city_check(
+            spring_data, spring_backtest.predictions, osm_network="x", latest_arrival="09:00", day=day
+        )
+
+
 def test_pick_days_prefers_the_origin_regions_holiday():
-    from pilots.mobility.calendar import holiday_calendar
+    from pilots.mobility.model.calendar import holiday_calendar
 
     cal = holiday_calendar("2023-06-01", "2023-07-31")
     preds = pd.DataFrame({"horizon": 24, "timestamp": pd.date_range("2023-06-05", "2023-07-30", freq="h")})
-    assert pipeline.pick_days(cal, preds)["border_holiday"] == pd.Timestamp(
+    assert decision.pick_days(cal, preds)["border_holiday"] == pd.Timestamp(
         "2023-06-08"
     )  # Corpus Christi (DE)
-    assert pipeline.pick_days(cal, preds, region=pipeline.home_region("THIONVILLE"))[
+    assert decision.pick_days(cal, preds, region=decision.home_region("THIONVILLE"))[
         "border_holiday"
     ] == pd.Timestamp("2023-07-14")
-    assert pipeline.pick_days(cal, preds, region="BE")["border_holiday"] == pd.Timestamp("2023-07-21")
-    assert pipeline.home_region("TRIER") == "DE-RP"
+    assert decision.pick_days(cal, preds, region="BE")["border_holiday"] == pd.Timestamp("2023-07-21")
+    assert decision.home_region("TRIER") == "DE-RP"

@@ -24,7 +24,7 @@ import numpy as np
 import osmnx as ox
 import pandas as pd
 
-from .network import edges_frame, lane_capacity
+from .network import edges_frame
 
 BPR_ALPHA = 0.15
 BPR_BETA = 4.0
@@ -394,10 +394,3 @@ def incident_between(
     if not G.has_edge(a, b):
         raise ValueError(f"no direct road from {a} to {b} in the network.")
     return Incident(a, b, start_hour, end_hour, capacity_factor, label)
-
-
-def edge_capacity(G: nx.MultiDiGraph) -> pd.Series:
-    """Capacity (veh/h) per directed edge: lanes per direction x lane capacity of the class."""
-    edges = edges_frame(G)
-    highway = edges["highway"].map(lambda h: h[0] if isinstance(h, list) else h)
-    return edges["lanes_dir"].astype(float) * lane_capacity(highway).astype(float)

@@ -27,6 +27,10 @@ PROFILE_WEEKS = 4
 PLAIN_LAGS = (1, 2, 3, 24, 168)
 
 
+class CountsError(ValueError):
+    """Counts that cannot be used; the message says what is wrong and what to change."""
+
+
 @dataclass
 class WideCounts:
     """Counts as a (series x hours) float32 array on a regular hourly grid (NaN = missing).
@@ -178,6 +182,14 @@ class FeatureBuilder:
             values = np.asarray(values)
             if values.shape not in ((self.T,), (self.S, self.T)):
                 raise ValueError(f"covariate {name} must be (hours,) or (series, hours), got {values.shape}.")
+
+    def __getstate__(self) -> dict:
+        """Sent to a worker without the running sums (twice the counts' size): rebuilt there."""
+        return {k: v for k, v in self.__dict__.items() if k != "sums"}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.sums = RollingSums(self.Y)
 
     # --- gathering ---------------------------------------------------------------------------------
     def lag(self, s: np.ndarray, t: np.ndarray, k: int) -> np.ndarray:

@@ -29,9 +29,9 @@ import numpy as np
 import pandas as pd
 from scipy.signal import lfilter
 
-from .calendar import holiday_calendar, home_holiday_exposure
-from .network import lane_capacity
-from .reference import NEIGHBOUR_REGIONS
+from ..model.calendar import holiday_calendar, home_holiday_exposure
+from ..model.network import lane_capacity
+from ..model.reference import NEIGHBOUR_REGIONS
 
 INBOUND, OUTBOUND = 1, 2
 
@@ -101,6 +101,13 @@ class SimulationResult:
                 "timestamp": np.tile(self.timestamps.to_numpy(), S),
                 "count": self.arrays["count"].ravel(),
             }
+        )
+
+    def calibration(self, year: int | None = None) -> pd.DataFrame:
+        """``calibration_table`` of this simulation (default: its calibration year)."""
+        counts = self.counts_frame().rename(columns={"station_id": "site"})
+        return calibration_table(
+            counts, self.stations, self.config.calibration_year if year is None else year
         )
 
     def truth_frame(self) -> pd.DataFrame:
@@ -399,27 +406,29 @@ def simulate_counts(
     )
 
 
-def calibration_table(result: SimulationResult, year: int | None = None) -> pd.DataFrame:
-    """Simulated mean daily traffic (both directions, complete days only) against each post's AADT.
+def calibration_table(counts: pd.DataFrame, posts: pd.DataFrame, year: int = 2023) -> pd.DataFrame:
+    """Simulated mean daily traffic (every direction, complete days only) against each post's AADT.
 
-    Uses ``year`` when the simulation covers all of it (default: the calibration year), otherwise
-    every simulated day; a part of a year differs from the annual mean by season and holidays.
+    ``counts``: hourly counts in the contract's names (``site``, ``direction``, ``timestamp``, ``count``);
+    ``posts``: the reference posts (``station_id``, ``name``, ``road``, ``aadt_2023``). Uses ``year`` when
+    the counts cover all of it, otherwise every day; a part of a year differs from the annual mean by
+    season and holidays.
     """
-    year = result.config.calibration_year if year is None else year
-    counts = result.arrays["count"]
-    S, T = counts.shape
-    days = counts.reshape(S, T // 24, 24)
-    complete = ~np.isnan(days).any(axis=2)
-    totals = np.where(complete, days.sum(axis=2), np.nan)
-    both = totals[0::2] + totals[1::2]  # stations x days (NaN if either incomplete)
-    day_index = result.timestamps[::24]
-    in_year = day_index.year == year
+    day = counts["timestamp"].dt.normalize()
+    grouped = counts.groupby([counts["site"].astype(str).to_numpy(), day.to_numpy()])["count"]
+    totals = grouped.sum().where(grouped.count() == grouped.size())  # NaN: an hour of the day missing
+    totals = totals.unstack()  # sites x days
+    days = pd.DatetimeIndex(totals.columns)
+    in_year = days.year == year
     full_year = in_year.sum() >= 365
-    use = in_year if full_year else np.ones(len(day_index), bool)
-    with np.errstate(invalid="ignore"):
-        simulated = np.nanmean(both[:, use], axis=1)
-    table = result.stations[["station_id", "name", "road", "aadt_2023"]].copy()
-    table["simulated_adt"] = simulated.round(0)
-    table["ratio"] = (simulated / table["aadt_2023"]).round(3)
-    table.attrs["period"] = str(year) if full_year else f"{day_index[0]:%Y-%m-%d} to {day_index[-1]:%Y-%m-%d}"
+    use = in_year if full_year else np.ones(len(days), bool)
+    simulated = totals.loc[:, use].mean(axis=1, skipna=True)
+    table = posts.loc[
+        posts["station_id"].astype(str).isin(totals.index), ["station_id", "name", "road", "aadt_2023"]
+    ]
+    table = table.reset_index(drop=True)
+    values = table["station_id"].astype(str).map(simulated).to_numpy(float)
+    table["simulated_adt"] = values.round(0)
+    table["ratio"] = (values / table["aadt_2023"].to_numpy(float)).round(3)
+    table.attrs["period"] = str(year) if full_year else f"{days[0]:%Y-%m-%d} to {days[-1]:%Y-%m-%d}"
     return table

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.colors import Normalize
 
-from .network import CRS_WGS84, edges_frame, nodes_frame
+from ..model.network import CRS_WGS84, edges_frame, nodes_frame
 
 CONGESTION_CMAP = "RdYlGn_r"
 #: shown in the interactive map's page until the Leaflet library has loaded: without a connection the
@@ -30,7 +30,6 @@ OFFLINE_NOTICE = """
 });</script>
 """
 VC_MAX = 1.1
-LABELLED_KINDS = ("district", "town")
 MAJOR_PLACES = (
     "LUX_GARE",
     "LUX_KIRCHBERG",
@@ -241,42 +240,48 @@ def plot_error_by_hour(by_hour: pd.DataFrame, *, horizon: int = 1, ax=None):
     return ax
 
 
-def plot_horizon_comparison(comp: dict, horizons=(1, 3, 24), ax=None):
-    """MAE of the model, the plain LightGBM and the seasonal naive per horizon, with 95 % intervals."""
-    if ax is None:
-        _, ax = plt.subplots(figsize=(7, 3.6))
-    names = [
-        ("", "model", "tab:blue"),
-        ("_plain_lgbm", "plain LightGBM", "tab:green"),
-        ("_seasonal_naive", "seasonal naive", "tab:orange"),
-    ]
-    width = 0.26
+def plot_horizon_comparison(claims, horizons=(1, 3, 24)):
+    """The claims per horizon: the MAE of the model and of each baseline (left), and the model's MAE minus
+    each baseline's with its paired interval (right; below zero: the model's error is lower)."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 3.8), gridspec_kw={"width_ratios": [3, 2]})
+    by_name = {c.name: c for c in claims}
     x = np.arange(len(horizons))
-    for i, (suffix, label, colour) in enumerate(names):
-        cis = [comp[f"mae_h{h}{suffix}_ci"] for h in horizons]
-        est = np.array([c.estimate for c in cis])
-        err = np.array([[c.estimate - c.low for c in cis], [c.high - c.estimate for c in cis]])
-        ax.bar(x + (i - 1) * width, est, width, yerr=err, capsize=3, color=colour, label=label)
-    ax.set_xticks(x, [f"{h} h ahead" for h in horizons])
-    ax.set_ylabel("MAE (vehicles / h)")
-    ax.set_title("Model against its baselines on the same hours (95% intervals)")
-    ax.legend(fontsize=8)
-    return ax
+    plain = [by_name[f"mae_h{h}"] for h in horizons]
+    naive = [by_name[f"mae_h{h}_naive"] for h in horizons]
+    width = 0.26
+    left.bar(x - width, [c.model_value for c in plain], width, color="tab:blue", label="model")
+    left.bar(x, [c.baseline_value for c in plain], width, color="tab:green", label="plain LightGBM")
+    left.bar(x + width, [c.baseline_value for c in naive], width, color="tab:orange", label="seasonal naive")
+    left.set_xticks(x, [f"{h} h ahead" for h in horizons])
+    left.set_ylabel("MAE (vehicles / h)")
+    left.set_title("Model and baselines on the same hours")
+    left.legend(fontsize=8)
+    for offset, group, colour, label in (
+        (-0.1, plain, "tab:green", "plain LightGBM"),
+        (0.1, naive, "tab:orange", "seasonal naive"),
+    ):
+        diff = np.array([c.difference for c in group])
+        err = np.array([diff - [c.low for c in group], [c.high for c in group] - diff])
+        right.errorbar(x + offset, diff, yerr=err, fmt="o", capsize=4, color=colour, label=f"model - {label}")
+    right.axhline(0, color="black", lw=0.8)
+    right.set_xticks(x, [f"{h} h" for h in horizons])
+    right.set_ylabel("MAE difference (vehicles / h)")
+    right.set_title("Model minus baseline, paired 95% interval")
+    right.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
 
 
-def plot_coverage_by_hour(predictions: pd.DataFrame, *, nominal: float = 0.8, ax=None):
+def plot_coverage_by_hour(band_by_hour: pd.DataFrame, *, nominal: float = 0.8, ax=None):
     """Share of actual counts inside the P10-P90 band, below P10 and above P90, per hour of day (all
-    horizons): a band with a floor or a ceiling shows as misses piling up at some hours."""
+    horizons; ``evaluate(...)["band_by_hour"]``): a band with a floor or a ceiling shows as misses piling up
+    at some hours."""
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 3.5))
-    d = predictions.dropna(subset=["actual", "p10", "p90"])
-    hour = d["timestamp"].dt.hour
-    inside = ((d["actual"] >= d["p10"]) & (d["actual"] <= d["p90"])).groupby(hour).mean()
-    below = (d["actual"] < d["p10"]).groupby(hour).mean()
-    above = (d["actual"] > d["p90"]).groupby(hour).mean()
-    ax.plot(inside.index, inside, marker="o", label="inside P10-P90")
-    ax.plot(below.index, below, marker=".", label="below P10")
-    ax.plot(above.index, above, marker=".", label="above P90")
+    d = band_by_hour
+    ax.plot(d.index, d["inside"], marker="o", label="inside P10-P90")
+    ax.plot(d.index, d["below"], marker=".", label="below P10")
+    ax.plot(d.index, d["above"], marker=".", label="above P90")
     ax.axhline(nominal, color="grey", ls="--", lw=0.8)
     ax.axhline((1 - nominal) / 2, color="grey", ls=":", lw=0.8)
     ax.set_ylim(0, 1)
@@ -386,53 +391,4 @@ def plot_departure_curves(advice, *, ax=None):
 
     for axis in (ax.xaxis, ax.yaxis):
         axis.set_major_formatter(mdates.DateFormatter("%H:%M"))
-    return ax
-
-
-def plot_network(G: nx.MultiDiGraph, *, stations: pd.DataFrame | None = None, ax=None, title: str = ""):
-    """The road network by class (motorway, trunk, primary), border crossings, places and counting stations."""
-    edges = edges_frame(G)
-    highway = (
-        edges["highway"]
-        .map(lambda h: h[0] if isinstance(h, list) else h)
-        .astype(str)
-        .str.removesuffix("_link")
-    )
-    if ax is None:
-        _, ax = plt.subplots(figsize=(8, 8))
-    styles = {"motorway": ("#c0392b", 2.4), "trunk": ("#e67e22", 2.0), "primary": ("#7f8c8d", 1.0)}
-    for cls, (colour, width) in styles.items():
-        part = edges[highway == cls]
-        if len(part):
-            part.plot(ax=ax, color=colour, linewidth=width, label=cls, zorder=2)
-    other = edges[~highway.isin(list(styles))]
-    if len(other):
-        other.plot(ax=ax, color="#bdc3c7", linewidth=0.5, label="other", zorder=1)
-    nodes = nodes_frame(G)
-    if "kind" in nodes:
-        borders = nodes[nodes["kind"] == "border"]
-        borders.plot(ax=ax, marker="D", color="black", markersize=18, zorder=3, label="border crossing")
-    if stations is not None and len(stations):
-        ax.scatter(
-            stations["x"],
-            stations["y"],
-            s=16,
-            facecolor="white",
-            edgecolor="navy",
-            zorder=4,
-            label="counting site",
-        )
-    for place in MAJOR_PLACES:
-        if place in G.nodes:
-            ax.annotate(
-                G.nodes[place].get("name", place),
-                (G.nodes[place]["x"], G.nodes[place]["y"]),
-                fontsize=7,
-                xytext=(3, 3),
-                textcoords="offset points",
-                zorder=5,
-            )
-    ax.set_title(title)
-    ax.set_axis_off()
-    ax.legend(loc="lower left", fontsize=7)
     return ax

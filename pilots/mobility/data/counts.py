@@ -1,7 +1,7 @@
 """Anyone's hourly counts, in any of the contract's layouts, as one (series x hours) array with a report.
 
-``counts_from_frame(frame, fmt, ...)`` takes the frame the contract produced (``livinglab.contract.load_data``)
-and returns ``CountsData``: the counts on a complete hourly grid per series (site x direction), the
+``counts_from_frame(frame, layout, ...)`` takes the frame ``livinglab.load`` read and checked against the
+contract, and returns ``CountsData``: the counts on a complete hourly grid per series (site x direction), the
 covariates (numeric or few-valued columns the file carries besides the counts, e.g. weather), the site
 table when coordinates exist, and a ``CountsReport`` that counts every hour that is missing or excluded
 and why (missing in the file, a sentinel code, an incomplete hour of sub-hourly data, a duplicate).
@@ -19,17 +19,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .features import WideCounts, to_wide
+from ..contract import hour_columns
+from ..model.features import CountsError, WideCounts, to_wide
 
 LONLAT_NAMES = {"lon": ("lon", "lng", "long", "longitude"), "lat": ("lat", "latitude")}
 XY_NAMES = {"x": ("x", "coord_x", "easting"), "y": ("y", "coord_y", "northing")}
 TOTAL_CLASSES = ("u", "all", "total", "tot", "alle", "tous", "sum", "kfz", "gesamt")
 MAX_CATEGORIES = 30
 LUXEMBOURG_BBOX = (5.73, 49.44, 6.53, 50.19)  # lon/lat
-
-
-class CountsError(ValueError):
-    """Counts that cannot be used; the message says what is wrong and what to change."""
 
 
 @dataclass
@@ -134,11 +131,6 @@ def _norm(name) -> str:
     return re.sub(r"[^a-z0-9]+", "", str(name).lower())
 
 
-def _pick(columns, names) -> str | None:
-    wanted = {_norm(n) for n in names}
-    return next((c for c in columns if _norm(c) in wanted), None)
-
-
 def choose_vehicle_class(
     frame: pd.DataFrame, wanted: str, report: CountsReport
 ) -> tuple[pd.DataFrame, str | None]:
@@ -241,10 +233,18 @@ def _split_extras(frame: pd.DataFrame, extras: list[str], report: CountsReport):
 # --- layouts to tidy ------------------------------------------------------------------------------
 
 
-def wide_to_tidy(frame: pd.DataFrame, hours: dict[str, int], keys: list[str]) -> pd.DataFrame:
-    """Daily rows with 24 hour columns -> one row per hour (``timestamp``, ``count``), keys repeated."""
+def wide_to_tidy(
+    frame: pd.DataFrame, hours: dict[str, int], keys: list[str], report: CountsReport | None = None
+) -> pd.DataFrame:
+    """Daily rows with 24 hour columns -> one row per hour (``timestamp``, ``count``), keys repeated. A
+    value that is not a number (the hour columns are not typed by the contract) is missing, and counted."""
     names = list(hours)
-    values = frame[names].apply(pd.to_numeric, errors="coerce").to_numpy(dtype=np.float64)
+    numbers = frame[names].apply(_numbers)
+    if report is not None:
+        text = frame[names].astype("string").apply(lambda c: c.str.strip())
+        bad = (numbers.isna() & frame[names].notna() & (text != "").fillna(False)).to_numpy(dtype=bool)
+        report.add("non_numeric_counts_excluded", int(bad.sum()), text.to_numpy(dtype=object)[bad])
+    values = numbers.to_numpy(dtype=np.float64)
     n = len(frame)
     offsets = np.array([hours[c] for c in names], dtype="timedelta64[h]").astype("timedelta64[ns]")
     out = {k: np.repeat(frame[k].to_numpy(), len(names)) for k in keys}
@@ -293,8 +293,6 @@ def counts_from_frame(
     known_categorical: tuple[str, ...] = (),
 ) -> CountsData:
     """The contract's frame (``layout``: tidy, wide or lu_official) as ``CountsData``."""
-    from .contract import hour_columns
-
     report = CountsReport(rows_in=len(frame))
     frame = frame.copy()
     extras = list(extras if extras is not None else [])
@@ -349,7 +347,7 @@ def counts_from_frame(
         numeric = [c for c in numeric if c not in hours]
         categorical = [c for c in categorical if c not in hours]
         daily = [c for c in numeric + categorical]
-        tidy = wide_to_tidy(frame, hours, keys + daily)
+        tidy = wide_to_tidy(frame, hours, keys + daily, report)
     else:
         if frame["timestamp"].isna().any():
             n = int(frame["timestamp"].isna().sum())
