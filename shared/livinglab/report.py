@@ -263,7 +263,7 @@ def _section(unit: str, docs: list[dict[str, Any]]) -> dict[str, Any]:
             value = claim["model_value"] if claim else metrics.get(spec["name"])
             summary.append(
                 {
-                    "label": spec["label"],
+                    "label": claim["label"] if claim else spec["label"],  # a claim is shown in its own words
                     "value": _value_table(value),
                     "baseline": None,
                     "verdict": None,
