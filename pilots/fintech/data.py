@@ -336,7 +336,7 @@ class LedgerOverview:
         out = {
             "rows": int(self.rows),
             "accounts": int(self.accounts),
-            "days": round((self.end - self.start) / pd.Timedelta(days=1), 2),
+            "days": float((self.end - self.start) / pd.Timedelta(days=1)),
             "first_time": str(self.start),
             "last_time": str(self.end),
             "amount_median": float(self.amount_median),

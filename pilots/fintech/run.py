@@ -73,8 +73,9 @@ def run(params: Any = None, design: str = "ledger") -> LedgerResult | FeaturesRe
 
 
 # ----------------------------------------------------------------------------- ledger
-def _engine(p: dict):
-    """Which engine runs the ledger (``distributed.engine.choose_engine``), before anything is read."""
+def engine_choice(p: dict):
+    """Which engine runs the ledger (``distributed.engine.choose_engine``: ``pandas`` or ``dask`` and why), before
+    anything is read; with the effective data mode."""
     from livinglab.reader import parquet_rows
 
     from .distributed.engine import choose_engine
@@ -92,7 +93,7 @@ def run_ledger(params: Any = None) -> LedgerResult:
     t0 = time.perf_counter()
     p = parameters_for(PILOT, "ledger", params)
     cfg = LedgerConfig.of(p)
-    choice, mode = _engine(p)
+    choice, mode = engine_choice(p)
     data = livinglab.load(PILOT, "ledger", p, lazy=choice.engine == "dask" and mode == "file")
     p = data.params
     pseudonym_key(data.mode, p["seed"])  # real data need the key for the queue: say so before any work

@@ -190,7 +190,7 @@ def table_metrics(det: TableDetection, table: FeatureTable, *, alerts_per_day: i
         "alerts_per_day": int(alerts_per_day),
     }
     if table.time is not None:
-        m["hours_spanned"] = round((table.time.max() - table.time.min()) / pd.Timedelta(hours=1), 2)
+        m["hours_spanned"] = float((table.time.max() - table.time.min()) / pd.Timedelta(hours=1))
     if table.group is not None:
         m["groups"] = int(table.group.nunique())
     if table.label is not None:

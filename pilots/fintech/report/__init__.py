@@ -217,7 +217,7 @@ def cost_figure(result):
 
 
 # ----------------------------------------------------------------------------- the analysts and who is flagged
-def queue(result) -> pd.DataFrame:
+def queue_table(result) -> pd.DataFrame:
     """The analyst queue of the last day with each alert's reasons (pseudonymised accounts, or row numbers)."""
     from livinglab.trust import pseudonym_key
 
@@ -273,7 +273,7 @@ def drift_frame(result) -> tuple[pd.DataFrame, tuple[str, ...]]:
     return frame, tuple(c for c in CATEGORICAL if c in frame.columns)
 
 
-def drift(result, previous_run_dir: str = ""):
+def drift_table(result, previous_run_dir: str = ""):
     """PSI of every feature and score against the newest earlier run on the same data (this run's summary is
     stored for the next one); a comparison of runs, never one of this run's metrics."""
     from .drift import compare_and_store
