@@ -150,7 +150,9 @@ def _names_its_file(path, result):
     assert sha in json.dumps(params) and path.name in json.dumps(params)
     card = (result.directory / "model_card.md").read_text()
     assert (sha in card or sha[:12] in card) and path.name in card
-    page = re.sub(r"data:image/[^\"')]+", "", (result.directory / "features.html").read_text())  # not in images
+    page = re.sub(
+        r"data:image/[^\"')]+", "", (result.directory / "features.html").read_text()
+    )  # not in images
     html = html_text.unescape(page) + card
     for phrase in SYNTHETIC_ONLY:
         assert phrase not in html, phrase
