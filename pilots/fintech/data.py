@@ -33,6 +33,8 @@ MIN_TABLE_ROWS = 50
 # ----------------------------------------------------------------------------- values
 def labels_01(values: pd.Series, column: str) -> tuple[pd.Series, int]:
     """0/1 labels from numbers, booleans or yes/no/true/false text; missing values count as 0 (returned)."""
+    if pd.api.types.is_numeric_dtype(values) and values.isin([0, 1]).all():  # the usual case, without text
+        return values.astype(np.int8), 0
     text = values.astype("string").str.strip().str.lower()
     out = text.map(LABEL_WORDS)
     bad = out.isna() & text.notna()
@@ -205,6 +207,9 @@ def ledger_frame(frame: pd.DataFrame) -> LedgerData:
     if disorder:
         notes.append(f"{disorder:,} rows were out of time order and were sorted")
     out = out.sort_values("timestamp", kind="stable").reset_index(drop=True)
+    for col in TEXT_COLUMNS:  # codes as the text's would be in time order (features use them)
+        if col in out and isinstance(out[col].dtype, pd.CategoricalDtype):
+            out[col] = _in_order_of_appearance(out[col])
     out.insert(0, "transaction_id", np.arange(len(out), dtype=np.int64))
     if len(out) < MIN_LEDGER_ROWS:
         raise ContractError(
@@ -213,23 +218,65 @@ def ledger_frame(frame: pd.DataFrame) -> LedgerData:
     return LedgerData(out, available, segments, notes)
 
 
+def _compact(values: pd.Series) -> pd.Series:
+    """Text as a categorical whose categories are in order of first appearance (its codes are those
+    ``pd.factorize`` gives the text, so features do not change), a fraction of the text's memory."""
+    codes, uniques = pd.factorize(values)
+    return pd.Series(pd.Categorical.from_codes(codes, uniques), index=values.index, name=values.name)
+
+
+def _in_order_of_appearance(values: pd.Series) -> pd.Series:
+    """A categorical's categories put in the order they first appear in ``values`` (after sorting by time)."""
+    codes = values.cat.codes.to_numpy()
+    order = pd.unique(codes[codes >= 0])  # old codes, in order of first appearance
+    remap = np.full(len(values.cat.categories), -1, dtype=np.int64)
+    remap[order] = np.arange(len(order))
+    new = np.where(codes >= 0, remap[np.maximum(codes, 0)], -1)
+    return pd.Series(
+        pd.Categorical.from_codes(new, values.cat.categories[order]), index=values.index, name=values.name
+    )
+
+
+TEXT_COLUMNS = (
+    "account_id",
+    "counterparty_id",
+    "device_id",
+    "direction",
+    "channel",
+    "country",
+    "segment",
+    "typology",
+)
+
+
 def ledger_rows(
-    frame: pd.DataFrame, *, signed: bool | None = None, label_time_used: bool | None = None
+    frame: pd.DataFrame,
+    *,
+    signed: bool | None = None,
+    label_time_used: bool | None = None,
+    compact: bool = True,
 ) -> tuple[pd.DataFrame, frozenset, tuple[str, ...], list[str]]:
     """Row by row part of :func:`ledger_frame` (no sorting, no duplicates dropped, no transaction ids).
 
     Two choices depend on the whole ledger; a partitioned reader passes them in, decided once: ``signed``
     (without a direction column, whether some amount is negative, so that signs give the direction) and
     ``label_time_used`` (whether the label_time column holds any time). None: decided from ``frame``.
+    ``compact``: the text columns as categoricals in order of first appearance (a ledger in memory); a
+    partitioned reader keeps text, whose categories differ from part to part.
     """
     notes: list[str] = []
+
+    def as_text(values: pd.Series, fill: str | None = "(none)") -> pd.Series:  # one text column at a time
+        values = values.astype("string") if fill is None else values.astype("string").fillna(fill)
+        return _compact(values) if compact else values
+
     out = pd.DataFrame(index=frame.index)
     out["timestamp"] = frame["timestamp"].astype("datetime64[ns]")
     if out["timestamp"].isna().any():
         raise ContractError(
             f"{int(out['timestamp'].isna().sum()):,} row(s) have no timestamp; drop them or map another column."
         )
-    out["account_id"] = frame["account"].astype("string").fillna("(none)")
+    out["account_id"] = as_text(frame["account"])
     amount = frame["amount"].astype("float64")
     if amount.isna().any():
         raise ContractError(f"{int(amount.isna().sum()):,} row(s) have no amount; drop them before loading.")
@@ -260,12 +307,12 @@ def ledger_rows(
         direction = pd.Series("debit", index=frame.index)
         notes.append("no direction column and no negative amount: every row is read as money out")
     out["amount"] = amount.abs()
-    out["direction"] = direction.astype("string")
+    out["direction"] = as_text(direction)
     if "counterparty" in frame:
-        out["counterparty_id"] = frame["counterparty"].astype("string").fillna("(none)")
+        out["counterparty_id"] = as_text(frame["counterparty"])
         available.add("counterparty")
     elif "merchant" in frame:
-        out["counterparty_id"] = frame["merchant"].astype("string").fillna("(none)")
+        out["counterparty_id"] = as_text(frame["merchant"])
         available.add("counterparty")
         notes.append("no counterparty column: the merchant is used as the counterparty")
     else:
@@ -274,19 +321,19 @@ def ledger_rows(
         )
     for part, col in (("channel", "channel"), ("country", "country")):
         if col in frame:
-            out[col] = frame[col].astype("string").fillna("(none)")
+            out[col] = as_text(frame[col])
             available.add(part)
         else:
             skipped = {"channel": "channel feature and per-channel rule thresholds", "country": "country and new-country features"}[part]  # fmt: skip
             notes.append(f"no {col} column: {skipped} skipped")
     if "device" in frame:
-        out["device_id"] = frame["device"].astype("string")  # missing: no device was used
+        out["device_id"] = as_text(frame["device"], fill=None)  # missing: no device was used
         available.add("device")
     else:
         notes.append("no device column: new-device features skipped")
     segments: tuple[str, ...] = ()
     if "segment" in frame:
-        out["segment"] = frame["segment"].astype("string").fillna("(none)")
+        out["segment"] = as_text(frame["segment"])
         segments = ("segment",)
     else:
         notes.append("no segment column: the who-gets-flagged table is skipped")
@@ -308,7 +355,7 @@ def ledger_rows(
         kind = frame["fraud_type"].astype("string") if "fraud_type" in frame else None
         fraud = out["label"] == 1
         named = kind.fillna("fraud") if kind is not None else pd.Series("fraud", index=frame.index)
-        out["typology"] = named.where(fraud, "none").astype("string")
+        out["typology"] = as_text(named.where(fraud, "none"))
     else:
         notes.append(
             "no label column: the unsupervised detector ranks the transactions; the supervised model, "

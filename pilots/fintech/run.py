@@ -102,12 +102,17 @@ def run_ledger(params: Any = None) -> LedgerResult:
         from .distributed import detect_ledger
 
         ledger = ledger_frame(data.frame) if mode != "file" else None
+        if ledger is not None:
+            data.frame = data.frame.iloc[
+                :0
+            ]  # the prepared ledger replaces the loaded rows (memory: one copy)
         det, overview, lazy = detect_ledger(
             data, cfg, cluster=p["cluster"], memory_budget_gib=p["memory_budget_gib"], ledger=ledger
         )
         segments, prepared_notes = lazy.segments, []
     else:
         ledger = ledger_frame(data.frame)
+        data.frame = data.frame.iloc[:0].copy()  # the prepared ledger replaces the loaded rows (memory: one copy)
         overview = ledger_overview(ledger)
         det = detect(ledger, cfg)
         segments, prepared_notes = ledger.segments, ledger.notes

@@ -100,7 +100,7 @@ class _Conversion:
 
 
 def _convert_part(part: pd.DataFrame, conv: _Conversion) -> pd.DataFrame:
-    out, _, _, _ = ledger_rows(part, signed=conv.signed, label_time_used=conv.label_time_used)
+    out, _, _, _ = ledger_rows(part, signed=conv.signed, label_time_used=conv.label_time_used, compact=False)
     out.insert(0, "transaction_id", part.index.to_numpy().astype(np.int64))
     for col, cats in conv.categories.items():
         values = out[col]
