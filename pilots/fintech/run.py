@@ -112,7 +112,9 @@ def run_ledger(params: Any = None) -> LedgerResult:
         segments, prepared_notes = lazy.segments, []
     else:
         ledger = ledger_frame(data.frame)
-        data.frame = data.frame.iloc[:0].copy()  # the prepared ledger replaces the loaded rows (memory: one copy)
+        data.frame = data.frame.iloc[
+            :0
+        ].copy()  # the prepared ledger replaces the loaded rows (memory: one copy)
         overview = ledger_overview(ledger)
         det = detect(ledger, cfg)
         segments, prepared_notes = ledger.segments, ledger.notes
