@@ -1,22 +1,40 @@
-"""The fintech pilot's two data contracts: a transaction ledger (A) or a table of numeric features (B).
+"""The fintech pilot's two data contracts, one a design: a transaction ledger and a table of numeric features.
 
-- ``ledger``: one row per transaction with ``account``, ``timestamp`` and ``amount``; ``merchant``,
-  ``counterparty``, ``channel``, ``country``, ``direction``, ``device``, ``segment``, ``label`` and ``label_time``
-  are optional, and each part of the analysis that needs one of them is skipped with a note when it is absent.
-- ``features``: any numeric columns (every numeric column that is not mapped to a contract name is a
-  feature) with an optional ``label`` (1 = anomaly/fraud), an optional ``time`` (a date-time or a number of
-  seconds; used for time-ordered evaluation and time-block intervals, never as a feature) and an optional
-  ``group`` (an account/card/customer id; intervals resample whole groups, never a feature). CSV, Parquet,
-  Excel or a NumPy ``.npz`` archive with arrays ``X`` and ``y`` (read as columns ``x0..xn`` and ``y``).
+- ``ledger`` (design ``ledger``, ``ledger.ipynb``): one row per transaction with ``account``, ``timestamp`` and
+  ``amount``; ``merchant``, ``counterparty``, ``channel``, ``country``, ``direction``, ``device``, ``segment``,
+  ``label``, ``label_time`` and ``fraud_type`` are optional, and each part of the analysis that needs one of
+  them is left out with a note when it is absent.
+- ``features`` (design ``features``, ``features.ipynb``): any numeric columns (every numeric column that is not
+  mapped to a contract name is a feature) with an optional ``label`` (1 = anomaly/fraud), an optional ``time``
+  (a date-time or a number of seconds; time-block intervals and the daily budget, never a feature) and an
+  optional ``group`` (an account/card/customer id; intervals resample whole groups, never a feature). CSV,
+  Parquet, Excel or a NumPy ``.npz`` archive with arrays ``X`` and ``y`` (read as columns ``x0..xn`` and ``y``).
 
-The parameter ``data_kind`` selects the contract (``ledger``, ``features`` or ``auto``: ``ledger`` when the
-file has columns for account, timestamp and amount, else ``features``).
+The runner picks the design a partner's file fits (the ledger first); ``livinglab run fintech-features -p
+data_path ...`` names one. Also here: the value codes the pilot reads (directions, labels) and the names under
+which a feature table's label, time and group columns are found when they are not mapped.
 """
 
 from __future__ import annotations
 
-from livinglab.contract import Contract, ContractError, Field, split_read_options
-from livinglab.reader import DataFileError, read_table
+from livinglab.contract import Contract, Field
+
+#: Direction values read as money out / money in (compared in lower case, stripped).
+DEBIT_WORDS = frozenset({"debit", "d", "dr", "out", "outgoing", "-", "withdrawal", "payment", "sent", "-1"})
+CREDIT_WORDS = frozenset({"credit", "c", "cr", "in", "incoming", "+", "deposit", "received", "1"})
+#: Label values (compared in lower case, stripped): 1 = fraud/anomaly, 0 = genuine/normal.
+LABEL_WORDS = {
+    "1": 1, "1.0": 1, "true": 1, "yes": 1, "y": 1, "fraud": 1, "anomaly": 1,
+    "0": 0, "0.0": 0, "false": 0, "no": 0, "n": 0, "genuine": 0, "normal": 0,
+}  # fmt: skip
+#: A feature table's label, time and group columns, found by these names when ``columns`` does not map them.
+LABEL_NAMES = (
+    "y", "label", "class", "isfraud", "is_fraud", "fraud", "anomaly", "outlier", "target", "betrug", "fraude",
+)  # fmt: skip
+TIME_NAMES = ("time", "timestamp", "datetime", "date", "step")
+GROUP_NAMES = ("group", "account", "account_id", "card", "card_id", "customer", "customer_id")
+#: The anti-money-laundering reporting threshold the rules baseline watches (EUR).
+REPORTING_THRESHOLD_EUR = 10_000.0
 
 LEDGER = Contract(
     "ledger",
@@ -84,10 +102,7 @@ LEDGER = Contract(
                 "empfaenger",
                 "beneficiaire",
                 "gegenpartei",
-                "empfaenger",
-                "beneficiaire",
-                "gegenpartei",
-            ),  # fmt: skip
+            ),
         ),
         Field(
             "channel",
@@ -138,6 +153,13 @@ LEDGER = Contract(
             meaning="when the label became known (analyst decision, chargeback)",
             aliases=("label_available_at", "confirmed_at", "chargeback_date", "decision_time"),
         ),
+        Field(
+            "fraud_type",
+            "category",
+            required=False,
+            meaning="the kind of fraud of a fraud row (card testing, account takeover ...): recall per kind",
+            aliases=("typology", "fraud_kind", "fraud_category", "scheme"),
+        ),
     ),
     description="A bank's or payment provider's ledger: one row per transaction.",
 )
@@ -184,44 +206,3 @@ FEATURES = Contract(
 )
 
 CONTRACTS = {"ledger": LEDGER, "features": FEATURES}
-PARAMS_FOR = {"ledger": {"data_kind": "ledger"}, "features": {"data_kind": "features"}}
-DATA_KINDS = ("auto", "ledger", "features")
-_LEDGER_ONLY = {f.name for f in LEDGER.fields} - {f.name for f in FEATURES.fields}
-_FEATURES_ONLY = {f.name for f in FEATURES.fields} - {f.name for f in LEDGER.fields}
-
-
-def detect_kind(data_path: str, columns: dict | None = None, read_options: dict | None = None) -> str:
-    """``ledger`` when the mapping or the file's columns give account, timestamp and amount, else ``features``."""
-    columns = dict(columns or {})
-    if set(columns) & _LEDGER_ONLY:
-        return "ledger"
-    if set(columns) & _FEATURES_ONLY:
-        return "features"
-    options, _ = split_read_options(read_options)
-    try:
-        frame, _ = read_table(data_path, **options, sample_bytes=1 << 20)
-    except DataFileError as exc:
-        raise ContractError(str(exc)) from None
-    try:
-        LEDGER.resolve_mapping(list(frame.columns), {k: v for k, v in columns.items() if k in LEDGER.names})
-    except ContractError:
-        return "features"
-    return "ledger"
-
-
-def contract_for(params: dict) -> Contract:
-    """The contract the run's ``data_kind`` selects (``auto``: from the mapping and the file's columns)."""
-    kind = str(params.get("data_kind") or "auto")
-    if kind not in DATA_KINDS:
-        raise ContractError(
-            f"data_kind must be one of {', '.join(DATA_KINDS)}, not {kind!r}: 'ledger' for one row per "
-            "transaction (account, timestamp, amount), 'features' for a table of numeric features."
-        )
-    if kind == "auto":
-        data_path = str(params.get("data_path") or "").strip()
-        kind = (
-            detect_kind(data_path, params.get("columns"), params.get("read_options"))
-            if data_path
-            else "ledger"
-        )
-    return CONTRACTS[kind]

@@ -1,153 +1,42 @@
-"""The data of a run, whatever it is: the synthetic ledger, the catalogue's card data, or a partner's file.
+"""What the fintech pilot does to loaded data before modelling. It never reads a file: ``livinglab.load`` does
+(a partner's file, the catalogue's file and the synthetic frame alike), once, through the design's contract.
 
-:func:`load_fintech` returns a :class:`FintechData` of one of two kinds:
+- A ledger (contract A's names) becomes the pilot's ledger schema (:func:`ledger_frame`): ``transaction_id,
+  timestamp, account_id, counterparty_id, amount, direction, channel, country, device_id`` plus ``label``,
+  ``label_available_at``, ``typology`` and ``segment`` when the data have them, sorted by time, exact
+  duplicates dropped (counted), with ``available`` naming the optional parts the data really hold.
+  :func:`ledger_rows` is its row-by-row part (the out-of-core path applies it to each partition).
+- A feature table (contract B's names) becomes :class:`FeatureTable`: the numeric features, and the label,
+  time and group when the data have them (found by name when ``columns`` did not map them).
+- :func:`ledger_overview`: the counts the data section shows (per day and channel, per hour, per segment).
 
-- ``ledger`` (contract A): the pilot's internal ledger schema (``transaction_id, timestamp, account_id,
-  counterparty_id, amount, direction, channel, country, device_id`` plus ``label``, ``label_available_at``,
-  segment columns and, for the generator's ledger, ``typology``), with ``available`` naming the optional
-  parts the data really has. :func:`ledger_frame` converts a frame in contract A's names.
-- ``features`` (contract B): ``features`` (numeric columns only), ``label`` (or None), ``time`` (or None),
-  ``group`` (or None). :func:`feature_table` converts a frame in contract B's names; a label column named
-  ``y``, ``class``, ``label``, ``is_fraud`` ... is found by name (with a note) when none was mapped.
-
-Every conversion step that changes or ignores something says so in ``notes`` (shown in the notebook).
-``describe()`` is the data paragraph of the notebook and the model card, computed from the data loaded.
+Every step that changes or leaves out something says so in ``notes`` (shown on the page).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from livinglab.contract import ContractError
+from livinglab.contract import ContractError, parse_datetimes
 
-DEBIT_WORDS = {"debit", "d", "dr", "out", "outgoing", "-", "withdrawal", "payment", "sent", "-1"}
-CREDIT_WORDS = {"credit", "c", "cr", "in", "incoming", "+", "deposit", "received", "1"}
-LABEL_NAMES = (
-    "y", "label", "class", "isfraud", "is_fraud", "fraud", "anomaly", "outlier", "target", "betrug", "fraude",
-)  # fmt: skip
-TIME_NAMES = ("time", "timestamp", "datetime", "date", "step")
-GROUP_NAMES = ("group", "account", "account_id", "card", "card_id", "customer", "customer_id")
+from .contract import CREDIT_WORDS, DEBIT_WORDS, GROUP_NAMES, LABEL_NAMES, LABEL_WORDS, TIME_NAMES
+
 NOMINAL_EPOCH = pd.Timestamp("2000-01-01")  # times given in seconds are placed after this nominal start
+MIN_LEDGER_ROWS = 200
+MIN_TABLE_ROWS = 50
 
 
-@dataclass
-class FintechData:
-    kind: str  # "ledger" or "features"
-    origin: str  # "synthetic", "real" (the catalogue's data) or "file" (a partner's)
-    source: object  # livinglab DataSource
-    name: str  # what to call the data in text: "the synthetic ledger", "creditcard.csv", ...
-    frame: pd.DataFrame | None = None  # ledger rows (kind "ledger")
-    features: pd.DataFrame | None = None  # kind "features"
-    label: pd.Series | None = None
-    time: pd.Series | None = None  # datetimes (seconds are placed after NOMINAL_EPOCH)
-    time_in_seconds: bool = False
-    group: pd.Series | None = None
-    available: frozenset = frozenset()  # ledger: optional parts present
-    segments: tuple[str, ...] = ()
-    notes: list[str] = field(default_factory=list)
-    lazy: object | None = None  # scale.LazyLedger: the ledger as a Dask frame (engine "dask")
-    engine: object | None = None  # scale.EngineChoice: which engine runs the ledger, and why
-    client: object | None = None  # the Dask client of engine "dask"
-    _summary: object | None = None
-
-    @property
-    def has_labels(self) -> bool:
-        if self.kind == "ledger":
-            if self.frame is None and self.lazy is not None:
-                return self.lazy.has_labels
-            return self.frame is not None and "label" in self.frame
-        return self.label is not None
-
-    @property
-    def engine_used(self) -> str:
-        return self.engine.engine if self.engine is not None else "pandas"
-
-    @property
-    def summary(self):
-        """Counts of a ledger read in parts (``scale.summarise``, one pass of Dask reductions; cached)."""
-        if self._summary is None and self.lazy is not None:
-            from .scale import summarise
-
-            self._summary = summarise(self.lazy)
-        return self._summary
-
-    @property
-    def is_synthetic(self) -> bool:
-        return self.origin == "synthetic"
-
-    @property
-    def rows(self) -> int:
-        if self.kind == "ledger":
-            return len(self.frame) if self.frame is not None else self.lazy.rows
-        return len(self.features)
-
-    def describe(self) -> str:
-        """One paragraph about the data of this run, computed from it."""
-        if self.kind == "ledger":
-            if self.frame is not None:
-                tx = self.frame
-                n, accounts = len(tx), tx["account_id"].nunique()
-                start, end, median = tx["timestamp"].min(), tx["timestamp"].max(), tx["amount"].median()
-                frauds = int(tx["label"].sum()) if self.has_labels else None
-                approx = ""
-            else:
-                s = self.summary
-                n, accounts, start, end, median, frauds = (
-                    s.rows,
-                    s.accounts,
-                    s.start,
-                    s.end,
-                    s.amount_median,
-                    s.frauds,
-                )
-                approx = " (approximate)"
-            span = end - start
-            text = (
-                f"{self.name}: {n:,} transactions of {accounts:,} accounts over "
-                f"{span / pd.Timedelta(days=1):.1f} days ({start:%Y-%m-%d} to "
-                f"{end:%Y-%m-%d}); amounts median{approx} {median:,.2f}"
-            )
-            if self.has_labels:
-                text += f"; {frauds:,} rows labelled fraud ({frauds / max(1, n):.3%})"
-            else:
-                text += "; no labels (unsupervised detection only)"
-            absent = [
-                p
-                for p in ("counterparty", "channel", "country", "direction", "device")
-                if p not in self.available
-            ]
-            if absent:
-                text += f"; without {', '.join(absent)}"
-            return text + "."
-        feats = self.features
-        text = f"{self.name}: {len(feats):,} rows, {feats.shape[1]} numeric feature(s)"
-        if self.label is not None:
-            text += f", {int(self.label.sum()):,} labelled anomalies ({self.label.mean():.2%})"
-        else:
-            text += ", no label (scores and queue only)"
-        if self.time is not None:
-            span = self.time.max() - self.time.min()
-            hours = span / pd.Timedelta(hours=1)
-            text += f", spanning {hours:.1f} h" if hours < 72 else f", spanning {hours / 24:.1f} days"
-        if self.group is not None:
-            text += f", {self.group.nunique():,} groups"
-        return text + "."
-
-
-# ----------------------------------------------------------------------------- labels, times
+# ----------------------------------------------------------------------------- values
 def labels_01(values: pd.Series, column: str) -> tuple[pd.Series, int]:
     """0/1 labels from numbers, booleans or yes/no/true/false text; missing values count as 0 (returned)."""
+    if pd.api.types.is_numeric_dtype(values) and values.isin([0, 1]).all():  # the usual case, without text
+        return values.astype(np.int8), 0
     text = values.astype("string").str.strip().str.lower()
-    mapping = {
-        "1": 1, "1.0": 1, "true": 1, "yes": 1, "y": 1, "fraud": 1, "anomaly": 1,
-        "0": 0, "0.0": 0, "false": 0, "no": 0, "n": 0, "genuine": 0, "normal": 0,
-    }  # fmt: skip
-    out = text.map(mapping)
+    out = text.map(LABEL_WORDS)
     bad = out.isna() & text.notna()
     if bad.any():
         shown = ", ".join(repr(v) for v in values[bad].astype(str).unique()[:3])
@@ -161,13 +50,11 @@ def labels_01(values: pd.Series, column: str) -> tuple[pd.Series, int]:
 
 def time_values(values: pd.Series, column: str) -> tuple[pd.Series, bool]:
     """Datetimes from date-time text or from numbers of seconds (placed after ``NOMINAL_EPOCH``)."""
-    from livinglab.contract import parse_datetimes
-
     if pd.api.types.is_datetime64_any_dtype(values):
         return values.astype("datetime64[ns]"), False
-    numbers = pd.to_numeric(values, errors="coerce")
-    if numbers.notna().mean() > 0.99:
-        return NOMINAL_EPOCH + pd.to_timedelta(numbers.fillna(numbers.median()), unit="s"), True
+    seconds = pd.to_numeric(values, errors="coerce")
+    if seconds.notna().mean() > 0.99:
+        return NOMINAL_EPOCH + pd.to_timedelta(seconds.fillna(seconds.median()), unit="s"), True
     parsed, _ = parse_datetimes(values.astype("string"))
     bad = parsed.isna() & values.notna()
     if bad.any() or parsed.isna().all():
@@ -204,15 +91,30 @@ def _find(columns: list[str], names: tuple[str, ...]) -> str | None:
 
 
 # ----------------------------------------------------------------------------- contract B: feature tables
-def feature_table(frame: pd.DataFrame, mapping: dict[str, str] | None = None) -> tuple[dict, list[str]]:
+@dataclass
+class FeatureTable:
+    """A feature table split into its parts (contract B)."""
+
+    features: pd.DataFrame  # numeric columns only, float64, rows 0..n-1
+    label: pd.Series | None = None  # int8 0/1
+    time: pd.Series | None = None  # datetimes (seconds are placed after NOMINAL_EPOCH)
+    time_in_seconds: bool = False
+    group: pd.Series | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        return len(self.features)
+
+
+def feature_table(frame: pd.DataFrame, mapping: dict[str, str] | None = None) -> FeatureTable:
     """Split a frame in contract B's names into features, label, time and group, with notes.
 
-    ``label``/``time``/``group`` not mapped are looked for by name among the other columns (a label
-    column must hold only 0/1). Text columns are left out; constant columns too.
+    ``label``/``time``/``group`` not mapped are looked for by name among the other columns (a label column
+    must hold only 0/1). Text columns are left out; constant columns too.
     """
     notes: list[str] = []
     mapping = dict(mapping or {})
-    out = {"label": None, "time": None, "group": None, "time_in_seconds": False}
     frame = frame.copy()
     extras = [c for c in frame.columns if c not in ("label", "time", "group", "source_file")]
     if "label" not in frame:
@@ -223,28 +125,24 @@ def feature_table(frame: pd.DataFrame, mapping: dict[str, str] | None = None) ->
                 frame["label"] = frame.pop(found)
                 extras.remove(found)
                 notes.append(f"column {found!r} is the label (0/1, found by its name); it is not a feature")
-    if "time" not in frame:
-        found = _find(extras, TIME_NAMES)
-        if found is not None:
-            frame["time"] = frame.pop(found)
-            extras.remove(found)
-            notes.append(f"column {found!r} is the time (found by its name); it is not a feature")
-    if "group" not in frame:
-        found = _find(extras, GROUP_NAMES)
-        if found is not None:
-            frame["group"] = frame.pop(found)
-            extras.remove(found)
-            notes.append(f"column {found!r} groups the rows (found by its name); it is not a feature")
+    for part, names, what in (("time", TIME_NAMES, "is the time"), ("group", GROUP_NAMES, "groups the rows")):
+        if part not in frame:
+            found = _find(extras, names)
+            if found is not None:
+                frame[part] = frame.pop(found)
+                extras.remove(found)
+                notes.append(f"column {found!r} {what} (found by its name); it is not a feature")
+    table = FeatureTable(pd.DataFrame())
     if "label" in frame:
-        out["label"], missing = labels_01(frame["label"], mapping.get("label", "label"))
+        table.label, missing = labels_01(frame["label"], mapping.get("label", "label"))
         if missing:
             notes.append(f"{missing:,} rows without a label count as normal (0)")
     if "time" in frame:
-        out["time"], out["time_in_seconds"] = time_values(frame["time"], mapping.get("time", "time"))
-        if out["time_in_seconds"]:
+        table.time, table.time_in_seconds = time_values(frame["time"], mapping.get("time", "time"))
+        if table.time_in_seconds:
             notes.append("time is given in seconds; it is shown as time after a nominal start (day 1)")
     if "group" in frame:
-        out["group"] = frame["group"].astype("string").fillna("(none)")
+        table.group = frame["group"].astype("string").fillna("(none)")
     numeric, dropped_text = [], []
     for col in extras:
         values = frame[col]
@@ -267,21 +165,38 @@ def feature_table(frame: pd.DataFrame, mapping: dict[str, str] | None = None) ->
     if features.shape[1] == 0:
         raise ContractError(
             "The table has no numeric feature column left (after the label, time and group columns); "
-            "give numeric features, or choose the ledger contract with -p data_kind ledger."
+            "give numeric features, or run the ledger design (fintech-ledger) for one row per transaction."
         )
-    if len(features) < 50:
-        raise ContractError(f"The table has only {len(features)} rows; anomaly detection needs at least 50.")
+    if len(features) < MIN_TABLE_ROWS:
+        raise ContractError(
+            f"The table has only {len(features)} rows; anomaly detection needs at least {MIN_TABLE_ROWS}."
+        )
     duplicates = int(features.duplicated().sum())
     if duplicates:
         notes.append(f"{duplicates:,} rows repeat another row's features exactly (kept)")
-    out["features"] = features.reset_index(drop=True)
-    return out, notes
+    table.features = features.reset_index(drop=True)
+    table.notes = notes
+    return table
 
 
 # ----------------------------------------------------------------------------- contract A: ledgers
-def ledger_frame(frame: pd.DataFrame) -> tuple[pd.DataFrame, frozenset, tuple[str, ...], list[str]]:
-    """A frame in contract A's names -> the pilot's ledger schema, the optional parts present, segment
-    columns and notes. Sorted by time; exact duplicate rows dropped (counted)."""
+@dataclass
+class LedgerData:
+    """A ledger in the pilot's schema with the optional parts it holds."""
+
+    frame: pd.DataFrame
+    available: frozenset  # optional parts present: counterparty, channel, country, direction, device
+    segments: tuple[str, ...]  # customer-segment columns (only to check who gets flagged)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def has_labels(self) -> bool:
+        return "label" in self.frame
+
+
+def ledger_frame(frame: pd.DataFrame) -> LedgerData:
+    """A frame in contract A's names -> the pilot's ledger schema, sorted by time; exact duplicate rows
+    dropped (counted); ``transaction_id`` = the row's position after sorting."""
     n_in = len(frame)
     out, available, segments, notes = ledger_rows(frame)
     dup = out.duplicated()
@@ -292,31 +207,76 @@ def ledger_frame(frame: pd.DataFrame) -> tuple[pd.DataFrame, frozenset, tuple[st
     if disorder:
         notes.append(f"{disorder:,} rows were out of time order and were sorted")
     out = out.sort_values("timestamp", kind="stable").reset_index(drop=True)
+    for col in TEXT_COLUMNS:  # codes as the text's would be in time order (features use them)
+        if col in out and isinstance(out[col].dtype, pd.CategoricalDtype):
+            out[col] = _in_order_of_appearance(out[col])
     out.insert(0, "transaction_id", np.arange(len(out), dtype=np.int64))
-    if len(out) < 200:
+    if len(out) < MIN_LEDGER_ROWS:
         raise ContractError(
-            f"The ledger has only {len(out)} rows (of {n_in:,} read); the pilot needs at least 200."
+            f"The ledger has only {len(out)} rows (of {n_in:,} read); the pilot needs at least {MIN_LEDGER_ROWS}."
         )
-    return out, available, segments, notes
+    return LedgerData(out, available, segments, notes)
+
+
+def _compact(values: pd.Series) -> pd.Series:
+    """Text as a categorical whose categories are in order of first appearance (its codes are those
+    ``pd.factorize`` gives the text, so features do not change), a fraction of the text's memory."""
+    codes, uniques = pd.factorize(values)
+    return pd.Series(pd.Categorical.from_codes(codes, uniques), index=values.index, name=values.name)
+
+
+def _in_order_of_appearance(values: pd.Series) -> pd.Series:
+    """A categorical's categories put in the order they first appear in ``values`` (after sorting by time)."""
+    codes = values.cat.codes.to_numpy()
+    order = pd.unique(codes[codes >= 0])  # old codes, in order of first appearance
+    remap = np.full(len(values.cat.categories), -1, dtype=np.int64)
+    remap[order] = np.arange(len(order))
+    new = np.where(codes >= 0, remap[np.maximum(codes, 0)], -1)
+    return pd.Series(
+        pd.Categorical.from_codes(new, values.cat.categories[order]), index=values.index, name=values.name
+    )
+
+
+TEXT_COLUMNS = (
+    "account_id",
+    "counterparty_id",
+    "device_id",
+    "direction",
+    "channel",
+    "country",
+    "segment",
+    "typology",
+)
 
 
 def ledger_rows(
-    frame: pd.DataFrame, *, signed: bool | None = None, label_time_used: bool | None = None
+    frame: pd.DataFrame,
+    *,
+    signed: bool | None = None,
+    label_time_used: bool | None = None,
+    compact: bool = True,
 ) -> tuple[pd.DataFrame, frozenset, tuple[str, ...], list[str]]:
     """Row by row part of :func:`ledger_frame` (no sorting, no duplicates dropped, no transaction ids).
 
     Two choices depend on the whole ledger; a partitioned reader passes them in, decided once: ``signed``
     (without a direction column, whether some amount is negative, so that signs give the direction) and
     ``label_time_used`` (whether the label_time column holds any time). None: decided from ``frame``.
+    ``compact``: the text columns as categoricals in order of first appearance (a ledger in memory); a
+    partitioned reader keeps text, whose categories differ from part to part.
     """
     notes: list[str] = []
+
+    def as_text(values: pd.Series, fill: str | None = "(none)") -> pd.Series:  # one text column at a time
+        values = values.astype("string") if fill is None else values.astype("string").fillna(fill)
+        return _compact(values) if compact else values
+
     out = pd.DataFrame(index=frame.index)
     out["timestamp"] = frame["timestamp"].astype("datetime64[ns]")
     if out["timestamp"].isna().any():
         raise ContractError(
             f"{int(out['timestamp'].isna().sum()):,} row(s) have no timestamp; drop them or map another column."
         )
-    out["account_id"] = frame["account"].astype("string").fillna("(none)")
+    out["account_id"] = as_text(frame["account"])
     amount = frame["amount"].astype("float64")
     if amount.isna().any():
         raise ContractError(f"{int(amount.isna().sum()):,} row(s) have no amount; drop them before loading.")
@@ -337,39 +297,43 @@ def ledger_rows(
     elif (amount < 0).any() if signed is None else signed:
         direction = pd.Series(np.where(amount < 0, "debit", "credit"), index=frame.index)
         available.add("direction")
+        counted = (
+            f"{int((amount < 0).sum()):,} " if signed is None else ""
+        )  # a partition's count would mislead
         notes.append(
-            f"no direction column: {int((amount < 0).sum()):,} negative amounts read as money out, the rest as money in"
+            f"no direction column: {counted}negative amounts read as money out, the rest as money in"
         )
     else:
         direction = pd.Series("debit", index=frame.index)
         notes.append("no direction column and no negative amount: every row is read as money out")
     out["amount"] = amount.abs()
-    out["direction"] = direction.astype("string")
+    out["direction"] = as_text(direction)
     if "counterparty" in frame:
-        out["counterparty_id"] = frame["counterparty"].astype("string").fillna("(none)")
+        out["counterparty_id"] = as_text(frame["counterparty"])
         available.add("counterparty")
     elif "merchant" in frame:
-        out["counterparty_id"] = frame["merchant"].astype("string").fillna("(none)")
+        out["counterparty_id"] = as_text(frame["merchant"])
         available.add("counterparty")
         notes.append("no counterparty column: the merchant is used as the counterparty")
     else:
         notes.append(
             "no counterparty or merchant column: new-counterparty and payment-graph features are skipped"
         )
-    for part, col in (("channel", "channel"), ("country", "country"), ("device", "device")):
+    for part, col in (("channel", "channel"), ("country", "country")):
         if col in frame:
-            out["device_id" if col == "device" else col] = frame[col].astype("string").fillna("(none)")
+            out[col] = as_text(frame[col])
             available.add(part)
         else:
-            skipped = {
-                "channel": "channel feature and per-channel rule thresholds",
-                "country": "country and new-country features",
-                "device": "new-device features",
-            }[part]
+            skipped = {"channel": "channel feature and per-channel rule thresholds", "country": "country and new-country features"}[part]  # fmt: skip
             notes.append(f"no {col} column: {skipped} skipped")
+    if "device" in frame:
+        out["device_id"] = as_text(frame["device"], fill=None)  # missing: no device was used
+        available.add("device")
+    else:
+        notes.append("no device column: new-device features skipped")
     segments: tuple[str, ...] = ()
     if "segment" in frame:
-        out["segment"] = frame["segment"].astype("string").fillna("(none)")
+        out["segment"] = as_text(frame["segment"])
         segments = ("segment",)
     else:
         notes.append("no segment column: the who-gets-flagged table is skipped")
@@ -388,6 +352,10 @@ def ledger_rows(
                 notes.append("label_time is empty: every label is taken as known at once")
         else:
             notes.append("no label_time column: every label is taken as known at once (no label delay)")
+        kind = frame["fraud_type"].astype("string") if "fraud_type" in frame else None
+        fraud = out["label"] == 1
+        named = kind.fillna("fraud") if kind is not None else pd.Series("fraud", index=frame.index)
+        out["typology"] = as_text(named.where(fraud, "none"))
     else:
         notes.append(
             "no label column: the unsupervised detector ranks the transactions; the supervised model, "
@@ -396,144 +364,57 @@ def ledger_rows(
     return out, frozenset(available), segments, notes
 
 
-# ----------------------------------------------------------------------------- one entry point
-def load_fintech(
-    data_mode: str,
-    data_path: str,
-    columns: dict,
-    read_options: dict,
-    data_kind: str,
-    *,
-    n_transactions: int,
-    n_days: int,
-    fraud_rate: float,
-    seed: int,
-    real_distribution: str,
-    engine: str = "auto",
-    memory_budget_gib: float = 0.0,
-    dask_address: str = "",
-) -> FintechData:
-    """Resolve and load the run's data (records the data source and the data fingerprint).
+# ----------------------------------------------------------------------------- what the data section shows
+@dataclass
+class LedgerOverview:
+    """Counts of a ledger for the data section (from the rows in memory, or Dask reductions)."""
 
-    A ledger runs on the engine ``scale.choose_engine`` picks from ``engine`` (``auto``: Dask when its rows
-    need more memory than ``memory_budget_gib``; 0 = half of this machine's memory). On Dask a Parquet ledger is
-    read in parts (``scale.read_parquet_ledger``) and a generated one is partitioned from memory; the client
-    is a LocalCluster here, or the scheduler at ``dask_address``. Feature tables always run in memory.
-    """
-    import livinglab
-    from livinglab.contract import effective_data_mode, load_data
-    from livinglab.drift import data_fingerprint
+    rows: int
+    accounts: int
+    start: pd.Timestamp
+    end: pd.Timestamp
+    amount_median: float
+    frauds: int | None
+    daily: pd.DataFrame  # transactions per day (rows) and channel (columns)
+    hourly: pd.Series  # transactions per hour of day
+    segments: pd.DataFrame | None  # accounts, transactions, fraud rows per segment
 
-    from .contract import FEATURES, contract_for
-    from .loaders import validate_transactions
-    from .scale import choose_engine, parquet_files, parquet_rows
-    from .synthetic import SEGMENT_COLUMNS, generate_transactions
-
-    mode = effective_data_mode(data_mode, data_path)
-    if mode == "file":
-        contract = contract_for(
-            {"data_kind": data_kind, "data_path": data_path, "columns": columns, "read_options": read_options}
-        )
-        choice = None
-        if contract.name == "ledger":
-            files = parquet_files(data_path)
-            choice = choose_engine(
-                engine, parquet_rows(files) if files else None, memory_budget_gib, parquet=bool(files)
-            )
-            if choice.engine == "dask":
-                return _lazy_file_ledger(
-                    data_path, columns, read_options, choice, memory_budget_gib, dask_address
-                )
-        else:
-            choose_engine(engine, 0, memory_budget_gib)  # only checks the value: feature tables run in memory
-        loaded = load_data(data_path, columns, contract, read_options)
-        source = loaded.source
-        data_fingerprint(source)
-        notes = list(loaded.notes)
-        if contract.name == "ledger":
-            frame, available, segments, more = ledger_frame(loaded.frame)
-            return FintechData(
-                "ledger", "file", source, loaded.name, frame=frame, available=available, segments=segments,
-                notes=notes + more, engine=choice,
-            )  # fmt: skip
-        parts, more = feature_table(loaded.frame, loaded.applied.mapping)
-        return _features_data("file", source, loaded.name, parts, notes + more)
-    source = livinglab.resolve(
-        "ulb-creditcard-fraud",
-        mode,
-        real_distribution,
-        generator="pilots.fintech.synthetic.generate_transactions",
-    )
-    if source.is_synthetic:
-        data_fingerprint(
-            source, n_transactions=n_transactions, n_days=n_days, fraud_rate=fraud_rate, seed=seed
-        )
-        choice = choose_engine(engine, n_transactions, memory_budget_gib)
-        frame = validate_transactions(
-            generate_transactions(n_transactions, n_days=n_days, fraud_rate=fraud_rate, seed=seed)
-        )
-        data = FintechData(
-            "ledger", "synthetic", source, "the SYNTHETIC ledger generated in this run", frame=frame,
-            available=frozenset({"counterparty", "channel", "country", "direction", "device"}),
-            segments=tuple(reversed(SEGMENT_COLUMNS)), engine=choice,
-        )  # fmt: skip
-        if choice.engine == "dask":
-            from .scale import LazyLedger, shared_client
-
-            data.client = shared_client(dask_address, memory_budget_gib)
-            data.lazy = LazyLedger.from_frame(
-                frame, available=data.available, segments=data.segments, name=data.name
-            )
-            data.notes.append(
-                "the generated ledger is held in memory and partitioned from there (its rows are the same)"
-            )
-        return data
-    data_fingerprint(source)
-    from .loaders import _read_table
-
-    raw = _read_table(source.path)
-    applied = FEATURES.apply(raw.rename(columns={"class": "Class"}), {"label": "Class", "time": "Time"})
-    parts, notes = feature_table(applied.frame, applied.mapping)
-    name = Path(str(source.path)).name
-    return _features_data("real", source, f"{source.dataset} ({name})", parts, notes)
+    def metrics(self) -> dict:
+        out = {
+            "rows": int(self.rows),
+            "accounts": int(self.accounts),
+            "days": float((self.end - self.start) / pd.Timedelta(days=1)),
+            "first_time": str(self.start),
+            "last_time": str(self.end),
+            "amount_median": float(self.amount_median),
+        }
+        if self.frauds is not None:
+            out |= {"fraud_rows": int(self.frauds), "fraud_share": self.frauds / max(1, self.rows)}
+        return out
 
 
-def _lazy_file_ledger(
-    data_path: str, columns: dict, read_options: dict, choice, memory_budget_gib: float, dask_address: str
-) -> FintechData:
-    """A Parquet ledger read in parts for the Dask engine (recorded as the run's data source, by checksum)."""
-    from livinglab.catalog import DataSource
-    from livinglab.drift import data_fingerprint
-
-    from .scale import read_parquet_ledger, shared_client
-
-    client = shared_client(dask_address, memory_budget_gib)  # first: reading passes run on its workers
-    lazy = read_parquet_ledger(data_path, columns, read_options)
-    source = DataSource(
-        lazy.name,
-        "file",
-        Path(lazy.files[0]),
-        lazy.sha256,
-        f"Transaction ledger: {len(lazy.files)} Parquet file(s), {lazy.rows:,} rows, read in parts",
-        {"rows": lazy.rows, "files": lazy.files, "contract": "ledger"},
-    )
-    data_fingerprint(source)
-    return FintechData(
-        "ledger", "file", source, lazy.name, available=lazy.available, segments=lazy.segments,
-        notes=list(lazy.notes), lazy=lazy, engine=choice, client=client,
-    )  # fmt: skip
-
-
-def _features_data(origin: str, source, name: str, parts: dict, notes: list[str]) -> FintechData:
-    return FintechData(
-        "features",
-        origin,
-        source,
-        name,
-        features=parts["features"],
-        label=parts["label"],
-        time=parts["time"],
-        time_in_seconds=parts["time_in_seconds"],
-        group=parts["group"],
-        notes=notes,
+def ledger_overview(ledger: LedgerData) -> LedgerOverview:
+    """The counts of a ledger in memory."""
+    tx = ledger.frame
+    day = tx["timestamp"].dt.normalize()
+    channel = tx["channel"].astype(str) if "channel" in tx else pd.Series("all", index=tx.index)
+    daily = tx.groupby([day, channel], observed=True).size().unstack(fill_value=0)
+    daily.index.name, daily.columns.name = "timestamp", None
+    segments = None
+    if ledger.segments:
+        grouped = tx.groupby([tx[s].astype(str) for s in ledger.segments])
+        table = {"accounts": grouped["account_id"].nunique(), "transactions": grouped.size()}
+        if "label" in tx:
+            table["fraud_rows"] = grouped["label"].sum()
+        segments = pd.DataFrame(table).reset_index()
+    return LedgerOverview(
+        len(tx),
+        int(tx["account_id"].nunique()),
+        tx["timestamp"].min(),
+        tx["timestamp"].max(),
+        float(tx["amount"].median()),
+        int(tx["label"].sum()) if "label" in tx else None,
+        daily,
+        tx.groupby(tx["timestamp"].dt.hour).size(),
+        segments,
     )

@@ -10,6 +10,10 @@ contract, its synthetic generator, its catalogue dataset); the run's parameters 
 - ``data_mode`` "synthetic": the design's generator in ``synthetic.py`` (labelled synthetic everywhere);
 - ``data_mode`` "auto": real when every file of it is reachable, otherwise synthetic.
 
+``lazy=True`` (a pilot's out-of-core path): a partner's Parquet file, folder or glob becomes a Dask dataframe
+read in parts, the contract checked on the first rows at once and applied to every part as it is read
+(index: each row's position in the files' order); the source is recorded as for a file read whole.
+
 Whatever the way, the frame is in the contract's names and passed the contract's checks, and the source
 (path, sha256, size, rows, columns, time span, encoding, mapping, or the generator) is recorded once,
 here. ``data_fingerprint`` names the data exactly: the files' sha256, or a hash of the generated frame.
@@ -28,7 +32,7 @@ import pandas as pd
 from .catalog import CatalogError, DataSource, DataUnavailable, fetch, get_dataset
 from .contract import Applied, Contract, ContractError, effective_data_mode, split_read_options
 from .pilots import Design, Pilot, get_pilot, parameters_for
-from .reader import DataFileError, ReadReport, read_table
+from .reader import DataFileError, ReadReport, parquet_columns, read_table, read_table_lazy
 from .recording import record_source
 
 
@@ -60,9 +64,15 @@ class Loaded:
     def fingerprint(self) -> str:
         return str((self.source.facts or {}).get("fingerprint", ""))
 
+    @property
+    def rows(self) -> int:
+        """Rows loaded (a lazy frame's from the files' footers: nothing is read to count them)."""
+        counted = (self.source.facts or {}).get("rows")
+        return int(counted) if counted is not None else len(self.frame)
+
     def describe(self) -> str:
         """One sentence on what was loaded."""
-        rows = f"{len(self.frame):,} rows"
+        rows = f"{self.rows:,} rows"
         if self.is_synthetic:
             return f"SYNTHETIC data: {rows} made in this run by {self.source.detail}."
         span = (self.source.facts or {}).get("time_span")
@@ -102,7 +112,7 @@ def _facts(frame: pd.DataFrame, report: ReadReport, applied: Applied, contract: 
         "sha256": report.sha256,
         "fingerprint": report.sha256[:12],
         "size_bytes": report.size_bytes,
-        "rows": len(frame),
+        "rows": report.rows,  # the contract drops no row; a lazy frame is not counted by reading it
         "columns": list(frame.columns),
         "file_columns": report.columns,
         "mapping": applied.mapping,
@@ -131,8 +141,44 @@ def read_checked(
     return applied.frame, report, applied
 
 
-def _file(pilot: Pilot, design: Design, params: dict, contract: Contract) -> Loaded:
-    frame, report, applied = read_checked(
+def _contract_part(
+    part: pd.DataFrame, contract: Contract, columns: dict | None, dayfirst: bool | None
+) -> pd.DataFrame:
+    return contract.apply(part, columns, dayfirst=dayfirst).frame.set_axis(part.index, axis=0)
+
+
+def read_checked_lazy(
+    paths: Any, contract: Contract, columns: dict | None, read_options: dict | None
+) -> tuple[Any, ReadReport, Applied]:
+    """Parquet read in parts (a Dask dataframe), the contract checked on the first rows now and applied to
+    every part as it is read; only the columns the mapping uses are read (all of them when the contract
+    keeps extras)."""
+    options, dayfirst = split_read_options(read_options)
+    text_only = sorted(set(options) - {"missing_values"})
+    if text_only:
+        raise ContractError(
+            f"read_options {text_only} apply to text files; Parquet is read as it is (only dayfirst and "
+            "missing_values apply)."
+        )
+    try:
+        names = parquet_columns(paths)
+        mapping = contract.resolve_mapping(names, columns)
+        wanted = names if contract.extras else list(dict.fromkeys(mapping.values()))
+        raw, report = read_table_lazy(paths, columns=wanted, missing_values=options.get("missing_values"))
+    except DataFileError as exc:
+        raise ContractError(str(exc)) from None
+    applied = contract.apply(raw.partitions[0].head(5_000, compute=True), columns, dayfirst=dayfirst)
+    frame = raw.map_partitions(
+        _contract_part, contract, columns, dayfirst, meta=applied.frame.iloc[:0], enforce_metadata=False
+    )
+    applied = Applied(frame, applied.mapping, applied.extra_columns, applied.notes, None)
+    report.notes.append("the contract checked on the first rows and applied to every part as it is read")
+    return frame, report, applied
+
+
+def _file(pilot: Pilot, design: Design, params: dict, contract: Contract, *, lazy: bool = False) -> Loaded:
+    read = read_checked_lazy if lazy else read_checked
+    frame, report, applied = read(
         params["data_path"], contract, params.get("columns"), params.get("read_options")
     )
     files = report.files
@@ -179,10 +225,20 @@ def _synthetic(pilot: Pilot, design: Design, params: dict, contract: Contract | 
     return Loaded(frame, pilot.name, design.name, "synthetic", source, params, contract, [])
 
 
-def load(pilot: str | Pilot, design: str | None = None, params: Any = None, *, record: bool = True) -> Loaded:
+def load(
+    pilot: str | Pilot,
+    design: str | None = None,
+    params: Any = None,
+    *,
+    record: bool = True,
+    lazy: bool = False,
+) -> Loaded:
     """The data of a run of ``pilot``'s ``design`` with ``params`` (a dict, or a notebook's ``globals()``;
     the notebook's defaults fill what is not given). Raises ``ContractError`` (a file that does not fit,
-    with the fix) or ``DataUnavailable`` (real data that cannot be found, with what to do)."""
+    with the fix) or ``DataUnavailable`` (real data that cannot be found, with what to do).
+
+    ``lazy``: a partner's Parquet input (data_mode "file") as a Dask dataframe read in parts (see the module
+    docstring); other modes and formats are read whole, as without it."""
     pilot = get_pilot(pilot) if isinstance(pilot, str) else pilot
     spec = pilot.design(design)
     params = parameters_for(pilot, spec.name, params)
@@ -198,7 +254,7 @@ def load(pilot: str | Pilot, design: str | None = None, params: Any = None, *, r
     if mode == "file":
         if contract is None:
             raise ContractError(f"Pilot {pilot.name} publishes no data contract, so it cannot read a partner's file.")
-        loaded = _file(pilot, spec, params, contract)
+        loaded = _file(pilot, spec, params, contract, lazy=lazy)
     elif mode in ("real", "auto"):
         loaded = _real(pilot, spec, params, contract, allow_synthetic=mode == "auto")
         loaded = loaded or _synthetic(pilot, spec, params, contract)

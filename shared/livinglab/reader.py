@@ -439,3 +439,124 @@ def read_table(data_path: str | Path | list, **options: Any) -> tuple[pd.DataFra
     if len(paths) > 1:
         report.notes.append(f"{len(paths)} files read and concatenated in name order")
     return frame, report
+
+
+# ----------------------------------------------------------------------------- Parquet read in parts (lazy)
+PARTITION_ROWS = 250_000  # rows a partition of a lazily read Parquet input holds (consecutive row groups)
+
+
+def parquet_files(data_path: str | Path | list) -> list[Path] | None:
+    """The files of ``data_path`` when every one is Parquet, else None (nothing is read)."""
+    try:
+        paths = expand_paths(data_path)
+    except DataFileError:
+        return None
+    return paths if paths and all(_kind(p) == "parquet" for p in paths) else None
+
+
+def parquet_rows(data_path: str | Path | list) -> int | None:
+    """Rows of a Parquet input from the files' footers (no row is read); None when it is not all Parquet."""
+    import pyarrow.parquet as pq
+
+    paths = parquet_files(data_path)
+    return None if paths is None else int(sum(pq.read_metadata(p).num_rows for p in paths))
+
+
+def parquet_columns(data_path: str | Path | list) -> list[str]:
+    """The column names of a Parquet input (its first file's schema)."""
+    import pyarrow.parquet as pq
+
+    paths = parquet_files(data_path)
+    if paths is None:
+        raise DataFileError(
+            f"data_path {str(data_path)!r} is not Parquet: only Parquet files are read in parts."
+        )
+    return list(pq.read_schema(paths[0]).names)
+
+
+@dataclass(frozen=True)
+class _Piece:
+    path: str
+    row_groups: tuple[int, ...]
+    offset: int  # position of the piece's first row in the files' order
+    rows: int
+
+
+def _pieces(paths: list[Path], partition_rows: int) -> list[_Piece]:
+    """Consecutive row groups of each file, gathered into pieces of about ``partition_rows`` rows."""
+    import pyarrow.parquet as pq
+
+    pieces, offset = [], 0
+    for path in paths:
+        meta = pq.read_metadata(path)
+        groups, rows = [], 0
+        for i in range(meta.num_row_groups):
+            groups.append(i)
+            rows += meta.row_group(i).num_rows
+            if rows >= partition_rows:
+                pieces.append(_Piece(str(path), tuple(groups), offset, rows))
+                offset, groups, rows = offset + rows, [], 0
+        if groups:
+            pieces.append(_Piece(str(path), tuple(groups), offset, rows))
+            offset += rows
+    return [p for p in pieces if p.rows]
+
+
+def _read_piece(piece: _Piece, columns: list[str] | None, missing_values: Any) -> pd.DataFrame:
+    import pyarrow.parquet as pq
+
+    frame = pq.ParquetFile(piece.path).read_row_groups(list(piece.row_groups), columns=columns).to_pandas()
+    frame.index = pd.RangeIndex(piece.offset, piece.offset + len(frame))
+    return _apply_missing(frame, missing_values, ReadReport(piece.path, "parquet"))
+
+
+def read_table_lazy(
+    data_path: str | Path | list,
+    *,
+    columns: list[str] | None = None,
+    missing_values: Any = None,
+    partition_rows: int = PARTITION_ROWS,
+) -> tuple[Any, ReadReport]:
+    """Parquet file(s) as a Dask dataframe read in parts (consecutive row groups of about ``partition_rows``
+    rows a partition; only ``columns`` when given), nothing read yet. The index is each row's position in
+    the files' order, as :func:`read_table` numbers the rows it concatenates; the divisions are known.
+    The report holds every file's sha256, size and rows (from its footer)."""
+    import dask.dataframe as dd
+    import pyarrow.parquet as pq
+
+    paths = parquet_files(data_path)
+    if paths is None:
+        raise DataFileError(
+            f"data_path {str(data_path)!r} is not Parquet: only a Parquet file, folder or glob is read in parts; "
+            "convert the file to Parquet, or read it whole."
+        )
+    shown = ", ".join(map(str, data_path)) if isinstance(data_path, (list, tuple)) else str(data_path)
+    report = ReadReport(data_path=shown, format="parquet")
+    names = [list(pq.read_schema(p).names) for p in paths]
+    differing = [p for p, n in zip(paths, names, strict=True) if set(n) != set(names[0])]
+    if differing:
+        raise DataFileError(
+            f"{differing[0].name} has other columns than {paths[0].name}; files read together must share their columns."
+        )
+    wanted = list(columns) if columns is not None else names[0]
+    absent = sorted(set(wanted) - set(names[0]))
+    if absent:
+        raise DataFileError(f"{paths[0].name} has no column(s) {absent}; its columns are {names[0][:30]}.")
+    for path in paths:
+        rows = int(pq.read_metadata(path).num_rows)
+        report.files.append(FileInfo(str(path.resolve()), _sha256(path), path.stat().st_size, rows))
+    pieces = _pieces(paths, partition_rows)
+    if not pieces:
+        raise DataFileError(f"{paths[0].name} has a header but no rows.")
+    report.rows, report.columns = sum(p.rows for p in pieces), wanted
+    meta = pq.read_schema(paths[0]).empty_table().select(wanted).to_pandas()  # no row read
+    meta.index = pd.RangeIndex(0)
+    divisions = (*(p.offset for p in pieces), report.rows - 1)
+    frame = dd.from_map(
+        _read_piece, pieces, columns=wanted, missing_values=missing_values, meta=meta, divisions=divisions,
+        enforce_metadata=False,
+    )  # fmt: skip
+    report.notes.append(
+        f"read in {len(pieces)} part(s) of up to {partition_rows:,} rows (nothing loaded whole)"
+    )
+    return frame, report

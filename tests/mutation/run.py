@@ -32,7 +32,7 @@ MODULES = {
     "contract": ("livinglab/contract.py", ["tests/test_contract.py"]),
     "abstention": ("pilots/public_sector/model/abstention.py", ["pilots/public_sector/tests/test_abstention.py"]),
     "fintech_features": (
-        "pilots/fintech/features.py",
+        "pilots/fintech/model/features.py",
         ["pilots/fintech/tests/test_features.py", "pilots/fintech/tests/test_features_reference.py"],
     ),
     "mobility_features": ("pilots/mobility/model/features.py", ["pilots/mobility/tests/test_features.py"]),

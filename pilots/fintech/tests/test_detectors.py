@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pilots.fintech.detectors import (
+from pilots.fintech.model.detectors import (
     DetectorError,
     RulesBaseline,
     SupervisedConfig,
@@ -15,8 +15,8 @@ from pilots.fintech.detectors import (
     time_split,
     top_reasons,
 )
-from pilots.fintech.features import RULE_INPUTS, feature_names, transaction_features
-from pilots.fintech.synthetic import generate_transactions
+from pilots.fintech.model.features import RULE_INPUTS, feature_names, transaction_features
+from pilots.fintech.synthetic.ledger import generate_transactions
 
 
 def test_known_labels_hide_frauds_confirmed_after_the_split():
@@ -66,7 +66,7 @@ def test_lightgbm_learns_from_the_past_and_explains_itself(features):
     np.testing.assert_allclose(contrib.sum(axis=1).to_numpy(), raw, rtol=1e-6, atol=1e-6)  # exact TreeSHAP
     reasons = top_reasons(contrib, X[split.test].head(50), k=3)
     top_feature = contrib.drop(columns="bias").idxmax(axis=1)
-    from pilots.fintech.features import FEATURE_DESCRIPTIONS
+    from pilots.fintech.model.features import FEATURE_DESCRIPTIONS
 
     for text, feat, best in zip(reasons, top_feature, contrib.drop(columns="bias").max(axis=1), strict=True):
         if best > 0:

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pilots.fintech.features import (
+from pilots.fintech.model.features import (
     FEATURE_DESCRIPTIONS,
     RULE_INPUTS,
     TRANSACTION_FEATURES,
@@ -14,7 +14,7 @@ from pilots.fintech.features import (
     feature_names,
     transaction_features,
 )
-from pilots.fintech.synthetic import COUNTRIES, generate_transactions
+from pilots.fintech.synthetic.ledger import COUNTRIES, generate_transactions
 
 T0 = pd.Timestamp("2026-01-05")
 

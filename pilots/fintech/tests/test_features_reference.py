@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pilots.fintech.features import (
+from pilots.fintech.model.features import (
     GRAPH_INPUTS,
     RULE_INPUTS,
     FeatureError,
@@ -353,7 +353,7 @@ def test_bad_input_is_named_in_full(tx):
     )
     with pytest.raises(FeatureError) as err:
         transaction_features(tx.iloc[::-1])
-    assert str(err.value) == "Transactions must be sorted by timestamp (the loaders sort them)."
+    assert str(err.value) == "Transactions must be sorted by timestamp (data.ledger_frame sorts them)."
     with pytest.raises(FeatureError) as err:
         transaction_features(tx, graph=pd.DataFrame(index=tx.index))
     assert str(err.value) == f"graph must hold {', '.join(GRAPH_INPUTS)} for every row of tx."

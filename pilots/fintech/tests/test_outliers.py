@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import roc_auc_score
 
-from pilots.fintech.outliers import (
+from pilots.fintech.model.outliers import (
     MIN_ANOMALIES,
     Combination,
     OutlierError,

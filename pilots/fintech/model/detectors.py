@@ -145,10 +145,6 @@ class SupervisedModel:
         )
         return pd.DataFrame(contrib, columns=[*self.features, "bias"], index=X.index)
 
-    def importance(self) -> pd.Series:
-        gain = self.booster.feature_importance(importance_type="gain")
-        return pd.Series(gain, index=self.features).sort_values(ascending=False)
-
 
 def fit_lightgbm(
     X: pd.DataFrame, y: np.ndarray, *, config: SupervisedConfig | None = None, seed: int = 0

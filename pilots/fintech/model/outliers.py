@@ -49,22 +49,6 @@ class OutlierError(ValueError):
     """A feature table the detectors cannot use (the message says what to change)."""
 
 
-def numeric_matrix(frame: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
-    """The frame's numeric and boolean columns as a float matrix (missing values stay NaN)."""
-    cols = [
-        c
-        for c in frame.columns
-        if pd.api.types.is_numeric_dtype(frame[c]) or pd.api.types.is_bool_dtype(frame[c])
-    ]
-    if not cols:
-        raise OutlierError(
-            "The table has no numeric column to detect anomalies on; give numeric features (amounts, counts, "
-            "measurements) or map a ledger with data_kind='ledger'."
-        )
-    X = frame[cols].astype("float64").to_numpy()
-    return X, cols
-
-
 @dataclass
 class _Imputer:
     """Median fill and standardisation learnt on the training rows (NaN-safe, constant columns kept)."""

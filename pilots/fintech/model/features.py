@@ -36,7 +36,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .synthetic import REPORTING_THRESHOLD_EUR
+from ..contract import REPORTING_THRESHOLD_EUR
 
 WINDOWS = {"1h": 3600, "24h": 86_400, "7d": 7 * 86_400}
 CATEGORICAL = ("channel", "direction", "country")
@@ -218,7 +218,7 @@ def transaction_features(
 ) -> pd.DataFrame:
     """The feature table of a transaction ledger (same row order and index as ``tx``).
 
-    ``tx`` follows the pilot's schema (``data.ledger_frame``, ``loaders.load_transactions`` or the generator)
+    ``tx`` follows the pilot's ledger schema (``data.ledger_frame``)
     and must be sorted by timestamp. ``available`` names the optional parts the ledger really has
     (``counterparty``, ``channel``, ``country``, ``direction``, ``device``; default: whatever columns ``tx``
     has); features that need a missing part are left out (``feature_names``), and the rule inputs
@@ -228,7 +228,7 @@ def transaction_features(
 
     ``graph`` (same index as ``tx``, columns ``GRAPH_INPUTS``): the node features of each row's account and
     counterparty, computed elsewhere by ``node_event_features`` on events partitioned by node (the Dask path,
-    ``scale``); without it they are computed here from ``tx``'s own rows (which must then hold every payment).
+    ``distributed``); without it they are computed here from ``tx``'s own rows (which must then hold every payment).
     """
     missing = [c for c in ("timestamp", "account_id", "amount") if c not in tx.columns]
     if missing:
@@ -236,7 +236,7 @@ def transaction_features(
             f"Transaction table lacks column(s) {', '.join(missing)}; map account, timestamp and amount."
         )
     if not tx["timestamp"].is_monotonic_increasing:
-        raise FeatureError("Transactions must be sorted by timestamp (the loaders sort them).")
+        raise FeatureError("Transactions must be sorted by timestamp (data.ledger_frame sorts them).")
     available = available_parts(tx) if available is None else frozenset(available)
     n = len(tx)
     t = _seconds(tx["timestamp"])

@@ -20,7 +20,7 @@ many online purchases, cash businesses that deposit takings every day, new phone
 
 Six fraud typologies are injected, each as a number of rows that is exactly
 ``round(n_transactions * fraud_rate * share)``. Five are *learnt*: before ``held_out_from`` (70 % of the
-period by default, where the pipeline's training period ends) they follow one set of parameters, after it
+period by default, where the ledger design's training period ends) they follow one set of parameters, after it
 another set that no model was trained on; the sixth appears only after it. A detector's test score
 therefore measures how it copes with fraud it has not seen, not whether it memorised the generator:
 
@@ -67,7 +67,6 @@ TYPOLOGIES = ("card_testing", "account_takeover", "money_mule", "structuring", "
 HELD_OUT_ONLY = ("bust_out",)  # appears only in the held-out part of the period
 LEARNT = tuple(t for t in TYPOLOGIES if t not in HELD_OUT_ONLY)
 HELD_OUT_FROM = 0.7  # share of the period after which frauds follow their held-out parameters
-REPORTING_THRESHOLD_EUR = 10_000.0
 DEFAULT_FRAUD_RATE = 0.002
 SEGMENT_COLUMNS = ("customer_type", "residency")
 
@@ -903,7 +902,7 @@ def generate_transactions(
     mcc (0 when not a card payment), country, device_id (-1: none), customer_type, residency,
     label (1 = fraud), typology ("none" for genuine rows), label_available_at.
 
-    ``held_out_from`` (share of the period, default 0.7 = the pipeline's default ``train_frac``): from that
+    ``held_out_from`` (share of the period, default 0.7 = the ledger notebook's default ``train_frac``): from that
     day on, the five learnt typologies are generated with their held-out parameters and ``bust_out`` appears
     (each typology's rows are split between the two parts in proportion to their length), so a model trained
     on the earlier part is tested on fraud it has not seen. ``None``: every typology with its learnt
@@ -992,6 +991,56 @@ BANK_ID_STRIDE = (
 )
 
 
+def in_contract_names(tx: pd.DataFrame) -> pd.DataFrame:
+    """The generator's ledger in the ledger contract's names, as a partner's export would hold it: ids and
+    codes as text, no device as missing, the two customer segments in one ``segment`` ("resident, retail"),
+    the kind of fraud in ``fraud_type`` (missing on genuine rows)."""
+    text = {
+        "account": tx["account_id"],
+        "counterparty": tx["counterparty_id"],
+        "channel": tx["channel"],
+        "country": tx["country"],
+        "direction": tx["direction"],
+    }
+    out = pd.DataFrame({"timestamp": tx["timestamp"], "amount": tx["amount"]})
+    for name, values in text.items():
+        out[name] = values.astype(str).astype("string")
+    device = tx["device_id"].to_numpy()
+    out["device"] = pd.array(np.where(device == NO_DEVICE, None, device.astype(str)), dtype="string")
+    out["segment"] = (tx["residency"].astype(str) + ", " + tx["customer_type"].astype(str)).astype("string")
+    out["label"] = tx["label"].astype(np.int8)
+    out["label_time"] = tx["label_available_at"]
+    fraud = tx["label"].to_numpy() == 1
+    out["fraud_type"] = pd.array(np.where(fraud, tx["typology"].astype(str), None), dtype="string")
+    cols = ["account", "timestamp", "amount", "counterparty", "channel", "country", "direction", "device"]
+    return out[[*cols, "segment", "label", "label_time", "fraud_type"]]
+
+
+def typology_table(
+    fraud_rows: pd.DataFrame, n_transactions: int, fraud_rate: float, start: pd.Timestamp, n_days: int
+) -> pd.DataFrame:
+    """Injected fraud rows per typology: requested, with learnt and with held-out parameters, median label
+    delay (``fraud_rows``: the ledger's fraud rows with ``timestamp``, ``typology``, ``label_available_at``)."""
+    targets = typology_targets(n_transactions, fraud_rate)
+    cut = start.normalize() + pd.Timedelta(days=round(n_days * HELD_OUT_FROM))
+    later = fraud_rows["timestamp"] >= cut
+    typ = fraud_rows["typology"].astype(str)
+    delay = (fraud_rows["label_available_at"] - fraud_rows["timestamp"]).dt.total_seconds() / 86400
+    median = delay.groupby(typ).median()
+    rows = [
+        {
+            "typology": t,
+            "requested_rows": targets[t],
+            "rows_learnt_parameters": int(((typ == t) & ~later).sum()),
+            "rows_held_out": int(((typ == t) & later).sum()),
+            "only_held_out": t in HELD_OUT_ONLY,
+            "median_label_delay_days": round(float(median.get(t, float("nan"))), 1),
+        }
+        for t in TYPOLOGIES
+    ]
+    return pd.DataFrame(rows)
+
+
 def write_parquet_ledger(
     folder: str | Path,
     n_transactions: int,
@@ -1003,14 +1052,15 @@ def write_parquet_ledger(
     rows_per_file: int = 1_000_000,
     row_group_rows: int = 250_000,
 ) -> dict:
-    """A synthetic ledger written straight to a folder of Parquet files (``part-00000.parquet`` ...), for the
-    out-of-core path (``scale.read_parquet_ledger`` reads it as it is).
+    """A synthetic ledger written straight to a folder of Parquet files (``part-00000.parquet`` ...) in the
+    ledger contract's names (:func:`in_contract_names`), as a partner would export it: the out-of-core path
+    reads it with ``livinglab.load(..., lazy=True)``.
 
     ``banks = 1``: the ledger of ``generate_transactions(n_transactions, ...)``, written in files of
     ``rows_per_file`` rows (generated whole, so it must fit in memory). ``banks = k``: k ledgers of
     ``n_transactions / k`` rows, each generated and written before the next (memory holds one bank): same
     period, shops and employers shared, accounts, their devices and one-off parties kept apart by shifting
-    their ids by ``BANK_ID_STRIDE`` per bank; ``transaction_id`` runs on across banks. Files are sorted by time
+    their ids by ``BANK_ID_STRIDE`` per bank; a row's id is its position in the files. Files are sorted by time
     within a bank, not across banks.
     """
     import pyarrow as pa
@@ -1037,8 +1087,8 @@ def write_parquet_ledger(
             tx["device_id"] = np.where(
                 dev < 0, dev, np.where(dev < FRAUD_DEVICE_BASE, dev + 8 * shift, dev + shift)
             )
-        tx["transaction_id"] += offset
         frauds += int(tx["label"].sum())
+        tx = in_contract_names(tx)
         for start in range(0, len(tx), rows_per_file):
             path = folder / f"part-{len(files):05d}.parquet"
             table = pa.Table.from_pandas(tx.iloc[start : start + rows_per_file], preserve_index=False)

@@ -8,7 +8,8 @@
 - Recall per typology at that budget: which kinds of fraud the queue catches.
 - Expected cost: every alert costs ``review_cost`` (analyst time); a fraud that is not alerted
   costs ``loss_share`` times its amount; an alerted fraud is stopped. The threshold with the lowest
-  total cost on the validation period is the operating point.
+  total cost on the validation period lowers the daily alerts below the analysts' capacity when fewer
+  alerts cost less (``model.ledger``: the operating point is never above the capacity).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import average_precision_score, roc_auc_score
+from sklearn.metrics import roc_auc_score
 
 
 class EvaluationError(ValueError):
@@ -38,7 +39,7 @@ def pr_auc(y_true, score) -> float:
 
     Written out because the bootstrap calls it hundreds of times and scikit-learn's parameter
     checks dominate at that rate; ``pilots/fintech/tests/test_evaluation.py`` checks it against
-    scikit-learn. NaN without any positive.
+    ``average_precision_score``. NaN without any positive.
     """
     y, s = _arrays(y_true, score)
     y = y.astype(float)
@@ -52,12 +53,6 @@ def pr_auc(y_true, score) -> float:
     n_alerts = (np.flatnonzero(last) + 1).astype(float)
     recall = tp / total
     return float(np.sum(np.diff(np.r_[0.0, recall]) * (tp / n_alerts)))
-
-
-def pr_auc_sklearn(y_true, score) -> float:
-    """scikit-learn's ``average_precision_score`` (the reference for ``pr_auc``)."""
-    y, s = _arrays(y_true, score)
-    return float(average_precision_score(y, s)) if y.sum() > 0 else float("nan")
 
 
 def roc_auc(y_true, score) -> float:

@@ -1,4 +1,4 @@
-"""Figures of the fintech notebook (matplotlib), each readable in a few seconds."""
+"""Figures of the fintech notebooks (matplotlib), each readable in a few seconds; drawn from a result's values."""
 
 from __future__ import annotations
 
@@ -7,21 +7,12 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import precision_recall_curve
 
-from .evaluation import CostChoice
+from ..model.evaluation import CostChoice
 
 
-def plot_ledger_overview(tx):
-    """Daily volume by channel and the hour-of-day profile: the rhythms of the (synthetic) ledger.
-
-    ``tx``: the ledger's rows, or the counts of a ledger read in parts (``scale.LedgerSummary``)."""
+def plot_ledger_overview(daily: pd.DataFrame, hourly: pd.Series):
+    """Daily volume by channel and the hour-of-day profile: the rhythms of the ledger (``data.LedgerOverview``)."""
     fig, axes = plt.subplots(1, 2, figsize=(12, 3.4))
-    if isinstance(tx, pd.DataFrame):
-        day = tx["timestamp"].dt.normalize()
-        channel = tx["channel"].astype(str) if "channel" in tx else pd.Series("all", index=tx.index)
-        daily = tx.groupby([day, channel], observed=True).size().unstack(fill_value=0)
-        hourly = tx.groupby(tx["timestamp"].dt.hour).size()
-    else:
-        daily, hourly = tx.daily, tx.hourly
     daily.plot.area(ax=axes[0], linewidth=0, alpha=0.85)
     axes[0].set(title="Transactions per day by channel", xlabel="", ylabel="transactions")
     axes[0].legend(fontsize=7, loc="upper left", ncol=2)
@@ -53,26 +44,9 @@ def plot_pr_curves(
     return fig
 
 
-def plot_score_distributions(frame: pd.DataFrame, *, title: str):
-    """The model's score for the labelled anomalies against the normal rows (rank scale 0-1)."""
-    from scipy.stats import rankdata
-
-    fig, ax = plt.subplots(figsize=(6.4, 3.4))
-    rank = rankdata(frame["score"].to_numpy()) / len(frame)
-    y = frame["label"].to_numpy() == 1
-    bins = np.linspace(0, 1, 41)
-    ax.hist(rank[~y], bins=bins, density=True, alpha=0.6, label=f"normal ({(~y).sum():,})", color="#4c72b0")
-    ax.hist(
-        rank[y], bins=bins, density=True, alpha=0.6, label=f"anomaly/fraud ({y.sum():,})", color="#dd8452"
-    )
-    ax.set(xlabel="the model's score as a rank (1 = most unusual)", ylabel="density", title=title)
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    return fig
-
-
 def plot_baseline_differences(rows: pd.DataFrame, *, title: str):
-    """The model minus each baseline with the paired bootstrap interval (a bar right of 0 = the model wins)."""
+    """The model minus each baseline with its paired bootstrap interval (``baseline``, ``estimate``, ``low``,
+    ``high`` per row, from the claims): green when the interval is above zero, red below, grey otherwise."""
     fig, ax = plt.subplots(figsize=(6.4, 0.55 * len(rows) + 1.2))
     pos = np.arange(len(rows))
     est = rows["estimate"].to_numpy()
@@ -88,25 +62,37 @@ def plot_baseline_differences(rows: pd.DataFrame, *, title: str):
     return fig
 
 
-def plot_cost_curve(curve: pd.DataFrame, choice: CostChoice, n_days: float):
-    """Expected cost on the validation period against the number of alerts a day."""
+def plot_cost_curve(curve: pd.DataFrame, choice: CostChoice, n_days: float, capacity: int):
+    """Expected cost on the validation window against the number of alerts a day, with the analysts' capacity;
+    the uncapped cost optimum is marked as such (it is not what the analysts would get above the capacity)."""
     fig, ax = plt.subplots(figsize=(6.2, 3.8))
-    per_day = curve["n_alerts"].to_numpy() / max(n_days, 1e-9)
-    keep = per_day <= max(5 * max(choice.n_alerts / max(n_days, 1e-9), 1.0), 50)
+    days = max(n_days, 1e-9)
+    per_day = curve["n_alerts"].to_numpy() / days
+    optimum = choice.n_alerts / days
+    keep = per_day <= max(1.5 * max(optimum, capacity), 50)
     ax.plot(per_day[keep], curve["total_cost"].to_numpy()[keep] / 1000, label="review cost + fraud loss")
     ax.plot(per_day[keep], curve["fraud_loss"].to_numpy()[keep] / 1000, ls="--", label="fraud loss only")
+    ax.axvspan(capacity, per_day[keep].max(initial=capacity), color="grey", alpha=0.15,
+               label=f"beyond the analysts' capacity ({capacity} a day)")  # fmt: skip
     ax.axvline(
-        choice.n_alerts / max(n_days, 1e-9),
+        min(optimum, capacity),
         color="crimson",
-        ls=":",
-        label=f"chosen: {choice.n_alerts / max(n_days, 1e-9):.1f} alerts/day",
+        lw=1.6,
+        label=f"operating point: {min(optimum, capacity):.0f} a day",
     )
+    if optimum > capacity:
+        ax.axvline(
+            optimum,
+            color="crimson",
+            ls=":",
+            label=f"uncapped cost optimum ({optimum:.0f} a day, not reachable)",
+        )
     ax.set(
         xlabel="alerts per day",
-        ylabel="thousand EUR (validation period)",
-        title="Expected cost picks the threshold",
+        ylabel="thousand EUR (validation window)",
+        title="Expected cost and the analysts' capacity",
     )
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=7.5)
     fig.tight_layout()
     return fig
 
