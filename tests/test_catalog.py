@@ -14,10 +14,10 @@ from livinglab.catalog import (
     CatalogError,
     ChecksumError,
     DataUnavailable,
+    check_data_mode,
     fetch,
     is_online,
     load_catalog,
-    resolve,
 )
 from livinglab.paths import project_root
 
@@ -62,16 +62,14 @@ def test_offline_without_mirror_fails_fast_with_advice(fixture_project):
 def test_synthetic_fallback_only_when_allowed(fixture_project):
     source = fetch("fixture-table", allow_synthetic=True)
     assert source.is_synthetic and source.path is None and source.label == "synthetic"
-    assert resolve("fixture-table", "auto").is_synthetic
-    assert resolve("fixture-table", "synthetic", generator="gen").detail == "gen"
     with pytest.raises(ValueError, match="data_mode must be"):
-        resolve("fixture-table", "maybe")
+        check_data_mode("maybe")
 
 
 def test_sources_are_recorded_for_params_json(fixture_project, tmp_path, monkeypatch):
     log = tmp_path / "rec.jsonl"
     monkeypatch.setenv(recording.METRICS_ENV, str(log))
-    resolve("fixture-table", "synthetic", generator="tests.gen")
+    fetch("fixture-table", allow_synthetic=True)
     sources = recording.read_metrics_file(log).sources
     assert sources == [
         {
@@ -80,7 +78,7 @@ def test_sources_are_recorded_for_params_json(fixture_project, tmp_path, monkeyp
             "path": None,
             "sha256": None,
             "synthetic": True,
-            "detail": "tests.gen",
+            "detail": "a generator in the tests",
         }
     ]
 

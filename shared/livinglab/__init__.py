@@ -23,7 +23,7 @@ import os as _os
 _os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from . import claims
-from .catalog import DATA_MODES, DataSource, DataUnavailable, check_data_mode, fetch, resolve, resolve_all
+from .catalog import DATA_MODES, DataSource, DataUnavailable, check_data_mode, fetch
 from .data import Loaded, load
 from .paths import output_dir, project_root
 from .recording import record, record_many, recorded
@@ -45,7 +45,5 @@ __all__ = [
     "record",
     "record_many",
     "recorded",
-    "resolve",
-    "resolve_all",
     "__version__",
 ]

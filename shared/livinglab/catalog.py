@@ -291,32 +291,15 @@ def fetch(
             identifier, "synthetic", None, None, dataset.synthetic_stand_in or "synthetic stand-in"
         )
     if record:
-        _record(source)
+        record_source(
+            source.dataset,
+            source.origin,
+            path=str(source.path) if source.path else None,
+            sha256=source.sha256,
+            synthetic=source.is_synthetic,
+            detail=source.detail,
+        )
     return source
-
-
-def _record(source: DataSource) -> DataSource:
-    record_source(
-        source.dataset,
-        source.origin,
-        path=str(source.path) if source.path else None,
-        sha256=source.sha256,
-        synthetic=source.is_synthetic,
-        detail=source.detail,
-    )
-    return source
-
-
-def synthetic_source(identifier: str, generator: str, *, record: bool = True) -> DataSource:
-    """Declare that a run uses a synthetic generator instead of ``identifier``'s real data."""
-    source = DataSource(identifier, "synthetic", None, None, generator)
-    return _record(source) if record else source
-
-
-def file_source(identifier: str, path: str | Path, detail: str) -> DataSource:
-    """A file a partner gave by path (outside the catalogue's copies), with its sha256, recorded."""
-    path = Path(path)
-    return _record(DataSource(identifier, "file", path, sha256_of(path), detail))
 
 
 DATA_MODES = ("synthetic", "real", "auto")
@@ -328,45 +311,3 @@ def check_data_mode(mode: str) -> str:
         valid = ", ".join(repr(m) for m in DATA_MODES[:-1]) + f" or {DATA_MODES[-1]!r}"
         raise ValueError(f"data_mode must be {valid}, not {mode!r}.")
     return mode
-
-
-def resolve_all(
-    identifier: str,
-    mode: str,
-    distributions: list[str] | tuple[str, ...] | None = None,
-    *,
-    generator: str = "",
-    stand_in: str | None = None,
-) -> list[DataSource]:
-    """Several distributions of one dataset at once (e.g. SIB-200's twelve files), in one ``data_mode``.
-
-    - ``"synthetic"``: the embedded generator; touches no file and no network.
-    - ``"real"``: every distribution (cache, mirror or download); a clear error for the first missing one.
-    - ``"auto"``: the real files when every one of them is reachable, otherwise the generator.
-
-    Returns one source a distribution (``None``: the dataset's first), or a one-item list holding the
-    synthetic stand-in, recorded once under ``stand_in`` (default: ``identifier``).
-    """
-    check_data_mode(mode)
-    names = [None] if distributions is None else list(distributions)
-    detail = generator
-    if mode != "synthetic":
-        sources = []
-        for name in names:
-            source = fetch(identifier, name, allow_synthetic=mode == "auto", record=False)
-            if source.is_synthetic:
-                detail = generator or source.detail or ""
-                break
-            sources.append(source)
-        else:
-            return [_record(source) for source in sources]
-    return [synthetic_source(stand_in or identifier, detail or "synthetic generator")]
-
-
-def resolve(
-    identifier: str, mode: str, distribution: str | None = None, *, generator: str = ""
-) -> DataSource:
-    """The notebooks' entry point for one distribution; ``mode`` is the pilot's ``data_mode`` (see
-    :func:`resolve_all`)."""
-    names = None if distribution is None else [distribution]
-    return resolve_all(identifier, mode, names, generator=generator)[0]

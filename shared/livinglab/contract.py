@@ -22,14 +22,12 @@ from __future__ import annotations
 import difflib
 import json
 import re
-import time
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Any
 
 import pandas as pd
 
-from .reader import DataFileError, ReadReport, read_table
+from .reader import DataFileError, read_table
 
 KINDS = ("text", "category", "integer", "number", "datetime", "hour", "label", "bool")
 _DTYPES = {
@@ -438,105 +436,11 @@ class Contract:
             ) from None
 
 
-@dataclass
-class LoadedData:
-    """A partner's file read, checked and in contract names, with the facts a run records about it."""
-
-    frame: pd.DataFrame
-    contract: Contract
-    report: ReadReport
-    applied: Applied
-
-    @property
-    def notes(self) -> list[str]:
-        return [*self.report.notes, *self.applied.notes]
-
-    @property
-    def source(self):
-        """The file as a :class:`livinglab.DataSource` (origin ``file``) for the model card's data section."""
-        from pathlib import Path
-
-        from .catalog import DataSource
-
-        facts = self.source_facts()
-        return DataSource(
-            self.name,
-            "file",
-            Path(self.report.files[0].path),
-            facts["sha256"],
-            f"{self.contract.title}: {self.report.summary()}",
-            facts,
-        )
-
-    @property
-    def name(self) -> str:
-        files = self.report.files
-        return (
-            f"{len(files)} files ({', '.join(_basename(f.path) for f in files[:2])}, ...)"
-            if len(files) > 1
-            else _basename(files[0].path)
-        )
-
-    def source_facts(self) -> dict[str, Any]:
-        """What params.json and the model card say about the file."""
-        return {
-            "path": self.report.data_path,
-            "sha256": self.report.sha256,
-            "size_bytes": self.report.size_bytes,
-            "rows": len(self.frame),
-            "columns": list(self.frame.columns),
-            "file_columns": self.report.columns,
-            "mapping": self.applied.mapping,
-            "time_span": list(self.applied.time_span or []) or None,
-            "encoding": self.report.encoding,
-            "dialect": self.report.dialect,
-            "contract": self.contract.name,
-            "files": [f.path for f in self.report.files],
-        }
-
-
-def _basename(path: str) -> str:
-    return path.replace("\\", "/").split("/")[-1]
-
-
 def split_read_options(read_options: dict | None) -> tuple[dict, bool | None]:
     if not isinstance(read_options or {}, dict):
         raise ContractError(f"read_options must be a dict such as {{'sep': ';'}}, not {read_options!r}.")
     options = dict(read_options or {})
     return options, options.pop("dayfirst", None)
-
-
-def load_data(
-    data_path: str,
-    columns: dict | None,
-    contract: Contract,
-    read_options: dict | None = None,
-    *,
-    record: bool = True,
-) -> LoadedData:
-    """Read a partner's file(s), apply the contract and record the file as the run's data source."""
-    options, dayfirst = split_read_options(read_options)
-    text_columns = (
-        {columns.get(f.name, f.name) for f in contract.fields if f.kind in ("text", "category")}
-        if isinstance(columns, dict)
-        else set()
-    )
-    t0 = time.perf_counter()
-    try:
-        # the reader applies dtype to text files (CSV), where ids would lose their leading zeros
-        frame, report = read_table(data_path, **options, dtype=dict.fromkeys(text_columns, "string"))
-    except DataFileError as exc:
-        raise ContractError(str(exc)) from None
-    applied = contract.apply(frame, columns, dayfirst=dayfirst)
-    loaded = LoadedData(applied.frame, contract, report, applied)
-    report.notes.append(f"read and checked in {time.perf_counter() - t0:.1f} s")
-    if record:
-        from .recording import record_source
-
-        record_source(
-            loaded.name, "file", detail=f"{contract.title}: {report.summary()}", **loaded.source_facts()
-        )
-    return loaded
 
 
 def describe_columns(frame: pd.DataFrame, n_examples: int = 3) -> pd.DataFrame:
@@ -558,24 +462,19 @@ def describe_columns(frame: pd.DataFrame, n_examples: int = 3) -> pd.DataFrame:
 
 
 __all__ = [
-    "DATA_PARAMETERS",
     "check_file",
     "effective_data_mode",
     "Applied",
     "Contract",
     "ContractError",
     "Field",
-    "LoadedData",
     "describe_columns",
-    "load_data",
     "parse_datetimes",
     "parse_hours",
 ]
 
 
 # ----- a pilot's data parameters -------------------------------------------------------------------------
-#: The parameters every pilot declares for a partner's own file (same names everywhere).
-DATA_PARAMETERS = ("data_path", "columns", "read_options")
 FILE_MODE = "file"
 
 
