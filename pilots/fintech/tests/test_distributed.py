@@ -287,6 +287,26 @@ def test_the_cluster_parameter_honours_livinglab_cluster(partner, client, monkey
     assert asked[1:] == ["tcp://another.example:8786", "local"]
 
 
+def test_a_generated_ledger_on_dask_is_partitioned_from_memory(client, monkeypatch):
+    """engine dask without a file: the generated ledger, prepared in memory, partitioned there; the same split,
+    labels and typology table as in memory."""
+    import livinglab.cluster
+
+    @contextmanager
+    def seam(address, **options):
+        yield client
+
+    monkeypatch.setattr(livinglab.cluster, "client", seam)
+    params = {"n_transactions": 20_000, "n_days": 30, "fraud_rate": 0.02, "alerts_per_day": 20, "n_boot": 10}
+    on_dask, in_memory = run_ledger({**params, "engine": "dask"}), run_ledger({**params, "engine": "pandas"})
+    assert on_dask.engine == "dask" and on_dask.data.is_synthetic
+    assert any("partitioned from there" in n for n in on_dask.notes)
+    assert on_dask.detection.split.describe() == in_memory.detection.split.describe()
+    assert on_dask.detection.labels == in_memory.detection.labels
+    pd.testing.assert_frame_equal(on_dask.typologies, in_memory.typologies)
+    assert on_dask.metrics["pr_auc_lr"] == pytest.approx(in_memory.metrics["pr_auc_lr"], abs=1e-12)
+
+
 def test_a_ledger_without_counterparty_or_labels(ledger, tmp_path, client):
     """No payment graph (no second shuffle), no labels: the unsupervised combination ranks, as in memory."""
     frame = pd.DataFrame(
