@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
@@ -108,7 +109,7 @@ def test_features_are_the_in_memory_features_row_for_row(memory, lazy):
     ).compute()
     part_of = part_of.merge(memory.frame[["transaction_id", "account_id"]], on="transaction_id")
     assert part_of["part"].nunique() == 6
-    assert (part_of.groupby("account_id")["part"].nunique() == 1).all()
+    assert (part_of.groupby("account_id", observed=True)["part"].nunique() == 1).all()
 
 
 def test_counterparty_features_need_the_graph_pass(ledger):
@@ -261,13 +262,49 @@ def test_a_partners_parquet_folder_in_its_own_names(ledger, partner, client):
 
 
 def test_the_cluster_parameter_honours_livinglab_cluster(partner, client, monkeypatch):
-    """cluster empty: LIVINGLAB_CLUSTER names the scheduler (livinglab.cluster.cluster_address)."""
+    """The Dask engine asks the core's seam (livinglab.cluster.client) for the run's cluster parameter, else
+    LIVINGLAB_CLUSTER (livinglab.cluster.cluster_address). The seam is watched and answers with the module's
+    client (a second client to a scheduler running in this process can lose task graphs: a dask-expr race)."""
+    import livinglab.cluster
+
+    asked = []
+
+    @contextmanager
+    def seam(address, **options):
+        asked.append(address)
+        yield client
+
+    monkeypatch.setattr(livinglab.cluster, "client", seam)
     folder, _ = partner
-    monkeypatch.setenv("LIVINGLAB_CLUSTER", client.scheduler.address)
-    before = set(client.scheduler_info()["workers"])
-    run = run_ledger({"data_path": str(folder), "columns": PARTNER_COLUMNS, "engine": "dask", "n_boot": 10})
-    assert run.engine == "dask" and run.detection.extra["dask_workers"] == 2
-    assert set(client.scheduler_info()["workers"]) == before  # ran on the module's workers, none started
+    params = {"data_path": str(folder), "columns": PARTNER_COLUMNS, "engine": "dask", "n_boot": 10}
+    monkeypatch.setenv("LIVINGLAB_CLUSTER", "tcp://scheduler.example:8786")
+    run = run_ledger(params)
+    assert asked == ["tcp://scheduler.example:8786"] and run.engine == "dask"
+    assert run.detection.extra["dask_workers"] == 2
+    run_ledger({**params, "cluster": "tcp://another.example:8786"})  # the parameter wins
+    monkeypatch.delenv("LIVINGLAB_CLUSTER")
+    run_ledger(params)  # neither: workers started on this machine
+    assert asked[1:] == ["tcp://another.example:8786", "local"]
+
+
+def test_a_generated_ledger_on_dask_is_partitioned_from_memory(client, monkeypatch):
+    """engine dask without a file: the generated ledger, prepared in memory, partitioned there; the same split,
+    labels and typology table as in memory."""
+    import livinglab.cluster
+
+    @contextmanager
+    def seam(address, **options):
+        yield client
+
+    monkeypatch.setattr(livinglab.cluster, "client", seam)
+    params = {"n_transactions": 20_000, "n_days": 30, "fraud_rate": 0.02, "alerts_per_day": 20, "n_boot": 10}
+    on_dask, in_memory = run_ledger({**params, "engine": "dask"}), run_ledger({**params, "engine": "pandas"})
+    assert on_dask.engine == "dask" and on_dask.data.is_synthetic
+    assert any("partitioned from there" in n for n in on_dask.notes)
+    assert on_dask.detection.split.describe() == in_memory.detection.split.describe()
+    assert on_dask.detection.labels == in_memory.detection.labels
+    pd.testing.assert_frame_equal(on_dask.typologies, in_memory.typologies)
+    assert on_dask.metrics["pr_auc_lr"] == pytest.approx(in_memory.metrics["pr_auc_lr"], abs=1e-12)
 
 
 def test_a_ledger_without_counterparty_or_labels(ledger, tmp_path, client):
