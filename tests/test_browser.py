@@ -19,7 +19,9 @@ import pytest
 from livinglab.paths import project_root
 from livinglab.pilots import discover_pilots
 
-DESIGNS = {p.unit(d): d for p in discover_pilots(project_root() / "pilots").values() for d in p.designs.values()}
+DESIGNS = {
+    p.unit(d): d for p in discover_pilots(project_root() / "pilots").values() for d in p.designs.values()
+}
 PILOTS = tuple(sorted(DESIGNS))  # the run units: a pilot, or pilot-design when it has several
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 _FLAGS = [

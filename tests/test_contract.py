@@ -558,8 +558,6 @@ def test_schema_types_and_ranges():
 # ----------------------------------------------------------------------------- loading a file
 
 
-
-
 def test_loaded_data_facts_and_names(tmp_path):
     for i in range(3):
         _csv(tmp_path, f"id,n\n00{i},{i}\n", name=f"m{i}.csv")
@@ -574,8 +572,6 @@ def test_loaded_data_facts_and_names(tmp_path):
     )
     assert facts["path"] == str(tmp_path) and facts["size_bytes"] == loaded.report.size_bytes
     assert loaded.frame["id"].tolist() == ["000", "001", "002"]
-
-
 
 
 def test_read_options_are_checked_and_dayfirst_is_for_the_contract(tmp_path):

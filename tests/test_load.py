@@ -51,7 +51,11 @@ def test_synthetic_is_generated_checked_and_labelled(fixture_project, log, reads
     assert data.fingerprint == frame_fingerprint(data.frame) != ""
     assert reads == []  # nothing read from disk
     (source,) = recording.read_metrics_file(log).sources
-    assert source["origin"] == "synthetic" and source["synthetic"] is True and source["fingerprint"] == data.fingerprint
+    assert (
+        source["origin"] == "synthetic"
+        and source["synthetic"] is True
+        and source["fingerprint"] == data.fingerprint
+    )
     # the catalogue dataset it stands in for is attached, for the card's data section
     assert source["catalogue"]["title"] == "Fixture amounts"
 
@@ -80,7 +84,9 @@ def test_real_without_the_file_says_what_to_do(fixture_project):
         load("gamma", "amounts", {"data_mode": "real"})
 
 
-def test_a_partner_file_is_read_once_and_every_file_has_its_own_checksum(fixture_project, tmp_path, log, reads):
+def test_a_partner_file_is_read_once_and_every_file_has_its_own_checksum(
+    fixture_project, tmp_path, log, reads
+):
     folder = tmp_path / "exports"
     folder.mkdir()
     texts = {
@@ -89,11 +95,15 @@ def test_a_partner_file_is_read_once_and_every_file_has_its_own_checksum(fixture
     }
     for name, text in texts.items():
         (folder / name).write_text(text, encoding="utf-8")
-    data = load("gamma", "amounts", {"data_path": str(folder), "columns": {"day": "Datum", "amount": "Betrag"}})
+    data = load(
+        "gamma", "amounts", {"data_path": str(folder), "columns": {"day": "Datum", "amount": "Betrag"}}
+    )
     assert data.mode == "file" and data.frame["amount"].tolist() == [3.0, 1.5, 2.0]  # files in name order
     assert reads == ["feb.csv", "jan.csv"]
     (source,) = recording.read_metrics_file(log).sources
-    assert source["file_sha256"] == [hashlib.sha256(texts[n].encode()).hexdigest() for n in ("feb.csv", "jan.csv")]
+    assert source["file_sha256"] == [
+        hashlib.sha256(texts[n].encode()).hexdigest() for n in ("feb.csv", "jan.csv")
+    ]
     assert data.fingerprint == source["sha256"][:12]
     assert source["time_span"] == ["2024-01-01 00:00:00", "2024-02-01 00:00:00"]
 
@@ -109,6 +119,8 @@ def test_a_generator_that_breaks_its_contract_is_caught(fixture_project, monkeyp
     from livinglab.pilots import get_pilot
 
     module = get_pilot("gamma").module("synthetic")
-    monkeypatch.setattr(module, "make_amounts", lambda params: pd.DataFrame({"day": [pd.Timestamp(0)], "amount": [-1.0]}))
+    monkeypatch.setattr(
+        module, "make_amounts", lambda params: pd.DataFrame({"day": [pd.Timestamp(0)], "amount": [-1.0]})
+    )
     with pytest.raises(ContractError, match="amount.*greater_than_or_equal_to"):
         load("gamma", "amounts", {})

@@ -10,7 +10,9 @@ from livinglab.paths import project_root
 from livinglab.pilots import discover_pilots
 from livinglab.trust import REQUIRED_FIELDS
 
-UNITS = sorted(p.unit(d) for p in discover_pilots(project_root() / "pilots").values() for d in p.designs.values())
+UNITS = sorted(
+    p.unit(d) for p in discover_pilots(project_root() / "pilots").values() for d in p.designs.values()
+)
 
 
 @pytest.mark.notebook

@@ -36,7 +36,8 @@ def _modules(folder: Path) -> set[str]:
     return {
         p.stem if p.is_file() else p.name
         for p in folder.iterdir()
-        if (p.suffix == ".py" and p.is_file()) or (p.is_dir() and (p / "__init__.py").is_file() and p.name != "tests")
+        if (p.suffix == ".py" and p.is_file())
+        or (p.is_dir() and (p / "__init__.py").is_file() and p.name != "tests")
     }
 
 
@@ -161,7 +162,9 @@ def test_no_card_or_altai_text_types_a_number_or_a_verdict(pilot):
     for name in ("card.yaml", "altai.yaml"):
         spec = yaml.safe_load((ROOT / "pilots" / pilot / name).read_text(encoding="utf-8"))
         typed = {text[:80]: typed_by_hand(text) for text in _texts(spec) if typed_by_hand(text)}
-        assert typed == {}, f"pilots/{pilot}/{name} types these by hand (render them from the result): {typed}"
+        assert typed == {}, (
+            f"pilots/{pilot}/{name} types these by hand (render them from the result): {typed}"
+        )
 
 
 def test_every_metric_kind_points_the_right_way():
@@ -221,6 +224,9 @@ def test_notebook_card_and_index_give_the_same_verdict(smoke_runs, pilot, design
         claim = Claim.from_dict(doc["claims"][name])
         sentence = re.sub(r"\s+", " ", claim.sentence())
         assert sentence in notebook, f"{unit}: the notebook does not show the claim {name} as recorded"
-        assert re.search(rf"\| {re.escape(claim.label)} \|[^\n]*\| \**{claim.verdict}\** \|", card), (unit, name)
+        assert re.search(rf"\| {re.escape(claim.label)} \|[^\n]*\| \**{claim.verdict}\** \|", card), (
+            unit,
+            name,
+        )
         shown = [r for r in rows if claim.label in r and claim.baseline in r]
         assert shown and all(claim.verdict in r for r in shown), (unit, name, shown)

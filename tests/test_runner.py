@@ -278,7 +278,9 @@ def test_index_shows_claims_and_flags_a_regression_only_between_comparable_runs(
     assert '<span class="better verdict">&#10003; better</span>' in index
     assert '<table class="nested">' in index  # by_group, a dict, as a small table
     # other parameters: not comparable, so no regression although the error doubled
-    code = main(["run", "alpha", "--profile", "smoke", "--out", str(out), "-p", "scale", "3", "--fail-on-regression"])
+    code = main(
+        ["run", "alpha", "--profile", "smoke", "--out", str(out), "-p", "scale", "3", "--fail-on-regression"]
+    )
     assert code == 0 and "Regression" not in (out / "index.html").read_text()
     # the same parameters and data after a code change: the error doubles and is flagged
     notebook = fixture_project / "pilots" / "alpha" / "alpha.ipynb"

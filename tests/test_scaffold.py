@@ -55,7 +55,15 @@ def test_new_pilot_runs_and_its_own_test_passes(fixture_project, tmp_path, capsy
     card = next(out.glob("*/demo/model_card.md")).read_text()
     assert "the training mean" in card and "| **better** |" in card
     lint = subprocess.run(
-        [sys.executable, "-m", "ruff", "check", "--config", str(PROJECT_ROOT / "pyproject.toml"), str(folder)],
+        [
+            sys.executable,
+            "-m",
+            "ruff",
+            "check",
+            "--config",
+            str(PROJECT_ROOT / "pyproject.toml"),
+            str(folder),
+        ],
         capture_output=True,
         text=True,
     )

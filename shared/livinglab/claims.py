@@ -175,7 +175,9 @@ class Claim:
         )
 
     def as_dict(self) -> dict[str, Any]:
-        out = {k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in asdict(self).items()}
+        out = {
+            k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in asdict(self).items()
+        }
         return out | {"direction": self.direction, "difference": self.difference, "verdict": self.verdict}
 
     @classmethod

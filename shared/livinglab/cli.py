@@ -84,10 +84,14 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
         try:
             applied = contract.apply(frame, proposal, dayfirst=dayfirst)
         except ContractError as exc:
-            print(f"\nDesign {design.name}, contract {contract.name} ({contract.title}): does not fit yet: {exc}")
+            print(
+                f"\nDesign {design.name}, contract {contract.name} ({contract.title}): does not fit yet: {exc}"
+            )
             continue
         span = f"; time span {applied.time_span[0]} to {applied.time_span[1]}" if applied.time_span else ""
-        print(f"\nDesign {design.name}, contract {contract.name} ({contract.title}): fits with columns {proposal}{span}")
+        print(
+            f"\nDesign {design.name}, contract {contract.name} ({contract.title}): fits with columns {proposal}{span}"
+        )
         fits.append((len(proposal), -order, design, contract, proposal))
     if not fits:
         return 1

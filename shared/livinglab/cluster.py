@@ -273,7 +273,13 @@ def record_lost(job: Job, status: str, reason: str, git: dict[str, Any]) -> Pilo
     try:
         doc = json.loads((pilot_dir / "metrics.json").read_text(encoding="utf-8"))
         return PilotResult(
-            job.unit, doc["status"], pilot_dir, doc["wall_time_s"], doc["metrics"], doc["error"], doc.get("claims", {})
+            job.unit,
+            doc["status"],
+            pilot_dir,
+            doc["wall_time_s"],
+            doc["metrics"],
+            doc["error"],
+            doc.get("claims", {}),
         )
     except (OSError, ValueError, KeyError):
         pass

@@ -130,7 +130,9 @@ def read_checked(
 ) -> tuple[pd.DataFrame, ReadReport, Applied]:
     """Read file(s) once with the shared reader and apply the contract (the one validation mechanism)."""
     options, dayfirst = split_read_options(read_options)
-    text_columns = {(columns or {}).get(f.name, f.name) for f in contract.fields if f.kind in ("text", "category")}
+    text_columns = {
+        (columns or {}).get(f.name, f.name) for f in contract.fields if f.kind in ("text", "category")
+    }
     t0 = time.perf_counter()
     try:  # ids keep their leading zeros: the contract's text columns are read as text
         frame, report = read_table(paths, **options, dtype=dict.fromkeys(text_columns, "string"))
@@ -182,13 +184,32 @@ def _file(pilot: Pilot, design: Design, params: dict, contract: Contract, *, laz
         params["data_path"], contract, params.get("columns"), params.get("read_options")
     )
     files = report.files
-    name = Path(files[0].path).name if len(files) == 1 else f"{len(files)} files ({Path(files[0].path).name}, ...)"
+    name = (
+        Path(files[0].path).name
+        if len(files) == 1
+        else f"{len(files)} files ({Path(files[0].path).name}, ...)"
+    )
     facts = _facts(frame, report, applied, contract)
-    source = DataSource(name, "file", Path(files[0].path), report.sha256, f"{contract.title}: {report.summary()}", facts)
-    return Loaded(frame, pilot.name, design.name, "file", source, params, contract, [*report.notes, *applied.notes], report, applied)
+    source = DataSource(
+        name, "file", Path(files[0].path), report.sha256, f"{contract.title}: {report.summary()}", facts
+    )
+    return Loaded(
+        frame,
+        pilot.name,
+        design.name,
+        "file",
+        source,
+        params,
+        contract,
+        [*report.notes, *applied.notes],
+        report,
+        applied,
+    )
 
 
-def _real(pilot: Pilot, design: Design, params: dict, contract: Contract, *, allow_synthetic: bool) -> Loaded | None:
+def _real(
+    pilot: Pilot, design: Design, params: dict, contract: Contract, *, allow_synthetic: bool
+) -> Loaded | None:
     real = design.real
     names = list(real.distributions) or [None]
     found = [fetch(real.dataset, n, allow_synthetic=allow_synthetic, record=False) for n in names]
@@ -201,14 +222,22 @@ def _real(pilot: Pilot, design: Design, params: dict, contract: Contract, *, all
         "catalogue": _catalogue(design),
     }
     origins = sorted({s.origin for s in found})
-    source = DataSource(real.dataset, "+".join(origins), found[0].path, report.sha256, report.summary(), facts)
-    notes = [*report.notes, *applied.notes, f"catalogue dataset {real.dataset} from the {' and '.join(origins)}"]
+    source = DataSource(
+        real.dataset, "+".join(origins), found[0].path, report.sha256, report.summary(), facts
+    )
+    notes = [
+        *report.notes,
+        *applied.notes,
+        f"catalogue dataset {real.dataset} from the {' and '.join(origins)}",
+    ]
     return Loaded(frame, pilot.name, design.name, "real", source, params, contract, notes, report, applied)
 
 
 def _synthetic(pilot: Pilot, design: Design, params: dict, contract: Contract | None) -> Loaded:
     if not design.synthetic:
-        raise DataUnavailable(f"Pilot {pilot.name} ({design.name}) has no synthetic generator; give -p data_path.")
+        raise DataUnavailable(
+            f"Pilot {pilot.name} ({design.name}) has no synthetic generator; give -p data_path."
+        )
     generate = getattr(pilot.module("synthetic"), design.synthetic)
     frame = generate(params)
     if contract is not None:
@@ -253,7 +282,9 @@ def load(
         mode = "synthetic"
     if mode == "file":
         if contract is None:
-            raise ContractError(f"Pilot {pilot.name} publishes no data contract, so it cannot read a partner's file.")
+            raise ContractError(
+                f"Pilot {pilot.name} publishes no data contract, so it cannot read a partner's file."
+            )
         loaded = _file(pilot, spec, params, contract, lazy=lazy)
     elif mode in ("real", "auto"):
         loaded = _real(pilot, spec, params, contract, allow_synthetic=mode == "auto")

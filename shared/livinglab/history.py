@@ -49,7 +49,9 @@ def _this_run(result: Any) -> dict[str, Any]:
 def earlier_runs(result: Any, runs_dir: str | Path | None = None) -> list[dict[str, Any]]:
     """``metrics.json`` of earlier successful runs comparable with ``result``'s, newest first."""
     in_runner = bool(os.environ.get("LIVINGLAB_OUTPUT_DIR"))
-    runs = Path(runs_dir) if runs_dir else (output_dir().parent.parent if in_runner else project_root() / "runs")
+    runs = (
+        Path(runs_dir) if runs_dir else (output_dir().parent.parent if in_runner else project_root() / "runs")
+    )
     now = _this_run(result)
     docs = []
     for path in runs.glob("*/*/metrics.json"):
@@ -71,7 +73,8 @@ def compare_with_earlier(result: Any, *, last: int = 3, runs_dir: str | Path | N
     docs = earlier_runs(result, runs_dir)[:last]
     names = [c.name for c in result.claims]
     table = pd.DataFrame(
-        {"this run": [c.model_value for c in result.claims]}, index=pd.Index([c.label for c in result.claims], name="")
+        {"this run": [c.model_value for c in result.claims]},
+        index=pd.Index([c.label for c in result.claims], name=""),
     )
     for doc in docs:
         claims = doc.get("claims") or {}

@@ -131,7 +131,9 @@ def _parse_design(name: str, raw: Any, where: str) -> Design:
         raise UsageError(f"{where}: design {name} needs at least a notebook.")
     unknown = set(raw) - _DESIGN_KEYS
     if unknown:
-        raise UsageError(f"{where}: design {name} sets {', '.join(sorted(unknown))}; use {sorted(_DESIGN_KEYS)}.")
+        raise UsageError(
+            f"{where}: design {name} sets {', '.join(sorted(unknown))}; use {sorted(_DESIGN_KEYS)}."
+        )
     real = raw.get("real")
     if real is not None:
         if not isinstance(real, dict) or "dataset" not in real:
@@ -175,9 +177,6 @@ class Pilot:
         if name not in self.designs:
             raise UsageError(f"Pilot {self.name} has no design {name!r}; it has: {', '.join(self.designs)}.")
         return self.designs[name]
-
-    def design_of(self, notebook: str) -> Design:
-        return next(d for d in self.designs.values() if d.notebook == notebook)
 
     def unit(self, design: Design) -> str:
         """The run folder's name for a design: the pilot's, or ``pilot-design`` when it has several."""
@@ -224,7 +223,9 @@ class Pilot:
         except UsageError:
             raise
         except Exception as exc:  # an import error in the pilot's contract: one sentence, not a traceback
-            raise UsageError(f"pilots/{self.name}/{self.contract} cannot be imported: {type(exc).__name__}: {exc}") from None
+            raise UsageError(
+                f"pilots/{self.name}/{self.contract} cannot be imported: {type(exc).__name__}: {exc}"
+            ) from None
 
     def contract_of(self, design: Design):
         """The :class:`livinglab.contract.Contract` of a design (None when the pilot has no contract)."""
@@ -274,7 +275,9 @@ def load_pilot(directory: Path) -> Pilot:
     else:  # one design: notebooks, contract and key metrics at the top level
         notebooks = spec.get("notebooks") or sorted(p.name for p in directory.glob("*.ipynb"))
         if len(notebooks) > 1:
-            raise UsageError(f"{where}: a pilot with several notebooks declares one design a notebook (designs:).")
+            raise UsageError(
+                f"{where}: a pilot with several notebooks declares one design a notebook (designs:)."
+            )
         designs = (
             {
                 Path(notebooks[0]).stem: Design(

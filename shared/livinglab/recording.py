@@ -24,9 +24,6 @@ METRICS_ENV = "LIVINGLAB_METRICS_FILE"
 _MAX_ITEMS = 200  # a "small dict": enough for per-typology or per-language breakdowns
 
 _in_memory: dict[str, Any] = {}
-_sources: list[dict[str, Any]] = []
-_claims: dict[str, dict[str, Any]] = {}
-_timings: dict[str, float] = {}
 
 
 class RecordError(TypeError):
@@ -98,17 +95,13 @@ def record_many(values: Mapping[str, Any]) -> dict[str, Any]:
 def record_claims(claims: Any) -> None:
     """Record :class:`livinglab.claims.Claim` records (each once, by name; a later one replaces it)."""
     for claim in claims:
-        entry = _clean(claim.as_dict(), f"claim {claim.name}")
-        _claims[claim.name] = entry
-        _append({"kind": "claim", **entry})
+        _append({"kind": "claim", **_clean(claim.as_dict(), f"claim {claim.name}")})
 
 
 def record_timings(timings: Mapping[str, float]) -> None:
     """Record wall-clock timings in seconds (kept apart from metrics: they depend on the machine's load)."""
     for name, seconds in timings.items():
-        value = round(float(_checked(name, seconds)), 3)
-        _timings[name] = value
-        _append({"kind": "timing", "name": name, "value": value})
+        _append({"kind": "timing", "name": name, "value": round(float(_checked(name, seconds)), 3)})
 
 
 def record_source(
@@ -132,21 +125,12 @@ def record_source(
         "detail": detail,
         **_clean(facts, "source facts"),
     }
-    _sources.append(entry)
     _append({"kind": "source", **entry})
 
 
 def recorded() -> dict[str, Any]:
     """Metrics recorded in this Python process so far (a copy)."""
     return dict(_in_memory)
-
-
-def recorded_sources() -> list[dict[str, Any]]:
-    return list(_sources)
-
-
-def recorded_claims() -> dict[str, dict[str, Any]]:
-    return dict(_claims)
 
 
 @dataclass

@@ -161,7 +161,9 @@ def _specs(doc: dict[str, Any]) -> list[dict[str, Any]]:
     specs = doc.get("key_metric_specs")
     if specs:
         return specs
-    return [{"name": k, "label": k.replace("_", " "), "tolerance": None} for k in doc.get("key_metrics") or []]
+    return [
+        {"name": k, "label": k.replace("_", " "), "tolerance": None} for k in doc.get("key_metrics") or []
+    ]
 
 
 def _number(value: Any) -> bool:
@@ -218,7 +220,11 @@ def regressions(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for spec in _specs(newest):
         claim = (newest.get("claims") or {}).get(spec["name"])
         before = ((previous.get("claims") or {}).get(spec["name"]) or {}).get("model_value")
-        if spec.get("tolerance") is None or claim is None or not (_number(claim.get("model_value")) and _number(before)):
+        if (
+            spec.get("tolerance") is None
+            or claim is None
+            or not (_number(claim.get("model_value")) and _number(before))
+        ):
             continue
         now = claim["model_value"]
         change = (now - before) / abs(before) if before else 0.0
@@ -277,7 +283,9 @@ def _section(unit: str, docs: list[dict[str, Any]]) -> dict[str, Any]:
         metrics, claims = doc.get("metrics", {}), doc.get("claims") or {}
         values = []
         for spec in specs:
-            value = claims[spec["name"]]["model_value"] if spec["name"] in claims else metrics.get(spec["name"])
+            value = (
+                claims[spec["name"]]["model_value"] if spec["name"] in claims else metrics.get(spec["name"])
+            )
             if not isinstance(value, (dict, list)):
                 values.append((spec["label"], _fmt(value)))
         rows.append(

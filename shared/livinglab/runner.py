@@ -152,7 +152,9 @@ def check_data_request(
                 file_mode = True
                 contract = pilot.contract_of(design)
                 if contract is None:
-                    raise ContractError("this pilot publishes no data contract, so it cannot read a partner's file")
+                    raise ContractError(
+                        "this pilot publishes no data contract, so it cannot read a partner's file"
+                    )
                 check_file(data_path, values.get("columns"), contract, values.get("read_options"))
         except (ContractError, ValueError, DataUnavailable) as exc:
             first_error = first_error or f"{pilot.name}: {exc}"

@@ -64,7 +64,11 @@ def _notebook(name: str, title: str):
     import nbformat
 
     nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"display_name": "Python (livinglab)", "language": "python", "name": "livinglab"}
+    nb.metadata["kernelspec"] = {
+        "display_name": "Python (livinglab)",
+        "language": "python",
+        "name": "livinglab",
+    }
     params = nbformat.v4.new_code_cell(_PARAMETERS)
     params.metadata["tags"] = ["parameters"]
     record = nbformat.v4.new_code_cell("result.record();")

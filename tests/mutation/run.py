@@ -30,7 +30,10 @@ MODULES = {
     "bootstrap": ("livinglab/trust/bootstrap.py", ["tests/trust/test_trust_bootstrap.py"]),
     "reader": ("livinglab/reader.py", ["tests/test_reader.py"]),
     "contract": ("livinglab/contract.py", ["tests/test_contract.py"]),
-    "abstention": ("pilots/public_sector/model/abstention.py", ["pilots/public_sector/tests/test_abstention.py"]),
+    "abstention": (
+        "pilots/public_sector/model/abstention.py",
+        ["pilots/public_sector/tests/test_abstention.py"],
+    ),
     "fintech_features": (
         "pilots/fintech/model/features.py",
         ["pilots/fintech/tests/test_features.py", "pilots/fintech/tests/test_features_reference.py"],

@@ -32,28 +32,50 @@ ALTAI = "human_agency_oversight: 'A person sees {{ share_to_person | pct }} of r
 
 def _result(synthetic: bool = True) -> Result:
     frame = pd.DataFrame({"x": [1, 2, 3]})
-    source = DataSource("requests", "synthetic" if synthetic else "file", detail="generator", facts={"rows": 3})
+    source = DataSource(
+        "requests", "synthetic" if synthetic else "file", detail="generator", facts={"rows": 3}
+    )
     data = Loaded(frame, "public_sector", "requests", "synthetic" if synthetic else "file", source, {})
     claim = from_interval(
-        "macro_f1", "macro_f1", 0.8123, 0.6, (0.15, 0.27), label="Macro-F1", model="the router",
-        baseline="plain TF-IDF + logistic regression", split="time-ordered", rows=300, units=300,
+        "macro_f1",
+        "macro_f1",
+        0.8123,
+        0.6,
+        (0.15, 0.27),
+        label="Macro-F1",
+        model="the router",
+        baseline="plain TF-IDF + logistic regression",
+        split="time-ordered",
+        rows=300,
+        units=300,
     )
     by_language = subgroup_report(
         {"accuracy": lambda t, p: float((pd.Series(t) == pd.Series(p)).mean())},
-        [1, 0, 1, 0, 1, 1, 0, 1], [1, 0, 0, 0, 1, 1, 1, 1], ["fr", "fr", "fr", "de", "de", "de", "lb", "lb"],
-        n_boot=10, min_count=1,
+        [1, 0, 1, 0, 1, 1, 0, 1],
+        [1, 0, 0, 0, 1, 1, 1, 1],
+        ["fr", "fr", "fr", "de", "de", "de", "lb", "lb"],
+        n_boot=10,
+        min_count=1,
     )
     by_label = subgroup_report(
         {"accuracy": lambda t, p: float((pd.Series(t) == pd.Series(p)).mean())},
-        [1, 0, 1, 0, 1, 1, 0, 1], [0, 1, 0, 0, 1, 1, 0, 1], ["a", "a", "a", "b", "b", "b", "b", "b"],
-        n_boot=10, min_count=1,
+        [1, 0, 1, 0, 1, 1, 0, 1],
+        [0, 1, 0, 0, 1, 1, 0, 1],
+        ["a", "a", "a", "b", "b", "b", "b", "b"],
+        n_boot=10,
+        min_count=1,
     )
     return Result(
         pilot="public_sector",
         design="requests",
         data=data,
-        metrics={"languages": 4, "worst_language": "lb", "recall_by_theme": {"tax": 0.9, "health": 0.75},
-                 "threshold": 0.62, "share_to_person": 0.3},
+        metrics={
+            "languages": 4,
+            "worst_language": "lb",
+            "recall_by_theme": {"tax": 0.9, "health": 0.75},
+            "threshold": 0.62,
+            "share_to_person": 0.3,
+        },
         claims=[claim],
         subgroups={"by language": by_language, "by label": by_label},
     )
@@ -85,7 +107,9 @@ def test_card_is_filled_from_the_result(folder):
 def test_a_missing_value_names_it_and_the_file(folder):
     result = _result()
     del result.metrics["worst_language"]
-    with pytest.raises(CardTemplateError, match=r"card.yaml: failure_modes\[0\] needs a value.*worst_language"):
+    with pytest.raises(
+        CardTemplateError, match=r"card.yaml: failure_modes\[0\] needs a value.*worst_language"
+    ):
         ModelCard.from_result(result, folder / "card.yaml")
     (folder / "card.yaml").write_text(CARD + "audience: everyone\n")
     with pytest.raises(CardTemplateError, match="unknown section.*audience"):

@@ -10,12 +10,32 @@ from livinglab.trust import ModelCard, ModelCardError, assess_altai, subgroup_re
 
 CLAIMS = [
     from_interval(
-        "macro_f1", "macro_f1", 0.81, 0.60, (0.17, 0.25), label="Macro-F1", model="the router",
-        baseline="keyword rules", split="grouped by requester", rows=400, units=120, unit="requesters",
+        "macro_f1",
+        "macro_f1",
+        0.81,
+        0.60,
+        (0.17, 0.25),
+        label="Macro-F1",
+        model="the router",
+        baseline="keyword rules",
+        split="grouped by requester",
+        rows=400,
+        units=120,
+        unit="requesters",
     ),
     from_interval(
-        "accuracy", "accuracy", 0.9, 0.88, (-0.01, 0.05), label="Accuracy", model="the router",
-        baseline="keyword rules", split="grouped by requester", rows=400, units=120, unit="requesters",
+        "accuracy",
+        "accuracy",
+        0.9,
+        0.88,
+        (-0.01, 0.05),
+        label="Accuracy",
+        model="the router",
+        baseline="keyword rules",
+        split="grouped by requester",
+        rows=400,
+        units=120,
+        unit="requesters",
     ),
 ]
 
@@ -82,8 +102,14 @@ def test_complete_card_renders_every_section():
     ):
         assert f"## {heading}" in md
     # each claim: both values, the baseline in words, the paired interval and the verdict it allows
-    assert "| Macro-F1 | 0.810 (the router) | 0.600 (keyword rules) | +0.210 [+0.170, +0.250] | **better** |" in md
-    assert "| Accuracy | 0.900 (the router) | 0.880 (keyword rules) | +0.020 [-0.010, +0.050] | no clear difference |" in md
+    assert (
+        "| Macro-F1 | 0.810 (the router) | 0.600 (keyword rules) | +0.210 [+0.170, +0.250] | **better** |"
+        in md
+    )
+    assert (
+        "| Accuracy | 0.900 (the router) | 0.880 (keyword rules) | +0.020 [-0.010, +0.050] | no clear difference |"
+        in md
+    )
     assert "95% paired bootstrap interval over 120 requesters, 400 rows, grouped by requester" in md
     assert "SYNTHETIC" in md and "Annex III 5(a)" in md and "Abstains below 0.8." in md
     assert "**OPEN**" in md  # six ALTAI requirements have no answer
@@ -144,7 +170,10 @@ def test_save_writes_json_and_markdown(tmp_path):
     data = json.loads(files.json.read_text(encoding="utf-8"))
     assert data["pilot"] == "public_sector" and data["synthetic_data"] is True
     assert data["evaluation"][0]["model_value"] == 0.81 and data["evaluation"][0]["low"] == 0.17
-    assert data["evaluation"][0]["verdict"] == "better" and data["evaluation"][1]["verdict"] == "no clear difference"
+    assert (
+        data["evaluation"][0]["verdict"] == "better"
+        and data["evaluation"][1]["verdict"] == "no clear difference"
+    )
     assert data["subgroups"]["gaps"]["accuracy"]["largest_gap"] == pytest.approx(1 - 2 / 3)
     assert data["altai"]["items"][0]["status"] == "answered"
     assert files.markdown.read_text(encoding="utf-8").startswith("# Model card: Request routing")
@@ -168,7 +197,10 @@ CATALOGUE = {
 def test_data_from_sources_says_synthetic_explicitly(tmp_path):
     facts = {"catalogue": CATALOGUE}
     synthetic = DataSource(
-        "demo-credit", "synthetic", detail="pilots.fintech.synthetic.generate", facts=facts | {"fingerprint": "f00"}
+        "demo-credit",
+        "synthetic",
+        detail="pilots.fintech.synthetic.generate",
+        facts=facts | {"fingerprint": "f00"},
     )
     real = DataSource("demo-credit", "mirror", tmp_path / "demo.csv", "ab" * 32, facts=facts | {"rows": 1200})
     entries = ModelCard.data_from_sources([synthetic, real], notes={"demo-credit": "last 30 days"})
@@ -177,7 +209,11 @@ def test_data_from_sources_says_synthetic_explicitly(tmp_path):
     assert "pilots.fintech.synthetic.generate" in syn["provenance"] and "Demo credit" in syn["provenance"]
     assert "fingerprint f00" in syn["provenance"]
     assert rea["synthetic"] is False and rea["licence"].endswith("by/4.0/")
-    assert "demo.csv" in rea["provenance"] and "abababababab" in rea["provenance"] and "1,200 rows" in rea["provenance"]
+    assert (
+        "demo.csv" in rea["provenance"]
+        and "abababababab" in rea["provenance"]
+        and "1,200 rows" in rea["provenance"]
+    )
     assert rea["citation"] == "Publisher (2024)." and rea["note"] == "last 30 days"
     md = ModelCard(**card_fields(data=entries)).to_markdown()
     assert "**SYNTHETIC**" in md and "no, real data" in md and "Demo credit transactions" in md

@@ -127,10 +127,6 @@ class AltaiAssessment:
         """Requirements still open (no answer, explicitly open, or a fact missing from the run)."""
         return [item for item in self.items if item.is_open]
 
-    @property
-    def answered_items(self) -> list[AltaiItem]:
-        return [item for item in self.items if not item.is_open]
-
     def __getitem__(self, key: str) -> AltaiItem:
         for item in self.items:
             if item.key == key:

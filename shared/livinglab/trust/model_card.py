@@ -227,8 +227,7 @@ class ModelCard:
         altai: an :class:`AltaiAssessment` from :func:`load_altai` (or its dict / markdown).
 
     Optional:
-        model_details: the model and its settings; notes: caveats (str or list); extra: a dict of
-        further facts shown as a table; figures: ``{caption: matplotlib Figure or PNG path}``, the few
+        model_details: the model and its settings; notes: caveats (str or list); figures: ``{caption: matplotlib Figure or PNG path}``, the few
         plots that matter (forecast vs actual, calibration, subgroup gaps), shown after the evaluation
         and saved as PNG files beside the card.
     """
@@ -248,7 +247,6 @@ class ModelCard:
     altai: AltaiAssessment | Mapping[str, Any] | str | None = None
     model_details: str | None = None
     notes: str | Sequence[str] | None = None
-    extra: Mapping[str, Any] = field(default_factory=dict)
     figures: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -504,17 +502,6 @@ class ModelCard:
         ]
         if not _empty(self.notes):
             sections += [f"{h2} Notes and caveats", _bullets(_as_list(self.notes))]
-        if self.extra:
-            sections += [
-                f"{h2} Further facts",
-                markdown_table(
-                    ["Fact", "Value"],
-                    [
-                        [k, format_number(v) if isinstance(v, (int, float)) else v]
-                        for k, v in self.extra.items()
-                    ],
-                ),
-            ]
         return "\n\n".join(s for s in sections if s) + "\n"
 
     def save(self, directory: str | Path | None = None) -> CardFiles:
@@ -567,7 +554,11 @@ def data_from_sources(sources: Any, *, notes: Mapping[str, str] | None = None) -
             continue
         facts = dict(source.facts or {})
         catalogue = dict(facts.get("catalogue") or {})
-        entry: dict[str, Any] = {"dataset": source.dataset, "synthetic": source.is_synthetic, "origin": source.origin}
+        entry: dict[str, Any] = {
+            "dataset": source.dataset,
+            "synthetic": source.is_synthetic,
+            "origin": source.origin,
+        }
         entry.update({k: catalogue[k] for k in ("title", "publisher", "landing_page") if catalogue.get(k)})
         if source.is_synthetic:
             stands_for = (

@@ -42,7 +42,9 @@ def _num(value: Any) -> str:
 
 
 def _pct(value: Any, digits: int = 0) -> str:
-    return "n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.{digits}%}"
+    return (
+        "n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.{digits}%}"
+    )
 
 
 def _items(value: Mapping[str, Any], style: str = "num") -> str:
@@ -73,7 +75,9 @@ def render_text(template: str, context: Mapping[str, Any], where: str) -> str:
     try:
         return _ENV.from_string(template).render(**context).strip()
     except UndefinedError as exc:
-        raise TemplateError(f"{where} needs a value this run did not record ({exc.message}): {template!r}.") from None
+        raise TemplateError(
+            f"{where} needs a value this run did not record ({exc.message}): {template!r}."
+        ) from None
     except (JinjaError, TypeError, ValueError, AttributeError, KeyError) as exc:
         raise TemplateError(f"{where} cannot be filled ({exc}): {template!r}.") from None
 
