@@ -7,6 +7,7 @@ key metrics as columns so a drift from one scheduled run to the next is visible 
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -30,13 +31,81 @@ def render_html(notebook: Path, target: Path) -> Path:
     config.TagRemovePreprocessor.remove_cell_tags = {REMOVE_CELL_TAG}
     config.TagRemovePreprocessor.remove_input_tags = {REMOVE_INPUT_TAG}
     config.TagRemovePreprocessor.enabled = True
-    exporter = HTMLExporter(config=config, template_name="lab")
+    exporter = HTMLExporter(config=config, **REVIEWER_PAGE)
     exporter.register_preprocessor(TagRemovePreprocessor(config=config), enabled=True)
-    body, _ = exporter.from_notebook_node(nbformat.read(notebook, as_version=4))
+    exporter.register_preprocessor(for_reviewers, enabled=True)
+    body, _ = exporter.from_notebook_node(nbformat.read(notebook, as_version=4), _page_resources(target))
     # The page must open from disk with no network: figures are inline PNG already; require.js and MathJax
     # come from a CDN and serve nothing these notebooks show (no widgets, no LaTeX), so they are left out.
     body = _CDN_SCRIPT.sub("", body)
     return _write_atomically(target, body)
+
+
+# The reviewer's notebook page (templates/reviewer): code folded, no prompts, a light stylesheet.
+REVIEWER_PAGE = {
+    "template_name": "reviewer",
+    "extra_template_basedirs": [str(Path(__file__).parent / "templates")],
+    "exclude_input_prompt": True,
+    "exclude_output_prompt": True,
+}
+_RUN_ID = re.compile(r"^\d{8}T\d{6}Z")
+
+
+def _page_resources(target: Path) -> dict[str, Any]:
+    """The page's title (the notebook's first heading, the run unit and the run) and its links."""
+    import html
+
+    unit, run_id = target.parent.name, target.parent.parent.name
+    in_run = bool(_RUN_ID.match(run_id))
+    name = f"{unit}, run {run_id}" if in_run else target.stem
+    nav = ""
+    if in_run:
+        links = [
+            ("../../index.html", "All runs"),
+            ("model_card.html", "Model card"),
+            ("params.json", "Parameters"),
+        ]
+        nav = f"{html.escape(unit)}, run {html.escape(run_id)}: " + " ".join(
+            f'<a href="{href}">{label}</a>' for href, label in links
+        )
+    return {"metadata": {"name": name}, "ll_nav": nav, "ll_unit": unit}
+
+
+def for_reviewers(nb: Any, resources: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    """What a reviewer's page needs of the executed notebook: the title from its first heading, each
+    figure compressed and given alt text (its ``alt`` metadata, else the section it is in), an output
+    repeated word for word shown once, and a table without rows said in words."""
+    from .show import compress_png
+
+    section, seen, first = "", set(), None
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            headings = re.findall(r"^#+\s+(.+)$", cell.source, re.M)
+            section = headings[-1].strip() if headings else section
+            first = first or (headings[0].strip() if headings else None)
+            continue
+        kept = []
+        for output in cell.get("outputs", []):
+            data = output.get("data") or {}
+            key = json.dumps(data, sort_keys=True) if data else None
+            if key is not None and key in seen:
+                continue
+            seen.add(key)
+            if "image/png" in data:
+                png = compress_png(base64.b64decode(data["image/png"]))
+                data["image/png"] = base64.b64encode(png).decode()
+                meta = output.setdefault("metadata", {}).setdefault("image/png", {})
+                meta.setdefault(
+                    "alt", f"Figure of the section \u201c{section}\u201d" if section else "Figure"
+                )
+            if "<table" in data.get("text/html", "") and "<td" not in data["text/html"]:
+                data["text/html"] = "<p>No rows to show.</p>"
+            kept.append(output)
+        if "outputs" in cell:
+            cell.outputs = kept
+    if first:
+        resources["metadata"]["name"] = f"{first} \u00b7 {resources['metadata']['name']}"
+    return nb, resources
 
 
 def _templates():
