@@ -133,7 +133,7 @@ def render_model_card_html(markdown_file: Path, target: Path) -> Path:
     page = (
         _templates()
         .get_template("model_card.html.j2")
-        .render(title=f"Model card: {markdown_file.parent.name}", body=body)
+        .render(title=f"Model card: {_page_resources(target)['metadata']['name']}", body=body)
     )
     return _write_atomically(target, page)
 
