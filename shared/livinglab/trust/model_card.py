@@ -208,23 +208,13 @@ def card_context(result: Any) -> dict[str, Any]:
     }
 
 
-_LIBRARIES = {  # module -> distribution: the versions a card names, of the libraries the run imported
-    "numpy": "numpy",
-    "pandas": "pandas",
-    "sklearn": "scikit-learn",
-    "scipy": "scipy",
-    "lightgbm": "lightgbm",
-    "statsmodels": "statsmodels",
-    "lifelines": "lifelines",
-    "geopandas": "geopandas",
-    "osmnx": "osmnx",
-    "networkx": "networkx",
-    "fairlearn": "fairlearn",
-    "opendp": "opendp",
-    "py3langid": "py3langid",
-    "pyod": "pyod",
-    "dask": "dask",
-}
+# module:distribution of the libraries a card names the versions of, when the run imported them
+_LIBRARIES = dict(
+    item.split(":")
+    for item in "numpy:numpy pandas:pandas sklearn:scikit-learn scipy:scipy lightgbm:lightgbm statsmodels:statsmodels "
+    "lifelines:lifelines geopandas:geopandas osmnx:osmnx networkx:networkx fairlearn:fairlearn opendp:opendp "
+    "py3langid:py3langid pyod:pyod dask:dask".split()
+)
 
 
 def run_identity(result: Any) -> dict[str, Any]:
@@ -278,7 +268,7 @@ def run_identity(result: Any) -> dict[str, Any]:
         "profile": profile,
         "commit": commit,
         "packages": ", ".join(versions),
-        "data": result.data.describe(),
+        "data": result.data.describe().rstrip("."),
         "period": f"{span[0]} to {span[1]}" if span else "no time column",
         "fingerprint": result.data.fingerprint,
         "links": links if run_id else [],
@@ -447,41 +437,6 @@ class ModelCard:
 
     as_dict = to_dict
 
-    def _data_rows(self) -> list[dict[str, Any]]:
-        rows = []
-        for entry in _as_list(self.data):
-            name = f"{entry['title']} (`{entry['dataset']}`)" if entry.get("title") else str(entry["dataset"])
-            rows.append(
-                {
-                    "name": name,
-                    "kind": "**SYNTHETIC**" if entry["synthetic"] else "synthetic: no, real data",
-                    "origin": entry.get("origin") or "not stated",
-                    "licence": entry.get("licence", entry.get("license")) or "not stated",
-                    "provenance": entry.get("provenance") or "",
-                    "others": [(k, v) for k, v in entry.items() if k not in _DATA_SHOWN and not _empty(v)],
-                }
-            )
-        return rows
-
-    def _evaluation(self) -> tuple[list[list[str]], list[tuple[str, list[str]]]]:
-        """The evaluation table's rows (a claim repeated word for word once) and, per way of computing
-        an interval, the comparisons computed that way."""
-        from ..claims import fmt, signed
-
-        rows, evidence = [], {}
-        for c in self._claims():
-            row = [
-                c.label,
-                f"{fmt(c.model_value)} ({c.model})",
-                f"{fmt(c.baseline_value)} ({c.baseline})",
-                f"{signed(c.difference)} {c.interval}",
-                f"**{c.verdict}**" if c.verdict in ("better", "worse") else c.verdict,
-            ]
-            if row not in rows:
-                rows.append([str(cell).replace("|", "\\|") for cell in row])
-                evidence.setdefault(c.evidence(), []).append(c.label)
-        return rows, [(how, labels) for how, labels in evidence.items()]
-
     def _reports(self) -> dict[str, SubgroupReport]:
         value = self.subgroups
         if isinstance(value, SubgroupReport):
@@ -499,94 +454,67 @@ class ModelCard:
         if isinstance(value, pd.DataFrame):
             rows = [[format_number(v) if isinstance(v, float) else v for v in r] for r in value.to_numpy()]
             return markdown_table([str(c) for c in value.columns], rows)
-        if isinstance(value, Mapping):
-            return "\n\n".join(
-                f"{'#' * level} {name}\n\n{sub.to_markdown()}"
-                if isinstance(sub, SubgroupReport)
-                else f"{'#' * level} {name}\n\n{sub.strip()}"
-                if isinstance(sub, str) and "\n" in sub
-                else f"- **{name}**: {sub}"
-                for name, sub in value.items()
-            )
-        return str(value).strip() if isinstance(value, str) else _bullets(_as_list(value))
-
-    def findings(self) -> list[str]:
-        """Every material finding of the run, from its records: each comparison with a baseline (the
-        claim's sentence) and, per grouping, each metric's largest gap between groups."""
-        found = list(dict.fromkeys(c.sentence() for c in self._claims()))
-        for title, report in self._reports().items():
-            for metric, gap in report.gaps.items():
-                if gap.get("best") is not None:
-                    found.append(
-                        f"Subgroups{f' {title}' if title else ''}: {metric} differs by "
-                        f"{format_number(gap['largest_gap'])} between {gap['best']} (best, "
-                        f"{format_number(gap['best_value'])}) and {gap['worst']} (worst, "
-                        f"{format_number(gap['worst_value'])})."
-                    )
-        return found
-
-    def summary(self) -> str:
-        """The paragraph a card opens with: what the model is for, what was compared and found."""
-        from ..claims import largest_gap
-
-        claims = self._claims()
-        verdicts = [c.verdict for c in claims]
-        counts = ", ".join(f"{verdicts.count(v)} {v}" for v in dict.fromkeys(verdicts))
-        gap = largest_gap(self._reports())
-        return " ".join(
-            [
-                f"{str(self.intended_use).strip()} Pilot `{self.pilot}`; every number in this card was "
-                "computed in the run it belongs to"
-                + (", on **SYNTHETIC** data." if self.is_synthetic else "."),
-                f"{len(claims)} comparison(s) with a baseline: {counts}. The first: {claims[0].sentence()}",
-                f"The largest gap between groups: {format_number(gap['gap'])} in {gap['metric']}"
-                f"{' ' + gap['grouping'] if gap['grouping'] else ''} ({gap['worst']} against {gap['best']})."
-                if gap
-                else "",
-            ]
-        ).strip()
+        if not isinstance(value, Mapping):
+            return str(value).strip() if isinstance(value, str) else _bullets(_as_list(value))
+        return "\n\n".join(
+            f"{'#' * level} {name}\n\n{sub.to_markdown() if isinstance(sub, SubgroupReport) else sub.strip()}"
+            if isinstance(sub, SubgroupReport) or (isinstance(sub, str) and "\n" in sub)
+            else f"- **{name}**: {sub}"
+            for name, sub in value.items()
+        )
 
     def _figure_files(self) -> dict[str, str]:
         return {caption: f"card_figure_{i + 1}.png" for i, caption in enumerate(self._png)}
 
     def to_markdown(self, heading_level: int = 1, embed: bool = False) -> str:
         """The card as markdown (``templates/model_card.md.j2``): title at ``heading_level``, sections one
-        level below; figures as files beside the card, or ``embed``-ded as data URIs (for the notebook)."""
+        level below, a summary and the key findings first (each claim, each subgroup gap); figures as files
+        beside the card, or ``embed``-ded as data URIs (for the notebook)."""
         import base64
 
         from jinja2 import Environment, PackageLoader
 
+        from ..claims import fmt, largest_gap, signed
+
         self.validate()
-        evaluation, evidence = self._evaluation()
-        figures = [
-            (c, f"data:image/png;base64,{base64.b64encode(self._png[c]).decode()}" if embed else name)
-            for c, name in self._figure_files().items()
-        ]
-        users = self.intended_users
-        altai = self.altai
-        template = Environment(
-            loader=PackageLoader("livinglab", "templates"), trim_blocks=True, lstrip_blocks=True
-        ).get_template("model_card.md.j2")
-        text = template.render(
-            card=self,
-            h1="#" * heading_level,
-            h2="#" * (heading_level + 1),
-            summary=self.summary(),
-            id=self.identity,
-            findings=self.findings(),
-            users=users.strip() if isinstance(users, str) else _bullets(users),
-            bullets=lambda value: _bullets(_as_list(value)),
-            synthetic=self.is_synthetic,
-            data=self._data_rows(),
-            evaluation=evaluation,
-            evidence=evidence,
-            figures=figures,
-            subgroups=self._subgroups_markdown(heading_level + 2),
-            altai=altai.to_markdown(heading_level=heading_level + 2).rstrip()
-            if isinstance(altai, AltaiAssessment)
-            else "\n".join(f"- **{k}**: {v}" for k, v in altai.items())
-            if isinstance(altai, Mapping)
-            else str(altai).strip(),
+        claims, evidence = list(dict.fromkeys(self._claims())), {}
+        for claim in claims:
+            evidence.setdefault(claim.evidence(), []).append(claim.label)
+        figures = {
+            c: base64.b64encode(self._png[c]).decode() if embed else f
+            for c, f in self._figure_files().items()
+        }
+        altai, level = self.altai, heading_level + 2
+        text = (
+            Environment(loader=PackageLoader("livinglab", "templates"), trim_blocks=True, lstrip_blocks=True)
+            .get_template("model_card.md.j2")
+            .render(
+                card=self,
+                h1="#" * heading_level,
+                h2="#" * (heading_level + 1),
+                id=self.identity,
+                claims=claims,
+                evidence=evidence,
+                gaps=[
+                    (t, m, g) for t, r in self._reports().items() for m, g in r.gaps.items() if g.get("best")
+                ],
+                largest=largest_gap(self._reports()),
+                fmt=fmt,
+                signed=signed,
+                num=format_number,
+                cell=lambda value: str(value).replace("|", "\\|").replace("\n", " "),
+                bullets=lambda value: value.strip() if isinstance(value, str) else _bullets(_as_list(value)),
+                synthetic=self.is_synthetic,
+                shown=_DATA_SHOWN,
+                data=_as_list(self.data),
+                figures=[(c, f"data:image/png;base64,{f}" if embed else f) for c, f in figures.items()],
+                subgroups=self._subgroups_markdown(level),
+                altai=altai.to_markdown(heading_level=level).rstrip()
+                if isinstance(altai, AltaiAssessment)
+                else "\n".join(f"- **{k}**: {v}" for k, v in altai.items())
+                if isinstance(altai, Mapping)
+                else str(altai).strip(),
+            )
         )
         return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
 
