@@ -265,7 +265,7 @@ def test_the_reviewers_page_folds_code_names_the_run_and_gives_figures_alt_text(
     folder.mkdir(parents=True)
     nbformat.write(nb, folder / "mobility.ipynb")
     page = render_html(folder / "mobility.ipynb", folder / "mobility.html").read_text()
-    assert "<title>Traffic forecasts · mobility, run 20250101T080000Z-aaaa</title>" in page
+    assert "<title>mobility, run 20250101T080000Z-aaaa · Traffic forecasts</title>" in page
     assert re.search(
         r"<details class=\"ll-code\"><summary>Show code</summary>.*secret_code_marker", page, re.S
     )
@@ -273,3 +273,33 @@ def test_the_reviewers_page_folds_code_names_the_run_and_gives_figures_alt_text(
     assert page.count("No rows to show.") == 1  # an empty table in words, and a repeated output once
     assert "<script src=" not in page and len(page) < 60_000  # no JupyterLab stylesheet of 260 kB
     assert '<a href="../../index.html">All runs</a>' in page
+
+
+def test_the_card_opens_with_a_summary_and_renders_every_finding_from_the_records(monkeypatch):
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent / "trust"))
+    from test_trust_model_card import CLAIMS, card_fields
+
+    from livinglab.trust import ModelCard
+
+    card = ModelCard(**card_fields(evaluation=[*CLAIMS, CLAIMS[0]]))  # a claim given twice
+    md = card.to_markdown()
+    summary = md.split("\n\n")[1]
+    assert "2 comparison(s) with a baseline: 1 better, 1 no clear difference" in summary
+    assert "The largest gap between groups: 0.333 in accuracy (fr against de)" in summary
+    findings = md.split("## Key findings")[1].split("\n## ")[0]
+    for claim in CLAIMS:
+        assert claim.sentence() in findings
+    assert "Subgroups: accuracy differs by 0.333 between de (best, 1.000) and fr (worst, 0.667)" in findings
+    assert md.count("| Macro-F1 |") == 1  # the repeated record is one row
+    identity = {"run_id": "20250101T080000Z-aaaa", "date": "2025-01-01 08:00 UTC", "profile": "smoke",
+                "owner": "the routing team", "contact": "routing@example.org", "commit": "commit 0123456789ab",
+                "packages": "Python 3.11", "data": "SYNTHETIC data", "period": "no time column",
+                "fingerprint": "abc123", "links": [("the notebook", "x.html")], "unit": "public_sector"}  # fmt: skip
+    md = ModelCard(**card_fields(identity=identity)).to_markdown()
+    assert "owner: the routing team; contact: routing@example.org" in md
+    assert (
+        "`20250101T080000Z-aaaa` of 2025-01-01 08:00 UTC, profile smoke" in md
+        and "[the notebook](x.html)" in md
+    )

@@ -103,7 +103,7 @@ def for_reviewers(nb: Any, resources: dict[str, Any]) -> tuple[Any, dict[str, An
         if "outputs" in cell:
             cell.outputs = kept
     if first:
-        resources["metadata"]["name"] = f"{first} \u00b7 {resources['metadata']['name']}"
+        resources["metadata"]["name"] = f"{resources['metadata']['name']} \u00b7 {first}"
     return nb, resources
 
 

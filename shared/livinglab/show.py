@@ -101,18 +101,16 @@ def claims(items: Any, names: list[str] | None = None, caption: str | None = Non
     """Claims (or a result's ``claims``) one a row: both values, the baseline in words, the paired
     interval and the verdict, as every page states them."""
     records = [c if isinstance(c, Claim) else Claim.from_dict(c) for c in getattr(items, "claims", items)]
+    columns = ["comparison", "model", "baseline", "model minus baseline [95% interval]", "verdict"]
     rows = [
-        {
-            "comparison": c.label,
-            "model": f"{fmt(c.model_value)} ({c.model})",
-            "baseline": f"{fmt(c.baseline_value)} ({c.baseline})",
-            "model minus baseline [95% interval]": f"{signed(c.difference)} {c.interval}",
-            "verdict": c.verdict,
-        }
+        [c.label, f"{fmt(c.model_value)} ({c.model})", f"{fmt(c.baseline_value)} ({c.baseline})",
+         f"{signed(c.difference)} {c.interval}", c.verdict]
         for c in records
         if names is None or c.name in names
-    ]
-    return table(pd.DataFrame(rows), caption, empty="No comparison with a baseline in this run.")
+    ]  # fmt: skip
+    return table(
+        pd.DataFrame(rows, columns=columns), caption, empty="No comparison with a baseline in this run."
+    )
 
 
 def compress_png(data: bytes, max_width: int = 1400) -> bytes:
