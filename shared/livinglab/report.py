@@ -32,7 +32,8 @@ def render_html(notebook: Path, target: Path) -> Path:
     config.TagRemovePreprocessor.remove_cell_tags = {REMOVE_CELL_TAG}
     config.TagRemovePreprocessor.remove_input_tags = {REMOVE_INPUT_TAG}
     config.TagRemovePreprocessor.enabled = True
-    exporter = HTMLExporter(config=config, **REVIEWER_PAGE)
+    templates = [str(Path(__file__).parent / "templates")]
+    exporter = HTMLExporter(config=config, extra_template_basedirs=templates, **REVIEWER_PAGE)
     exporter.register_preprocessor(TagRemovePreprocessor(config=config), enabled=True)
     exporter.register_preprocessor(for_reviewers, enabled=True)
     body, _ = exporter.from_notebook_node(nbformat.read(notebook, as_version=4), _page_resources(target))
@@ -43,31 +44,17 @@ def render_html(notebook: Path, target: Path) -> Path:
 
 
 # The reviewer's notebook page (templates/reviewer): code folded, no prompts, a light stylesheet.
-REVIEWER_PAGE = {
-    "template_name": "reviewer",
-    "extra_template_basedirs": [str(Path(__file__).parent / "templates")],
-    "exclude_input_prompt": True,
-    "exclude_output_prompt": True,
-}
+REVIEWER_PAGE = dict(template_name="reviewer", exclude_input_prompt=True, exclude_output_prompt=True)
 _RUN_ID = re.compile(r"^\d{8}T\d{6}Z")
 
 
 def _page_resources(target: Path) -> dict[str, Any]:
-    """The page's title (the notebook's first heading, the run unit and the run) and its links."""
+    """The page's title (the run unit and the run; :func:`for_reviewers` adds the first heading), and
+    the run it belongs to, for the template's links to the index, the model card and the parameters."""
     unit, run_id = target.parent.name, target.parent.parent.name
-    in_run = bool(_RUN_ID.match(run_id))
-    name = f"{unit}, run {run_id}" if in_run else target.stem
-    nav = ""
-    if in_run:
-        links = [
-            ("../../index.html", "All runs"),
-            ("model_card.html", "Model card"),
-            ("params.json", "Parameters"),
-        ]
-        nav = f"{html.escape(unit)}, run {html.escape(run_id)}: " + " ".join(
-            f'<a href="{href}">{label}</a>' for href, label in links
-        )
-    return {"metadata": {"name": name}, "ll_nav": nav, "ll_unit": unit}
+    run = f"{unit}, run {run_id}" if _RUN_ID.match(run_id) else ""
+    card = (target.parent / "model_card.md").is_file()  # written by the notebook; its page comes next
+    return {"metadata": {"name": run or target.stem}, "ll_run": run, "ll_card": card}
 
 
 def for_reviewers(nb: Any, resources: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
