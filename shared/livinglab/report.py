@@ -139,15 +139,11 @@ def _fmt(value: Any) -> str:
 
 def _value_table(value: Any) -> Any:
     """A metric value for the template: text, or rows for a small nested table (dicts and lists)."""
-    if isinstance(value, dict):
-        return [
-            (str(k), _value_table(v) if isinstance(v, (dict, list)) else _fmt(v)) for k, v in value.items()
-        ]
-    if isinstance(value, list):
-        return [
-            (str(i), _value_table(v) if isinstance(v, (dict, list)) else _fmt(v)) for i, v in enumerate(value)
-        ]
-    return _fmt(value)
+    if not isinstance(value, (dict, list)):
+        return _fmt(value)
+    return [
+        (str(k), _value_table(v)) for k, v in (value.items() if isinstance(value, dict) else enumerate(value))
+    ]
 
 
 def _sparkline(points: list[tuple[str, float]], width: int = 150, height: int = 30) -> str:
@@ -215,22 +211,18 @@ def update_latest(out: Path) -> dict[str, str]:
     return chosen
 
 
+_LINKS = {"model_card.html": "model card", "params.json": "parameters", "metrics.json": "metrics"}
+
+
 def _links(doc: dict[str, Any]) -> list[dict[str, str]]:
-    links = []
-    for nb in doc.get("notebooks", []):
-        if f"{Path(nb).stem}.html" in doc["_files"]:
-            links.append({"href": f"{doc['_dir']}/{Path(nb).stem}.html", "label": "notebook"})
-    for name, label in (
-        ("model_card.html", "model card"),
-        ("params.json", "parameters"),
-        ("metrics.json", "metrics"),
-    ):
-        if name in doc["_files"]:
-            links.append({"href": f"{doc['_dir']}/{name}", "label": label})
-    for nb in doc.get("notebooks", []):
-        if nb in doc["_files"]:
-            links.append({"href": f"{doc['_dir']}/{nb}", "label": "ipynb"})
-    return links
+    """The run folder's pages: the rendered notebook, the model card, parameters, metrics, the notebook file."""
+    notebooks = doc.get("notebooks", [])
+    names = (
+        {f"{Path(nb).stem}.html": "notebook" for nb in notebooks} | _LINKS | dict.fromkeys(notebooks, "ipynb")
+    )
+    return [
+        {"href": f"{doc['_dir']}/{n}", "label": label} for n, label in names.items() if n in doc["_files"]
+    ]
 
 
 def _figures(doc: dict[str, Any]) -> list[dict[str, str]]:
@@ -351,17 +343,9 @@ def regressions(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         change = (now - before) / abs(before) if before else 0.0
         lower = direction_of(claim["metric"]) == "lower"
         if change > spec["tolerance"] if lower else change < -spec["tolerance"]:
-            found.append(
-                {
-                    "pilot": _unit(newest),
-                    "metric": spec["name"],
-                    "label": spec["label"],
-                    "before": before,
-                    "now": now,
-                    "change": change,
-                    "tolerance": spec["tolerance"],
-                    "previous_run": previous.get("run_id"),
-                }
+            found.append(dict(pilot=_unit(newest), metric=spec["name"], label=spec["label"], before=before))
+            found[-1] |= dict(
+                now=now, change=change, tolerance=spec["tolerance"], previous_run=previous["run_id"]
             )
     return found
 
