@@ -233,7 +233,7 @@ def _run_here(jobs: list[Job], out: Path, progress: bool | None, git: dict[str, 
             write_index(out)
             raise RunInterrupted(
                 f"interrupted during {job.unit}; run {job.run_id} is kept and listed as interrupted in "
-                f"{out / 'index.html'}; runs/latest still points at the last complete run."
+                f"{out / 'index.html'}; runs/latest/<design> still links each design's last good run."
             ) from None
         results.append(result)
         tail = f"failed: {result.error}" if result.error else "ok"
