@@ -303,3 +303,17 @@ def test_the_card_opens_with_a_summary_and_renders_every_finding_from_the_record
         "`20250101T080000Z-aaaa` of 2025-01-01 08:00 UTC, profile smoke" in md
         and "[the notebook](x.html)" in md
     )
+
+
+def test_after_a_one_pilot_run_latest_still_reaches_the_other_pilots(fixture_project, tmp_path):
+    from livinglab.runner import run_pilots
+
+    out = tmp_path / "runs"
+    both = run_pilots(["alpha", "gamma"], profile="smoke", out=out, progress=False)
+    alone = run_pilots(["alpha"], profile="smoke", out=out, progress=False)
+    assert both.ok and alone.ok
+    assert os.readlink(out / "latest" / "alpha") == f"../{alone.run_id}/alpha"
+    assert os.readlink(out / "latest" / "gamma") == f"../{both.run_id}/gamma"  # not lost by alpha's run
+    assert (out / "latest" / "gamma" / "metrics.json").is_file()
+    page = (out / "index.html").read_text()
+    assert 'href="latest/gamma/gamma.html"' in page and 'href="latest/alpha/alpha.html"' in page

@@ -391,6 +391,16 @@ def _comparison(docs: list[dict[str, Any]], specs: list[dict[str, Any]]) -> dict
     return {"runs": [d.get("run_id") for d in pair], "rows": rows, "differences": differences(*pair)}
 
 
+def _latest_link(unit: str, doc: dict[str, Any] | None) -> str | None:
+    """``latest/<unit>/<notebook>.html`` when that link exists (:func:`update_latest`)."""
+    if doc is None or not (doc["_path"].parent.parent / "latest" / unit).exists():
+        return None
+    pages = [
+        f"{Path(nb).stem}.html" for nb in doc.get("notebooks", []) if f"{Path(nb).stem}.html" in doc["_files"]
+    ]
+    return f"latest/{unit}/{pages[0] if pages else ''}"
+
+
 def _section(unit: str, docs: list[dict[str, Any]]) -> dict[str, Any]:
     newest = docs[0]
     specs = _specs(newest)
@@ -447,6 +457,7 @@ def _section(unit: str, docs: list[dict[str, Any]]) -> dict[str, Any]:
         "summary": summary,
         "latest": latest_ok,
         "latest_profile": profile_label(latest_ok) if latest_ok else None,
+        "latest_link": _latest_link(unit, latest_ok),
         "runs": rows,
         "regressions": list(flagged.values()),
         "sweeps": sweeps(docs, specs),
