@@ -105,7 +105,8 @@ def test_the_summary_gives_each_design_its_planted_verdict_and_a_banner_for_the_
     assert "4.10 for the mae model against 5.00 for the seasonal naive forecast" in cards["better"]
     assert "[-1.30, -0.500]" in cards["better"]  # the interval of the newest good run, from its record
     banner = re.findall(r'<div class="banner bad">(.*?)</div>', page, re.S)
-    assert len(banner) == 1 and "20250102T080000Z-bbbb failed" in banner[0] and "planted failure" in banner[0]
+    assert len(banner) == 1 and "20250102T080000Z-bbbb failed" in banner[0] and 'href="#broken"' in banner[0]
+    assert page.count("planted failure") == 1  # the error itself once, in the design's list of runs
     assert page.index('id="summary"') < page.index('<section id="better">')  # the summary comes first
 
 
