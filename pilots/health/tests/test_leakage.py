@@ -88,7 +88,9 @@ def test_dp_bounds_are_the_declared_ranges_and_never_depend_on_the_data(design, 
     a, b = table.set_index(key), table_other.set_index(key)
     shared = a.index.intersection(b.index)
     assert len(shared) == len(a)
-    spread = (a.loc[shared, "noise_sd"] * a.loc[shared, "n"]) / (b.loc[shared, "noise_sd"] * b.loc[shared, "n"])
+    spread = (a.loc[shared, "noise_sd"] * a.loc[shared, "n"]) / (
+        b.loc[shared, "noise_sd"] * b.loc[shared, "n"]
+    )
     assert spread.to_numpy() == pytest.approx(1.0, rel=1e-9)
 
 
@@ -97,7 +99,10 @@ def test_subject_pseudonyms_are_the_keyed_hash_of_the_id_and_change_with_the_key
     one, other = "a run's key of 32 characters !!!", "another key, also 32 characters!"
 
     def keyed(key: str) -> list[str]:
-        return [hmac.new(key.encode(), s.encode(), hashlib.sha256).hexdigest()[:PSEUDONYM_LENGTH] for s in frame["subject"]]  # noqa: E501
+        return [
+            hmac.new(key.encode(), s.encode(), hashlib.sha256).hexdigest()[:PSEUDONYM_LENGTH]
+            for s in frame["subject"]
+        ]
 
     first = pseudonymise_subjects(frame, "subject", key=one)
     second = pseudonymise_subjects(frame, "subject", key=other)

@@ -55,8 +55,18 @@ def runs():
     seen: dict[str, list] = {"plain": [], "quantile": []}
     fit_plain, fit_quantile = F.fit_plain, F._fit
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(F, "fit_plain", lambda b, h, train, seed: seen["plain"].append((h, train)) or fit_plain(b, h, train, seed))  # noqa: E501
-        mp.setattr(F, "_fit", lambda X, z, alpha, params, seed: seen["quantile"].append((alpha, len(X))) or fit_quantile(X, z, alpha, params, seed))  # noqa: E501
+        mp.setattr(
+            F,
+            "fit_plain",
+            lambda b, h, train, seed: seen["plain"].append((h, train)) or fit_plain(b, h, train, seed),
+        )
+        mp.setattr(
+            F,
+            "_fit",
+            lambda X, z, alpha, params, seed: (
+                seen["quantile"].append((alpha, len(X))) or fit_quantile(X, z, alpha, params, seed)
+            ),
+        )
         first = F.rolling_origin_backtest(builder, **KW)
     units, _ = F.plan_backtest(builder, **{k: v for k, v in KW.items() if not k.endswith("_params")})
     origin = units[0].origin
@@ -94,7 +104,9 @@ def test_every_fit_saw_only_hours_before_the_origin_and_the_reference_the_models
         assert rows[1].max() < unit.origin
         for got, want in zip(rows, unit.train, strict=True):  # the same window and rows as the median
             np.testing.assert_array_equal(got, want)
-        assert unit.calibration[1].min() >= unit.band_train[1].max() and unit.calibration[1].max() < unit.origin
+        assert (
+            unit.calibration[1].min() >= unit.band_train[1].max() and unit.calibration[1].max() < unit.origin
+        )
         assert unit.test[1].min() >= unit.origin
     three = [u for u in units for _ in range(3)]  # median, P10, P90 of each unit, in order
     sizes = {(u.horizon, round(q, 6)): n for u, (q, n) in zip(three, seen["quantile"], strict=True)}
@@ -118,7 +130,9 @@ def test_recorded_baselines_are_the_baselines_recomputed(runs):
     claims = {c.name: c for c in M.claims(p, split="the last week", n_boot=20, seed=0)}
     for h in HORIZONS:
         part = p[p["horizon"] == h].dropna(subset=["actual", "p50", "plain_lgbm", "seasonal_naive"])
-        mae = {c: float((part[c] - part["actual"]).abs().mean()) for c in ("p50", "plain_lgbm", "seasonal_naive")}
+        mae = {
+            c: float((part[c] - part["actual"]).abs().mean()) for c in ("p50", "plain_lgbm", "seasonal_naive")
+        }
         assert claims[f"mae_h{h}"].model_value == pytest.approx(mae["p50"], rel=1e-6)
         assert claims[f"mae_h{h}"].baseline_value == pytest.approx(mae["plain_lgbm"], rel=1e-6)
         assert claims[f"mae_h{h}_naive"].baseline_value == pytest.approx(mae["seasonal_naive"], rel=1e-6)

@@ -47,7 +47,9 @@ def test_the_threshold_is_chosen_on_the_validation_requests(runs):
     router = fitted.router
     assert router.calibration_ == "validation requests"
     assert len(router.validation_) == len(data.validation)
-    np.testing.assert_array_equal(router.validation_["truth"].astype(str), data.validation["label"].astype(str))
+    np.testing.assert_array_equal(
+        router.validation_["truth"].astype(str), data.validation["label"].astype(str)
+    )
     assert not set(data.validation["request_id"]) & set(data.test["request_id"])
 
 
@@ -62,4 +64,6 @@ def test_each_claims_baseline_value_is_that_baseline_recomputed(runs):
 
     assert claims["macro_f1"].model_value == pytest.approx(f1(fitted.predictions[MODEL]), abs=1e-12)
     assert claims["macro_f1"].baseline_value == pytest.approx(f1(fitted.predictions[PLAIN]), abs=1e-12)
-    assert claims["macro_f1_vs_majority"].baseline_value == pytest.approx(f1(np.full(len(y), majority)), abs=1e-12)
+    assert claims["macro_f1_vs_majority"].baseline_value == pytest.approx(
+        f1(np.full(len(y), majority)), abs=1e-12
+    )
