@@ -95,8 +95,8 @@ def pytest_failures(tree: Path, tests: list[str], timeout: float) -> tuple[list[
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(tree / "shared"), str(tree)]),
         "LIVINGLAB_ROOT": str(tree),
-        "PYTHONDONTWRITEBYTECODE": "1",
     }
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # the scratch copy keeps its bytecode between runs
     mirror = ROOT.parent / "shared" / "data"
     if mirror.is_dir():
         env.setdefault("LIVINGLAB_DATA_MIRROR", str(mirror.resolve()))
