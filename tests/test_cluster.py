@@ -173,9 +173,7 @@ def test_a_worker_lost_mid_run_fails_only_its_pilot(fixture_project, tmp_path, d
 
 def test_an_unreachable_scheduler_is_one_sentence_and_exit_2(fixture_project, tmp_path, capsys):
     out = tmp_path / "runs"
-    t0 = time.perf_counter()
     assert main(["run", "alpha", "--out", str(out), "--cluster", f"tcp://127.0.0.1:{_free_port()}"]) == 2
-    assert time.perf_counter() - t0 < 8
     err = capsys.readouterr().err
     assert "Cannot reach the Dask scheduler at tcp://127.0.0.1:" in err and err.count("\n") == 1
     assert not any(out.iterdir())  # nothing submitted, no run folder
