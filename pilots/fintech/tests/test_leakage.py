@@ -11,6 +11,7 @@ baseline values) are recomputed here with scikit-learn and pandas, and the analy
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 
@@ -147,3 +148,34 @@ def test_queue_pseudonyms_are_the_keyed_hash_of_the_account_and_change_with_the_
     assert not set(queue["account"]) & set(again["account"])  # another key, other pseudonyms
     plain = {hashlib.sha256(a.encode()).hexdigest()[:10] for a in accounts}
     assert not set(queue["account"]) & plain  # not an unkeyed hash anyone can recompute from an id
+
+
+# ----------------------------------------------------------------------------- feature tables (ADBench-style)
+@pytest.fixture(scope="module")
+def table():
+    import livinglab
+    from pilots.fintech.data import feature_table
+
+    data = livinglab.load(
+        "fintech", "features", {"n_rows": 4000, "anomaly_rate": 0.03, "seed": 2}, record=False
+    )
+    applied = data.applied.mapping if data.applied is not None else {}
+    return feature_table(data.frame, applied)
+
+
+def test_labels_not_revealed_reach_no_score(table, monkeypatch):
+    """Only the revealed labels may be read: the others (the rows every score is evaluated on) are flipped,
+    the revealed rows kept, and no score of an evaluated row moves."""
+    from pilots.fintech.model import table as T
+
+    first = T.detect_table(table, label_fraction=0.2, alerts_per_day=20, seed=0)
+    revealed = first.scores["revealed"].to_numpy()
+    assert "score_semisupervised" in first.scores and "score_lr" in first.scores
+    monkeypatch.setattr(T, "reveal_labels", lambda y, fraction, seed=0: revealed.copy())
+    flipped = table.label.copy()
+    flipped[~revealed] = 1 - flipped[~revealed]
+    again = T.detect_table(
+        dataclasses.replace(table, label=flipped), label_fraction=0.2, alerts_per_day=20, seed=0
+    )
+    for col in ("score", "score_semisupervised", "score_lr", "score_unsupervised", "score_iforest"):
+        np.testing.assert_array_equal(first.scores[col], again.scores[col], err_msg=col)
