@@ -24,8 +24,9 @@ KW = {"horizons": HORIZONS, "n_folds": 1, "test_days": 7, "min_train_days": 21, 
       "band_params": SMALL, "seed": 4}  # fmt: skip
 
 
-def _counts(seed: int = 0, n_series: int = 5, weeks: int = 6) -> tuple[WideCounts, np.ndarray]:
-    """Hourly counts with a daily and weekly shape, day-level deviations and noise; an hourly temperature."""
+def _counts(seed: int = 0, n_series: int = 5, weeks: int = 6) -> tuple[WideCounts, np.ndarray, np.ndarray]:
+    """Hourly counts with a daily and weekly shape, day-level deviations and noise; an hourly temperature;
+    the counts without their hourly noise (what a forecaster knowing everything but the noise would say)."""
     rng = np.random.default_rng(seed)
     t = pd.date_range("2024-03-04", periods=weeks * 168, freq="h")
     hour, weekday = t.hour.to_numpy(), t.weekday.to_numpy()
@@ -33,13 +34,14 @@ def _counts(seed: int = 0, n_series: int = 5, weeks: int = 6) -> tuple[WideCount
     shape = shape * np.where(weekday < 5, 1.0, 0.6)
     level = rng.uniform(200, 2000, (n_series, 1))
     day = np.repeat(np.exp(rng.normal(0, 0.1, (n_series, weeks * 7))), 24, axis=1)
-    values = (level * shape * day * np.exp(rng.normal(0, 0.1, (n_series, len(t))))).astype(np.float32)
+    signal = level * shape * day
+    values = (signal * np.exp(rng.normal(0, 0.1, (n_series, len(t))))).astype(np.float32)
     series = pd.DataFrame({"station_id": [f"s{i}" for i in range(n_series)], "direction": ""})
     series["direction_label"] = "all directions"
     temperature = (10 + 8 * np.sin(np.arange(len(t)) / 24 * 2 * np.pi) + rng.normal(0, 1, len(t))).astype(
         np.float32
     )
-    return WideCounts(values, series, t), temperature
+    return WideCounts(values, series, t), temperature, signal
 
 
 def _builder(wide: WideCounts, temperature: np.ndarray) -> FeatureBuilder:
@@ -50,7 +52,7 @@ def _builder(wide: WideCounts, temperature: np.ndarray) -> FeatureBuilder:
 def runs():
     """The backtest on the counts and on the counts and weather replaced by noise after the origin; the
     rows every fit was given, recorded on the first."""
-    wide, temperature = _counts()
+    wide, temperature, signal = _counts()
     builder = _builder(wide, temperature)
     seen: dict[str, list] = {"plain": [], "quantile": []}
     fit_plain, fit_quantile = F.fit_plain, F._fit
@@ -76,11 +78,11 @@ def runs():
     weather[origin:] = rng.uniform(-20, 40, len(weather) - origin).astype(np.float32)
     noisy = _builder(WideCounts(values, wide.series, wide.timestamps), weather)
     second = F.rolling_origin_backtest(noisy, **KW)
-    return first, second, builder, units, seen
+    return first, second, builder, units, seen, signal
 
 
 def test_counts_and_weather_after_the_origin_change_no_scale_no_band_and_no_forecast_made_before(runs):
-    first, second, _, units, _ = runs
+    first, second, _, units, _, _ = runs
     origin = units[0].origin
     for h in HORIZONS:
         a, b = first.last_models[h], second.last_models[h]
@@ -97,7 +99,7 @@ def test_counts_and_weather_after_the_origin_change_no_scale_no_band_and_no_fore
 
 
 def test_every_fit_saw_only_hours_before_the_origin_and_the_reference_the_models_rows(runs):
-    _, _, _, units, seen = runs
+    _, _, _, units, seen, _ = runs
     assert [h for h, _ in seen["plain"]] == list(HORIZONS)
     for unit, (h, rows) in zip(units, seen["plain"], strict=True):
         assert unit.horizon == h
@@ -116,7 +118,7 @@ def test_every_fit_saw_only_hours_before_the_origin_and_the_reference_the_models
 
 
 def test_recorded_baselines_are_the_baselines_recomputed(runs):
-    first, _, builder, units, _ = runs
+    first, _, builder, units, _, _ = runs
     origin = units[0].origin
     p = first.predictions
     Y, ts = builder.Y, builder.wide.timestamps
@@ -136,3 +138,16 @@ def test_recorded_baselines_are_the_baselines_recomputed(runs):
         assert claims[f"mae_h{h}"].model_value == pytest.approx(mae["p50"], rel=1e-6)
         assert claims[f"mae_h{h}"].baseline_value == pytest.approx(mae["plain_lgbm"], rel=1e-6)
         assert claims[f"mae_h{h}_naive"].baseline_value == pytest.approx(mae["seasonal_naive"], rel=1e-6)
+
+
+def test_no_forecast_beats_one_that_knows_everything_but_the_noise(runs):
+    """Too good to be true: the simulator's counts without their hourly noise, taken as the forecast (the
+    median a forecaster knowing the day's level and the shape would give), set a floor on the MAE that no
+    honest model can go much below; a model there has seen the counts it forecasts."""
+    first, *_, signal = runs
+    p = first.predictions
+    for h in HORIZONS:
+        part = p[p["horizon"] == h]
+        floor = np.abs(part["actual"] - signal[part["series"], part["t"]]).mean()
+        mae = np.abs(part["actual"] - part["p50"]).mean()
+        assert mae >= 0.9 * floor, (h, mae, floor)
