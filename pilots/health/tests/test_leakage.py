@@ -14,11 +14,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from pilots.health import report
 from pilots.health import run as R
+from pilots.health.model.forecast import BASELINES as FORECAST_BASELINES
+from pilots.health.model.forecast import forecast_cv, forecast_frame
 from pilots.health.privacy import DP_BOUNDS, PSEUDONYM_LENGTH, pseudonymise_subjects
 from pilots.health.privacy.dp import PrivacyBudget
 
@@ -124,3 +127,40 @@ def test_the_published_extract_file_is_k_anonymous(case_control, tmp_path, monke
     quasi = [c for c in ("age_band", "sex", "region") if c in extract]
     sizes = extract.groupby(quasi).size()
     assert sizes.min() >= k, f"a class of {sizes.min()} people in the published file (k = {k})"
+
+
+# ----------------------------------------------------------------------------- forecasting a score
+def _visits(seed: int = 0, n_subjects: int = 60, n_visits: int = 5) -> pd.DataFrame:
+    """Yearly-ish assessments of a score drifting at each participant's own rate."""
+    rng = np.random.default_rng(seed)
+    pid = np.repeat([f"p{i:03d}" for i in range(n_subjects)], n_visits)
+    years = np.tile(np.arange(n_visits, dtype=float), n_subjects) + rng.uniform(0, 0.3, len(pid))
+    rate = np.repeat(rng.normal(1.5, 1.0, n_subjects), n_visits)
+    start = np.repeat(rng.normal(20, 6, n_subjects), n_visits)
+    score = start + rate * years + rng.normal(0, 2, len(pid))
+    return pd.DataFrame({"pid": pid, "years": years, "score": score})
+
+
+def test_history_features_come_from_earlier_assessments_only():
+    visits = _visits()
+    later = visits["years"] >= 2.0
+    changed = visits.assign(score=np.where(later, visits["score"] + 50.0, visits["score"]))
+    a = forecast_frame(visits)
+    b = forecast_frame(changed)
+    before = (a["years"] < 2.0).to_numpy()  # rows whose own assessment precedes every change
+    history = ["score", "score_prev", "score_mean_so_far", "score_slope_so_far", "deviation"]
+    pd.testing.assert_frame_equal(a.loc[before, history], b.loc[before, history])
+
+
+def test_a_participants_forecasts_never_learn_from_that_participant():
+    """Everything about the participants of one fold (all their targets) is changed: their out-of-fold
+    forecasts, from every method and baseline, must stay the same (folds grouped by participant)."""
+    frame = forecast_frame(_visits())
+    first = forecast_cv(frame, n_splits=5, seed=0, shap_rows=0, recordwise=False).predictions
+    held = set(first.loc[first["fold"] == 0, "subject"])
+    assert len(held) >= 5 and not held & set(first.loc[first["fold"] != 0, "subject"])
+    mine = frame["pid"].isin(held).to_numpy()
+    changed = frame.assign(target=np.where(mine, frame["target"] + 40.0, frame["target"]))
+    again = forecast_cv(changed, n_splits=5, seed=0, shap_rows=0, recordwise=False).predictions
+    for col in ("model", "lightgbm", *FORECAST_BASELINES):
+        np.testing.assert_array_equal(first.loc[mine, col], again.loc[mine, col], err_msg=col)
