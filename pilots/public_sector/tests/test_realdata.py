@@ -6,9 +6,11 @@ Luxembourgish rows, a label seen once, quirky file); routing new requests with t
 from __future__ import annotations
 
 import gzip
+import hashlib
 import html
 import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -164,7 +166,12 @@ def test_the_pages_describe_the_file_and_mask_private_details(sib_run):
     card = (result.directory / "model_card.md").read_text(encoding="utf-8")
     sources = json.dumps(params)
     assert "sib200" in sources and re.search(r"[0-9a-f]{64}", sources)
-    assert "12 files" in card and re.search(r"[0-9a-f]{64}", card) or "sha256" in card
+    assert "(12 files)" in card and re.search(r"sha256 [0-9a-f]{64}", card)
+    # the checksum recorded for each file, recomputed from the file's bytes
+    (source,) = [s for s in params["data_sources"] if s.get("file_sha256")]
+    assert len(source["files"]) == 12
+    for path, digest in zip(source["files"], source["file_sha256"], strict=True):
+        assert hashlib.sha256(Path(path).read_bytes()).hexdigest() == digest, path
     text = page_text(result.directory / f"{PILOT}.html")
     for sentence in SYNTHETIC_ONLY:
         assert sentence not in text and sentence not in card, sentence
