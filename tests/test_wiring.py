@@ -131,3 +131,22 @@ def test_every_file_of_a_multi_file_input_has_its_own_checksum(tmp_path, fmt, la
     assert report.sha256 == combined  # the whole input: a digest of the files' digests, in name order
     _, one = read_table(paths[1]) if not lazy else read_table_lazy(paths[1])
     assert one.sha256 == _sha256(paths[1])
+
+
+def test_every_planted_mistake_still_applies_to_the_code():
+    """``make audit`` plants each mistake of tests/mutation/planted.yaml by replacing text: the text must be
+    in the file as often as the entry says, or the audit would silently test nothing (update the entry with
+    the code)."""
+    import yaml
+
+    from livinglab.paths import project_root
+
+    root = project_root()
+    entries = yaml.safe_load((root / "tests" / "mutation" / "planted.yaml").read_text(encoding="utf-8"))
+    assert len(entries) >= 20
+    for name, e in entries.items():
+        text = (root / e["file"]).read_text(encoding="utf-8")
+        assert text.count(e["find"]) == int(e.get("count", 1)), name
+        assert e["find"] != e["replace"] and e["tests"] and e["caught_by"], name
+        for test in e["tests"]:
+            assert (root / test.split("::")[0]).is_file(), (name, test)
