@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pilots.health import report
+from pilots.health import report, synthetic
 from pilots.health import run as R
 from pilots.health.model.forecast import BASELINES as FORECAST_BASELINES
 from pilots.health.model.forecast import forecast_cv, forecast_frame
@@ -76,10 +76,13 @@ def test_dp_bounds_are_the_declared_ranges_and_never_depend_on_the_data(design, 
     if design == "case_control":
         (bounds, table, _), (bounds_other, table_other, _) = case_control
     else:
-        bounds, table, _ = _released(monkeypatch, R.run_longitudinal, {**SMALL, "seed": 3})
+        declared_score = tuple(float(v) for v in synthetic.SCORE_RANGES["updrs3"])
+        given = {**SMALL, "score_range": list(declared_score)}
+        bounds, table, _ = _released(monkeypatch, R.run_longitudinal, {**given, "seed": 3})
         bounds_other, table_other, _ = _released(
-            monkeypatch, R.run_longitudinal, {**SMALL, "seed": 8, "n_pd": 60, "n_controls": 100}
+            monkeypatch, R.run_longitudinal, {**given, "seed": 8, "n_pd": 60, "n_controls": 100}
         )
+        assert {b for c, b in bounds if c == "score"} == {declared_score}  # the score's declared scale
     declared = {c: b for c, b in bounds if c in DP_BOUNDS}
     assert declared, "no variable with a declared range was released"
     for column, b in bounds:
