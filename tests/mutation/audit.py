@@ -106,7 +106,9 @@ def pytest_failures(tree: Path, tests: list[str], timeout: float) -> tuple[list[
         done = subprocess.run(cmd, cwd=tree, env=env, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         return [], f"timed out after {timeout:.0f} s"
-    failed = re.findall(r"^(?:FAILED|ERROR) (\S+)", done.stdout, re.M)
+    # "FAILED node - reason": the node id and the first line of why it failed
+    failed = [f"{node}  ({reason[:160]})" if reason else node
+              for node, reason in re.findall(r"^(?:FAILED|ERROR) (\S+)(?: - (.*))?$", done.stdout, re.M)]  # fmt: skip
     if done.returncode not in (0, 1) and not failed:
         tail = (done.stdout + done.stderr).strip().splitlines()[-5:]
         return [], "pytest could not run: " + " | ".join(tail)
