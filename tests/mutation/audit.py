@@ -95,20 +95,26 @@ def pytest_failures(tree: Path, tests: list[str], timeout: float) -> tuple[list[
         **os.environ,
         "PYTHONPATH": os.pathsep.join([str(tree / "shared"), str(tree)]),
         "LIVINGLAB_ROOT": str(tree),
+        "COLUMNS": "400",  # wide enough for pytest to keep the reason beside a long node id
     }
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # the scratch copy keeps its bytecode between runs
     mirror = ROOT.parent / "shared" / "data"
     if mirror.is_dir():
         env.setdefault("LIVINGLAB_DATA_MIRROR", str(mirror.resolve()))
     cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:randomly", "-n", "0",
-           "-rf", "--tb=no", "-o", "addopts=", *tests]  # fmt: skip
+           "-rf", "--tb=line", "-o", "addopts=", *tests]  # fmt: skip
     try:
         done = subprocess.run(cmd, cwd=tree, env=env, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         return [], f"timed out after {timeout:.0f} s"
-    # "FAILED node - reason": the node id and the first line of why it failed
-    failed = [f"{node}  ({reason[:160]})" if reason else node
-              for node, reason in re.findall(r"^(?:FAILED|ERROR) (\S+)(?: - (.*))?$", done.stdout, re.M)]  # fmt: skip
+    failed = re.findall(r"^(?:FAILED|ERROR) (\S+)", done.stdout, re.M)
+    # --tb=line: one "file:line: error" a failure, in the order of the summary: the assertion that failed
+    where = re.findall(rf"^(?:{re.escape(str(tree))}/)?(\S+\.py:\d+): (.*)$", done.stdout, re.M)
+    if len(where) == len(failed):
+        failed = [
+            f"{node}\n        at {at}: {why.strip()[:120]}"
+            for node, (at, why) in zip(failed, where, strict=True)
+        ]
     if done.returncode not in (0, 1) and not failed:
         tail = (done.stdout + done.stderr).strip().splitlines()[-5:]
         return [], "pytest could not run: " + " | ".join(tail)
