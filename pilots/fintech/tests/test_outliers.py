@@ -96,3 +96,27 @@ def test_logistic_baseline_and_reasons():
         fit_logistic(X, np.zeros(len(X)))
     reasons = deviation_reasons(np.array([[0.0, 0.0, 9.0], [0.0, 0.0, 0.0]]), X, ["a", "b", "c"], k=2)
     assert reasons[0].startswith("c = 9 (z +") and reasons[1].startswith("no single feature stands out")
+
+
+def test_the_pilots_detector_is_the_frozen_choice_of_the_search():
+    """``model.adbench.CHOSEN`` (chosen on the development sets) is what ``Combination`` computes, score for score,
+    and the search's rule picks it from a table where it is the best admissible candidate."""
+    import pandas as pd
+
+    from pilots.fintech.model import adbench
+
+    X, y = correlated(800, 20, seed=3)
+    Z = adbench.standardise(X)
+    parts = {p: adbench.component_scores(p, Z, 2) for p in adbench.CANDIDATES[adbench.CHOSEN]}
+    np.testing.assert_allclose(
+        adbench.candidate_score(adbench.CHOSEN, parts), Combination.fit(X, seed=2).training_score(), atol=1e-9
+    )
+    rows = [("reference: IsolationForest()", "s1", 0.80), ("reference: IsolationForest()", "s2", 0.60)]
+    rows += [("iforest", "s1", 0.80), ("iforest", "s2", 0.61)]  # admissible, lower mean
+    rows += [("gmm", "s1", 0.70), ("gmm", "s2", 0.95)]  # best mean but 0.10 below on s1: not admissible
+    rows += [("combo_rule", "s1", 0.79), ("combo_rule", "s2", 0.70)]  # admissible, best admissible mean
+    rows += [("iforest+gmm+knn", "s1", 0.79), ("iforest+gmm+knn", "s2", 0.7015)]  # within TIE, more detectors
+    long = pd.DataFrame(rows, columns=["candidate", "set", "roc_auc"]).assign(seed=0, seconds=1.0)
+    chosen, table = adbench.choose(long)
+    assert chosen == "combo_rule" and not table.loc["gmm", "admissible"]
+    assert table.loc["combo_rule", "worst_vs_iforest"] == pytest.approx(-0.01)
