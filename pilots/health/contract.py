@@ -271,8 +271,11 @@ CONTRACTS = {"longitudinal": longitudinal_contract(), "case_control": case_contr
 
 
 def suggest_params(name: str, frame, columns: dict) -> dict:
-    """Parameters `livinglab inspect` adds to the command it prints: the time unit, guessed from how far the
-    time column reaches (beyond 120: days; beyond 30: months; otherwise years). A guess, said to be one."""
+    """Parameters `livinglab inspect` adds to the command it prints, guesses said to be ones: for longitudinal
+    files the time unit, from how far the time column reaches (beyond 120: days; beyond 30: months; otherwise
+    years); for case-control files ``subject_pattern`` and ``case_label`` (:func:`_case_control_params`)."""
+    if name == "case_control":
+        return _case_control_params(frame, columns)
     if name != "longitudinal" or "time" not in columns:
         return {}
     times = pd.to_numeric(frame[columns["time"]], errors="coerce").dropna()
@@ -280,6 +283,39 @@ def suggest_params(name: str, frame, columns: dict) -> dict:
         return {}
     reach = float(times.max() - max(float(times.min()), 0.0))
     return {"time_unit": "days" if reach > 120 else "months" if reach > 30 else "years"}
+
+
+#: Record names that end in a recording number ('phon_R01_S01_3'): the person is the part before it.
+RECORD_NAME_PATTERNS = (r"^(.*)_[0-9]+$", r"^(.*)-[0-9]+$", r"^(.*)\.[0-9]+$")
+
+
+def record_name_pattern(subject: pd.Series) -> str | None:
+    """The ``subject_pattern`` that takes the person out of record names, when the subject column names
+    records (every value once) that end in a recording number and the pattern groups them into persons with
+    about two or more records each; else None."""
+    names = subject.dropna().astype("string")
+    if len(names) < 4 or names.nunique() != len(names):
+        return None
+    for pattern in RECORD_NAME_PATTERNS:
+        person = names.str.extract(pattern, expand=False)
+        if person.notna().all() and person.nunique() * 1.5 <= len(names):
+            return pattern
+    return None
+
+
+def _case_control_params(frame, columns: dict) -> dict:
+    """For case-control files: ``subject_pattern`` when the subject column names records ('phon_R01_S01_3'),
+    and ``case_label`` 1 when the labels are 0 and 1 (said on the page as 'cases (label 1)')."""
+    guessed: dict = {}
+    if "subject" in columns:
+        pattern = record_name_pattern(frame[columns["subject"]])
+        if pattern:
+            guessed["subject_pattern"] = pattern
+    if "label" in columns:
+        values = set(frame[columns["label"]].dropna().astype("string").str.strip().str.removesuffix(".0"))
+        if values == {"0", "1"}:
+            guessed["case_label"] = "1"
+    return guessed
 
 
 def preflight(mode: str, params: dict) -> None:
