@@ -42,6 +42,7 @@ from .contract import (
     TIME_UNITS,
     age_group,
     onset_band,
+    record_name_pattern,
 )
 from .privacy import pseudonymise_subjects
 
@@ -341,6 +342,17 @@ def prepare_case_control(
             )
         data["subject"] = person
         notes.append(f"person taken from the record name with subject_pattern {subject_pattern!r}")
+    else:
+        guessed = record_name_pattern(data["subject"])
+        if guessed:
+            persons = data["subject"].astype("string").str.extract(guessed, expand=False).nunique()
+            raise ContractError(
+                f"Every one of the {data['subject'].notna().sum():,} records has its own subject, but the names "
+                f"end in a recording number ({data['subject'].dropna().iloc[0]!r}): validating by subject would "
+                f"be validating by record, which is optimistic. Take the person out of the name with -p "
+                f"subject_pattern '{guessed}' ({persons:,} persons), or, if every record really is another "
+                "person, -p subject_pattern '^(.*)$'."
+            )
     missing = data["subject"].isna() | data["label"].isna()
     counts["rows_missing_subject_or_label"] = int(missing.sum())
     data = data[~missing].copy()

@@ -257,3 +257,51 @@ def test_the_12_person_cohorts_page_renders_and_says_what_it_cannot_estimate(tmp
     assert "the group 'control' has fewer than 5 participants" in page
     assert "12 participants" not in page and "<5 control" not in page
     assert result.metrics["n_subjects"] == 10
+
+
+# ------------------------------------------------------------------------------------------ inspect's command
+def _uci_shaped(voice: pd.DataFrame) -> pd.DataFrame:
+    """The classic voice file's shape: one 'name' a recording ('phon_R01_S01_3'), 'status' 1/0, measures."""
+    frame = voice.drop(columns=["age", "sex"], errors="ignore")
+    number = frame.groupby("subject").cumcount() + 1
+    name = "phon_R01_" + frame["subject"].astype(str) + "_" + number.astype(str)
+    status = frame["label"].map({"PD": 1, "control": 0})
+    return pd.concat([name.rename("name"), status.rename("status"), frame.drop(columns=["subject", "label"])],
+                     axis=1)  # fmt: skip
+
+
+def test_inspects_printed_command_gives_persons_and_a_true_card_title(voice, tmp_path, capsys):
+    import shlex
+    from pathlib import Path
+
+    import yaml
+
+    from livinglab.cli import main
+    from livinglab.trust.model_card import card_context
+    from livinglab.trust.texts import render_text
+
+    path = _write(_uci_shaped(voice), tmp_path / "parkinsons.csv")
+    assert main(["inspect", "health", path]) == 0
+    command = shlex.split(capsys.readouterr().out.strip().splitlines()[-1])
+    assert command[:3] == ["livinglab", "run", "health-case_control"]
+    params = dict(zip(command[4::3], command[5::3], strict=True))
+    assert params["subject_pattern"] == "^(.*)_[0-9]+$" and params["case_label"] == "1"
+    result = run({**params, "columns": json.loads(params["columns"]), **FAST}, design="case_control")
+    assert result.metrics["n_subjects"] == 50 and result.records.counts["records"] == len(voice)
+    card = yaml.safe_load((Path(__file__).resolve().parents[1] / "card.yaml").read_text(encoding="utf-8"))
+    title = render_text(card["title"], card_context(result), "title")
+    assert "telling cases (label 1) from controls (label 0)" in title, title
+
+
+def test_record_names_as_subjects_are_refused_with_the_pattern(voice, tmp_path):
+    path = _write(_uci_shaped(voice), tmp_path / "parkinsons.csv")
+    with pytest.raises(ContractError) as err:  # each record its own 'person': validation by record
+        run(
+            {"data_path": path, "columns": {"subject": "name", "label": "status"}, **FAST},
+            design="case_control",
+        )
+    assert "-p subject_pattern '^(.*)_[0-9]+$' (50 persons)" in str(err.value)
+    # one record a person, said so explicitly, runs
+    result = run({"data_path": path, "columns": {"subject": "name", "label": "status"}, **FAST,
+                  "subject_pattern": "^(.*)$"}, design="case_control")  # fmt: skip
+    assert result.metrics["n_subjects"] == len(voice)
