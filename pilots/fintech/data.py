@@ -371,6 +371,28 @@ def apply_value_codes(frame: pd.DataFrame, value_codes: dict | None, mapping: di
     return frame, notes
 
 
+#: Optional text columns whose empty or blank values mean "not given" (exports write ' ' or '' for none): an
+#: empty purpose is no purpose, an empty counterparty an unknown one, never a value shared by those rows.
+BLANK_IS_MISSING = ("counterparty", "merchant", "purpose", "channel", "country", "device", "segment")
+
+
+def blank_as_missing(frame: pd.DataFrame, columns) -> pd.DataFrame:
+    """``frame`` with empty or whitespace-only text in ``columns`` (those present) set missing."""
+    present = [c for c in columns if c in frame.columns]
+    blank = {
+        c: frame[c].astype("string").str.strip().eq("").fillna(False).to_numpy()
+        for c in present
+        if not pd.api.types.is_numeric_dtype(frame[c])
+    }
+    if not any(b.any() for b in blank.values()):
+        return frame
+    frame = frame.copy()
+    for c, b in blank.items():
+        if b.any():
+            frame[c] = frame[c].mask(b)
+    return frame
+
+
 def ledger_rows(
     frame: pd.DataFrame,
     *,
@@ -390,6 +412,7 @@ def ledger_rows(
     missing (an unknown counterparty, never one shared counterparty of every such row).
     """
     frame, notes = apply_value_codes(frame, value_codes, mapping)
+    frame = blank_as_missing(frame, BLANK_IS_MISSING)
 
     def as_text(values: pd.Series, fill: str | None = "(none)") -> pd.Series:  # one text column at a time
         values = values.astype("string") if fill is None else values.astype("string").fillna(fill)

@@ -1,6 +1,6 @@
 """A retail bank's ledger as it comes, run by parameters only: ';'-separated, the bank's own column names and
 codes (direction PRIJEM/VYDAJ/VYBER, operations and purpose codes in its language), amounts in CZK, most rows
-without a counterparty, monthly routine postings (month-end interest and statement fee, salaries, standing
+without a counterparty or a purpose (written blank), monthly routine postings (month-end interest and statement fee, salaries, standing
 orders), no labels, rows that agree in every mapped column but differ in the file's own id and balance (not
 duplicates) and two rows exported twice (duplicates). The page must say the currency, the direction counts and
 the duplicate count the file really has, keep routine postings out of the alerts with the rule written out,
@@ -89,7 +89,7 @@ def bank_export(seed: int = 0) -> pd.DataFrame:
             "type": np.array(["VYDAJ", "VYBER", "PRIJEM"])[kind],
             "operation": np.array(["VYBER KARTOU", "VYBER", "VKLAD"])[kind],
             "amount": np.round(rng.lognormal(7, 1, n), 0),
-            "k_symbol": None,
+            "k_symbol": np.where(np.arange(n) % 2 == 0, " ", None),  # the bank writes ' ' or nothing for none
         }
     )
     parts.append(random)
@@ -140,6 +140,28 @@ def test_the_export_is_shaped_like_the_bank_case(export):
     mapped = frame.drop(columns=["trans_id", "balance"])
     assert mapped.duplicated().sum() > 2  # more rows agree in the mapped columns: not duplicates of the file
     assert set(frame["type"]) == {"PRIJEM", "VYDAJ", "VYBER"}
+    assert (frame["k_symbol"] == " ").mean() > 0.3  # a blank purpose, as the bank writes it
+
+
+def test_a_blank_purpose_is_no_purpose(export):
+    import livinglab
+    from pilots.fintech.data import ledger_frame
+
+    path, _ = export
+    data = livinglab.load("fintech", "ledger", {"data_path": str(path), **PARAMS})
+    assert data.frame["purpose"].isna().mean() > 0.3  # the reader read the blanks as missing
+    # a frame handed in directly (or by a partitioned reader) with the blanks as the bank wrote them
+    frame = data.frame.assign(
+        purpose=data.frame["purpose"].astype(object).where(data.frame["purpose"].notna(), " "),
+        counterparty=data.frame["counterparty"].astype(object).where(data.frame["counterparty"].notna(), ""),
+    )
+    ledger = ledger_frame(frame, value_codes=VALUE_CODES, currency="CZK", mapping=data.applied.mapping)
+    for column in ("purpose", "counterparty_id"):
+        values = ledger.frame[column].astype("string")
+        assert not values.str.strip().eq("").any(), column  # never one shared '' of every blank row
+        assert values.isna().mean() > 0.3, column
+    assert set(ledger.frame["purpose"].dropna()) <= {"UROK", "SLUZBY", "SIPO"}
+    assert ledger.counts["counterparty_missing"] == _run(export).metrics["counterparty_missing"]  # as read
 
 
 def test_the_ledger_runs_by_parameters_only_and_says_what_the_file_holds(export):
