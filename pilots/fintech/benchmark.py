@@ -8,6 +8,7 @@
     python -m pilots.fintech.benchmark --case ulb                # the catalogue's ULB card-fraud slice
     python -m pilots.fintech.benchmark --case adbench-eval       # the frozen detector on both ADBench groups
     python -m pilots.fintech.benchmark --case adbench-search     # the detector's search on the six dev sets
+    python -m pilots.fintech.benchmark --case adbench-peers      # PyOD peers on the evaluation group
 
 Ledger cases (``100k`` ... ``30M``) run ``run.run_ledger`` on the synthetic ledger (90 days, fraud rate 0.2 %,
 50 alerts a day) in memory, then build the analyst queue and the drift summary as the notebook does; the
@@ -27,7 +28,9 @@ above ``FIT_SECONDS`` (the budget the realdata tests once asserted). ``adbench-e
 unsupervised detector against the default Isolation Forest, both over five seeds, on the evaluation group
 (``../shared/data/fintech/adbench_eval``, eight sets never used to choose) and on the development group
 (``model.adbench.evaluate_group``), with the tables the pilot card shows (``markdown``); ``adbench-search`` is
-the search that chose the detector (``model.adbench.dev_search``, the development sets only). The last line
+the search that chose the detector (``model.adbench.dev_search``, the development sets only); ``adbench-peers``
+sets PyOD peers (its forest, Gaussian mixture, 5-NN, ECOD, COPOD and the ADEngine consensus) beside the frozen
+detector and the reference on the evaluation group, seed-averaged, reported only. The last line
 printed is one JSON object; the harness (``livinglab bench``) measures peak memory.
 """
 
@@ -57,6 +60,7 @@ CASES = {
     "adbench": (0, 0),
     "adbench-eval": (0, 0),
     "adbench-search": (0, 0),
+    "adbench-peers": (0, 0),
     "ulb": (0, 0),
 }
 BANKS = {"dask-30M": 10}  # generated bank by bank (ten ledgers of 3M rows); the others in one piece
@@ -272,6 +276,30 @@ def run_adbench_eval() -> dict:
     return out | {"wall_s": round(time.perf_counter() - t0, 2), "self_peak_rss_mib": _peak_mib()}
 
 
+def run_adbench_peers() -> dict:
+    """The frozen detector beside PyOD peers (incl. ADEngine) and the seed-averaged default Isolation Forest on
+    the evaluation group (``model.adbench.peers_on_group``): reported, never used to choose."""
+    from pilots.fintech.model import adbench
+
+    t0 = time.perf_counter()
+    table = adbench.peers_on_group(
+        _mirror() / adbench.EVAL_GROUP, adbench.EVAL_SETS, group=adbench.EVAL_GROUP
+    )
+    summary = table.summary()
+    return {
+        "pilot": "fintech",
+        "case": "adbench-peers",
+        "rows": 0,
+        "metric": "roc_auc (mean over the sets)",
+        "model": round(float(summary.loc["detector", "mean_roc_auc"]), 4),
+        "baseline": round(float(summary.loc["reference", "mean_roc_auc"]), 4),
+        "means": {name: round(float(v), 4) for name, v in summary["mean_roc_auc"].items()},
+        "markdown": adbench.peers_markdown(table),
+        "wall_s": round(time.perf_counter() - t0, 2),
+        "self_peak_rss_mib": _peak_mib(),
+    }
+
+
 def run_adbench_search() -> dict:
     """The search on the development sets (``model.adbench``): every candidate's mean, worst set, choice."""
     from pilots.fintech.model import adbench
@@ -331,6 +359,8 @@ def run_case(name: str) -> dict:
         return run_adbench_eval()
     if name == "adbench-search":
         return run_adbench_search()
+    if name == "adbench-peers":
+        return run_adbench_peers()
     if name == "ulb":
         return run_ulb()
     if name.startswith("dask-"):

@@ -369,3 +369,112 @@ def markdown_table(evaluation: GroupEvaluation) -> str:
         "\n".join(lines)
         + f"\n\nWorst set: {worst['set']} ({worst['difference']:+.3f}). {evaluation.claim().sentence()}"
     )
+
+
+# ----------------------------------------------------------------------------- peers on the sets kept apart
+#: The PyOD peers reported beside the frozen detector on the evaluation group (reported, never used to choose:
+#: the choice was frozen before this table existed): the forest as PyOD runs it, the best single detector of
+#: each other family on the development sets, and PyOD's ADEngine consensus.
+PEERS = ("iforest", "gmm", "knn", "ecod", "copod", "adengine")
+DETERMINISTIC = frozenset({"knn", "ecod", "copod"})  # same scores whatever the seed: run once
+
+
+@dataclass
+class PeerTable:
+    """Seed-averaged ROC-AUC of the frozen detector, the reference and each peer on one group of sets."""
+
+    group: str
+    auc: pd.DataFrame  # rows: sets; columns: "detector", "reference", then the peers (seed means)
+    sd: pd.DataFrame  # the same shape: SD across seeds (0 for deterministic detectors)
+    seeds: tuple[int, ...]
+
+    def interval(self, column: str, confidence: float = 0.95) -> tuple[float, float]:
+        """Student-t interval of the mean paired difference (column minus reference) over the sets."""
+        from scipy import stats
+
+        d = (self.auc[column] - self.auc["reference"]).to_numpy(dtype=float)
+        half = stats.t.ppf(0.5 + confidence / 2, len(d) - 1) * d.std(ddof=1) / math.sqrt(len(d))
+        return float(d.mean() - half), float(d.mean() + half)
+
+    def summary(self) -> pd.DataFrame:
+        """One row a method: mean over the sets, difference from the reference with its interval, worst set,
+        sets more than ``MAX_SHORTFALL`` below the reference, sets below 0.5."""
+        rows = []
+        for column in self.auc.columns:
+            diff = self.auc[column] - self.auc["reference"]
+            low, high = (math.nan, math.nan) if column == "reference" else self.interval(column)
+            rows.append(
+                {"method": column, "mean_roc_auc": float(self.auc[column].mean()),
+                 "difference": float(diff.mean()), "low": low, "high": high,
+                 "worst_set": str(diff.idxmin()) if column != "reference" else "",
+                 "worst_difference": float(diff.min()),
+                 "sets_below_by_more_than_0.02": int((diff < -MAX_SHORTFALL).sum()),
+                 "sets_below_0.5": int((self.auc[column] < 0.5).sum())}
+            )  # fmt: skip
+        return pd.DataFrame(rows).set_index("method")
+
+
+def peers_on_group(folder: str | Path, names, *, group: str, seeds=SEEDS, peers=PEERS) -> PeerTable:
+    """The frozen detector (``CHOSEN``), scikit-learn's default Isolation Forest (the reference) and each PyOD
+    peer on every set of ``names``, each averaged over ``seeds`` (deterministic peers run once)."""
+    auc: dict[str, dict[str, float]] = {}
+    sd: dict[str, dict[str, float]] = {}
+    for set_name in names:
+        X, y = load_set(Path(folder) / f"{set_name}.npz")
+        Z = standardise(X)
+        per: dict[str, list[float]] = {"detector": [], "reference": [], **{p: [] for p in peers}}
+        needed = sorted(set(peers) | set(CANDIDATES[CHOSEN]))
+        for seed in seeds:
+            per["reference"].append(roc_auc(y, default_iforest_scores(X, seed)))
+            components = {
+                p: component_scores(p, Z, seed)
+                for p in needed
+                if not (p in DETERMINISTIC and seed != seeds[0])
+            }
+            per["detector"].append(roc_auc(y, candidate_score(CHOSEN, components)))
+            for p in peers:
+                if p in components:
+                    per[p].append(roc_auc(y, components[p]))
+        auc[set_name] = {k: float(np.mean(v)) for k, v in per.items()}
+        sd[set_name] = {k: float(np.std(v, ddof=1)) if len(v) > 1 else 0.0 for k, v in per.items()}
+    return PeerTable(group, pd.DataFrame(auc).T, pd.DataFrame(sd).T, tuple(seeds))
+
+
+PEER_WORDS = {
+    "detector": "the frozen detector (combo_rule)",
+    "reference": "scikit-learn IsolationForest() (reference)",
+    "iforest": "PyOD IForest (200 trees)",
+    "gmm": "PyOD GMM (2 components)",
+    "knn": "PyOD KNN (5-NN distance)",
+    "ecod": "PyOD ECOD",
+    "copod": "PyOD COPOD",
+    "adengine": "PyOD ADEngine (consensus)",
+}
+
+
+def peers_markdown(table: PeerTable) -> str:
+    """The peers' table as the pilot card shows it: one row a set (seed means), then one row a method with its
+    mean, difference from the reference and paired interval over the sets, worst set."""
+    cols = list(table.auc.columns)
+    lines = [
+        "| set | " + " | ".join(cols) + " |",
+        "|---|" + "---:|" * len(cols),
+    ]
+    for set_name, r in table.auc.iterrows():
+        lines.append(f"| {set_name} | " + " | ".join(f"{r[c]:.3f}" for c in cols) + " |")
+    lines.append("| **mean** | " + " | ".join(f"**{table.auc[c].mean():.3f}**" for c in cols) + " |")
+    s = table.summary()
+    lines += [
+        "",
+        "| method | mean ROC-AUC | vs reference [95 % paired interval over sets] | worst set | sets > 0.02 below "
+        "| sets below 0.5 |",
+        "|---|---:|---:|---|---:|---:|",
+    ]
+    for name, r in s.sort_values("mean_roc_auc", ascending=False).iterrows():
+        versus = "" if name == "reference" else f"{r.difference:+.3f} [{r.low:+.3f}, {r.high:+.3f}]"
+        worst = "" if name == "reference" else f"{r.worst_set} ({r.worst_difference:+.3f})"
+        lines.append(
+            f"| {PEER_WORDS.get(name, name)} | {r.mean_roc_auc:.3f} | {versus} | {worst} | "
+            f"{'' if name == 'reference' else r['sets_below_by_more_than_0.02']} | {r['sets_below_0.5']} |"
+        )
+    return "\n".join(lines)
