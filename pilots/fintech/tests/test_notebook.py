@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import html as html_text
 import json
+import re
 
 import pytest
 
@@ -90,7 +91,9 @@ def test_smoke_ledger_shows_its_figures_queue_and_writes_the_card(smoke_runs):
     run = smoke_runs["fintech-ledger"]
     html = (run.dir / "ledger.html").read_text(encoding="utf-8")
     assert html.count("<img") >= 5  # overview, PR curves, differences, cost, segments
-    assert "This ledger is SYNTHETIC" in html and "top_reasons" in html
+    assert "This ledger is SYNTHETIC" in html
+    for column in ("why", "time of day"):  # the analysts' queue
+        assert re.search(rf"<th[^>]*>{column}</th>", html), column
     card = json.loads((run.dir / "model_card.json").read_text())
     assert "5(b)" in json.dumps(card["ai_act"]) and card["data"][0]["synthetic"] is True
     assert "never blocks" in card["human_oversight"]
