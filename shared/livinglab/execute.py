@@ -80,38 +80,38 @@ def new_run_id(now: datetime | None = None) -> str:
 
 
 def git_state(root: Path) -> dict[str, Any]:
-    """The commit and whether the working tree differs from it, as ``git status`` says (after filters).
+    """The commit and whether the working tree differs from it, as git sees it (after filters).
 
     Run once per run, not per notebook. A first look bypasses the notebook filter (``cat``): a tree whose
     files equal the commit byte for byte is clean, and another changed file makes it dirty, in well under a
-    second. Only notebooks that differ byte for byte are then compared the way git compares them, through
-    the nbstripout clean filter: a notebook saved by JupyterLab with outputs or kernel metadata, whose cells'
-    sources are those of the commit, is clean.
+    second. Only notebooks that differ byte for byte are then compared through the nbstripout clean filter
+    (``git diff``, which compares contents; ``git status`` also counts a file whose size changed): a notebook
+    saved by JupyterLab with outputs or kernel metadata, whose cells' sources are the commit's, is clean.
     """
 
-    def git(*args: str, timeout: float = 5) -> str | None:
+    def git(*args: str, timeout: float = 5) -> subprocess.CompletedProcess | None:
         try:
-            out = subprocess.run(
+            return subprocess.run(
                 ["git", "-C", str(root), *args], capture_output=True, text=True, timeout=timeout
             )
         except (OSError, subprocess.TimeoutExpired):
             return None
-        return out.stdout if out.returncode == 0 else None
 
     head = git("rev-parse", "HEAD")
-    commit = head.strip() if head is not None else None
+    commit = head.stdout.strip() if head is not None and head.returncode == 0 else None
     raw = git("-c", "filter.nbstripout.clean=cat", "status", "--porcelain", "-z", "--untracked-files=no")
-    if raw is None:
+    if raw is None or raw.returncode != 0:
         return {"commit": commit, "dirty": None}
-    entries = [entry for entry in raw.split("\0") if entry]
+    entries = [entry for entry in raw.stdout.split("\0") if entry]
     if not entries:
         return {"commit": commit, "dirty": False}
     # only notebooks changed in the working tree (not staged, renamed or deleted) can be clean after filters
     notebooks = [e[3:] for e in entries if e[:3] == " M " and e.endswith(".ipynb")]
     if len(notebooks) < len(entries):
         return {"commit": commit, "dirty": True}
-    filtered = git("status", "--porcelain", "--untracked-files=no", "--", *notebooks, timeout=120)
-    return {"commit": commit, "dirty": bool(filtered.strip()) if filtered is not None else None}
+    filtered = git("diff", "--quiet", "--", *notebooks, timeout=120)
+    dirty = {0: False, 1: True}.get(filtered.returncode) if filtered is not None else None
+    return {"commit": commit, "dirty": dirty}
 
 
 def _package_versions() -> dict[str, str | None]:
