@@ -120,6 +120,14 @@ def test_ci_runs_the_test_command_the_readme_gives():
     assert re.search(r"^make run$", readme, re.M)
 
 
+def test_the_readme_first_screen_has_the_two_commands_and_the_picture():
+    first_screen = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()[:30]
+    assert {"make run", "make test"} <= set(first_screen)
+    pictures = [re.search(r"!\[[^\]]*\]\(([^)]+\.png)\)", line) for line in first_screen]
+    (picture,) = [m.group(1) for m in pictures if m]
+    assert (ROOT / picture).is_file() and (ROOT / picture).stat().st_size < 200_000, picture
+
+
 def test_a_skipped_realdata_test_fails_when_the_data_are_there(tmp_path):
     """With ../shared/data beside the project, a skipped real-data test turns the run red (root conftest)."""
     project = tmp_path / "project"
