@@ -22,10 +22,23 @@ format; setting it means data_mode "file"), -p columns '{"<contract name>": "<fi
 """
 
 CLUSTER_HELP = (
-    "run each pilot as a task on a Dask cluster: a scheduler address (tcp://host:8786), slurm:PROFILE "
-    "(cluster.yaml) or local (worker processes here); default: $LIVINGLAB_CLUSTER. --out must be on a "
-    "filesystem the workers share"
+    "run each pilot as a task on a Dask cluster: a scheduler address (tls://host:8786 with the certificates "
+    "of cluster.yaml; tcp:// on this machine only), slurm:PROFILE (cluster.yaml) or local (worker processes "
+    "here); default: $LIVINGLAB_CLUSTER. --out must be on a filesystem the workers share (docs/security.md)"
 )
+INSECURE_HELP = (
+    "allow a plain tcp:// scheduler on another machine (no TLS: anyone who reaches it runs code on its "
+    "workers); only on a network you alone can reach"
+)
+
+
+def _insecure(args: argparse.Namespace) -> None:
+    if getattr(args, "insecure", False):
+        import os
+
+        from .cluster import INSECURE_ENV
+
+        os.environ[INSECURE_ENV] = "1"  # also seen by the kernels' own cluster parameter
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
@@ -114,6 +127,7 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
 def _cmd_run(args: argparse.Namespace) -> int:
     from .runner import run_pilots
 
+    _insecure(args)
     overrides: dict[str, str] = {}
     for name, value in args.param or []:
         overrides[name] = value
@@ -132,6 +146,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_sweep(args: argparse.Namespace) -> int:
     from .sweep import run_sweep
 
+    _insecure(args)
     results = run_sweep(
         args.pilot,
         [tuple(p) for p in args.param or []],
@@ -218,6 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--out", default="runs", help="run folder (default: runs/)")
     run.add_argument("--cluster", metavar="ADDRESS", help=CLUSTER_HELP)
+    run.add_argument("--insecure", action="store_true", help=INSECURE_HELP)
     run.add_argument(
         "--fail-on-regression",
         action="store_true",
@@ -245,6 +261,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--profile", default=DEFAULT_PROFILE, help="parameter profile the grid starts from")
     sweep.add_argument("--out", default="runs", help="run folder (default: runs/)")
     sweep.add_argument("--cluster", metavar="ADDRESS", help=CLUSTER_HELP)
+    sweep.add_argument("--insecure", action="store_true", help=INSECURE_HELP)
     sweep.add_argument("--workers", type=int, help="local worker processes without --cluster (default: CPUs)")
     sweep.set_defaults(func=_cmd_sweep)
 
