@@ -83,6 +83,7 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
     options, dayfirst = split_read_options(read_options)
     t0 = time.perf_counter()
     try:
+        _refuse_unless_tables(args.data_path)  # nothing of a file that is not a table is ever printed
         frame, report = read_table(args.data_path, **options)
     except DataFileError as exc:
         raise UsageError(str(exc)) from None
@@ -122,6 +123,56 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
         command += ["-p", key, value if isinstance(value, str) else json.dumps(value)]
     print("\nRun it with:\n  " + " ".join(shlex.quote(part) for part in command))
     return 0
+
+
+_TABLE_SUFFIXES = {
+    ".csv",
+    ".tsv",
+    ".tab",
+    ".txt",
+    ".dat",
+    ".data",
+    ".parquet",
+    ".pq",
+    ".xlsx",
+    ".xlsm",
+    ".npz",
+}
+_ZIPPED = {".xlsx", ".xlsm", ".npz", ".zip"}
+_PACKED = {".gz": b"\x1f\x8b", ".bz2": b"BZh", ".xz": b"\xfd7zXZ", ".zip": b"PK\x03\x04"}
+
+
+def _refuse_unless_tables(data_path: str) -> None:
+    """``inspect`` shows values only from files it recognises as a table: a table's file name (``.csv``,
+    ``.tsv``, ``.txt``, ``.parquet``, ``.xlsx``, ``.npz``, optionally ``.gz``/``.bz2``/``.xz``/``.zip``) and
+    content to match (Parquet's and zip's magic numbers; text with no NUL byte in its first 64 KiB). Any other
+    file (``/etc/passwd``, a key, a binary) is refused by name, and nothing of it is read or printed."""
+    from .reader import DataFileError, expand_paths
+
+    for path in expand_paths(data_path):
+        suffixes = [s.lower() for s in path.suffixes[-2:]]
+        packed = suffixes[-1] if suffixes and suffixes[-1] in _PACKED else None
+        table = suffixes[-2] if packed and len(suffixes) > 1 else suffixes[-1] if suffixes else ""
+        with path.open("rb") as fh:
+            head = fh.read(1 << 16)
+        if packed:
+            fits = head.startswith(_PACKED[packed]) and table in _TABLE_SUFFIXES - _ZIPPED - {
+                ".parquet",
+                ".pq",
+            }
+            fits = fits or (packed == ".zip" and head.startswith(_PACKED[".zip"]))
+        elif table in (".parquet", ".pq"):
+            fits = head.startswith(b"PAR1")
+        elif table in _ZIPPED:
+            fits = head.startswith(_PACKED[".zip"])
+        else:
+            fits = table in _TABLE_SUFFIXES and b"\x00" not in head
+        if not fits:
+            raise DataFileError(
+                f"{path} is not a file livinglab recognises as a table (a .csv, .tsv, .txt, .parquet, .xlsx or "
+                ".npz file, optionally .gz, .bz2, .xz or .zip, whose content is of that kind), so nothing of it "
+                "is shown."
+            )
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
