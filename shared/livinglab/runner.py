@@ -105,10 +105,12 @@ def prepare(
 
 
 def _from_here(value: str) -> str:
+    """A ``-p *_path`` value as the full path it names (``~``, ``..`` and symbolic links resolved), so that
+    the run record (params.json) says exactly which file was read."""
     text = value.strip()
-    if not text or Path(text).expanduser().is_absolute():
+    if not text:
         return value
-    return str(Path.cwd() / Path(text).expanduser())
+    return str((Path.cwd() / Path(text).expanduser()).resolve())
 
 
 def check_data_request(
@@ -152,6 +154,7 @@ def check_data_request(
                 )
             if mode == "file":
                 file_mode = True
+                _say_if_outside(data_path)
                 contract = pilot.contract_of(design)
                 if contract is None:
                     raise ContractError(
@@ -172,6 +175,20 @@ def check_data_request(
 
 
 PERSONAL_MODES = ("real", "file")  # the modes that can read personal data
+
+
+def _say_if_outside(data_path: str) -> None:
+    """A partner's file outside the project, the data mirror and the caller's folder is fine; it is said,
+    and named in full (resolved) in the run record's parameters and data sources."""
+    from .catalog import MIRROR_ENV
+
+    target = Path(data_path).expanduser().resolve()
+    mirror = os.environ.get(MIRROR_ENV)
+    homes = [project_root(), Path.cwd().resolve(), *([Path(mirror).resolve()] if mirror else [])]
+    if not any(target.is_relative_to(home) for home in homes):
+        log(
+            f"data_path {target} is outside the project, the data mirror and this folder (named in params.json)."
+        )
 
 
 def personal_mode(design: Design, mode: str) -> str:
