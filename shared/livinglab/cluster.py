@@ -58,6 +58,7 @@ from .execute import (
     run_pilot,
 )
 from .paths import project_root
+from .personal import reads_personal_data
 from .pilots import UsageError
 from .report import render_html, write_index
 
@@ -520,8 +521,6 @@ def run_jobs(client, jobs: list[Job], *, out: Path, git: dict[str, Any]) -> list
     client.subscribe_topic(
         PROGRESS_TOPIC, lambda event: log(f"{event[1]['tag']}: running on {event[1]['worker']}")
     )
-    from .runner import reads_personal_data
-
     root = str(project_root())
     workers = client.scheduler_info().get("workers", {})
     personal = [reads_personal_data(job.pilot, job.design, job.plan) for job in jobs]

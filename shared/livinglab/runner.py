@@ -29,6 +29,7 @@ from .execute import (
     run_pilot,
 )
 from .paths import project_root
+from .personal import PERSONAL_MODES, check_pseudonym_key, personal_mode
 from .pilots import DEFAULT_PROFILE, Design, Pilot, UsageError, discover_pilots, plan_parameters
 from .report import write_index
 
@@ -142,7 +143,7 @@ def check_data_request(
         try:
             mode = personal_mode(design, effective_data_mode(values["data_mode"], data_path))
             if mode in PERSONAL_MODES:  # real or partner data: a key in the environment must be a key
-                _check_pseudonym_key()
+                check_pseudonym_key()
             module = pilot.contract_module()
             if module is not None and hasattr(module, "preflight"):  # e.g. a key real data need
                 module.preflight(mode, values)
@@ -174,9 +175,6 @@ def check_data_request(
     return units
 
 
-PERSONAL_MODES = ("real", "file")  # the modes that can read personal data
-
-
 def _say_if_outside(data_path: str) -> None:
     """A partner's file outside the project, the data mirror and the caller's folder is fine; it is said,
     and named in full (resolved) in the run record's parameters and data sources."""
@@ -189,48 +187,6 @@ def _say_if_outside(data_path: str) -> None:
         log(
             f"data_path {target} is outside the project, the data mirror and this folder (named in params.json)."
         )
-
-
-def personal_mode(design: Design, mode: str) -> str:
-    """``mode``, with ``auto`` resolved to ``real`` when the design's catalogue dataset is at hand (cache,
-    mirror, or online), so that what real data need is checked before any kernel starts."""
-    if mode != "auto" or design.real is None:
-        return mode
-    from .catalog import MIRROR_ENV, get_dataset, is_online
-    from .paths import cache_dir
-
-    dataset = get_dataset(design.real.dataset)
-    for name in design.real.distributions or [None]:
-        dist = dataset.distribution(name)
-        mirror = os.environ.get(MIRROR_ENV)
-        if (cache_dir() / dataset.identifier / dist.name).exists() or (
-            mirror and dist.mirror_path and (Path(mirror) / dist.mirror_path).exists()
-        ):
-            continue
-        if not (dist.download_url and is_online(dist.download_url)):
-            return "synthetic"  # auto falls back on the generator: no personal data
-    return "real"
-
-
-def reads_personal_data(pilot: Pilot, design: Design, plan: dict[str, Any]) -> bool:
-    """Whether a checked unit reads real or partner data (a cluster runs it only where the key may be)."""
-    from .contract import effective_data_mode
-
-    values = pilot.defaults(design) | plan
-    if "data_mode" not in values:
-        return False
-    mode = effective_data_mode(values["data_mode"], str(values.get("data_path") or "").strip())
-    return personal_mode(design, mode) in PERSONAL_MODES
-
-
-def _check_pseudonym_key() -> None:
-    """A pseudonymisation key in the environment must be a key (a pilot that needs one says so if absent)."""
-    from .trust.privacy import PSEUDONYM_KEY_ENV, key_problem
-
-    key = os.environ.get(PSEUDONYM_KEY_ENV, "")
-    problem = key_problem(key) if key else None
-    if problem:
-        raise ValueError(problem)
 
 
 def _point_latest(out: Path, run_id: str) -> None:

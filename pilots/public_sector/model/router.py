@@ -241,7 +241,7 @@ class RequestRouter:
                 raise TypeError(f"{path} does not hold a RequestRouter (it holds a {type(router).__name__}).")
             router.loaded_from_pickle_ = True
         else:
-            router, _ = saved.load(path, sha256=sha256)
+            router, _ = saved.load(path, RequestRouter, sha256=sha256)
             router.loaded_from_pickle_ = False
         router.sha256_ = what["sha256"]
         router.saved_as_ = path.name

@@ -46,7 +46,7 @@ _FITTED = {
 assert set(_FITTED) == set(MODEL_TYPES)
 
 
-def _classes() -> dict[str, type]:
+def _classes(router_type: type) -> dict[str, type]:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.naive_bayes import ComplementNB
     from sklearn.pipeline import FeatureUnion
@@ -56,10 +56,9 @@ def _classes() -> dict[str, type]:
     from .charngrams import CharNgramTfidf
     from .ensemble import CrossLingualEnsemble
     from .langid import LanguageDetector
-    from .router import RequestRouter
 
     found = {
-        "RequestRouter": RequestRouter,
+        "RequestRouter": router_type,
         "CrossLingualEnsemble": CrossLingualEnsemble,
         "FeatureUnion": FeatureUnion,
         "TfidfVectorizer": TfidfVectorizer,
@@ -162,9 +161,9 @@ def save(router: Any, path: Path) -> str:
 
 
 class _Reader:
-    def __init__(self, archive: zipfile.ZipFile) -> None:
+    def __init__(self, archive: zipfile.ZipFile, router_type: type) -> None:
         self.archive = archive
-        self.classes = _classes()
+        self.classes = _classes(router_type)
 
     def array(self, ref: dict[str, Any]) -> np.ndarray:
         with self.archive.open(f"{ref['__array__']}.npy") as fh:
@@ -202,13 +201,14 @@ class _Reader:
         return obj
 
 
-def load(path: Path, *, sha256: str = "") -> tuple[Any, str]:
-    """The router saved at ``path`` and the file's sha256. Raises ``ValueError`` (one sentence) for a file
-    that is not a saved router, names an untrusted type, or whose sha256 differs from ``sha256``."""
+def load(path: Path, router_type: type, *, sha256: str = "") -> tuple[Any, str]:
+    """The router (a ``router_type``, the caller's class) saved at ``path`` and the file's sha256. Raises
+    ``ValueError`` (one sentence) for a file that is not a saved router, names an untrusted type, or whose
+    sha256 differs from ``sha256``."""
     digest = describe_saved_model(path, sha256=sha256)["sha256"]
     with zipfile.ZipFile(path) as archive:
         doc = json.loads(archive.read("model.json"))
-        router = _Reader(archive).value(doc["model"])
+        router = _Reader(archive, router_type).value(doc["model"])
     return router, digest
 
 
