@@ -155,13 +155,13 @@ def check_data_request(
                 )
             if mode == "file":
                 file_mode = True
-                _say_if_outside(data_path)
                 contract = pilot.contract_of(design)
                 if contract is None:
                     raise ContractError(
                         "this pilot publishes no data contract, so it cannot read a partner's file"
                     )
                 check_file(data_path, values.get("columns"), contract, values.get("read_options"))
+                _say_if_outside(data_path)  # a file that fits: said once it is sure to be read
         except (ContractError, ValueError, DataUnavailable) as exc:
             first_error = first_error or f"{pilot.name}: {exc}"
             if not file_mode or designs is not None:
