@@ -21,7 +21,8 @@ import base64
 import re
 from typing import Any
 
-_MD_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")  # every ASCII punctuation character: CommonMark escapes them all
+# every ASCII punctuation character: CommonMark escapes them all
+_MD_SPECIAL = re.compile(r"([!-/:-@\[-`{-~])")
 _TAGS = frozenset(
     "a abbr b blockquote br caption code col colgroup dd del details div dl dt em figcaption figure h1 h2 h3 "
     "h4 h5 h6 hr i img ins kbd li mark ol p pre q s samp small span strong style sub summary sup table tbody "
