@@ -161,7 +161,6 @@ def check_data_request(
                         "this pilot publishes no data contract, so it cannot read a partner's file"
                     )
                 check_file(data_path, values.get("columns"), contract, values.get("read_options"))
-                _say_if_outside(data_path)  # a file that fits: said once it is sure to be read
         except (ContractError, ValueError, DataUnavailable) as exc:
             first_error = first_error or f"{pilot.name}: {exc}"
             if not file_mode or designs is not None:
@@ -175,18 +174,25 @@ def check_data_request(
     return units
 
 
-def _say_if_outside(data_path: str) -> None:
-    """A partner's file outside the project, the data mirror and the caller's folder is fine; it is said,
-    and named in full (resolved) in the run record's parameters and data sources."""
+def _say_if_outside(planned: list[Planned]) -> None:
+    """A partner's file outside the project, the data mirror and the caller's folder is fine; it is said
+    after the run (never beside a refusal, which stays one sentence), and named in full (resolved) in
+    the run record's parameters and data sources."""
     from .catalog import MIRROR_ENV
 
-    target = Path(data_path).expanduser().resolve()
     mirror = os.environ.get(MIRROR_ENV)
     homes = [project_root(), Path.cwd().resolve(), *([Path(mirror).resolve()] if mirror else [])]
-    if not any(target.is_relative_to(home) for home in homes):
-        log(
-            f"data_path {target} is outside the project, the data mirror and this folder (named in params.json)."
-        )
+    targets = []
+    for unit in planned:
+        data_path = str((unit.pilot.defaults(unit.design) | unit.plan).get("data_path") or "").strip()
+        if data_path:
+            targets.append((unit.pilot.directory / Path(data_path).expanduser()).resolve())
+    for target in dict.fromkeys(targets):
+        if not any(target.is_relative_to(home) for home in homes):
+            log(
+                f"data_path {target} is outside the project, the data mirror and this folder "
+                "(named in params.json)."
+            )
 
 
 def _point_latest(out: Path, run_id: str) -> None:
@@ -231,6 +237,7 @@ def run_pilots(
         else:
             results = _run_here(jobs, out, progress, git)
     run = RunResult(run_id, run_dir, results, _regressions(out, [r.pilot for r in results]))
+    _say_if_outside(planned)
     if run.ok:
         _point_latest(out, run_id)
     write_index(out)
