@@ -20,8 +20,8 @@ certificate signed by the same CA, so a client without one is refused). Plain ``
 loopback interface only, unless ``--insecure`` (``LIVINGLAB_CLUSTER_INSECURE=1``): whoever reaches an
 unauthenticated scheduler runs code on its workers. Slurm clusters started here use TLS too (the profile's
 certificates, else temporary ones). Before any client is made, the address must answer a Dask handshake
-within 5 s (:func:`handshake`): a dashboard port, another service or a peer speaking garbage is one sentence
-and exit 2, never a hang. Units that read real or partner data (personal data) run only on workers started
+within 3 s (:func:`handshake`, :func:`check_reachable`): a dashboard port, another service or a peer
+speaking garbage is one sentence and exit 2 within 5 s, never a hang. Units that read real or partner data (personal data) run only on workers started
 with ``--resources personal_data=1``: only those workers hold ``LIVINGLAB_PSEUDONYM_KEY``; every other unit
 runs with the key removed from its kernel's environment.
 """
@@ -62,7 +62,10 @@ from .personal import reads_personal_data
 from .pilots import UsageError
 from .report import render_html, write_index
 
-CONNECT_TIMEOUT = 5  # seconds to reach a scheduler, to hear its handshake and to find a worker there
+CONNECT_TIMEOUT = 5  # seconds to reach a scheduler and to find a worker there
+# seconds to hear a scheduler's greeting (sent as soon as it accepts): with the command's own start, a peer
+# that is not a Dask scheduler is exit 2 within 5 s
+HANDSHAKE_TIMEOUT = 3
 CLUSTER_FILE = "cluster.yaml"
 INSECURE_ENV = "LIVINGLAB_CLUSTER_INSECURE"  # "1": plain tcp:// to another machine is allowed (--insecure)
 PERSONAL_RESOURCE = (
@@ -71,6 +74,16 @@ PERSONAL_RESOURCE = (
 PROGRESS_TOPIC = "livinglab-progress"
 _ONE_AT_A_TIME = threading.Lock()  # run_pilot sets os.environ for its kernels: one pilot per worker process
 _TLS_KEYS = {"ca_file", "cert", "key"}
+
+
+def check_reachable(cluster: str | None) -> None:
+    """The scheduler address of ``--cluster`` (else ``LIVINGLAB_CLUSTER``) checked first, before the run
+    request's own checks: refused if plain ``tcp://`` off this machine, one sentence unless it answers a Dask
+    handshake within 3 s. ``local``, ``slurm:`` and no cluster start their own and are checked later."""
+    address = (os.environ.get(CLUSTER_ENV, "") if not cluster else cluster).strip()
+    if not address or address == "local" or address.startswith("slurm:"):
+        return
+    handshake(*checked_address(address))
 
 
 @contextmanager
@@ -103,7 +116,7 @@ def client(
     threads_per_worker: int = 1,
 ) -> Iterator[Any]:
     """A ``distributed.Client`` for a pilot's own steps (Dask dataframes, ``lightgbm.dask``): the scheduler
-    at ``address`` (it must answer a Dask handshake within 5 s and have a worker that sees this checkout),
+    at ``address`` (it must answer a Dask handshake within 3 s and have a worker that sees this checkout),
     ``slurm:<profile>``, or ``local``/empty: a LocalCluster of ``n_workers`` processes started here. Closed
     (with any cluster it started) on exit."""
     from distributed import LocalCluster
@@ -300,7 +313,7 @@ def _not_dask(address: str, what: str) -> UsageError:
     )
 
 
-def handshake(address: str, security: Any = None, timeout: float = CONNECT_TIMEOUT) -> None:
+def handshake(address: str, security: Any = None, timeout: float = HANDSHAKE_TIMEOUT) -> None:
     """Within ``timeout`` seconds: connect (TLS with this client's certificate for ``tls://``) and read the
     greeting every Dask server sends first (a small frame naming its pickle protocol and compression).
     Anything else, silence included, is one sentence (``UsageError``); nothing large is ever allocated."""
