@@ -33,12 +33,15 @@ INSECURE_HELP = (
 
 
 def _insecure(args: argparse.Namespace) -> None:
+    """``--insecure`` for the kernels too; then a scheduler address is checked first (seconds, before the
+    request's data checks): a plain remote tcp:// or a peer that is not a Dask scheduler is one sentence."""
+    from .cluster import INSECURE_ENV, check_reachable
+
     if getattr(args, "insecure", False):
         import os
 
-        from .cluster import INSECURE_ENV
-
         os.environ[INSECURE_ENV] = "1"  # also seen by the kernels' own cluster parameter
+    check_reachable(args.cluster)
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
