@@ -52,7 +52,8 @@ def key_problem(key: str | bytes, where: str = PSEUDONYM_KEY_ENV) -> str | None:
     if len(text) < _MIN_KEY_CHARS:
         why = f"it has {len(text)} characters, fewer than {_MIN_KEY_CHARS}"
     elif len(set(text)) < _MIN_DISTINCT:
-        why = f"it has only {len(set(text))} different characters, fewer than {_MIN_DISTINCT}"
+        n = len(set(text))
+        why = f"it has only {n} different character{'s' if n != 1 else ''}, fewer than {_MIN_DISTINCT}"
     elif _repeats(text):
         why = "it is a repeated pattern"
     else:
