@@ -129,7 +129,7 @@ def client(
             threads_per_worker=threads_per_worker,
             processes=True,
             memory_limit=memory_limit,
-            dashboard_address=":0",
+            dashboard_address="127.0.0.1:0",  # loopback only
             silence_logs=logging.ERROR,
         )
     with _connected(address, cluster=local, out=None, check_out=False) as connected:
@@ -392,7 +392,7 @@ def _local_cluster(n_workers: int):
         n_workers=n_workers,
         threads_per_worker=1,
         processes=True,
-        dashboard_address=":0",  # a free port, no warning when 8787 is taken
+        dashboard_address="127.0.0.1:0",  # a free port on loopback, no warning when 8787 is taken
         silence_logs=logging.ERROR,
         env={"LIVINGLAB_THREADS": os.environ.get("LIVINGLAB_THREADS", str(threads))},
     )
@@ -418,7 +418,7 @@ def slurm_cluster(profile: str, *, submit: bool = False):
     if "partition" in options:
         options["queue"] = options.pop("partition")
     jobs = int(options.pop("jobs", 1))
-    options.setdefault("scheduler_options", {}).setdefault("dashboard_address", ":0")
+    options.setdefault("scheduler_options", {}).setdefault("dashboard_address", "127.0.0.1:0")
     # TLS always: the profile's own `security`/`protocol` settings are not taken; the certificates of
     # cluster.yaml's tls section when it has one, else temporary ones (written, readable by this user only, to
     # shared_temp_directory: a folder the compute nodes see)
