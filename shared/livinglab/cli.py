@@ -31,6 +31,11 @@ INSECURE_HELP = (
     "workers); only on a network you alone can reach"
 )
 
+MLFLOW_HELP = (
+    "also log each run to MLflow: a tracking server (http://host:5000; login from MLFLOW_TRACKING_TOKEN or "
+    "MLFLOW_TRACKING_USERNAME/PASSWORD), databricks, or a local folder; default: $LIVINGLAB_MLFLOW"
+)
+
 
 def _insecure(args: argparse.Namespace) -> None:
     """``--insecure`` for the kernels too; then a scheduler address is checked first (seconds, before the
@@ -191,6 +196,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         overrides=overrides,
         out=Path(args.out),
         cluster=args.cluster,
+        mlflow=args.mlflow,
     )
     if not run.ok:
         return 1
@@ -209,6 +215,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         out=Path(args.out),
         cluster=args.cluster,
         workers=args.workers,
+        mlflow=args.mlflow,
     )
     return 0 if all(r.status == "ok" for r in results) else 1
 
@@ -288,6 +295,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", default="runs", help="run folder (default: runs/)")
     run.add_argument("--cluster", metavar="ADDRESS", help=CLUSTER_HELP)
     run.add_argument("--insecure", action="store_true", help=INSECURE_HELP)
+    run.add_argument("--mlflow", metavar="URI", help=MLFLOW_HELP)
     run.add_argument(
         "--fail-on-regression",
         action="store_true",
@@ -316,6 +324,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--out", default="runs", help="run folder (default: runs/)")
     sweep.add_argument("--cluster", metavar="ADDRESS", help=CLUSTER_HELP)
     sweep.add_argument("--insecure", action="store_true", help=INSECURE_HELP)
+    sweep.add_argument("--mlflow", metavar="URI", help=MLFLOW_HELP + " (a parent run, a child a grid point)")
     sweep.add_argument("--workers", type=int, help="local worker processes without --cluster (default: CPUs)")
     sweep.set_defaults(func=_cmd_sweep)
 
