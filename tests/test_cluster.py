@@ -176,9 +176,23 @@ def test_an_unreachable_scheduler_is_one_sentence_and_exit_2(fixture_project, tm
     assert main(["run", "alpha", "--out", str(out), "--cluster", f"tcp://127.0.0.1:{_free_port()}"]) == 2
     err = capsys.readouterr().err
     assert "Cannot reach the Dask scheduler at tcp://127.0.0.1:" in err and err.count("\n") == 1
-    assert not any(out.iterdir())  # nothing submitted, no run folder
+    assert not out.exists() or not any(out.iterdir())  # nothing submitted, no run folder
     assert main(["run", "alpha", "--out", str(out), "--cluster", "slurm:nosuch"]) == 2
     assert "No Slurm profile 'nosuch'" in capsys.readouterr().err
+
+
+def test_a_unit_reading_personal_data_needs_a_worker_that_may_hold_it(
+    fixture_project, tmp_path, dask_cluster, capsys
+):
+    partner = tmp_path / "amounts.csv"
+    partner.write_text("day,amount\n2024-01-01,3\n")
+    out = tmp_path / "runs"
+    argv = ["run", "gamma", "-p", "data_path", str(partner), "--out", str(out)]
+    assert main([*argv, "--cluster", dask_cluster.address]) == 2  # no worker has personal_data=1
+    err = capsys.readouterr().err
+    assert "gamma reads real or partner data" in err and "--resources personal_data=1" in err
+    assert err.count("\n") == 1
+    assert not list(out.glob("*/gamma"))  # nothing was submitted
 
 
 def test_slurm_profile_becomes_the_job_script(fixture_project, capsys):
@@ -197,6 +211,7 @@ def test_slurm_profile_becomes_the_job_script(fixture_project, capsys):
     for line in ("-p cpu", "-A p200117", "-t 01:30:00", "--cpus-per-task=8", "--mem=30G", "--qos=default"):
         assert f"#SBATCH {line}\n" in script, line
     assert f"{sys.executable} -m distributed.cli.dask_worker" in script and "--nworkers 2" in script
+    assert "tls://" in script and "--tls-ca-file" in script and "--tls-key" in script  # TLS, always
     assert main(["run", "alpha", "--cluster", "slurm:hpc"]) == 2  # no sbatch on this machine
     assert "needs sbatch" in capsys.readouterr().err
     assert main(["run", "alpha", "--cluster", "slurm:typo"]) == 2

@@ -31,8 +31,14 @@ LANGUAGE_CODES = {
 }  # fmt: skip
 #: The label that labels with too few training requests are merged into; it always goes to a person.
 OTHER = "other (too few examples)"
-#: The file name of a saved router (beside the run's model card).
-MODEL_FILE = "request_router.joblib"
+#: The file name of a saved router (beside the run's model card): data only (model/saved.py), never a pickle.
+MODEL_FILE = "request_router.zip"
+#: What a saved router's ``model.json`` declares, and the only types a load builds from it.
+MODEL_FORMAT = "livinglab-request-router/1"
+MODEL_TYPES = (
+    "RequestRouter", "CrossLingualEnsemble", "FeatureUnion", "TfidfVectorizer", "CharNgramTfidf", "LinearSVC",
+    "ComplementNB", "LanguageDetector", "OperatingPoint",
+)  # fmt: skip
 
 _TEXT = Field(
     "text",
@@ -95,8 +101,83 @@ LABELLED = replace(
 )
 
 
+def _found(node, key: str) -> set:
+    """Every value of ``key`` in a saved router's structure (its type names, its array names)."""
+    if isinstance(node, list):
+        return set().union(*(_found(v, key) for v in node)) if node else set()
+    if not isinstance(node, dict):
+        return set()
+    found = {str(node[key])} if key in node else set()
+    return found.union(*(_found(v, key) for v in node.values()))
+
+
+def describe_saved_model(path, *, sha256: str = "", trust_pickle: bool = False) -> dict:
+    """What the file at ``path`` is, checked without building anything: ``{"format": "data" | "pickle",
+    "sha256": ...}``. Raises ``ValueError`` with one sentence for a file whose sha256 differs from
+    ``sha256``, a pickle (joblib) file without ``trust_pickle``, a file naming a type outside
+    :data:`MODEL_TYPES` or holding an array of Python objects, or anything else that is not a router saved
+    by this pilot."""
+    import hashlib
+    import json
+    import zipfile
+
+    import numpy as np
+
+    path = Path(path)
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    expected = str(sha256 or "").strip().lower()
+    if expected and expected != digest:
+        raise ValueError(
+            f"model_path {path} has sha256 {digest[:16]}..., not the model_sha256 {expected[:16]}... given: it "
+            "is another file or was changed since it was saved; give the file its run saved."
+        )
+    if not zipfile.is_zipfile(path):
+        with path.open("rb") as fh:
+            head = fh.read(1)
+        if head in (b"\x80", b"\x78"):  # a pickle, or joblib's zlib-compressed pickle
+            if trust_pickle:
+                return {"format": "pickle", "sha256": digest}
+            raise ValueError(
+                f"model_path {path} is a pickle (an older joblib save), which can run any code when loaded: "
+                f"route with a {MODEL_FILE} saved by this version, or, only for a file you made yourself, add "
+                "-p trust_pickle true."
+            )
+        raise ValueError(f"model_path {path} is not a router saved by this pilot (no {MODEL_FILE} archive).")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            doc = json.loads(archive.read("model.json"))
+            names = set(archive.namelist())
+            if not isinstance(doc, dict) or doc.get("format") != MODEL_FORMAT:
+                raise ValueError(f"it is not in the format {MODEL_FORMAT}")
+            untrusted = sorted(_found(doc["model"], "__type__") - set(MODEL_TYPES))
+            if untrusted:
+                raise ValueError(f"it names the untrusted type(s) {', '.join(untrusted)}")
+            if doc["model"].get("__type__") != "RequestRouter":
+                raise ValueError("it does not hold a RequestRouter")
+            headers = {
+                (1, 0): np.lib.format.read_array_header_1_0,
+                (2, 0): np.lib.format.read_array_header_2_0,
+            }
+            for name in sorted(_found(doc["model"], "__array__")):
+                if f"{name}.npy" not in names:
+                    raise ValueError(f"its array {name} is missing")
+                with archive.open(f"{name}.npy") as fh:
+                    header = headers.get(np.lib.format.read_magic(fh))
+                    if header is None:
+                        raise ValueError(f"its array {name} has an unknown header")
+                    _, _, dtype = header(fh, max_header_size=10_000)
+                if dtype.hasobject:
+                    raise ValueError(f"its array {name} holds Python objects")
+    except (ValueError, KeyError, TypeError, AttributeError, zipfile.BadZipFile) as exc:
+        raise ValueError(
+            f"model_path {path} is refused: {exc}; give a {MODEL_FILE} saved by this pilot."
+        ) from None
+    return {"format": "data", "sha256": digest}
+
+
 def preflight(mode: str, values: dict) -> None:
-    """Before any kernel starts: a saved model (``model_path``) must exist, be given as an absolute path
+    """Before any kernel starts: a saved model (``model_path``) must exist, be given as an absolute path,
+    hold data only (or a pickle the caller trusts with ``trust_pickle``), match ``model_sha256`` when given,
     and come with a file of new requests; a training run on a file needs its label column."""
     model_path = str(values.get("model_path") or "").strip()
     if model_path:
@@ -115,5 +196,11 @@ def preflight(mode: str, values: dict) -> None:
                 f"give model_path as an absolute path, e.g. -p model_path {path.resolve()} (the notebook runs "
                 "in the pilot's folder, not where the command was typed)."
             )
+        try:
+            describe_saved_model(
+                path, sha256=values.get("model_sha256") or "", trust_pickle=values.get("trust_pickle") is True
+            )
+        except ValueError as exc:
+            raise ContractError(str(exc)) from None
     elif mode == "file":
         check_file(str(values["data_path"]), values.get("columns"), LABELLED, values.get("read_options"))

@@ -20,6 +20,7 @@ from livinglab.claims import fmt, signed
 from livinglab.trust import ModelCard
 
 from .contract import LANGUAGE_NAMES
+from .model.router import PICKLE_WARNING
 from .privacy import examples_html
 from .synthetic.themes import theme_table
 
@@ -384,6 +385,9 @@ class RoutingNote:
 def card(result, figures: dict | None = None):
     """The model card (prose from card.yaml and altai.yaml, filled from the result), or the routing note."""
     if result.mode == "route":
-        return RoutingNote()
+        note = RoutingNote()
+        if getattr(result.router, "loaded_from_pickle_", False):  # -p trust_pickle true: said on the card
+            note.text = f"**{PICKLE_WARNING}** {note.text}"
+        return note
     shown = {caption: fig for caption, fig in (figures or {}).items() if fig is not None}
     return ModelCard.from_result(result, HERE / "card.yaml", figures=shown)

@@ -9,7 +9,7 @@ router routes them and the routing table holds masked texts only.
 
 From the command line (the same run in routing mode, then the routing table written)::
 
-    python -m pilots.public_sector.run runs/<run>/public_sector/request_router.joblib new_requests.csv \\
+    python -m pilots.public_sector.run runs/<run>/public_sector/request_router.zip new_requests.csv \\
         --columns '{"text": "message"}' --out routed/
 """
 
@@ -32,7 +32,7 @@ from . import model
 from .contract import MODEL_FILE
 from .data import RequestData, prepare
 from .model.abstention import human_queue
-from .model.router import RequestRouter
+from .model.router import PICKLE_WARNING, RequestRouter
 from .privacy import known_words_of, public_text, redact, redactor_recall
 from .synthetic import planted_truth
 
@@ -82,7 +82,7 @@ class RequestsResult(livinglab.Result):
         return self.requests.label_name if self.requests is not None else "label"
 
     def save(self, folder: str | Path) -> Saved:
-        """Training: the router (``request_router.joblib`` + ``.json``), reloaded and checked on 200 test
+        """Training: the router (``request_router.zip``, data only, + ``.json``), reloaded and checked on 200 test
         requests. Routing: ``routed_requests.csv`` (masked texts only)."""
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
@@ -183,7 +183,13 @@ def run(params: Any = None) -> RequestsResult:
         claims = routing + claims + [c for c in (gap_claim, urgency_claim) if c is not None]
         metrics |= routing_metrics | abstention_metrics | subgroup_metrics | gap_metrics | urgency_metrics
     else:
-        router = RequestRouter.load(p["model_path"])  # how a saved router is loaded is unchanged (joblib)
+        router = RequestRouter.load(
+            p["model_path"],
+            sha256=str(p.get("model_sha256") or ""),
+            trust_pickle=p.get("trust_pickle") is True,
+        )  # data only; a pickle only with trust_pickle, said on the page
+        if router.loaded_from_pickle_:
+            requests.notes.append(PICKLE_WARNING)
         routed = router.route(test, explain=True)
         subgroups = {}
         metrics |= {

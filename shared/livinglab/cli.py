@@ -22,15 +22,31 @@ format; setting it means data_mode "file"), -p columns '{"<contract name>": "<fi
 """
 
 CLUSTER_HELP = (
-    "run each pilot as a task on a Dask cluster: a scheduler address (tcp://host:8786), slurm:PROFILE "
-    "(cluster.yaml) or local (worker processes here); default: $LIVINGLAB_CLUSTER. --out must be on a "
-    "filesystem the workers share"
+    "run each pilot as a task on a Dask cluster: a scheduler address (tls://host:8786 with the certificates "
+    "of cluster.yaml; tcp:// on this machine only), slurm:PROFILE (cluster.yaml) or local (worker processes "
+    "here); default: $LIVINGLAB_CLUSTER. --out must be on a filesystem the workers share (docs/security.md)"
+)
+INSECURE_HELP = (
+    "allow a plain tcp:// scheduler on another machine (no TLS: anyone who reaches it runs code on its "
+    "workers); only on a network you alone can reach"
 )
 
 MLFLOW_HELP = (
     "also log each run to MLflow: a tracking server (http://host:5000; login from MLFLOW_TRACKING_TOKEN or "
     "MLFLOW_TRACKING_USERNAME/PASSWORD), databricks, or a local folder; default: $LIVINGLAB_MLFLOW"
 )
+
+
+def _insecure(args: argparse.Namespace) -> None:
+    """``--insecure`` for the kernels too; then a scheduler address is checked first (seconds, before the
+    request's data checks): a plain remote tcp:// or a peer that is not a Dask scheduler is one sentence."""
+    from .cluster import INSECURE_ENV, check_reachable
+
+    if getattr(args, "insecure", False):
+        import os
+
+        os.environ[INSECURE_ENV] = "1"  # also seen by the kernels' own cluster parameter
+    check_reachable(args.cluster)
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
@@ -75,6 +91,7 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
     options, dayfirst = split_read_options(read_options)
     t0 = time.perf_counter()
     try:
+        _refuse_unless_tables(args.data_path)  # nothing of a file that is not a table is ever printed
         frame, report = read_table(args.data_path, **options)
     except DataFileError as exc:
         raise UsageError(str(exc)) from None
@@ -116,9 +133,60 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
     return 0
 
 
+_TABLE_SUFFIXES = {
+    ".csv",
+    ".tsv",
+    ".tab",
+    ".txt",
+    ".dat",
+    ".data",
+    ".parquet",
+    ".pq",
+    ".xlsx",
+    ".xlsm",
+    ".npz",
+}
+_ZIPPED = {".xlsx", ".xlsm", ".npz", ".zip"}
+_PACKED = {".gz": b"\x1f\x8b", ".bz2": b"BZh", ".xz": b"\xfd7zXZ", ".zip": b"PK\x03\x04"}
+
+
+def _refuse_unless_tables(data_path: str) -> None:
+    """``inspect`` shows values only from files it recognises as a table: a table's file name (``.csv``,
+    ``.tsv``, ``.txt``, ``.parquet``, ``.xlsx``, ``.npz``, optionally ``.gz``/``.bz2``/``.xz``/``.zip``) and
+    content to match (Parquet's and zip's magic numbers; text with no NUL byte in its first 64 KiB). Any other
+    file (``/etc/passwd``, a key, a binary) is refused by name, and nothing of it is read or printed."""
+    from .reader import DataFileError, expand_paths
+
+    for path in expand_paths(data_path):
+        suffixes = [s.lower() for s in path.suffixes[-2:]]
+        packed = suffixes[-1] if suffixes and suffixes[-1] in _PACKED else None
+        table = suffixes[-2] if packed and len(suffixes) > 1 else suffixes[-1] if suffixes else ""
+        with path.open("rb") as fh:
+            head = fh.read(1 << 16)
+        if packed:
+            fits = head.startswith(_PACKED[packed]) and table in _TABLE_SUFFIXES - _ZIPPED - {
+                ".parquet",
+                ".pq",
+            }
+            fits = fits or (packed == ".zip" and head.startswith(_PACKED[".zip"]))
+        elif table in (".parquet", ".pq"):
+            fits = head.startswith(b"PAR1")
+        elif table in _ZIPPED:
+            fits = head.startswith(_PACKED[".zip"])
+        else:
+            fits = table in _TABLE_SUFFIXES and b"\x00" not in head
+        if not fits:
+            raise DataFileError(
+                f"{path} is not a file livinglab recognises as a table (a .csv, .tsv, .txt, .parquet, .xlsx or "
+                ".npz file, optionally .gz, .bz2, .xz or .zip, whose content is of that kind), so nothing of it "
+                "is shown."
+            )
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from .runner import run_pilots
 
+    _insecure(args)
     overrides: dict[str, str] = {}
     for name, value in args.param or []:
         overrides[name] = value
@@ -138,6 +206,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_sweep(args: argparse.Namespace) -> int:
     from .sweep import run_sweep
 
+    _insecure(args)
     results = run_sweep(
         args.pilot,
         [tuple(p) for p in args.param or []],
@@ -225,6 +294,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--out", default="runs", help="run folder (default: runs/)")
     run.add_argument("--cluster", metavar="ADDRESS", help=CLUSTER_HELP)
+    run.add_argument("--insecure", action="store_true", help=INSECURE_HELP)
     run.add_argument("--mlflow", metavar="URI", help=MLFLOW_HELP)
     run.add_argument(
         "--fail-on-regression",
@@ -253,6 +323,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--profile", default=DEFAULT_PROFILE, help="parameter profile the grid starts from")
     sweep.add_argument("--out", default="runs", help="run folder (default: runs/)")
     sweep.add_argument("--cluster", metavar="ADDRESS", help=CLUSTER_HELP)
+    sweep.add_argument("--insecure", action="store_true", help=INSECURE_HELP)
     sweep.add_argument("--mlflow", metavar="URI", help=MLFLOW_HELP + " (a parent run, a child a grid point)")
     sweep.add_argument("--workers", type=int, help="local worker processes without --cluster (default: CPUs)")
     sweep.set_defaults(func=_cmd_sweep)

@@ -11,21 +11,34 @@ environment (the ``livinglab`` kernel is created in the worker's own environment
 writes the index, after each result. A task is never run twice: a worker that starts a pilot leaves a
 ``.attempt`` file in its folder, so a pilot whose worker was lost is reported failed, not re-run.
 
-``ADDRESS`` is a scheduler address (``tcp://host:8786``), ``slurm:<profile>`` (a dask-jobqueue
-``SLURMCluster`` from the project's ``cluster.yaml``) or ``local`` (processes on this machine).
+``ADDRESS`` is a scheduler address, ``slurm:<profile>`` (a dask-jobqueue ``SLURMCluster`` from the
+project's ``cluster.yaml``) or ``local`` (processes on this machine, on the loopback interface).
+
+Security (docs/security.md): a scheduler that is not on this machine is reached over ``tls://`` with the
+certificates named in ``cluster.yaml`` (``tls: {ca_file, cert, key}``; the scheduler and its workers ask for a
+certificate signed by the same CA, so a client without one is refused). Plain ``tcp://`` is accepted on the
+loopback interface only, unless ``--insecure`` (``LIVINGLAB_CLUSTER_INSECURE=1``): whoever reaches an
+unauthenticated scheduler runs code on its workers. Slurm clusters started here use TLS too (the profile's
+certificates, else temporary ones). Before any client is made, the address must answer a Dask handshake
+within 3 s (:func:`handshake`, :func:`check_reachable`): a dashboard port, another service or a peer
+speaking garbage is one sentence and exit 2 within 5 s, never a hang. Units that read real or partner data (personal data) run only on workers started
+with ``--resources personal_data=1``: only those workers hold ``LIVINGLAB_PSEUDONYM_KEY``; every other unit
+runs with the key removed from its kernel's environment.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import os
 import shutil
 import socket
+import struct
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -45,43 +58,42 @@ from .execute import (
     run_pilot,
 )
 from .paths import project_root
+from .personal import reads_personal_data
 from .pilots import UsageError
 from .report import render_html, write_index
 
 CONNECT_TIMEOUT = 5  # seconds to reach a scheduler and to find a worker there
+# seconds to hear a scheduler's greeting (sent as soon as it accepts): with the command's own start, a peer
+# that is not a Dask scheduler is exit 2 within 5 s
+HANDSHAKE_TIMEOUT = 3
 CLUSTER_FILE = "cluster.yaml"
+INSECURE_ENV = "LIVINGLAB_CLUSTER_INSECURE"  # "1": plain tcp:// to another machine is allowed (--insecure)
+PERSONAL_RESOURCE = (
+    "personal_data"  # the worker resource of the workers that may hold personal data and the key
+)
 PROGRESS_TOPIC = "livinglab-progress"
 _ONE_AT_A_TIME = threading.Lock()  # run_pilot sets os.environ for its kernels: one pilot per worker process
+_TLS_KEYS = {"ca_file", "cert", "key"}
+
+
+def check_reachable(cluster: str | None) -> None:
+    """The scheduler address of ``--cluster`` (else ``LIVINGLAB_CLUSTER``) checked first, before the run
+    request's own checks: refused if plain ``tcp://`` off this machine, one sentence unless it answers a Dask
+    handshake within 3 s. ``local``, ``slurm:`` and no cluster start their own and are checked later."""
+    address = (os.environ.get(CLUSTER_ENV, "") if not cluster else cluster).strip()
+    if not address or address == "local" or address.startswith("slurm:"):
+        return
+    handshake(*checked_address(address))
 
 
 @contextmanager
 def connect(address: str, out: Path, *, local_workers: int | None = None) -> Iterator[Any]:
     """A ``distributed.Client`` for ``address``, checked before any work; closed (with the cluster) after."""
     import dask
-    from distributed import Client
 
-    cluster = None
     with dask.config.set({"distributed.scheduler.allowed-failures": 0}):  # our scheduler: a lost worker fails
-        if address == "local":
-            cluster = _local_cluster(local_workers or os.cpu_count() or 1)
-        elif address.startswith("slurm:"):
-            cluster = slurm_cluster(address.removeprefix("slurm:"), submit=True)
-        else:
-            _check_reachable(address)
-    try:
-        client = Client(cluster or address, timeout=CONNECT_TIMEOUT)
-    except (OSError, ValueError) as exc:
-        if cluster is not None:
-            cluster.close()
-        raise UsageError(f"Cannot connect to the Dask cluster {address} ({exc}).") from None
-    try:
-        if cluster is None:
-            _check_workers(client, address, out)
-        yield client
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+        with _connected(address, local_workers=local_workers, out=out, check_out=True) as client:
+            yield client
 
 
 def cluster_address(cluster: str = "") -> str:
@@ -89,7 +101,7 @@ def cluster_address(cluster: str = "") -> str:
     ``""`` (this process). The one parameter name every pilot uses."""
     if not isinstance(cluster, str):
         raise ValueError(
-            f"cluster must be a text (a Dask scheduler address such as 'tcp://host:8786', 'local' or "
+            f"cluster must be a text (a Dask scheduler address such as 'tls://host:8786', 'local' or "
             f"'slurm:<profile>'), not {cluster!r}."
         )
     return cluster.strip() or os.environ.get(CLUSTER_ENV, "").strip()
@@ -104,37 +116,58 @@ def client(
     threads_per_worker: int = 1,
 ) -> Iterator[Any]:
     """A ``distributed.Client`` for a pilot's own steps (Dask dataframes, ``lightgbm.dask``): the scheduler
-    at ``address`` (it must answer within 5 s and have a worker that sees this checkout), ``slurm:<profile>``,
-    or ``local``/empty: a LocalCluster of ``n_workers`` processes started here. Closed (with any cluster it
-    started) on exit."""
-    import dask
-    from distributed import Client, LocalCluster
+    at ``address`` (it must answer a Dask handshake within 3 s and have a worker that sees this checkout),
+    ``slurm:<profile>``, or ``local``/empty: a LocalCluster of ``n_workers`` processes started here. Closed
+    (with any cluster it started) on exit."""
+    from distributed import LocalCluster
 
-    cluster = None
     address = address.strip()
+    local = None
     if address in ("", "local"):
-        cluster = LocalCluster(
+        local = LocalCluster(
             n_workers=n_workers or os.cpu_count() or 1,
             threads_per_worker=threads_per_worker,
             processes=True,
             memory_limit=memory_limit,
-            dashboard_address=":0",
+            dashboard_address="127.0.0.1:0",  # loopback only
             silence_logs=logging.ERROR,
         )
-    elif address.startswith("slurm:"):
-        cluster = slurm_cluster(address.removeprefix("slurm:"), submit=True)
-    else:
-        _check_reachable(address)
+    with _connected(address, cluster=local, out=None, check_out=False) as connected:
+        yield connected
+
+
+@contextmanager
+def _connected(
+    address: str,
+    *,
+    cluster: Any = None,
+    local_workers: int | None = None,
+    out: Path | None,
+    check_out: bool,
+) -> Iterator[Any]:
+    """The one way to a client: a cluster started here (``local``, ``slurm:``) or a checked address."""
+    import dask
+    from distributed import Client
+
+    security = None
+    if cluster is None:
+        if address == "local":
+            cluster = _local_cluster(local_workers or os.cpu_count() or 1)
+        elif address.startswith("slurm:"):
+            cluster = slurm_cluster(address.removeprefix("slurm:"), submit=True)
+        else:
+            address, security = checked_address(address)
+            handshake(address, security)
     try:
         with dask.config.set({"distributed.comm.timeouts.connect": f"{CONNECT_TIMEOUT}s"}):
-            connected = Client(cluster or address, timeout=CONNECT_TIMEOUT)
+            connected = Client(cluster or address, timeout=CONNECT_TIMEOUT, security=security)
     except (OSError, ValueError, TimeoutError) as exc:
         if cluster is not None:
             cluster.close()
         raise UsageError(f"Cannot connect to the Dask cluster {address} ({exc}).") from None
     try:
         if cluster is None:
-            _check_workers(connected, address, None)
+            _check_workers(connected, address, out if check_out else None)
         yield connected
     finally:
         connected.close()
@@ -157,17 +190,170 @@ def executor(address: str = "", *, max_workers: int = 1) -> Iterator[Any]:
         yield pool
 
 
-def _check_reachable(address: str) -> None:
-    parts = urlsplit(address if "://" in address else f"tcp://{address}")
-    if parts.scheme not in ("tcp", "tls"):
-        return  # other transports: the client's own connect timeout applies
+# ----- who may connect: TLS, loopback, the handshake ---------------------------------------------------------
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
     try:
-        socket.create_connection((parts.hostname, parts.port or 8786), timeout=CONNECT_TIMEOUT).close()
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _cluster_file() -> Path:
+    return project_root() / CLUSTER_FILE
+
+
+def _cluster_config() -> dict[str, Any]:
+    path = _cluster_file()
+    if not path.is_file():
+        return {}
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as exc:
+        raise UsageError(f"{path} is not valid YAML ({str(exc).splitlines()[0]}).") from None
+
+
+def tls_files() -> dict[str, Path] | None:
+    """The ``tls:`` section of ``cluster.yaml`` (``ca_file``, ``cert``, ``key``; ``~`` and paths relative to
+    the project root allowed), each file checked to exist; None when there is no such section."""
+    section = _cluster_config().get("tls")
+    if not section:
+        return None
+    path = _cluster_file()
+    if not isinstance(section, dict) or set(section) != _TLS_KEYS:
+        raise UsageError(
+            f"{path}: tls needs exactly ca_file, cert and key (the cluster's CA, this machine's certificate "
+            "signed by it, and its private key); see docs/security.md."
+        )
+    files = {}
+    for name, value in section.items():
+        file = Path(os.path.expandvars(str(value))).expanduser()
+        file = file if file.is_absolute() else project_root() / file
+        if not file.is_file():
+            raise UsageError(
+                f"{path}: tls {name} {file} does not exist; make the certificates as docs/security.md shows."
+            )
+        files[name] = file
+    return files
+
+
+def security(*, required: bool = True):
+    """A ``distributed.Security`` (mutual TLS, encryption required) from ``cluster.yaml``'s ``tls:``; one
+    certificate serves this client, and a scheduler and workers started from here."""
+    from distributed.security import Security
+
+    files = tls_files()
+    if files is None:
+        if not required:
+            return None
+        raise UsageError(
+            f"A tls:// cluster needs certificates: name them in {_cluster_file()} (tls: ca_file, cert, key); "
+            "docs/security.md shows how to make them."
+        )
+    ca, cert, key = (str(files[k]) for k in ("ca_file", "cert", "key"))
+    return Security(
+        require_encryption=True,
+        tls_ca_file=ca,
+        tls_client_cert=cert,
+        tls_client_key=key,
+        tls_scheduler_cert=cert,
+        tls_scheduler_key=key,
+        tls_worker_cert=cert,
+        tls_worker_key=key,
+    )
+
+
+def checked_address(address: str) -> tuple[str, Any]:
+    """``address`` as a ``scheme://host:port`` a client may use, and its ``Security`` (None for ``tcp``).
+
+    ``tls://`` needs the certificates of ``cluster.yaml``; ``tcp://`` (or no scheme) is refused for anything
+    but the loopback interface unless ``LIVINGLAB_CLUSTER_INSECURE=1`` (``--insecure``)."""
+    text = address.strip()
+    parts = urlsplit(text if "://" in text else f"tcp://{text}")
+    try:
+        port = parts.port or 8786
+    except ValueError:
+        port = None
+    if parts.scheme not in ("tcp", "tls") or not parts.hostname or port is None:
+        raise UsageError(
+            f"--cluster {address!r} is not a Dask scheduler address: give tls://host:8786 (or tcp://127.0.0.1:PORT "
+            "on this machine), slurm:<profile> or local."
+        )
+    host = parts.hostname
+    shown = f"[{host}]" if ":" in host else host
+    normal = f"{parts.scheme}://{shown}:{port}"
+    if parts.scheme == "tls":
+        return normal, security()
+    if not _is_loopback(host) and os.environ.get(INSECURE_ENV, "").strip() not in ("1", "true", "yes"):
+        raise UsageError(
+            f"Refusing plain {normal}: a Dask scheduler without TLS lets anyone who reaches its port run code on "
+            f"its workers and read their data and keys; use tls://{shown}:{port} with the certificates in "
+            f"{CLUSTER_FILE} (docs/security.md), or add --insecure on a network only you can reach."
+        )
+    return normal, None
+
+
+def _read_exactly(sock, n: int, deadline: float) -> bytes:
+    chunks, got = [], 0
+    while got < n:
+        sock.settimeout(max(0.01, deadline - time.monotonic()))
+        chunk = sock.recv(min(n - got, 65536))
+        if not chunk:
+            raise ConnectionError("the connection was closed")
+        chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)
+
+
+def _not_dask(address: str, what: str) -> UsageError:
+    return UsageError(
+        f"{address} {what}, so it is not a Dask scheduler (a dashboard port or another service?); give the "
+        f"scheduler's address (e.g. tls://host:8786) with --cluster or {CLUSTER_ENV}."
+    )
+
+
+def handshake(address: str, security: Any = None, timeout: float = HANDSHAKE_TIMEOUT) -> None:
+    """Within ``timeout`` seconds: connect (TLS with this client's certificate for ``tls://``) and read the
+    greeting every Dask server sends first (a small frame naming its pickle protocol and compression).
+    Anything else, silence included, is one sentence (``UsageError``); nothing large is ever allocated."""
+    import ssl
+
+    parts = urlsplit(address)
+    deadline = time.monotonic() + timeout
+    try:
+        sock = socket.create_connection((parts.hostname, parts.port or 8786), timeout=timeout)
     except (OSError, ValueError) as exc:
         raise UsageError(
             f"Cannot reach the Dask scheduler at {address} ({getattr(exc, 'strerror', None) or exc}); start "
             f"one there with `dask scheduler` or fix --cluster / {CLUSTER_ENV}."
         ) from None
+    try:
+        if parts.scheme == "tls":
+            context = security.get_connection_args("client")["ssl_context"]
+            sock.settimeout(max(0.01, deadline - time.monotonic()))
+            sock = context.wrap_socket(sock)
+        (size,) = struct.unpack("<Q", _read_exactly(sock, 8, deadline))
+        if not 16 <= size <= 1 << 16:  # a greeting is some tens of bytes; garbage is refused, not allocated
+            raise _not_dask(address, "answered with something that is not a Dask greeting")
+        payload = _read_exactly(sock, size, deadline)
+        (n_frames,) = struct.unpack_from("<Q", payload)
+        if not 1 <= n_frames <= 16 or 8 * (n_frames + 1) > size:
+            raise _not_dask(address, "answered with something that is not a Dask greeting")
+        lengths = struct.unpack_from(f"<{n_frames}Q", payload, 8)
+        if 8 * (n_frames + 1) + sum(lengths) != size or b"pickle-protocol" not in payload:
+            raise _not_dask(address, "answered with something that is not a Dask greeting")
+    except TimeoutError:
+        raise _not_dask(address, f"did not answer as a Dask scheduler within {timeout:g} s") from None
+    except ssl.SSLError as exc:  # during the handshake, or (TLS 1.3) the server's refusal at the first read
+        raise UsageError(
+            f"The TLS handshake with {address} failed ({exc.reason or exc}): the scheduler and this client "
+            f"need certificates signed by the same CA ({CLUSTER_FILE}, docs/security.md)."
+        ) from None
+    except (OSError, ConnectionError) as exc:
+        raise _not_dask(address, f"closed the connection before a Dask greeting ({exc})") from None
+    finally:
+        sock.close()
 
 
 def _visible(root: str, out: str | None) -> str | None:
@@ -183,9 +369,10 @@ def _check_workers(client, address: str, out: Path | None) -> None:
     try:
         client.wait_for_workers(1, timeout=CONNECT_TIMEOUT)
     except TimeoutError:
+        tls = " with the TLS options of docs/security.md" if address.startswith("tls://") else ""
         raise UsageError(
             f"The Dask scheduler at {address} has no workers; start some with `dask worker {address} "
-            "--nthreads 1` from the same checkout and environment."
+            f"--nthreads 1`{tls} from the same checkout and environment."
         ) from None
     problems = {w: p for w, p in client.run(_visible, str(project_root()), out and str(out)).items() if p}
     if problems:
@@ -205,7 +392,7 @@ def _local_cluster(n_workers: int):
         n_workers=n_workers,
         threads_per_worker=1,
         processes=True,
-        dashboard_address=":0",  # a free port, no warning when 8787 is taken
+        dashboard_address="127.0.0.1:0",  # a free port on loopback, no warning when 8787 is taken
         silence_logs=logging.ERROR,
         env={"LIVINGLAB_THREADS": os.environ.get("LIVINGLAB_THREADS", str(threads))},
     )
@@ -231,7 +418,21 @@ def slurm_cluster(profile: str, *, submit: bool = False):
     if "partition" in options:
         options["queue"] = options.pop("partition")
     jobs = int(options.pop("jobs", 1))
-    options.setdefault("scheduler_options", {}).setdefault("dashboard_address", ":0")
+    options.setdefault("scheduler_options", {}).setdefault("dashboard_address", "127.0.0.1:0")
+    # TLS always: the profile's own `security`/`protocol` settings are not taken; the certificates of
+    # cluster.yaml's tls section when it has one, else temporary ones (written, readable by this user only, to
+    # shared_temp_directory: a folder the compute nodes see)
+    for key in ("security", "protocol"):
+        if key in options:
+            raise UsageError(
+                f"{path} profile {profile}: {key} is set by livinglab (TLS always; certificates from the tls "
+                "section, else temporary ones); remove it."
+            )
+    options["protocol"] = "tls://"
+    options["security"] = security(required=False) or True
+    options.setdefault("shared_temp_directory", str(Path("~/.livinglab/tls").expanduser()))
+    if options["security"] is True:
+        Path(options["shared_temp_directory"]).mkdir(parents=True, exist_ok=True, mode=0o700)
     try:
         cluster = SLURMCluster(silence_logs="error", **options)
     except (TypeError, ValueError) as exc:
@@ -246,14 +447,31 @@ def slurm_cluster(profile: str, *, submit: bool = False):
     return cluster
 
 
-def _task(job: Job, root: str, git: dict[str, Any], tag: str) -> tuple[PilotResult, str]:
-    """On a worker: run one pilot into its folder, unless a lost worker already started it."""
+@contextmanager
+def _without(name: str) -> Iterator[None]:
+    """``name`` removed from this process's environment (and so from the kernels it starts), then restored."""
+    saved = os.environ.pop(name, None)
+    try:
+        yield
+    finally:
+        if saved is not None:
+            os.environ[name] = saved
+
+
+def _task(
+    job: Job, root: str, git: dict[str, Any], tag: str, personal: bool = False
+) -> tuple[PilotResult, str]:
+    """On a worker: run one pilot into its folder, unless a lost worker already started it. A unit that
+    reads no personal data runs without the pseudonymisation key in its kernel's environment."""
     from distributed import get_worker
 
+    from .trust.privacy import PSEUDONYM_KEY_ENV
+
     worker = get_worker()
+    keyless = nullcontext() if personal else _without(PSEUDONYM_KEY_ENV)
     # CLUSTER_ENV emptied: a notebook running as a task does not send its own steps to the cluster it runs on
     # (a worker busy with the notebook could wait for itself); a pilot's explicit cluster parameter still can
-    with _ONE_AT_A_TIME, environment({"LIVINGLAB_ROOT": root, CLUSTER_ENV: ""}):
+    with _ONE_AT_A_TIME, keyless, environment({"LIVINGLAB_ROOT": root, CLUSTER_ENV: ""}):
         attempt = job.directory / ".attempt"
         attempt.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -295,6 +513,12 @@ def record_lost(job: Job, status: str, reason: str, git: dict[str, Any]) -> Pilo
     return finish_pilot(job, status, reason, datetime.fromtimestamp(t0, UTC), time.time() - t0, git)
 
 
+def _key_env() -> str:
+    from .trust.privacy import PSEUDONYM_KEY_ENV
+
+    return PSEUDONYM_KEY_ENV
+
+
 def _reason(exc: BaseException) -> str:
     worker = getattr(getattr(exc, "last_worker", None), "address", None)
     if worker:  # KilledWorker
@@ -311,11 +535,30 @@ def run_jobs(client, jobs: list[Job], *, out: Path, git: dict[str, Any]) -> list
         PROGRESS_TOPIC, lambda event: log(f"{event[1]['tag']}: running on {event[1]['worker']}")
     )
     root = str(project_root())
-    workers = len(client.scheduler_info().get("workers", {}))
-    log(f"{n} pilot run(s) to the Dask scheduler at {client.scheduler.address} ({workers} worker(s) now)")
+    workers = client.scheduler_info().get("workers", {})
+    personal = [reads_personal_data(job.pilot, job.design, job.plan) for job in jobs]
+    keyed = [w for w, info in workers.items() if (info.get("resources") or {}).get(PERSONAL_RESOURCE)]
+    if any(personal) and not keyed:
+        unit = jobs[personal.index(True)].unit
+        raise UsageError(
+            f"{unit} reads real or partner data, which run only on workers started with `--resources "
+            f"{PERSONAL_RESOURCE}=1` (and {_key_env()} when the pilot pseudonymises); the scheduler at "
+            f"{client.scheduler.address} has none (docs/security.md)."
+        )
+    log(
+        f"{n} pilot run(s) to the Dask scheduler at {client.scheduler.address} ({len(workers)} worker(s) now)"
+    )
     futures = {
         client.submit(
-            _task, job, root, git, f"[{i}/{n}] {job.label}", key=f"{job.unit}-{job.run_id}", retries=0
+            _task,
+            job,
+            root,
+            git,
+            f"[{i}/{n}] {job.label}",
+            personal[i - 1],
+            key=f"{job.unit}-{job.run_id}",
+            retries=0,
+            resources={PERSONAL_RESOURCE: 1} if personal[i - 1] else None,
         ): (i, job)
         for i, job in enumerate(jobs, start=1)
     }

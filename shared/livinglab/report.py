@@ -16,13 +16,17 @@ import statistics
 from pathlib import Path
 from typing import Any
 
+from .escaping import markdown_html, safe_notebook
+
 _CDN_SCRIPT = re.compile(r"<script[^>]*\ssrc=\"https?://[^\"]*\"[^>]*>\s*</script>", re.IGNORECASE)
 REMOVE_CELL_TAG = "remove-cell"
 REMOVE_INPUT_TAG = "remove-input"
 
 
 def render_html(notebook: Path, target: Path) -> Path:
-    """Render an executed notebook for reviewers; cells tagged ``remove-cell`` are left out."""
+    """Render an executed notebook for reviewers; cells tagged ``remove-cell`` are left out. Every output
+    passes :func:`livinglab.escaping.safe_notebook` first: what the data put in a table, a sentence or a
+    figure is shown as text and never runs (no script, event handler or ``javascript:`` link survives)."""
     import nbformat
     from nbconvert import HTMLExporter
     from nbconvert.preprocessors import TagRemovePreprocessor
@@ -36,7 +40,8 @@ def render_html(notebook: Path, target: Path) -> Path:
     exporter = HTMLExporter(config=config, extra_template_basedirs=templates, **REVIEWER_PAGE)
     exporter.register_preprocessor(TagRemovePreprocessor(config=config), enabled=True)
     exporter.register_preprocessor(for_reviewers, enabled=True)
-    body, _ = exporter.from_notebook_node(nbformat.read(notebook, as_version=4), _page_resources(target))
+    safe = safe_notebook(nbformat.read(notebook, as_version=4))  # what the data hold is shown, never run
+    body, _ = exporter.from_notebook_node(safe, _page_resources(target))
     # The page must open from disk with no network: figures are inline PNG already; require.js and MathJax
     # come from a CDN and serve nothing these notebooks show (no widgets, no LaTeX), so they are left out.
     body = _CDN_SCRIPT.sub("", body)
@@ -114,9 +119,8 @@ def _write_atomically(target: Path, text: str) -> Path:
 
 
 def render_model_card_html(markdown_file: Path, target: Path) -> Path:
-    import mistune
-
-    body = mistune.html(markdown_file.read_text(encoding="utf-8"))
+    """The model card's Markdown as a page; HTML in it (a label, a file name) is shown as text."""
+    body = markdown_html(markdown_file.read_text(encoding="utf-8"))
     page = (
         _templates()
         .get_template("model_card.html.j2")

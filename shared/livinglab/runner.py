@@ -29,6 +29,7 @@ from .execute import (
     run_pilot,
 )
 from .paths import project_root
+from .personal import PERSONAL_MODES, check_pseudonym_key, personal_mode
 from .pilots import DEFAULT_PROFILE, Design, Pilot, UsageError, discover_pilots, plan_parameters
 from .report import update_latest, write_index
 from .tracking import open_sink
@@ -106,10 +107,12 @@ def prepare(
 
 
 def _from_here(value: str) -> str:
+    """A ``-p *_path`` value as the full path it names (``~``, ``..`` and symbolic links resolved), so that
+    the run record (params.json) says exactly which file was read."""
     text = value.strip()
-    if not text or Path(text).expanduser().is_absolute():
+    if not text:
         return value
-    return str(Path.cwd() / Path(text).expanduser())
+    return str((Path.cwd() / Path(text).expanduser()).resolve())
 
 
 def check_data_request(
@@ -139,7 +142,9 @@ def check_data_request(
         if data_path and not Path(data_path).expanduser().is_absolute():  # a default or a profile's value
             data_path = str(pilot.directory / Path(data_path).expanduser())
         try:
-            mode = effective_data_mode(values["data_mode"], data_path)
+            mode = personal_mode(design, effective_data_mode(values["data_mode"], data_path))
+            if mode in PERSONAL_MODES:  # real or partner data: a key in the environment must be a key
+                check_pseudonym_key()
             module = pilot.contract_module()
             if module is not None and hasattr(module, "preflight"):  # e.g. a key real data need
                 module.preflight(mode, values)
@@ -168,6 +173,27 @@ def check_data_request(
     if not units:
         raise UsageError(first_error or f"{pilot.name}: no design of this pilot can run this request.")
     return units
+
+
+def _say_if_outside(planned: list[Planned]) -> None:
+    """A partner's file outside the project, the data mirror and the caller's folder is fine; it is said
+    after the run (never beside a refusal, which stays one sentence), and named in full (resolved) in
+    the run record's parameters and data sources."""
+    from .catalog import MIRROR_ENV
+
+    mirror = os.environ.get(MIRROR_ENV)
+    homes = [project_root(), Path.cwd().resolve(), *([Path(mirror).resolve()] if mirror else [])]
+    targets = []
+    for unit in planned:
+        data_path = str((unit.pilot.defaults(unit.design) | unit.plan).get("data_path") or "").strip()
+        if data_path:
+            targets.append((unit.pilot.directory / Path(data_path).expanduser()).resolve())
+    for target in dict.fromkeys(targets):
+        if not any(target.is_relative_to(home) for home in homes):
+            log(
+                f"data_path {target} is outside the project, the data mirror and this folder "
+                "(named in params.json)."
+            )
 
 
 def run_pilots(
@@ -211,6 +237,7 @@ def run_pilots(
     for result in results if sink is not None else []:
         sink.log(result)
     run = RunResult(run_id, run_dir, results, _regressions(out, [r.pilot for r in results]))
+    _say_if_outside(planned)
     update_latest(out)  # latest/<unit>: each design's newest successful run, whichever pilots this run had
     write_index(out)
     for reg in run.regressions:

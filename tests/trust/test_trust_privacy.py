@@ -52,7 +52,7 @@ def test_missing_key_raises_when_required(monkeypatch):
 
 
 def test_short_key_refused():
-    with pytest.raises(ValueError, match="shorter"):
+    with pytest.raises(ValueError, match="fewer than 16"):
         pseudonymise(["x"], key="short")
 
 
@@ -66,13 +66,49 @@ def test_pseudonym_length_bounds_are_8_and_64_hex_digits():
 
 
 def test_key_of_exactly_the_minimum_length_is_accepted_and_bytes_keys_work():
-    assert pseudonymise(["x"], key="k" * 16).iloc[0] != pseudonymise(["x"], key="k" * 17).iloc[0]
-    with pytest.raises(ValueError, match="shorter than 16 characters") as err:
-        pseudonymise(["x"], key="k" * 15)
+    sixteen = "q7-Zk2pW9x!mR4vT"
+    assert pseudonymise(["x"], key=sixteen).iloc[0] != pseudonymise(["x"], key=sixteen + "a").iloc[0]
+    with pytest.raises(ValueError, match="fewer than 16") as err:
+        pseudonymise(["x"], key=sixteen[:15])
     _sentence(err)
     assert (
         pseudonymise(["x", "y"], key=KEY_A.encode()).tolist() == pseudonymise(["x", "y"], key=KEY_A).tolist()
     )
+
+
+@pytest.mark.parametrize(
+    ("key", "why"),
+    [
+        ("k" * 16, "only 1 different"),  # what the issue reproduced: 16 identical characters
+        ("abcabcabcabcabcabc", "only 3 different"),
+        ("0123456789012345678901", "repeated pattern"),  # 10 different characters, one unit repeated
+        ("abcdefghijklmnopqrst", "repeated pattern"),  # a run: 20 different characters, one step
+        ("Tr0ub4dor&3Tr0ub4dor&3", "repeated pattern"),  # 10 different characters, twice
+    ],
+)
+def test_weak_keys_are_refused_with_the_command_that_makes_a_good_one(monkeypatch, key, why):
+    from livinglab.trust.privacy import key_problem
+
+    problem = key_problem(key)
+    assert problem is not None and why in problem and "secrets.token_hex(32)" in problem
+    assert problem.count(". ") == 0 and problem.endswith("data.")  # one sentence
+    with pytest.raises(ValueError, match=why):
+        pseudonymise(["x"], key=key)
+    monkeypatch.setenv(PSEUDONYM_KEY_ENV, key)
+    with pytest.raises(PseudonymKeyMissing, match=why):
+        pseudonym_key("real")
+    with pytest.raises(ValueError, match=why):
+        pseudonymise(["x"])
+
+
+def test_random_keys_and_the_test_keys_are_keys():
+    import secrets
+
+    from livinglab.trust.privacy import key_problem
+
+    assert all(key_problem(secrets.token_hex(32)) is None for _ in range(200))
+    assert key_problem(KEY_A) is None and key_problem(KEY_B) is None
+    assert key_problem(pseudonym_key("synthetic", 3)) is None  # the seed-derived key of synthetic runs
 
 
 def test_missing_ids_stay_missing_even_when_all_are_missing():

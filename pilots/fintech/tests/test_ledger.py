@@ -167,7 +167,8 @@ def test_a_ledger_without_labels_is_ranked_by_the_unsupervised_combination(gener
     assert any("No labels" in note for note in det.notes)
     claims = ledger_claims(det, LedgerConfig(), n_boot=20, seed=0)
     assert [c.verdict for c in claims] == ["not computed"] and "no labels" in claims[0].baseline
-    queue = analyst_queue(det.test, det.X_test, None, pseudonym_key="k" * 32, size=5, reference=det.reference)
+    key = "a-key-of-26-characters-0123"  # a key that is a key: livinglab.trust refuses "kkkk..."
+    queue = analyst_queue(det.test, det.X_test, None, pseudonym_key=key, size=5, reference=det.reference)
     assert len(queue) == 5 and "outcome" not in queue and (queue["why"].str.len() > 0).all()
     assert not queue["why"].str.contains(r"\(z |_log|_24h|amount_dev", regex=True).any()  # words, not names
 

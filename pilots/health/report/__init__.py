@@ -37,6 +37,13 @@ def _show(*parts: Any) -> None:
         display(Markdown(part) if isinstance(part, str) else part)
 
 
+def _escaped(frame, precision: int | None = None):
+    """A Styler that shows the data's text as text: pandas' Styler does not escape HTML by itself (a label,
+    a group or a column name such as ``<img onerror=...>`` would run in the page)."""
+    styler = frame.style.format(escape="html", precision=precision)
+    return styler.format_index(escape="html", axis=0).format_index(escape="html", axis=1)
+
+
 # ----------------------------------------------------------------------------------------- data
 
 
@@ -143,7 +150,9 @@ def calibration(result, figures: dict) -> None:
     _show(
         "**Calibration check:** the synthetic cohort's baseline beside the published figures it was built from "
         "(exact figures of generated people).",
-        result.calibration.style.hide(axis="index").format({"published": "{:.1f}", "synthetic": "{:.1f}"}),
+        _escaped(result.calibration)
+        .hide(axis="index")
+        .format({"published": "{:.1f}", "synthetic": "{:.1f}"}),
     )
     plots.save(plots.calibration(result.calibration), "calibration")
     plt.show()
@@ -200,7 +209,7 @@ def progression_sentence(result) -> str:
 def progression(result, figures: dict) -> None:
     """The mixed model's slopes (overall and per subgroup) and the trajectories figure."""
     prog, cohort = result.progression, result.cohort
-    _show(prog.table.drop(columns=["converged"]).style.hide(axis="index").format(precision=2))
+    _show(_escaped(prog.table.drop(columns=["converged"]), precision=2).hide(axis="index"))
     _show(progression_sentence(result))
     patients = cohort.patients()
     curve = prog.fit.predict_mean(np.linspace(0, float(patients["years"].max()), 30))
@@ -276,7 +285,7 @@ def forecast_table(result):
     shown = result.forecast.summary.drop(columns=["method"]).rename(
         columns={"name": "method", "mae": "MAE", "low": "95% CI low", "high": "95% CI high"}
     )
-    return shown.style.hide(axis="index").format(precision=2)
+    return _escaped(shown, precision=2).hide(axis="index")
 
 
 def leakage_sentence(result) -> str:
@@ -317,8 +326,8 @@ def forecast_explained(result) -> None:
     """The personal-trend model's coefficients by fold and LightGBM's TreeSHAP importance."""
     fc = result.forecast
     _show(
-        fc.cv.coefficients.style.format(precision=3),
-        fc.importance.head(10).style.format({"mean_abs_shap": "{:.2f}", "share": "{:.0%}"}),
+        _escaped(fc.cv.coefficients, precision=3),
+        _escaped(fc.importance.head(10)).format({"mean_abs_shap": "{:.2f}", "share": "{:.0%}"}),
     )
     plots.save(plots.shap_bar(fc.importance, "LightGBM forecast: SHAP importance"), "shap_importance")
     plt.show()
@@ -443,7 +452,7 @@ def case_control(result, figures: dict) -> None:
 
 def case_control_explained(result) -> None:
     cc = result.classification.result
-    _show(cc.importance.head(10).style.format({"mean_abs_shap": "{:.3f}", "share": "{:.0%}"}))
+    _show(_escaped(cc.importance.head(10)).format({"mean_abs_shap": "{:.3f}", "share": "{:.0%}"}))
     plots.save(
         plots.shap_bar(
             cc.importance, "LightGBM classifier: SHAP importance", xlabel="mean |SHAP| (log-odds)"

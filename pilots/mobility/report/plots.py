@@ -3,6 +3,7 @@ against actual counts, error by hour of day, the holiday effect and departure cu
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 import branca.colormap as bcm
@@ -142,6 +143,8 @@ def folium_congestion_map(
         control_scale=True,
     )
     cols = ["ref", "name", "vc_text", "color", "weight", "geometry"]
+    for col in ("ref", "name"):  # Leaflet shows a tooltip's text as HTML: the data's names are escaped
+        segments[col] = segments[col].astype(str).map(html.escape)
     folium.GeoJson(
         segments[cols],
         name="road segments",
@@ -163,6 +166,8 @@ def folium_congestion_map(
         pts["info"] = (
             station_text.reindex(stations.index).fillna("").to_numpy() if station_text is not None else ""
         )
+        for col in ("station_id", "name", "info"):
+            pts[col] = pts[col].astype(str).map(html.escape)
         folium.GeoJson(
             pts,
             name="counting stations",
@@ -180,7 +185,7 @@ def folium_congestion_map(
             color=colours[i % len(colours)],
             weight=4,
             dash_array="8",
-            tooltip=label,
+            tooltip=html.escape(str(label)),
         ).add_to(fmap)
     cmap.add_to(fmap)
     folium.LayerControl().add_to(fmap)

@@ -12,8 +12,9 @@ confidence, route ("auto" | "human"), alternatives, [urgency], [missing_fields, 
 [explanation]`` (the words that drove the route).
 
 Requests predicted as the merged rare labels (``contract.OTHER``) always go to a person. ``save(path)`` writes
-the fitted router with joblib (the language model is not stored: py3langid ships it); ``RequestRouter.load``
-reads it back; ``run.route_file`` routes a partner's file of new requests with it.
+the fitted router as data, never a pickle (``saved.py``: JSON and arrays; the language model is not stored:
+py3langid ships it) and records its sha256; ``RequestRouter.load`` checks and reads it back;
+``run.route_file`` routes a partner's file of new requests with it.
 
 With ``n_jobs=2`` a large batch is split in two and routed in two processes (the redaction regexes and the
 string handling hold Python's GIL, so threads would not help).
@@ -28,13 +29,18 @@ import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 
-from ..contract import MODEL_FILE, OTHER
+from ..contract import MODEL_FILE, MODEL_FORMAT, OTHER, describe_saved_model
 from ..privacy import redact
 from ..synthetic.forms import check_forms
 from ..synthetic.themes import ADMINISTRATIONS, FORM_FIELDS
 from .abstention import OperatingPoint, choose_threshold, route
 from .ensemble import CrossLingualEnsemble, explain, make_urgency_model
 from .langid import LanguageDetector
+
+PICKLE_WARNING = (
+    "WARNING: the router was loaded from a pickle file because trust_pickle was set; a pickle can run any "
+    "code while loading, so use this only for a file you made yourself, and save it again in the data format."
+)
 
 
 class RequestRouter:
@@ -193,19 +199,34 @@ class RequestRouter:
         }
 
     def save(self, path: str | Path) -> Path:
-        """Write the router (joblib) and ``<name>.json`` with :meth:`info` beside it."""
-        import joblib
+        """Write the router as data (``model/saved.py``: JSON and arrays, no pickle) and ``<name>.json`` with
+        :meth:`info` and the file's sha256 beside it; the sha256 is also recorded for the run's params.json
+        (``sha256_`` keeps it for the model card)."""
+        from livinglab.recording import record_source
+
+        from . import saved
 
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        joblib.dump(self, path, compress=3)
-        path.with_suffix(".json").write_text(json.dumps(self.info(), indent=2) + "\n", encoding="utf-8")
+        self.sha256_ = saved.save(self, path)
+        self.saved_as_ = path.name
+        info = {**self.info(), "file": path.name, "format": MODEL_FORMAT, "sha256": self.sha256_}
+        path.with_suffix(".json").write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+        record_source(
+            "request_router", "saved by this run", path=str(path), sha256=self.sha256_,
+            detail=f"the fitted router, saved as data ({MODEL_FORMAT}); route with -p model_sha256 {self.sha256_}",
+        )  # fmt: skip
         return path
 
     @staticmethod
-    def load(path: str | Path) -> RequestRouter:
-        """A router saved by :meth:`save` (a file of this project's version: joblib/pickle, trusted input)."""
-        import joblib
+    def load(path: str | Path, *, sha256: str = "", trust_pickle: bool = False) -> RequestRouter:
+        """A router saved by :meth:`save`, checked before anything is built: only the types of
+        ``contract.MODEL_TYPES``, and the file's sha256 equal to ``sha256`` when given. A pickle (joblib) file
+        of an earlier version is refused unless ``trust_pickle`` (then ``loaded_from_pickle_`` is set and the
+        page says so). Raises ``ValueError`` (one sentence) or ``FileNotFoundError``."""
+        from livinglab.recording import record_source
+
+        from . import saved
 
         path = Path(path)
         if not path.is_file():
@@ -213,7 +234,20 @@ class RequestRouter:
                 f"model_path {str(path)!r} does not exist; give the {MODEL_FILE} that an earlier run saved beside "
                 "its model card."
             )
-        router = joblib.load(path)
-        if not isinstance(router, RequestRouter):
-            raise TypeError(f"{path} does not hold a RequestRouter (it holds a {type(router).__name__}).")
+        what = describe_saved_model(path, sha256=sha256, trust_pickle=trust_pickle is True)
+        if what["format"] == "pickle":
+            router = saved.load_pickle(path)
+            if not isinstance(router, RequestRouter):
+                raise TypeError(f"{path} does not hold a RequestRouter (it holds a {type(router).__name__}).")
+            router.loaded_from_pickle_ = True
+        else:
+            router, _ = saved.load(path, RequestRouter, sha256=sha256)
+            router.loaded_from_pickle_ = False
+        router.sha256_ = what["sha256"]
+        router.saved_as_ = path.name
+        record_source(
+            "request_router", "model_path", path=str(path), sha256=what["sha256"],
+            detail="a pickle, loaded because -p trust_pickle true was given" if router.loaded_from_pickle_
+            else f"the saved router, data only ({MODEL_FORMAT})",
+        )  # fmt: skip
         return router

@@ -168,14 +168,14 @@ def test_router_end_to_end_save_load_and_two_processes(data, router, tmp_path):
     assert router.operating_point_.precision >= 0.9
     two = router.route(data.test, n_jobs=2, min_chunk=100)
     pd.testing.assert_frame_equal(out.drop(columns="explanation"), two)
-    path = router.save(tmp_path / "router.joblib")
+    path = router.save(tmp_path / "router.zip")
     assert path.with_suffix(".json").is_file()
     again = RequestRouter.load(path).route(data.test)
     pd.testing.assert_frame_equal(out.drop(columns="explanation"), again)
     with pytest.raises(ValueError, match="text column"):
         router.route(data.test.drop(columns="text"))
     with pytest.raises(FileNotFoundError, match="model_path"):
-        RequestRouter.load(tmp_path / "nope.joblib")
+        RequestRouter.load(tmp_path / "nope.zip")
 
 
 def test_merged_rare_labels_always_go_to_a_person(data):
@@ -197,7 +197,7 @@ def test_plain_reference_and_lb_gap_zero_shot_row(data):
 
 
 def test_route_file_writes_masked_text_only(data, router, tmp_path):
-    path = router.save(tmp_path / "request_router.joblib")
+    path = router.save(tmp_path / "request_router.zip")
     new = tmp_path / "new.csv"
     data.test[["request_id", "text"]].rename(columns={"text": "message"}).to_csv(new, index=False, sep=";")
     routed = route_file(path, str(new), {"text": "message", "id": "request_id"}, out_dir=tmp_path / "out")
@@ -210,4 +210,4 @@ def test_route_file_writes_masked_text_only(data, router, tmp_path):
     assert (
         main([str(path), str(new), "--columns", '{"text": "message"}', "--out", str(tmp_path / "cli")]) == 0
     )
-    assert main([str(tmp_path / "missing.joblib"), str(new)]) == 2
+    assert main([str(tmp_path / "missing.zip"), str(new)]) == 2

@@ -139,4 +139,4 @@ def test_figures_are_inline_and_the_card_states_ai_act_and_oversight(run):
     card = json.loads((run.dir / "model_card.json").read_text(encoding="utf-8"))
     text = json.dumps(card)
     assert "Annex III 5(a)" in text and "go to a person" in text
-    assert (run.dir / "request_router.joblib").is_file() and (run.dir / "request_router.json").is_file()
+    assert (run.dir / "request_router.zip").is_file() and (run.dir / "request_router.json").is_file()

@@ -219,7 +219,7 @@ def test_german_only_quirky_copy_and_routing_new_requests(shared_data_dir, tmp_p
     text = page_text(result.directory / f"{PILOT}.html")
     assert "Asyl" in text and "person" in text  # the merged label is named, with where it goes
     assert "Skipped: the data hold 0 Luxembourgish" in text and "No French, Luxembourgish, English" in text
-    model = result.directory / "request_router.joblib"
+    model = result.directory / "request_router.zip"
     assert model.is_file()
     new = tmp_path / "neu.csv"
     table[["Anliegen"]].head(120).to_csv(new, index=False)

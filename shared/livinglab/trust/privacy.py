@@ -3,6 +3,9 @@
 - :func:`pseudonym_key`: the key a run uses: derived from the seed for synthetic data (same run, same
   pseudonyms), the secret in ``LIVINGLAB_PSEUDONYM_KEY`` for real data and partners' files.
 - :func:`pseudonymise`: keyed HMAC-SHA256 pseudonyms. The key is never written anywhere by this module.
+- :func:`key_problem`: why a key is not a key (too short, fewer than 10 different characters, a repeated
+  pattern such as ``abcabcabc...`` or ``abcdefgh...``), with the command that makes a good one. Every key
+  is checked, from the environment or given; the runner checks the environment's before any kernel starts.
   Pseudonymised data remain personal data (GDPR Art. 4(5)): whoever holds the key can re-link them, so
   keep the key apart from the data.
 
@@ -21,29 +24,61 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["PSEUDONYM_KEY_ENV", "PseudonymKeyMissing", "pseudonym_key", "pseudonymise"]
+__all__ = ["PSEUDONYM_KEY_ENV", "PseudonymKeyMissing", "key_problem", "pseudonym_key", "pseudonymise"]
 
 PSEUDONYM_KEY_ENV = "LIVINGLAB_PSEUDONYM_KEY"
 _MIN_KEY_CHARS = 16
+_MIN_DISTINCT = 10
+MAKE_KEY = f"export {PSEUDONYM_KEY_ENV}=$(python -c 'import secrets; print(secrets.token_hex(32))')"
 
 
 class PseudonymKeyMissing(RuntimeError):
     """Pseudonymisation was required but no key was given or found in the environment."""
 
 
+def _repeats(text: str) -> bool:
+    """A unit repeated (``abcabcabc``), or a run with a repeated step (``abcdefgh``, ``13579bdf``)."""
+    n = len(text)
+    if any(text[p:] == text[:-p] for p in range(1, n // 2 + 1)):
+        return True
+    steps = [ord(b) - ord(a) for a, b in zip(text, text[1:], strict=False)]
+    return len(set(steps)) == 1
+
+
+def key_problem(key: str | bytes, where: str = PSEUDONYM_KEY_ENV) -> str | None:
+    """None for a key that is a key; otherwise one sentence: what is wrong and the command that makes a
+    good one. A key needs at least 16 characters, 10 of them different, and no repeated pattern."""
+    text = key.decode("utf-8", "replace") if isinstance(key, bytes) else str(key)
+    if len(text) < _MIN_KEY_CHARS:
+        why = f"it has {len(text)} characters, fewer than {_MIN_KEY_CHARS}"
+    elif len(set(text)) < _MIN_DISTINCT:
+        n = len(set(text))
+        why = f"it has only {n} different character{'s' if n != 1 else ''}, fewer than {_MIN_DISTINCT}"
+    elif _repeats(text):
+        why = "it is a repeated pattern"
+    else:
+        return None
+    return (
+        f"{where} is not a usable pseudonymisation key ({why}): make a random one with `{MAKE_KEY}` "
+        "and keep it apart from the data."
+    )
+
+
 def pseudonym_key(mode: str, seed: int = 0) -> str:
     """The key a run pseudonymises with. Synthetic data: a key derived from the seed, so the same run gives
     the same pseudonyms (and the same subject-grouped folds, which are built from them). Real data or a
-    partner's file: the secret in ``LIVINGLAB_PSEUDONYM_KEY``, required."""
+    partner's file: the secret in ``LIVINGLAB_PSEUDONYM_KEY``, required, and checked by :func:`key_problem`."""
     if mode == "synthetic":
         return hashlib.sha256(f"livinglab synthetic pseudonyms, seed {int(seed)}".encode()).hexdigest()
     key = os.environ.get(PSEUDONYM_KEY_ENV, "")
-    if len(key) < _MIN_KEY_CHARS:
+    if not key:
         raise PseudonymKeyMissing(
-            f"Real data need a pseudonymisation key: set {PSEUDONYM_KEY_ENV} to a secret of at least "
-            f"{_MIN_KEY_CHARS} characters, e.g. export {PSEUDONYM_KEY_ENV}=$(python -c "
-            "'import secrets; print(secrets.token_hex(32))'), and keep it apart from the data."
+            f"Real data need a pseudonymisation key: set {PSEUDONYM_KEY_ENV}, e.g. {MAKE_KEY}, and keep it "
+            "apart from the data."
         )
+    problem = key_problem(key)
+    if problem:
+        raise PseudonymKeyMissing(problem)
     return key
 
 
@@ -78,14 +113,13 @@ def pseudonymise(
         key = os.environ.get(key_env) or None
     if key is None:
         raise PseudonymKeyMissing(
-            f"No pseudonymisation key: set the environment variable {key_env} to a secret of at least "
-            f"{_MIN_KEY_CHARS} characters (e.g. from a secrets manager), or pass key= explicitly."
+            f"No pseudonymisation key: set the environment variable {key_env} (e.g. {MAKE_KEY}), or pass "
+            "key= explicitly."
         )
     key_bytes = key.encode() if isinstance(key, str) else bytes(key)
-    if len(key_bytes) < _MIN_KEY_CHARS:
-        raise ValueError(
-            f"The pseudonymisation key is shorter than {_MIN_KEY_CHARS} characters; use a longer secret."
-        )
+    problem = key_problem(key_bytes, where="The pseudonymisation key")
+    if problem:
+        raise ValueError(problem)
     series = ids if isinstance(ids, pd.Series) else pd.Series(list(ids))
     # HMAC has no vectorised form: hash each distinct id once, then map back (vectorised take). A missing
     # id has code -1, which takes the trailing None: missing stays missing.

@@ -1,0 +1,111 @@
+"""The core's escaping (livinglab.escaping) and the renderers that use it: data-derived text is shown as
+text, never run; what the pages legitimately show (tables, styles, inline figures, links) survives."""
+
+from __future__ import annotations
+
+import base64
+
+import nbformat
+import pandas as pd
+import pytest
+
+from livinglab.escaping import clean_html, markdown_html, md, safe_notebook
+from livinglab.report import render_html, render_model_card_html
+
+PAYLOADS = [
+    "<script>alert('xss')</script>",
+    "<img src=x onerror=alert('xss')>",
+    "[click](javascript:alert('xss'))",
+    "</table>",
+]
+
+
+def _live(page: str) -> list[str]:
+    """What would run in a browser, as parsed: script-like tags, event handlers, javascript: URLs, the
+    payload's own ``<img src=x>``."""
+    from html.parser import HTMLParser
+
+    found: list[str] = []
+
+    class Parser(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            if tag in ("script", "iframe", "object", "embed"):
+                found.append(tag)
+            for name, value in attrs:
+                if name.startswith("on"):
+                    found.append(f"{tag} {name}")
+                if name in ("href", "src") and (value or "").strip().lower().startswith("javascript:"):
+                    found.append(f"{tag} {name}=javascript:")
+                if tag == "img" and name == "src" and value == "x":
+                    found.append("img src=x")
+
+    Parser().feed(page)
+    return found
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_md_shows_a_payload_as_text_in_markdown(payload):
+    rendered = markdown_html(f"Label: {md(payload)}\n\n| group | n |\n|---|---|\n| {md(payload)} | 1 |\n")
+    assert not _live(rendered), rendered
+    assert rendered.count("<table>") == 1 and rendered.count("</table>") == 1  # the table is intact
+    assert "<a " not in rendered and rendered.count(payload.replace("<", "&lt;").replace(">", "&gt;")) == 2
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_raw_html_in_markdown_is_text_and_html_is_cleaned(payload):
+    assert not _live(markdown_html(f"Label: {payload}"))
+    assert "&lt;" in markdown_html("<b>x</b>")  # raw HTML in Markdown is shown, not rendered
+    cleaned = clean_html(f"<p>{payload}</p><a href='javascript:alert(1)'>x</a>")
+    assert set(_live(cleaned)) <= {"img src=x"}  # a broken image at most: no handler, no script, no link
+
+
+def test_what_pages_show_survives_cleaning():
+    frame = pd.DataFrame({"sex": ["female", "<script>alert(1)</script>"], "n": [3, 4]})
+    cleaned = clean_html(frame._repr_html_())
+    assert "<table" in cleaned and "<style" in cleaned and "&lt;script&gt;" in cleaned and not _live(cleaned)
+    styled = frame.style.format(escape="html").to_html()
+    assert "&lt;script&gt;" in clean_html(styled) and "<style" in clean_html(styled)
+    png = "data:image/png;base64," + base64.b64encode(b"\x89PNG").decode()
+    kept = clean_html(f'<img src="{png}" alt="f"><a href="model_card.html">card</a>')
+    assert png in kept and 'href="model_card.html"' in kept
+    assert "src" not in clean_html('<img src="data:text/html;base64,PHNjcmlwdD4=">')
+
+
+def test_a_notebooks_outputs_are_made_safe_before_rendering(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell("display(things)")
+    svg = "<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script><circle r='3'/></svg>"
+    cell.outputs = [
+        nbformat.v4.new_output("display_data", {"text/markdown": f"Label **{PAYLOADS[1]}**"}),
+        nbformat.v4.new_output(
+            "display_data", {"text/html": f"<table><tr><td>{PAYLOADS[0]}</td></tr></table>"}
+        ),
+        nbformat.v4.new_output("display_data", {"image/svg+xml": svg}),
+        nbformat.v4.new_output("display_data", {"application/javascript": "alert(1)"}),
+    ]
+    nb.cells = [cell]
+    nbformat.write(nb, tmp_path / "x.ipynb")
+    page = render_html(tmp_path / "x.ipynb", tmp_path / "x.html").read_text()
+    body = page[page.index("<body") :]
+    outputs = body[body.index("jp-OutputArea") :]
+    assert "alert(1)" not in outputs.replace(
+        "&lt;script&gt;alert(1)", ""
+    )  # the SVG's script is inside an img
+    assert "&lt;img src=x onerror=alert('xss')&gt;" in outputs.replace("&#x27;", "'")
+    assert "&lt;script&gt;alert('xss')&lt;/script&gt;" in outputs.replace("&#x27;", "'")
+    assert 'src="data:image/svg+xml;base64,' in outputs
+    safe = safe_notebook(nbformat.reads(nbformat.writes(nb), as_version=4))
+    assert all("application/javascript" not in o.get("data", {}) for o in safe.cells[0].outputs)
+
+
+def test_the_model_card_page_shows_html_as_text(tmp_path):
+    card = tmp_path / "model_card.md"
+    card.write_text(
+        f"# Card\n\n| group | n |\n|---|---|\n| {PAYLOADS[0]} | 1 |\n| {PAYLOADS[3]} | 2 |\n\n"
+        f"Data: {PAYLOADS[1]} {PAYLOADS[2]}\n\n![figure](figure.png)\n"
+    )
+    page = render_model_card_html(card, tmp_path / "model_card.html").read_text()
+    body = page[page.index("<body") :]
+    assert "<script>alert" not in body and "onerror=alert" not in body.replace("&lt;img src=x onerror", "")
+    assert 'href="javascript' not in body and '<img src="figure.png" alt="figure"' in body
+    assert body.count("<table>") == 1 and body.count("</table>") == 1

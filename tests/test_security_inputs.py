@@ -1,0 +1,89 @@
+"""What a request may hand in, checked before any kernel starts: a pseudonymisation key must be a key in
+every mode that can read personal data (real, file, and auto when its real dataset is at hand);
+``livinglab inspect`` shows values only from files it recognises as a table; a partner's file outside the
+project, the data mirror and the caller's folder is named in full in the run record."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from livinglab.cli import main
+
+WEAK = "k" * 16  # what the issue reproduced: 16 identical characters
+GOOD = "a-test-key-that-is-long-enough"
+AMOUNTS = "date,value\n2024-01-01,1.5\n2024-01-02,2.5\n"
+
+
+def _partner(folder):
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "amounts.csv"
+    path.write_text("day,amount\n2024-01-01,3\n2024-01-02,4\n")
+    return path
+
+
+@pytest.mark.parametrize("mode", ["file", "real", "auto"])
+def test_a_weak_key_is_refused_before_any_kernel_in_every_mode_that_reads_personal_data(
+    fixture_project, tmp_path, monkeypatch, capsys, mode
+):
+    mirror = tmp_path / "mirror"
+    (mirror / "fixture").mkdir(parents=True)
+    (mirror / "fixture" / "amounts.csv").write_text(AMOUNTS)
+    monkeypatch.setenv("LIVINGLAB_DATA_MIRROR", str(mirror))  # auto: the real dataset is at hand
+    monkeypatch.setenv("LIVINGLAB_PSEUDONYM_KEY", WEAK)
+    request = ["-p", "data_path", str(_partner(tmp_path))] if mode == "file" else ["-p", "data_mode", mode]
+    out = tmp_path / "runs"
+    assert main(["run", "gamma", *request, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "LIVINGLAB_PSEUDONYM_KEY is not a usable pseudonymisation key" in err and "token_hex" in err
+    assert err.count("\n") == 1 and not list(out.glob("*/gamma"))  # one sentence, no kernel, no run
+    monkeypatch.setenv("LIVINGLAB_PSEUDONYM_KEY", GOOD)
+    assert main(["run", "gamma", *request, "--out", str(out)]) == 0
+
+
+def test_synthetic_runs_and_auto_without_real_data_do_not_check_the_key(
+    fixture_project, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("LIVINGLAB_PSEUDONYM_KEY", WEAK)
+    out = tmp_path / "runs"
+    assert main(["run", "gamma", "--out", str(out)]) == 0  # synthetic: no personal data
+    assert main(["run", "gamma", "-p", "data_mode", "auto", "--out", str(out)]) == 0  # no mirror: synthetic
+
+
+def test_inspect_refuses_a_file_that_is_not_a_table_without_printing_it(fixture_project, tmp_path, capsys):
+    secret = "root:x:0:0:the-first-line-of-a-password-file:/root:/bin/bash\n"
+    passwd = tmp_path / "passwd"
+    passwd.write_text(secret * 3)
+    binary = tmp_path / "dump.csv"
+    binary.write_bytes(b"a,b\n\x00\x01secret-bytes,2\n")
+    for path in (passwd, binary):
+        assert main(["inspect", "gamma", str(path), "--read-options", '{"sep": ":"}']) == 2
+        captured = capsys.readouterr()
+        assert "is not a file livinglab recognises as a table" in captured.err and captured.out == ""
+        assert "the-first-line" not in captured.err + captured.out and "secret-bytes" not in captured.err
+    assert main(["inspect", "gamma", str(tmp_path)]) == 2  # a folder holding one: refused too
+    assert "recognises as a table" in capsys.readouterr().err
+    assert main(["inspect", "gamma", str(_partner(tmp_path / "ok"))]) == 0
+    assert "fits with columns" in capsys.readouterr().out
+
+
+def test_a_data_path_outside_the_project_and_this_folder_is_named_in_full(
+    fixture_project, tmp_path, monkeypatch, capsys
+):
+    outside = _partner(tmp_path / "elsewhere")
+    here = tmp_path / "work" / "sub"
+    here.mkdir(parents=True)
+    monkeypatch.chdir(here)
+    relative = "../../elsewhere/../elsewhere/amounts.csv"  # typed from here, with detours
+    out = tmp_path / "runs"
+    assert main(["run", "gamma", "-p", "data_path", relative, "--out", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert f"data_path {outside} is outside the project, the data mirror and this folder" in err
+    params = out / "latest" / "gamma" / "params.json"
+    doc = json.loads(params.read_text())
+    assert doc["parameters"]["data_path"] == str(outside)  # resolved: no "..", the file itself
+    assert doc["data_sources"][0]["path"] == str(outside)
+    inside = _partner(here / "data")
+    assert main(["run", "gamma", "-p", "data_path", "data/amounts.csv", "--out", str(out)]) == 0
+    assert "is outside the project" not in capsys.readouterr().err and inside.is_file()
