@@ -194,10 +194,17 @@ class Layouts(Contract):
         return {c.name: c for c in self.layouts}[LAYOUTS[sniff_format(columns)]]
 
     def apply(
-        self, frame: pd.DataFrame, columns: dict[str, str] | None = None, *, dayfirst: bool | None = None
+        self,
+        frame: pd.DataFrame,
+        columns: dict[str, str] | None = None,
+        *,
+        dayfirst: bool | None = None,
+        **checks,
     ) -> Applied:
         layout = self.layout_for(frame.columns)
-        applied = layout.apply(frame, columns, dayfirst=dayfirst)
+        applied = layout.apply(
+            frame, columns, dayfirst=dayfirst, **checks
+        )  # params, sample: the core's checks
         applied.notes.insert(0, f"layout: {layout.title}")
         return applied
 
