@@ -491,7 +491,7 @@ def test_text_integer_bool_category_and_label_columns():
         (
             {"id": ["a", "b"], "n": [11, 2]},
             "Column 'n' has 1 value(s) above 10, the highest a n may be (row 2: 11.0): if they mean 'missing', "
-            "declare them with -p read_options '{\"missing_values\": {\"n\": [11]}}'; or map another column",
+            'declare them with -p read_options \'{"missing_values": {"n": [11]}}\'; or map another column',
         ),
         (
             {"id": list("abcdefghi"), "n": ["x", "n/v", "x", "-", "1", "2", "3", "4", "5"]},
@@ -822,7 +822,7 @@ def test_conversion_messages_in_full():
         )
     assert _sentence(err) == (
         "column 'datetime' (mapped to 'timestamp') has 1 value(s) that are not dates (row 3: 'yesterday'); if they "
-        "mean 'missing', declare them with -p read_options '{\"missing_values\": {\"datetime\": [\"yesterday\"]}}'; "
+        'mean \'missing\', declare them with -p read_options \'{"missing_values": {"datetime": ["yesterday"]}}\'; '
         "otherwise correct them in the file or map another column with -p columns."
     )
 

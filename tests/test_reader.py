@@ -292,7 +292,7 @@ def test_rows_ending_in_a_separator_and_unquoted_separators_in_text(tmp_path):
     assert _sentence(err) == (
         "unquoted.csv: line 2 has 3 field(s) where the header and the other rows have 2 (an unquoted ',' inside "
         "a text?: 'hello, world,x'); correct the export, or leave such lines out (they are counted) with "
-        "-p read_options '{\"bad_lines\": \"skip\"}'."
+        '-p read_options \'{"bad_lines": "skip"}\'.'
     )
     assert err.value.fix == {"read_options": {"bad_lines": "skip"}}
     frame, report = read_table(unquoted, **err.value.fix["read_options"])  # the fix, as printed

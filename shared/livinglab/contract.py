@@ -954,7 +954,9 @@ def _code_example(f: Field, unknown: list[str], codes: dict, ctx: _Context | Non
 def _not_numbers(f: Field, values: pd.Series, bad: pd.Series, column: str, where: str, ctx) -> ContractError:
     """A number field with values that are not numbers: a few codes are sentinels, many are another column."""
     distinct = values[bad].astype(str).str.strip().unique()
-    mostly_text = bad.sum() > 0.5 * values.notna().sum() or len(distinct) > 5  # else a few missing-value codes
+    mostly_text = (
+        bad.sum() > 0.5 * values.notna().sum() or len(distinct) > 5
+    )  # else a few missing-value codes
     if mostly_text:
         alternative = ctx.contract._alternative(f, column, ctx) if ctx is not None else None
         numeric = [

@@ -1092,3 +1092,14 @@ def read_table_lazy(
         f"read in {len(pieces)} part(s) of up to {partition_rows:,} rows (nothing loaded whole)"
     )
     return frame, report
+
+
+def text_bytes(paths: list[Path]) -> int:
+    """Bytes of text the files hold once unpacked (what reading them whole costs)."""
+    total = 0
+    for path in paths:
+        if file_kind(path)[0] == "csv":
+            total += _text_size(path, _compression(path))
+        else:
+            total += path.stat().st_size * 5  # Parquet and Excel pack their values
+    return total
