@@ -115,7 +115,7 @@ def test_negative_counts_fail_the_pandera_check_with_rows(tmp_path):
     path = tmp_path / "export.csv"
     path.write_text(_german_export(), encoding="utf-8")
     frame, _ = read_table(path)
-    with pytest.raises(ContractError, match=r"below 0, the lowest a count may be \(row 3: -1"):
+    with pytest.raises(ContractError, match=r"below 0, the smallest count allowed \(row 3: -1"):
         COUNTS.apply(frame, {"date": "Datum", "hour": "Stunde", "count": "Anzahl"})
 
 
@@ -490,7 +490,7 @@ def test_text_integer_bool_category_and_label_columns():
         ),
         (
             {"id": ["a", "b"], "n": [11, 2]},
-            "Column 'n' has 1 value(s) above 10, the highest a n may be (row 2: 11.0): if they mean 'missing', "
+            "Column 'n' has 1 value(s) above 10, the largest n allowed (row 2: 11.0): if they mean 'missing', "
             'declare them with -p read_options \'{"missing_values": {"n": [11]}}\'; or map another column',
         ),
         (
@@ -545,7 +545,7 @@ def test_the_pandera_message_shows_the_file_column_and_up_to_three_rows():
         COUNTS.apply(frame, {"timestamp": "datetime", "count": "Anzahl"})
     message = _sentence(err)
     assert message == (  # four distinct values: no missing-value advice (a scale, not a code)
-        "Column 'Anzahl' (mapped to 'count') has 4 value(s) below 0, the lowest a count may be "
+        "Column 'Anzahl' (mapped to 'count') has 4 value(s) below 0, the smallest count allowed "
         "(row 2: -1.0, row 4: -3.0, row 5: -4.0): map another column with -p columns."
     )
 
@@ -832,7 +832,7 @@ def test_validation_messages_in_full():
     with pytest.raises(ContractError) as err:
         COUNTS.apply(frame, {"timestamp": "datetime", "count": "Anzahl"})
     assert _sentence(err) == (
-        "Column 'Anzahl' (mapped to 'count') has 1 value(s) below 0, the lowest a count may be (row 2: -1.0): if "
+        "Column 'Anzahl' (mapped to 'count') has 1 value(s) below 0, the smallest count allowed (row 2: -1.0): if "
         "they mean 'missing', declare them with -p read_options '{\"missing_values\": {\"Anzahl\": [-1]}}'; or "
         "map another column with -p columns."
     )

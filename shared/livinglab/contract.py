@@ -123,6 +123,8 @@ class Applied:
     dropped: dict[str, int] = field(default_factory=dict)
     #: value_codes were applied here (the pilot must not apply them again)
     coded: bool = False
+    #: the frame was a part of the file: the checks of the whole table were not made
+    sample: bool = False
 
 
 def _norm(name: str) -> str:
@@ -505,7 +507,7 @@ class Contract:
             span = (str(out[times[0]].min()), str(out[times[0]].max()))
         for reason, n in dropped.items():
             notes.append(f"{n:,} row(s) left out: {reason}")
-        return Applied(out.reset_index(drop=True), mapping, extras, notes, span, dropped, coded)
+        return Applied(out.reset_index(drop=True), mapping, extras, notes, span, dropped, coded, sample)
 
     def _value_codes(self, frame: pd.DataFrame, ctx: _Context, notes: list) -> tuple[pd.DataFrame, bool]:
         """``value_codes`` applied to the file's columns (keys: contract names or the file's column names)."""
@@ -744,11 +746,11 @@ class Contract:
             bad_values = values[outside]
             what = f"{f.name} ({source_of_range})" if source_of_range != "the contract" else f"{f.name}"
             if below.any() and above.any():
-                side = f"outside {low:g} to {high:g}, the {what}'s range"
+                side = f"outside {low:g} to {high:g}, the range allowed for {what}"
             elif below.any():
-                side = f"below {low:g}, the lowest a {what} may be"
+                side = f"below {low:g}, the smallest {what} allowed"
             else:
-                side = f"above {high:g}, the highest a {what} may be"
+                side = f"above {high:g}, the largest {what} allowed"
             fixes, fix = [], None
             distinct = sorted(bad_values.unique().tolist())
             if len(distinct) <= 3:
