@@ -92,6 +92,8 @@ LABELLED = replace(
     REQUESTS,
     name="labelled_requests",
     fields=tuple(replace(f, required=True) if f.name == "label" else f for f in REQUESTS.fields),
+    min_rows=20,  # a training, a validation and a test part of a few requests each
+    min_distinct={"label": 2},  # a router chooses between at least two places
 )
 
 
@@ -116,4 +118,4 @@ def preflight(mode: str, values: dict) -> None:
                 "in the pilot's folder, not where the command was typed)."
             )
     elif mode == "file":
-        check_file(str(values["data_path"]), values.get("columns"), LABELLED, values.get("read_options"))
+        check_file(str(values["data_path"]), values.get("columns"), LABELLED, values.get("read_options"), values)
