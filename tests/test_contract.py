@@ -727,7 +727,8 @@ def test_whole_numbers_among_decimal_commas():
         ("site", "qqq", ["a rather long description of the site"] * 2, 1.0),  # free text needs no name
         ("count", "Anzahl Fahrzeuge", [1, 2], 1.8),  # contains an alias
         ("count", "Anzahl", [1] * 19 + ["x"], 1.0),  # 95 % numbers is not enough
-        ("date", "Datum", ["20240101", "20240102"], 1.0),  # numbers (even yyyymmdd) are not dates
+        ("date", "Datum", ["20240101", "20240102"], 3.5),  # compact dates named as dates: half a point
+        ("date", "Datum", ["1", "2"], 1.0),  # other numbers are not dates
         ("date", "Datum", ["2024-01-01", "20240102"], 1.0),  # half numbers: not dates
         ("timestamp", "datetime", [f"2024-01-0{i}" for i in range(1, 10)] + ["soon"], 1.0),  # 90 %: no
         ("timestamp", "datetime", list(pd.date_range("2024-01-01", periods=3)), 4.0),  # datetimes

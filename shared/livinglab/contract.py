@@ -38,8 +38,10 @@ import difflib
 import json
 import re
 import unicodedata
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -86,9 +88,10 @@ class ContractError(ValueError):
     """A file that does not meet a pilot's contract; the message says what to change, ``fix`` holds the
     parameters it proposes (as a dict, for ``livinglab inspect`` and the tests of advice)."""
 
-    def __init__(self, message: str, fix: dict | None = None):
+    def __init__(self, message: str, fix: dict | None = None, field: str | None = None):
         super().__init__(message)
         self.fix = fix
+        self.field = field  # the contract field the sentence is about, when it is about one
 
 
 @dataclass(frozen=True)
@@ -226,10 +229,17 @@ def parse_datetimes(
                 dayfirst = bool((parts[0] > 12).any() or not (parts[1] > 12).any())
                 how = "day first (dd.mm.yyyy)" if dayfirst else "month first (mm/dd/yyyy)"
         iso = how == "ISO 8601"
-        # utc=True parses several UTC offsets in one call (pandas 2 and 3); times without one stay as written
-        parsed = pd.to_datetime(
-            text, dayfirst=dayfirst, format="ISO8601" if iso else None, errors="coerce", utc=True
-        )
+        # digits only (930101, 01052023) are never guessed: date_format says how they are written
+        digits = text.str.fullmatch(r"\d+").fillna(False)
+        text = text.where(~digits, pd.NA) if digits.any() else text
+        with (
+            warnings.catch_warnings()
+        ):  # "Could not infer format": the values are read one by one, said below
+            warnings.simplefilter("ignore", UserWarning)
+            # utc=True parses several UTC offsets in one call (pandas 2 and 3); times without one stay as written
+            parsed = pd.to_datetime(
+                text, dayfirst=dayfirst, format="ISO8601" if iso else None, errors="coerce", utc=True
+            )
         failed = parsed.isna() & text.notna()
         if failed.any():  # other layouts among the first one's ("Jan 5 2024", 05.01.2024 among ISO dates)
             again = pd.to_datetime(
@@ -362,7 +372,8 @@ class Contract:
                 numeric < 0.5
                 and pd.to_datetime(sample.astype(str), errors="coerce", format="mixed").notna().mean() > 0.9
             )
-            score += 1.0 if ok else -2.0
+            compact = not ok and numeric > 0.95 and guess_date_format(sample) is not None  # 930101
+            score += 1.0 if ok else 0.5 if compact else -2.0
         elif f.kind == "hour":
             hours = pd.to_numeric(sample, errors="coerce")  # text is NaN, never between 0 and 24
             score += 0.5 if hours.between(0, 24).all() and hours.nunique() <= 25 else -1.0
@@ -395,10 +406,15 @@ class Contract:
         return {f.name: mapping[f.name] for f in self.fields if f.name in mapping}
 
     def resolve_mapping(
-        self, columns_in_file: list[str], columns: dict[str, str] | None, frame: pd.DataFrame | None = None
+        self,
+        columns_in_file: list[str],
+        columns: dict[str, str] | None,
+        frame: pd.DataFrame | None = None,
+        read_options: dict | None = None,
     ) -> dict[str, str]:
         """The full mapping: the user's ``columns`` plus columns already named like the contract; a name
-        mapped to "" (or null) is left out, even when a column is named like it."""
+        mapped to "" (or null) is left out, even when a column is named like it. ``read_options``: the run's,
+        for a fix that adds to them (a date taken from the file names or a title line)."""
         if not isinstance(columns or {}, dict):
             raise ContractError(
                 f"columns must be a dict from contract names to file columns, not {columns!r}."
@@ -436,6 +452,9 @@ class Contract:
             f = missing[0]
             alt = self.alternatives.get(f.name)
             covered = f.name in example or bool(alt and all(p in example for p in alt))
+            outside = self._date_outside(f, frame, read_options, example)
+            if outside is not None:
+                raise outside
             if not covered:
                 example[f.name] = "<column>"
             raise ContractError(
@@ -448,6 +467,43 @@ class Contract:
                 fix={"columns": example} if covered else None,
             )
         return mapping
+
+    def _date_outside(
+        self, f: Field, frame: pd.DataFrame | None, read_options: dict | None, example: dict
+    ) -> ContractError | None:
+        """No column for a date field, when each file's date stands in its name or above its table (one file
+        a day): the sentence that says so, with the ``date_from`` that takes it and the mapping (``example``,
+        the proposed one) that maps the 'date' column it adds."""
+        from .reader import find_date
+
+        options = dict(read_options or {})
+        dates = {f.name, *(self.alternatives.get(f.name) or ())}
+        if (
+            frame is None
+            or options.get("date_from")
+            or not any(self.field(n).kind == "datetime" for n in dates)
+        ):
+            return None
+        names = frame.attrs.get("file_names") or []
+        titles = [*frame.attrs.get("title_lines", []), *map(str, frame.columns)]
+        if names and all(find_date(Path(n).stem) is not None for n in names):
+            how, where = "file_name", f"each file's name holds its date (e.g. {names[0]!r})"
+        elif any(find_date(t) is not None for t in titles):
+            shown = next(t for t in titles if find_date(t) is not None)
+            how, where = "header", f"the date stands above the table or in its header (e.g. {shown[:60]!r})"
+        else:
+            return None
+        options["date_from"] = how
+        parts = self.alternatives.get(f.name) or (f.name,)  # timestamp: date (+ hour) when it has them
+        day = next((n for n in parts if self.field(n).kind == "datetime"), f.name)
+        columns = {k: v for k, v in {**example, day: "date"}.items() if v != "<column>"}
+        return ContractError(
+            f"The file has no column for {f.name!r} ({f.meaning}), but {where}: take it with "
+            f"{_param('read_options', options)} (a 'date' column added to each file's rows) together with "
+            f"{_param('columns', columns)}.",
+            fix={"read_options": options, "columns": columns},
+            field=f.name,
+        )
 
     # ----- conversion and validation ------------------------------------------------------------------
     def apply(
@@ -470,7 +526,7 @@ class Contract:
         if dayfirst is None:
             dayfirst = read_options.get("dayfirst")
         given = dict(columns or {}) if isinstance(columns, dict) else columns
-        mapping = self.resolve_mapping(list(frame.columns), columns, frame)
+        mapping = self.resolve_mapping(list(frame.columns), columns, frame, read_options)
         ctx = _Context(self, frame, mapping, given or {}, params, read_options)
         dropped: dict[str, int] = {}
         exact = frame.duplicated() if not sample else pd.Series(False, index=frame.index)
@@ -639,6 +695,7 @@ class Contract:
                 f"{where} holds codes that are not {f.name} values ({shown}); the pilot reads "
                 f"{'/'.join(meanings)} and their usual spellings: {'; '.join(fixes)}.",
                 fix=fix,
+                field=f.name,
             )
         if f.kind in ("label", "integer", "number"):
             return pd.to_numeric(decoded, errors="coerce").astype(
@@ -726,6 +783,7 @@ class Contract:
                 f"({_rows(out[f.name], missing)}), and the pilot does not guess what an empty {f.name} means: "
                 f"{' '.join(fixes)}.",
                 fix={"value_codes": example},
+                field=f.name,
             )
 
     def _check_ranges(self, out: pd.DataFrame, ctx: _Context) -> None:
@@ -744,8 +802,10 @@ class Contract:
                 continue
             source = ctx.mapping.get(f.name, f.name)
             bad_values = values[outside]
-            what = f"{f.name} ({source_of_range})" if source_of_range != "the contract" else f"{f.name}"
-            if below.any() and above.any():
+            what = f.name
+            if source_of_range != "the contract":
+                side = f"outside {source_of_range} [{low:g}, {high:g}], e.g."
+            elif below.any() and above.any():
                 side = f"outside {low:g} to {high:g}, the range allowed for {what}"
             elif below.any():
                 side = f"below {low:g}, the smallest {what} allowed"
@@ -769,12 +829,17 @@ class Contract:
                     max(values.max(), high if high is not None else values.max()),
                 ]
                 span = [int(v) if float(v).is_integer() else float(v) for v in span]
-                fixes.append(f"if the scale is another, give it with {_param(f.range_param, span)}")
+                fixes.append(f"if the scale is another, correct {_param(f.range_param, span)}")
                 fix = fix or {f.range_param: span}
             fixes.append(("or " if fixes else "") + "map another column with -p columns")
             raise ContractError(
                 f"{_where(source, f.name)} has {int(outside.sum()):,} value(s) {side} "
-                f"({_rows(values, outside)}): {'; '.join(fixes)}.",
+                + (
+                    f"{_rows(values, outside)}: "
+                    if side.endswith("e.g.")
+                    else f"({_rows(values, outside)}): "
+                )
+                + f"{'; '.join(fixes)}.",
                 fix=fix,
             )
 
@@ -843,7 +908,7 @@ class Contract:
         left = f" (after {sum(dropped.values()):,} row(s) left out: {', '.join(dropped)})" if dropped else ""
         if len(out) < self.min_rows:
             raise ContractError(
-                f"The file has {len(out):,} row(s){left}; the {self.title.lower()} analysis needs at least "
+                f"The file has {len(out):,} row(s){left}; the {self.name} analysis needs at least "
                 f"{self.min_rows:,}: give a longer extract."
             )
         for name, least in self.min_distinct.items():
@@ -854,20 +919,21 @@ class Contract:
             if len(found) >= least:
                 continue
             source = ctx.mapping.get(name, name)
-            if f.kind == "label" or f.codes is not None:
-                what = f"{len(found)} class(es) ({_shown(found)})" if len(found) else "no class"
-                fixes = ["map the column that holds them with -p columns"]
+            if f.kind == "label" or f.codes is not None or name == "label":
+                what = (
+                    f"{len(found)} class(es) ({_shown(str(v) for v in found)})" if len(found) else "no class"
+                )
+                fixes = ["give a file with more", "map the column that holds them with -p columns"]
                 if not f.required:
                     fixes.append(f"run without the {name} with {_param('columns', ctx.left_out(name))}")
                 raise ContractError(
-                    f"{_where(source, name)} holds {what} in {len(out):,} rows, and the analysis "
-                    f"needs at least {least} (e.g. cases and controls): give a file with both, "
-                    f"{', or '.join(fixes)}.",
+                    f"{_where(source, name)} holds {what} in {len(out):,} rows, and the {self.name} analysis "
+                    f"needs at least {least} classes: {', '.join(fixes[:-1])}, or {fixes[-1]}.",
                     fix={"columns": ctx.left_out(name)} if not f.required else None,
                 )
             raise ContractError(
                 f"{_where(source, name)} holds {len(found):,} distinct {name}(s) in {len(out):,} rows, "
-                f"and the {self.title.lower()} analysis needs at least {least}: give a file with more, or check "
+                f"and the {self.name} analysis needs at least {least}: give a file with more, or check "
                 "that -p columns maps the right column."
             )
 

@@ -300,8 +300,9 @@ def _synthetic(pilot: Pilot, design: Design, params: dict, contract: Contract | 
 
 def check_with_pilot(pilot: Pilot, contract: Contract | None, frame: Any, params: dict) -> None:
     """The pilot's own checks of a whole file in its contract's names (``check_data(contract_name, frame,
-    params)`` in its contract module, e.g. the days a file of counts covers), made before any kernel starts
-    and again as the pilot reads the file: the same sentence either way."""
+    params)`` in its contract module, e.g. the days a file of counts covers), made before any kernel starts;
+    the pilot's code makes them again in the kernel, with the same sentence (a file too big to check whole
+    here)."""
     module = pilot.contract_module() if contract is not None else None
     hook = getattr(module, "check_data", None) if module is not None else None
     if hook is not None and isinstance(frame, pd.DataFrame):
@@ -340,11 +341,8 @@ def load(
                 f"Pilot {pilot.name} publishes no data contract, so it cannot read a partner's file."
             )
         loaded = _file(pilot, spec, params, contract, lazy=lazy)
-        check_with_pilot(pilot, contract, loaded.frame, loaded.params)
     elif mode in ("real", "auto"):
         loaded = _real(pilot, spec, params, contract, allow_synthetic=mode == "auto")
-        if loaded is not None:
-            check_with_pilot(pilot, contract, loaded.frame, loaded.params)
         loaded = loaded or _synthetic(pilot, spec, params, contract)
     else:
         loaded = _synthetic(pilot, spec, params, contract)

@@ -125,6 +125,8 @@ class ReadReport:
     dropped: dict[str, int] = field(default_factory=dict)
     #: a date found in each file's name (``date_from`` uses them; ``inspect`` proposes it)
     name_dates: list[str] = field(default_factory=list)
+    #: the title lines above each file's header that were skipped (the first of each file)
+    title_lines: list[str] = field(default_factory=list)
 
     @property
     def sha256(self) -> str:
@@ -333,11 +335,11 @@ def _zero_tail(path: Path, compression: str | None) -> None:
         return
     size = path.stat().st_size
     with path.open("rb") as fh:
-        head = fh.read(2)
+        head = fh.read(4096)
         fh.seek(max(size - 4096, 0))
         tail = fh.read()
-    if b"\x00" not in tail or head in (b"\xff\xfe", b"\xfe\xff"):  # UTF-16: zeros are half its bytes
-        return
+    if b"\x00" not in tail or head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head:
+        return  # no zeros at the end; UTF-16 (zeros are half its bytes); binary from the start (said later)
     position, lines, chunk = 0, 0, 16 << 20
     with path.open("rb") as fh:
         while block := fh.read(chunk):
@@ -348,8 +350,6 @@ def _zero_tail(path: Path, compression: str | None) -> None:
                 break
             lines += block.count(b"\n")
             position += len(block)
-    if position < _SAMPLE_BYTES:
-        return  # binary from the start: not a text table (said when it is decoded)
     raise DataFileError(
         f"{path.name} holds binary zeros from line {lines + 1:,} (byte {position:,}) to its end "
         f"({in_words(size - position)} of {in_words(size)}): it was cut off or padded while it was written; "
@@ -663,9 +663,8 @@ def _too_wide(path: Path, n: int, options: dict) -> None:
 def _read_text(path: Path, options: dict, report: ReadReport) -> pd.DataFrame:
     limit = options.get("sample_bytes")
     compression = _compression(path)
+    _zero_tail(path, compression)  # a sample too: the zeros are where the file ends
     _check_memory(path, compression, limit)
-    if not limit:
-        _zero_tail(path, compression)
     raw, compression = _raw_bytes(path, limit)
     if not raw.strip():
         raise DataFileError(f"{path.name} is empty: there is no header and no row to read.")
@@ -688,9 +687,7 @@ def _read_text(path: Path, options: dict, report: ReadReport) -> pd.DataFrame:
             for s, e in zip(layout.starts[: layout.title], layout.ends[: layout.title], strict=True)
         ]
         skiprows = int(layout.lines[layout.title]) - 1
-        report.notes.append(
-            f"{path.name}: {layout.title} title line(s) above the header skipped ({titles[0][:60]!r})"
-        )
+        report.title_lines.append(titles[0])
     if len(layout.ragged):
         if options.get("bad_lines", "error") != "skip":
             raise _ragged_message(path, layout, data, sep, options)
@@ -965,9 +962,16 @@ def read_table(data_path: str | Path | list, **options: Any) -> tuple[pd.DataFra
                 f"{path.name} has other columns than {paths[0].name} (differing: {sorted(first ^ set(other.columns))}); "
                 "files read together must share their columns."
             )
+    if report.title_lines:
+        each = "" if len(paths) == 1 else f" of {len(report.title_lines)} file(s)"
+        report.notes.append(
+            f"title line(s) above the header{each} skipped (e.g. {report.title_lines[0][:60]!r})"
+        )
     frame = _clean_header(pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0], report)
     frame = _apply_missing(frame, options.get("missing_values"), report)
     report.rows, report.columns = len(frame), list(frame.columns)
+    # what a contract's sentence may point at when a date column is missing (date_from)
+    frame.attrs.update(file_names=[p.name for p in paths], title_lines=list(report.title_lines))
     if len(paths) > 1:
         report.notes.append(f"{len(paths)} files read and concatenated in name order")
     return frame, report
