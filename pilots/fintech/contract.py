@@ -167,7 +167,6 @@ LEDGER = Contract(
     ),
     description="A bank's or payment provider's ledger: one row per transaction.",
     min_rows=200,  # data.MIN_LEDGER_ROWS: a training period, a validation window and a test period
-    min_distinct={"label": 2},  # labels: fraud and genuine
 )
 
 FEATURES = Contract(
@@ -211,7 +210,6 @@ FEATURES = Contract(
     extras="numeric features: every other numeric column (text columns are left out, with a note)",
     description="Any table of numeric features per transaction or entity, e.g. ADBench's X and y.",
     min_rows=50,  # data.MIN_TABLE_ROWS
-    min_distinct={"label": 2},
 )
 
 CONTRACTS = {"ledger": LEDGER, "features": FEATURES}

@@ -118,4 +118,6 @@ def preflight(mode: str, values: dict) -> None:
                 "in the pilot's folder, not where the command was typed)."
             )
     elif mode == "file":
-        check_file(str(values["data_path"]), values.get("columns"), LABELLED, values.get("read_options"), values)
+        check_file(
+            str(values["data_path"]), values.get("columns"), LABELLED, values.get("read_options"), values
+        )
