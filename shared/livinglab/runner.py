@@ -230,6 +230,7 @@ def run_pilots(
         jobs = [Job(u.pilot, u.design, u.plan, run_id, run_dir, profile) for u in planned]
         try:
             announce(jobs, datetime.now(UTC))
+            write_index(out)  # the run is listed, its units running, from its first second
             if client is not None:
                 from .cluster import run_jobs
 
