@@ -195,14 +195,11 @@ class LedgerData:
 
 
 def ledger_frame(frame: pd.DataFrame) -> LedgerData:
-    """A frame in contract A's names -> the pilot's ledger schema, sorted by time; exact duplicate rows
-    dropped (counted); ``transaction_id`` = the row's position after sorting."""
+    """A frame in contract A's names -> the pilot's ledger schema, sorted by time; ``transaction_id`` = the
+    row's position after sorting. Rows equal in the mapped columns are kept: they can be two payments alike
+    (the contract drops, and counts, rows identical in every column of the file)."""
     n_in = len(frame)
     out, available, segments, notes = ledger_rows(frame)
-    dup = out.duplicated()
-    if dup.any():
-        notes.append(f"{int(dup.sum()):,} exact duplicate rows dropped")
-        out = out[~dup]
     disorder = int((out["timestamp"].diff() < pd.Timedelta(0)).sum())
     if disorder:
         notes.append(f"{disorder:,} rows were out of time order and were sorted")

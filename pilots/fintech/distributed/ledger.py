@@ -7,7 +7,8 @@
   holds any time; channel and country get the categories of the whole ledger, in order of first appearance in
   time (the codes the in-memory path's features give them). Each part is then converted by
   ``data.ledger_rows``, the in-memory loader's own function; a row's ``transaction_id`` is its position.
-  Not done here: exact duplicate rows are kept (the in-memory loader drops them: that needs a shuffle).
+  Not done here: rows identical in every column are kept (a file read whole has them dropped by the
+  contract: that needs a shuffle).
 - :meth:`LazyLedger.from_frame`: a ledger in memory (the generated one) partitioned from there.
 - :func:`overview`: ``data.LedgerOverview`` of a lazy ledger in one pass.
 """
@@ -80,8 +81,8 @@ class LazyLedger:
         frame = f.map_partitions(_convert_part, conv, meta=out_meta, enforce_metadata=False)
         notes = [
             *notes,
-            "read in parts: each part is converted like the rows of a ledger read whole; exact duplicate rows "
-            "are kept (the in-memory path drops them)",
+            "read in parts: each part is converted like the rows of a ledger read whole; rows identical in "
+            "every column are kept (a file read whole drops them)",
         ]
         return cls(frame, available_parts(out_meta), segments, loaded.rows, notes)
 
