@@ -117,6 +117,10 @@ def test_duplicates_are_rows_identical_in_every_column_of_the_file(tmp_path, no_
     path = _identical_only_in_mapped_columns(tmp_path)
     loaded = livinglab.load("fintech", "ledger", {"data_path": str(path)}, record=False)
     assert loaded.dropped == {} and len(loaded.frame) == 420
+    from pilots.fintech.data import ledger_frame  # the page's notes: no duplicate the file does not hold
+
+    rows = ledger_frame(loaded.frame)
+    assert len(rows.frame) == 420 and not [n for n in rows.notes if "duplicate" in n], rows.notes
     twice = tmp_path / "twice.csv"
     frame = ledger()
     frame.iloc[list(range(400)) + [7, 8, 9]].to_csv(twice, index=False)
