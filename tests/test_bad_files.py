@@ -330,3 +330,22 @@ def test_two_processes_rebuilding_one_index_1200_times(tmp_path):
     assert json.loads((out / "index.json").read_text())["latest"] == "20240101T000000Z-0000"
     assert (out / "index.html").read_text().rstrip().endswith("</html>")
     assert not [p.name for p in out.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_odd_files_read_as_they_should_be_say_what_was_changed(tmp_path, no_kernel):
+    """The accepted odd files: the page's notes say how they were read, and nothing is read wrongly (dates
+    of a second system's day-first export appended to ISO dates: each read in its own order)."""
+    import pandas as pd
+    from bad_files import _csv_named_xlsx, _mixed_dates, ledger
+
+    loaded = livinglab.load(
+        "fintech", "features", {"data_path": str(_csv_named_xlsx(tmp_path)), "columns": {"label": "Class"}}
+    )
+    assert "read as csv by the content (the name ends in .xlsx)" in loaded.notes
+    loaded = livinglab.load("fintech", "ledger", {"data_path": str(_mixed_dates(tmp_path))}, record=False)
+    written = pd.to_datetime(ledger()["timestamp"]).dt.floor("min")  # the day-first export has no seconds
+    assert loaded.frame["timestamp"].dt.floor("min").tolist() == written.tolist()
+    assert (
+        "timestamp: parsed as day first (dd.mm.yyyy), and 250 value(s) written year first (2024-01-02) as "
+        "year, month, day" in loaded.notes
+    )

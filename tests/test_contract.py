@@ -220,6 +220,11 @@ def test_offending_rows_are_numbered_as_in_the_file():
         (["04/03/2023", "04/13/2023"], ["2023-04-03", "2023-04-13"], "month first (mm/dd/yyyy)"),
         (["01/02/2023", "03/04/2023"], ["2023-02-01", "2023-04-03"], "day first (dd.mm.yyyy)"),  # ambiguous
         (["2024-01-01", "Jan 5 2024"], ["2024-01-01", "2024-01-05"], "ISO 8601"),
+        (  # a day-first export appended to an ISO one: each value in its own order
+            ["2024-01-02 10:00", "2024/1/3", "13.01.2024"],
+            ["2024-01-02 10:00", "2024-01-03", "2024-01-13"],
+            "day first (dd.mm.yyyy), and 2 value(s) written year first (2024-01-02) as year, month, day",
+        ),
         (
             ["2024-01-01T00:00:00+02:00", "2024-01-01T05:00:00+02:00"],
             ["2023-12-31 22:00", "2024-01-01 03:00"],

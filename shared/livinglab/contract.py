@@ -232,6 +232,10 @@ def parse_datetimes(
         # digits only (930101, 01052023) are never guessed: date_format says how they are written
         digits = text.str.fullmatch(r"\d+").fillna(False)
         text = text.where(~digits, pd.NA) if digits.any() else text
+        # year first (2024-01-02) is never read day first, whatever the other values' order
+        yearfirst = text.str.match(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}").fillna(False) if dayfirst else None
+        if yearfirst is not None and yearfirst.any():
+            ymd, text = _year_first(text[yearfirst]), text.where(~yearfirst, pd.NA)
         with (
             warnings.catch_warnings()
         ):  # "Could not infer format": the values are read one by one, said below
@@ -248,10 +252,27 @@ def parse_datetimes(
             parsed = parsed.where(~failed, again)
             if iso and again.notna().any() and sample.str.match(r"^\d{1,2}[./-]\d{1,2}[./-]\d{2,4}").any():
                 how += " and day-first dates" if dayfirst else " and other layouts"
+        if yearfirst is not None and yearfirst.any():
+            parsed = parsed.where(~yearfirst, ymd)
+            how += (
+                f", and {int(yearfirst.sum()):,} value(s) written year first (2024-01-02) as year, month, day"
+            )
         offsets = sample.str.contains(_UTC_OFFSET).any()
     if parsed.dt.tz is not None:
         parsed = parsed.dt.tz_convert(None)
     return parsed, how + (", converted to UTC" if offsets else "")
+
+
+def _year_first(text: pd.Series) -> pd.Series:
+    """Year-first dates (2024-01-02, 2024/1/2), in UTC like :func:`parse_datetimes`' other values."""
+    parsed = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=True)
+    failed = parsed.isna()
+    if failed.any():
+        again = pd.to_datetime(
+            text[failed], format="mixed", yearfirst=True, dayfirst=False, errors="coerce", utc=True
+        )
+        parsed = parsed.where(~failed, again)
+    return parsed
 
 
 def parse_hours(values: pd.Series) -> tuple[pd.Series, str]:
