@@ -297,6 +297,12 @@ def _daily_files(title_line: bool) -> Callable[[Path], Path]:
     return make
 
 
+def _title_with_a_comma(folder: Path) -> Path:
+    path = folder / "cohort.csv"
+    path.write_text("Cohort export, December\n" + cohort().to_csv(index=False))
+    return path
+
+
 def _labelled_requests_with_service(folder: Path) -> Path:
     return _csv(requests().rename(columns={"label": "service", "text": "message"}), folder / "requests.csv")
 
@@ -486,6 +492,12 @@ CASES = [
         params={"columns": FEATURE_COLUMNS},
     ),  # fmt: skip
     Case("mixed date formats", 'mixed date formats get "set dayfirst"', "fintech-ledger", _mixed_dates),
+    Case(
+        "a title line with a comma",
+        "a ragged row is blamed on the separator",
+        "health-longitudinal",
+        _title_with_a_comma,
+    ),
     Case(
         "a text column mapped to a number",
         "advice to declare every value missing",

@@ -349,3 +349,20 @@ def test_odd_files_read_as_they_should_be_say_what_was_changed(tmp_path, no_kern
         "timestamp: parsed as day first (dd.mm.yyyy), and 250 value(s) written year first (2024-01-02) as "
         "year, month, day" in loaded.notes
     )
+
+
+def test_the_health_page_lists_lines_left_out_by_the_reader(tmp_path, no_kernel):
+    """A line skipped by bad_lines and a title line: said among the notes the health pages show."""
+    from bad_files import cohort
+
+    from pilots.health.run import _mapping_notes
+
+    path = tmp_path / "cohort.csv"
+    lines = cohort().to_csv(index=False).splitlines(keepends=True)
+    lines[7] = lines[7].rsplit(",", 2)[0] + "\n"  # age and sex missing
+    path.write_text("Cohort export, December\n" + "".join(lines))  # a comma: 2 fields, still a title
+    params = {"data_path": str(path), "read_options": {"bad_lines": "skip"}}
+    notes = _mapping_notes(livinglab.load("health", "longitudinal", params, record=False))
+    assert any(n.startswith("1 line(s) left out: ") for n in notes), notes
+    assert any("title line(s) above the header skipped" in n for n in notes), notes
+    assert not any(n.startswith("read and checked in") for n in notes)

@@ -529,7 +529,7 @@ class Layout:
     ends: np.ndarray  # byte offset of its line end (exclusive)
     fields: np.ndarray  # separators outside quotes + 1
     lines: np.ndarray  # physical line (1-based) where it starts
-    title: int = 0  # leading one-field records above the header
+    title: int = 0  # leading records above the header with one field, or fewer than a header could have
     usual: int = 0  # fields of most rows
     ragged: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # indexes of odd rows
 
@@ -576,8 +576,16 @@ def scan_layout(data: bytes, sep: str, skip_lines: int = 0) -> Layout:
     usual = int(np.bincount(rows).argmax())
     if usual >= 2 and not skip_lines:
         title = 0
-        while title < min(10, len(fields) - 2) and fields[title] == 1:
+        limit = min(10, len(fields) - 2)
+        while title < limit and fields[title] == 1:
             title += 1
+        # or fewer fields than a header could have ("Cohort export, December" above 5 columns), when they are
+        # a few lines above many rows (not the first rows of a table that changes its width)
+        longer = title
+        while longer < limit and fields[longer] < usual - 1:
+            longer += 1
+        if longer > title and longer <= 0.1 * len(fields):
+            title = longer
         layout.title = title
         rows = fields[title + 1 :]
         usual = int(np.bincount(rows).argmax()) if len(rows) else usual
