@@ -83,7 +83,7 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
         print(describe_columns(frame).to_string(index=False))
     fits = []
     for order, (design, contract) in enumerate(designs):
-        fit = _fit(pilot, contract, args.data_path, read_options, frame, report)
+        fit = _fit(pilot, contract, args.data_path, read_options, frame)
         if fit["error"]:
             print(
                 f"\nDesign {design.name}, contract {contract.name} ({contract.title}): does not fit yet: {fit['error']}"
@@ -122,7 +122,7 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
 _LAYOUT_OPTIONS = ("date_format", "dayfirst", "date_from")
 
 
-def _fit(pilot, contract, data_path: str, read_options: dict, frame, report) -> dict:
+def _fit(pilot, contract, data_path: str, read_options: dict, frame) -> dict:
     """The columns (and read options) with which ``contract`` takes the file, found by proposing a mapping and
     taking the fixes of the checks' sentences that only say how the file is written; or the sentence of the
     first check that still fails."""
@@ -152,11 +152,11 @@ def _fit(pilot, contract, data_path: str, read_options: dict, frame, report) -> 
             }
         except (ContractError, ValueError) as exc:
             fix = getattr(exc, "fix", None) or {}
-            step = _layout_fix(fix, options) or _date_outside(exc, contract, report, frame, options)
+            step = _layout_fix(fix, options)
             if step is not None:
                 options = step
                 try:
-                    frame, report = read_table(
+                    frame, _ = read_table(
                         data_path, **{k: v for k, v in options.items() if k not in CONTRACT_OPTIONS}
                     )
                 except DataFileError as again:
@@ -183,29 +183,13 @@ def _fit(pilot, contract, data_path: str, read_options: dict, frame, report) -> 
 
 
 def _layout_fix(fix: dict, options: dict) -> dict | None:
-    """A fix that changes only how dates are written (date_format, dayfirst, date_from): the new options."""
-    if set(fix) != {"read_options"}:
+    """A fix that changes only how dates are written (date_format, dayfirst, date_from), with or without the
+    mapping that goes with it (proposed again once the file is read so): the new options."""
+    if "read_options" not in fix or not set(fix) <= {"read_options", "columns"}:
         return None
     proposed = fix["read_options"]
     changed = {k for k in set(proposed) | set(options) if proposed.get(k) != options.get(k)}
     return dict(proposed) if changed and changed <= set(_LAYOUT_OPTIONS) else None
-
-
-def _date_outside(exc, contract, report, frame, options: dict) -> dict | None:
-    """A date field with no column, when each file's date stands in its name or above its table: date_from."""
-    if options.get("date_from") or "has no column for" not in str(exc):
-        return None
-    dates = [f.name for f in contract.fields if f.kind == "datetime"]
-    if not any(f"no column for {name!r}" in str(exc) for name in dates):
-        return None
-    if report.name_dates and len(report.name_dates) == len(report.files):
-        return {**options, "date_from": "file_name"}
-    from .reader import find_date
-
-    titles = [*report.title_lines, *map(str, frame.columns)]
-    if any(find_date(text) is not None for text in titles):
-        return {**options, "date_from": "header"}
-    return None
 
 
 def _runs_as_printed(command: list[str]) -> str | None:
