@@ -621,7 +621,7 @@ def table(folder: Path) -> str:
         )
         seconds = time.perf_counter() - t0
         said = [ln for ln in done.stderr.splitlines() if ln.startswith("livinglab:") or "checks passed" in ln]
-        message = (said[-1] if said else done.stderr.strip().splitlines()[-1:] or [""])[0]
+        message = said[-1] if said else (done.stderr.strip().splitlines() or [""])[-1]
         message = message.replace("|", "\\|")
         rows.append(f"| {case.name} | {done.returncode} | {seconds:.1f} | {message} |")
     return "\n".join(rows)
