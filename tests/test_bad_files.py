@@ -21,7 +21,7 @@ import livinglab
 import livinglab.runner
 from livinglab.cli import main
 from livinglab.contract import ContractError
-from livinglab.report import write_index
+from livinglab.report import update_latest, write_index
 
 
 class KernelWouldStart(Exception):
@@ -38,19 +38,19 @@ def no_kernel(monkeypatch):
 
 
 def _earlier_run(out: Path) -> None:
-    """A finished run, ``latest`` pointing at it, and the index: what a bad file must leave as it is."""
+    """A finished run, ``latest/<unit>`` linking it, and the index: what a bad file must leave as it is."""
     unit = out / "20240101T000000Z-0000" / "fintech-ledger"
     unit.mkdir(parents=True)
     record = {"run_id": unit.parent.name, "pilot": "fintech", "unit": "fintech-ledger", "status": "ok"}
     record |= {"started": "2024-01-01T00:00:00+00:00", "wall_time_s": 1.0, "metrics": {"rows": 400}}
     (unit / "metrics.json").write_text(json.dumps(record))
-    (out / "latest").symlink_to(unit.parent.name, target_is_directory=True)
+    update_latest(out)
     write_index(out)
 
 
 def _state(out: Path) -> dict[str, bytes | str]:
     files = {str(p.relative_to(out)): p.read_bytes() for p in out.rglob("*") if p.is_file()}
-    return {**files, "latest ->": os.readlink(out / "latest")}
+    return {**files, **{f"latest/{p.name} ->": os.readlink(p) for p in (out / "latest").iterdir()}}
 
 
 def _run(argv: list[str], capsys) -> tuple[int | str, str]:
@@ -262,7 +262,7 @@ def test_a_full_disk_gives_one_sentence_and_no_half_written_result(
 
     out = tmp_path / "runs"
     assert main(["run", "alpha", "--profile", "smoke", "--out", str(out)]) == 0
-    good = os.readlink(out / "latest")
+    good = os.readlink(out / "latest" / "alpha")  # ../<run id>/alpha
     capsys.readouterr()
 
     def full(pilot, notebook, executed, *args, **kwargs):
@@ -278,10 +278,10 @@ def test_a_full_disk_gives_one_sentence_and_no_half_written_result(
         len(said) == 1 and "the disk is full (No space left on device)" in said[0] and "Traceback" not in err
     )
     assert "half-written file(s) were removed" in said[0] and "free some space" in said[0]
-    failed = [d for d in out.glob("*/alpha") if d.parent.name not in (good, "latest")]
+    failed = [d for d in out.glob("*/alpha") if d.parent.name not in (Path(good).parent.name, "latest")]
     assert sorted(p.name for p in failed[0].iterdir() if not p.name.startswith(".")) == ["metrics.json"]
     assert json.loads((failed[0] / "metrics.json").read_text())["status"] == "failed"
-    assert os.readlink(out / "latest") == good  # the half-written run is no result
+    assert os.readlink(out / "latest" / "alpha") == good  # the half-written run is no result
     statuses = sorted(r["status"] for r in json.loads((out / "index.json").read_text())["runs"])
     assert statuses == ["failed", "ok"]
 
@@ -311,7 +311,7 @@ def test_a_full_disk_while_writing_the_record_keeps_no_partial_file(
 _REBUILD = """
 import sys
 from pathlib import Path
-from livinglab.report import write_index
+from livinglab.report import update_latest, write_index
 for _ in range(int(sys.argv[2])):
     write_index(Path(sys.argv[1]))
 """
@@ -327,7 +327,8 @@ def test_two_processes_rebuilding_one_index_1200_times(tmp_path):
     ]
     errors = [p.communicate(timeout=900)[1] for p in procs]
     assert [p.returncode for p in procs] == [0, 0], errors
-    assert json.loads((out / "index.json").read_text())["latest"] == "20240101T000000Z-0000"
+    runs = json.loads((out / "index.json").read_text())["runs"]
+    assert [r["run_id"] for r in runs] == ["20240101T000000Z-0000"]
     assert (out / "index.html").read_text().rstrip().endswith("</html>")
     assert not [p.name for p in out.iterdir() if p.name.endswith(".tmp")]
 

@@ -337,7 +337,7 @@ def disk_full(job: Job, started: datetime, wall: float, git: dict | None, exc: B
     return DiskFull(
         f"the disk is full (No space left on device) while {job.unit} was writing {Path(str(where)).name}; "
         f"its {removed} half-written file(s) were removed and it is marked failed, the run stopped there and "
-        "latest still points at the last complete run: free some space and run again."
+        "latest still links each design's last good run: free some space and run again."
     )
 
 
