@@ -120,7 +120,7 @@ def test_duplicates_are_rows_identical_in_every_column_of_the_file(tmp_path, no_
     from pilots.fintech.data import ledger_frame  # the page's notes: no duplicate the file does not hold
 
     rows = ledger_frame(loaded.frame)
-    assert len(rows.frame) == 420 and not [n for n in rows.notes if "duplicate" in n], rows.notes
+    assert len(rows.frame) == 420 and not [n for n in rows.notes if "duplicate rows" in n and "dropped" in n]
     twice = tmp_path / "twice.csv"
     frame = ledger()
     frame.iloc[list(range(400)) + [7, 8, 9]].to_csv(twice, index=False)

@@ -35,6 +35,7 @@ message proposes.
 from __future__ import annotations
 
 import difflib
+import inspect
 import json
 import re
 import unicodedata
@@ -547,7 +548,11 @@ class Contract:
         if dayfirst is None:
             dayfirst = read_options.get("dayfirst")
         given = dict(columns or {}) if isinstance(columns, dict) else columns
-        mapping = self.resolve_mapping(list(frame.columns), columns, frame, read_options)
+        # a pilot's contract may override resolve_mapping without read_options (then no date_from advice)
+        takes = "read_options" in inspect.signature(self.resolve_mapping).parameters
+        mapping = self.resolve_mapping(
+            list(frame.columns), columns, frame, **({"read_options": read_options} if takes else {})
+        )
         ctx = _Context(self, frame, mapping, given or {}, params, read_options)
         dropped: dict[str, int] = {}
         exact = frame.duplicated() if not sample else pd.Series(False, index=frame.index)
@@ -559,7 +564,11 @@ class Contract:
         ]
         frame, coded = self._value_codes(frame, ctx, notes)
         used = set(mapping.values())
-        extras = [c for c in frame.columns if c not in used] if self.extras else []
+        # a column named like a field the run leaves out ("label": "") is not kept under that name
+        left_out = (
+            {k for k, v in (given or {}).items() if v in (None, "")} if isinstance(given, dict) else set()
+        )
+        extras = [c for c in frame.columns if c not in used and c not in left_out] if self.extras else []
         converted = {}
         for name, column in mapping.items():
             f = self.field(name)

@@ -227,7 +227,7 @@ def test_a_partners_parquet_folder_in_its_own_names(ledger, partner, client):
     )
     assert parts.rows == len(ledger) and parts.available == in_memory.available
     assert parts.segments == in_memory.segments == ("segment",)
-    assert any("rows identical in every column are kept" in n for n in parts.notes)
+    assert any("duplicate rows are kept" in n for n in parts.notes)
     got = dask_features(parts, npartitions=4).compute()
     expected = transaction_features(in_memory.frame, in_memory.available)
     pd.testing.assert_frame_equal(_by_id(got)[expected.columns], expected, check_exact=True)

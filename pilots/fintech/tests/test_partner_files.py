@@ -208,6 +208,9 @@ def test_unsorted_and_duplicated_rows_are_cleaned_and_counted(small, tmp_path):
     ledger = ledger_frame(loaded.frame)
     assert len(ledger.frame) == 2_000 and ledger.frame["timestamp"].is_monotonic_increasing
     assert loaded.dropped == {"identical to an earlier row in every column": 3}  # the contract drops them
+    ledger = ledger_frame(loaded.frame, dropped_before=3)  # as run.py passes them: counted on the page
+    assert "3 exact duplicate rows (identical in every column of the file) dropped" in ledger.notes
+    assert ledger.counts["duplicates_dropped"] == 3 and ledger.counts["rows_read"] == 2_003
     assert any("out of time order and were sorted" in n for n in ledger.notes)
     assert ledger.frame["transaction_id"].tolist() == list(range(2_000))
     signed = small.assign(eur=np.where(small["direction"] == "debit", -small["eur"], small["eur"])).drop(
