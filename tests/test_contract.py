@@ -98,7 +98,7 @@ def test_proposed_mapping_works_as_printed(tmp_path):
     [
         ({"count": "Anzahll"}, "did you mean 'Anzahl'"),
         ({"cnt": "Anzahl"}, "does not have"),
-        ({"count": "Zählstelle", "date": "Datum", "hour": "Stunde"}, "must hold numbers"),
+        ({"count": "Zählstelle", "date": "Datum", "hour": "Stunde"}, "holds text, not numbers"),
         ({"count": "Anzahl", "timestamp": "Zählstelle"}, "not dates"),
     ],
 )
@@ -115,7 +115,7 @@ def test_negative_counts_fail_the_pandera_check_with_rows(tmp_path):
     path = tmp_path / "export.csv"
     path.write_text(_german_export(), encoding="utf-8")
     frame, _ = read_table(path)
-    with pytest.raises(ContractError, match=r"greater_than_or_equal_to.*row 3: -1"):
+    with pytest.raises(ContractError, match=r"below 0, the smallest count allowed \(row 3: -1"):
         COUNTS.apply(frame, {"date": "Datum", "hour": "Stunde", "count": "Anzahl"})
 
 
@@ -220,6 +220,11 @@ def test_offending_rows_are_numbered_as_in_the_file():
         (["04/03/2023", "04/13/2023"], ["2023-04-03", "2023-04-13"], "month first (mm/dd/yyyy)"),
         (["01/02/2023", "03/04/2023"], ["2023-02-01", "2023-04-03"], "day first (dd.mm.yyyy)"),  # ambiguous
         (["2024-01-01", "Jan 5 2024"], ["2024-01-01", "2024-01-05"], "ISO 8601"),
+        (  # a day-first export appended to an ISO one: each value in its own order
+            ["2024-01-02 10:00", "2024/1/3", "13.01.2024"],
+            ["2024-01-02 10:00", "2024-01-03", "2024-01-13"],
+            "day first (dd.mm.yyyy), and 2 value(s) written year first (2024-01-02) as year, month, day",
+        ),
         (
             ["2024-01-01T00:00:00+02:00", "2024-01-01T05:00:00+02:00"],
             ["2023-12-31 22:00", "2024-01-01 03:00"],
@@ -450,8 +455,13 @@ def test_apply_converts_types_keeps_extras_and_reports_the_span(tmp_path):
         and applied.extra_columns == []
         and applied.notes[0] == "columns: names as in the file"
     )
-    empty = COUNTS.apply(pd.DataFrame({"timestamp": [None, None], "count": [1, 2]}))
-    assert empty.time_span is None
+    with pytest.raises(ContractError) as err:  # a required column with no value at all is refused
+        COUNTS.apply(pd.DataFrame({"timestamp": [None, None], "count": [1, 2]}))
+    assert _sentence(err).startswith(
+        "Column 'timestamp' is empty in all 2 rows, and the counts analysis needs its timestamp (start of the hour)"
+    )
+    partly = COUNTS.apply(pd.DataFrame({"timestamp": [None, "2024-01-01"], "count": [1, 2]}))
+    assert partly.time_span == ("2024-01-01 00:00:00", "2024-01-01 00:00:00")
 
 
 def test_text_integer_bool_category_and_label_columns():
@@ -485,13 +495,14 @@ def test_text_integer_bool_category_and_label_columns():
         ),
         (
             {"id": ["a", "b"], "n": [11, 2]},
-            "Column 'n' (mapped to 'n') fails the check less_than_or_equal_to(10)",
+            "Column 'n' has 1 value(s) above 10, the largest n allowed (row 2: 11.0): if they mean 'missing', "
+            'declare them with -p read_options \'{"missing_values": {"n": [11]}}\'; or map another column',
         ),
         (
-            {"id": ["a"] * 5, "n": ["x", "n/v", "x", "-", "1"]},
+            {"id": list("abcdefghi"), "n": ["x", "n/v", "x", "-", "1", "2", "3", "4", "5"]},
             "column 'n' must hold numbers: 4 value(s) are not (row 2: 'x', row 3: 'n/v', row 4: 'x'). If they mean "
-            '\'missing\', declare them: -p read_options \'{"missing_values": ["-", "n/v", "x"]}\'; if the wrong '
-            "column is mapped, change -p columns.",
+            '\'missing\', declare them: -p read_options \'{"missing_values": {"n": ["-", "n/v", "x"]}}\'; if the '
+            "wrong column is mapped, change -p columns.",
         ),
     ],
 )
@@ -538,9 +549,9 @@ def test_the_pandera_message_shows_the_file_column_and_up_to_three_rows():
     with pytest.raises(ContractError) as err:
         COUNTS.apply(frame, {"timestamp": "datetime", "count": "Anzahl"})
     message = _sentence(err)
-    assert message.startswith(
-        "Column 'Anzahl' (mapped to 'count') fails the check greater_than_or_equal_to(0): 4 value(s), "
-        "e.g. row 2: -1.0, row 4: -3.0, row 5: -4.0. Fix the values"
+    assert message == (  # four distinct values: no missing-value advice (a scale, not a code)
+        "Column 'Anzahl' (mapped to 'count') has 4 value(s) below 0, the smallest count allowed "
+        "(row 2: -1.0, row 4: -3.0, row 5: -4.0): map another column with -p columns."
     )
 
 
@@ -624,10 +635,11 @@ def test_effective_data_mode():
 def test_check_file_reads_a_sample_and_applies_the_contract(tmp_path):
     from livinglab.contract import check_file
 
-    rows = "".join(f"2024-01-01 {h:02d}:00;{h}\n" for h in range(24))
-    path = _csv(tmp_path, "datetime;count\n" + rows * 100)
+    rows = "".join(f"2024-01-{d:02d} {h:02d}:00;{h}\n" for d in range(1, 29) for h in range(24))
+    path = _csv(tmp_path, "datetime;count\n" + rows + "".join(rows.splitlines(True)[:4]))  # 4 rows again
     applied = check_file(str(path), {"timestamp": "datetime"}, COUNTS, {"dayfirst": True})
-    assert len(applied.frame) == 2400 and applied.mapping["timestamp"] == "datetime"
+    assert len(applied.frame) == 672 and applied.mapping["timestamp"] == "datetime"
+    assert applied.dropped == {"identical to an earlier row in every column": 4}
     with pytest.raises(ContractError) as err:
         check_file(str(tmp_path / "nope.csv"), None, COUNTS)
     assert "does not exist" in _sentence(err)
@@ -656,12 +668,14 @@ def test_load_data_keeps_text_and_category_columns_as_text(tmp_path):
     assert loaded.frame["id"].tolist() == ["007", "008"] and loaded.frame["group"].tolist() == ["01", "02"]
 
 
-def test_check_file_reads_the_first_4_mib_with_the_options_given(tmp_path):
+def test_check_file_reads_the_first_4_mib_of_a_big_file_with_the_options_given(tmp_path, monkeypatch):
+    import livinglab.contract
     from livinglab.contract import check_file
 
-    line = "01/02/2024 10:00;1;" + "x" * 80 + "\n"
+    line = "01/02/2024 10:00;{};" + "x" * 80 + "\n"
     n = (9 << 19) // len(line)  # about 4.5 MiB
-    path = _csv(tmp_path, "Export\ndatetime;count;note\n" + line * n)
+    path = _csv(tmp_path, "Export\ndatetime;count;note\n" + "".join(line.format(i) for i in range(n)))
+    monkeypatch.setattr(livinglab.contract, "WHOLE_FILE_BYTES", 1 << 20)  # "big": more than 1 MiB
     applied = check_file(str(path), {"timestamp": "datetime"}, COUNTS, {"dayfirst": False, "skiprows": 1})
     assert 0.8 * n < len(applied.frame) < n
     assert applied.frame["timestamp"].iloc[0] == pd.Timestamp("2024-01-02 10:00")
@@ -718,7 +732,8 @@ def test_whole_numbers_among_decimal_commas():
         ("site", "qqq", ["a rather long description of the site"] * 2, 1.0),  # free text needs no name
         ("count", "Anzahl Fahrzeuge", [1, 2], 1.8),  # contains an alias
         ("count", "Anzahl", [1] * 19 + ["x"], 1.0),  # 95 % numbers is not enough
-        ("date", "Datum", ["20240101", "20240102"], 1.0),  # numbers (even yyyymmdd) are not dates
+        ("date", "Datum", ["20240101", "20240102"], 3.5),  # compact dates named as dates: half a point
+        ("date", "Datum", ["1", "2"], 1.0),  # other numbers are not dates
         ("date", "Datum", ["2024-01-01", "20240102"], 1.0),  # half numbers: not dates
         ("timestamp", "datetime", [f"2024-01-0{i}" for i in range(1, 10)] + ["soon"], 1.0),  # 90 %: no
         ("timestamp", "datetime", list(pd.date_range("2024-01-01", periods=3)), 4.0),  # datetimes
@@ -795,19 +810,26 @@ def test_building_the_timestamp_from_date_and_hour_gives_no_warning():
 
 
 def test_conversion_messages_in_full():
-    frame = pd.DataFrame({"id": ["a"] * 5, "n": ["x", "n/v", "-", "?", "1"]})
+    frame = pd.DataFrame({"id": list("abcdefghi"), "n": ["x", "n/v", "-", "?", "1", "2", "3", "4", "5"]})
     with pytest.raises(ContractError) as err:
         SIMPLE.apply(frame)
-    assert '-p read_options \'{"missing_values": ["-", "n/v", "x"]}\'' in _sentence(err)  # the first three
+    assert '-p read_options \'{"missing_values": {"n": ["-", "?", "n/v", "x"]}}\'' in _sentence(err)
+    assert err.value.fix == {"read_options": {"missing_values": {"n": ["-", "?", "n/v", "x"]}}}
+    with pytest.raises(ContractError) as err:  # mostly words: another column, not missing values
+        SIMPLE.apply(pd.DataFrame({"id": list("abc"), "n": ["Anna", "Bob", "3"], "visits": [1, 2, 3]}))
+    assert _sentence(err) == (
+        "column 'n' holds text, not numbers (2 of 3 values, e.g. row 2: 'Anna', row 3: 'Bob'): map the column "
+        "that holds the n with -p columns (numeric columns: ['visits'])."
+    )
     with pytest.raises(ContractError) as err:
         COUNTS.apply(
             pd.DataFrame({"datetime": ["2024-04-01 00:00", "yesterday"], "count": [3, 4]}),
             {"timestamp": "datetime"},
         )
     assert _sentence(err) == (
-        "column 'datetime' (mapped to 'timestamp') has 1 value(s) that are not dates (row 3: 'yesterday'); "
-        "for day-first dates set -p read_options '{\"dayfirst\": true}', or declare the values as missing with "
-        'read_options {"missing_values": [...]}.'
+        "column 'datetime' (mapped to 'timestamp') has 1 value(s) that are not dates (row 3: 'yesterday'); if they "
+        'mean \'missing\', declare them with -p read_options \'{"missing_values": {"datetime": ["yesterday"]}}\'; '
+        "otherwise correct them in the file or map another column with -p columns."
     )
 
 
@@ -816,16 +838,16 @@ def test_validation_messages_in_full():
     with pytest.raises(ContractError) as err:
         COUNTS.apply(frame, {"timestamp": "datetime", "count": "Anzahl"})
     assert _sentence(err) == (
-        "Column 'Anzahl' (mapped to 'count') fails the check greater_than_or_equal_to(0): 1 value(s), e.g. "
-        "row 2: -1.0. Fix the values, declare them missing with -p read_options '{\"missing_values\": {...}}', "
-        "or map another column with -p columns."
+        "Column 'Anzahl' (mapped to 'count') has 1 value(s) below 0, the smallest count allowed (row 2: -1.0): if "
+        "they mean 'missing', declare them with -p read_options '{\"missing_values\": {\"Anzahl\": [-1]}}'; or "
+        "map another column with -p columns."
     )
     # a failure without rows (the column's type) shows the type; a built column names itself
     with pytest.raises(ContractError) as err:
         COUNTS._validate(pd.DataFrame({"count": [1, 2]}), {"count": "Anzahl"})
     assert (
-        "Column 'Anzahl' (mapped to 'count') fails the check dtype('float64'): 1 value(s), e.g. 'int64'."
-        in (_sentence(err))
+        "Column 'Anzahl' (mapped to 'count') fails the check dtype('float64'): 1 value(s), e.g. 'int64'; map "
+        "another column with -p columns" in (_sentence(err))
     )
     built = pd.DataFrame({"timestamp": pd.Series(pd.date_range("2024-01-01", periods=2, tz="UTC"))})
     with pytest.raises(ContractError) as err:

@@ -111,7 +111,7 @@ def test_a_partner_file_is_read_once_and_every_file_has_its_own_checksum(
 def test_a_file_that_does_not_fit_the_contract_names_the_fix(fixture_project, tmp_path):
     path = tmp_path / "bad.csv"
     path.write_text("Datum;Betrag\n01.01.2024;abc\n", encoding="utf-8")
-    with pytest.raises(ContractError, match="must hold numbers"):
+    with pytest.raises(ContractError, match="holds text, not numbers"):
         load("gamma", "amounts", {"data_path": str(path), "columns": {"day": "Datum", "amount": "Betrag"}})
 
 

@@ -231,7 +231,10 @@ def test_a_partner_file_given_by_parameters_only_is_the_recorded_source(
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        (["-p", "columns", '{"day": "Datum", "amount": "Betrag (€)"}'], "fails the check"),
+        (
+            ["-p", "columns", '{"day": "Datum", "amount": "Betrag (€)"}'],
+            "below 0, the smallest amount allowed",
+        ),
         (["-p", "columns", '{"day": "Datum"}'], "no column for 'amount'"),
         (["-p", "columns", '{"amount": "Betrag (€)", "day": "Datumm"}'], "did you mean 'Datum'"),
     ],

@@ -27,6 +27,8 @@ LABEL_WORDS = {
     "1": 1, "1.0": 1, "true": 1, "yes": 1, "y": 1, "fraud": 1, "anomaly": 1,
     "0": 0, "0.0": 0, "false": 0, "no": 0, "n": 0, "genuine": 0, "normal": 0,
 }  # fmt: skip
+#: The direction codes the contract reads (value_codes maps others, e.g. {"direction": {"VYDAJ": "debit"}}).
+DIRECTION_CODES = {**dict.fromkeys(DEBIT_WORDS, "debit"), **dict.fromkeys(CREDIT_WORDS, "credit")}
 #: A feature table's label, time and group columns, found by these names when ``columns`` does not map them.
 LABEL_NAMES = (
     "y", "label", "class", "isfraud", "is_fraud", "fraud", "anomaly", "outlier", "target", "betrug", "fraude",
@@ -122,8 +124,9 @@ LEDGER = Contract(
             "direction",
             "category",
             required=False,
-            meaning="debit (money out) or credit (money in)",
+            meaning="debit (money out) or credit (money in); other codes are mapped with value_codes",
             aliases=("debit_credit", "dc", "sign", "in_out"),
+            codes=DIRECTION_CODES,
         ),
         Field(
             "purpose",
@@ -166,8 +169,9 @@ LEDGER = Contract(
             "label",
             "label",
             required=False,
-            meaning="1 = confirmed fraud, 0 = genuine",
+            meaning="1 = confirmed fraud, 0 = genuine (an empty label is refused unless value_codes says what it means)",
             aliases=("is_fraud", "fraud", "isfraud", "class", "fraud_flag", "betrug", "fraude"),
+            codes=LABEL_WORDS,
         ),
         Field(
             "label_time",
@@ -186,6 +190,7 @@ LEDGER = Contract(
     ),
     extras="other columns: kept only to tell exact duplicate rows apart, never features",
     description="A bank's or payment provider's ledger: one row per transaction.",
+    min_rows=200,  # data.MIN_LEDGER_ROWS: a training period, a validation window and a test period
 )
 
 FEATURES = Contract(
@@ -197,6 +202,7 @@ FEATURES = Contract(
             "label",
             required=False,
             meaning="1 = anomaly/fraud, 0 = normal (found by name when it is y, class, label or is_fraud)",
+            codes=LABEL_WORDS,
             aliases=(
                 "y",
                 "class",
@@ -227,6 +233,7 @@ FEATURES = Contract(
     ),
     extras="numeric features: every other numeric column (text columns are left out, with a note)",
     description="Any table of numeric features per transaction or entity, e.g. ADBench's X and y.",
+    min_rows=50,  # data.MIN_TABLE_ROWS
 )
 
 CONTRACTS = {"ledger": LEDGER, "features": FEATURES}

@@ -43,6 +43,8 @@ SUBJECT_ALIASES = (
     "name",
 )
 TIME_UNITS = {"years": 1.0, "months": 12.0, "weeks": 52.1775, "days": 365.25}
+#: the fewest participants of a longitudinal file (the clustering of baseline profiles needs 20)
+MIN_PARTICIPANTS = 20
 DUPLICATE_RULES = ("mean", "median", "first", "last")
 MAX_YEARS_AFTER_BASELINE = 80.0
 #: labels of the control group (case-insensitive); everyone else in a group column is analysed as a patient
@@ -185,8 +187,11 @@ def longitudinal_contract() -> Contract:
             Field(
                 "score",
                 "number",
-                meaning="the outcome score analysed; its name from score_name, its scale from score_range",
+                meaning="the outcome score analysed; its name from score_name, its scale from score_range "
+                "(not given: 0 or more, as clinical scales are)",
                 aliases=("updrs3", "motor_updrs", "np3tot", "updrs_iii", "outcome"),
+                minimum=0,
+                range_param="score_range",
             ),
             Field(
                 "age", "number", False, "age at the assessment (years)", ("age_years", "alter", "âge"), 0, 120
@@ -215,6 +220,7 @@ def longitudinal_contract() -> Contract:
         ),
         extras="covariates: other numeric columns are predictors of the LightGBM forecast",
         description="One row an assessment; several rows of one participant at one time are aggregated.",
+        min_distinct={"subject": MIN_PARTICIPANTS},
     )
 
 
@@ -264,6 +270,7 @@ def case_control_contract() -> Contract:
         ),
         extras="features: every other numeric column",
         description="One row a record; a person contributes several records.",
+        min_distinct={"label": 2, "subject": 10},
     )
 
 
@@ -325,3 +332,51 @@ def preflight(mode: str, params: dict) -> None:
             "real or partner data need a pseudonymisation key: set LIVINGLAB_PSEUDONYM_KEY to a secret of at "
             "least 16 characters (it is never written anywhere), then run again."
         )
+
+
+def check_data(name: str, frame: pd.DataFrame, params: dict) -> None:
+    """Checked on the whole file before any kernel starts (and again as the pilot reads it): the time unit
+    and the share of implausible times (longitudinal), persons of each label for the folds (case-control).
+    The sentences are ``data.py``'s and the model's, with a time unit that fits the times."""
+    from livinglab.contract import ContractError
+
+    if name == "longitudinal" and "time" in frame:
+        unit = str(params.get("time_unit", "years"))
+        if unit not in TIME_UNITS:
+            raise ContractError(
+                f"time_unit must be one of {', '.join(TIME_UNITS)}, not {unit!r}; e.g. -p time_unit "
+                f"{suggest_params(name, frame, {'time': 'time'}).get('time_unit', 'days')}."
+            )
+        times = pd.to_numeric(frame["time"], errors="coerce").dropna() / TIME_UNITS[unit]
+        implausible = float((times > MAX_YEARS_AFTER_BASELINE).mean()) if len(times) else 0.0
+        if implausible > 0.05:
+            guess = suggest_params(name, frame, {"time": "time"}).get("time_unit", "days")
+            raise ContractError(
+                f"{implausible:.0%} of the times are more than {MAX_YEARS_AFTER_BASELINE:g} years after baseline "
+                f"when read in {unit}: is time_unit right? e.g. -p time_unit {guess}."
+            )
+    if name == "case_control" and "label" in frame:
+        values = sorted(frame["label"].dropna().astype(str).str.strip().unique().tolist())
+        if len(values) > 2:
+            codes = {v: ("control" if CONTROL_WORDS.match(v) else "case") for v in values}
+            if len(set(codes.values())) < 2:
+                codes = {v: ("control" if i == 0 else "case") for i, v in enumerate(values)}
+            raise ContractError(
+                f"The label column must hold exactly two values (case and control); it holds {values[:10]}; "
+                "say which are cases with value_codes, e.g. -p value_codes "
+                f"'{json.dumps({'label': codes}, ensure_ascii=False)}' (an example: check it)."
+            )
+    if (
+        name == "case_control"
+        and {"subject", "label"} <= set(frame.columns)
+        and not params.get("subject_pattern")
+    ):
+        n_folds = int(params.get("n_folds", 5))
+        persons = frame.dropna(subset=["subject", "label"]).groupby("label")["subject"].nunique()
+        smallest = int(persons.min()) if len(persons) == 2 else 0
+        if len(persons) == 2 and smallest < n_folds:
+            fix = f"lower n_folds, e.g. -p n_folds {smallest}" if smallest >= 2 else "give more persons"
+            raise ContractError(
+                f"Subject-grouped CV with {n_folds} folds needs at least {n_folds} persons of each label; "
+                f"the smaller label has {smallest} ({fix})."
+            )

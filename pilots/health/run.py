@@ -144,8 +144,11 @@ def _identical_dropped(data) -> int:
 
 
 def _mapping_notes(data) -> list[str]:
-    """How the file's columns became the contract's (none for synthetic data); the reader's timings stay out."""
-    return list(data.applied.notes) if data.applied else []
+    """How the file was read and its columns became the contract's, with the rows left out per reason (none
+    for synthetic data); the reader's timing stays out."""
+    if not data.applied:
+        return []
+    return [n for n in data.notes if not n.startswith("read and checked in ")]
 
 
 def _synthetic_params(p: dict) -> dict:

@@ -78,6 +78,7 @@ TIDY = Contract(
     ),
     alternatives={"timestamp": ("date", "hour")},
     extras="covariates (weather, events): numeric columns are used as observed at forecast time",
+    keys=("site", "direction", "vehicle_class", "timestamp"),  # rows sharing them: the duplicates parameter
 )
 
 WIDE_COUNTS = Contract(
@@ -100,6 +101,7 @@ WIDE_COUNTS = Contract(
         ),
     ),
     extras="the 24 hour columns (00..23, 1..24, h00, 07:00, 07-08, P07_08 ...) and other columns",
+    keys=("site", "date", "direction", "vehicle_class"),
 )
 
 LU_OFFICIAL = Contract(
@@ -112,6 +114,7 @@ LU_OFFICIAL = Contract(
         Field("VEHICULE", "text", meaning="U = all vehicles, C = trucks, V = light vehicles"),
     ),
     extras="P00_01 ... P23_24 (the 24 hourly counts), SUM_TRAF, LOCALITE, ROUTE, SENS, D1, D2, COORD_X, COORD_Y",
+    keys=("POSTE_ID", "DATECOM", "DIRECTION", "VEHICULE"),
 )
 
 SITES = Contract(
@@ -194,10 +197,17 @@ class Layouts(Contract):
         return {c.name: c for c in self.layouts}[LAYOUTS[sniff_format(columns)]]
 
     def apply(
-        self, frame: pd.DataFrame, columns: dict[str, str] | None = None, *, dayfirst: bool | None = None
+        self,
+        frame: pd.DataFrame,
+        columns: dict[str, str] | None = None,
+        *,
+        dayfirst: bool | None = None,
+        **checks,
     ) -> Applied:
         layout = self.layout_for(frame.columns)
-        applied = layout.apply(frame, columns, dayfirst=dayfirst)
+        applied = layout.apply(
+            frame, columns, dayfirst=dayfirst, **checks
+        )  # params, sample: the core's checks
         applied.notes.insert(0, f"layout: {layout.title}")
         return applied
 
@@ -235,3 +245,26 @@ COUNTS = Layouts(
 CONTRACTS = {"counts": COUNTS, "sites": SITES}
 #: parameters ``livinglab inspect`` adds to its proposed command when a file fits a contract best
 PARAMS_FOR = {"sites": {"sites_path": "<file>"}}
+
+#: days a file of counts must cover: the backtest's three weeks of history and a test week
+#: (``model.MIN_TRAIN_DAYS`` + 7; this module imports only livinglab and pandas)
+MIN_DAYS = 28
+
+
+def check_data(name: str, frame: pd.DataFrame, params: dict) -> None:
+    """Checked on the whole file before any kernel starts (and again as the pilot reads it): the counts
+    cover the days the backtest needs (the model's sentence)."""
+    from livinglab.contract import ContractError
+
+    if name != "counts":
+        return
+    column = next((c for c in ("timestamp", "date", "DATECOM") if c in frame), None)
+    if column is None or not frame[column].notna().any():
+        return
+    times = pd.to_datetime(frame[column])
+    days = int((times.max().normalize() - times.min().normalize()).days) + 1
+    if days < MIN_DAYS:
+        raise ContractError(
+            f"the counts cover {days} days; the backtest needs at least {MIN_DAYS} "
+            "(three weeks of history and a test week)."
+        )

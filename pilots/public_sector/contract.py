@@ -98,6 +98,8 @@ LABELLED = replace(
     REQUESTS,
     name="labelled_requests",
     fields=tuple(replace(f, required=True) if f.name == "label" else f for f in REQUESTS.fields),
+    min_rows=20,  # a training, a validation and a test part of a few requests each
+    min_distinct={"label": 2},  # a router chooses between at least two places
 )
 
 
@@ -203,4 +205,6 @@ def preflight(mode: str, values: dict) -> None:
         except ValueError as exc:
             raise ContractError(str(exc)) from None
     elif mode == "file":
-        check_file(str(values["data_path"]), values.get("columns"), LABELLED, values.get("read_options"))
+        check_file(
+            str(values["data_path"]), values.get("columns"), LABELLED, values.get("read_options"), values
+        )

@@ -70,14 +70,15 @@ def _cmd_list(args: argparse.Namespace) -> int:
 
 
 def _cmd_inspect(args: argparse.Namespace) -> int:
-    """Read a partner's file, show what was found, check it against each design's contract, propose ``columns``."""
+    """Read a partner's file, show what was found, check it against each design's contract, propose ``columns``
+    (and the read options it needs), and print a command that was checked as ``livinglab run`` checks it."""
     import shlex
     import time
 
     import pandas as pd
 
-    from .contract import ContractError, describe_columns, split_read_options
-    from .reader import DataFileError, read_table
+    from .contract import describe_columns, split_read_options
+    from .reader import CONTRACT_OPTIONS, DataFileError, read_table
 
     pilots = discover_pilots()
     if args.pilot not in pilots:
@@ -88,11 +89,13 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
     if not designs:
         raise UsageError(f"Pilot {args.pilot} publishes no data contract (no 'contract:' in its pilot.yaml).")
     read_options = parse_cli_value(args.read_options) if args.read_options else {}
-    options, dayfirst = split_read_options(read_options)
+    split_read_options(read_options)  # a dict, or one sentence
     t0 = time.perf_counter()
     try:
         _refuse_unless_tables(args.data_path)  # nothing of a file that is not a table is ever printed
-        frame, report = read_table(args.data_path, **options)
+        frame, report = read_table(
+            args.data_path, **{k: v for k, v in read_options.items() if k not in CONTRACT_OPTIONS}
+        )
     except DataFileError as exc:
         raise UsageError(str(exc)) from None
     print(f"Read {report.summary()} in {time.perf_counter() - t0:.1f} s")
@@ -102,34 +105,37 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
         print(describe_columns(frame).to_string(index=False))
     fits = []
     for order, (design, contract) in enumerate(designs):
-        proposal = contract.propose(frame)
-        try:
-            applied = contract.apply(frame, proposal, dayfirst=dayfirst)
-        except ContractError as exc:
+        fit = _fit(pilot, contract, args.data_path, read_options, frame)
+        if fit["error"]:
             print(
-                f"\nDesign {design.name}, contract {contract.name} ({contract.title}): does not fit yet: {exc}"
+                f"\nDesign {design.name}, contract {contract.name} ({contract.title}): does not fit yet: {fit['error']}"
             )
             continue
+        applied = fit["applied"]
         span = f"; time span {applied.time_span[0]} to {applied.time_span[1]}" if applied.time_span else ""
         print(
-            f"\nDesign {design.name}, contract {contract.name} ({contract.title}): fits with columns {proposal}{span}"
+            f"\nDesign {design.name}, contract {contract.name} ({contract.title}): fits with columns "
+            f"{fit['columns']}{span}"
         )
-        fits.append((len(proposal), -order, design, contract, proposal))
+        for advice in fit["advice"]:
+            print(f"  - {advice}")
+        fits.append((len([v for v in fit["columns"].values() if v]), -order, design, contract, fit))
     if not fits:
         return 1
-    _, _, design, contract, proposal = max(fits, key=lambda fit: fit[:2])
-    selectors: dict = {}
-    suggest = getattr(pilot.contract_module(), "suggest_params", None)  # parameters read off the data
-    if suggest is not None:
-        guessed = suggest(contract.name, frame, proposal)
-        if guessed:
-            selectors.update(guessed)
-            print(f"\nParameters guessed from the data (check them): {guessed}")
+    _, _, design, contract, fit = max(fits, key=lambda found: found[:2])
+    if fit["params"]:
+        print(f"\nParameters guessed from the data (check them): {fit['params']}")
     command = ["livinglab", "run", pilot.unit(design), "-p", "data_path", args.data_path]
-    command += ["-p", "columns", json.dumps(proposal)]
-    for key, value in {**selectors, **({"read_options": read_options} if read_options else {})}.items():
-        command += ["-p", key, value if isinstance(value, str) else json.dumps(value)]
-    print("\nRun it with:\n  " + " ".join(shlex.quote(part) for part in command))
+    command += ["-p", "columns", json.dumps(fit["columns"], ensure_ascii=False)]
+    values = {**fit["params"], **({"read_options": fit["read_options"]} if fit["read_options"] else {})}
+    for key, value in values.items():
+        command += ["-p", key, value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)]
+    shown = " ".join(shlex.quote(part) for part in command)
+    problem = _runs_as_printed(command)
+    if problem:
+        print(f"\nThis command does not run yet: {problem}\n  {shown}")
+        return 1
+    print("\nRun it with:\n  " + shown)
     return 0
 
 
@@ -138,6 +144,7 @@ _TABLE_SUFFIXES = {
     ".tsv",
     ".tab",
     ".txt",
+    ".asc",
     ".dat",
     ".data",
     ".parquet",
@@ -152,7 +159,7 @@ _PACKED = {".gz": b"\x1f\x8b", ".bz2": b"BZh", ".xz": b"\xfd7zXZ", ".zip": b"PK\
 
 def _refuse_unless_tables(data_path: str) -> None:
     """``inspect`` shows values only from files it recognises as a table: a table's file name (``.csv``,
-    ``.tsv``, ``.txt``, ``.parquet``, ``.xlsx``, ``.npz``, optionally ``.gz``/``.bz2``/``.xz``/``.zip``) and
+    ``.tsv``, ``.txt``, ``.asc``, ``.parquet``, ``.xlsx``, ``.npz``, optionally ``.gz``/``.bz2``/``.xz``/``.zip``) and
     content to match (Parquet's and zip's magic numbers; text with no NUL byte in its first 64 KiB). Any other
     file (``/etc/passwd``, a key, a binary) is refused by name, and nothing of it is read or printed."""
     from .reader import DataFileError, expand_paths
@@ -171,8 +178,8 @@ def _refuse_unless_tables(data_path: str) -> None:
             fits = fits or (packed == ".zip" and head.startswith(_PACKED[".zip"]))
         elif table in (".parquet", ".pq"):
             fits = head.startswith(b"PAR1")
-        elif table in _ZIPPED:
-            fits = head.startswith(_PACKED[".zip"])
+        elif table in _ZIPPED:  # a workbook, or a text table misnamed (the reader decides by content)
+            fits = head.startswith(_PACKED[".zip"]) or b"\x00" not in head
         else:
             fits = table in _TABLE_SUFFIXES and b"\x00" not in head
         if not fits:
@@ -181,6 +188,99 @@ def _refuse_unless_tables(data_path: str) -> None:
                 ".npz file, optionally .gz, .bz2, .xz or .zip, whose content is of that kind), so nothing of it "
                 "is shown."
             )
+
+
+#: read options a check may propose that say how the file is written, not what its values mean: inspect
+#: takes them by itself (and says so); the others (missing values, value codes, skipping lines) it only shows
+_LAYOUT_OPTIONS = ("date_format", "dayfirst", "date_from")
+
+
+def _fit(pilot, contract, data_path: str, read_options: dict, frame) -> dict:
+    """The columns (and read options) with which ``contract`` takes the file, found by proposing a mapping and
+    taking the fixes of the checks' sentences that only say how the file is written; or the sentence of the
+    first check that still fails."""
+    from .contract import ContractError
+    from .data import check_with_pilot
+    from .reader import CONTRACT_OPTIONS, DataFileError, read_table
+
+    options = dict(read_options)
+    columns = contract.propose(frame)
+    advice: list[str] = []
+    suggest = getattr(pilot.contract_module(), "suggest_params", None)  # parameters read off the data
+    for _ in range(6):
+        params = dict(suggest(contract.name, frame, columns) or {}) if suggest is not None else {}
+        try:
+            applied = contract.apply(frame, columns, params={**params, "read_options": options})
+            check_with_pilot(pilot, contract, applied.frame, params)
+            changed = {k: v for k, v in options.items() if read_options.get(k) != v}
+            if changed:
+                advice.insert(0, f"read with read_options {changed} (found from the values: check it)")
+            return {
+                "error": None,
+                "applied": applied,
+                "columns": columns,
+                "read_options": options,
+                "params": params,
+                "advice": advice,
+            }
+        except (ContractError, ValueError) as exc:
+            fix = getattr(exc, "fix", None) or {}
+            step = _layout_fix(fix, options)
+            if step is not None:
+                options = step
+                try:
+                    frame, _ = read_table(
+                        data_path, **{k: v for k, v in options.items() if k not in CONTRACT_OPTIONS}
+                    )
+                except DataFileError as again:
+                    return {"error": str(again)}
+                columns = {**contract.propose(frame), **{k: v for k, v in columns.items() if v == ""}}
+                continue
+            if set(fix) == {"columns"} and fix["columns"] != columns:
+                columns = fix["columns"]  # a better column for a field, or a field left out
+                if any(v == "" for v in columns.values()):
+                    advice.append(str(exc))
+                continue
+            field = getattr(exc, "field", None)
+            if (
+                "value_codes" in fix
+                and field
+                and not contract.field(field).required
+                and columns.get(field) != ""
+            ):
+                advice.append(f"{exc} (left out of the command below)")
+                columns = {**columns, field: ""}
+                continue
+            return {"error": str(exc)}
+    return {"error": "no mapping fits after six attempts; map the columns with -p columns"}
+
+
+def _layout_fix(fix: dict, options: dict) -> dict | None:
+    """A fix that changes only how dates are written (date_format, dayfirst, date_from), with or without the
+    mapping that goes with it (proposed again once the file is read so): the new options."""
+    if "read_options" not in fix or not set(fix) <= {"read_options", "columns"}:
+        return None
+    proposed = fix["read_options"]
+    changed = {k for k in set(proposed) | set(options) if proposed.get(k) != options.get(k)}
+    return dict(proposed) if changed and changed <= set(_LAYOUT_OPTIONS) else None
+
+
+def _runs_as_printed(command: list[str]) -> str | None:
+    """None when ``livinglab run`` would start the printed command's kernel (the same checks, before any
+    kernel), else its sentence."""
+    import tempfile
+
+    from .runner import prepare
+
+    unit = command[2]
+    pairs = command[3:]
+    overrides = {pairs[i + 1]: pairs[i + 2] for i in range(0, len(pairs), 3) if pairs[i] == "-p"}
+    with tempfile.TemporaryDirectory(prefix="livinglab-inspect-") as tmp:
+        try:
+            prepare([unit], DEFAULT_PROFILE, overrides, Path(tmp))
+        except UsageError as exc:
+            return str(exc)
+    return None
 
 
 def _cmd_run(args: argparse.Namespace) -> int:

@@ -30,9 +30,16 @@ from typing import Any
 import pandas as pd
 
 from .catalog import CatalogError, DataSource, DataUnavailable, fetch, get_dataset
-from .contract import Applied, Contract, ContractError, effective_data_mode, split_read_options
+from .contract import (
+    Applied,
+    Contract,
+    ContractError,
+    effective_data_mode,
+    split_read_options,
+    text_dtypes,
+)
 from .pilots import Design, Pilot, get_pilot, parameters_for
-from .reader import DataFileError, ReadReport, parquet_columns, read_table, read_table_lazy
+from .reader import CONTRACT_OPTIONS, DataFileError, ReadReport, parquet_columns, read_table, read_table_lazy
 from .recording import record_source
 
 
@@ -59,6 +66,12 @@ class Loaded:
     def label(self) -> str:
         """Short text for metrics and figures: ``synthetic``, ``mirror:sib200`` or ``file:counts.csv``."""
         return self.source.label if self.mode != "file" else f"file:{self.source.dataset}"
+
+    @property
+    def dropped(self) -> dict[str, int]:
+        """Rows of the file left out, by reason (lines with other field counts, identical rows, combined
+        duplicates); the page and the card say them."""
+        return dict((self.source.facts or {}).get("dropped_rows") or {})
 
     @property
     def fingerprint(self) -> str:
@@ -106,74 +119,101 @@ def _catalogue(design: Design, *, synthetic: bool = False) -> dict[str, Any]:
     }
 
 
+#: Lists longer than this are recorded by their first items and their length (a record's limit)
+_LISTED = 200
+
+
 def _facts(frame: pd.DataFrame, report: ReadReport, applied: Applied, contract: Contract) -> dict[str, Any]:
+    columns, file_columns = list(frame.columns), list(report.columns)
     return {
         "path": report.data_path,
         "sha256": report.sha256,
         "fingerprint": report.sha256[:12],
         "size_bytes": report.size_bytes,
-        "rows": report.rows,  # the contract drops no row; a lazy frame is not counted by reading it
-        "columns": list(frame.columns),
-        "file_columns": report.columns,
+        "rows": report.rows - sum(applied.dropped.values()),  # a lazy frame is not counted by reading it
+        "rows_in_file": report.rows + sum(report.dropped.values()),
+        "dropped_rows": {**report.dropped, **applied.dropped},
+        "columns": columns[:_LISTED],
+        "n_columns": len(columns),
+        "file_columns": file_columns[:_LISTED],
+        "n_file_columns": len(file_columns),
         "mapping": applied.mapping,
         "time_span": list(applied.time_span or []) or None,
         "encoding": report.encoding,
         "dialect": report.dialect,
         "contract": contract.name,
-        "files": [f.path for f in report.files],
-        "file_sha256": [f.sha256 for f in report.files],
+        "files": [f.path for f in report.files][:_LISTED],
+        "file_sha256": [f.sha256 for f in report.files][:_LISTED],
     }
+
+
+def _notes(report: ReadReport, applied: Applied) -> list[str]:
+    left = [f"{n:,} line(s) left out: {reason}" for reason, n in report.dropped.items()]
+    return [*report.notes, *left, *applied.notes]
 
 
 def read_checked(
-    paths: Any, contract: Contract, columns: dict | None, read_options: dict | None
+    paths: Any,
+    contract: Contract,
+    columns: dict | None,
+    read_options: dict | None,
+    params: dict | None = None,
 ) -> tuple[pd.DataFrame, ReadReport, Applied]:
-    """Read file(s) once with the shared reader and apply the contract (the one validation mechanism)."""
-    options, dayfirst = split_read_options(read_options)
-    text_columns = {
-        (columns or {}).get(f.name, f.name) for f in contract.fields if f.kind in ("text", "category")
-    }
+    """Read file(s) once with the shared reader and apply the contract (the one validation mechanism);
+    ``params``: the run's parameters the contract's checks read (value_codes, duplicates, ranges)."""
+    split_read_options(read_options)  # a dict, or one sentence
+    options = dict(read_options or {})
     t0 = time.perf_counter()
     try:  # ids keep their leading zeros: the contract's text columns are read as text
-        frame, report = read_table(paths, **options, dtype=dict.fromkeys(text_columns, "string"))
+        frame, report = read_table(
+            paths,
+            **{k: v for k, v in options.items() if k not in CONTRACT_OPTIONS},
+            dtype=text_dtypes(contract, columns),
+        )
     except DataFileError as exc:
-        raise ContractError(str(exc)) from None
-    applied = contract.apply(frame, columns, dayfirst=dayfirst)
+        raise ContractError(str(exc), exc.fix) from None
+    applied = contract.apply(frame, columns, params={**(params or {}), "read_options": options})
     report.notes.append(f"read and checked in {time.perf_counter() - t0:.1f} s")
     return applied.frame, report, applied
 
 
-def _contract_part(
-    part: pd.DataFrame, contract: Contract, columns: dict | None, dayfirst: bool | None
-) -> pd.DataFrame:
-    return contract.apply(part, columns, dayfirst=dayfirst).frame.set_axis(part.index, axis=0)
+def _applied_part(part: pd.DataFrame, contract: Contract, columns: dict | None, params: dict) -> pd.DataFrame:
+    """One part of a lazily read file through the contract: the same conversions and sentences as a file
+    read whole (rows, distinct values, empty columns and identical rows are matters of the whole file: not
+    judged per part)."""
+    return contract.apply(part, columns, params=params, sample=True).frame.set_axis(part.index, axis=0)
 
 
 def read_checked_lazy(
-    paths: Any, contract: Contract, columns: dict | None, read_options: dict | None
+    paths: Any,
+    contract: Contract,
+    columns: dict | None,
+    read_options: dict | None,
+    params: dict | None = None,
 ) -> tuple[Any, ReadReport, Applied]:
     """Parquet read in parts (a Dask dataframe), the contract checked on the first rows now and applied to
     every part as it is read; only the columns the mapping uses are read (all of them when the contract
     keeps extras)."""
-    options, dayfirst = split_read_options(read_options)
-    text_only = sorted(set(options) - {"missing_values"})
+    options, _ = split_read_options(read_options)
+    text_only = sorted(set(options) - {"missing_values", "date_format"})
     if text_only:
         raise ContractError(
-            f"read_options {text_only} apply to text files; Parquet is read as it is (only dayfirst and "
-            "missing_values apply)."
+            f"read_options {text_only} apply to text files; Parquet is read as it is (only dayfirst, date_format "
+            "and missing_values apply)."
         )
+    params = {**(params or {}), "read_options": dict(read_options or {})}
     try:
         names = parquet_columns(paths)
         mapping = contract.resolve_mapping(names, columns)
         wanted = names if contract.extras else list(dict.fromkeys(mapping.values()))
         raw, report = read_table_lazy(paths, columns=wanted, missing_values=options.get("missing_values"))
     except DataFileError as exc:
-        raise ContractError(str(exc)) from None
-    applied = contract.apply(raw.partitions[0].head(5_000, compute=True), columns, dayfirst=dayfirst)
+        raise ContractError(str(exc), exc.fix) from None
+    applied = contract.apply(raw.partitions[0].head(5_000, compute=True), columns, params=params, sample=True)
     frame = raw.map_partitions(
-        _contract_part, contract, columns, dayfirst, meta=applied.frame.iloc[:0], enforce_metadata=False
+        _applied_part, contract, columns, params, meta=applied.frame.iloc[:0], enforce_metadata=False
     )
-    applied = Applied(frame, applied.mapping, applied.extra_columns, applied.notes, None)
+    applied = Applied(frame, applied.mapping, applied.extra_columns, applied.notes, None, {}, applied.coded)
     report.notes.append("the contract checked on the first rows and applied to every part as it is read")
     return frame, report, applied
 
@@ -181,7 +221,7 @@ def read_checked_lazy(
 def _file(pilot: Pilot, design: Design, params: dict, contract: Contract, *, lazy: bool = False) -> Loaded:
     read = read_checked_lazy if lazy else read_checked
     frame, report, applied = read(
-        params["data_path"], contract, params.get("columns"), params.get("read_options")
+        params["data_path"], contract, params.get("columns"), params.get("read_options"), params
     )
     files = report.files
     name = (
@@ -199,12 +239,17 @@ def _file(pilot: Pilot, design: Design, params: dict, contract: Contract, *, laz
         design.name,
         "file",
         source,
-        params,
+        _after_codes(params, applied),
         contract,
-        [*report.notes, *applied.notes],
+        _notes(report, applied),
         report,
         applied,
     )
+
+
+def _after_codes(params: dict, applied: Applied) -> dict:
+    """The run's parameters once the contract applied ``value_codes`` (the pilot must not apply them again)."""
+    return {**params, "value_codes": {}} if applied.coded else params
 
 
 def _real(
@@ -215,8 +260,11 @@ def _real(
     found = [fetch(real.dataset, n, allow_synthetic=allow_synthetic, record=False) for n in names]
     if any(s.is_synthetic for s in found):
         return None  # "auto" and a file unreachable: the caller generates
-    frame, report, applied = read_checked([s.path for s in found], contract, real.columns, real.read_options)
     params = {**params, **real.params}
+    frame, report, applied = read_checked(
+        [s.path for s in found], contract, real.columns, real.read_options, params
+    )
+    params = _after_codes(params, applied)
     facts = _facts(frame, report, applied, contract) | {
         "distributions": [s.path.name for s in found],
         "catalogue": _catalogue(design),
@@ -225,11 +273,7 @@ def _real(
     source = DataSource(
         real.dataset, "+".join(origins), found[0].path, report.sha256, report.summary(), facts
     )
-    notes = [
-        *report.notes,
-        *applied.notes,
-        f"catalogue dataset {real.dataset} from the {' and '.join(origins)}",
-    ]
+    notes = [*_notes(report, applied), f"catalogue dataset {real.dataset} from the {' and '.join(origins)}"]
     return Loaded(frame, pilot.name, design.name, "real", source, params, contract, notes, report, applied)
 
 
@@ -252,6 +296,17 @@ def _synthetic(pilot: Pilot, design: Design, params: dict, contract: Contract | 
     }
     source = DataSource(f"{pilot.name}-{design.name}-synthetic", "synthetic", None, None, detail, facts)
     return Loaded(frame, pilot.name, design.name, "synthetic", source, params, contract, [])
+
+
+def check_with_pilot(pilot: Pilot, contract: Contract | None, frame: Any, params: dict) -> None:
+    """The pilot's own checks of a whole file in its contract's names (``check_data(contract_name, frame,
+    params)`` in its contract module, e.g. the days a file of counts covers), made before any kernel starts;
+    the pilot's code makes them again in the kernel, with the same sentence (a file too big to check whole
+    here)."""
+    module = pilot.contract_module() if contract is not None else None
+    hook = getattr(module, "check_data", None) if module is not None else None
+    if hook is not None and isinstance(frame, pd.DataFrame):
+        hook(contract.name, frame, params)
 
 
 def load(

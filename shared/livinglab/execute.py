@@ -7,12 +7,14 @@ environment with the pilot folder as working directory; ``finish_pilot`` writes 
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import platform
 import secrets
 import subprocess
 import sys
+import tempfile
 import time
 import traceback
 from contextlib import contextmanager
@@ -143,7 +145,35 @@ def log(message: str) -> None:
 
 
 class RunInterrupted(KeyboardInterrupt):
-    """Ctrl-C during a run: the pilot that was running is recorded as interrupted, the index updated."""
+    """Ctrl-C (or SIGTERM) during a run: the pilot that was running is recorded as interrupted, the index
+    updated."""
+
+
+class DiskFull(RuntimeError):
+    """The disk filled up during a run: the unit that was writing is marked failed and its half-written
+    files removed; the message is one sentence."""
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """An error that says the disk is full: here (ENOSPC, EDQUOT) or in the kernel (its error's text)."""
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    text = f"{getattr(exc, 'ename', '')}: {getattr(exc, 'evalue', '')}"
+    return "No space left on device" in text or "[Errno 28]" in text or "Disk quota exceeded" in text
+
+
+def write_atomically(target: Path, text: str) -> Path:
+    """Write ``text`` to ``target`` through a temporary file of a unique name in the same folder, so a
+    reader sees the old file or the new one, never half of one (a full disk leaves the old one)."""
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
 
 
 def _kernel_manager_class(stderr_file: Path):
@@ -266,25 +296,176 @@ def run_pilot(job: Job, *, kernel: str, progress: bool, git: dict[str, Any] | No
         "MPLBACKEND": "module://matplotlib_inline.backend_inline",
     }
     executed = pilot_dir / notebook
+    full: BaseException | None = None
     with environment(env):
         try:
             _execute(pilot, notebook, executed, job.plan, kernel, progress)
         except pm.PapermillExecutionError as exc:
             error, status = f"{notebook}: {exc.ename}: {exc.evalue}", "failed"
-        except KeyboardInterrupt:
-            error, status = f"{notebook}: interrupted (Ctrl-C) before the notebook finished", "interrupted"
+            full = exc if is_disk_full(exc) else None
+        except KeyboardInterrupt as exc:
+            how = exc.args[0] if exc.args and isinstance(exc.args[0], str) else "Ctrl-C"
+            error, status = f"{notebook}: interrupted ({how}) before the notebook finished", "interrupted"
         except Exception as exc:  # kernel died, notebook unreadable, ...: keep going with the others
             error, status = f"{notebook}: {type(exc).__name__}: {exc}", "failed"
-            (pilot_dir / "runner-error.txt").write_text(traceback.format_exc(), encoding="utf-8")
-        if executed.exists():
+            full = exc if is_disk_full(exc) else None
+            if full is None:
+                (pilot_dir / "runner-error.txt").write_text(traceback.format_exc(), encoding="utf-8")
+        if executed.exists() and full is None:
             try:
                 render_html(executed, executed.with_suffix(".html"))
             except Exception as exc:  # a rendering problem must not hide the run's status
+                full = exc if is_disk_full(exc) else None
                 log(f"  could not render {executed.name} to HTML: {exc}")
-    result = finish_pilot(job, status, error, started, time.perf_counter() - t0, git)
+    if full is None:
+        try:
+            result = finish_pilot(job, status, error, started, time.perf_counter() - t0, git)
+        except OSError as exc:
+            if not is_disk_full(exc):
+                raise
+            full = exc
+    if full is not None:
+        raise disk_full(job, started, time.perf_counter() - t0, git, full)
     if status == "interrupted":
         raise RunInterrupted(result)
     return result
+
+
+def disk_full(job: Job, started: datetime, wall: float, git: dict | None, exc: BaseException) -> DiskFull:
+    """The unit's half-written files removed (a truncated notebook or model is no result), the unit marked
+    failed if the disk still takes its small record, and the sentence that says so."""
+    removed = 0
+    for path in sorted(job.directory.rglob("*"), reverse=True):
+        try:
+            path.rmdir() if path.is_dir() else path.unlink()
+            removed += 1
+        except OSError:
+            pass
+    where = getattr(exc, "filename", None) or "its outputs"
+    error = f"the disk is full (No space left on device) while writing {Path(str(where)).name}"
+    try:
+        job.directory.mkdir(parents=True, exist_ok=True)
+        write_atomically(
+            job.directory / "metrics.json", json.dumps(run_record(job, "failed", error, started, wall))
+        )
+    except OSError:
+        pass  # still full: the next run finds the unit unfinished and marks it interrupted
+    return DiskFull(
+        f"the disk is full (No space left on device) while {job.unit} was writing {Path(str(where)).name}; "
+        f"its {removed} half-written file(s) were removed and it is marked failed, the run stopped there and "
+        "latest still links each design's last good run: free some space and run again."
+    )
+
+
+def run_record(
+    job: Job, status: str, error: str | None, started: datetime, wall: float, found: Any = None
+) -> dict[str, Any]:
+    """A unit's ``metrics.json``: what the index lists (status, error, metrics, claims, timings)."""
+    pilot, design = job.pilot, job.design
+    return {
+        "run_id": job.run_id,
+        "pilot": pilot.name,
+        "design": design.name,
+        "unit": job.unit,
+        "title": pilot.title,
+        "design_title": design.title,
+        "profile": job.profile,
+        "parameters": job.plan,
+        "status": status,
+        "error": error,
+        "started": started.isoformat(timespec="seconds"),
+        "wall_time_s": round(wall, 2),
+        "notebooks": [design.notebook],
+        "key_metrics": [m.name for m in design.key_metrics],
+        "key_metric_specs": [m.as_dict() for m in design.key_metrics],
+        "data_fingerprint": next(
+            (str(s["fingerprint"]) for s in found.sources if s.get("fingerprint")),
+            found.metrics.get("data_fingerprint"),
+        )
+        if found is not None
+        else None,
+        "metrics": found.metrics if found is not None else {},
+        "claims": found.claims if found is not None else {},
+        "timings": found.timings if found is not None else {},
+        **({"sweep": job.sweep} if job.sweep else {}),
+    }
+
+
+#: A unit not yet finished: listed as running, and as interrupted once its run's process is gone.
+RUNNING = "running"
+PLANNED = ".planned.json"  # a unit's record before it finishes (its metrics.json replaces it)
+_LOCK = ".run.lock"
+
+
+def announce(jobs: list[Job], started: datetime) -> None:
+    """Each planned unit written as ``running`` (``.planned.json``) before anything runs, so a run killed
+    outright (SIGKILL, a machine that stops) leaves records the next run finds (:func:`mark_interrupted`)."""
+    for job in jobs:
+        job.directory.mkdir(parents=True, exist_ok=True)
+        record = run_record(job, RUNNING, "started, not finished", started, 0.0)
+        write_atomically(job.directory / PLANNED, json.dumps(record, indent=2))
+
+
+def unfinished(run_dir: Path) -> list[Path]:
+    """The planned records of a run's units that have no metrics.json (not finished)."""
+    return [p for p in sorted(run_dir.glob(f"*/{PLANNED}")) if not (p.parent / "metrics.json").exists()]
+
+
+def stop_unfinished(run_dir: Path, reason: str) -> list[Path]:
+    """A run's unfinished units recorded as ``interrupted`` (metrics.json from their planned record, with
+    ``reason``); their files are kept. Returns the records written."""
+    written = []
+    for planned in unfinished(run_dir):
+        try:
+            doc = json.loads(planned.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        doc.update(status="interrupted", error=reason)
+        written.append(write_atomically(planned.parent / "metrics.json", json.dumps(doc, indent=2)))
+    return written
+
+
+def hold_run(run_dir: Path):
+    """A lock on the run folder held while its process lives (released by the system when it dies); the
+    open file is returned and must be kept open."""
+    handle = (run_dir / _LOCK).open("a")
+    try:
+        import fcntl
+
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except (ImportError, OSError):
+        pass
+    return handle
+
+
+def _is_held(lock: Path) -> bool:
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX: a run is never assumed dead
+        return True
+    with lock.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return False
+
+
+def mark_interrupted(out: Path) -> list[Path]:
+    """Unfinished units of runs under ``out`` whose process is gone (their lock is free) recorded as
+    ``interrupted``: what the next run does first. Returns the records written."""
+    written = []
+    for lock in sorted(Path(out).glob(f"*/{_LOCK}")):
+        run_dir = lock.parent
+        if run_dir.name == "latest" or not unfinished(run_dir) or _is_held(lock):
+            continue
+        written += stop_unfinished(
+            run_dir,
+            "the run stopped before this unit finished (its process was killed or the machine stopped); "
+            "found by a later run",
+        )
+    return written
 
 
 def finish_pilot(
@@ -315,31 +496,7 @@ def finish_pilot(
         "packages": _package_versions(),
         "git": git if git is not None else git_state(project_root()),
     }
-    metrics_doc = {
-        "run_id": job.run_id,
-        "pilot": pilot.name,
-        "design": design.name,
-        "unit": job.unit,
-        "title": pilot.title,
-        "design_title": design.title,
-        "profile": job.profile,
-        "parameters": job.plan,
-        "status": status,
-        "error": error,
-        "started": params_doc["started"],
-        "wall_time_s": round(wall, 2),
-        "notebooks": [design.notebook],
-        "key_metrics": [m.name for m in design.key_metrics],
-        "key_metric_specs": [m.as_dict() for m in design.key_metrics],
-        "data_fingerprint": next(
-            (str(s["fingerprint"]) for s in found.sources if s.get("fingerprint")),
-            found.metrics.get("data_fingerprint"),
-        ),
-        "metrics": found.metrics,
-        "claims": found.claims,
-        "timings": found.timings,
-        **({"sweep": job.sweep} if job.sweep else {}),
-    }
-    (pilot_dir / "params.json").write_text(json.dumps(params_doc, indent=2, default=str), encoding="utf-8")
-    (pilot_dir / "metrics.json").write_text(json.dumps(metrics_doc, indent=2), encoding="utf-8")
+    metrics_doc = run_record(job, status, error, started, wall, found)
+    write_atomically(pilot_dir / "params.json", json.dumps(params_doc, indent=2, default=str))
+    write_atomically(pilot_dir / "metrics.json", json.dumps(metrics_doc, indent=2))
     return PilotResult(job.unit, status, pilot_dir, wall, found.metrics, error, found.claims)

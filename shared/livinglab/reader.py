@@ -4,32 +4,50 @@
 exports, say), reads them and concatenates them. It understands
 
 - CSV/TSV/text with the separator sniffed among ``,`` ``;`` tab ``|`` (or given: ``sep``);
+- the format found from the file's content, not its name: a CSV called ``.xlsx``, ``.asc``, ``.dat`` or
+  ``.txt`` is read as a CSV (and said so); Parquet, Excel (``.xlsx``; ``sheet``), NumPy ``.npz`` archives
+  of arrays ``X`` (features) and ``y``;
 - gzip, bz2, xz and zip compression (by extension or by the file's first bytes);
-- UTF-8 with or without BOM, UTF-16 with BOM, otherwise Windows-1252/Latin-1 (or given: ``encoding``);
-- CRLF line ends, stray spaces or tabs around header names, a header that ends in a separator;
-- Parquet, Excel (``.xlsx``; ``sheet``), NumPy ``.npz`` archives of arrays ``X`` (features) and ``y``;
+- one encoding a file, decided on the whole file: UTF-8 with or without BOM, UTF-16 with BOM, otherwise
+  Windows-1252/Latin-1 (or given: ``encoding``). A UTF-8 file with a line in another encoding is refused
+  with the line's number (``encoding: "utf-8+cp1252"`` reads such lines as Windows-1252, counted);
+- CRLF line ends, stray spaces or tabs around header names, a header that ends in a separator, title lines
+  above the header (skipped and said so; or ``skiprows``);
+- rows with fewer or more fields than the others (a short or cut line) named by their line number, or
+  left out and counted with ``bad_lines: "skip"``;
 - several files (a folder or a glob): concatenated, with a ``source_file`` column naming each row's file
   (its path below the files' common folder, e.g. ``deu_Latn/train.tsv``);
+- a date that stands only in the file name or above the table (one file a day): ``date_from: "file_name"``
+  or ``"header"`` adds it as a ``date`` column;
 - a declared list of missing-value sentinels (``missing_values``: ``[-1, "n/a"]`` for every column, or
   ``{"count": [-1]}`` per column).
 
-What it found (format, encoding, separator, compression, rows, columns, sha256 and size of every file)
-is returned in a :class:`ReadReport`, shown by ``livinglab inspect`` and recorded as the run's data
-source. Every failure is a :class:`DataFileError` whose message says what is wrong and what to change.
+The whole file is checked, not a sample: it decodes, holds no binary data (a file padded with zeros says
+from which line), and fits in memory (otherwise the sizes are said in words, before anything is read); a
+table wider than ``max_columns`` (default 2,000) is refused with the limit in words.
+
+What it found (format, encoding, separator, compression, rows, columns, rows left out and why, sha256 and
+size of every file) is returned in a :class:`ReadReport`, shown by ``livinglab inspect`` and recorded as the
+run's data source. Every failure is a :class:`DataFileError` whose message says what is wrong and what to
+change; a fix that is a parameter is also in ``error.fix`` (``{"read_options": {...}}``), as printed.
 """
 
 from __future__ import annotations
 
 import bz2
+import codecs
 import csv
 import glob
 import gzip
 import hashlib
 import io
+import json
 import lzma
 import os
+import re
 import warnings
 import zipfile
+from contextvars import ContextVar
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,17 +55,49 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-#: Options a partner can set in the ``read_options`` parameter of every pilot.
-READ_OPTIONS = ("sep", "encoding", "sheet", "missing_values", "dayfirst", "skiprows", "decimal")
+#: Options a partner can set in the ``read_options`` parameter of every pilot (``dayfirst`` and
+#: ``date_format`` are the contract's: they say how dates are written).
+READ_OPTIONS = (
+    "sep",
+    "encoding",
+    "sheet",
+    "missing_values",
+    "dayfirst",
+    "skiprows",
+    "decimal",
+    "date_format",
+    "date_from",
+    "bad_lines",
+    "max_columns",
+)
+CONTRACT_OPTIONS = ("dayfirst", "date_format")
 SEPARATORS = (",", ";", "\t", "|")
-TEXT_SUFFIXES = (".csv", ".tsv", ".txt", ".tab", ".dat", ".data")
+TEXT_SUFFIXES = (".csv", ".tsv", ".txt", ".tab", ".dat", ".data", ".asc")
+#: Names of files that are documents, not tables, whatever their content
+DOCUMENT_SUFFIXES = (".json", ".geojson", ".xml", ".html", ".htm", ".md", ".yaml", ".yml", ".ipynb", ".pdf")
 _COMPRESSION = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz", ".zip": "zip"}
 _MAGIC = {b"\x1f\x8b": "gzip", b"BZh": "bz2", b"\xfd7zXZ": "xz", b"PK\x03\x04": "zip"}
 _SAMPLE_BYTES = 1 << 16
+#: The widest table read (columns); ``read_options: {"max_columns": N}`` reads wider ones.
+MAX_COLUMNS = 2_000
+#: Memory a table takes once read, per byte of its text (numbers and short texts as pandas holds them).
+MEMORY_PER_TEXT_BYTE = 5
+MIXED_ENCODING = "utf-8+cp1252"
+BAD_LINES = ("error", "skip")
+DATE_FROM = ("file_name", "header")
+_RAGGED_SHARE = (
+    0.01  # more rows than this share with another field count: a separator problem, not a cut line
+)
 
 
 class DataFileError(ValueError):
-    """A data file that cannot be read as a table; the message names the file, the problem and the fix."""
+    """A data file that cannot be read as a table; the message names the file, the problem and the fix.
+
+    ``fix``: the parameters the message proposes, as a dict (``{"read_options": {...}}``), or None."""
+
+    def __init__(self, message: str, fix: dict | None = None):
+        super().__init__(message)
+        self.fix = fix
 
 
 @dataclass
@@ -71,6 +121,12 @@ class ReadReport:
     rows: int = 0
     columns: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: rows left out, by reason (e.g. "a line with fewer or more fields than the header": 2)
+    dropped: dict[str, int] = field(default_factory=dict)
+    #: a date found in each file's name (``date_from`` uses them; ``inspect`` proposes it)
+    name_dates: list[str] = field(default_factory=list)
+    #: the title lines above each file's header that were skipped (the first of each file)
+    title_lines: list[str] = field(default_factory=list)
 
     @property
     def sha256(self) -> str:
@@ -105,7 +161,46 @@ class ReadReport:
         enc = f", encoding {self.encoding}" if self.encoding else ""
         return f"{names}: {self.dialect}{enc}; {self.rows:,} rows x {len(self.columns)} columns"
 
+    def drop(self, reason: str, n: int) -> None:
+        if n:
+            self.dropped[reason] = self.dropped.get(reason, 0) + int(n)
 
+
+def shown_options(options: dict, **changes: Any) -> str:
+    """``-p read_options '{...}'`` as a person types it: the options given, with ``changes``."""
+    given = {k: v for k, v in options.items() if k in READ_OPTIONS and k not in changes}
+    return f"-p read_options '{json.dumps({**given, **changes}, ensure_ascii=False)}'"
+
+
+def _options_fix(options: dict, **changes: Any) -> dict:
+    given = {k: v for k, v in options.items() if k in READ_OPTIONS and k not in changes}
+    return {"read_options": {**given, **changes}}
+
+
+def in_words(n_bytes: float) -> str:
+    """A size as a person says it: 950 bytes, 12 KB, 3.4 MB, 2.0 GB."""
+    for unit, size in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
+        if n_bytes >= size:
+            return f"{n_bytes / size:.1f} {unit}" if unit != "KB" else f"{n_bytes / size:.0f} KB"
+    return f"{int(n_bytes)} bytes"
+
+
+def available_memory() -> int:
+    """Bytes of memory this machine can still give (MemAvailable), or a large number when unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return 1 << 50
+
+
+# ----------------------------------------------------------------------------- paths and formats
 def expand_paths(data_path: str | Path | list) -> list[Path]:
     """A file, every data file of a folder (one format), the files a glob pattern matches (sorted), or a
     list of files (kept in its order)."""
@@ -124,21 +219,23 @@ def expand_paths(data_path: str | Path | list) -> list[Path]:
         return found
     if path.is_dir():
         found = sorted(p for p in path.iterdir() if p.is_file() and not p.name.startswith("."))
-        kinds = {_kind(p) for p in found} - {None}
+        kinds = {p: file_kind(p)[0] for p in found if p.suffix.lower() not in DOCUMENT_SUFFIXES}
+        kinds = {p: k for p, k in kinds.items() if k is not None}
         if not kinds:
             raise DataFileError(f"The folder {path} holds no CSV, TSV, Parquet, Excel or .npz file.")
-        if len(kinds) > 1:
+        if len(set(kinds.values())) > 1:
             raise DataFileError(
-                f"The folder {path} mixes formats ({', '.join(sorted(kinds))}); give a glob for one of them, "
-                f"e.g. data_path='{path}/*.csv'."
+                f"The folder {path} mixes formats ({', '.join(sorted(set(kinds.values())))}); give a glob for one "
+                f"of them, e.g. data_path='{path}/*.csv'."
             )
-        return [p for p in found if _kind(p) is not None]
+        return list(kinds)
     if not path.exists():
         raise DataFileError(f"data_path {text!r} does not exist (working directory: {Path.cwd()}).")
     return [path]
 
 
 def _kind(path: Path) -> str | None:
+    """The format a file's name suggests (its content decides: :func:`file_kind`)."""
     last = path.suffix.lower()
     if last in (".parquet", ".pq"):
         return "parquet"
@@ -151,20 +248,120 @@ def _kind(path: Path) -> str | None:
     return None
 
 
+def file_kind(path: Path) -> tuple[str | None, str]:
+    """The format of a file from its first bytes (``csv``, ``parquet``, ``excel``, ``npz``), or None and the
+    sentence that says why it cannot be read as a table."""
+    unsupported = (
+        f"{path.name}: unsupported file type {path.suffix!r}; give CSV/TSV (optionally .gz/.zip/.bz2), Parquet, "
+        "Excel (.xlsx) or .npz."
+    )
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(4096)
+    except OSError as exc:
+        return None, f"{path.name} cannot be opened ({exc.strerror})."
+    if head.startswith(b"PAR1"):
+        return "parquet", ""
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(path) as archive:
+                names = archive.namelist()
+        except (zipfile.BadZipFile, OSError):
+            return _kind(path) or "csv", ""  # a damaged archive: said when it is read
+        if "[Content_Types].xml" in names and any(n.startswith("xl/") for n in names):
+            return "excel", ""
+        if names and all(n.endswith(".npy") for n in names):
+            return "npz", ""
+        return "csv", ""
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        return None, (
+            f"{path.name} is an Excel 97-2003 workbook (.xls), which is not read here; save it as .xlsx or CSV."
+        )
+    if any(head.startswith(magic) for magic in _MAGIC):
+        return "csv", ""
+    if path.suffix.lower() in DOCUMENT_SUFFIXES:
+        return None, unsupported
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" not in head:
+        return "csv", ""
+    if _kind(path) in ("csv", None) and path.suffix.lower() not in TEXT_SUFFIXES and path.suffix:
+        return None, unsupported
+    return "csv", ""  # binary data in a text file: said with its line when it is read
+
+
 def _sha256(path: Path) -> str:
     with path.open("rb") as fh:
         return hashlib.file_digest(fh, hashlib.sha256).hexdigest()
 
 
+def _compression(path: Path) -> str | None:
+    with path.open("rb") as fh:
+        head = fh.read(8)
+    found = next((kind for magic, kind in _MAGIC.items() if head.startswith(magic)), None)
+    return found or _COMPRESSION.get(path.suffix.lower())
+
+
+def _text_size(path: Path, compression: str | None) -> int:
+    """Bytes of text the file holds once unpacked (gzip says it in its last 4 bytes; others: about 5x)."""
+    size = path.stat().st_size
+    if compression == "gzip" and size >= 18:
+        with path.open("rb") as fh:
+            fh.seek(-4, os.SEEK_END)
+            return max(int.from_bytes(fh.read(4), "little"), size)
+    if compression == "zip":
+        try:
+            with zipfile.ZipFile(path) as archive:
+                return sum(i.file_size for i in archive.infolist())
+        except (zipfile.BadZipFile, OSError):
+            return size
+    return size * 5 if compression else size
+
+
+def _check_memory(path: Path, compression: str | None, limit: int | None) -> None:
+    """Refuse, in words, a file whose table would not fit in this machine's memory (before reading it)."""
+    text = min(_text_size(path, compression), limit or 1 << 62)
+    needed, free = text * MEMORY_PER_TEXT_BYTE, available_memory()
+    if needed > free:
+        raise DataFileError(
+            f"{path.name} holds {in_words(text)} of text; read whole it needs about {in_words(needed)} of memory "
+            f"and this machine has {in_words(free)} free: give it as Parquet (the pilots that read in parts "
+            "read it piece by piece), split it into smaller files, or run on a machine with more memory."
+        )
+
+
+def _zero_tail(path: Path, compression: str | None) -> None:
+    """A file that ends in binary zeros (cut off or padded while it was written) is refused with the line
+    where the zeros start, before the file is read whole (a 2 GB tail of zeros would fill the memory)."""
+    if compression:
+        return
+    size = path.stat().st_size
+    with path.open("rb") as fh:
+        head = fh.read(4096)
+        fh.seek(max(size - 4096, 0))
+        tail = fh.read()
+    if b"\x00" not in tail or head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head:
+        return  # no zeros at the end; UTF-16 (zeros are half its bytes); binary from the start (said later)
+    position, lines, chunk = 0, 0, 16 << 20
+    with path.open("rb") as fh:
+        while block := fh.read(chunk):
+            at = block.find(b"\x00")
+            if at >= 0:
+                lines += block.count(b"\n", 0, at)
+                position += at
+                break
+            lines += block.count(b"\n")
+            position += len(block)
+    raise DataFileError(
+        f"{path.name} holds binary zeros from line {lines + 1:,} (byte {position:,}) to its end "
+        f"({in_words(size - position)} of {in_words(size)}): it was cut off or padded while it was written; "
+        f"export it again, or keep the lines before: `head -n {lines} {path.name} > fixed-{path.name}` "
+        "and give that file."
+    )
+
+
 def _raw_bytes(path: Path, limit: int | None = None) -> tuple[bytes, str | None]:
     """The file's (decompressed) bytes, or its first ``limit`` of them cut at a line end, and the
     compression found by extension or magic number."""
-    with path.open("rb") as fh:
-        head = fh.read(8)
-    compression = _COMPRESSION.get(path.suffix.lower())
-    compression = compression or next(
-        (kind for magic, kind in _MAGIC.items() if head.startswith(magic)), None
-    )
+    compression = _compression(path)
     try:
         if compression == "zip":
             with zipfile.ZipFile(path) as archive:
@@ -191,32 +388,117 @@ def _raw_bytes(path: Path, limit: int | None = None) -> tuple[bytes, str | None]
     return data, compression
 
 
-def _decode(raw: bytes, path: Path, encoding: str | None) -> tuple[str, str]:
+# ----------------------------------------------------------------------------- encodings
+# A valid UTF-8 sequence of two to four bytes (a character beyond ASCII): found in a UTF-8 file, rare by
+# chance in a Windows-1252 one (it would need, e.g., "Ã" followed by "©").
+_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
+
+
+def _line_of(raw: bytes, position: int) -> int:
+    return raw.count(b"\n", 0, position) + 1
+
+
+def _snippet(raw: bytes, position: int, encoding: str = "cp1252") -> str:
+    start = raw.rfind(b"\n", 0, position) + 1
+    end = raw.find(b"\n", position)
+    line = raw[start : end if end >= 0 else len(raw)].rstrip(b"\r")
+    return line[:60].decode(encoding, errors="replace")
+
+
+_POSITIONS: ContextVar[list[int] | None] = ContextVar("undecoded_positions", default=None)
+
+
+def _cp1252_bytes(exc: UnicodeError) -> tuple[str, int]:
+    """Codec error handler: bytes that are not UTF-8 read as Windows-1252 (Latin-1 where it has none)."""
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    positions = _POSITIONS.get()
+    if positions is not None:
+        positions.append(exc.start)
+    chunk = exc.object[exc.start : exc.end]
+    try:
+        return chunk.decode("cp1252"), exc.end
+    except UnicodeDecodeError:
+        return chunk.decode("latin-1"), exc.end
+
+
+codecs.register_error("livinglab-cp1252-bytes", _cp1252_bytes)
+
+
+def _decode_mixed(raw: bytes) -> tuple[str, list[int]]:
+    """UTF-8 with the bytes that are not read as Windows-1252; the positions of those bytes."""
+    positions: list[int] = []
+    token = _POSITIONS.set(positions)
+    try:
+        return raw.decode("utf-8", errors="livinglab-cp1252-bytes"), positions
+    finally:
+        _POSITIONS.reset(token)
+
+
+def _decode(raw: bytes, path: Path, encoding: str | None, notes: list | None = None) -> tuple[str, str]:
+    """The whole file's text and its encoding, decided once for the file. A file that is UTF-8 but for some
+    lines is refused with the first line's number (never decoded silently as another encoding)."""
+    if encoding == MIXED_ENCODING:
+        text, positions = _decode_mixed(raw)
+        if positions and notes is not None:
+            lines = sorted({_line_of(raw, p) for p in positions})
+            shown = ", ".join(f"{n:,}" for n in lines[:5]) + (" ..." if len(lines) > 5 else "")
+            notes.append(f"{len(lines):,} line(s) not in UTF-8 read as Windows-1252 (line {shown})")
+        return text, MIXED_ENCODING
     if encoding:
         try:
             return raw.decode(encoding), encoding
-        except (UnicodeDecodeError, LookupError) as exc:
+        except LookupError as exc:
             raise DataFileError(
                 f"{path.name} cannot be decoded as {encoding} ({exc}); remove 'encoding' from read_options to "
                 "let it be detected, or give the right one (utf-8, cp1252, latin-1, utf-16)."
             ) from exc
-    candidates: tuple[str, ...] = ("utf-8", "cp1252")
+        except UnicodeDecodeError as exc:
+            raise DataFileError(
+                f"{path.name} cannot be decoded as {encoding}: line {_line_of(raw, exc.start):,} holds the byte "
+                f"0x{raw[exc.start]:02X} ({_snippet(raw, exc.start)!r}); remove 'encoding' from read_options to "
+                "let it be detected, or give the right one (utf-8, cp1252, latin-1, utf-16)."
+            ) from exc
     if raw.startswith(b"\xef\xbb\xbf"):
-        candidates = ("utf-8-sig",)  # the codec drops the byte order mark
+        candidates: tuple[str, ...] = ("utf-8-sig",)  # the codec drops the byte order mark
     elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         candidates = ("utf-16",)
-    elif b"\x00" in raw[:_SAMPLE_BYTES]:
-        raise DataFileError(
-            f"{path.name} is not a text table (it holds binary data): give a CSV/TSV, Parquet, Excel (.xlsx) "
-            "or .npz file."
-        )
-    for encoding in (*candidates, "latin-1"):  # Latin-1 decodes any byte: the loop always returns
+    else:
+        zero = raw.find(b"\x00")
+        if zero >= 0:
+            where = "" if zero < _SAMPLE_BYTES else f" from line {_line_of(raw, zero):,}"
+            raise DataFileError(
+                f"{path.name} is not a text table (it holds binary data{where}): give a CSV/TSV, Parquet, "
+                "Excel (.xlsx) or .npz file."
+            )
+        candidates = ("utf-8",)
+    try:
+        return raw.decode(candidates[0]), candidates[0]
+    except UnicodeDecodeError as exc:
+        if candidates[0] == "utf-16":
+            raise DataFileError(
+                f"{path.name} starts like UTF-16 but byte {exc.start:,} is not; export it again as UTF-8."
+            ) from exc
+        if _UTF8_MULTIBYTE.search(raw):
+            _, positions = _decode_mixed(raw)
+            lines = sorted({_line_of(raw, p) for p in positions})
+            more = f", and {len(lines) - 1:,} more line(s)" if len(lines) > 1 else ""
+            raise DataFileError(
+                f"{path.name} is UTF-8 but line {lines[0]:,} is not (byte 0x{raw[exc.start]:02X} in "
+                f"{_snippet(raw, exc.start)!r}{more}): a line in another encoding, e.g. pasted from a "
+                "Windows-1252 export; save the file again as UTF-8, or read such lines as Windows-1252 with "
+                f'-p read_options \'{{"encoding": "{MIXED_ENCODING}"}}\'.',
+                fix={"read_options": {"encoding": MIXED_ENCODING}},
+            ) from exc
+    for fallback in ("cp1252", "latin-1"):  # Latin-1 decodes any byte: the loop always returns
         try:
-            return raw.decode(encoding), encoding
+            return raw.decode(fallback), fallback
         except UnicodeDecodeError:
             continue
+    raise AssertionError("latin-1 decodes every byte")  # pragma: no cover
 
 
+# ----------------------------------------------------------------------------- the table's layout
 def sniff_separator(text: str) -> str:
     """The separator among , ; tab | that splits the first lines into the same number (>1) of fields."""
     lines = [ln for ln in text[:_SAMPLE_BYTES].splitlines() if ln.strip()][:50]
@@ -237,6 +519,120 @@ def sniff_separator(text: str) -> str:
         if score > best_score:
             best, best_score = sep, score
     return best
+
+
+@dataclass
+class Layout:
+    """Records of a text table (a record ends at a line end outside quotes), found with NumPy."""
+
+    starts: np.ndarray  # byte offset of each non-blank record
+    ends: np.ndarray  # byte offset of its line end (exclusive)
+    fields: np.ndarray  # separators outside quotes + 1
+    lines: np.ndarray  # physical line (1-based) where it starts
+    title: int = 0  # leading records above the header with one field, or fewer than a header could have
+    usual: int = 0  # fields of most rows
+    ragged: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))  # indexes of odd rows
+
+    @property
+    def header(self) -> int:
+        return self.title
+
+    @property
+    def columns(self) -> int:
+        return int(self.fields[self.header]) if len(self.fields) > self.header else 0
+
+
+def scan_layout(data: bytes, sep: str, skip_lines: int = 0) -> Layout:
+    """Where each record starts and ends and how many fields it has (quotes decided by their parity, as
+    RFC 4180 quoting keeps it); the rows whose field count differs from most rows' (a short, cut or
+    over-long line), when they are few."""
+    buf = np.frombuffer(data, dtype=np.uint8)
+    newlines = np.flatnonzero(buf == 10)
+    start = 0
+    if skip_lines:
+        start = int(newlines[skip_lines - 1]) + 1 if skip_lines <= len(newlines) else len(buf)
+    quotes = np.flatnonzero(buf == 34)
+    quotes = quotes[quotes >= start]
+    ends = newlines[newlines >= start]
+    seps = np.flatnonzero(buf == ord(sep)) if len(sep) == 1 else np.zeros(0, np.int64)
+    seps = seps[seps >= start]
+    if len(quotes):
+        ends = ends[np.searchsorted(quotes, ends) % 2 == 0]
+        seps = seps[np.searchsorted(quotes, seps) % 2 == 0]
+    if len(buf) > start and (not len(ends) or ends[-1] < len(buf) - 1):
+        ends = np.append(ends, len(buf))  # the last record has no line end
+    starts = np.concatenate(([start], ends[:-1] + 1)).astype(np.int64)
+    content_end = ends.copy()
+    cr = (ends > starts) & (buf[np.maximum(ends - 1, 0)] == 13) if len(buf) else np.zeros(0, bool)
+    content_end[cr] -= 1
+    blank = content_end <= starts
+    starts, ends, content_end = starts[~blank], ends[~blank], content_end[~blank]
+    fields = np.searchsorted(seps, content_end) - np.searchsorted(seps, starts) + 1
+    lines = np.searchsorted(newlines, starts) + 1
+    layout = Layout(starts, content_end, fields, lines)
+    if len(fields) < 2:
+        return layout
+    rows = fields[1:]
+    usual = int(np.bincount(rows).argmax())
+    if usual >= 2 and not skip_lines:
+        title = 0
+        limit = min(10, len(fields) - 2)
+        while title < limit and fields[title] == 1:
+            title += 1
+        # or fewer fields than a header could have ("Cohort export, December" above 5 columns), when they are
+        # a few lines above many rows (not the first rows of a table that changes its width)
+        longer = title
+        while longer < limit and fields[longer] < usual - 1:
+            longer += 1
+        if longer > title and longer <= 0.1 * len(fields):
+            title = longer
+        layout.title = title
+        rows = fields[title + 1 :]
+        usual = int(np.bincount(rows).argmax()) if len(rows) else usual
+    layout.usual = usual
+    if not len(rows):
+        return layout
+    trailing = (rows == usual + 1) & (buf[np.maximum(content_end[layout.title + 1 :] - 1, 0)] == ord(sep))
+    odd = np.flatnonzero((rows != usual) & ~trailing)
+    header = layout.columns
+    fits_header = usual in (header, header + 1) or header == usual + 1
+    if len(odd) and fits_header and len(odd) <= max(3, _RAGGED_SHARE * len(rows)):
+        layout.ragged = odd + layout.title + 1
+    return layout
+
+
+def _ragged_message(path: Path, layout: Layout, data: bytes, sep: str, options: dict) -> DataFileError:
+    i = int(layout.ragged[0])
+    n = int(layout.fields[i])
+    line = int(layout.lines[i])
+    text = data[layout.starts[i] : layout.ends[i]][:60].decode("utf-8", errors="replace")
+    last = i == len(layout.fields) - 1 and not data.endswith(b"\n")
+    what = (
+        "the last line is cut off"
+        if last
+        else "a short line"
+        if n < layout.usual
+        else f"an unquoted {sep!r} inside a text?"
+    )
+    more = f"; {len(layout.ragged) - 1:,} more line(s) like it" if len(layout.ragged) > 1 else ""
+    fix = _options_fix(options, bad_lines="skip")
+    return DataFileError(
+        f"{path.name}: line {line:,} has {n} field(s) where the header and the other rows have {layout.usual} "
+        f"({what}: {text!r}){more}; correct the export, or leave such lines out (they are counted) with "
+        f"{shown_options(options, bad_lines='skip')}.",
+        fix=fix,
+    )
+
+
+def _without(data: bytes, layout: Layout) -> bytes:
+    """``data`` without the ragged records (each with its line end)."""
+    keep, at = [], 0
+    for i in layout.ragged:
+        keep.append(data[at : layout.starts[i]])
+        nxt = data.find(b"\n", int(layout.ends[i]))
+        at = len(data) if nxt < 0 else nxt + 1
+    keep.append(data[at:])
+    return b"".join(keep)
 
 
 def _clean_header(frame: pd.DataFrame, report: ReadReport) -> pd.DataFrame:
@@ -261,17 +657,54 @@ def _clean_header(frame: pd.DataFrame, report: ReadReport) -> pd.DataFrame:
     return frame
 
 
+def _too_wide(path: Path, n: int, options: dict) -> None:
+    limit = int(options.get("max_columns") or MAX_COLUMNS)
+    if n > limit:
+        raise DataFileError(
+            f"{path.name} has {n:,} columns, more than the {limit:,} a table may have here (a wider file is "
+            "usually a matrix export, and every page and record of a run lists its columns): keep the columns "
+            f"the analysis needs, or read them all with {shown_options(options, max_columns=n)}.",
+            fix=_options_fix(options, max_columns=n),
+        )
+
+
 def _read_text(path: Path, options: dict, report: ReadReport) -> pd.DataFrame:
-    raw, compression = _raw_bytes(path, options.get("sample_bytes"))
+    limit = options.get("sample_bytes")
+    compression = _compression(path)
+    _zero_tail(path, compression)  # a sample too: the zeros are where the file ends
+    _check_memory(path, compression, limit)
+    raw, compression = _raw_bytes(path, limit)
     if not raw.strip():
         raise DataFileError(f"{path.name} is empty: there is no header and no row to read.")
-    text, encoding = _decode(raw, path, options.get("encoding"))
+    text, encoding = _decode(raw, path, options.get("encoding"), report.notes)
+    if encoding.startswith("utf-16") or encoding == MIXED_ENCODING:
+        data = text.encode("utf-8")
+    else:
+        data = raw[3:] if encoding == "utf-8-sig" else raw
     skiprows = options.get("skiprows")
+    skip_lines = skiprows if isinstance(skiprows, int) else 0
     # The separator is sniffed on the rows that are read (a title line above the header has none).
-    sep = options.get("sep") or sniff_separator(
-        text.split("\n", skiprows)[-1] if isinstance(skiprows, int) else text
-    )
+    sep = options.get("sep") or sniff_separator(text.split("\n", skip_lines)[-1] if skip_lines else text)
     report.encoding, report.separator, report.compression = encoding, sep, compression
+    layout = scan_layout(data, sep, skip_lines)
+    _too_wide(path, layout.columns, options)
+    titles: list[str] = []
+    if layout.title:
+        titles = [
+            data[s:e].decode("utf-8", errors="replace").strip()
+            for s, e in zip(layout.starts[: layout.title], layout.ends[: layout.title], strict=True)
+        ]
+        skiprows = int(layout.lines[layout.title]) - 1
+        report.title_lines.append(titles[0])
+    if len(layout.ragged):
+        if options.get("bad_lines", "error") != "skip":
+            raise _ragged_message(path, layout, data, sep, options)
+        report.drop("a line with fewer or more fields than the header (bad_lines skip)", len(layout.ragged))
+        shown = ", ".join(f"{int(layout.lines[i]):,}" for i in layout.ragged[:5])
+        report.notes.append(
+            f"{path.name}: {len(layout.ragged):,} line(s) with other field counts left out ({shown})"
+        )
+        text = _without(data, layout).decode("utf-8" if data is not raw else encoding)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)
@@ -292,14 +725,22 @@ def _read_text(path: Path, options: dict, report: ReadReport) -> pd.DataFrame:
     except pd.errors.EmptyDataError as exc:
         raise DataFileError(f"{path.name} has no columns to read ({exc}).") from exc
     except pd.errors.ParserError as exc:
+        if "EOF inside string" in str(exc):
+            line = _line_of(data, int(np.flatnonzero(np.frombuffer(data, np.uint8) == 34)[-1]))
+            raise DataFileError(
+                f"{path.name} ends inside a quoted text that opens on line {line:,} (the file was cut off, or a "
+                "quote is not closed): export it again, or close the quote on that line."
+            ) from exc
+        said = " ".join(str(exc).split())
         raise DataFileError(
-            f"{path.name} is not a consistent table with separator {sep!r} ({exc}); set read_options "
+            f"{path.name} is not a consistent table with separator {sep!r} ({said}); set read_options "
             "{'sep': ...} to the right separator."
         ) from exc
     if frame.shape[1] == 1 and len(frame) and any(s in frame.columns[0] for s in SEPARATORS if s != sep):
         raise DataFileError(
             f"{path.name} was read as a single column {frame.columns[0][:60]!r}; set read_options {{'sep': ...}}."
         )
+    frame.attrs["title_lines"] = titles
     return frame
 
 
@@ -307,7 +748,7 @@ def _read_npz(path: Path) -> pd.DataFrame:
     try:
         with np.load(path, allow_pickle=False) as archive:
             arrays = {k: archive[k] for k in archive.files}
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, zipfile.BadZipFile) as exc:
         raise DataFileError(f"{path.name} is not a readable NumPy .npz archive ({exc}).") from exc
     if "X" not in arrays:
         raise DataFileError(
@@ -331,9 +772,10 @@ def _read_one(path: Path, kind: str, options: dict, report: ReadReport) -> pd.Da
     try:
         sample = options.get("sample_bytes")
         if kind == "parquet":
-            if sample:
-                import pyarrow.parquet as pq
+            import pyarrow.parquet as pq
 
+            _too_wide(path, len(pq.read_schema(path).names), options)
+            if sample:
                 return next(pq.ParquetFile(path).iter_batches(batch_size=20_000)).to_pandas()
             return pd.read_parquet(path)
         if kind == "excel":
@@ -347,6 +789,8 @@ def _read_one(path: Path, kind: str, options: dict, report: ReadReport) -> pd.Da
         raise DataFileError(
             f"Reading {path.name} needs a package that is missing ({exc}); run `make install`."
         ) from exc
+    except DataFileError:
+        raise
     except Exception as exc:  # pyarrow / openpyxl raise many types for a damaged file
         raise DataFileError(f"{path.name} cannot be read as {kind} ({type(exc).__name__}: {exc}).") from exc
     return _read_npz(path)
@@ -386,23 +830,99 @@ def _is_number(value: Any) -> bool:
     return True
 
 
+# ----------------------------------------------------------------------------- a date outside the table
+_NAME_DATES = (
+    (re.compile(r"(?<!\d)((?:19|20)\d\d)[-_.]?(0[1-9]|1[0-2])[-_.]?(0[1-9]|[12]\d|3[01])(?!\d)"), (0, 1, 2)),
+    (
+        re.compile(r"(?<!\d)(0?[1-9]|[12]\d|3[01])[./_-](0?[1-9]|1[0-2])[./_-]((?:19|20)\d\d)(?!\d)"),
+        (2, 1, 0),
+    ),
+)
+
+
+def find_date(text: str) -> pd.Timestamp | None:
+    """The first calendar date written in ``text`` (2023-05-01, 20230501, 2023_05_01, 01.05.2023)."""
+    for pattern, (y, m, d) in _NAME_DATES:
+        match = pattern.search(str(text))
+        if match:
+            parts = match.groups()
+            try:
+                return pd.Timestamp(int(parts[y]), int(parts[m]), int(parts[d]))
+            except ValueError:
+                continue
+    return None
+
+
+def _add_file_date(frame: pd.DataFrame, path: Path, how: str, report: ReadReport) -> pd.DataFrame:
+    """The date of a file that holds one day, from its name or from above its table, as a ``date`` column."""
+    if how not in DATE_FROM:
+        raise DataFileError(
+            f'read_options date_from must be one of {list(DATE_FROM)}, not {how!r}: "file_name" takes each '
+            'file\'s date from its name, "header" from the lines above its table or a header cell.'
+        )
+    column = "date" if "date" not in frame.columns else "file_date"
+    if how == "file_name":
+        found = find_date(path.stem)
+        if found is None:
+            raise DataFileError(
+                f"{path.name}: read_options date_from 'file_name' needs a date in each file's name "
+                "(2023-05-01, 20230501 or 01.05.2023) and this name has none; rename the file or map a date column."
+            )
+    else:
+        found, renamed = None, {}
+        for line in frame.attrs.get("title_lines", []):
+            found = found or find_date(line)
+        for name in frame.columns:
+            date = find_date(name)
+            if date is not None:
+                found = found or date
+                rest = re.sub(r"[\s:;,_-]+$", "", _strip_date(str(name))).strip()
+                renamed[name] = rest or "value"
+        if found is None:
+            raise DataFileError(
+                f"{path.name}: read_options date_from 'header' needs a date above the table or in a header cell "
+                "and this file has none; give skiprows so that the title line is read, or use date_from 'file_name'."
+            )
+        frame = frame.rename(columns=renamed)
+        if renamed:
+            report.notes.append(
+                f"{path.name}: the date in header cell(s) {list(renamed)} taken out of their names"
+            )
+    frame.insert(0, column, found.strftime("%Y-%m-%d"))
+    return frame
+
+
+def _strip_date(text: str) -> str:
+    for pattern, _ in _NAME_DATES:
+        text = pattern.sub("", text)
+    return text
+
+
 def read_table(data_path: str | Path | list, **options: Any) -> tuple[pd.DataFrame, ReadReport]:
     """Read a partner's file(s) into one frame; see the module docstring for what is understood.
 
     ``sample_bytes=N`` reads only the first file's first N bytes (about 20,000 rows of Parquet or Excel)
-    and skips checksums: the quick check the runner makes before a kernel starts.
+    and skips checksums: the quick check the runner makes before a kernel starts when a file is too big
+    to read whole in seconds.
     """
     unknown = sorted(set(options) - set(READ_OPTIONS) - {"dtype", "sample_bytes"})
     if unknown:
         raise DataFileError(f"Unknown read option(s) {unknown}; read_options accepts {list(READ_OPTIONS)}.")
-    paths = expand_paths(data_path)
-    kinds = {_kind(p) for p in paths}
-    if None in kinds:
-        bad = next(p for p in paths if _kind(p) is None)
+    if options.get("bad_lines", "error") not in BAD_LINES:
         raise DataFileError(
-            f"{bad.name}: unsupported file type {bad.suffix!r}; give CSV/TSV (optionally .gz/.zip/.bz2), Parquet, "
-            "Excel (.xlsx) or .npz."
+            f'read_options bad_lines must be "error" or "skip", not {options["bad_lines"]!r}.'
         )
+    max_columns = options.get("max_columns")
+    if max_columns is not None and (not isinstance(max_columns, int) or max_columns < 1):
+        raise DataFileError(
+            f"read_options max_columns must be a whole number of columns, not {max_columns!r}."
+        )
+    paths = expand_paths(data_path)
+    found = {p: file_kind(p) for p in paths}
+    bad = next((p for p, (kind, _) in found.items() if kind is None), None)
+    if bad is not None:
+        raise DataFileError(found[bad][1])
+    kinds = {kind for kind, _ in found.values()}
     if len(kinds) > 1:
         raise DataFileError(
             f"data_path {str(data_path)!r} matches files of several formats ({sorted(kinds)})."
@@ -410,14 +930,31 @@ def read_table(data_path: str | Path | list, **options: Any) -> tuple[pd.DataFra
     kind = kinds.pop()
     shown = ", ".join(map(str, data_path)) if isinstance(data_path, (list, tuple)) else str(data_path)
     report = ReadReport(data_path=shown, format=kind)
+    named = {_kind(p) for p in paths if _kind(p) is not None and _kind(p) != kind}
+    if named:
+        suffixes = sorted({p.suffix for p in paths if _kind(p) not in (kind, None)})
+        report.notes.append(f"read as {kind} by the content (the name ends in {', '.join(suffixes)})")
+    report.name_dates = [d.strftime("%Y-%m-%d") for d in (find_date(p.stem) for p in paths) if d is not None][
+        : len(paths)
+    ]
     frames = []
     sampling = bool(options.get("sample_bytes"))
     common = Path(os.path.commonpath([p.resolve().parent for p in paths])) if len(paths) > 1 else None
     paths = [p.resolve() for p in paths]
     for path in paths[:1] if sampling else paths:
-        frame = _read_one(path, kind, options, report)
-        if frame.empty:
-            raise DataFileError(f"{path.name} has a header but no rows.")
+        by_name = _kind(path)
+        try:
+            frame = _read_one(path, kind, options, report)
+            if frame.empty:
+                raise DataFileError(f"{path.name} has a header but no rows.")
+        except DataFileError as exc:
+            if by_name in (None, kind):
+                raise
+            raise DataFileError(
+                f"{str(exc).rstrip('.')} (its content was read as {kind}, whatever its name says).", exc.fix
+            ) from None
+        if options.get("date_from"):
+            frame = _add_file_date(frame, path, options["date_from"], report)
         if (
             len(paths) > 1
         ):  # the path below the files' common folder: sib200/deu_Latn/train.tsv -> deu_Latn/train.tsv
@@ -433,9 +970,16 @@ def read_table(data_path: str | Path | list, **options: Any) -> tuple[pd.DataFra
                 f"{path.name} has other columns than {paths[0].name} (differing: {sorted(first ^ set(other.columns))}); "
                 "files read together must share their columns."
             )
+    if report.title_lines:
+        each = "" if len(paths) == 1 else f" of {len(report.title_lines)} file(s)"
+        report.notes.append(
+            f"title line(s) above the header{each} skipped (e.g. {report.title_lines[0][:60]!r})"
+        )
     frame = _clean_header(pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0], report)
     frame = _apply_missing(frame, options.get("missing_values"), report)
     report.rows, report.columns = len(frame), list(frame.columns)
+    # what a contract's sentence may point at when a date column is missing (date_from)
+    frame.attrs.update(file_names=[p.name for p in paths], title_lines=list(report.title_lines))
     if len(paths) > 1:
         report.notes.append(f"{len(paths)} files read and concatenated in name order")
     return frame, report
@@ -560,3 +1104,14 @@ def read_table_lazy(
         f"read in {len(pieces)} part(s) of up to {partition_rows:,} rows (nothing loaded whole)"
     )
     return frame, report
+
+
+def text_bytes(paths: list[Path]) -> int:
+    """Bytes of text the files hold once unpacked (what reading them whole costs)."""
+    total = 0
+    for path in paths:
+        if file_kind(path)[0] == "csv":
+            total += _text_size(path, _compression(path))
+        else:
+            total += path.stat().st_size * 5  # Parquet and Excel pack their values
+    return total

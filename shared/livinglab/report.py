@@ -112,9 +112,18 @@ def _templates():
 
 
 def _write_atomically(target: Path, text: str) -> Path:
-    tmp = target.with_name(f".{target.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, target)
+    """Through a temporary file of a unique name beside ``target`` (two writers never share one), replaced
+    in one step: a reader sees the old file or the new one; a full disk leaves the old one."""
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
     return target
 
 
@@ -542,8 +551,41 @@ def sweeps(docs: list[dict[str, Any]], specs: list[dict[str, Any]]) -> list[dict
 
 
 def write_index(out: Path) -> Path:
-    """Write ``index.html`` and ``index.json`` for every run under ``out``."""
-    runs = collect_runs(out)
+    """Write ``index.html`` and ``index.json`` for every run under ``out``, under a lock on the folder (two
+    processes rebuilding one index take turns, and each writes what it read: the two files agree)."""
+    from contextlib import nullcontext
+
+    out.mkdir(parents=True, exist_ok=True)
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX: unique temporary names still keep the files whole
+        fcntl = None
+    handle = (out / ".index.lock").open("a") if fcntl is not None else nullcontext()
+    with handle:
+        if fcntl is not None:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        return _write_index(out)
+
+
+def _running(out: Path) -> list[dict[str, Any]]:
+    """Units of runs still going (planned, no metrics.json yet): listed as running."""
+    rows = []
+    for planned in out.glob("*/*/.planned.json"):
+        if planned.parent.parent.name == "latest" or (planned.parent / "metrics.json").exists():
+            continue
+        try:
+            doc = json.loads(planned.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            continue
+        doc["_dir"] = planned.parent.relative_to(out).as_posix()
+        doc["_files"] = sorted(p.name for p in planned.parent.iterdir() if not p.name.startswith("."))
+        rows.append(doc)
+    return rows
+
+
+def _write_index(out: Path) -> Path:
+    runs = collect_runs(out) + _running(out)
+    runs.sort(key=lambda d: (d.get("started", ""), d.get("run_id", "")), reverse=True)
     latest = out / "latest"
     latest_id = os.readlink(latest) if latest.is_symlink() else None
     by_pilot: dict[str, list[dict[str, Any]]] = {}

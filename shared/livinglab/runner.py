@@ -7,26 +7,41 @@ its notebook runs with the pilot folder as working directory and this environmen
 runs the designs whose contract it fits (the first of them in pilot.yaml; ``pilot-design`` picks one).
 A unit that fails keeps its executed notebook (with the error) and does not stop the others;
 ``DIR/latest/<unit>`` links each design's newest successful run (a failed unit keeps its last good one).
+
+Runs that end badly are listed as such: every planned unit is written ``running`` before anything runs and
+the run folder is locked while its process lives; SIGTERM is handled like Ctrl-C (the unit ``interrupted``);
+a run killed outright is found by the next run (its lock is free) and its unfinished units marked
+``interrupted``; a full disk stops the run with one sentence, the unit that was writing marked failed and
+its half-written files removed.
 """
 
 from __future__ import annotations
 
 import os
-from contextlib import nullcontext
+import signal
+import threading
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from .execute import (
     CLUSTER_ENV,
+    DiskFull,
     Job,
     PilotResult,
     RunInterrupted,
+    announce,
     ensure_kernel,
     git_state,
+    hold_run,
+    is_disk_full,
     log,
+    mark_interrupted,
     new_run_id,
     run_pilot,
+    stop_unfinished,
 )
 from .paths import project_root
 from .personal import PERSONAL_MODES, check_pseudonym_key, personal_mode
@@ -127,6 +142,7 @@ def check_data_request(
     """
     from .catalog import DataUnavailable
     from .contract import ContractError, check_file, effective_data_mode
+    from .data import check_with_pilot
 
     candidates = designs or list(pilot.designs.values())
     units: list[Planned] = []
@@ -161,7 +177,11 @@ def check_data_request(
                     raise ContractError(
                         "this pilot publishes no data contract, so it cannot read a partner's file"
                     )
-                check_file(data_path, values.get("columns"), contract, values.get("read_options"))
+                applied = check_file(
+                    data_path, values.get("columns"), contract, values.get("read_options"), values
+                )
+                if not applied.sample:  # the pilot's own checks of the whole file (e.g. the days it covers)
+                    check_with_pilot(pilot, contract, applied.frame, values)
         except (ContractError, ValueError, DataUnavailable) as exc:
             first_error = first_error or f"{pilot.name}: {exc}"
             if not file_mode or designs is not None:
@@ -222,24 +242,53 @@ def run_pilots(
         from .cluster import connect
 
         session = connect(cluster, out)  # an unreachable cluster is a UsageError, before the run folder
-    with session as client:
+    found = mark_interrupted(out)
+    if found:
+        log(f"{len(found)} unit(s) of earlier runs stopped without finishing: listed as interrupted")
+    with session as client, terminate_as_interrupt():
         run_id = new_run_id()
         run_dir = out / run_id
         run_dir.mkdir(parents=True)
+        lock = hold_run(run_dir)
         git = git_state(project_root())
         jobs = [Job(u.pilot, u.design, u.plan, run_id, run_dir, profile) for u in planned]
-        if client is not None:
-            from .cluster import run_jobs
+        try:
+            announce(jobs, datetime.now(UTC))
+            write_index(out)  # the run is listed, its units running, from its first second
+            if client is not None:
+                from .cluster import run_jobs
 
-            results = run_jobs(client, jobs, out=out, git=git)
-        else:
-            results = _run_here(jobs, out, progress, git)
-    for result in results if sink is not None else []:
-        sink.log(result)
-    run = RunResult(run_id, run_dir, results, _regressions(out, [r.pilot for r in results]))
-    _say_if_outside(planned)
-    update_latest(out)  # latest/<unit>: each design's newest successful run, whichever pilots this run had
-    write_index(out)
+                results = run_jobs(client, jobs, out=out, git=git)
+            else:
+                results = _run_here(jobs, out, progress, git)
+            for result in results if sink is not None else []:
+                sink.log(result)
+            run = RunResult(run_id, run_dir, results, _regressions(out, [r.pilot for r in results]))
+            _say_if_outside(planned)
+            # latest/<unit>: each design's newest successful run, whichever pilots this run had
+            update_latest(out)
+            write_index(out)
+        except KeyboardInterrupt:
+            _stop(out, run_dir, "not started: the run was interrupted before this unit")
+            raise
+        except (DiskFull, OSError) as exc:
+            if not isinstance(exc, DiskFull) and not is_disk_full(exc):
+                raise
+            _stop(out, run_dir, "not finished: the disk was full")
+            said = (
+                str(exc)
+                if isinstance(exc, DiskFull)
+                else (
+                    f"the disk is full (No space left on device) while writing "
+                    f"{Path(str(exc.filename or out)).name}; the run stopped and latest still links each design's "
+                    "last good run: free some space and run again."
+                )
+            )
+            log(f"livinglab: {said}")  # one sentence; the command exits with status 1
+            failed = PilotResult(run_id, "failed", run_dir, 0.0, error=said)
+            return RunResult(run_id, run_dir, [failed])
+        finally:
+            lock.close()
     for reg in run.regressions:
         log(
             f"Regression: {reg['pilot']} {reg['label']} {reg['before']:.4g} -> {reg['now']:.4g} "
@@ -250,6 +299,34 @@ def run_pilots(
         f"{f', {len(run.regressions)} regression(s)' if run.regressions else ''}; open {out / 'index.html'}"
     )
     return run
+
+
+def _stop(out: Path, run_dir: Path, reason: str) -> None:
+    """The units of a stopped run that did not finish listed as interrupted; the index rewritten if the
+    disk takes it (a full disk leaves the old index whole)."""
+    try:
+        stop_unfinished(run_dir, reason)
+        write_index(out)
+    except OSError:
+        pass
+
+
+@contextmanager
+def terminate_as_interrupt():
+    """SIGTERM (a scheduler's or `kill`'s stop) handled like Ctrl-C while a run lasts: the running unit is
+    recorded as interrupted and the index updated. Only in the main thread (signals are delivered there)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt("SIGTERM")
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _run_here(jobs: list[Job], out: Path, progress: bool | None, git: dict[str, Any]) -> list[PilotResult]:

@@ -57,12 +57,16 @@ def test_pseudonyms_are_stable_for_a_key_and_depend_on_it(monkeypatch):
 
 def test_real_data_are_refused_without_a_key(monkeypatch, tmp_path):
     monkeypatch.delenv("LIVINGLAB_PSEUDONYM_KEY", raising=False)
-    path = tmp_path / "cohort.csv"
-    path.write_text("subject,time,score\na,0,1\na,1,2\n")
+    path = tmp_path / "cohort.csv"  # files the contracts take (20 persons; 10 of each label)
+    path.write_text(
+        "subject,time,score\n" + "".join(f"p{i},{t},{i + t}\n" for i in range(20) for t in (0, 1))
+    )
     with pytest.raises(PseudonymKeyMissing, match="LIVINGLAB_PSEUDONYM_KEY"):
         run({"data_path": str(path)})
     records = tmp_path / "records.csv"
-    records.write_text("subject,label,f\na,PD,1\nb,control,2\n")
+    records.write_text(
+        "subject,label,f\n" + "".join(f"p{i},{'PD' if i % 2 else 'control'},{i}\n" for i in range(20))
+    )
     with pytest.raises(PseudonymKeyMissing, match="LIVINGLAB_PSEUDONYM_KEY"):
         run({"data_path": str(records)}, design="case_control")
 

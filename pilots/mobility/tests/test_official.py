@@ -117,14 +117,24 @@ def test_bad_values_are_left_out_counted_and_reported(official, tmp_path):
     conflicting = bad.loc[[d1[6]]].copy()
     conflicting["P12_13"] = 99999  # the same day with another count at noon
     bad = pd.concat([bad, exact, conflicting], ignore_index=True)
-    data = prepared({"data_path": _write(bad, tmp_path)}).counts
+    path = _write(bad, tmp_path)
+    with pytest.raises(
+        ContractError, match="share their POSTE_ID, DATECOM, DIRECTION, VEHICULE.*-p duplicates"
+    ):
+        prepared({"data_path": path})  # conflicting rows are never resolved silently
+    loaded = livinglab.load("mobility", "counts", {"data_path": path, "duplicates": "first"}, record=False)
+    assert loaded.dropped == {
+        "identical to an earlier row in every column": 1,
+        "combined with rows of the same POSTE_ID, DATECOM, DIRECTION, VEHICULE (duplicates first)": 1,
+    }
+    data = prepared({"data_path": path, "duplicates": "first"}).counts
     report = data.report.counts
     assert report["non_numeric_counts_excluded"] == 1 and data.report.examples[
         "non_numeric_counts_excluded"
     ] == ["abc"]
     assert report["sentinel_values_excluded"] == 1
-    assert report["exact_duplicate_rows_dropped"] == 24 + 23  # the repeated day, and 23 hours of the other
-    assert report["conflicting_duplicate_hours_first_kept"] == 1
+    assert "exact_duplicate_rows_dropped" not in report  # the contract dropped them, counted above
+    assert "conflicting_duplicate_hours_first_kept" not in report
     assert int(data.excluded.sum()) == 1 and np.nanmin(data.wide.values) >= 0
     assert np.nanmax(data.wide.values) < 99999  # the first of two conflicting counts is kept
     frame = data.report.to_frame()

@@ -135,8 +135,8 @@ def test_language_and_split_from_file_names():
             {"text": "Meldung"},
             "no column for 'label'",
         ),
-        (pd.DataFrame({"text": ["a"] * 6, "label": ["one"] * 6}), {}, "Only one label"),
-        (pd.DataFrame({"text": ["", " "], "label": ["a", "b"]}), {}, "No row has a text"),
+        (pd.DataFrame({"text": list("abcdef"), "label": ["one"] * 6}), {}, "Only one label"),
+        (pd.DataFrame({"text": ["", " "], "label": ["a", "b"]}), {}, "No row has a text|is empty in all"),
     ],
 )
 def test_unusable_files_fail_with_one_sentence(tmp_path, table, columns, message):
