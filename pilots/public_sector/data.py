@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .contract import LABELLED, LANGUAGE_CODES, OTHER
+from .contract import LABELLED, LANGUAGE_CODES, LANGUAGES, OTHER
 
 SPLIT_WORDS = {"train": "train", "training": "train", "dev": "train", "valid": "train", "validation": "train",
                "val": "train", "test": "test", "testing": "test", "eval": "test"}  # fmt: skip
@@ -233,7 +233,11 @@ def _requests(loaded: Any, labelled: bool) -> tuple[pd.DataFrame, str, list[str]
     if "language" not in out or out["language"].isna().any():
         from .model.langid import LanguageDetector
 
-        detected = LanguageDetector().predict(out["text"])
+        given = set(out["language"].dropna()) & set(LANGUAGES) if "language" in out else set()
+        # languages the file gives for some rows: the others are identified among those (when two or more)
+        detected = LanguageDetector(
+            [c for c in LANGUAGES if c in given] if len(given) >= 2 else LANGUAGES
+        ).predict(out["text"])
         out["language"] = out["language"].fillna(pd.Series(detected)) if "language" in out else detected
         origin = origin + "; missing ones detected by py3langid" if origin else "detected by py3langid"
     out["language"] = out["language"].astype(str)

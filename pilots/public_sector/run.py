@@ -33,7 +33,7 @@ from .contract import MODEL_FILE
 from .data import RequestData, prepare
 from .model.abstention import human_queue
 from .model.router import RequestRouter
-from .privacy import known_words_of, public_text, redact, redactor_recall
+from .privacy import known_words_of, public_text, redact, redactor_recall, removed_words
 from .synthetic import planted_truth
 
 PILOT, DESIGN = "public_sector", "requests"
@@ -164,7 +164,13 @@ def run(params: Any = None) -> RequestsResult:
     claims = [lid_claim] if lid_claim is not None else []
     found: dict[str, Any] = {}
     if requests.labelled:
-        fitted = model.fit(requests, target_precision=float(p["target_precision"]), seed=seed)
+        train = requests.train
+        fitted = model.fit(
+            requests,
+            target_precision=float(p["target_precision"]),
+            seed=seed,
+            removed=removed_words(train["text"], train["redacted_text"]),
+        )
         router = fitted.router
         routing, routing_metrics, found["scores"] = model.routing_claims(
             requests, fitted, n_boot=n_boot, seed=seed
