@@ -241,7 +241,9 @@ cooperative coopérative genossenschaft mutual mutuelle solidarité solidarity b
 pensions rente retraite housing logement wunnéngen wunneng wunnengsbäihëllef kindergeld elternzeit
 congé parental accueil maison relais crèche kita foyer home residence résidence resort hotel hôtel
 market markt marché supermarket supermarché store stores shop magasin pharmacy pharmacie apotheke
-mastercard visa maestro paypal payconiq digicash
+mastercard visa maestro paypal payconiq digicash construction constructions bau bauunternehmen boulangerie
+pâtisserie bakery restaurant café cafe brasserie garage atelier werkstatt cabinet kanzlei praxis consulting
+transports logistics logistique immobilier immobilière real estate agentur media
 """.split()
 )
 

@@ -241,12 +241,15 @@ _KIN = (
     r"(?:my|our)[ ](?:son|daughter|husband|wife|partner|child|mother|father|brother|sister|neighbour|"
     r"neighbor|friend|boss|landlord|landlady|tenant|grandmother|grandfather|uncle|aunt|cousin|nephew|niece))"
 )
-_NAME_AFTER_KIN = re.compile(rf"(?i:(?<![\w])({_KIN}[ ,]+))({FULL_NAME}|{LOWER_WORD})")
+_NAME_AFTER_KIN = re.compile(
+    rf"(?i:(?<![\w])({_KIN}[ ,]+(?:{_TITLE_CUES}[ ]+)?))(?!{_TITLE_CUES}[ ])({FULL_NAME}|{LOWER_WORD})"
+)
 _CLOSINGS = (
     r"(?:cordialement|bien[ ]à[ ]vous|bien[ ]cordialement|salutations(?:[ ]distinguées)?|bonne[ ]journée|"
     r"merci(?:[ ]d'avance|[ ]beaucoup|[ ]a[ ]schéine[ ]gruss)?|bisous|a\+|mit[ ]freundlichen[ ]grü(?:ß|ss)en|"
     r"freundliche[ ]grü(?:ß|ss)e|viele[ ]grü(?:ß|ss)e|beste[ ]grü(?:ß|ss)e|liebe[ ]grü(?:ß|ss)e|grü(?:ß|ss)e|"
-    r"mfg|lg|vg|danke(?:[ ]schön)?|(?:mat[ ](?:beschte|frëndleche)[ ])?gréiss|schéine[ ]gruss|villmools[ ]merci|"
+    r"mfg|lg|vg|danke(?:[ ]schön)?|(?:mat[ ](?:beschte|frëndleche)[ ]|léif[ ]|léiw[ ]|vill[ ])?gr[éë]i?ss|schéine[ ]gruss|"
+    r"villmools[ ]merci|merci[ ]villmools|bis[ ]geschwënn|"
     r"(?:kind|best|warm|warmest)[ ]regards|regards|best[ ]wishes|yours[ ](?:sincerely|faithfully|truly)|"
     r"sincerely|many[ ]thanks|thanks|thank[ ]you|cheers|best)"
 )
@@ -372,6 +375,9 @@ def _known_run(match: re.Match) -> str:
         return text
     first = words[start]
     cut = text.index(first) if start else 0
+    lead = re.match(rf"(?:{PARTICLE})+", text)
+    if start == 0 and lead and lead.group(0)[0].islower() and folded[0] in FIRST:
+        cut = lead.end()  # "au nom de Gérard Lambotte": the particle belongs to the sentence
     if start and text[:cut].split() and _fold(text[:cut].split()[-1]) in (
         "de", "du", "des", "von", "van", "da", "dos", "di", "del"
     ):  # fmt: skip

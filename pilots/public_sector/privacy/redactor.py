@@ -333,7 +333,9 @@ _ADDRESS_PII = re.compile(
 )
 
 
-_LEADING_LOCATIVE = re.compile(rf"^({_DE_LOCATIVE}[ ])(?=\S{{2,}}{_STREET_SUFFIX}[ ])", re.IGNORECASE)
+_LEADING_LOCATIVE = re.compile(
+    rf"^((?:in|bei)[ ](?:der|den|dem|die)[ ])(?=\S{{2,}}{_STREET_SUFFIX}[ ])", re.I
+)
 
 
 def _address_ok(match: re.Match) -> str:
