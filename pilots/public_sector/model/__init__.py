@@ -143,10 +143,10 @@ def class_report(
 
 def _shared_ids(frame: pd.DataFrame) -> tuple[np.ndarray | None, str]:
     """Resampling units of a claim: ids when rows share them (translations of one sentence), else rows."""
-    if "id" in frame and frame["id"].duplicated().any():
-        return pd.factorize(frame["id"].astype(str))[
-            0
-        ], "ids (rows sharing an id, e.g. translations, together)"
+    for link, words in (("group", "groups (rows of a group together)"),
+                        ("id", "ids (rows sharing an id, e.g. translations, together)")):  # fmt: skip
+        if link in frame and frame[link].notna().all() and frame[link].duplicated().any():
+            return pd.factorize(frame[link].astype(str))[0], words
     return None, "requests"
 
 
