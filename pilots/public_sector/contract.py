@@ -80,7 +80,16 @@ _GROUP = Field(
         "related texts share a group (the translations of one text, the messages of one case): they stay on "
         "one side of every split; without it (or an id) near-duplicates are looked for"
     ),
-    aliases=("group_id", "case", "case_group", "thread", "thread_id", "conversation", "conversation_id", "family"),
+    aliases=(
+        "group_id",
+        "case",
+        "case_group",
+        "thread",
+        "thread_id",
+        "conversation",
+        "conversation_id",
+        "family",
+    ),
 )
 
 REQUESTS = Contract(

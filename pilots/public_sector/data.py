@@ -55,7 +55,9 @@ class RequestData:
     groups: np.ndarray | None = None  # cross-validation groups of the training rows
     merged_labels: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-    near_duplicates: dict = field(default_factory=dict)  # mode, pairs, share of test rows with a twin in training
+    near_duplicates: dict = field(
+        default_factory=dict
+    )  # mode, pairs, share of test rows with a twin in training
 
     @property
     def parts(self) -> dict[str, pd.DataFrame]:
@@ -160,7 +162,9 @@ def near_duplicate_pairs(texts: pd.Series) -> pd.DataFrame:
         dtype=np.float32,
     )  # fmt: skip
     i1, j1 = _pairs_above(char.fit_transform(texts), NEAR_COSINE)
-    anchors = texts.str.findall(_ANCHOR).map(lambda a: " ".join(sorted({w.lower().replace(",", ".") for w in a})))
+    anchors = texts.str.findall(_ANCHOR).map(
+        lambda a: " ".join(sorted({w.lower().replace(",", ".") for w in a}))
+    )
     frames = [pd.DataFrame({"i": i1, "j": j1, "how": "same text (character n-grams)"})]
     has = anchors.str.len() > 0
     if has.sum() >= 2:
@@ -178,7 +182,9 @@ def near_duplicate_pairs(texts: pd.Series) -> pd.DataFrame:
             shared_rare = np.asarray(rare[i2].multiply(rare[j2]).sum(axis=1)).ravel()
             # overlap coefficient: German capitalises its nouns, so its anchors are a superset of the others'
             overlap = shared / np.maximum(np.minimum(size[i2], size[j2]), 1)
-            keep = (overlap >= ANCHOR_JACCARD) & ((shared >= ANCHOR_MIN) | ((shared_rare >= 1) & (shared == size[i2]) & (shared == size[j2])))
+            keep = (overlap >= ANCHOR_JACCARD) & (
+                (shared >= ANCHOR_MIN) | ((shared_rare >= 1) & (shared == size[i2]) & (shared == size[j2]))
+            )
             frames.append(pd.DataFrame({"i": i2[keep], "j": j2[keep], "how": "shared numbers and names"}))
     pairs = pd.concat(frames, ignore_index=True).drop_duplicates(["i", "j"])
     return pairs.reset_index(drop=True)
@@ -317,7 +323,9 @@ def _requests(loaded: Any, labelled: bool) -> tuple[pd.DataFrame, str, list[str]
     out = pd.DataFrame({"text": frame["text"].astype("string")})
     if labelled:
         out["label"] = frame["label"].astype("string").str.strip()
-    kept = ("timestamp", "id", "group", "source_file", "split") + (TRUTH_COLUMNS if loaded.is_synthetic else ())
+    kept = ("timestamp", "id", "group", "source_file", "split") + (
+        TRUTH_COLUMNS if loaded.is_synthetic else ()
+    )
     kept += tuple(c for c in frame.columns if loaded.is_synthetic and c.startswith("form_"))
     for name in kept:
         if name in frame:

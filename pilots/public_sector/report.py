@@ -211,7 +211,9 @@ def routing(result):
         + "); the test requests were not used to choose."
         + ("" if m["fasttext_candidate"] else " fastText is not installed here: it is no candidate.")
     )
-    names = ["macro_f1", "macro_f1_vs_majority"] + [c.name for c in result.claims if c.name.endswith("_vs_plain")]
+    names = ["macro_f1", "macro_f1_vs_majority"] + [
+        c.name for c in result.claims if c.name.endswith("_vs_plain")
+    ]
     sentences = [c.sentence() for c in result.claims if c.name in names]
     return Markdown(chosen + "\n\n" + _bullets(sentences)), result.scores.round(3)
 

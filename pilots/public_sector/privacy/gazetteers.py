@@ -243,7 +243,9 @@ congé parental accueil maison relais crèche kita foyer home residence résiden
 market markt marché supermarket supermarché store stores shop magasin pharmacy pharmacie apotheke
 mastercard visa maestro paypal payconiq digicash construction constructions bau bauunternehmen boulangerie
 pâtisserie bakery restaurant café cafe brasserie garage atelier werkstatt cabinet kanzlei praxis consulting
-transports logistics logistique immobilier immobilière real estate agentur media
+transports logistics logistique immobilier immobilière real estate agentur media servicing financial
+finance financing associates recovery solutions partners capital lending funding loans servicer collections
+collection payments payment systems technologies technology software telecom communications energy
 """.split()
 )
 
