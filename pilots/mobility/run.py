@@ -30,6 +30,7 @@ from .data import PilotData, calendar_summary, counts_facts, prepare
 from .model.decision import Decision, city_check, decide
 from .model.features import FeatureBuilder
 from .model.forecast import COVERAGE, BacktestResult, shap_importance
+from .model.peer import available as peer_available
 from .synthetic import calibration_table
 
 PILOT, DESIGN = "mobility", "counts"
@@ -107,6 +108,7 @@ def run(params: Any = None) -> MobilityResult:
             seed=p["seed"],
             executor=pool,
             where=where,
+            peer=bool(p.get("peer_reference", True)) and peer_available(),
         )
     timings["backtest_s"] = time.perf_counter() - t1
 
@@ -154,6 +156,14 @@ def run(params: Any = None) -> MobilityResult:
         **facts,
         "data_description": f"{facts['n_sites']} site(s), {facts['period']}",
         "calendar_note": prepared.calendar_note,
+        "implausible_mode": str(p.get("implausible") or "exclude"),
+        "n_implausible_series": 0 if prepared.implausible is None else len(prepared.implausible),
+        "implausible_series": {}
+        if prepared.implausible is None
+        else {
+            f"{r.station_id} {r.direction_label}".strip(): r.reason for r in prepared.implausible.itertuples()
+        },
+        "implausible_note": prepared.implausible_note,
         "calendar_summary": calendar_summary(prepared.calendar_flags),
         "test_days": bt.test_days,
         "n_folds": int(p["n_folds"]),

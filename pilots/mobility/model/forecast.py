@@ -304,6 +304,14 @@ def fit_part(
     t0 = time.perf_counter()
     if part == "plain":
         return {"plain": fit_plain(builder, unit.horizon, unit.train, unit.seed)}, time.perf_counter() - t0
+    if part == "peer":  # the mlforecast peer: fitted and forecast in the task (its features are its own)
+        from .peer import fit_predict
+
+        forecast = fit_predict(
+            builder.Y, builder.wide.timestamps, unit.horizon, unit.train, unit.test, unit.seed,
+            n_jobs=threads_for(len(unit.train[0])),
+        )  # fmt: skip
+        return {"peer": forecast.astype(np.float32)}, time.perf_counter() - t0
     specs = quantile_specs(point_params, band_params, coverage, unit.seed)
     rows = unit.train if part == "median" else unit.band_train
     s, t = rows
@@ -348,6 +356,7 @@ def rolling_origin_backtest(
     seed: int = 0,
     executor=None,
     where: str = "",
+    peer: bool = False,
 ) -> BacktestResult:
     """Rolling-origin evaluation: for each fold, train on the hours before its origin, predict the next days.
 
@@ -361,7 +370,8 @@ def rolling_origin_backtest(
     (``livinglab.cluster.executor``: threads here, or the Dask client's executor, each part a task on a
     worker; None: here, one after another) before any is awaited; each unit is then calibrated and
     forecast here from its parts. Rows, seeds and code are the same whatever runs the parts, so the
-    forecasts are too. ``where`` names the cluster for the pages ("" here).
+    forecasts are too. ``where`` names the cluster for the pages ("" here). ``peer``: also the mlforecast
+    peer reference (``peer.py``), a fourth part of every unit (column ``peer_mlforecast``).
     """
     start = time.perf_counter()
     units, test_days = plan_backtest(
@@ -375,8 +385,9 @@ def rolling_origin_backtest(
         seed=seed,
     )
     pool = executor if executor is not None else _Here()
+    parts = PARTS + (("peer",) if peer else ())
     submitted = [
-        {part: pool.submit(fit_part, builder, unit, part, point_params, band_params) for part in PARTS}
+        {part: pool.submit(fit_part, builder, unit, part, point_params, band_params) for part in parts}
         for unit in units
     ]
     Y, ts = builder.Y, builder.wide.timestamps
@@ -391,8 +402,10 @@ def rolling_origin_backtest(
             on = f" on the Dask cluster {where}" if where else ""
             raise RuntimeError(f"the backtest failed{on}: {type(exc).__name__}: {exc}") from exc
         t0 = time.perf_counter()
-        hm = assemble(builder, unit, {part: models for part, (models, _) in done.items()})
+        hm = assemble(builder, unit, {part: models for part, (models, _) in done.items() if part != "peer"})
         piece = hm.predict(builder, *unit.test)
+        if "peer" in done:
+            piece["peer_mlforecast"] = done["peer"][0]["peer"]
         seconds = sum(sec for _, sec in done.values()) + time.perf_counter() - t0
         if unit.origin not in averages:
             averages[unit.origin] = hour_weekday_average(Y[:, : unit.origin], slot[: unit.origin])
@@ -438,13 +451,18 @@ MODELS = {
     "plain_lgbm": "plain_lgbm",
     "seasonal_naive": "seasonal_naive",
     "hour_weekday_avg": "hour_weekday_avg",
+    "peer_mlforecast": "peer_mlforecast",  # when the backtest ran the peer
 }
+
+
+def _models(frame: pd.DataFrame) -> dict[str, str]:
+    return {name: col for name, col in MODELS.items() if col in frame}
 
 
 def _scores(frame: pd.DataFrame) -> pd.Series:
     out = {}
     actual = frame["actual"].to_numpy(float)
-    for name, col in MODELS.items():
+    for name, col in _models(frame).items():
         err = frame[col].to_numpy(float) - actual
         out[f"mae_{name}"] = np.abs(err).mean()
         out[f"rmse_{name}"] = np.sqrt((err**2).mean())
@@ -456,7 +474,7 @@ def _scores(frame: pd.DataFrame) -> pd.Series:
 
 def comparable(predictions: pd.DataFrame) -> pd.DataFrame:
     """Rows where the model and every baseline have a value, so all are scored on the same hours."""
-    return predictions.dropna(subset=["actual", *MODELS.values()])
+    return predictions.dropna(subset=["actual", *_models(predictions).values()])
 
 
 def evaluate(predictions: pd.DataFrame, calendar: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:

@@ -86,6 +86,7 @@ def describe_data(result: Any) -> str:
             "table with -p sites_path to add them)."
         ),
     ]
+    parts.append("**Implausible series:** " + result.prepared.implausible_note)
     if report.notes:
         parts.append("**Conversion:** " + "; ".join(report.notes) + ".")
     return "\n\n".join(p for p in parts if p)
@@ -99,6 +100,9 @@ def show_data(result: Any) -> None:
     cleaning = counts.report.to_frame()
     if len(cleaning):
         display(cleaning)
+    implausible = result.prepared.implausible
+    if implausible is not None and len(implausible):
+        display(implausible.drop(columns="series").round(2))
     _save(plots.plot_overview(counts.wide), "counts_overview.png")
     plt.show()
     fig, ax = plt.subplots(figsize=(11, 1.2 + 0.22 * min(len(counts.wide.series), 40)))
