@@ -8,8 +8,9 @@ once and names each implausible one with its reason:
 - **negative counts**: more than ``NEGATIVE_SHARE`` of its hours were negative in the file (error codes;
   single negative hours are only masked, as every negative value is);
 - **far above the others' level**: a mean count at least ``AGGREGATE_RATIO`` times the median series' and
-  a robust z-score of its log level above ``AGGREGATE_Z``: a sum of detectors, not a detector (when it
-  follows the sum of the other series, the reason says so);
+  a robust z-score of its log level above ``AGGREGATE_Z``, or at least ``SUM_RATIO`` times and reproduced
+  by the other series (a least-squares fit on even days explains ``SUM_R2`` of it on odd days): a sum of
+  detectors, not a detector (when it follows the sum of the other series, the reason says so);
 - **flat**: the same non-zero count as the hour before in at least ``FLAT_SHARE`` of its hours, zero in 95%
   of them, or at most ``FLAT_DISTINCT`` distinct values (a stuck, dead or simulated channel);
 - **named as a test**: its site name says test, dummy, demo or simulation.
@@ -26,7 +27,8 @@ import numpy as np
 import pandas as pd
 
 NEGATIVE_SHARE = 0.01
-AGGREGATE_RATIO, AGGREGATE_Z = 8.0, 4.0
+AGGREGATE_RATIO, AGGREGATE_Z = 20.0, 4.0
+SUM_RATIO, SUM_R2 = 4.0, 0.99
 FLAT_SHARE, FLAT_DISTINCT = 0.5, 3
 TEST_NAMES = r"(?i)\b(?:test|dummy|demo|simul\w*|testing|probe)\b|(?i:^test|test$|_test|test_)"
 MODES = ("exclude", "keep")
@@ -57,6 +59,7 @@ def screen(values: np.ndarray, series: pd.DataFrame, negative: np.ndarray | None
     mad = 1.4826 * np.nanmedian(np.abs(log_level - centre))
     z = (log_level - centre) / max(mad, 0.25)
     aggregate = (ratio >= AGGREGATE_RATIO) & (z > AGGREGATE_Z) if S >= 5 else np.zeros(S, bool)
+    aggregate |= _sums_of_others(values, valid, ratio, aggregate)
     if aggregate.any():
         others = np.nansum(np.where(aggregate[:, None], 0.0, values), axis=0)
         for s in np.flatnonzero(aggregate):
@@ -101,6 +104,29 @@ def screen(values: np.ndarray, series: pd.DataFrame, negative: np.ndarray | None
     columns = ["series", "station_id", "direction_label", "reason", "mean_count", "level_vs_median",
                "negative_hours"]  # fmt: skip
     return pd.DataFrame(rows, columns=columns)
+
+
+def _sums_of_others(
+    values: np.ndarray, valid: np.ndarray, ratio: np.ndarray, known: np.ndarray
+) -> np.ndarray:
+    """Series at least ``SUM_RATIO`` times the median level that a linear combination of the other series
+    reproduces on held-out days (R^2 >= ``SUM_R2``: fitted on even days, checked on odd ones): sums of
+    detectors that are in the file. Needs more hours than series."""
+    S, T = values.shape
+    out = np.zeros(S, bool)
+    candidates = np.flatnonzero((ratio >= SUM_RATIO) & ~known & (valid.sum(axis=1) > 96))
+    if not len(candidates) or T < 2 * S + 96:
+        return out
+    X = np.nan_to_num(values, nan=0.0).T.astype(np.float64)  # hours x series
+    even = (np.arange(T) // 24) % 2 == 0
+    for c in candidates:  # the few series far above the median, one least-squares fit each
+        others = np.delete(np.arange(S), c)
+        fit, check = even & valid[c], ~even & valid[c]
+        coef, *_ = np.linalg.lstsq(X[fit][:, others], X[fit, c], rcond=None)
+        residual = X[check, c] - X[check][:, others] @ coef
+        total = X[check, c] - X[check, c].mean()
+        out[c] = 1 - (residual @ residual) / max(total @ total, 1e-9) >= SUM_R2
+    return out
 
 
 def sentence(table: pd.DataFrame, n_series: int, mode: str) -> str:
