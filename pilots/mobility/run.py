@@ -23,6 +23,7 @@ import livinglab
 from livinglab.cluster import cluster_address, executor
 from livinglab.data import read_checked
 from livinglab.recording import record_source
+from livinglab.threads import n_jobs
 
 from . import model
 from .contract import SITES
@@ -99,7 +100,7 @@ def run(params: Any = None) -> MobilityResult:
 
     t1 = time.perf_counter()
     where = cluster_address(p["cluster"])
-    with executor(where) as pool:
+    with executor(where, max_workers=1 if where else n_jobs()) as pool:  # here: as many fits as threads
         bt, builder = model.backtest(
             prepared,
             n_folds=p["n_folds"],

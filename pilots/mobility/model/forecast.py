@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import Future
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import lightgbm as lgb
@@ -93,7 +94,8 @@ class HorizonModel:
 
     def predict_target(self, builder: FeatureBuilder, s: np.ndarray, t: np.ndarray) -> np.ndarray:
         X = builder.design(s, t, self.horizon, self.scale)
-        z = np.column_stack([self.models[q].predict(X) for q in sorted(self.models)])
+        threads = n_jobs() if len(s) >= SMALL_FIT_ROWS // 10 else 1  # the same trees, the same numbers
+        z = np.column_stack([self.models[q].predict(X, num_threads=threads) for q in sorted(self.models)])
         return np.sort(z, axis=1)  # no quantile crossing
 
     def predict(self, builder: FeatureBuilder, s: np.ndarray, t: np.ndarray) -> pd.DataFrame:
@@ -113,9 +115,16 @@ class HorizonModel:
 SMALL_FIT_ROWS = 100_000
 
 
+#: threads of one fit while several fits run side by side in this process (``rolling_origin_backtest``)
+_side_by_side: int | None = None
+
+
 def threads_for(rows: int) -> int:
     """One thread for small fits (on shared cores a second thread mostly waits: several times slower
-    here under load), the budget (``livinglab.threads``) for large ones."""
+    here under load), the budget (``livinglab.threads``) for large ones; one thread each when the
+    backtest runs as many fits side by side as there are threads."""
+    if _side_by_side is not None:
+        return _side_by_side
     return 1 if rows < SMALL_FIT_ROWS else n_jobs()
 
 
@@ -385,6 +394,24 @@ def rolling_origin_backtest(
         seed=seed,
     )
     pool = executor if executor is not None else _Here()
+    workers = getattr(pool, "_max_workers", 1) if not where else 1
+    with _fits_side_by_side(workers > 1):  # threads here: a fit a thread, as many fits as threads
+        return _backtest(builder, units, test_days, pool, point_params, band_params, peer, where, start)
+
+
+@contextmanager
+def _fits_side_by_side(on: bool):
+    global _side_by_side
+    _side_by_side = 1 if on else None
+    try:
+        yield
+    finally:
+        _side_by_side = None
+
+
+def _backtest(
+    builder, units, test_days, pool, point_params, band_params, peer, where, start
+) -> BacktestResult:
     parts = PARTS + (("peer",) if peer else ())
     submitted = [
         {part: pool.submit(fit_part, builder, unit, part, point_params, band_params) for part in parts}
