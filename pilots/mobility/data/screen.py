@@ -8,8 +8,8 @@ once and names each implausible one with its reason:
 - **negative counts**: more than ``NEGATIVE_SHARE`` of its hours were negative in the file (error codes;
   single negative hours are only masked, as every negative value is);
 - **far above the others' level**: a mean count at least ``AGGREGATE_RATIO`` times the median series' and
-  a robust z-score of its log level above ``AGGREGATE_Z``, or at least ``SUM_RATIO`` times and reproduced
-  by the other series (a least-squares fit on even days explains ``SUM_R2`` of it on odd days): a sum of
+  a robust z-score of its log level above ``AGGREGATE_Z``, or at least ``SUM_RATIO`` times and the plain
+  sum of some other series (members picked on even days, ``SUM_R2`` of it explained on odd days): a sum of
   detectors, not a detector (when it follows the sum of the other series, the reason says so);
 - **flat**: the same non-zero count as the hour before in at least ``FLAT_SHARE`` of its hours, zero in 95%
   of them, or at most ``FLAT_DISTINCT`` distinct values (a stuck, dead or simulated channel);
@@ -109,9 +109,11 @@ def screen(values: np.ndarray, series: pd.DataFrame, negative: np.ndarray | None
 def _sums_of_others(
     values: np.ndarray, valid: np.ndarray, ratio: np.ndarray, known: np.ndarray
 ) -> np.ndarray:
-    """Series at least ``SUM_RATIO`` times the median level that a linear combination of the other series
-    reproduces on held-out days (R^2 >= ``SUM_R2``: fitted on even days, checked on odd ones): sums of
-    detectors that are in the file. Needs more hours than series."""
+    """Series at least ``SUM_RATIO`` times the median level that the plain sum of some other series
+    reproduces on held-out days: a least-squares fit on even days picks the members (weight above one half),
+    and their sum must explain ``SUM_R2`` of the series on odd days. Sums of detectors that are in the file;
+    an ordinary detector is no sum of whole others, however alike the daily shapes. Needs more hours than
+    series."""
     S, T = values.shape
     out = np.zeros(S, bool)
     candidates = np.flatnonzero((ratio >= SUM_RATIO) & ~known & (valid.sum(axis=1) > 96))
@@ -119,11 +121,15 @@ def _sums_of_others(
         return out
     X = np.nan_to_num(values, nan=0.0).T.astype(np.float64)  # hours x series
     even = (np.arange(T) // 24) % 2 == 0
-    for c in candidates:  # the few series far above the median, one least-squares fit each
-        others = np.delete(np.arange(S), c)
-        fit, check = even & valid[c], ~even & valid[c]
-        coef, *_ = np.linalg.lstsq(X[fit][:, others], X[fit, c], rcond=None)
-        residual = X[check, c] - X[check][:, others] @ coef
+    parts = np.setdiff1d(np.flatnonzero(~known), candidates)  # the members may be any other series ...
+    # ... but one least-squares fit for all candidates at once: members among the non-candidates
+    coef, *_ = np.linalg.lstsq(X[even][:, parts], X[even][:, candidates], rcond=None)
+    for k, c in enumerate(candidates):  # the few series far above the median
+        members = parts[coef[:, k] > 0.5]  # a sum of detectors: weight one on its members, none elsewhere
+        check = ~even & valid[c]
+        if not len(members) or not check.any():
+            continue
+        residual = X[check, c] - X[check][:, members].sum(axis=1)
         total = X[check, c] - X[check, c].mean()
         out[c] = 1 - (residual @ residual) / max(total @ total, 1e-9) >= SUM_R2
     return out
