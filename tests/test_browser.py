@@ -1,15 +1,19 @@
-"""What reviewers read, opened in a real browser (headless Chromium driven by Playwright).
+"""What reviewers read, opened in a real browser (headless Chromium driven by Playwright), at a laptop's
+width (1440 px) and a phone's (390 px).
 
-The smoke run of every pilot (one execution, shared with the other tests) leaves a run folder; this test
-opens its ``index.html``, each pilot's rendered notebook and model card, as a reviewer would from disk, and
-checks: every image loaded, every link resolves to a file, no request left the machine, the index does not
-overflow a 1366 px wide screen, and no planted identifier of the public-sector generator is on a page.
-Screenshots of the index and of one notebook are kept beside the runs for a person to look at.
+The smoke run of every pilot design (one execution, shared with the other tests) leaves a run folder; each
+of its pages (the index, every design's rendered notebook and model card) is opened from disk as a
+reviewer would, and checked: no horizontal overflow, no request leaving the machine, every image loaded
+with real alt text, every link resolving; the index's summary above the fold, the notebook's code folded,
+its title naming the design and the run, its weight under 1 MB. Planted runs (one design better than its
+baseline, one worse, one failed) are read back from the page. A map saved by ``livinglab.show.save_map``
+draws offline. Screenshots are kept in ``<run folder>/screenshots`` for a person to look at.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -23,6 +27,8 @@ DESIGNS = {
     p.unit(d): d for p in discover_pilots(project_root() / "pilots").values() for d in p.designs.values()
 }
 PILOTS = tuple(sorted(DESIGNS))  # the run units: a pilot, or pilot-design when it has several
+WIDTHS = (1440, 390)
+FOLD = 900  # the viewport's height: what is seen without scrolling
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 _FLAGS = [
     "--no-sandbox",
@@ -33,6 +39,7 @@ _FLAGS = [
     "--no-first-run",
     "--disable-quic",
 ]
+PLACEHOLDER_ALT = ("", "figure", "image", "no description has been provided for this image")
 
 
 @pytest.fixture(scope="module")
@@ -69,8 +76,8 @@ def runs(smoke_runs) -> Path:
     return root
 
 
-def _open(browser, url: str, width: int = 1366):
-    page = browser.new_page(viewport={"width": width, "height": 900})
+def _open(browser, path: Path, width: int):
+    page = browser.new_page(viewport={"width": width, "height": FOLD})
     outside: list[str] = []
     page.on(
         "request",
@@ -78,51 +85,115 @@ def _open(browser, url: str, width: int = 1366):
             outside.append(request.url) if not request.url.startswith(("file:", "data:")) else None
         ),
     )
-    page.goto(url, wait_until="load")
+    page.goto(path.as_uri(), wait_until="load")
     return page, outside
 
 
-def _check_page(page, outside: list[str], path: Path) -> dict:
-    images = page.evaluate(
-        "Array.from(document.images).map(i => [i.currentSrc.slice(0, 60), i.naturalWidth])"
-    )
-    broken = [src for src, width in images if width == 0]
-    hrefs = page.evaluate("Array.from(document.querySelectorAll('a[href]')).map(a => a.href)")
+def _check_page(page, outside: list[str], path: Path, width: int, shots: Path, name: str) -> dict:
+    """What every page must do at every width; a screenshot of what is seen without scrolling."""
+    shots.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(shots / f"{name}-{width}.png"))
+    images = page.evaluate("Array.from(document.images).map(i => [i.alt, i.naturalWidth])")
+    broken = [alt for alt, w in images if w == 0]
+    placeholders = [alt for alt, _ in images if alt.strip().lower() in PLACEHOLDER_ALT]
+    ids = set(page.evaluate("Array.from(document.querySelectorAll('[id]')).map(e => e.id)"))
     dead = []
-    for href in hrefs:
+    for href in page.evaluate("Array.from(document.querySelectorAll('a[href]')).map(a => a.href)"):
         parsed = urlparse(href)
         if parsed.scheme == "file" and not Path(unquote(parsed.path)).exists():
             dead.append(href)
-    assert not broken, f"{path.name}: images that did not load: {broken}"
-    assert not dead, f"{path.name}: links to missing files: {dead}"
-    assert not outside, f"{path.name}: requests that left the machine: {outside[:5]}"
-    return {"images": len(images), "links": len(hrefs)}
-
-
-def test_index_reads_well_at_1366_px(browser, runs):
-    page, outside = _open(browser, (runs / "index.html").as_uri())
-    _check_page(page, outside, runs / "index.html")
+        elif parsed.scheme == "file" and parsed.fragment and unquote(parsed.path) == str(path):
+            dead += [] if unquote(parsed.fragment) in ids else [href]
+        elif parsed.scheme not in ("file", "http", "https", "mailto"):
+            dead.append(href)
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    assert overflow <= 0, f"the index is {overflow} px wider than a 1366 px screen"
+    assert not broken, f"{name} at {width} px: images that did not load: {broken}"
+    assert not placeholders, f"{name} at {width} px: images without real alt text: {placeholders}"
+    assert not dead, f"{name} at {width} px: links that do not open: {dead}"
+    assert not outside, f"{name} at {width} px: requests that left the machine: {outside[:5]}"
+    assert overflow <= 0, f"{name} is {overflow} px wider than a {width} px screen"
+    return {"images": len(images)}
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_index_summary_above_the_fold(browser, runs, width):
+    page, outside = _open(browser, runs / "index.html", width)
+    _check_page(page, outside, runs / "index.html", width, runs / "screenshots", "index")
+    first = page.locator("#summary .card").first.bounding_box()
+    assert first["y"] + min(first["height"], 120) <= FOLD, "the summary is below the fold"
+    cards = page.locator("#summary .card").all_inner_texts()
+    assert len(cards) == len(PILOTS)
+    for text in cards:  # each design's headline says better / no clear difference / worse in words
+        assert re.search(r"\b(better|worse|no clear difference)\b", text), text
     text = page.inner_text("body")
     for pilot in PILOTS:
         assert f"({pilot})" in text, pilot
-    assert "better" in text or "worse" in text  # model vs baseline is said, not left to the reader
-    page.screenshot(path=str(runs / "screenshot-index.png"), full_page=True)
+    page.screenshot(path=str(runs / "screenshots" / f"index-full-{width}.png"), full_page=True)
     page.close()
 
 
+@pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("pilot", PILOTS)
-def test_rendered_notebook_and_model_card_stand_alone(browser, runs, smoke_runs, pilot):
+def test_notebook_and_model_card_read_on_any_screen(browser, runs, smoke_runs, pilot, width):
     folder = smoke_runs[pilot].dir
     notebook = folder / Path(DESIGNS[pilot].notebook).with_suffix(".html")
-    page, outside = _open(browser, notebook.as_uri())
-    seen = _check_page(page, outside, notebook)
+    assert notebook.stat().st_size < 1_000_000, (
+        f"{pilot}: the notebook page weighs {notebook.stat().st_size:,} B"
+    )
+    page, outside = _open(browser, notebook, width)
+    seen = _check_page(page, outside, notebook, width, runs / "screenshots", f"{pilot}-notebook")
     assert seen["images"] >= 1, f"{pilot}: the rendered notebook shows no figure"
-    if pilot == "mobility":
-        page.screenshot(path=str(runs / "screenshot-mobility-notebook.png"), full_page=False)
+    assert pilot in page.title() and folder.parent.name in page.title()  # which design, which run
+    code = page.locator("details.ll-code").first
+    assert not code.evaluate("d => d.open") and not code.locator("pre").first.is_visible()
+    code.locator("summary").click()  # one click shows it
+    assert code.locator("pre").first.is_visible()
     page.close()
     card = folder / "model_card.html"
-    page, outside = _open(browser, card.as_uri())
-    _check_page(page, outside, card)
+    page, outside = _open(browser, card, width)
+    _check_page(page, outside, card, width, runs / "screenshots", f"{pilot}-model_card")
+    text = page.inner_text("body")
+    assert folder.parent.name in text and "owner" in text and "fingerprint" in text
+    page.close()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_planted_verdicts_are_read_back_from_the_page(browser, tmp_path, width):
+    from test_pages import claim, plant
+
+    from livinglab.report import update_latest, write_index
+
+    out = tmp_path / "runs"
+    plant(out, "20250101T080000Z-aaaa", "better", {"mae": claim("mae", 4.0, 5.0, (-1.4, -0.6))})
+    plant(out, "20250101T080000Z-aaaa", "worse", {"mae": claim("mae", 6.0, 5.0, (0.5, 1.5))})
+    plant(out, "20250102T080000Z-bbbb", "failing", {}, status="failed")
+    update_latest(out)
+    page, outside = _open(browser, write_index(out), width)
+    _check_page(page, outside, out / "index.html", width, out / "screenshots", "planted")
+    read = {
+        card.locator("h3 a").get_attribute("href")[1:]: card.locator(".badge").all_inner_texts()
+        for card in page.locator("#summary .card").all()
+    }
+    assert read == {"better": ["better"], "worse": ["worse"], "failing": []}
+    banner = page.locator(".banner.bad")
+    assert banner.count() == 1 and "failed" in banner.inner_text() and banner.bounding_box()["y"] < FOLD
+    page.close()
+
+
+def test_a_saved_map_draws_offline(browser, tmp_path):
+    import folium
+    from branca.colormap import LinearColormap
+
+    from livinglab.show import save_map
+
+    fmap = folium.Map(location=[49.61, 6.13], zoom_start=11, tiles="OpenStreetMap")
+    folium.PolyLine([(49.6, 6.1), (49.62, 6.15)], tooltip="A1", color="red").add_to(fmap)
+    folium.CircleMarker((49.61, 6.12), radius=5, tooltip="site 3").add_to(fmap)
+    LinearColormap(["green", "red"], vmin=0, vmax=1, caption="volume / capacity").add_to(fmap)
+    folium.LayerControl().add_to(fmap)
+    page, outside = _open(browser, save_map(fmap, tmp_path / "map.html"), 390)
+    assert outside == [], outside[:5]
+    assert page.evaluate("typeof L === 'object' && typeof d3 === 'object'")
+    assert page.locator("path.leaflet-interactive").count() == 2  # the line and the circle are drawn
+    assert page.locator(".legend svg, svg.legend, .legend").count() >= 1  # the colour scale (D3)
     page.close()

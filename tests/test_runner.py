@@ -42,7 +42,7 @@ def test_run_writes_every_artefact_and_points_latest(fixture_project, tmp_path):
     assert params["parameters"] == {"n_rows": 2, "scale": 3.0}
     assert params["effective_parameters"] == {"n_rows": 2, "scale": 3.0, "label": "alpha", "verbose": False}
     assert params["packages"]["pandas"]
-    assert os.readlink(out / "latest") == run.run_id
+    assert os.readlink(out / "latest" / "alpha") == f"../{run.run_id}/alpha"  # latest/<unit>: newest good run
     html = (pilot_dir / "alpha.html").read_text()
     assert "Alpha fixture" in html
     assert len(re.findall(r'<img[^>]+src="data:image/png;base64,', html)) == 1  # the figure, inline
@@ -54,7 +54,7 @@ def test_run_writes_every_artefact_and_points_latest(fixture_project, tmp_path):
 
 def test_failing_pilot_is_isolated_and_latest_kept(fixture_project, tmp_path):
     out = tmp_path / "runs"
-    good = run_pilots(["alpha"], profile="smoke", out=out, progress=False)
+    run_pilots(["alpha"], profile="smoke", out=out, progress=False)
     mixed = run_pilots(["broken", "alpha"], profile="smoke", out=out, progress=False)
     assert not mixed.ok
     status = {r.pilot: r.status for r in mixed.results}
@@ -64,7 +64,9 @@ def test_failing_pilot_is_isolated_and_latest_kept(fixture_project, tmp_path):
     assert broken.metrics == {"before_failure": 1}  # recorded before the error, nothing after
     executed = (out / mixed.run_id / "broken" / "broken.ipynb").read_text()
     assert "intentional failure" in executed  # the executed notebook keeps the error for reviewers
-    assert os.readlink(out / "latest") == good.run_id
+    # latest/<unit>: alpha's newest good run (in the mixed run); broken never succeeded, so it has none
+    assert os.readlink(out / "latest" / "alpha") == f"../{mixed.run_id}/alpha"
+    assert sorted(os.listdir(out / "latest")) == ["alpha"]
     index = json.loads((out / "index.json").read_text())
     assert [r["status"] for r in index["runs"] if r["run_id"] == mixed.run_id].count("failed") == 1
     assert "broken/broken.html" in (out / "index.html").read_text()

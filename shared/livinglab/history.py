@@ -27,8 +27,10 @@ class History:
     note: str
     previous_run: str | None
 
-    def _repr_html_(self) -> str:
-        return f"<p>{html.escape(self.note)}</p>" + self.table._repr_html_()
+    def _repr_html_(self) -> str:  # readable headers and numbers, no index column (livinglab.show)
+        from .show import table
+
+        return f"<p>{html.escape(self.note)}</p>" + table(self.table)._repr_html_()
 
     def __repr__(self) -> str:
         return f"{self.note}\n\n{self.table.to_string()}"
@@ -55,7 +57,7 @@ def earlier_runs(result: Any, runs_dir: str | Path | None = None) -> list[dict[s
     now = _this_run(result)
     docs = []
     for path in runs.glob("*/*/metrics.json"):
-        if path.parent.parent.is_symlink():
+        if path.parent.is_symlink() or path.parent.parent.is_symlink():  # latest/<unit>, or latest itself
             continue
         try:
             doc = json.loads(path.read_text(encoding="utf-8"))
@@ -74,7 +76,7 @@ def compare_with_earlier(result: Any, *, last: int = 3, runs_dir: str | Path | N
     names = [c.name for c in result.claims]
     table = pd.DataFrame(
         {"this run": [c.model_value for c in result.claims]},
-        index=pd.Index([c.label for c in result.claims], name=""),
+        index=pd.Index([c.label for c in result.claims], name="comparison"),
     )
     for doc in docs:
         claims = doc.get("claims") or {}

@@ -4,6 +4,8 @@ A pilot is a folder ``pilots/<name>/`` with ``pilot.yaml``. Each **design** (a k
 analyses) has its own notebook, contract, synthetic generator and optional catalogue dataset::
 
     title: Anomaly detection with analysts in control
+    owner: the fintech pilot team        # optional: who answers for the pilot, on every model card
+    contact: fintech-pilot@example.org   # optional: how to reach them
     designs:
       ledger:
         title: Transactions of a ledger
@@ -165,6 +167,8 @@ class Pilot:
     designs: dict[str, Design]
     profiles: dict[str, dict[str, Any]] = field(default_factory=dict)
     contract: str | None = None  # contract.py in the folder (CONTRACTS and contract_for)
+    owner: str | None = None  # who answers for the pilot (pilot.yaml's owner), shown on its model cards
+    contact: str | None = None  # how to reach them (pilot.yaml's contact)
     _parameters: dict[str, dict[str, Parameter]] | None = None
 
     @property
@@ -302,6 +306,8 @@ def load_pilot(directory: Path) -> Pilot:
         designs=designs,
         profiles={k: dict(v or {}) for k, v in profiles.items()},
         contract=spec.get("contract"),
+        owner=spec.get("owner"),
+        contact=spec.get("contact"),
     )
 
 

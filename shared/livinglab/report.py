@@ -7,6 +7,8 @@ key metrics as columns so a drift from one scheduled run to the next is visible 
 
 from __future__ import annotations
 
+import base64
+import html
 import json
 import os
 import re
@@ -30,13 +32,66 @@ def render_html(notebook: Path, target: Path) -> Path:
     config.TagRemovePreprocessor.remove_cell_tags = {REMOVE_CELL_TAG}
     config.TagRemovePreprocessor.remove_input_tags = {REMOVE_INPUT_TAG}
     config.TagRemovePreprocessor.enabled = True
-    exporter = HTMLExporter(config=config, template_name="lab")
+    templates = [str(Path(__file__).parent / "templates")]
+    exporter = HTMLExporter(config=config, extra_template_basedirs=templates, **REVIEWER_PAGE)
     exporter.register_preprocessor(TagRemovePreprocessor(config=config), enabled=True)
-    body, _ = exporter.from_notebook_node(nbformat.read(notebook, as_version=4))
+    exporter.register_preprocessor(for_reviewers, enabled=True)
+    body, _ = exporter.from_notebook_node(nbformat.read(notebook, as_version=4), _page_resources(target))
     # The page must open from disk with no network: figures are inline PNG already; require.js and MathJax
     # come from a CDN and serve nothing these notebooks show (no widgets, no LaTeX), so they are left out.
     body = _CDN_SCRIPT.sub("", body)
     return _write_atomically(target, body)
+
+
+# The reviewer's notebook page (templates/reviewer): code folded, no prompts, a light stylesheet.
+REVIEWER_PAGE = dict(template_name="reviewer", exclude_input_prompt=True, exclude_output_prompt=True)
+_RUN_ID = re.compile(r"^\d{8}T\d{6}Z")
+
+
+def _page_resources(target: Path) -> dict[str, Any]:
+    """The page's title (the run unit and the run; :func:`for_reviewers` adds the first heading), and
+    the run it belongs to, for the template's links to the index, the model card and the parameters."""
+    unit, run_id = target.parent.name, target.parent.parent.name
+    run = f"{unit}, run {run_id}" if _RUN_ID.match(run_id) else ""
+    card = (target.parent / "model_card.md").is_file()  # written by the notebook; its page comes next
+    return {"metadata": {"name": run or target.stem}, "ll_run": run, "ll_card": card}
+
+
+def for_reviewers(nb: Any, resources: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    """What a reviewer's page needs of the executed notebook: the title from its first heading, each
+    figure compressed and given alt text (its ``alt`` metadata, else the section it is in), an output
+    repeated word for word shown once, and a table without rows said in words."""
+    from .show import compress_png
+
+    section, seen, first = "", set(), None
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            headings = re.findall(r"^#+\s+(.+)$", cell.source, re.M)
+            section = headings[-1].strip() if headings else section
+            first = first or (headings[0].strip() if headings else None)
+            continue
+        kept = []
+        for output in cell.get("outputs", []):
+            data = output.get("data") or {}
+            key = json.dumps(data, sort_keys=True) if data else None
+            if key is not None and key in seen:
+                continue
+            seen.add(key)
+            if "image/png" in data:
+                png = compress_png(base64.b64decode(data["image/png"]))
+                data["image/png"] = base64.b64encode(png).decode()
+                meta = output.setdefault("metadata", {}).setdefault("image/png", {})
+                meta.setdefault(
+                    "alt", f"Figure of the section \u201c{section}\u201d" if section else "Figure"
+                )
+            if "<table" in data.get("text/html", "") and "<td" not in data["text/html"]:
+                data["text/html"] = "<p>No rows to show.</p>"
+            kept.append(output)
+        if "outputs" in cell:
+            cell.outputs = kept
+    if first:
+        resources["metadata"]["name"] = f"{resources['metadata']['name']} \u00b7 {first}"
+    return nb, resources
 
 
 def _templates():
@@ -65,7 +120,7 @@ def render_model_card_html(markdown_file: Path, target: Path) -> Path:
     page = (
         _templates()
         .get_template("model_card.html.j2")
-        .render(title=f"Model card: {markdown_file.parent.name}", body=body)
+        .render(title=f"Model card: {_page_resources(target)['metadata']['name']}", body=body)
     )
     return _write_atomically(target, page)
 
@@ -84,68 +139,90 @@ def _fmt(value: Any) -> str:
 
 def _value_table(value: Any) -> Any:
     """A metric value for the template: text, or rows for a small nested table (dicts and lists)."""
-    if isinstance(value, dict):
-        return [
-            (str(k), _value_table(v) if isinstance(v, (dict, list)) else _fmt(v)) for k, v in value.items()
-        ]
-    if isinstance(value, list):
-        return [
-            (str(i), _value_table(v) if isinstance(v, (dict, list)) else _fmt(v)) for i, v in enumerate(value)
-        ]
-    return _fmt(value)
+    if not isinstance(value, (dict, list)):
+        return _fmt(value)
+    return [
+        (str(k), _value_table(v)) for k, v in (value.items() if isinstance(value, dict) else enumerate(value))
+    ]
 
 
-def _sparkline(values: list[float], width: int = 120, height: int = 26) -> str:
-    """A small inline SVG of a metric across runs (oldest left), the latest run marked; no script, no network."""
-    points = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+def _sparkline(points: list[tuple[str, float]], width: int = 150, height: int = 30) -> str:
+    """A small inline SVG of a metric across comparable runs (oldest left, the newest marked) with its scale
+    (lowest and highest value) written beside it and each run's value on hover; no script, no network."""
     if len(points) < 2:
         return ""
-    low, high = min(points), max(points)
-    span = (high - low) or 1.0
-    xs = [2 + i * (width - 4) / (len(points) - 1) for i in range(len(points))]
-    ys = [height - 3 - (v - low) / span * (height - 6) for v in points]
+    values = [v for _, v in points]
+    low, high = min(values), max(values)
+    span, left = (high - low) or 1.0, 46
+    xs = [left + i * (width - left - 4) / (len(points) - 1) for i in range(len(points))]
+    ys = [height - 4 - (v - low) / span * (height - 8) for v in values]
     line = " ".join(f"{x:.1f},{y:.1f}" for x, y in zip(xs, ys, strict=True))
+    dots = "".join(
+        f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{3 if i == len(xs) - 1 else 2}" fill="#1d2731">'
+        f"<title>{html.escape(run)}: {_fmt(v)}</title></circle>"
+        for i, (x, y, (run, v)) in enumerate(zip(xs, ys, points, strict=True))
+    )
     return (
         f'<svg class="spark" width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
-        f'aria-label="{len(points)} runs, from {_fmt(points[0])} to {_fmt(points[-1])}">'
-        f'<polyline fill="none" stroke="#4a6fa5" stroke-width="1.5" points="{line}"/>'
-        f'<circle cx="{xs[-1]:.1f}" cy="{ys[-1]:.1f}" r="2.5" fill="#1d2731"/></svg>'
+        f'aria-label="{len(points)} comparable runs, from {_fmt(values[0])} to {_fmt(values[-1])}">'
+        f'<text x="0" y="9" font-size="9">{_fmt(high)}</text><text x="0" y="{height - 1}" font-size="9">'
+        f'{_fmt(low)}</text><polyline fill="none" stroke="#4a6fa5" stroke-width="1.5" points="{line}"/>'
+        f"{dots}</svg>"
     )
 
 
 def collect_runs(out: Path) -> list[dict[str, Any]]:
     rows = []
     for metrics_file in out.glob("*/*/metrics.json"):
-        if metrics_file.parent.parent.name == "latest":
+        if metrics_file.parent.parent.name == "latest" or metrics_file.parent.is_symlink():
             continue
         try:
             doc = json.loads(metrics_file.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError):
             continue
         doc["_dir"] = metrics_file.parent.relative_to(out).as_posix()
+        doc["_path"] = metrics_file.parent
         doc["_files"] = sorted(p.name for p in metrics_file.parent.iterdir() if not p.name.startswith("."))
         rows.append(doc)
     rows.sort(key=lambda d: (d.get("started", ""), d.get("run_id", "")), reverse=True)
     return rows
 
 
+def update_latest(out: Path) -> dict[str, str]:
+    """``out/latest/<unit>``: a link to the newest successful run of every pilot design (sweeps aside), so
+    that after a run of one pilot ``latest`` still reaches the others' newest good results. Each link is
+    replaced atomically; a unit whose newest run failed keeps its last good one."""
+    latest = out / "latest"
+    if latest.is_symlink():  # the layout before per-unit links: one link to a whole run
+        latest.unlink()
+    latest.mkdir(parents=True, exist_ok=True)
+    chosen: dict[str, str] = {}
+    for doc in collect_runs(out):
+        if doc.get("status") == "ok" and not doc.get("sweep"):
+            chosen.setdefault(_unit(doc), doc["_dir"])
+    for unit, folder in chosen.items():
+        target = f"../{folder}"
+        if (latest / unit).is_symlink() and os.readlink(latest / unit) == target:
+            continue
+        tmp = latest / f".{unit}-{os.getpid()}"
+        tmp.unlink(missing_ok=True)
+        tmp.symlink_to(target, target_is_directory=True)
+        os.replace(tmp, latest / unit)
+    return chosen
+
+
+_LINKS = {"model_card.html": "model card", "params.json": "parameters", "metrics.json": "metrics"}
+
+
 def _links(doc: dict[str, Any]) -> list[dict[str, str]]:
-    links = []
-    for nb in doc.get("notebooks", []):
-        stem = Path(nb).stem
-        if f"{stem}.html" in doc["_files"]:
-            links.append({"href": f"{doc['_dir']}/{stem}.html", "label": f"notebook ({stem})"})
-    for name, label in (
-        ("model_card.html", "model card"),
-        ("params.json", "parameters"),
-        ("metrics.json", "metrics"),
-    ):
-        if name in doc["_files"]:
-            links.append({"href": f"{doc['_dir']}/{name}", "label": label})
-    for nb in doc.get("notebooks", []):
-        if nb in doc["_files"]:
-            links.append({"href": f"{doc['_dir']}/{nb}", "label": "ipynb"})
-    return links
+    """The run folder's pages: the rendered notebook, the model card, parameters, metrics, the notebook file."""
+    notebooks = doc.get("notebooks", [])
+    names = (
+        {f"{Path(nb).stem}.html": "notebook" for nb in notebooks} | _LINKS | dict.fromkeys(notebooks, "ipynb")
+    )
+    return [
+        {"href": f"{doc['_dir']}/{n}", "label": label} for n, label in names.items() if n in doc["_files"]
+    ]
 
 
 def _figures(doc: dict[str, Any]) -> list[dict[str, str]]:
@@ -174,19 +251,51 @@ def _unit(doc: dict[str, Any]) -> str:
     return doc.get("unit") or doc.get("pilot", "")
 
 
+def differences(now: dict[str, Any], before: dict[str, Any]) -> list[str]:
+    """Why two runs' metrics may not be compared, in words (empty: they may). Comparable runs are of the
+    same pilot design and profile, with the same parameters and the same data (fingerprint): only then
+    can a change come from the code or the libraries."""
+    found = []
+    if _unit(now) != _unit(before):
+        found.append(f"pilot design {_unit(before)} -> {_unit(now)}")
+    if now.get("profile") != before.get("profile"):
+        found.append(f"profile {before.get('profile')} -> {now.get('profile')}")
+    a, b = now.get("parameters") or {}, before.get("parameters") or {}
+    found += [
+        f"parameter {k} {_fmt(b.get(k, 'default'))} -> {_fmt(a.get(k, 'default'))}"
+        for k in sorted({*a, *b})
+        if a.get(k) != b.get(k)
+    ]
+    if _fingerprint(now) != _fingerprint(before):
+        found.append(f"data {_fingerprint(before)} -> {_fingerprint(now)}")
+    return found
+
+
 def comparable(now: dict[str, Any], before: dict[str, Any]) -> bool:
-    """Two runs whose metrics may be compared: the same pilot design and profile, the same parameters and
-    the same data (fingerprint). Only then can a change come from the code or the libraries."""
-    return (
-        _unit(now) == _unit(before)
-        and now.get("profile") == before.get("profile")
-        and (now.get("parameters") or {}) == (before.get("parameters") or {})
-        and _fingerprint(now) == _fingerprint(before)
-    )
+    """Two runs whose metrics may be compared (:func:`differences` finds none)."""
+    return not differences(now, before)
 
 
 def _fingerprint(doc: dict[str, Any]) -> Any:
     return doc.get("data_fingerprint") or (doc.get("metrics") or {}).get("data_fingerprint")
+
+
+_PROFILES: dict[str, dict[str, Any]] = {}
+
+
+def profile_label(doc: dict[str, Any]) -> str:
+    """The profile a run used and what it overrode: ``default + n_requests=500``."""
+    profile, pilot = doc.get("profile") or "default", doc.get("pilot", "")
+    if pilot not in _PROFILES:
+        from .pilots import get_pilot
+
+        try:
+            _PROFILES[pilot] = get_pilot(pilot).profiles
+        except Exception:  # the pilot is not in this project (a copied run folder): every value is shown
+            _PROFILES[pilot] = {}
+    declared = _PROFILES[pilot].get(profile, {})
+    extra = {k: v for k, v in (doc.get("parameters") or {}).items() if declared.get(k, ...) != v}
+    return " + ".join([profile, *(f"{k}={_fmt(v)}" for k, v in extra.items())])
 
 
 def _claim_cell(claim: dict[str, Any]) -> dict[str, Any]:
@@ -201,12 +310,16 @@ def _claim_cell(claim: dict[str, Any]) -> dict[str, Any]:
         "difference": f"{signed(record.difference)} {record.interval}",
         "verdict": record.verdict,
         "evidence": record.evidence(),
+        "headline": f"{record.label}: {fmt(record.model_value)} for {record.model} against "
+        f"{fmt(record.baseline_value)} for {record.baseline}, difference {signed(record.difference)} "
+        f"{record.interval}",
     }
 
 
 def regressions(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Claims of the newest run whose model value moved the wrong way beyond their tolerance since the
-    previous successful *comparable* run (``docs``: one design's runs, newest first; sweeps do not count)."""
+    previous successful *comparable* run (``docs``: one design's runs, newest first; sweeps do not count).
+    Only claims are checked: a timing or a plain count is never flagged."""
     from .claims import direction_of
 
     docs = [d for d in docs if not d.get("sweep")]
@@ -230,29 +343,62 @@ def regressions(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         change = (now - before) / abs(before) if before else 0.0
         lower = direction_of(claim["metric"]) == "lower"
         if change > spec["tolerance"] if lower else change < -spec["tolerance"]:
-            found.append(
-                {
-                    "pilot": _unit(newest),
-                    "metric": spec["name"],
-                    "label": spec["label"],
-                    "before": before,
-                    "now": now,
-                    "change": change,
-                    "tolerance": spec["tolerance"],
-                    "previous_run": previous.get("run_id"),
-                }
+            found.append(dict(pilot=_unit(newest), metric=spec["name"], label=spec["label"], before=before))
+            found[-1] |= dict(
+                now=now, change=change, tolerance=spec["tolerance"], previous_run=previous["run_id"]
             )
     return found
 
 
-def _history(docs: list[dict[str, Any]], name: str, newest: dict[str, Any]) -> list[float]:
-    values = []
-    for d in reversed(docs):
-        if d.get("status") != "ok" or d.get("sweep") or not comparable(newest, d):
-            continue
-        claim = (d.get("claims") or {}).get(name)
-        values.append(claim.get("model_value") if claim else d.get("metrics", {}).get(name))
-    return [v for v in values if _number(v)][-20:]
+def _value_of(doc: dict[str, Any], name: str) -> Any:
+    claim = (doc.get("claims") or {}).get(name)
+    return claim.get("model_value") if claim else (doc.get("metrics") or {}).get(name)
+
+
+def _history(docs: list[dict[str, Any]], name: str, newest: dict[str, Any]) -> list[tuple[str, float]]:
+    points = [
+        (d.get("run_id", ""), _value_of(d, name))
+        for d in reversed(docs)
+        if d.get("status") == "ok" and not d.get("sweep") and comparable(newest, d)
+    ]
+    return [(run, v) for run, v in points if _number(v)][-20:]
+
+
+def _comparison(docs: list[dict[str, Any]], specs: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The two newest runs of a design side by side: parameters, data and key values, and whether (and
+    why not) they are comparable."""
+    if len(docs) < 2:
+        return None
+    pair = docs[:2]
+    params = []
+    for doc in pair:
+        try:
+            params.append(json.loads((doc["_path"] / "params.json").read_text())["effective_parameters"])
+        except (OSError, ValueError, KeyError, TypeError):
+            params.append(doc.get("parameters") or {})
+    rows = [("run", *(f"{d.get('run_id')} ({d.get('status')})" for d in pair))]
+    rows += [("profile", *(profile_label(d) for d in pair)), ("data", *(str(_fingerprint(d)) for d in pair))]
+    names = sorted({*params[0], *params[1]})
+    rows += [(n, *(_fmt(p.get(n)) for p in params)) for n in names if params[0].get(n) != params[1].get(n)]
+    for spec in specs:
+        cells = []
+        for doc in pair:
+            value, claim = _value_of(doc, spec["name"]), (doc.get("claims") or {}).get(spec["name"])
+            if not isinstance(value, (dict, list)):
+                cells.append(_fmt(value) + (f" ({claim['verdict']})" if claim else ""))
+        if len(cells) == 2:
+            rows.append((spec["label"], *cells))
+    return {"runs": [d.get("run_id") for d in pair], "rows": rows, "differences": differences(*pair)}
+
+
+def _latest_link(unit: str, doc: dict[str, Any] | None) -> str | None:
+    """``latest/<unit>/<notebook>.html`` when that link exists (:func:`update_latest`)."""
+    if doc is None or not (doc["_path"].parent.parent / "latest" / unit).exists():
+        return None
+    pages = [
+        f"{Path(nb).stem}.html" for nb in doc.get("notebooks", []) if f"{Path(nb).stem}.html" in doc["_files"]
+    ]
+    return f"latest/{unit}/{pages[0] if pages else ''}"
 
 
 def _section(unit: str, docs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -261,45 +407,41 @@ def _section(unit: str, docs: list[dict[str, Any]]) -> dict[str, Any]:
     flagged = {r["metric"]: r for r in regressions(docs)}
     plain = [d for d in docs if not d.get("sweep")]  # sweeps have their own summary
     latest_ok = next((d for d in plain if d.get("status") == "ok"), None)
-    summary = []
+    summary, headline = [], None
     if latest_ok is not None:
         metrics, claims = latest_ok.get("metrics", {}), latest_ok.get("claims") or {}
         for spec in specs:
             claim = claims.get(spec["name"])
-            value = claim["model_value"] if claim else metrics.get(spec["name"])
+            cell = _claim_cell(claim) if claim else {}
+            headline = headline or (cell or None)
             summary.append(
                 {
                     "label": claim["label"] if claim else spec["label"],  # a claim is shown in its own words
-                    "value": _value_table(value),
+                    "value": _value_table(claim["model_value"] if claim else metrics.get(spec["name"])),
                     "baseline": None,
                     "verdict": None,
-                    **(_claim_cell(claim) if claim else {}),
+                    **cell,
                     "spark": _sparkline(_history(docs, spec["name"], latest_ok)),
                     "regression": flagged.get(spec["name"]) if latest_ok is plain[0] else None,
                 }
             )
+        if headline is None and claims:
+            headline = _claim_cell(next(iter(claims.values())))
     rows = []
     for doc in docs:
-        metrics, claims = doc.get("metrics", {}), doc.get("claims") or {}
-        values = []
-        for spec in specs:
-            value = (
-                claims[spec["name"]]["model_value"] if spec["name"] in claims else metrics.get(spec["name"])
-            )
-            if not isinstance(value, (dict, list)):
-                values.append((spec["label"], _fmt(value)))
+        values = [(s["label"], _fmt(_value_of(doc, s["name"]))) for s in specs]
         rows.append(
             {
                 "run_id": doc.get("run_id", ""),
                 "started": (doc.get("started") or "").replace("T", " ")[:16],
                 "status": doc.get("status", "?"),
                 "error": doc.get("error"),
-                "profile": doc.get("profile", ""),
+                "profile": profile_label(doc),
                 "wall_time_s": doc.get("wall_time_s") or 0,
-                "shown": values[:6],
+                "shown": [(k, v) for k, v in values if not isinstance(_value_of(doc, k), (dict, list))][:6],
                 "links": _links(doc),
                 "figures": _figures(doc),
-                "data_source": metrics.get("data_source"),
+                "data_source": (doc.get("metrics") or {}).get("data_source"),
                 "sweep": _point_label(doc.get("sweep")),
             }
         )
@@ -309,11 +451,17 @@ def _section(unit: str, docs: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "pilot": unit,
         "title": title,
+        "what": newest.get("design_title") or title,
+        "headline": headline,
+        "failed": None if plain and plain[0].get("status") == "ok" else (plain or docs)[0],
         "summary": summary,
         "latest": latest_ok,
+        "latest_profile": profile_label(latest_ok) if latest_ok else None,
+        "latest_link": _latest_link(unit, latest_ok),
         "runs": rows,
         "regressions": list(flagged.values()),
         "sweeps": sweeps(docs, specs),
+        "comparison": _comparison(plain, specs),
     }
 
 

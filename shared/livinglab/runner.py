@@ -6,7 +6,7 @@ its notebook runs with the pilot folder as working directory and this environmen
 ``<run>/<pilot>/`` (or ``<run>/<pilot>-<design>/`` for a pilot with several designs). A partner's file
 runs the designs whose contract it fits (the first of them in pilot.yaml; ``pilot-design`` picks one).
 A unit that fails keeps its executed notebook (with the error) and does not stop the others;
-``DIR/latest`` moves only when every unit of the run succeeded.
+``DIR/latest/<unit>`` links each design's newest successful run (a failed unit keeps its last good one).
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from .execute import (
 )
 from .paths import project_root
 from .pilots import DEFAULT_PROFILE, Design, Pilot, UsageError, discover_pilots, plan_parameters
-from .report import write_index
+from .report import update_latest, write_index
 
 
 @dataclass
@@ -169,13 +169,6 @@ def check_data_request(
     return units
 
 
-def _point_latest(out: Path, run_id: str) -> None:
-    tmp = out / f".latest-{os.getpid()}"
-    tmp.unlink(missing_ok=True)
-    tmp.symlink_to(run_id, target_is_directory=True)
-    os.replace(tmp, out / "latest")
-
-
 def run_pilots(
     pilot_names: list[str] | None = None,
     *,
@@ -211,8 +204,7 @@ def run_pilots(
         else:
             results = _run_here(jobs, out, progress, git)
     run = RunResult(run_id, run_dir, results, _regressions(out, [r.pilot for r in results]))
-    if run.ok:
-        _point_latest(out, run_id)
+    update_latest(out)  # latest/<unit>: each design's newest successful run, whichever pilots this run had
     write_index(out)
     for reg in run.regressions:
         log(
@@ -241,7 +233,7 @@ def _run_here(jobs: list[Job], out: Path, progress: bool | None, git: dict[str, 
             write_index(out)
             raise RunInterrupted(
                 f"interrupted during {job.unit}; run {job.run_id} is kept and listed as interrupted in "
-                f"{out / 'index.html'}; runs/latest still points at the last complete run."
+                f"{out / 'index.html'}; runs/latest/<design> still links each design's last good run."
             ) from None
         results.append(result)
         tail = f"failed: {result.error}" if result.error else "ok"

@@ -36,6 +36,10 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import re
+import subprocess
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
@@ -204,6 +208,73 @@ def card_context(result: Any) -> dict[str, Any]:
     }
 
 
+# module:distribution of the libraries a card names the versions of, when the run imported them
+_LIBRARIES = dict(
+    item.split(":")
+    for item in "numpy:numpy pandas:pandas sklearn:scikit-learn scipy:scipy lightgbm:lightgbm statsmodels:statsmodels "
+    "lifelines:lifelines geopandas:geopandas osmnx:osmnx networkx:networkx fairlearn:fairlearn opendp:opendp "
+    "py3langid:py3langid pyod:pyod dask:dask".split()
+)
+
+
+def run_identity(result: Any) -> dict[str, Any]:
+    """What a card is about: the run (id, date, profile and overrides, from the runner's environment), the
+    code (commit), the libraries the run imported, the pilot's owner and contact (``pilot.yaml``), the
+    data's period and fingerprint, and links to the run's notebook, parameters and the run index."""
+    from importlib import metadata
+
+    from ..paths import project_root
+    from ..pilots import get_pilot
+
+    run_id = os.environ.get("LIVINGLAB_RUN_ID")
+    try:
+        pilot = get_pilot(result.pilot)
+        notebook = pilot.design(result.design).notebook
+    except Exception:  # a result of a pilot outside this project
+        pilot, notebook = None, None
+    try:
+        git = subprocess.run(
+            ["git", "-C", str(project_root()), "rev-parse", "--short=12", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+        )
+        commit = f"commit {git.stdout.strip()}" if git.returncode == 0 else "not a git checkout"
+    except (OSError, subprocess.TimeoutExpired):
+        commit = "commit unknown"
+    versions = [f"Python {sys.version.split()[0]}", f"livinglab {metadata.version('livinglab')}"]
+    versions += [f"{d} {metadata.version(d)}" for m, d in _LIBRARIES.items() if m in sys.modules]
+    facts = dict(getattr(result.data.source, "facts", None) or {})
+    span = facts.get("time_span")
+    frame = result.data.frame
+    if not span and isinstance(frame, pd.DataFrame):
+        times = frame.select_dtypes(include=["datetime", "datetimetz"])
+        if times.shape[1]:
+            span = [str(times.iloc[:, 0].min()), str(times.iloc[:, 0].max())]
+    overrides = json.loads(os.environ.get("LIVINGLAB_PARAMETERS") or "{}")
+    profile = " + ".join(
+        [os.environ.get("LIVINGLAB_PROFILE") or "default", *(f"{k}={v}" for k, v in overrides.items())]
+    )
+    links = [("the notebook", f"{Path(notebook).stem}.html")] if notebook else []
+    links += [("its parameters", "params.json"), ("all runs", "../../index.html")]
+    return {
+        "unit": os.environ.get("LIVINGLAB_UNIT") or result.pilot,
+        "owner": getattr(pilot, "owner", None),
+        "contact": getattr(pilot, "contact", None),
+        "run_id": run_id,
+        "date": f"{run_id[:4]}-{run_id[4:6]}-{run_id[6:8]} {run_id[9:11]}:{run_id[11:13]} UTC"
+        if run_id
+        else f"{datetime.now():%Y-%m-%d}",
+        "profile": profile,
+        "commit": commit,
+        "packages": ", ".join(versions),
+        "data": result.data.describe().rstrip("."),
+        "period": f"{span[0]} to {span[1]}" if span else "no time column",
+        "fingerprint": result.data.fingerprint,
+        "links": links if run_id else [],
+    }
+
+
 @dataclass(kw_only=True)
 class ModelCard:
     """A model card with the thirteen required sections (see :data:`REQUIRED_FIELDS`).
@@ -227,6 +298,7 @@ class ModelCard:
         altai: an :class:`AltaiAssessment` from :func:`load_altai` (or its dict / markdown).
 
     Optional:
+        identity: the run, code, libraries, owner and data the card is about (:func:`run_identity`).
         model_details: the model and its settings; notes: caveats (str or list); figures: ``{caption: matplotlib Figure or PNG path}``, the few
         plots that matter (forecast vs actual, calibration, subgroup gaps), shown after the evaluation
         and saved as PNG files beside the card.
@@ -248,6 +320,7 @@ class ModelCard:
     model_details: str | None = None
     notes: str | Sequence[str] | None = None
     figures: Mapping[str, Any] = field(default_factory=dict)
+    identity: Mapping[str, Any] | None = None  # the run, code, libraries, owner and data (run_identity)
 
     def __post_init__(self) -> None:
         self.validate()
@@ -334,6 +407,7 @@ class ModelCard:
         content.setdefault("pilot", result.pilot)
         content["evaluation"] = list(result.claims)
         content["data"] = data_from_sources(result.data.source)
+        content["identity"] = run_identity(result)
         content["subgroups"] = result.subgroups or (
             "No grouping of these data can be compared (no group column, or groups too small)."
         )
@@ -363,146 +437,86 @@ class ModelCard:
 
     as_dict = to_dict
 
-    def _data_markdown(self) -> str:
-        header = ["Dataset", "Synthetic?", "Origin", "Licence", "Provenance"]
-        rows, notes = [], []
-        for entry in _as_list(self.data):
-            name = str(entry["dataset"])
-            if entry.get("title"):
-                name = f"{entry['title']} (`{entry['dataset']}`)"
-            synthetic = "**SYNTHETIC**" if entry["synthetic"] else "no, real data"
-            licence = entry.get("licence", entry.get("license")) or "not stated"
-            rows.append(
-                [name, synthetic, entry.get("origin") or "not stated", licence, entry.get("provenance") or ""]
-            )
-            others = {k: v for k, v in entry.items() if k not in _DATA_SHOWN and not _empty(v)}
-            if others:
-                notes.append(f"- `{entry['dataset']}`: " + "; ".join(f"{k}: {v}" for k, v in others.items()))
-        text = markdown_table(header, rows)
-        if self.is_synthetic:
-            text = (
-                "> **SYNTHETIC DATA.** At least one dataset below is a synthetic stand-in generated in the "
-                "run: the numbers in this card describe the method on simulated data, not real-world "
-                "performance.\n\n" + text
-            )
-        return text + ("\n\n" + "\n".join(notes) if notes else "")
-
-    def _evaluation_markdown(self) -> str:
-        from ..claims import fmt, signed
-
-        header = ["Metric", "Model", "Baseline", "Model minus baseline [interval]", "Verdict"]
-        body = [
-            [
-                c.label,
-                f"{fmt(c.model_value)} ({c.model})",
-                f"{fmt(c.baseline_value)} ({c.baseline})",
-                f"{signed(c.difference)} {c.interval}",
-                f"**{c.verdict}**" if c.verdict in ("better", "worse") else c.verdict,
-            ]
-            for c in self._claims()
-        ]
-        how = "\n".join(f"- {c.label}: {c.evidence()}." for c in self._claims())
+    def _reports(self) -> dict[str, SubgroupReport]:
+        value = self.subgroups
+        if isinstance(value, SubgroupReport):
+            return {"": value}
         return (
-            markdown_table(header, body)
-            + "\n\nA model is called better (or worse) only when the paired interval of the difference "
-            "excludes zero; otherwise there is no clear difference. How each comparison was computed:\n\n"
-            + how
+            {k: v for k, v in value.items() if isinstance(v, SubgroupReport)}
+            if isinstance(value, Mapping)
+            else {}
         )
 
     def _subgroups_markdown(self, level: int) -> str:
         value = self.subgroups
         if isinstance(value, SubgroupReport):
             return value.to_markdown()
-        if isinstance(value, str):
-            return value.strip()
         if isinstance(value, pd.DataFrame):
-            return markdown_table(
-                [str(c) for c in value.columns],
-                [
-                    [format_number(v) if isinstance(v, (float, np.floating)) else v for v in row]
-                    for row in value.itertuples(index=False)
-                ],
-            )
-        if isinstance(value, Mapping):
-            parts = []
-            for name, sub in value.items():
-                if isinstance(sub, SubgroupReport):
-                    parts.append(f"{'#' * level} {name}\n\n{sub.to_markdown()}")
-                elif isinstance(sub, str) and "\n" in sub:
-                    parts.append(f"{'#' * level} {name}\n\n{sub.strip()}")
-                else:
-                    parts.append(f"- **{name}**: {sub}")
-            return "\n\n".join(parts)
-        return _bullets(_as_list(value))
-
-    def _altai_markdown(self, level: int) -> str:
-        if isinstance(self.altai, AltaiAssessment):
-            return self.altai.to_markdown(heading_level=level).rstrip()
-        if isinstance(self.altai, Mapping):
-            return "\n".join(f"- **{k}**: {v}" for k, v in self.altai.items())
-        return str(self.altai).strip()
+            rows = [[format_number(v) if isinstance(v, float) else v for v in r] for r in value.to_numpy()]
+            return markdown_table([str(c) for c in value.columns], rows)
+        if not isinstance(value, Mapping):
+            return str(value).strip() if isinstance(value, str) else _bullets(_as_list(value))
+        return "\n\n".join(
+            f"{'#' * level} {name}\n\n{sub.to_markdown() if isinstance(sub, SubgroupReport) else sub.strip()}"
+            if isinstance(sub, SubgroupReport) or (isinstance(sub, str) and "\n" in sub)
+            else f"- **{name}**: {sub}"
+            for name, sub in value.items()
+        )
 
     def _figure_files(self) -> dict[str, str]:
         return {caption: f"card_figure_{i + 1}.png" for i, caption in enumerate(self._png)}
 
-    def _figures_markdown(self, embed: bool) -> str:
+    def to_markdown(self, heading_level: int = 1, embed: bool = False) -> str:
+        """The card as markdown (``templates/model_card.md.j2``): title at ``heading_level``, sections one
+        level below, a summary and the key findings first (each claim, each subgroup gap); figures as files
+        beside the card, or ``embed``-ded as data URIs (for the notebook)."""
         import base64
 
-        parts = []
-        for caption, name in self._figure_files().items():
-            src = f"data:image/png;base64,{base64.b64encode(self._png[caption]).decode()}" if embed else name
-            parts.append(f"![{caption}]({src})\n\n*{caption}*")
-        return "\n\n".join(parts)
+        from jinja2 import Environment, PackageLoader
 
-    def to_markdown(self, heading_level: int = 1, embed: bool = False) -> str:
-        """The card as markdown: title at ``heading_level``, sections one level below; figures as
-        files beside the card, or ``embed``-ded as data URIs (for the notebook)."""
+        from ..claims import fmt, largest_gap, signed
+
         self.validate()
-        h1, h2 = "#" * heading_level, "#" * (heading_level + 1)
-        users = self.intended_users
-        users_text = users.strip() if isinstance(users, str) else _bullets(users)
-        ai = self.ai_act
-        ai_lines = [
-            f"- **Category**: {ai['category']}",
-            f"- **Reference**: {ai['reference']}",
-            f"- **Reason**: {ai['reason']}",
-        ]
-        ai_lines += [f"- **{k}**: {v}" for k, v in ai.items() if k not in _AI_ACT_KEYS]
-        sections = [
-            f"{h1} Model card: {self.title}",
-            f"Pilot `{self.pilot}`. Every number in this card was computed in the run it belongs to."
-            + (" **The data are SYNTHETIC.**" if self.is_synthetic else ""),
-            f"{h2} Intended use",
-            str(self.intended_use).strip(),
-            f"{h2} Intended users",
-            users_text,
-            f"{h2} Out of scope",
-            _bullets(_as_list(self.out_of_scope)),
-        ]
-        if not _empty(self.model_details):
-            sections += [f"{h2} Model", str(self.model_details).strip()]
-        sections += [
-            f"{h2} Data",
-            self._data_markdown(),
-            f"{h2} Evaluation against baselines",
-            self._evaluation_markdown(),
-            self._figures_markdown(embed),
-            f"{h2} Performance by subgroup",
-            self._subgroups_markdown(heading_level + 2),
-            f"{h2} Known failure modes",
-            _bullets(_as_list(self.failure_modes)),
-            f"{h2} Human oversight",
-            str(self.human_oversight).strip(),
-            f"{h2} Privacy",
-            str(self.privacy).strip(),
-            f"{h2} EU AI Act classification",
-            "\n".join(ai_lines),
-            f"{h2} ALTAI self-assessment",
-            self._altai_markdown(heading_level + 2),
-        ]
-        if not _empty(self.notes):
-            sections += [f"{h2} Notes and caveats", _bullets(_as_list(self.notes))]
-        return "\n\n".join(s for s in sections if s) + "\n"
+        claims, evidence = list(dict.fromkeys(self._claims())), {}
+        for claim in claims:
+            evidence.setdefault(claim.evidence(), []).append(claim.label)
+        figures = {
+            c: base64.b64encode(self._png[c]).decode() if embed else f
+            for c, f in self._figure_files().items()
+        }
+        altai, level = self.altai, heading_level + 2
+        text = (
+            Environment(loader=PackageLoader("livinglab", "templates"), trim_blocks=True, lstrip_blocks=True)
+            .get_template("model_card.md.j2")
+            .render(
+                card=self,
+                h1="#" * heading_level,
+                h2="#" * (heading_level + 1),
+                id=self.identity,
+                claims=claims,
+                evidence=evidence,
+                gaps=[
+                    (t, m, g) for t, r in self._reports().items() for m, g in r.gaps.items() if g.get("best")
+                ],
+                largest=largest_gap(self._reports()),
+                fmt=fmt,
+                signed=signed,
+                num=format_number,
+                cell=lambda value: str(value).replace("|", "\\|").replace("\n", " "),
+                bullets=lambda value: value.strip() if isinstance(value, str) else _bullets(_as_list(value)),
+                synthetic=self.is_synthetic,
+                shown=_DATA_SHOWN,
+                data=_as_list(self.data),
+                figures=[(c, f"data:image/png;base64,{f}" if embed else f) for c, f in figures.items()],
+                subgroups=self._subgroups_markdown(level),
+                altai=altai.to_markdown(heading_level=level).rstrip()
+                if isinstance(altai, AltaiAssessment)
+                else "\n".join(f"- **{k}**: {v}" for k, v in altai.items())
+                if isinstance(altai, Mapping)
+                else str(altai).strip(),
+            )
+        )
+        return re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"
 
     def save(self, directory: str | Path | None = None) -> CardFiles:
         """Write ``model_card.json`` and ``model_card.md`` (default: :func:`livinglab.output_dir`)."""
