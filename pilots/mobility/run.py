@@ -157,7 +157,7 @@ def run(params: Any = None) -> MobilityResult:
         **facts,
         "data_description": f"{facts['n_sites']} site(s), {facts['period']}",
         "calendar_note": prepared.calendar_note,
-        "implausible_mode": str(p.get("implausible") or "exclude"),
+        "implausible_mode": str(p.get("implausible") or "exclude").strip().lower(),
         "n_implausible_series": 0 if prepared.implausible is None else len(prepared.implausible),
         "implausible_series": {}
         if prepared.implausible is None

@@ -103,3 +103,33 @@ def test_an_ordinary_set_of_detectors_has_no_implausible_series():
     values[rng.random(values.shape) < 0.03] = np.nan
     series = pd.DataFrame({"station_id": [f"S{i}" for i in range(30)], "direction_label": "all directions"})
     assert screen(values.astype(np.float32), series).empty
+
+
+def test_a_detector_with_a_few_error_codes_is_a_detector_with_gaps():
+    """Error codes in 2% of a detector's hours are gaps (masked hour by hour); in 20% the series is named."""
+    rng = np.random.default_rng(4)
+    values = np.round(rng.lognormal(5, 0.3, (20, 24 * 28))).astype(np.float32)
+    negative = np.zeros(values.shape, bool)
+    negative[0, rng.random(values.shape[1]) < 0.02] = True
+    negative[1, rng.random(values.shape[1]) < 0.2] = True
+    values[negative] = np.nan
+    series = pd.DataFrame({"station_id": [f"S{i}" for i in range(20)], "direction_label": "all directions"})
+    table = screen(values, series, negative)
+    assert list(table["station_id"]) == ["S1"] and "negative counts" in table["reason"].iloc[0]
+
+
+def test_figures_choose_sites_across_the_volumes_and_leave_gaps_as_gaps():
+    from pilots.mobility.report import plots
+
+    level = np.array([90_000.0, 10.0, np.nan, 500.0, 200.0, 50.0, 1_000.0, 80.0])
+    chosen = plots.representative(level, 3, skip=[0])  # the sum of detectors kept by the run is skipped
+    assert list(chosen) == [3, 7, 1]  # of the six others (1000, 500, 200, 80, 50, 10): 500, 80 and 10
+    assert list(plots.representative(level, 10)) == [0, 6, 3, 4, 7, 5, 1]  # all with a count, busiest first
+    t = pd.date_range("2024-05-01", periods=48, freq="h")
+    preds = pd.DataFrame(
+        {"series": 0, "timestamp": t, "horizon": 1, "actual": 5.0, "p10": 4.0, "p50": 5.0, "p90": 6.0,
+         "plain_lgbm": 5.0, "seasonal_naive": 5.0, "station_id": "S0", "direction_label": "all directions"}
+    ).drop(index=range(10, 20))  # fmt: skip
+    axes = plots.plot_forecast_vs_actual(preds, [0], days=2)
+    line = next(ln for ln in axes[0].get_lines() if ln.get_label() == "actual count")
+    assert np.isnan(np.asarray(line.get_ydata(), float)).sum() == 10  # the ten missing hours stay a gap
