@@ -316,8 +316,28 @@ def _groups(train: pd.DataFrame, near: np.ndarray | None = None) -> np.ndarray |
 
 
 # ----- the loaded frame -> the pilot's requests ---------------------------------------------------------------
-def _requests(loaded: Any, labelled: bool) -> tuple[pd.DataFrame, str, list[str]]:
-    """The contract's frame -> the pilot's columns, with the language filled in; (frame, origin, notes)."""
+def declared_languages(value: Any) -> list[str]:
+    """The ``languages`` parameter (the file's languages, e.g. ``["de"]``) as the pilot's codes; one sentence
+    naming the choices when a code is not one of them."""
+    if value in (None, "", [], ()):
+        return []
+    values = [value] if isinstance(value, str) else list(value)
+    codes = normalise_languages(pd.Series(values, dtype="object"))
+    unknown = [str(v) for v, c in zip(values, codes, strict=True) if c not in LANGUAGES]
+    if unknown:
+        raise RequestDataError(
+            f"languages: {', '.join(unknown)} is not one of {', '.join(LANGUAGES)}; give the file's languages "
+            "as codes, e.g. -p languages '[\"de\"]'."
+        )
+    return sorted(set(codes), key=LANGUAGES.index)
+
+
+def _requests(
+    loaded: Any, labelled: bool, declared: list[str] | None = None
+) -> tuple[pd.DataFrame, str, list[str]]:
+    """The contract's frame -> the pilot's columns, with the language filled in; (frame, origin, notes).
+    ``declared``: the file's languages as the partner states them (``-p languages``): requests without a
+    language are identified among those only, and all are in it when there is one."""
     frame = loaded.frame
     notes: list[str] = []
     out = pd.DataFrame({"text": frame["text"].astype("string")})
@@ -359,12 +379,17 @@ def _requests(loaded: Any, labelled: bool) -> tuple[pd.DataFrame, str, list[str]
         from .model.langid import LanguageDetector
 
         given = set(out["language"].dropna()) & set(LANGUAGES) if "language" in out else set()
-        # languages the file gives for some rows: the others are identified among those (when two or more)
-        detected = LanguageDetector(
-            [c for c in LANGUAGES if c in given] if len(given) >= 2 else LANGUAGES
-        ).predict(out["text"])
+        # the languages the partner declares, else those the file gives for some rows (when two or more):
+        # the other rows are identified among those only (a German file's reports are all German)
+        allowed = declared or ([c for c in LANGUAGES if c in given] if len(given) >= 2 else list(LANGUAGES))
+        if len(allowed) == 1:
+            detected = np.full(len(out), allowed[0], dtype=object)
+            how = f"declared ({allowed[0]})"
+        else:
+            detected = LanguageDetector(allowed).predict(out["text"])
+            how = "detected by py3langid" + (f" among {', '.join(allowed)}" if declared else "")
         out["language"] = out["language"].fillna(pd.Series(detected)) if "language" in out else detected
-        origin = origin + "; missing ones detected by py3langid" if origin else "detected by py3langid"
+        origin = origin + f"; missing ones {how}" if origin else how
     out["language"] = out["language"].astype(str)
     ids = out["id"].astype(str) if "id" in out else pd.Series(np.arange(1, len(out) + 1)).astype(str)
     if "id" in out and ids.duplicated().any():
@@ -392,7 +417,9 @@ def prepare(loaded: Any, params: dict) -> RequestData:
         LABELLED.resolve_mapping(
             report.columns if report else list(loaded.frame.columns), params.get("columns")
         )
-    frame, origin, more = _requests(loaded, labelled=not routing)
+    frame, origin, more = _requests(
+        loaded, labelled=not routing, declared=declared_languages(params.get("languages"))
+    )
     notes += more
     if routing:
         return RequestData(None, None, frame, labelled=False, language_origin=origin, notes=notes)
