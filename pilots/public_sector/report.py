@@ -208,7 +208,9 @@ def routing(result):
         f"The router routes with **{m['routing_model']}**, the best of {len(m['candidates'])} candidates on "
         f"{m['model_chosen_on']} (macro-F1 there: "
         + ", ".join(f"{k} {fmt(v)}" for k, v in m["validation_macro_f1"].items())
-        + "); the test requests were not used to choose."
+        + "); the test requests were not used to choose. Another candidate replaces the plain model only "
+        "when it is ahead there with its paired 95% interval above zero"
+        + (f" ({m['model_choice_fallback']})." if m.get("model_choice_fallback") else ".")
         + ("" if m["fasttext_candidate"] else " fastText is not installed here: it is no candidate.")
     )
     names = ["macro_f1", "macro_f1_vs_majority"] + [

@@ -317,6 +317,8 @@ def routing_claims(
             n: round(macro_f1(y, p), 4) for n, p in fitted.predictions.items() if n != MAJORITY_KEY
         },
         "model_chosen_on": fitted.router.calibration_ if fitted.router is not None else "",
+        # a candidate ahead of the plain model on validation, but not clearly: the plain model routes
+        "model_choice_fallback": "" if choice is None else "; ".join(fitted.choice.attrs.get("notes", [])),
         "accuracy": accuracy(y, model),
         "accuracy_plain_tfidf_lr": accuracy(y, plain),
         "accuracy_majority": accuracy(y, majority),

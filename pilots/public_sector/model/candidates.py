@@ -309,19 +309,24 @@ def choose(
     groups=None,
     where: str,
     score: Callable,
+    n_boot: int = 200,
+    seed: int = 0,
 ) -> Choice:
     """Fit every candidate on the training texts, score each on the validation texts (``score``: macro-F1)
-    and choose the best (ties: the earlier in ``factories``). The chosen model is calibrated on the
-    validation texts; its probabilities there choose the abstention threshold."""
+    and choose the best (ties: the earlier in ``factories``). The first candidate (the plain model) is the
+    fall-back: another replaces it only when its validation score is ahead with the paired 95% bootstrap
+    interval over validation texts (``n_boot`` resamples) above zero, so that a candidate ahead by chance
+    on validation is not the one saved. The chosen model is calibrated on the validation texts; its
+    probabilities there choose the abstention threshold."""
     y_val = pd.Series(np.asarray(validation_labels, dtype=object)).astype(str).to_numpy()
-    models, rows = {}, []
+    models, rows, preds = {}, [], {}
     for name, make in factories.items():
         model = make()
         if isinstance(model, CrossLingualEnsemble):
             model.fit(train_texts, train_labels, groups=groups)
         else:
             model.fit(train_texts, train_labels)
-        pred = model.predict(validation_texts)
+        pred = preds[name] = np.asarray(model.predict(validation_texts), dtype=object)
         models[name] = model
         rows.append(
             {"candidate": name, "model": WORDS.get(name, name), "validation_macro_f1": score(y_val, pred),
@@ -330,11 +335,27 @@ def choose(
     table = pd.DataFrame(rows)
     best = int(np.argmax(table["validation_macro_f1"].to_numpy()))  # the first of equal scores
     chosen = str(table["candidate"].iloc[best])
+    fallback = str(table["candidate"].iloc[0])
+    notes: list[str] = []
+    if chosen != fallback:
+        draws = np.random.default_rng(seed).integers(0, len(y_val), size=(n_boot, len(y_val)))
+        diff = np.array(
+            [score(y_val[d], preds[chosen][d]) - score(y_val[d], preds[fallback][d]) for d in draws]
+        )
+        low, high = np.quantile(diff, [0.025, 0.975])
+        if low <= 0:
+            notes.append(
+                f"{WORDS.get(chosen, chosen)} was ahead of {WORDS.get(fallback, fallback)} on {where} by "
+                f"{score(y_val, preds[chosen]) - score(y_val, preds[fallback]):+.3f} [{low:+.3f}, {high:+.3f}]: "
+                f"not clearly, so {WORDS.get(fallback, fallback)} routes"
+            )
+            chosen = fallback
     table["chosen"] = table["candidate"] == chosen
+    table.attrs["notes"] = notes
     model = models[chosen]
     model.calibrate(validation_texts, y_val)
     proba = model.predict_proba(validation_texts)
-    return Choice(chosen, table, models, proba, y_val, where)
+    return Choice(chosen, table, models, proba, y_val, where, notes)
 
 
 def refit(make: Callable[[], object], texts, labels, *, groups=None, like=None):

@@ -171,6 +171,42 @@ def test_choose_takes_the_best_validation_score_and_the_plain_model_on_ties():
     assert choice.table["validation_macro_f1"].nunique() == 1 and choice.chosen == "plain"  # a tie: plain
 
 
+def test_a_candidate_ahead_only_by_chance_on_validation_does_not_replace_the_plain_model():
+    """The plain model is the fall-back: a candidate that is right on one more validation text is not
+    clearly better (its paired interval includes zero), so the plain model routes; one that is right on
+    every text the plain model gets wrong replaces it."""
+    rng = np.random.default_rng(1)
+    words = np.array(["tax", "road", "form", "office", "car", "bus", "permit", "school"])
+    texts = pd.Series([" ".join(rng.choice(words, 3)) + f" n{i}" for i in range(240)])  # each text once
+    labels = pd.Series(rng.choice(["a", "b", "c"], 240))  # unrelated to the words: the plain model errs
+    val_texts, val_labels = texts[160:].reset_index(drop=True), labels[160:].reset_index(drop=True)
+    truth = dict(zip(val_texts, val_labels, strict=False))
+    plain = LinearTextModel("lr").fit(texts[:160], labels[:160]).predict(val_texts)
+    wrong = [t for t, p, y in zip(val_texts, plain, val_labels, strict=True) if p != y]
+
+    class Knows(LinearTextModel):  # the plain model's answers, corrected on the texts in ``known``
+        known: list = []
+
+        def predict(self, texts):
+            pred = np.asarray(super().predict(texts), dtype=object)
+            fix = np.isin(np.asarray(texts, dtype=object), self.known)
+            pred[fix] = [truth[t] for t in np.asarray(texts, dtype=object)[fix]]
+            return pred
+
+    def knowing(known):
+        return lambda: type("K", (Knows,), {"known": known})("lr")
+
+    args = (texts[:160], labels[:160], val_texts, val_labels)
+    by_chance = choose({"plain": lambda: LinearTextModel("lr"), "other": knowing(wrong[:1])}, *args,
+                       where="the texts", score=M.macro_f1)  # fmt: skip
+    table = by_chance.table.set_index("candidate")["validation_macro_f1"]
+    assert table["other"] > table["plain"] and by_chance.chosen == "plain"
+    assert "not clearly" in by_chance.table.attrs["notes"][0]
+    clearly = choose({"plain": lambda: LinearTextModel("lr"), "other": knowing(wrong)}, *args,
+                     where="the texts", score=M.macro_f1)  # fmt: skip
+    assert clearly.chosen == "other" and clearly.table.attrs["notes"] == []
+
+
 def test_the_saved_vocabulary_holds_no_word_the_redactor_removed():
     data = prepared({"n_requests": 600, "seed": 5}, redacted=True)
     removed = removed_words(data.train["text"], data.train["redacted_text"])
