@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import resource
 import sys
 import tempfile
@@ -181,15 +182,19 @@ def run_city() -> dict:
             "columns": {"site": "detector", "timestamp": "zeit", "count": "anzahl"},
             **CITY["params"],
         }
-        t0 = time.perf_counter()
+        load = os.getloadavg()[0]  # a shared machine: the wall time grows with the others' load
+        t0, cpu0 = time.perf_counter(), time.process_time()
         result = run(params)
         out = _summary("city700", result, rows, time.perf_counter() - t0)
+        cpu_s = time.process_time() - cpu0  # CPU seconds of the run, all its threads
     peer = result.claim("mae_h1_peer") if "mae_h1_peer" in result.verdicts else None
     return out | {
         "implausible_series": result.metrics["implausible_series"],
         "mae_h1_peer": round(peer.baseline_value, 3) if peer else None,
         "verdict_vs_peer_h1": peer.verdict if peer else "no peer",
         "under_3_minutes": out["wall_s"] < 180,
+        "load_1min_at_start": round(load, 1),
+        "cpu_s_run": round(cpu_s, 1),
     }
 
 
