@@ -77,6 +77,16 @@ def test_translations_without_an_id_are_found_across_the_split_and_kept_together
     assert grouped.groups is not None and len(np.unique(grouped.groups)) < len(grouped.train)
 
 
+def test_german_nouns_do_not_make_two_german_texts_translations_of_each_other():
+    texts = pd.Series(["Das Krankenhaus in Trier meldet neue Patienten am Montag.",
+                       "Im Krankenhaus warten Patienten seit Tagen auf freie Betten.",
+                       "L'hôpital de Trier annonce de nouveaux patients lundi, dit Krankenhaus Trier."])  # fmt: skip
+    alone = set(map(tuple, near_duplicate_pairs(texts)[["i", "j"]].to_numpy().tolist()))
+    assert (0, 1) in alone  # the texts alone: the two German ones share two capitalised nouns
+    pairs = set(map(tuple, near_duplicate_pairs(texts, ["de", "de", "fr"])[["i", "j"]].to_numpy().tolist()))
+    assert (0, 1) not in pairs and (0, 2) in pairs
+
+
 def test_a_group_column_keeps_related_texts_on_one_side(translations, tmp_path):
     frame, _ = translations
     path = tmp_path / "grouped.csv"
