@@ -196,11 +196,20 @@ class FastTextModel(BaseEstimator, ClassifierMixin):
             path = os.path.join(folder, "train.txt")
             with open(path, "w", encoding="utf-8") as handle:
                 handle.write("\n".join(lines.tolist()) + "\n")
-            self.model_ = fasttext.train_supervised(
-                path, epoch=self.epoch, lr=self.lr, wordNgrams=self.word_ngrams, minn=self.minn,
-                maxn=self.maxn, dim=self.dim, bucket=self.bucket, minCount=self.min_count, thread=1,
-                seed=self.seed, verbose=0,
-            )  # fmt: skip
+            # fastText's SGD can diverge ("Encountered NaN") at a learning rate that suits most data: the
+            # same training at half the rate, at most three times (deterministic: one thread, a seed)
+            for attempt in range(4):
+                self.lr_ = self.lr / 2**attempt
+                try:
+                    self.model_ = fasttext.train_supervised(
+                        path, epoch=self.epoch, lr=self.lr_, wordNgrams=self.word_ngrams, minn=self.minn,
+                        maxn=self.maxn, dim=self.dim, bucket=self.bucket, minCount=self.min_count, thread=1,
+                        seed=self.seed, verbose=0,
+                    )  # fmt: skip
+                    break
+                except RuntimeError as error:
+                    if "NaN" not in str(error) or attempt == 3:
+                        raise
         self.svm_features_ = FeatureUnion([("word", TfidfVectorizer(min_df=2, dtype=np.float32))])
         self.svm_features_.fit(clean(texts))
         self.temperature_ = 1.0

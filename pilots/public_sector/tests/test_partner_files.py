@@ -238,3 +238,21 @@ def test_the_redactor_reaches_its_goals_on_both_hand_written_corpora():
         assert values["identifier_recall"] >= 0.99, (path.name, values)
         assert values["name_recall"] >= 0.95, (path.name, values)
         assert values["kept_ordinary"] >= 0.95, (path.name, values)
+
+
+def test_fasttext_trains_again_at_half_the_rate_when_it_diverges(monkeypatch):
+    fasttext = pytest.importorskip("fasttext")
+    from pilots.public_sector.model.candidates import FastTextModel
+
+    real, rates = fasttext.train_supervised, []
+
+    def diverging(*args, **kwargs):
+        rates.append(kwargs["lr"])
+        if kwargs["lr"] > 0.2:
+            raise RuntimeError("Encountered NaN.")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(fasttext, "train_supervised", diverging)
+    texts = pd.Series(["tax return form", "car road traffic", "tax office", "road works"] * 10)
+    model = FastTextModel(lr=0.5).fit(texts, ["tax", "road", "tax", "road"] * 10)
+    assert rates == [0.5, 0.25, 0.125] and model.lr_ == 0.125 and len(model.predict(texts)) == len(texts)
