@@ -7,7 +7,8 @@ reviewer would, and checked: no horizontal overflow, no request leaving the mach
 with real alt text, every link resolving; the index's summary above the fold, the notebook's code folded,
 its title naming the design and the run, its weight under 1 MB. Planted runs (one design better than its
 baseline, one worse, one failed) are read back from the page. A map saved by ``livinglab.show.save_map``
-draws offline. Screenshots are kept in ``<run folder>/screenshots`` for a person to look at.
+draws offline. Screenshots are kept for a person to look at: in ``$LIVINGLAB_SCREENSHOTS`` when set (CI keeps
+``build/screenshots`` as an artefact), else in ``<run folder>/screenshots``.
 """
 
 from __future__ import annotations
@@ -40,6 +41,11 @@ _FLAGS = [
     "--disable-quic",
 ]
 PLACEHOLDER_ALT = ("", "figure", "image", "no description has been provided for this image")
+
+
+def _shots(default: Path) -> Path:
+    """Where screenshots go: ``$LIVINGLAB_SCREENSHOTS`` (kept by CI) or beside the pages."""
+    return Path(os.environ["LIVINGLAB_SCREENSHOTS"]) if os.environ.get("LIVINGLAB_SCREENSHOTS") else default
 
 
 @pytest.fixture(scope="module")
@@ -118,7 +124,7 @@ def _check_page(page, outside: list[str], path: Path, width: int, shots: Path, n
 @pytest.mark.parametrize("width", WIDTHS)
 def test_index_summary_above_the_fold(browser, runs, width):
     page, outside = _open(browser, runs / "index.html", width)
-    _check_page(page, outside, runs / "index.html", width, runs / "screenshots", "index")
+    _check_page(page, outside, runs / "index.html", width, _shots(runs / "screenshots"), "index")
     first = page.locator("#summary .card").first.bounding_box()
     assert first["y"] + min(first["height"], 120) <= FOLD, "the summary is below the fold"
     cards = page.locator("#summary .card").all_inner_texts()
@@ -128,7 +134,7 @@ def test_index_summary_above_the_fold(browser, runs, width):
     text = page.inner_text("body")
     for pilot in PILOTS:
         assert f"({pilot})" in text, pilot
-    page.screenshot(path=str(runs / "screenshots" / f"index-full-{width}.png"), full_page=True)
+    page.screenshot(path=str(_shots(runs / "screenshots") / f"index-full-{width}.png"), full_page=True)
     page.close()
 
 
@@ -141,7 +147,7 @@ def test_notebook_and_model_card_read_on_any_screen(browser, runs, smoke_runs, p
         f"{pilot}: the notebook page weighs {notebook.stat().st_size:,} B"
     )
     page, outside = _open(browser, notebook, width)
-    seen = _check_page(page, outside, notebook, width, runs / "screenshots", f"{pilot}-notebook")
+    seen = _check_page(page, outside, notebook, width, _shots(runs / "screenshots"), f"{pilot}-notebook")
     assert seen["images"] >= 1, f"{pilot}: the rendered notebook shows no figure"
     assert pilot in page.title() and folder.parent.name in page.title()  # which design, which run
     code = page.locator("details.ll-code").first
@@ -151,7 +157,7 @@ def test_notebook_and_model_card_read_on_any_screen(browser, runs, smoke_runs, p
     page.close()
     card = folder / "model_card.html"
     page, outside = _open(browser, card, width)
-    _check_page(page, outside, card, width, runs / "screenshots", f"{pilot}-model_card")
+    _check_page(page, outside, card, width, _shots(runs / "screenshots"), f"{pilot}-model_card")
     text = page.inner_text("body")
     assert folder.parent.name in text and "owner" in text and "fingerprint" in text
     page.close()
@@ -169,7 +175,7 @@ def test_planted_verdicts_are_read_back_from_the_page(browser, tmp_path, width):
     plant(out, "20250102T080000Z-bbbb", "failing", {}, status="failed")
     update_latest(out)
     page, outside = _open(browser, write_index(out), width)
-    _check_page(page, outside, out / "index.html", width, out / "screenshots", "planted")
+    _check_page(page, outside, out / "index.html", width, _shots(out / "screenshots"), "planted")
     read = {
         card.locator("h3 a").get_attribute("href")[1:]: card.locator(".badge").all_inner_texts()
         for card in page.locator("#summary .card").all()
