@@ -250,7 +250,7 @@ def test_fasttext_trains_again_at_half_the_rate_when_it_diverges(monkeypatch):
         rates.append(kwargs["lr"])
         if kwargs["lr"] > 0.2:
             raise RuntimeError("Encountered NaN.")
-        return real(*args, **kwargs)
+        return real(*args, **{**kwargs, "lr": 0.05})  # a rate that converges on these few texts
 
     monkeypatch.setattr(fasttext, "train_supervised", diverging)
     texts = pd.Series(["tax return form", "car road traffic", "tax office", "road works"] * 10)
