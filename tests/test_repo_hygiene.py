@@ -15,12 +15,28 @@ from livinglab.paths import project_root
 from livinglab.pilots import discover_pilots
 
 ROOT = project_root()
-NOTEBOOKS = sorted(p for p in ROOT.glob("pilots/*/*.ipynb")) + sorted(ROOT.glob("tests/fixtures/**/*.ipynb"))
+QUICKSTARTS = sorted(ROOT.glob("pilots/*/quickstart.ipynb"))  # committed with outputs, checked by nbval
+NOTEBOOKS = sorted(p for p in ROOT.glob("pilots/*/*.ipynb") if p not in QUICKSTARTS) + sorted(
+    ROOT.glob("tests/fixtures/**/*.ipynb")
+)
+
+
+def _committed(path: Path) -> str:
+    """What git holds for a file (the index, after the notebook filter), or the file when it is untracked
+    or there is no git: a notebook run and saved in JupyterLab is still committed without outputs."""
+    relative = path.relative_to(ROOT).as_posix()
+    try:
+        shown = subprocess.run(
+            ["git", "-C", str(ROOT), "show", f":{relative}"], capture_output=True, text=True, timeout=30
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        shown = None
+    return shown.stdout if shown is not None and shown.returncode == 0 else path.read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.relative_to(ROOT).as_posix())
 def test_notebook_committed_without_outputs(notebook: Path):
-    nb = json.loads(notebook.read_text(encoding="utf-8"))
+    nb = json.loads(_committed(notebook))
     dirty = [
         i
         for i, c in enumerate(nb["cells"])
@@ -46,6 +62,34 @@ def test_every_pilot_loads_and_has_smoke_and_full_profiles():
         assert pilot.profiles["smoke"] == {}, f"{pilot.name}: smoke must be the notebook's own parameters"
         assert (pilot.directory / "README.md").is_file(), f"{pilot.name} has no pilot card"
         pilot.parameters()  # literal defaults, notebooks exist
+
+
+@pytest.mark.parametrize("notebook", QUICKSTARTS, ids=lambda p: p.parent.name)
+def test_quick_start_is_committed_with_its_outputs_and_kept_out_of_the_filter(notebook: Path, tmp_path):
+    nb = json.loads(_committed(notebook))
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert all(isinstance(c.get("execution_count"), int) for c in code), "run `make quickstart`"
+    shown = {kind for c in code for o in c.get("outputs", []) for kind in o.get("data", {})}
+    assert {"image/png", "text/html"} <= shown, "the headline figure and table are shown"
+    assert not any(o.get("output_type") == "error" for c in code for o in c.get("outputs", []))
+    relative = notebook.relative_to(ROOT).as_posix()
+
+    def attributes(repo: Path) -> str:
+        return subprocess.run(
+            ["git", "-C", str(repo), "check-attr", "filter", "--", relative], capture_output=True, text=True
+        ).stdout
+
+    # a fresh clone (the committed .gitattributes only) and this checkout (with .git/info/attributes)
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    shutil.copy(ROOT / ".gitattributes", tmp_path / ".gitattributes")
+    assert attributes(tmp_path).strip().endswith("filter: unset")
+    if (ROOT / ".git").exists():
+        assert attributes(ROOT).strip().endswith("filter: unset"), "run `make hooks`"
+
+
+def test_every_pilot_has_a_quick_start():
+    pilots = discover_pilots(ROOT / "pilots")
+    assert {p.parent.name for p in QUICKSTARTS} == set(pilots)
 
 
 def test_nbstripout_keeps_cell_tags(tmp_path):
@@ -74,6 +118,14 @@ def test_ci_runs_the_test_command_the_readme_gives():
     assert re.search(r"^make test$", readme, re.M), "README must give `make test`"
     assert re.search(r"^make test\b", ci, re.M), ".ci/run must call `make test`"
     assert re.search(r"^make run$", readme, re.M)
+
+
+def test_the_readme_first_screen_has_the_two_commands_and_the_picture():
+    first_screen = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()[:30]
+    assert {"make run", "make test"} <= set(first_screen)
+    pictures = [re.search(r"!\[[^\]]*\]\(([^)]+\.png)\)", line) for line in first_screen]
+    (picture,) = [m.group(1) for m in pictures if m]
+    assert (ROOT / picture).is_file() and (ROOT / picture).stat().st_size < 200_000, picture
 
 
 def test_a_skipped_realdata_test_fails_when_the_data_are_there(tmp_path):

@@ -6,6 +6,9 @@
     python -m pilots.fintech.benchmark --case dask-10M
     python -m pilots.fintech.benchmark --case adbench           # the six ADBench sets, fit times per set
     python -m pilots.fintech.benchmark --case ulb                # the catalogue's ULB card-fraud slice
+    python -m pilots.fintech.benchmark --case adbench-eval       # the frozen detector on both ADBench groups
+    python -m pilots.fintech.benchmark --case adbench-search     # the detector's search on the six dev sets
+    python -m pilots.fintech.benchmark --case adbench-peers      # PyOD peers on the evaluation group
 
 Ledger cases (``100k`` ... ``30M``) run ``run.run_ledger`` on the synthetic ledger (90 days, fraud rate 0.2 %,
 50 alerts a day) in memory, then build the analyst queue and the drift summary as the notebook does; the
@@ -21,8 +24,14 @@ another), read once by ``livinglab.load(..., lazy=True)``; the cluster is ``livi
 
 The ``adbench`` case runs ``run.run_features`` on each of the six sets of ``../shared/data/fintech/adbench``,
 unsupervised and with 5 % of the labels revealed, and reports each set's fit + score time and whether any is
-above ``FIT_SECONDS`` (the budget the realdata tests once asserted). The last line printed is one JSON object;
-the harness (``livinglab bench``) measures peak memory.
+above ``FIT_SECONDS`` (the budget the realdata tests once asserted). ``adbench-eval`` evaluates the frozen
+unsupervised detector against the default Isolation Forest, both over five seeds, on the evaluation group
+(``../shared/data/fintech/adbench_eval``, eight sets never used to choose) and on the development group
+(``model.adbench.evaluate_group``), with the tables the pilot card shows (``markdown``); ``adbench-search`` is
+the search that chose the detector (``model.adbench.dev_search``, the development sets only); ``adbench-peers``
+sets PyOD peers (its forest, Gaussian mixture, 5-NN, ECOD, COPOD and the ADEngine consensus) beside the frozen
+detector and the reference on the evaluation group, seed-averaged, reported only. The last line
+printed is one JSON object; the harness (``livinglab bench``) measures peak memory.
 """
 
 from __future__ import annotations
@@ -49,6 +58,9 @@ CASES = {
     "dask-10M": (10_000_000, 90),
     "dask-30M": (30_000_000, 90),
     "adbench": (0, 0),
+    "adbench-eval": (0, 0),
+    "adbench-search": (0, 0),
+    "adbench-peers": (0, 0),
     "ulb": (0, 0),
 }
 BANKS = {"dask-30M": 10}  # generated bank by bank (ten ledgers of 3M rows); the others in one piece
@@ -231,6 +243,92 @@ def run_adbench() -> dict:
     }
 
 
+def _mirror() -> Path:
+    from livinglab.paths import project_root
+
+    return Path(os.environ.get("LIVINGLAB_DATA_MIRROR") or project_root().parent / "shared" / "data")
+
+
+def run_adbench_eval() -> dict:
+    """The frozen detector on the evaluation group (once) and on the development group, five seeds each."""
+    from pilots.fintech.model import adbench
+
+    t0 = time.perf_counter()
+    out = {"pilot": "fintech", "case": "adbench-eval", "rows": 0, "metric": "roc_auc (mean over the sets)"}
+    for key, group, names in (("eval", adbench.EVAL_GROUP, adbench.EVAL_SETS),
+                              ("dev", adbench.DEV_GROUP, adbench.DEV_SETS)):  # fmt: skip
+        result = adbench.evaluate_group(_mirror() / group, names, group=group)
+        low, high = result.interval()
+        claim = result.claim()
+        out[key] = {
+            "group": group,
+            "detector": round(result.mean_detector, 4),
+            "iforest": round(result.mean_iforest, 4),
+            "interval": [round(low, 4), round(high, 4)],
+            "verdict": claim.verdict,
+            "worst_set": str(result.worst["set"]),
+            "worst_difference": round(float(result.worst["difference"]), 4),
+            "sets_more_than_0.02_below": int((result.table["difference"] < -0.02).sum()),
+            "seconds_per_seed": {r.set: round(r.seconds_per_seed, 2) for r in result.table.itertuples()},
+            "markdown": adbench.markdown_table(result),
+        }
+    out |= {"model": out["eval"]["detector"], "baseline": out["eval"]["iforest"]}
+    return out | {"wall_s": round(time.perf_counter() - t0, 2), "self_peak_rss_mib": _peak_mib()}
+
+
+def run_adbench_peers() -> dict:
+    """The frozen detector beside PyOD peers (incl. ADEngine) and the seed-averaged default Isolation Forest on
+    the evaluation group (``model.adbench.peers_on_group``): reported, never used to choose."""
+    from pilots.fintech.model import adbench
+
+    t0 = time.perf_counter()
+    table = adbench.peers_on_group(
+        _mirror() / adbench.EVAL_GROUP, adbench.EVAL_SETS, group=adbench.EVAL_GROUP
+    )
+    summary = table.summary()
+    return {
+        "pilot": "fintech",
+        "case": "adbench-peers",
+        "rows": 0,
+        "metric": "roc_auc (mean over the sets)",
+        "model": round(float(summary.loc["detector", "mean_roc_auc"]), 4),
+        "baseline": round(float(summary.loc["reference", "mean_roc_auc"]), 4),
+        "means": {name: round(float(v), 4) for name, v in summary["mean_roc_auc"].items()},
+        "markdown": adbench.peers_markdown(table),
+        "wall_s": round(time.perf_counter() - t0, 2),
+        "self_peak_rss_mib": _peak_mib(),
+    }
+
+
+def run_adbench_search() -> dict:
+    """The search on the development sets (``model.adbench``): every candidate's mean, worst set, choice."""
+    from pilots.fintech.model import adbench
+
+    t0 = time.perf_counter()
+    long = adbench.dev_search(_mirror() / adbench.DEV_GROUP)
+    chosen, table = adbench.choose(long)
+    shown = table[["mean_roc_auc", "worst_vs_iforest", "worst_set", "detectors", "admissible"]].fillna("")
+    return {
+        "pilot": "fintech",
+        "case": "adbench-search",
+        "rows": 0,
+        "wall_s": round(time.perf_counter() - t0, 2),
+        "chosen": chosen,
+        "frozen": adbench.CHOSEN,
+        "markdown": "\n".join(
+            [
+                "| candidate | mean ROC-AUC | worst vs Isolation Forest | worst set | detectors | admissible |",
+                "|---|---:|---:|---|---:|---|",
+            ]
+            + [
+                f"| {name} | {r.mean_roc_auc:.3f} | {r.worst_vs_iforest:+.3f} | {r.worst_set} | {r.detectors} | "
+                f"{'yes' if r.admissible is True else 'no' if r.admissible is False else ''} |"
+                for name, r in shown.iterrows()
+            ]
+        ),  # fmt: skip
+    }
+
+
 def run_ulb() -> dict:
     from pilots.fintech.run import run_features
 
@@ -257,6 +355,12 @@ def run_case(name: str) -> dict:
         return run_smoke(name)
     if name == "adbench":
         return run_adbench()
+    if name == "adbench-eval":
+        return run_adbench_eval()
+    if name == "adbench-search":
+        return run_adbench_search()
+    if name == "adbench-peers":
+        return run_adbench_peers()
     if name == "ulb":
         return run_ulb()
     if name.startswith("dask-"):

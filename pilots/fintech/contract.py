@@ -126,6 +126,29 @@ LEDGER = Contract(
             aliases=("debit_credit", "dc", "sign", "in_out"),
         ),
         Field(
+            "purpose",
+            "text",
+            required=False,
+            meaning="what the posting is for (interest, fee, salary, a purpose code): tells routine postings apart",
+            aliases=(
+                "purpose_code",
+                "k_symbol",
+                "booking_text",
+                "buchungstext",
+                "verwendungszweck",
+                "libelle",
+                "narrative",
+                "remittance_information",
+            ),
+        ),
+        Field(
+            "currency",
+            "category",
+            required=False,
+            meaning="the amount's currency (ISO code); one currency a ledger (or give it with -p currency)",
+            aliases=("currency_code", "ccy", "waehrung", "devise"),
+        ),
+        Field(
             "device",
             "text",
             required=False,
@@ -161,6 +184,7 @@ LEDGER = Contract(
             aliases=("typology", "fraud_kind", "fraud_category", "scheme"),
         ),
     ),
+    extras="other columns: kept only to tell exact duplicate rows apart, never features",
     description="A bank's or payment provider's ledger: one row per transaction.",
 )
 

@@ -15,6 +15,7 @@ Every step that changes or leaves out something says so in ``notes`` (shown on t
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 
@@ -185,24 +186,53 @@ class LedgerData:
     """A ledger in the pilot's schema with the optional parts it holds."""
 
     frame: pd.DataFrame
-    available: frozenset  # optional parts present: counterparty, channel, country, direction, device
+    available: frozenset  # optional parts present: counterparty, channel, country, direction, device, purpose
     segments: tuple[str, ...]  # customer-segment columns (only to check who gets flagged)
     notes: list[str] = field(default_factory=list)
+    currency: str = ""  # the amounts' currency (ISO code); empty: not given
+    counts: dict = field(default_factory=dict)  # rows read, duplicates dropped, directions, counterparties
 
     @property
     def has_labels(self) -> bool:
         return "label" in self.frame
 
 
-def ledger_frame(frame: pd.DataFrame) -> LedgerData:
-    """A frame in contract A's names -> the pilot's ledger schema, sorted by time; exact duplicate rows
-    dropped (counted); ``transaction_id`` = the row's position after sorting."""
-    n_in = len(frame)
-    out, available, segments, notes = ledger_rows(frame)
-    dup = out.duplicated()
-    if dup.any():
-        notes.append(f"{int(dup.sum()):,} exact duplicate rows dropped")
-        out = out[~dup]
+#: Columns a loader adds that are not columns of the partner's file (never part of a duplicate's identity).
+NOT_FROM_THE_FILE = ("source_file",)
+
+
+def exact_duplicates(frame: pd.DataFrame) -> pd.Series:
+    """Rows identical to an earlier row in every column of the file (the contract's columns and the others the
+    file holds, as read), the first of each kept."""
+    own = [c for c in frame.columns if c not in NOT_FROM_THE_FILE]
+    return frame.duplicated(subset=own) if own else pd.Series(False, index=frame.index)
+
+
+def ledger_frame(
+    frame: pd.DataFrame,
+    *,
+    value_codes: dict | None = None,
+    currency: str = "",
+    mapping: dict | None = None,
+    dropped_before: int = 0,
+) -> LedgerData:
+    """A frame in contract A's names (with the file's other columns) -> the pilot's ledger schema, sorted by
+    time; rows identical in every column of the file dropped (counted); ``transaction_id`` = the row's position
+    after sorting. ``value_codes`` maps a column's codes to the contract's words (``direction``: credit/debit);
+    ``currency`` is the amounts' currency (checked against a ``currency`` column); ``mapping`` (contract name
+    -> the file's column) lets ``value_codes`` name the file's columns; ``dropped_before``: exact duplicates a
+    loader already dropped (counted with these)."""
+    n_in = len(frame) + int(dropped_before)
+    dup = exact_duplicates(frame)
+    out, available, segments, notes = ledger_rows(frame, value_codes=value_codes, mapping=mapping)
+    currency, currency_notes = ledger_currency(frame, currency)
+    notes += currency_notes
+    n_dup = int(dup.sum()) + int(dropped_before)
+    if n_dup:
+        notes.append(f"{n_dup:,} exact duplicate rows (identical in every column of the file) dropped")
+        out = out[~dup.to_numpy()] if dup.any() else out
+    else:
+        notes.append("no exact duplicate rows (no two rows identical in every column of the file)")
     disorder = int((out["timestamp"].diff() < pd.Timedelta(0)).sum())
     if disorder:
         notes.append(f"{disorder:,} rows were out of time order and were sorted")
@@ -215,7 +245,52 @@ def ledger_frame(frame: pd.DataFrame) -> LedgerData:
         raise ContractError(
             f"The ledger has only {len(out)} rows (of {n_in:,} read); the pilot needs at least {MIN_LEDGER_ROWS}."
         )
-    return LedgerData(out, available, segments, notes)
+    counts = {"rows_read": n_in, "duplicates_dropped": n_dup, **direction_counts(out)}
+    if "counterparty" in available:
+        counts["counterparty_missing"] = int(out["counterparty_id"].isna().sum())
+    return LedgerData(out, available, segments, notes, currency, counts)
+
+
+def direction_counts(out: pd.DataFrame) -> dict:
+    """Rows of money in (credit) and money out (debit); none when the ledger does not say."""
+    if "direction" not in out:
+        return {}
+    text = out["direction"].astype(str)
+    return {"credits": int((text == "credit").sum()), "debits": int((text == "debit").sum())}
+
+
+CURRENCY_CODE = re.compile(r"^[A-Z]{3}$")
+
+
+def ledger_currency(frame: pd.DataFrame, currency: str = "") -> tuple[str, list[str]]:
+    """The amounts' currency from the ``currency`` parameter and/or a ``currency`` column (one currency a
+    ledger: amounts in several cannot be compared), with a note; empty when neither says."""
+    given = str(currency or "").strip().upper()
+    if given and not CURRENCY_CODE.match(given):
+        raise ContractError(
+            f"currency must be a three-letter ISO 4217 code such as EUR, CZK or USD, not {currency!r}; "
+            "e.g. -p currency CZK."
+        )
+    found: list[str] = []
+    if "currency" in frame:
+        found = sorted(frame["currency"].dropna().astype(str).str.strip().str.upper().unique().tolist())
+        if len(found) > 1:
+            raise ContractError(
+                f"The ledger holds amounts in {len(found)} currencies ({', '.join(found[:6])}); amounts in "
+                "different currencies cannot be compared: give the rows of one currency, or convert them first."
+            )
+        if found and given and found[0] != given:
+            raise ContractError(
+                f"currency is {given}, but the file's currency column says {found[0]}; correct -p currency "
+                "or the column."
+            )
+    code = given or (found[0] if found else "")
+    if not code:
+        return "", [
+            "the amounts' currency is not given: amounts are shown without one (set it with -p currency, "
+            "e.g. -p currency CZK, or map a currency column)"
+        ]
+    return code, [f"amounts in {code} ({'the currency column' if found else 'the currency parameter'})"]
 
 
 def _compact(values: pd.Series) -> pd.Series:
@@ -244,9 +319,78 @@ TEXT_COLUMNS = (
     "direction",
     "channel",
     "country",
+    "purpose",
     "segment",
     "typology",
 )
+#: Contract names whose codes ``value_codes`` may translate (into the contract's words for direction and label).
+CODED = ("direction", "label", "channel", "country", "segment", "fraud_type", "purpose")
+
+
+def _code_text(values: pd.Series) -> pd.Series:
+    """Values as the text a person would type in value_codes: 1.0 -> "1", " PRIJEM " -> "PRIJEM"."""
+    text = values.astype("string").str.strip()
+    return text.str.replace(r"^(-?\d+)\.0+$", r"\1", regex=True)
+
+
+def apply_value_codes(frame: pd.DataFrame, value_codes: dict | None, mapping: dict | None = None):
+    """``frame`` with each coded column's codes replaced by the words ``value_codes`` gives, and one note a
+    column. Keys are contract names (``direction``) or the file's column names (``type``); every value of a
+    coded column must be covered (a code left out is an error naming it)."""
+    if not value_codes:
+        return frame, []
+    example = '-p value_codes \'{"direction": {"PRIJEM": "credit", "VYDAJ": "debit"}}\''
+    if not isinstance(value_codes, dict) or not all(isinstance(v, dict) for v in value_codes.values()):
+        raise ContractError(
+            f"value_codes must map a column to {{code: word}}, e.g. {example}, not {value_codes!r}."
+        )
+    by_file = {v: k for k, v in (mapping or {}).items()}
+    frame = frame.copy()
+    notes = []
+    for key, codes in value_codes.items():
+        name = key if key in frame.columns else by_file.get(key)
+        if name is None or name not in frame.columns or name not in CODED:
+            raise ContractError(
+                f"value_codes names {key!r}, which is not a coded column of the ledger ({', '.join(CODED)}, or "
+                f"the file's column mapped to one); e.g. {example}."
+            )
+        lookup = {str(k).strip(): str(v).strip() for k, v in codes.items()}
+        text = _code_text(frame[name])
+        uncovered = text.notna() & ~text.isin(list(lookup))
+        if uncovered.any():
+            values = sorted(text[uncovered].unique().tolist())[:5]
+            shown = json.dumps({key: {**lookup, **{v: "<word>" for v in values}}}, ensure_ascii=False)
+            raise ContractError(
+                f"value_codes[{key!r}] does not cover the value(s) {values} found in {int(uncovered.sum()):,} "
+                f"row(s); add them, e.g. -p value_codes '{shown}' (replace <word>)."
+            )
+        frame[name] = text.map(lookup).astype("string").where(text.notna(), pd.NA)
+        notes.append(
+            f"{name}: codes translated by value_codes ({', '.join(f'{k} -> {v}' for k, v in lookup.items())})"
+        )
+    return frame, notes
+
+
+#: Optional text columns whose empty or blank values mean "not given" (exports write ' ' or '' for none): an
+#: empty purpose is no purpose, an empty counterparty an unknown one, never a value shared by those rows.
+BLANK_IS_MISSING = ("counterparty", "merchant", "purpose", "channel", "country", "device", "segment")
+
+
+def blank_as_missing(frame: pd.DataFrame, columns) -> pd.DataFrame:
+    """``frame`` with empty or whitespace-only text in ``columns`` (those present) set missing."""
+    present = [c for c in columns if c in frame.columns]
+    blank = {
+        c: frame[c].astype("string").str.strip().eq("").fillna(False).to_numpy()
+        for c in present
+        if not pd.api.types.is_numeric_dtype(frame[c])
+    }
+    if not any(b.any() for b in blank.values()):
+        return frame
+    frame = frame.copy()
+    for c, b in blank.items():
+        if b.any():
+            frame[c] = frame[c].mask(b)
+    return frame
 
 
 def ledger_rows(
@@ -255,6 +399,8 @@ def ledger_rows(
     signed: bool | None = None,
     label_time_used: bool | None = None,
     compact: bool = True,
+    value_codes: dict | None = None,
+    mapping: dict | None = None,
 ) -> tuple[pd.DataFrame, frozenset, tuple[str, ...], list[str]]:
     """Row by row part of :func:`ledger_frame` (no sorting, no duplicates dropped, no transaction ids).
 
@@ -262,9 +408,11 @@ def ledger_rows(
     (without a direction column, whether some amount is negative, so that signs give the direction) and
     ``label_time_used`` (whether the label_time column holds any time). None: decided from ``frame``.
     ``compact``: the text columns as categoricals in order of first appearance (a ledger in memory); a
-    partitioned reader keeps text, whose categories differ from part to part.
+    partitioned reader keeps text, whose categories differ from part to part. A missing counterparty stays
+    missing (an unknown counterparty, never one shared counterparty of every such row).
     """
-    notes: list[str] = []
+    frame, notes = apply_value_codes(frame, value_codes, mapping)
+    frame = blank_as_missing(frame, BLANK_IS_MISSING)
 
     def as_text(values: pd.Series, fill: str | None = "(none)") -> pd.Series:  # one text column at a time
         values = values.astype("string") if fill is None else values.astype("string").fillna(fill)
@@ -289,9 +437,12 @@ def ledger_rows(
         )
         bad = direction == "?"
         if bad.any():
+            found = frame["direction"].astype("string").str.strip()[bad].unique()[:4].tolist()
+            codes = json.dumps({"direction": {str(v): "credit or debit" for v in found}}, ensure_ascii=False)
             raise ContractError(
                 f"direction must say debit/credit (or out/in, D/C, -/+): {int(bad.sum()):,} value(s) do not, e.g. "
-                f"{text[bad].unique()[:3].tolist()}; map another column or none."
+                f"{found}; say what the codes mean with -p value_codes '{codes}' (each code: credit or debit), "
+                "or map another column or none."
             )
         available.add("direction")
     elif (amount < 0).any() if signed is None else signed:
@@ -305,16 +456,27 @@ def ledger_rows(
         )
     else:
         direction = pd.Series("debit", index=frame.index)
-        notes.append("no direction column and no negative amount: every row is read as money out")
+        notes.append(
+            "no direction column and no negative amount: every row is read as money out (map the column that "
+            "says in or out with -p columns and its codes with -p value_codes)"
+        )
     out["amount"] = amount.abs()
     out["direction"] = as_text(direction)
-    if "counterparty" in frame:
-        out["counterparty_id"] = as_text(frame["counterparty"])
-        available.add("counterparty")
-    elif "merchant" in frame:
-        out["counterparty_id"] = as_text(frame["merchant"])
-        available.add("counterparty")
-        notes.append("no counterparty column: the merchant is used as the counterparty")
+    whole = compact  # a ledger read whole: a column with no value at all counts as absent (not a partition's)
+    for source, what in (("counterparty", None), ("merchant", "the merchant is used as the counterparty")):
+        if source in frame and (frame[source].notna().any() or not whole):
+            out["counterparty_id"] = as_text(frame[source], fill=None)  # missing: an unknown counterparty
+            available.add("counterparty")
+            missing = int(frame[source].isna().sum())
+            if what and "counterparty" not in frame:
+                notes.append(f"no counterparty column: {what}")
+            if missing and whole:
+                notes.append(
+                    f"{missing:,} of {len(frame):,} rows ({missing / max(1, len(frame)):.0%}) name no counterparty: "
+                    "each is an unknown counterparty (its counterparty features are left empty; they are never "
+                    "one shared counterparty)"
+                )
+            break
     else:
         notes.append(
             "no counterparty or merchant column: new-counterparty and payment-graph features are skipped"
@@ -326,6 +488,9 @@ def ledger_rows(
         else:
             skipped = {"channel": "channel feature and per-channel rule thresholds", "country": "country and new-country features"}[part]  # fmt: skip
             notes.append(f"no {col} column: {skipped} skipped")
+    if "purpose" in frame and (frame["purpose"].notna().any() or not whole):
+        out["purpose"] = as_text(frame["purpose"], fill=None)
+        available.add("purpose")
     if "device" in frame:
         out["device_id"] = as_text(frame["device"], fill=None)  # missing: no device was used
         available.add("device")
@@ -378,6 +543,11 @@ class LedgerOverview:
     daily: pd.DataFrame  # transactions per day (rows) and channel (columns)
     hourly: pd.Series  # transactions per hour of day
     segments: pd.DataFrame | None  # accounts, transactions, fraud rows per segment
+    currency: str = ""  # the amounts' currency; empty: not given
+    credits: int | None = None  # rows of money in (None: the ledger does not say)
+    debits: int | None = None
+    duplicates_dropped: int | None = None  # None: not looked for (the partitioned path keeps them)
+    counterparty_missing: int | None = None  # rows naming no counterparty (None: no counterparty column)
 
     def metrics(self) -> dict:
         out = {
@@ -387,7 +557,12 @@ class LedgerOverview:
             "first_time": str(self.start),
             "last_time": str(self.end),
             "amount_median": float(self.amount_median),
+            "currency": self.currency,
         }
+        for name in ("credits", "debits", "duplicates_dropped", "counterparty_missing"):
+            value = getattr(self, name)
+            if value is not None:
+                out[name] = int(value)
         if self.frauds is not None:
             out |= {"fraud_rows": int(self.frauds), "fraud_share": self.frauds / max(1, self.rows)}
         return out
@@ -407,6 +582,7 @@ def ledger_overview(ledger: LedgerData) -> LedgerOverview:
         if "label" in tx:
             table["fraud_rows"] = grouped["label"].sum()
         segments = pd.DataFrame(table).reset_index()
+    counts = ledger.counts or {"duplicates_dropped": None, **direction_counts(tx)}
     return LedgerOverview(
         len(tx),
         int(tx["account_id"].nunique()),
@@ -417,4 +593,9 @@ def ledger_overview(ledger: LedgerData) -> LedgerOverview:
         daily,
         tx.groupby(tx["timestamp"].dt.hour).size(),
         segments,
+        currency=ledger.currency,
+        credits=counts.get("credits"),
+        debits=counts.get("debits"),
+        duplicates_dropped=counts.get("duplicates_dropped"),
+        counterparty_missing=int(tx["counterparty_id"].isna().sum()) if "counterparty_id" in tx else None,
     )

@@ -87,6 +87,20 @@ def engine_choice(p: dict):
     return choose_engine(p["engine"], int(p["n_transactions"]), p["memory_budget_gib"]), mode
 
 
+def ledger_options(data, p: dict) -> dict:
+    """What ``data.ledger_frame`` needs beside the rows: value_codes (unless the loader applied them), the
+    mapping they may name columns by, the currency (EUR for the generated ledger), and the exact duplicates
+    the loader already dropped (counted once, on the page)."""
+    applied = data.applied
+    dropped = getattr(applied, "dropped", None) or {}
+    return {
+        "value_codes": {} if getattr(applied, "coded", False) else (p.get("value_codes") or {}),
+        "mapping": applied.mapping if applied is not None else {},
+        "currency": str(p.get("currency") or "") or ("EUR" if data.is_synthetic else ""),
+        "dropped_before": sum(int(n) for reason, n in dropped.items() if "identical" in reason),
+    }
+
+
 def run_ledger(params: Any = None) -> LedgerResult:
     """A transaction ledger: features from the past only, a time-ordered split, LightGBM against plain
     baselines on the future, the operating point at the analysts' capacity, who gets flagged."""
@@ -98,23 +112,21 @@ def run_ledger(params: Any = None) -> LedgerResult:
     p = data.params
     pseudonym_key(data.mode, p["seed"])  # real data need the key for the queue: say so before any work
     t_load = time.perf_counter() - t0
+    how = ledger_options(data, p)
     if choice.engine == "dask":
         from .distributed import detect_ledger
 
-        ledger = ledger_frame(data.frame) if mode != "file" else None
+        ledger = ledger_frame(data.frame, **how) if mode != "file" else None
         if ledger is not None:
-            data.frame = data.frame.iloc[
-                :0
-            ]  # the prepared ledger replaces the loaded rows (memory: one copy)
+            data.frame = data.frame.iloc[:0]  # the prepared ledger replaces the loaded rows (one copy)
         det, overview, lazy = detect_ledger(
-            data, cfg, cluster=p["cluster"], memory_budget_gib=p["memory_budget_gib"], ledger=ledger
+            data, cfg, cluster=p["cluster"], memory_budget_gib=p["memory_budget_gib"], ledger=ledger, how=how
         )
         segments, prepared_notes = lazy.segments, []
     else:
-        ledger = ledger_frame(data.frame)
-        data.frame = data.frame.iloc[
-            :0
-        ].copy()  # the prepared ledger replaces the loaded rows (memory: one copy)
+        ledger = ledger_frame(data.frame, **how)
+        data.frame = data.frame.iloc[:0].copy()  # the prepared ledger replaces the loaded rows (one copy)
+        cfg.currency = ledger.currency
         overview = ledger_overview(ledger)
         det = detect(ledger, cfg)
         segments, prepared_notes = ledger.segments, ledger.notes

@@ -17,6 +17,7 @@ file before any kernel starts).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import unicodedata
@@ -98,6 +99,20 @@ class HealthContract(Contract):
         proposal = super().propose(frame)
         return {name: column for name, column in proposal.items() if _named_like(self.field(name), column)}
 
+    def resolve_mapping(self, columns_in_file, columns=None, frame=None):
+        """The shared mapping; when it fails on the longitudinal contract for a file that looks like case-control
+        records (a two-valued diagnosis column, no time), the error names the design to run instead."""
+        try:
+            return super().resolve_mapping(columns_in_file, columns, frame)
+        except Exception as exc:
+            hint = design_hint(self.name, frame, columns)
+            if not hint or not type(exc).__name__.endswith("ContractError"):
+                raise
+            error = type(exc)(f"{exc} {hint}")
+            if hasattr(exc, "fix"):
+                error.fix = exc.fix
+            raise error from None
+
 
 def _tokens(column: str) -> set[str]:
     spaced = re.sub(r"([a-z])([A-Z])", r"\1 \2", str(column))
@@ -109,6 +124,32 @@ def _named_like(f: Field, column: str) -> bool:
     col, words = _norm(column), _tokens(column)
     names = [n for n in (_norm(f.name), *(_norm(a) for a in f.aliases)) if n]
     return any(col == n or n in words or (len(n) >= 5 and n in col) for n in names)
+
+
+LABEL_LIKE = re.compile(r"^(status|class|diagnosis|target|label|pd|y|group|case|cases|control)$", re.I)
+TIME_LIKE = re.compile(r"(time|day|days|year|years|month|months|week|weeks|visit|date|followup)", re.I)
+
+
+def design_hint(contract: str, frame, columns: dict | None) -> str:
+    """A sentence naming the case-control design when a file given to the longitudinal contract looks like
+    case-control records: a two-valued column named like a diagnosis (or mapped as ``label``), and no column
+    named like a time (nor ``time`` mapped)."""
+    if contract != "longitudinal" or frame is None:
+        return ""
+    columns = dict(columns or {}) if isinstance(columns, dict) else {}
+    if "time" in columns or any(TIME_LIKE.search(str(c)) for c in frame.columns):
+        return ""
+    named = [c for c in frame.columns if LABEL_LIKE.match(_norm(c)) and frame[c].dropna().nunique() == 2]
+    label = columns.get("label") or (named[0] if named else None)
+    if label is None:
+        return ""
+    example = {k: v for k, v in columns.items() if k in ("subject", "label", "age", "sex")}
+    example.setdefault("label", label)
+    return (
+        f"This file looks like case-control records (a two-valued column {label!r}, no time): run the "
+        "case_control design instead, e.g. livinglab run health-case_control -p data_path FILE -p columns "
+        f"'{json.dumps(example)}'."
+    )
 
 
 def longitudinal_contract() -> Contract:
@@ -204,6 +245,22 @@ def case_control_contract() -> Contract:
                 'sex; codes are mapped with value_codes, e.g. {"sex": {"0": "male", "1": "female"}}',
                 ("gender",),
             ),
+            Field(
+                "record",
+                "number",
+                False,
+                "the record's number within a person (recording 1, 2, 3 ...): never a feature (columns that "
+                "number records or rows are left out by rule too)",
+                ("recording", "record_number", "recording_number", "repetition", "trial", "take"),
+            ),
+            Field(
+                "score",
+                "number",
+                False,
+                "a clinical score of the person (e.g. UPDRS, MoCA): Table 1 only, its mean released with "
+                "differential privacy within score_range; never a feature",
+                ("updrs", "motor_updrs", "moca", "clinical_score"),
+            ),
         ),
         extras="features: every other numeric column",
         description="One row a record; a person contributes several records.",
@@ -214,8 +271,11 @@ CONTRACTS = {"longitudinal": longitudinal_contract(), "case_control": case_contr
 
 
 def suggest_params(name: str, frame, columns: dict) -> dict:
-    """Parameters `livinglab inspect` adds to the command it prints: the time unit, guessed from how far the
-    time column reaches (beyond 120: days; beyond 30: months; otherwise years). A guess, said to be one."""
+    """Parameters `livinglab inspect` adds to the command it prints, guesses said to be ones: for longitudinal
+    files the time unit, from how far the time column reaches (beyond 120: days; beyond 30: months; otherwise
+    years); for case-control files ``subject_pattern`` and ``case_label`` (:func:`_case_control_params`)."""
+    if name == "case_control":
+        return _case_control_params(frame, columns)
     if name != "longitudinal" or "time" not in columns:
         return {}
     times = pd.to_numeric(frame[columns["time"]], errors="coerce").dropna()
@@ -223,6 +283,39 @@ def suggest_params(name: str, frame, columns: dict) -> dict:
         return {}
     reach = float(times.max() - max(float(times.min()), 0.0))
     return {"time_unit": "days" if reach > 120 else "months" if reach > 30 else "years"}
+
+
+#: Record names that end in a recording number ('phon_R01_S01_3'): the person is the part before it.
+RECORD_NAME_PATTERNS = (r"^(.*)_[0-9]+$", r"^(.*)-[0-9]+$", r"^(.*)\.[0-9]+$")
+
+
+def record_name_pattern(subject: pd.Series) -> str | None:
+    """The ``subject_pattern`` that takes the person out of record names, when the subject column names
+    records (every value once) that end in a recording number and the pattern groups them into persons with
+    about two or more records each; else None."""
+    names = subject.dropna().astype("string")
+    if len(names) < 4 or names.nunique() != len(names):
+        return None
+    for pattern in RECORD_NAME_PATTERNS:
+        person = names.str.extract(pattern, expand=False)
+        if person.notna().all() and person.nunique() * 1.5 <= len(names):
+            return pattern
+    return None
+
+
+def _case_control_params(frame, columns: dict) -> dict:
+    """For case-control files: ``subject_pattern`` when the subject column names records ('phon_R01_S01_3'),
+    and ``case_label`` 1 when the labels are 0 and 1 (said on the page as 'cases (label 1)')."""
+    guessed: dict = {}
+    if "subject" in columns:
+        pattern = record_name_pattern(frame[columns["subject"]])
+        if pattern:
+            guessed["subject_pattern"] = pattern
+    if "label" in columns:
+        values = set(frame[columns["label"]].dropna().astype("string").str.strip().str.removesuffix(".0"))
+        if values == {"0", "1"}:
+            guessed["case_label"] = "1"
+    return guessed
 
 
 def preflight(mode: str, params: dict) -> None:

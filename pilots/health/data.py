@@ -42,6 +42,7 @@ from .contract import (
     TIME_UNITS,
     age_group,
     onset_band,
+    record_name_pattern,
 )
 from .privacy import pseudonymise_subjects
 
@@ -131,6 +132,67 @@ def apply_value_codes(frame: pd.DataFrame, value_codes: dict | None, mapping: di
     return notes
 
 
+#: Columns a loader adds that are not columns of the partner's file (never part of a duplicate's identity).
+NOT_FROM_THE_FILE = ("source_file",)
+#: Names that say a column numbers records or rows (after ``sanitise_column_names``): never a feature.
+ORDER_NAMES = re.compile(
+    r"^(c_)?(unnamed(_\d+)?|index|idx|row|row_(id|number|nr|no)|record(_(id|number|nr|no|index))?|"
+    r"recording(_(id|number|nr|no|index))?|rec_(id|no|nr)|trial(_(number|nr|no))?|take|repetition|rep|"
+    r"sample(_(id|number|nr|no))?|seq|sequence|n|no|nr|number|id|visit(_(number|nr|no|index))?)$"
+)
+
+
+def exact_duplicates(frame: pd.DataFrame, dropped_before: int = 0) -> tuple[pd.DataFrame, int, str]:
+    """``frame`` without the records identical to an earlier one in every column of the file, how many, and
+    the sentence the page shows (``dropped_before``: such records a loader already dropped, counted here)."""
+    own = [c for c in frame.columns if c not in NOT_FROM_THE_FILE]
+    dup = frame.duplicated(subset=own) if own else pd.Series(False, index=frame.index)
+    n = int(dup.sum()) + int(dropped_before)
+    note = (
+        f"{n:,} exact duplicate records (identical in every column of the file) dropped: each is counted once"
+        if n
+        else "no exact duplicate records (no two rows identical in every column of the file)"
+    )
+    return (frame[~dup.to_numpy()] if dup.any() else frame), n, note
+
+
+def order_columns(data: pd.DataFrame, columns: list[str], subject: str = "subject") -> dict[str, str]:
+    """The numeric ``columns`` that number records or rows rather than measure anything, with the reason in
+    words: named so (``ORDER_NAMES``), numbering each person's records 0/1, 2, 3 ... (every person's values
+    distinct whole numbers from 0 or 1 without a gap, most people with several records), or numbering the
+    file's rows (distinct, increasing, whole, without a gap)."""
+    found: dict[str, str] = {}
+    for col in columns:
+        values = pd.to_numeric(data[col], errors="coerce")
+        clean = sanitise_column_names([col])[0]
+        if ORDER_NAMES.match(clean):
+            found[col] = "its name says it numbers records or rows"
+            continue
+        if values.isna().any() or not (values % 1 == 0).all() or len(values) < 4:
+            continue
+        by = values.groupby(data[subject].to_numpy())
+        stats = pd.DataFrame({"n": by.size(), "distinct": by.nunique(), "low": by.min(), "high": by.max()})
+        counter = (
+            (stats["n"] == stats["distinct"]).all()
+            and (stats["high"] - stats["low"] + 1 == stats["n"]).all()
+            and stats["low"].isin([0, 1]).all()
+            and (stats["n"] >= 2).mean() >= 0.5
+        )
+        if counter:
+            found[col] = "it numbers each person's records (1, 2, 3 ...)"
+        elif (
+            values.is_unique
+            and values.is_monotonic_increasing
+            and values.max() - values.min() + 1 == len(values)
+        ):
+            found[col] = "it numbers the file's rows"
+    return found
+
+
+def _order_note(found: dict[str, str]) -> list[str]:
+    return [f"column {col!r} is not a feature: {why}" for col, why in found.items()]
+
+
 @dataclass
 class Prepared:
     """A prepared table and what was done to it (counts of rows, never identifiers)."""
@@ -158,6 +220,7 @@ def prepare_longitudinal(
     time_unit: str = "years",
     duplicates: str = "mean",
     visit_resolution: float = 0.0,
+    dropped_before: int = 0,
 ) -> Prepared:
     """Times in years since baseline, bad times dropped, one row a participant-time (see module doc)."""
     if time_unit not in TIME_UNITS:
@@ -171,8 +234,9 @@ def prepare_longitudinal(
     if not float(visit_resolution) >= 0:
         raise ContractError(f"visit_resolution must be >= 0 (in {time_unit}), not {visit_resolution!r}.")
     data = frame.copy()
-    counts = {"rows_read": len(data)}
-    notes = []
+    counts = {"rows_read": len(data) + int(dropped_before)}
+    data, counts["duplicate_records"], duplicate_note = exact_duplicates(data, dropped_before)
+    notes = [duplicate_note]
     missing = data["subject"].isna() | data["time"].isna()
     counts["rows_missing_subject_or_time"] = int(missing.sum())
     data = data[~missing]
@@ -208,6 +272,29 @@ def prepare_longitudinal(
     return Prepared(data.reset_index(drop=True), notes, counts)
 
 
+def drop_small_groups(data: pd.DataFrame, counts: dict, min_cell: int) -> tuple[pd.DataFrame, list[str]]:
+    """Diagnosis groups of fewer than ``min_cell`` participants left out of every table and analysis (such a
+    count cannot be shown, and the total minus the other groups would give it back): the rows kept, ``counts``
+    updated, one note a group (never its size)."""
+    if "group" not in data.columns:
+        return data, []
+    group = data["group"].astype(object).where(data["group"].notna(), "missing")
+    sizes = data.groupby(group)["subject"].nunique()
+    small = sizes[(sizes > 0) & (sizes < min_cell)]
+    if sizes.size < 2 or small.size == 0 or small.size == sizes.size:
+        return data, []
+    kept = data[~group.isin(small.index).to_numpy()]
+    counts["assessments"] = len(kept)
+    counts["participants"] = int(kept["subject"].nunique())
+    counts["groups_left_out"] = int(small.size)
+    notes = [
+        f"the group {g!r} has fewer than {min_cell} participants: it is left out of every table and analysis "
+        "(a count that small is never shown, and the total minus the other groups would give it back)"
+        for g in small.index
+    ]
+    return kept.reset_index(drop=True), notes
+
+
 def patient_mask(group: pd.Series) -> pd.Series:
     """People analysed for progression: everyone whose group is not a control label (all without a group)."""
     text = group.astype("string").str.strip()
@@ -215,15 +302,24 @@ def patient_mask(group: pd.Series) -> pd.Series:
 
 
 def prepare_case_control(
-    frame: pd.DataFrame, *, case_label: str = "", subject_pattern: str = "", features: list[str] | None = None
+    frame: pd.DataFrame,
+    *,
+    case_label: str = "",
+    subject_pattern: str = "",
+    features: list[str] | None = None,
+    dropped_before: int = 0,
 ) -> Prepared:
     """Records with a 0/1 ``y`` (1 = case), the person in ``subject`` and numeric feature columns.
 
-    ``features``: the numeric extras to use (default: all of them); their names are sanitised.
+    Records identical in every column of the file are dropped first (counted, with ``dropped_before`` a
+    loader already dropped). ``features``: the numeric extras to use (default: all of them but the columns
+    that number records or rows, ``order_columns``, and the ``record`` and ``score`` roles); their names are
+    sanitised.
     """
     data = frame.copy()
-    counts = {"rows_read": len(data)}
-    notes = []
+    counts = {"rows_read": len(data) + int(dropped_before)}
+    data, counts["duplicate_records"], duplicate_note = exact_duplicates(data, dropped_before)
+    notes = [duplicate_note]
     if subject_pattern:
         try:
             pattern = re.compile(subject_pattern)
@@ -246,6 +342,17 @@ def prepare_case_control(
             )
         data["subject"] = person
         notes.append(f"person taken from the record name with subject_pattern {subject_pattern!r}")
+    else:
+        guessed = record_name_pattern(data["subject"])
+        if guessed:
+            persons = data["subject"].astype("string").str.extract(guessed, expand=False).nunique()
+            raise ContractError(
+                f"Every one of the {data['subject'].notna().sum():,} records has its own subject, but the names "
+                f"end in a recording number ({data['subject'].dropna().iloc[0]!r}): validating by subject would "
+                f"be validating by record, which is optimistic. Take the person out of the name with -p "
+                f"subject_pattern '{guessed}' ({persons:,} persons), or, if every record really is another "
+                "person, -p subject_pattern '^(.*)$'."
+            )
     missing = data["subject"].isna() | data["label"].isna()
     counts["rows_missing_subject_or_label"] = int(missing.sum())
     data = data[~missing].copy()
@@ -282,8 +389,19 @@ def prepare_case_control(
             f"{mixed:,} person(s) have records with both labels; a case-control label belongs to a person. "
             "Check the subject mapping in -p columns (or subject_pattern)."
         )
-    reserved = {"subject", "label", "y", "age", "sex"}
+    reserved = {"subject", "label", "y", "age", "sex", "record", "score"}
     candidates = [c for c in data.columns if c not in reserved and pd.api.types.is_numeric_dtype(data[c])]
+    if "record" in data.columns:
+        notes.append("column 'record' (mapped as the record's number) is not a feature")
+    if "score" in data.columns:
+        notes.append(
+            "column 'score' is a characteristic of the person (Table 1, its mean released with differential "
+            "privacy when score_range is given), not a feature: a diagnosis-related score would hand the model "
+            "the label"
+        )
+    ordering = order_columns(data, candidates) if not features else {}
+    notes += _order_note(ordering)
+    candidates = [c for c in candidates if c not in ordering]
     if features:
         unknown = [f for f in features if f not in data.columns]
         if unknown:
@@ -359,6 +477,10 @@ class Records:
     control_label: str
     counts: dict[str, int]
     notes: list[str] = field(default_factory=list)
+    score_range: tuple[float, float] | None = (
+        None  # the score's scale (its DP bounds); None: no score or none given
+    )
+    score_label: str = "score"
 
     @property
     def n_subjects(self) -> int:
@@ -431,10 +553,16 @@ def _sex_note(data: pd.DataFrame, value_codes: dict | None, mapping: dict[str, s
 
 
 def longitudinal(
-    frame: pd.DataFrame, params: dict[str, Any], *, key: str, mapping: dict[str, str] | None = None
+    frame: pd.DataFrame,
+    params: dict[str, Any],
+    *,
+    key: str,
+    mapping: dict[str, str] | None = None,
+    dropped_before: int = 0,
 ) -> Cohort:
     """The longitudinal design's preparation (module doc); ``key`` pseudonymises, ``mapping`` (contract name
-    -> the file's column) names the file's columns in messages."""
+    -> the file's column) names the file's columns in messages; ``dropped_before``: records identical in every
+    column that a loader already dropped (counted on the page)."""
     mapping = dict(mapping or {})
     time_unit, duplicates = str(params["time_unit"]), str(params["duplicates"])
     score_range = check_score_range(params.get("score_range"))
@@ -444,10 +572,11 @@ def longitudinal(
     _check_score(data, score_range, mapping.get("score", "score"))
     coded = apply_value_codes(data, value_codes, mapping)
     prepared = prepare_longitudinal(
-        data, time_unit=time_unit, duplicates=duplicates, visit_resolution=float(params["visit_resolution"])
-    )
+        data, time_unit=time_unit, duplicates=duplicates, visit_resolution=float(params["visit_resolution"]),
+        dropped_before=dropped_before,
+    )  # fmt: skip
     data = prepared.frame
-    notes = []
+    data, notes = drop_small_groups(data, prepared.counts, int(params.get("min_cell", 5)))
     if not score_name:
         notes.append(
             f"The score's name was not given (score_name): it is shown under its column name "
@@ -462,6 +591,10 @@ def longitudinal(
     extras = [
         c for c in data.columns if c not in LONGITUDINAL_FIELDS and pd.api.types.is_numeric_dtype(data[c])
     ]
+    ordering = order_columns(data, extras)
+    notes += _order_note(ordering)
+    data = data.drop(columns=list(ordering))
+    extras = [c for c in extras if c not in ordering]
     clean = sanitise_column_names(extras)
     data = data.rename(columns=dict(zip(extras, clean, strict=True)))
     data = pseudonymise_subjects(data, "subject", key=key)
@@ -490,16 +623,29 @@ def longitudinal(
 
 
 def case_control(
-    frame: pd.DataFrame, params: dict[str, Any], *, key: str, mapping: dict[str, str] | None = None
+    frame: pd.DataFrame,
+    params: dict[str, Any],
+    *,
+    key: str,
+    mapping: dict[str, str] | None = None,
+    dropped_before: int = 0,
 ) -> Records:
-    """The case-control design's preparation (module doc); ``key`` pseudonymises."""
+    """The case-control design's preparation (module doc); ``key`` pseudonymises; ``dropped_before`` as for
+    :func:`longitudinal`."""
     mapping = dict(mapping or {})
     data = frame.copy()
+    score_range = check_score_range(params.get("score_range")) if "score" in data.columns else None
+    _check_score(data, score_range, mapping.get("score", "score"))
     coded = apply_value_codes(data, params.get("value_codes") or {}, mapping)
+    if "score" in data.columns and score_range is None:
+        coded.append(
+            "The score's scale was not given (score_range): its mean is not released with differential privacy."
+        )
     prepared = prepare_case_control(
         data,
         case_label=str(params.get("case_label") or ""),
         subject_pattern=str(params.get("subject_pattern") or ""),
+        dropped_before=dropped_before,
     )
     attrs = dict(prepared.frame.attrs)
     records = pseudonymise_subjects(prepared.frame, "subject", key=key)
@@ -510,4 +656,6 @@ def case_control(
         control_label=attrs["control"],
         counts=prepared.counts,
         notes=[*coded, *prepared.notes],
+        score_range=score_range,
+        score_label=str(params.get("score_name") or "") or mapping.get("score", "score"),
     )

@@ -34,7 +34,7 @@ from .privacy import (
     KAnonReport,
     PrivacyBudget,
     k_anonymous_extract,
-    public_count,
+    public_counts,
     public_table_one,
 )
 
@@ -137,6 +137,12 @@ def _gap_metrics(result: livinglab.Result) -> dict[str, Any]:
     }
 
 
+def _identical_dropped(data) -> int:
+    """Records identical in every column that the loader already dropped (counted once, on the page)."""
+    dropped = getattr(data.applied, "dropped", None) or {}
+    return sum(int(n) for reason, n in dropped.items() if "identical" in reason)
+
+
 def _mapping_notes(data) -> list[str]:
     """How the file's columns became the contract's (none for synthetic data); the reader's timings stay out."""
     return list(data.applied.notes) if data.applied else []
@@ -163,7 +169,9 @@ def run_longitudinal(params: Any = None) -> LongitudinalResult:
     seed, n_boot, n_folds, min_cell = int(p["seed"]), int(p["n_boot"]), int(p["n_folds"]), int(p["min_cell"])
     key = pseudonym_key(data.mode, seed)
     mapping = data.applied.mapping if data.applied else None
-    cohort = prepare.longitudinal(data.frame, p, key=key, mapping=mapping)
+    cohort = prepare.longitudinal(
+        data.frame, p, key=key, mapping=mapping, dropped_before=_identical_dropped(data)
+    )
     timings = {"load_s": time.perf_counter() - t0}
 
     baseline = cohort.baseline()
@@ -259,14 +267,19 @@ def run_case_control(params: Any = None) -> CaseControlResult:
     seed, n_boot, n_folds, min_cell = int(p["seed"]), int(p["n_boot"]), int(p["n_folds"]), int(p["min_cell"])
     key = pseudonym_key(data.mode, seed)
     mapping = data.applied.mapping if data.applied else None
-    records = prepare.case_control(data.frame, p, key=key, mapping=mapping)
+    records = prepare.case_control(
+        data.frame, p, key=key, mapping=mapping, dropped_before=_identical_dropped(data)
+    )
     timings = {"load_s": time.perf_counter() - t0}
 
     baseline = records.baseline()
     dp_variables = {c: DP_BOUNDS[c] for c in DP_RELEASED if c in DP_BOUNDS and c in baseline.columns}
+    if records.score_range is not None:
+        dp_variables = {"score": records.score_range, **dp_variables}
     categorical = {k: v for k, v in CATEGORICAL.items() if k != "label"}
+    labels = {**VARIABLE_LABELS, "score": records.score_label}
     table1, n_suppressed, dp_table, budget = public_table_one(
-        baseline, "label", categorical, dp_variables, VARIABLE_LABELS, float(p["epsilon"]), min_cell=min_cell
+        baseline, "label", categorical, dp_variables, labels, float(p["epsilon"]), min_cell=min_cell
     )
     t1 = time.perf_counter()
     cl = model.evaluate_case_control(records, n_folds=n_folds, n_boot=n_boot, seed=seed)
@@ -283,8 +296,12 @@ def run_case_control(params: Any = None) -> CaseControlResult:
         "n_subjects": records.n_subjects,
         "n_rows": len(records.data),
         "case_label": records.case_label,
-        "cc_cases": public_count(records.counts["cases"], min_cell),
-        "cc_controls": public_count(records.counts["controls"], min_cell),
+        **{
+            f"cc_{k}": v
+            for k, v in public_counts(
+                {"cases": records.counts["cases"], "controls": records.counts["controls"]}, min_cell
+            ).items()
+        },
         "n_features": len(records.features),
         **_privacy_metrics(p, n_suppressed, dp_table, budget, kreport),
         "cv_folds": n_folds,

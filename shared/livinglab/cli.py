@@ -27,6 +27,11 @@ CLUSTER_HELP = (
     "filesystem the workers share"
 )
 
+MLFLOW_HELP = (
+    "also log each run to MLflow: a tracking server (http://host:5000; login from MLFLOW_TRACKING_TOKEN or "
+    "MLFLOW_TRACKING_USERNAME/PASSWORD), databricks, or a local folder; default: $LIVINGLAB_MLFLOW"
+)
+
 
 def _cmd_list(args: argparse.Namespace) -> int:
     print(DATA_HELP)
@@ -123,6 +128,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         overrides=overrides,
         out=Path(args.out),
         cluster=args.cluster,
+        mlflow=args.mlflow,
     )
     if not run.ok:
         return 1
@@ -140,6 +146,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         out=Path(args.out),
         cluster=args.cluster,
         workers=args.workers,
+        mlflow=args.mlflow,
     )
     return 0 if all(r.status == "ok" for r in results) else 1
 
@@ -218,6 +225,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--out", default="runs", help="run folder (default: runs/)")
     run.add_argument("--cluster", metavar="ADDRESS", help=CLUSTER_HELP)
+    run.add_argument("--mlflow", metavar="URI", help=MLFLOW_HELP)
     run.add_argument(
         "--fail-on-regression",
         action="store_true",
@@ -245,6 +253,7 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--profile", default=DEFAULT_PROFILE, help="parameter profile the grid starts from")
     sweep.add_argument("--out", default="runs", help="run folder (default: runs/)")
     sweep.add_argument("--cluster", metavar="ADDRESS", help=CLUSTER_HELP)
+    sweep.add_argument("--mlflow", metavar="URI", help=MLFLOW_HELP + " (a parent run, a child a grid point)")
     sweep.add_argument("--workers", type=int, help="local worker processes without --cluster (default: CPUs)")
     sweep.set_defaults(func=_cmd_sweep)
 

@@ -80,22 +80,38 @@ def new_run_id(now: datetime | None = None) -> str:
 
 
 def git_state(root: Path) -> dict[str, Any]:
-    """The commit and whether the working tree differs from it, in well under a second.
+    """The commit and whether the working tree differs from it, as git sees it (after filters).
 
-    Run once per run, not per notebook. The nbstripout clean filter is bypassed (``cat``): running it
-    on every notebook took 8-16 s, and a notebook whose content equals the commit is clean either way.
+    Run once per run, not per notebook. A first look bypasses the notebook filter (``cat``): a tree whose
+    files equal the commit byte for byte is clean, and another changed file makes it dirty, in well under a
+    second. Only notebooks that differ byte for byte are then compared through the nbstripout clean filter
+    (``git diff``, which compares contents; ``git status`` also counts a file whose size changed): a notebook
+    saved by JupyterLab with outputs or kernel metadata, whose cells' sources are the commit's, is clean.
     """
 
-    def git(*args: str) -> str | None:
+    def git(*args: str, timeout: float = 5) -> subprocess.CompletedProcess | None:
         try:
-            out = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True, timeout=5)
+            return subprocess.run(
+                ["git", "-C", str(root), *args], capture_output=True, text=True, timeout=timeout
+            )
         except (OSError, subprocess.TimeoutExpired):
             return None
-        return out.stdout.strip() if out.returncode == 0 else None
 
-    commit = git("rev-parse", "HEAD")
-    status = git("-c", "filter.nbstripout.clean=cat", "status", "--porcelain", "--untracked-files=no")
-    return {"commit": commit, "dirty": bool(status) if status is not None else None}
+    head = git("rev-parse", "HEAD")
+    commit = head.stdout.strip() if head is not None and head.returncode == 0 else None
+    raw = git("-c", "filter.nbstripout.clean=cat", "status", "--porcelain", "-z", "--untracked-files=no")
+    if raw is None or raw.returncode != 0:
+        return {"commit": commit, "dirty": None}
+    entries = [entry for entry in raw.stdout.split("\0") if entry]
+    if not entries:
+        return {"commit": commit, "dirty": False}
+    # only notebooks changed in the working tree (not staged, renamed or deleted) can be clean after filters
+    notebooks = [e[3:] for e in entries if e[:3] == " M " and e.endswith(".ipynb")]
+    if len(notebooks) < len(entries):
+        return {"commit": commit, "dirty": True}
+    filtered = git("diff", "--quiet", "--", *notebooks, timeout=120)
+    dirty = {0: False, 1: True}.get(filtered.returncode) if filtered is not None else None
+    return {"commit": commit, "dirty": dirty}
 
 
 def _package_versions() -> dict[str, str | None]:

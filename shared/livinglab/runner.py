@@ -31,6 +31,7 @@ from .execute import (
 from .paths import project_root
 from .pilots import DEFAULT_PROFILE, Design, Pilot, UsageError, discover_pilots, plan_parameters
 from .report import update_latest, write_index
+from .tracking import open_sink
 
 
 @dataclass
@@ -177,14 +178,18 @@ def run_pilots(
     out: Path = Path("runs"),
     progress: bool | None = None,
     cluster: str | None = None,
+    mlflow: str | None = None,
 ) -> RunResult:
     """Run pilots and update the run index. Raises UsageError before any work if the request is bad.
 
     ``cluster`` (or ``LIVINGLAB_CLUSTER``): a Dask scheduler address or ``slurm:<profile>``; each unit
     is then a task on that cluster (:mod:`livinglab.cluster`). Without it Dask is not imported.
+    ``mlflow`` (or ``LIVINGLAB_MLFLOW``): also log each unit to that MLflow store (:mod:`livinglab.tracking`);
+    without it MLflow is not imported.
     """
     out = Path(out).resolve()
     planned = prepare(pilot_names, profile, overrides or {}, out)
+    sink = open_sink(mlflow)  # None without the option; an unreachable store is a UsageError before any work
     cluster = os.environ.get(CLUSTER_ENV, "").strip() if cluster is None else cluster
     session = nullcontext()
     if cluster:
@@ -203,6 +208,8 @@ def run_pilots(
             results = run_jobs(client, jobs, out=out, git=git)
         else:
             results = _run_here(jobs, out, progress, git)
+    for result in results if sink is not None else []:
+        sink.log(result)
     run = RunResult(run_id, run_dir, results, _regressions(out, [r.pilot for r in results]))
     update_latest(out)  # latest/<unit>: each design's newest successful run, whichever pilots this run had
     write_index(out)

@@ -22,6 +22,7 @@ from .paths import project_root
 from .pilots import DEFAULT_PROFILE, UsageError, plan_parameters
 from .report import write_index
 from .runner import check_data_request, prepare
+from .tracking import open_sink
 
 SEED = "seed"
 
@@ -88,18 +89,24 @@ def run_sweep(
     out: Path = Path("runs"),
     cluster: str | None = None,
     workers: int | None = None,
+    mlflow: str | None = None,
 ) -> list[PilotResult]:
-    """Run the grid (on ``cluster``, ``LIVINGLAB_CLUSTER`` or ``workers`` local processes) and index it."""
+    """Run the grid (on ``cluster``, ``LIVINGLAB_CLUSTER`` or ``workers`` local processes) and index it;
+    with ``mlflow`` (or ``LIVINGLAB_MLFLOW``) the sweep is also an MLflow parent run with a child a point."""
     from .cluster import connect, run_jobs
 
     out = Path(out).resolve()
     jobs = plan_sweep(pilot_name, params, seeds, profile, out)
+    axes = {name: split_values(raw) for name, raw in params}
+    sink = open_sink(mlflow, sweep={"id": jobs[0].sweep["id"], "axes": axes, "seeds": seeds})
     cluster = cluster or os.environ.get(CLUSTER_ENV, "").strip() or "local"
     local = min(len(jobs), workers or os.cpu_count() or 1)
     with connect(cluster, out, local_workers=local) as client:
         for job in jobs:
             job.run_dir.mkdir(parents=True, exist_ok=True)
         results = run_jobs(client, jobs, out=out, git=git_state(project_root()))
+    for result in results if sink is not None else []:
+        sink.log(result)
     write_index(out)
     ok = sum(r.status == "ok" for r in results)
     log(f"Sweep {jobs[0].sweep['id']}: {ok}/{len(results)} grid points ok; open {out / 'index.html'}")

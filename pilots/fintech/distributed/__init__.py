@@ -39,12 +39,14 @@ __all__ = [
 ]
 
 
-def detect_ledger(data, cfg, *, cluster: str = "", memory_budget_gib: float = 0.0, ledger=None):
+def detect_ledger(data, cfg, *, cluster: str = "", memory_budget_gib: float = 0.0, ledger=None, how=None):
     """The ledger's detection on Dask: ``(LedgerDetection, LedgerOverview, LazyLedger)``.
 
     ``data``: the run's ``livinglab.Loaded`` (a lazy Parquet ledger), or ``ledger`` (``data.LedgerData``, a
     ledger in memory: the generated one) to partition. ``cluster``: a scheduler address, ``local`` or
-    ``slurm:<profile>``; empty: ``LIVINGLAB_CLUSTER``, else workers started here.
+    ``slurm:<profile>``; empty: ``LIVINGLAB_CLUSTER``, else workers started here. ``how``: the
+    ``value_codes``, ``mapping`` and ``currency`` of ``data.ledger_frame`` (a lazy ledger's); ``cfg.currency``
+    is set to the ledger's currency.
     """
     from livinglab.cluster import client, cluster_address
 
@@ -59,8 +61,10 @@ def detect_ledger(data, cfg, *, cluster: str = "", memory_budget_gib: float = 0.
             lazy = LazyLedger.from_frame(ledger)
             seen = ledger_overview(ledger)
         else:
-            lazy = LazyLedger.from_loaded(data)
+            options = {k: v for k, v in (how or {}).items() if k != "dropped_before"}
+            lazy = LazyLedger.from_loaded(data, **options)
             seen = overview(lazy)
+        cfg.currency = lazy.currency
         det = detect_dask(lazy, cfg, client=connected)
     det.notes[:0] = lazy.notes
     return det, seen, lazy

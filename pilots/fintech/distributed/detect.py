@@ -253,7 +253,7 @@ def detect_dask(
     )
     combination = Combination.fit(base[unsup_cols].to_numpy(), unsup_cols, seed=cfg.seed)
     forest = DefaultForest.fit(base[unsup_cols].to_numpy(), seed=cfg.seed)
-    rules = RulesBaseline.fit(base[all_cols])
+    rules = RulesBaseline.fit(base[all_cols], structuring=cfg.currency == "EUR")
     timings["unsupervised_and_rules_s"] = time.perf_counter() - t0
     scorers = _Scorers(model_cols, unsup_cols, combination, forest, rules)
 
@@ -279,7 +279,7 @@ def detect_dask(
             )
             y_valid = scored["_known"].to_numpy().astype(np.int8)
             amount_valid = scored[VIEW_PREFIX + "amount"].to_numpy(dtype=float)
-            kw = {"review_cost": cfg.review_cost_eur, "loss_share": cfg.loss_share}
+            kw = {"review_cost": cfg.review_cost, "loss_share": cfg.loss_share}
             curve = ev.cost_curve(scored["_score"].to_numpy(), y_valid, amount_valid, **kw)
             choice = ev.choose_cost_threshold(scored["_score"].to_numpy(), y_valid, amount_valid, **kw)
         train_rows, n_used = _nonempty(train[train["_known"] | (train["_u"] < p_train)])
@@ -319,6 +319,7 @@ def detect_dask(
         test[col] = collected[col].to_numpy()
     if not supervised:
         test["score"] = test["score_unsupervised"]
+    test["routine"] = X_test["routine"].to_numpy() == 1
     del collected
     timings["scoring_s"] = time.perf_counter() - t0
 

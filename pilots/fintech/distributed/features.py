@@ -72,7 +72,7 @@ def _events_part(part: pd.DataFrame, n: int, as_text: bool, available: frozenset
     debit = _debit(part, available)
     acc = _ids(part["account_id"], as_text)
     cp = _ids(part["counterparty_id"], as_text)
-    ev = graph_events(acc, cp, debit)
+    ev = graph_events(acc, cp, debit, part["counterparty_id"].notna().to_numpy())
     t = _seconds_abs(part["timestamp"])
     cents = np.round(part["amount"].to_numpy(dtype=float) * 100).astype(np.int64)
     tid = part["transaction_id"].to_numpy(dtype=np.int64)
@@ -87,6 +87,7 @@ def _events_part(part: pd.DataFrame, n: int, as_text: bool, available: frozenset
             "cents": np.concatenate([cents, cents]),
             "tid": np.concatenate([tid, tid]),
             "account_side": ev["account_side"],
+            "other_known": ev["other_known"],
             "_row_pid": np.concatenate([row_pid, row_pid]),
         }
     )
@@ -99,6 +100,7 @@ def _node_part(part: pd.DataFrame) -> pd.DataFrame:
         part["is_in"].to_numpy(dtype=np.int64),
         part["t"].to_numpy(),
         part["cents"].to_numpy(),
+        part["other_known"].to_numpy(dtype=bool),
     )
     out = pd.DataFrame(feats, index=part.index)
     out["tid"] = part["tid"].to_numpy()
@@ -203,7 +205,9 @@ def dask_features(
     has_cp = "counterparty" in available
     needed = ["transaction_id", "timestamp", "account_id", "amount"]
     needed += [
-        c for c in ("direction", "channel", "country", "counterparty_id", "device_id") if c in f.columns
+        c
+        for c in ("direction", "channel", "country", "counterparty_id", "device_id", "purpose")
+        if c in f.columns
     ]
     needed += [c for c in ("label", "label_available_at") if c in f.columns and rule is not None]
     needed = list(dict.fromkeys(needed + list(keep)))

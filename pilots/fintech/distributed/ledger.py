@@ -24,7 +24,14 @@ import pandas as pd
 
 from livinglab.contract import ContractError
 
-from ..data import MIN_LEDGER_ROWS, LedgerData, LedgerOverview, ledger_rows
+from ..data import (
+    MIN_LEDGER_ROWS,
+    LedgerData,
+    LedgerOverview,
+    apply_value_codes,
+    ledger_currency,
+    ledger_rows,
+)
 from ..model.features import available_parts
 from .engine import ScaleError
 
@@ -40,6 +47,7 @@ class LazyLedger:
     segments: tuple[str, ...]
     rows: int
     notes: list[str] = field(default_factory=list)
+    currency: str = ""
 
     @classmethod
     def from_frame(cls, ledger: LedgerData, *, npartitions: int | None = None) -> LazyLedger:
@@ -50,11 +58,14 @@ class LazyLedger:
         parts = npartitions or max(1, math.ceil(len(frame) / TARGET_PARTITION_ROWS))
         notes = ["the ledger is held in memory and partitioned from there (its rows are the same)"]
         lazy = dd.from_pandas(frame, npartitions=parts, sort=False)
-        return cls(lazy, ledger.available, ledger.segments, len(frame), notes)
+        return cls(lazy, ledger.available, ledger.segments, len(frame), notes, ledger.currency)
 
     @classmethod
-    def from_loaded(cls, loaded) -> LazyLedger:
-        """A lazily loaded ledger (``livinglab.load(..., lazy=True)``, contract A's names) in the pilot's schema."""
+    def from_loaded(
+        cls, loaded, *, value_codes: dict | None = None, mapping: dict | None = None, currency: str = ""
+    ) -> LazyLedger:
+        """A lazily loaded ledger (``livinglab.load(..., lazy=True)``, contract A's names) in the pilot's schema;
+        ``value_codes``, ``mapping`` and ``currency`` as ``data.ledger_frame`` takes them."""
         import dask
 
         f = loaded.frame
@@ -62,9 +73,16 @@ class LazyLedger:
             raise ContractError(
                 f"The ledger has only {loaded.rows} rows; the pilot needs at least {MIN_LEDGER_ROWS}."
             )
+        codes = (value_codes or None, dict(mapping or {}))
         cat_cols = [c for c in ("channel", "country") if c in f.columns]
-        meta = _first_appearance(f._meta, cat_cols)
-        found = dask.compute(f.map_partitions(_first_appearance, cat_cols, meta=meta))[0]
+        meta = _first_appearance(f._meta, cat_cols, codes)
+        found = dask.compute(f.map_partitions(_first_appearance, cat_cols, codes, meta=meta))[0]
+        currencies = []
+        if "currency" in f.columns:
+            currencies = (
+                f["currency"].dropna().astype(str).str.strip().str.upper().unique().compute().tolist()
+            )
+        currency, currency_notes = ledger_currency(pd.DataFrame({"currency": currencies}), currency)
         facts = found[found["column"] == "_facts"]
         categories = {}
         for col in cat_cols:
@@ -72,18 +90,19 @@ class LazyLedger:
             categories[col] = tuple(sub.drop_duplicates("value")["value"])
         signed = bool(facts["negative"].any()) if "direction" not in f.columns else None
         label_time_used = bool(facts["label_times"].sum() > 0) if "label_time" in f.columns else None
-        conv = _Conversion(signed, label_time_used, categories)
+        conv = _Conversion(signed, label_time_used, categories, codes)
         head, available, segments, notes = ledger_rows(
-            f._meta, signed=signed, label_time_used=label_time_used
+            f._meta, signed=signed, label_time_used=label_time_used, value_codes=codes[0], mapping=codes[1]
         )
         out_meta = _convert_part(f._meta, conv)
         frame = f.map_partitions(_convert_part, conv, meta=out_meta, enforce_metadata=False)
         notes = [
             *notes,
+            *currency_notes,
             "read in parts: each part is converted like the rows of a ledger read whole; exact duplicate rows "
-            "are kept (the in-memory path drops them)",
+            "are kept and not counted (the in-memory path counts and drops them)",
         ]
-        return cls(frame, available_parts(out_meta), segments, loaded.rows, notes)
+        return cls(frame, available_parts(out_meta), segments, loaded.rows, notes, currency)
 
     @property
     def has_labels(self) -> bool:
@@ -97,10 +116,14 @@ class _Conversion:
     signed: bool | None
     label_time_used: bool | None
     categories: dict  # column -> categories in order (the same codes in every partition)
+    codes: tuple = (None, {})  # value_codes and the mapping they may name columns by
 
 
 def _convert_part(part: pd.DataFrame, conv: _Conversion) -> pd.DataFrame:
-    out, _, _, _ = ledger_rows(part, signed=conv.signed, label_time_used=conv.label_time_used, compact=False)
+    out, _, _, _ = ledger_rows(
+        part, signed=conv.signed, label_time_used=conv.label_time_used, compact=False, value_codes=conv.codes[0],
+        mapping=conv.codes[1],
+    )  # fmt: skip
     out.insert(0, "transaction_id", part.index.to_numpy().astype(np.int64))
     for col, cats in conv.categories.items():
         values = out[col]
@@ -115,8 +138,10 @@ def _convert_part(part: pd.DataFrame, conv: _Conversion) -> pd.DataFrame:
     return out
 
 
-def _first_appearance(part: pd.DataFrame, cols: Sequence[str]) -> pd.DataFrame:
-    """Per category value of ``cols``: its earliest (timestamp, row id) in the part, and a few facts."""
+def _first_appearance(part: pd.DataFrame, cols: Sequence[str], codes: tuple = (None, {})) -> pd.DataFrame:
+    """Per category value of ``cols`` (after ``value_codes``): its earliest (timestamp, row id) in the part, and
+    a few facts."""
+    part, _ = apply_value_codes(part, codes[0], codes[1])
     rows = []
     ts = part["timestamp"].astype("datetime64[ns]")
     rid = part.index.to_numpy().astype(np.int64)
@@ -159,6 +184,11 @@ def overview(ledger: LazyLedger) -> LedgerOverview:
     }
     if ledger.has_labels:
         todo["frauds"] = f["label"].sum()
+    if "direction" in f.columns:
+        todo["credits"] = (f["direction"].astype(str) == "credit").sum()
+        todo["debits"] = (f["direction"].astype(str) == "debit").sum()
+    if "counterparty_id" in f.columns:
+        todo["counterparty_missing"] = f["counterparty_id"].isna().sum()
     if ledger.segments:
         seg = list(ledger.segments)
         keyed = f.assign(**{s: f[s].astype(str) for s in seg})
@@ -185,6 +215,10 @@ def overview(ledger: LazyLedger) -> LedgerOverview:
         daily,
         done["hourly"].sort_index(),
         segments,
+        currency=ledger.currency,
+        credits=int(done["credits"]) if "credits" in done else None,
+        debits=int(done["debits"]) if "debits" in done else None,
+        counterparty_missing=int(done["counterparty_missing"]) if "counterparty_missing" in done else None,
     )
 
 

@@ -248,7 +248,7 @@ class RulesBaseline:
     - a payment from a device never seen on the account above the 95th amount percentile;
     - a third refund within 7 days;
     - money arriving just below the 10,000 EUR reporting threshold with another such amount in the last
-      7 days.
+      7 days (euro ledgers only: ``structuring``).
 
     A rule whose input the ledger lacks (no counterparty, device, channel or direction column) is left out.
     The score is the number of rules fired plus half the amount's percentile rank (a tie-breaker inside
@@ -260,9 +260,10 @@ class RulesBaseline:
     limit_1h: float
     limit_24h: float
     amounts_sorted: np.ndarray
+    structuring: bool = True
 
     @classmethod
-    def fit(cls, X: pd.DataFrame) -> RulesBaseline:
+    def fit(cls, X: pd.DataFrame, *, structuring: bool = True) -> RulesBaseline:
         amount = np.expm1(X["amount_log"].to_numpy(dtype=float))
         frame = pd.DataFrame({"key": _rule_key(X), "amount": amount})
         grouped = frame.groupby("key")["amount"]
@@ -272,6 +273,7 @@ class RulesBaseline:
             max(3.0, float(np.quantile(X["n_1h"], 0.999))),
             max(10.0, float(np.quantile(X["n_24h"], 0.999))),
             np.sort(amount),
+            structuring,
         )
 
     def fired(self, X: pd.DataFrame) -> pd.DataFrame:
@@ -285,10 +287,10 @@ class RulesBaseline:
             "velocity_1h": X["n_1h"].to_numpy() >= self.limit_1h,
             "velocity_24h": X["n_24h"].to_numpy() >= self.limit_24h,
             "refund_velocity": credit & (X["n_refund_7d"].to_numpy() >= 2),
-            "structuring": (X["near_threshold"].to_numpy() == 1)
-            & credit
-            & (X["n_near_threshold_7d"].to_numpy() >= 1),
         }
+        if self.structuring:
+            near = X["near_threshold"].to_numpy() == 1
+            rules["structuring"] = near & credit & (X["n_near_threshold_7d"].to_numpy() >= 1)
         if "new_counterparty" in X:
             rules["new_counterparty_large"] = (X["new_counterparty"].to_numpy() == 1) & (amount > p95)
         if "new_device" in X:

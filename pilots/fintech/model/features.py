@@ -77,14 +77,32 @@ FEATURE_DESCRIPTIONS = {
     "cp_in_n_24h": "payments into the counterparty in the previous 24 h",
     "cp_known_days": "days since the bank first saw the counterparty",
 }
-# Inputs of the rules baseline only (bank rules written for the 10,000 EUR reporting threshold, refunds and
-# cash): never given to the models, which would otherwise be handed the generator's learnt tells.
+# Inputs of the rules baseline and the analyst queue only (bank rules written for the 10,000 EUR reporting
+# threshold, refunds and cash; routine postings): never given to the models, which would otherwise be handed
+# the generator's learnt tells.
 RULE_INPUTS = {
     "near_threshold": "amount just below the 10,000 EUR reporting threshold",
     "n_near_threshold_7d": "amounts just below 10,000 EUR in the previous 7 days",
     "n_refund_7d": "refunds received in the previous 7 days",
     "n_cash_7d": "cash deposits in the previous 7 days",
+    "routine": "a routine posting (recurring: see ROUTINE_RULE)",
 }
+#: Regular intervals of recurring postings (days, inclusive): weekly, fortnightly, monthly, quarterly, yearly.
+PERIODS = {
+    "weekly": (6, 8),
+    "fortnightly": (13, 15),
+    "monthly": (26, 35),
+    "quarterly": (85, 97),
+    "yearly": (355, 375),
+}
+ROUTINE_AMOUNT_RATIO = 1.5  # "similar amount": each within this factor of the previous posting of the series
+ROUTINE_RULE = (
+    "a posting is routine when the same account made at least two earlier postings in the same direction with "
+    "the same purpose (without a purpose: the same counterparty; without either: the same channel) at one "
+    "regular interval (weekly 6-8 days, fortnightly 13-15, monthly 26-35, quarterly 85-97 or yearly 355-375 "
+    "days between consecutive postings), each amount within a factor of "
+    f"{ROUTINE_AMOUNT_RATIO:g} of the one before (interest, fees, salaries, standing orders)"
+)
 TRANSACTION_FEATURES = tuple(FEATURE_DESCRIPTIONS)
 # Which optional ledger column each feature needs (features not listed need only account, timestamp, amount).
 NEEDS = {
@@ -114,7 +132,7 @@ NEEDS = {
         )
     },
 }
-OPTIONAL_PARTS = ("counterparty", "channel", "country", "direction", "device")
+OPTIONAL_PARTS = ("counterparty", "channel", "country", "direction", "device", "purpose")
 # What the unsupervised detector looks at: how unusual a payment is for its own account and
 # counterparty, not how big the account is (size features make big corporates the "anomalies").
 UNSUPERVISED_FEATURES = (
@@ -145,6 +163,7 @@ def feature_names(available: set[str] | frozenset[str]) -> list[str]:
 def available_parts(tx: pd.DataFrame) -> frozenset[str]:
     """The optional ledger parts a frame in the pilot's schema carries (all of them for the generator's)."""
     present = {"counterparty": "counterparty_id", "channel": "channel", "country": "country"}
+    present["purpose"] = "purpose"
     parts = {part for part, col in present.items() if col in tx}
     if "direction" in tx:
         parts.add("direction")
@@ -256,10 +275,13 @@ def transaction_features(
 
     acc_codes = pd.factorize(tx["account_id"])[0]
     has_cp = "counterparty" in available
+    cp_known = np.ones(n, dtype=bool)
     if has_cp:
+        cp_known = tx["counterparty_id"].notna().to_numpy()
         nodes, _ = pd.factorize(pd.concat([tx["account_id"], tx["counterparty_id"]]))
         acc, cp = nodes[:n], nodes[n:]
-        n_nodes = int(nodes.max()) + 1 if n else 1
+        n_nodes = int(nodes.max()) + 2 if n else 1
+        cp = np.where(cp_known, cp, n_nodes - 1)  # one code for "unknown": never a feature or a reason
     else:
         acc, cp, n_nodes = acc_codes, None, int(acc_codes.max()) + 1 if n else 1
     feats: dict[str, np.ndarray] = {}
@@ -276,10 +298,12 @@ def transaction_features(
     feats["near_threshold"] = near.astype(np.int16)
 
     # --- first-time counterparty / country / device (the pair's earliest time is never a future row's)
-    if has_cp:
+    if has_cp:  # an unknown counterparty is neither new nor known: its features are left empty
         first_cp = _first_time(acc * n_nodes + cp, t)
-        feats["new_counterparty"] = (first_cp == t).astype(np.int16)
-        feats["counterparty_age_days"] = ((t - first_cp) / 86_400).astype(np.float32)
+        feats["new_counterparty"] = np.where(cp_known, first_cp == t, np.nan).astype(np.float32)
+        feats["counterparty_age_days"] = np.where(cp_known, (t - first_cp) / 86_400, np.nan).astype(
+            np.float32
+        )
     if "country" in available:
         country = _codes(tx["country"])
         first_country = _first_time(acc * (int(country.max(initial=-1)) + 2) + country, t)
@@ -312,7 +336,7 @@ def transaction_features(
         ("n_near_threshold_7d", near, left7),
     ]
     if has_cp:
-        counted.append(("n_new_counterparty_24h", feats["new_counterparty"].astype(bool), left24))
+        counted.append(("n_new_counterparty_24h", feats["new_counterparty"] == 1, left24))
     for name, mask, left in counted:
         p = g.prefix(mask[o].astype(np.int64))
         feats[name] = g.unsort((p[right] - p[left]).astype(np.float32))
@@ -338,12 +362,14 @@ def transaction_features(
     del g, p_cents, p1, p2
 
     if has_cp and graph is None:
-        feats.update(_graph_features(acc, cp, t, cents, amount, debit))
+        feats.update(_graph_features(acc, cp, t, cents, amount, debit, cp_known))
     elif has_cp:
         missing_graph = [c for c in GRAPH_INPUTS if c not in graph]
         if missing_graph or len(graph) != n:
             raise FeatureError(f"graph must hold {', '.join(GRAPH_INPUTS)} for every row of tx.")
-        feats.update(graph_row_features({c: graph[c].to_numpy() for c in GRAPH_INPUTS}, debit, amount))
+        graph_values = {c: graph[c].to_numpy() for c in GRAPH_INPUTS}
+        feats.update(graph_row_features(graph_values, debit, amount, cp_known))
+    feats["routine"] = routine_postings(acc, t, amount, debit, _series_what(tx, available, cp, cp_known))
 
     names = [*feature_names(available), *RULE_INPUTS]
     return pd.DataFrame({name: feats[name] for name in names}, index=tx.index)
@@ -359,31 +385,42 @@ GRAPH_INPUTS = tuple(
 )
 
 
-def graph_events(acc: np.ndarray, cp: np.ndarray, debit: np.ndarray) -> dict[str, np.ndarray]:
+def graph_events(
+    acc: np.ndarray, cp: np.ndarray, debit: np.ndarray, cp_known: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
     """One event per side of every payment: the payer's (rows 0..n-1), then the payee's (n..2n-1).
 
     ``node`` is the party the event belongs to, ``other`` the party at the other end, ``is_in`` 1 for money
     arriving at the node; ``account_side`` marks the event of the row's own account (the payer's event of a
-    debit, the payee's of a credit). Works on any id values (codes, integers, text).
+    debit, the payee's of a credit); ``other_known`` is False where the party at the other end is an unknown
+    counterparty (``cp_known``: False for a row without one). Works on any id values (codes, integers, text).
     """
     payer = np.where(debit, acc, cp)
     payee = np.where(debit, cp, acc)
     n = len(debit)
+    known = np.ones(n, dtype=bool) if cp_known is None else np.asarray(cp_known, dtype=bool)
     return {
         "node": np.concatenate([payer, payee]),
         "other": np.concatenate([payee, payer]),
         "is_in": np.concatenate([np.zeros(n, np.int64), np.ones(n, np.int64)]),
         "account_side": np.concatenate([debit, ~debit]),
+        "other_known": np.concatenate([np.where(debit, known, True), np.where(debit, True, known)]),
     }
 
 
 def node_event_features(
-    node: np.ndarray, other: np.ndarray, is_in: np.ndarray, t: np.ndarray, cents: np.ndarray
+    node: np.ndarray,
+    other: np.ndarray,
+    is_in: np.ndarray,
+    t: np.ndarray,
+    cents: np.ndarray,
+    other_known: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """``NODE_FEATURES`` of each event (float64, event order) from the same node's events before it.
 
     Needs every event of each node present (all rows of the ledger, or a partition holding whole nodes);
-    ids may be any values: they are coded here, and times only enter as differences.
+    ids may be any values: they are coded here, and times only enter as differences. An event whose other
+    party is unknown (``other_known`` False) counts as a payment, never as a distinct payer or payee.
     """
     codes, _ = pd.factorize(np.concatenate([node, other]))
     n_ev = len(node)
@@ -398,6 +435,8 @@ def node_event_features(
     ev_cents = np.asarray(cents, dtype=np.int64)
     pair = (ge.group * n_nodes + other_s) * 2 + in_s
     first_pair = ~pd.Series(pair).duplicated().to_numpy()  # earliest event of each (node, other, side)
+    if other_known is not None:
+        first_pair &= np.asarray(other_known, dtype=bool)[o]
     p_in_first = ge.prefix((first_pair & (in_s == 1)).astype(np.int64))
     p_out_first = ge.prefix((first_pair & (in_s == 0)).astype(np.int64))
     p_in = ge.prefix(in_s)
@@ -415,9 +454,12 @@ def node_event_features(
     return {k: ge.unsort(np.asarray(v, dtype=float)) for k, v in node_feats.items()}
 
 
-def graph_row_features(graph: dict, debit: np.ndarray, amount: np.ndarray) -> dict[str, np.ndarray]:
+def graph_row_features(
+    graph: dict, debit: np.ndarray, amount: np.ndarray, cp_known: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
     """The payment-graph features of each row from its account's and counterparty's node features
-    (``GRAPH_INPUTS``: ``acc_<feature>`` and ``cp_<feature>``, float64, row order)."""
+    (``GRAPH_INPUTS``: ``acc_<feature>`` and ``cp_<feature>``, float64, row order); a row whose counterparty
+    is unknown (``cp_known`` False) has no counterparty features (NaN)."""
     feats = {
         "acc_in_degree": graph["acc_in_degree"],
         "acc_out_degree": graph["acc_out_degree"],
@@ -431,21 +473,83 @@ def graph_row_features(graph: dict, debit: np.ndarray, amount: np.ndarray) -> di
     with np.errstate(invalid="ignore", divide="ignore"):
         through = (acc_out + np.where(debit, amount, 0.0)) / acc_in
     feats["pass_through_24h"] = np.where(acc_in > 0, np.minimum(through, 100.0), np.nan)
+    known = np.ones(len(debit), dtype=bool) if cp_known is None else np.asarray(cp_known, dtype=bool)
     for k in COUNTERPARTY_NODE_FEATURES:
-        feats[f"cp_{k}"] = graph[f"cp_{k}"]
+        feats[f"cp_{k}"] = np.where(known, np.asarray(graph[f"cp_{k}"], dtype=float), np.nan)
     return {k: np.asarray(v).astype(np.float32) for k, v in feats.items()}
 
 
-def _graph_features(acc, cp, t, cents, amount, debit) -> dict[str, np.ndarray]:
+def _graph_features(acc, cp, t, cents, amount, debit, cp_known=None) -> dict[str, np.ndarray]:
     """Payment graph from past edges: one event per side of every payment (all rows present)."""
     n = len(t)
-    ev = graph_events(acc, cp, debit)
+    ev = graph_events(acc, cp, debit, cp_known)
     node_feats = node_event_features(
-        ev["node"], ev["other"], ev["is_in"], np.concatenate([t, t]), np.concatenate([cents, cents])
-    )
+        ev["node"], ev["other"], ev["is_in"], np.concatenate([t, t]), np.concatenate([cents, cents]),
+        ev["other_known"],
+    )  # fmt: skip
     # The account's own event of row r is the payer event (r) for a debit, the payee event (n + r) for a credit.
     acc_ev = np.where(debit, np.arange(n), n + np.arange(n))
     cp_ev = np.where(debit, n + np.arange(n), np.arange(n))
     graph = {f"acc_{k}": node_feats[k][acc_ev] for k in ACCOUNT_NODE_FEATURES}
     graph |= {f"cp_{k}": node_feats[k][cp_ev] for k in COUNTERPARTY_NODE_FEATURES}
-    return graph_row_features(graph, debit, amount)
+    return graph_row_features(graph, debit, amount, cp_known)
+
+
+# ----------------------------------------------------------------------------- routine postings
+def _series_what(tx: pd.DataFrame, available, cp: np.ndarray | None, cp_known: np.ndarray) -> np.ndarray:
+    """What makes postings of an account one series: the purpose where given, else the counterparty where
+    known, else the channel (codes offset so that the three never collide; -1: nothing to tell them apart)."""
+    n = len(tx)
+    what = np.full(n, -1, dtype=np.int64)
+    step = 4 * (n + 1)
+    if "channel" in available:
+        channel = _codes(tx["channel"]).astype(np.int64)
+        what = np.where(channel >= 0, 3 * step + channel, what)
+    if cp is not None:
+        what = np.where(cp_known, 2 * step + np.asarray(cp, dtype=np.int64), what)
+    if "purpose" in available and "purpose" in tx:
+        purpose = _codes(tx["purpose"]).astype(np.int64)
+        what = np.where(purpose >= 0, step + purpose, what)
+    return what
+
+
+def _period(gap_days: np.ndarray) -> np.ndarray:
+    """The regular interval a gap belongs to (1..len(PERIODS)), 0 for none."""
+    out = np.zeros(len(gap_days), dtype=np.int64)
+    for k, (low, high) in enumerate(PERIODS.values(), start=1):
+        out = np.where((gap_days >= low) & (gap_days <= high), k, out)
+    return out
+
+
+def routine_postings(
+    acc: np.ndarray, t: np.ndarray, amount: np.ndarray, debit: np.ndarray, what: np.ndarray
+) -> np.ndarray:
+    """1 for a routine posting (``ROUTINE_RULE``), from the posting and the two before it in its series (the
+    same account, direction and ``what``): the past only, vectorised."""
+    n = len(t)
+    if n < 3:
+        return np.zeros(n, dtype=np.int16)
+    keys = pd.MultiIndex.from_arrays([np.asarray(acc), np.asarray(debit), np.asarray(what)])
+    series = pd.factorize(keys)[0]
+    order = np.lexsort((np.asarray(t), series))
+    s, tt, a = series[order], np.asarray(t, dtype=np.int64)[order], np.asarray(amount, dtype=float)[order]
+    same1 = np.zeros(n, dtype=bool)
+    same2 = np.zeros(n, dtype=bool)
+    same1[1:] = s[1:] == s[:-1]
+    same2[2:] = same1[2:] & (s[2:] == s[:-2])
+    gap1 = np.zeros(n)
+    gap2 = np.zeros(n)
+    gap1[1:] = (tt[1:] - tt[:-1]) / 86_400
+    gap2[2:] = gap1[1:-1]
+    ratio = ROUTINE_AMOUNT_RATIO
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r1 = np.ones(n)
+        r1[1:] = a[1:] / a[:-1]
+        r2 = np.ones(n)
+        r2[2:] = r1[1:-1]
+    similar = (r1 <= ratio) & (r1 >= 1 / ratio) & (r2 <= ratio) & (r2 >= 1 / ratio)
+    p1, p2 = _period(gap1), _period(gap2)
+    routine = same2 & (p1 > 0) & (p1 == p2) & similar
+    out = np.empty(n, dtype=np.int16)
+    out[order] = routine
+    return out

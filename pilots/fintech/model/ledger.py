@@ -55,6 +55,7 @@ from .features import CATEGORICAL, UNSUPERVISED_FEATURES, feature_names, transac
 from .outliers import Combination, LogisticBaseline, default_iforest, fit_logistic
 
 MIN_KNOWN_FRAUDS = 5
+ROUTINE_CHOICES = ("exclude", "show")
 MODEL_NAME = "LightGBM on the leak-free ledger features"
 UNSUPERVISED_NAME = "the unsupervised combination (PyOD Isolation Forest + Gaussian mixture)"
 #: Score column -> (claim key, the detector in words).
@@ -80,9 +81,11 @@ class LedgerConfig:
     valid_frac: float = 0.2
     label_maturity_days: float = 14.0  # the validation window ends this long before the split (label delay)
     alerts_per_day: int = 30  # the analysts' daily capacity
-    review_cost_eur: float = 25.0
+    review_cost: float = 25.0  # in the ledger's currency
     loss_share: float = 1.0
     seed: int = 0
+    currency: str = "EUR"  # the amounts' currency ("" when the data do not say)
+    routine: str = "exclude"  # routine (recurring) postings: kept out of the alerts, or "show"n as routine
     supervised: SupervisedConfig = field(default_factory=SupervisedConfig)
 
     @classmethod
@@ -91,7 +94,17 @@ class LedgerConfig:
         cfg = cls(**{k: params[k] for k in cls.__dataclass_fields__ if k in params and k != "supervised"})
         if int(cfg.alerts_per_day) < 1:
             raise ValueError(f"alerts_per_day must be at least 1, got {cfg.alerts_per_day}.")
+        if cfg.routine not in ROUTINE_CHOICES:
+            raise ValueError(
+                f"routine must be {' or '.join(ROUTINE_CHOICES)} (routine postings kept out of the alerts, or "
+                f"alerted and shown as routine), not {cfg.routine!r}; e.g. -p routine show."
+            )
         return cfg
+
+    @property
+    def money(self) -> str:
+        """The currency as the pages write it after an amount."""
+        return self.currency or "(currency not given)"
 
 
 @dataclass
@@ -207,7 +220,7 @@ def detect(ledger: LedgerData, cfg: LedgerConfig) -> LedgerDetection:
     test["score_iforest"] = default_iforest(
         X_train[unsup_cols].to_numpy(), X_test[unsup_cols].to_numpy(), seed=cfg.seed
     )
-    rules = RulesBaseline.fit(X_train)
+    rules = RulesBaseline.fit(X_train, structuring=cfg.currency == "EUR")
     test["score_rules"] = rules.score(X_test)
     timings["unsupervised_and_rules_s"] = time.perf_counter() - t0
 
@@ -219,7 +232,7 @@ def detect(ledger: LedgerData, cfg: LedgerConfig) -> LedgerDetection:
         if y_known[split.fit].sum() >= 2 and y_known[split.valid].sum() >= 1:
             model_valid = fit_lightgbm(X_fit, y_known[split.fit], config=cfg.supervised, seed=cfg.seed)
             valid_score = model_valid.score(X_valid)
-            kw = {"review_cost": cfg.review_cost_eur, "loss_share": cfg.loss_share}
+            kw = {"review_cost": cfg.review_cost, "loss_share": cfg.loss_share}
             curve = ev.cost_curve(valid_score, y_known[split.valid], amount[split.valid], **kw)
             choice = ev.choose_cost_threshold(valid_score, y_known[split.valid], amount[split.valid], **kw)
         else:
@@ -244,6 +257,7 @@ def detect(ledger: LedgerData, cfg: LedgerConfig) -> LedgerDetection:
             )
     valid_days = (split.valid_end - split.valid_start) / pd.Timedelta(days=1)
     t0 = time.perf_counter()
+    test["routine"] = X_test["routine"].to_numpy() == 1
     test, uncapped = finish_test_period(test, cfg=cfg, choice=choice)
     timings["alerts_s"] = time.perf_counter() - t0
     return LedgerDetection(
@@ -270,15 +284,25 @@ def finish_test_period(
     test: pd.DataFrame, *, cfg: LedgerConfig, choice: ev.CostChoice | None
 ) -> tuple[pd.DataFrame, dict | None]:
     """Alerts at the analysts' daily capacity for every detector, the model's operating point (the capacity,
-    lowered by the cost threshold when fewer alerts cost less) and the uncapped cost optimum (both engines)."""
+    lowered by the cost threshold when fewer alerts cost less) and the uncapped cost optimum (both engines).
+
+    With ``cfg.routine == "exclude"`` routine postings (``test["routine"]``) never take an alert of any detector:
+    the capacity goes to the other postings (scores, and so PR-AUC, are unchanged)."""
     test = test.reindex(  # the score columns last, model first (a new frame: the caller's is not written to)
         columns=[c for c in test.columns if not c.startswith("score")]
         + [c for c in ("score", *BASELINES) if c in test]
     )
+    if "routine" not in test:
+        test["routine"] = False
     day = test["timestamp"].dt.normalize().to_numpy()
+    eligible = ~test["routine"].to_numpy(dtype=bool) if cfg.routine == "exclude" else None
     for col in ("score", *BASELINES):
         if col in test:
-            test[alert_column(col)] = ev.alerts_at_budget(test[col].to_numpy(), day, cfg.alerts_per_day)
+            values = test[col].to_numpy(dtype=float)
+            if eligible is not None:
+                values = np.where(eligible, values, -np.inf)
+            alerted = ev.alerts_at_budget(values, day, cfg.alerts_per_day)
+            test[alert_column(col)] = alerted & eligible if eligible is not None else alerted
     uncapped = None
     test["alerted_operating"] = test["alerted"].to_numpy()
     if choice is not None:
@@ -288,7 +312,7 @@ def finish_test_period(
             n_days = max(1, int(pd.Series(day).nunique()))
             cost = ev.cost_at_threshold(
                 test["score"], test["label"], test["amount"], choice.threshold,
-                review_cost=cfg.review_cost_eur, loss_share=cfg.loss_share,
+                review_cost=cfg.review_cost, loss_share=cfg.loss_share,
             )  # fmt: skip
             uncapped = cost | {"alerts_per_day": cost["alerts"] / n_days}
     return test, uncapped
@@ -309,6 +333,9 @@ def detection_metrics(det: LedgerDetection, cfg: LedgerConfig) -> dict:
         "operating_alerts_per_day": float(per_day.mean()) if len(per_day) else 0.0,
         "operating_alerts_max_day": int(per_day.max()) if len(per_day) else 0,
         "interval_method": INTERVALS,
+        "currency": cfg.currency,
+        "routine_rule": cfg.routine,
+        "routine_test": int(test["routine"].sum()) if "routine" in test else 0,
     }
     if det.model is not None:
         m |= {
@@ -330,14 +357,14 @@ def detection_metrics(det: LedgerDetection, cfg: LedgerConfig) -> dict:
         m[f"precision_at_budget{suffix}"] = budget["precision"]
         m[f"recall_at_budget{suffix}"] = budget["recall"]
         m[f"recall_by_typology{suffix}"] = ev.recall_by_typology(test["typology"], test[alert_column(col)], y)
-    m["review_cost_eur"], m["loss_share"] = float(cfg.review_cost_eur), float(cfg.loss_share)
-    m["cost_no_alerts_eur"] = float(cfg.loss_share * test.loc[test["label"] == 1, "amount"].sum())
+    m["review_cost"], m["loss_share"] = float(cfg.review_cost), float(cfg.loss_share)
+    m["cost_no_alerts"] = float(cfg.loss_share * test.loc[test["label"] == 1, "amount"].sum())
     if det.cost.uncapped is not None:
         u = det.cost.uncapped
         m |= {
             "uncapped_cost_optimum_threshold": float(u["threshold"]),
             "uncapped_cost_optimum_alerts_per_day": float(u["alerts_per_day"]),
-            "uncapped_cost_optimum_saving_eur": float(u["saving"]),
+            "uncapped_cost_optimum_saving": float(u["saving"]),
         }
     return m
 
@@ -349,7 +376,7 @@ def _precision(y_true, alerted) -> float:
 
 
 def saving_score(review_cost: float, loss_share: float):
-    """Saving of a set of alerts (EUR) against alerting nothing: the fraud amount caught minus the review cost;
+    """Saving of a set of alerts (in the ledger's currency) against alerting nothing: the fraud amount caught minus the review cost;
     ``y_true`` holds (label, amount) per row, ``alerted`` the alert flags."""
 
     def saving(y_true, alerted) -> float:
@@ -449,12 +476,13 @@ def ledger_claims(det: LedgerDetection, cfg: LedgerConfig, *, n_boot: int, seed:
         compare(
             "saving_at_capacity",
             "saving",
-            saving_score(cfg.review_cost_eur, cfg.loss_share),
+            saving_score(cfg.review_cost, cfg.loss_share),
             np.column_stack([y, test["amount"].to_numpy(dtype=float)]),
             test["alerted_operating"].to_numpy(),
             test[alert_column(strongest)].to_numpy(),
             label=(
-                f"Saving (EUR over the test period: fraud amount caught minus {cfg.review_cost_eur:g} EUR a review) "
+                f"Saving ({cfg.money} over the test period: fraud amount caught minus {cfg.review_cost:g} {cfg.money} "
+                "a review) "
                 f"at the analysts' capacity of {capacity}"
             ),
             model=f"{det.model_name}, {how}",

@@ -55,10 +55,25 @@ def facts(result) -> str:
     """What was loaded, in numbers computed from it."""
     m = result.metrics
     if result.design == "ledger":
+        money = money_unit(result)
+        span = 10 if result.data.is_synthetic else 7  # a partner's ledger: months, never a posting's date
         text = (
             f"{m['rows']:,} transactions of {m['accounts']:,} accounts over {fmt(m['days'])} days "
-            f"({m['first_time'][:10]} to {m['last_time'][:10]}); median amount {fmt(m['amount_median'])}"
+            f"({m['first_time'][:span]} to {m['last_time'][:span]})"
         )
+        if "credits" in m:
+            text += f": {m['credits']:,} money in (credit) and {m['debits']:,} money out (debit)"
+        text += f"; amounts in {money}, median {fmt(m['amount_median'])} {money}"
+        if "duplicates_dropped" in m:
+            dup = m["duplicates_dropped"]
+            text += (
+                f"; {dup:,} exact duplicate rows (identical in every column of the file) dropped"
+                if dup
+                else "; no exact duplicate rows (no two rows identical in every column of the file)"
+            )
+        if m.get("counterparty_missing"):
+            share = m["counterparty_missing"] / max(1, m["rows"])
+            text += f"; {m['counterparty_missing']:,} rows ({share:.0%}) name no counterparty (unknown counterparty)"
         if "fraud_rows" in m:
             text += f"; {m['fraud_rows']:,} rows labelled fraud ({m['fraud_share']:.3%})"
         else:
@@ -75,6 +90,11 @@ def facts(result) -> str:
     if "groups" in m:
         text += f", {m['groups']:,} groups"
     return text + "."
+
+
+def money_unit(result) -> str:
+    """The ledger's currency as the pages write it after an amount."""
+    return result.metrics.get("currency") or "(currency not given)"
 
 
 def summary(result) -> str:
@@ -200,7 +220,7 @@ def operating_point(result) -> str:
         lines.append(
             f"For reference only, the uncapped cost optimum (the threshold with the lowest expected cost on the "
             f"validation window, ignoring the capacity): {reach}; its saving on the test period would be "
-            f"{fmt(m['uncapped_cost_optimum_saving_eur'])} EUR."
+            f"{fmt(m['uncapped_cost_optimum_saving'])} {money_unit(result)}."
         )
     return _bullets(lines)
 
@@ -231,8 +251,33 @@ def queue_table(result) -> pd.DataFrame:
     det = result.detection
     return analyst_queue(
         det.test, det.X_test, det.model, pseudonym_key=pseudonym_key(result.data.mode, result.params["seed"]),
-        size=size, reference=det.reference, segments=result.segments,
+        size=size, reference=det.reference, segments=result.segments, currency=result.metrics.get("currency", ""),
     )  # fmt: skip
+
+
+def routine_sentence(result) -> str:
+    """How routine postings were recognised and what was done with them (ledgers)."""
+    from ..model.features import ROUTINE_RULE
+
+    m = result.metrics
+    n = m.get("routine_test", 0)
+    done = (
+        "kept out of the daily alerts (every detector's), so the analysts' capacity goes to the other postings"
+        if m.get("routine_rule", "exclude") == "exclude"
+        else "alerted like any other posting and marked 'routine posting' in the queue"
+    )
+    return (
+        f"**Routine postings.** {n:,} of the test period's {m['rows_test']:,} postings are routine, {done}. The "
+        f"rule: {ROUTINE_RULE}. The queue shows each alert's time as a band of the day and its amount as a band "
+        "(never the exact date, time or amount), and its reasons in words."
+    )
+
+
+def show_queue(result) -> None:
+    """The analyst queue of the last day, after the sentence saying how routine postings were handled."""
+    if result.design == "ledger":
+        _display(routine_sentence(result))
+    _display(queue_table(result))
 
 
 def show_segments(result) -> None:

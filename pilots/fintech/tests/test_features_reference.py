@@ -6,7 +6,9 @@ earlier times, the window) and computes the value from its definition, so it sha
 the cases the vectorised code has to get right: rows at the same instant, rows exactly one window before
 another, accounts that are also counterparties (internal transfers), credits and debits, refunds, cash,
 amounts near the reporting threshold, missing devices in every spelling, a first row of one account at the
-ledger's first second and the last row of another at its last second.
+ledger's first second and the last row of another at its last second, weekly postings (routine, and two that
+are not: an amount too different, an irregular gap) and, in a second version, rows without a counterparty
+(unknown counterparties: no counterparty features, never a distinct payer or payee) and a purpose column.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import pytest
 
 from pilots.fintech.model.features import (
     GRAPH_INPUTS,
+    PERIODS,
+    ROUTINE_AMOUNT_RATIO,
     RULE_INPUTS,
     FeatureError,
     _GroupTime,
@@ -30,7 +34,24 @@ HOUR, DAY = 3600, 86_400
 T0 = pd.Timestamp("2026-03-02 00:00:00")
 
 
-def rich_ledger(seed: int = 0) -> pd.DataFrame:
+def weekly(account: str, counterparty, amounts, days, purpose=None) -> pd.DataFrame:
+    """Postings of one account to one counterparty at the given days (a series, routine or not)."""
+    return pd.DataFrame(
+        {
+            "timestamp": [T0 + pd.Timedelta(days=d) for d in days],
+            "account_id": account,
+            "counterparty_id": counterparty,
+            "amount": amounts,
+            "direction": "debit",
+            "channel": "SEPA",
+            "country": "LU",
+            "device_id": "d1",
+            **({"purpose": purpose} if purpose is not None else {}),
+        }
+    )
+
+
+def rich_ledger(seed: int = 0, *, unknown_counterparties: bool = False) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     n = 260
     accounts = np.array(["acc-7", "acc-3", "acc-9", "acc-1"])
@@ -59,9 +80,56 @@ def rich_ledger(seed: int = 0) -> pd.DataFrame:
     last = pd.DataFrame(
         [{**frame.iloc[21].to_dict(), "account_id": "acc-7", "timestamp": T0 + pd.Timedelta(days=12)}]
     )
-    frame = pd.concat([first, frame, last], ignore_index=True)
+    planted = [
+        weekly("acc-9", "iban-rent", [500.0, 520.0, 510.0], [0, 6, 12]),  # routine on its third posting
+        weekly("acc-3", "iban-gym", [40.0, 40.0, 70.0], [0, 6, 12]),  # third amount too different
+        weekly("acc-1", "iban-club", [30.0, 30.0, 30.0], [0.5, 6.5, 10.0]),  # irregular second gap
+    ]
+    if unknown_counterparties:  # a fee series told apart by its purpose, with no counterparty
+        planted.append(weekly("acc-7", None, [4.5, 4.5, 4.5], [0, 6, 12], purpose="FEE"))
+    frame = pd.concat([first, frame, *planted, last], ignore_index=True)
     frame = frame[frame["account_id"] != frame["counterparty_id"]]
+    if unknown_counterparties:
+        frame["counterparty_id"] = frame["counterparty_id"].astype(object)
+        gone = np.random.default_rng(seed + 1).random(len(frame)) < 0.4
+        gone &= ~frame["counterparty_id"].isin(["iban-rent", "iban-gym", "iban-club"]).to_numpy()
+        frame.loc[gone, "counterparty_id"] = None
     return frame.sort_values("timestamp", kind="stable").reset_index(drop=True)
+
+
+def _period(days: float) -> int:
+    return next((k for k, (low, high) in enumerate(PERIODS.values(), 1) if low <= days <= high), 0)
+
+
+def reference_routine(tx: pd.DataFrame, t: pd.Series) -> np.ndarray:
+    """Routine postings read row by row from ``ROUTINE_RULE``: the two earlier postings of the same account,
+    direction and purpose (else counterparty, else channel), at one regular interval, similar amounts."""
+
+    def what(row):
+        if "purpose" in row and isinstance(row["purpose"], str):
+            return ("purpose", row["purpose"])
+        if isinstance(row["counterparty_id"], str):
+            return ("counterparty", row["counterparty_id"])
+        return ("channel", row["channel"])
+
+        # (unreachable: every test ledger has a channel)
+
+    keys = [(r["account_id"], r["direction"], what(r)) for _, r in tx.iterrows()]
+    out = np.zeros(len(tx), dtype=bool)
+    for i in range(len(tx)):
+        earlier = [j for j in range(len(tx)) if keys[j] == keys[i] and (t.iloc[j], j) < (t.iloc[i], i)]
+        earlier.sort(key=lambda j: (t.iloc[j], j))
+        if len(earlier) < 2:
+            continue
+        j1, j2 = earlier[-1], earlier[-2]
+        gap1, gap2 = (t.iloc[i] - t.iloc[j1]) / DAY, (t.iloc[j1] - t.iloc[j2]) / DAY
+        a0, a1, a2 = tx["amount"].iloc[i], tx["amount"].iloc[j1], tx["amount"].iloc[j2]
+        similar = all(
+            a > 0 and b > 0 and 1 / ROUTINE_AMOUNT_RATIO <= a / b <= ROUTINE_AMOUNT_RATIO
+            for a, b in ((a0, a1), (a1, a2))
+        )
+        out[i] = similar and _period(gap1) > 0 and _period(gap1) == _period(gap2)
+    return out
 
 
 def _log1p_pos(x: float) -> float:
@@ -73,6 +141,9 @@ def _first_appearance_codes(values: pd.Series) -> pd.Series:
     for v in values:
         order.setdefault(v, len(order))
     return values.map(order)
+
+
+NODE_KEYS = ("in_degree", "out_degree", "in_n_24h", "in_n_7d", "in_24h", "out_24h", "known_days")
 
 
 def reference_features(tx: pd.DataFrame) -> pd.DataFrame:
@@ -98,7 +169,7 @@ def reference_features(tx: pd.DataFrame) -> pd.DataFrame:
         }
     )
 
-    def node_state(node, time) -> dict:
+    def node_state(node, time) -> dict:  # an unknown other party ("other" None) is never counted as distinct
         mine = events[events["node"] == node]
         before = mine[mine["t"] < time]
         incoming, outgoing = before[before["incoming"]], before[~before["incoming"]]
@@ -113,10 +184,13 @@ def reference_features(tx: pd.DataFrame) -> pd.DataFrame:
         }
 
     pairs = list(zip(tx["account_id"], tx["counterparty_id"], strict=True))
+    known = tx["counterparty_id"].notna().to_numpy()
     first_of_pair = {}
     for pair, time in zip(pairs, t, strict=True):  # rows are in time order: the first seen is the earliest
         first_of_pair.setdefault(pair, time)
-    new_counterparty = np.array([first_of_pair[p] == time for p, time in zip(pairs, t, strict=True)])
+    new_counterparty = np.array(  # an unknown counterparty is neither new nor known
+        [first_of_pair[p] == time if ok else False for p, time, ok in zip(pairs, t, known, strict=True)]
+    )
 
     rows = []
     for i in range(len(tx)):
@@ -129,7 +203,7 @@ def reference_features(tx: pd.DataFrame) -> pd.DataFrame:
             return past & (t >= ti - seconds).to_numpy()
 
         with_cp = same & (tx["counterparty_id"] == row["counterparty_id"]).to_numpy()
-        first_cp = t[with_cp].min()
+        first_cp = t[with_cp].min() if known[i] else np.nan
         first_country = t[same & (tx["country"] == row["country"]).to_numpy()].min()
         logs = np.round(np.log1p(amounts.to_numpy()) * 10_000)
         f = {
@@ -152,7 +226,7 @@ def reference_features(tx: pd.DataFrame) -> pd.DataFrame:
             ),
             "amount_over_past_max": row["amount"] / max(amounts.max(), 0.01) if past.any() else np.nan,
             "gap_since_last_log": np.log1p(ti - t[past].max()) if past.any() else np.nan,
-            "new_counterparty": int(first_cp == ti),
+            "new_counterparty": int(first_cp == ti) if known[i] else np.nan,
             "counterparty_age_days": (ti - first_cp) / DAY,
             "new_country": int(first_country == ti),
             "near_threshold": int(near.iloc[i]),
@@ -167,7 +241,9 @@ def reference_features(tx: pd.DataFrame) -> pd.DataFrame:
             f["new_device"] = int(first_device == ti)
             f["device_age_days"] = (ti - first_device) / DAY
         account = node_state(row["account_id"], ti)
-        counterparty = node_state(row["counterparty_id"], ti)
+        counterparty = (
+            node_state(row["counterparty_id"], ti) if known[i] else dict.fromkeys(NODE_KEYS, np.nan)
+        )
         for k in ("in_degree", "out_degree", "in_n_24h", "in_n_7d"):
             f[f"acc_{k}"] = account[k]
         f["acc_in_24h_log"] = _log1p_pos(account["in_24h"])
@@ -180,12 +256,18 @@ def reference_features(tx: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(rows, index=tx.index)
     out["channel"] = _first_appearance_codes(tx["channel"])
     out["country"] = _first_appearance_codes(tx["country"])
+    out["routine"] = reference_routine(tx, t)
     return out
 
 
 @pytest.fixture(scope="module")
 def tx():
     return rich_ledger()
+
+
+@pytest.fixture(scope="module")
+def tx_unknown():
+    return rich_ledger(3, unknown_counterparties=True)
 
 
 @pytest.fixture(scope="module")
@@ -212,6 +294,37 @@ def test_every_feature_equals_its_definition(tx, reference, name):
     got = transaction_features(tx)[name].to_numpy(dtype=float)
     expected = reference[name].to_numpy(dtype=float)
     np.testing.assert_allclose(got, expected, rtol=2e-6, atol=2e-6, equal_nan=True, err_msg=name)
+
+
+@pytest.mark.filterwarnings("error")
+def test_unknown_counterparties_stay_unknown_and_every_feature_equals_its_definition(tx_unknown):
+    """40 % of the rows name no counterparty: their counterparty features are empty, they add no distinct payer
+    or payee, and they never become one shared counterparty; routine postings are told apart by purpose."""
+    got, expected = transaction_features(tx_unknown), reference_features(tx_unknown)
+    for name in got.columns:
+        np.testing.assert_allclose(
+            got[name].to_numpy(dtype=float), expected[name].to_numpy(dtype=float), rtol=2e-6, atol=2e-6,
+            equal_nan=True, err_msg=name,
+        )  # fmt: skip
+    unknown = tx_unknown["counterparty_id"].isna().to_numpy()
+    assert 0.3 < unknown.mean() < 0.5
+    for name in ("new_counterparty", "counterparty_age_days", "cp_in_degree", "cp_known_days"):
+        assert got.loc[unknown, name].isna().all() and got.loc[~unknown, name].notna().all(), name
+    # as one shared counterparty, the unknown ones would have been "known" for days by the end
+    shared = transaction_features(tx_unknown.fillna({"counterparty_id": "(none)"}))
+    assert (
+        shared.loc[unknown, "cp_known_days"].max() > 5
+        and shared["acc_out_degree"].max() > got["acc_out_degree"].max()
+    )
+    fee = (tx_unknown["purpose"] == "FEE").to_numpy()
+    assert got.loc[fee, "routine"].tolist() == [0, 0, 1]
+
+
+def test_weekly_postings_are_routine_only_when_regular_and_similar(tx, reference):
+    got = transaction_features(tx)["routine"]
+    for payee, expected in (("iban-rent", [0, 0, 1]), ("iban-gym", [0, 0, 0]), ("iban-club", [0, 0, 0])):
+        assert got[(tx["counterparty_id"] == payee).to_numpy()].tolist() == expected, payee
+    assert got.sum() == reference["routine"].sum() >= 1
 
 
 def test_row_order_of_the_input_is_kept_and_a_shuffled_account_order_changes_nothing(tx):
@@ -273,16 +386,7 @@ def test_a_ledger_of_one_row_and_time_keys_that_would_overflow():
     assert ok.start.tolist() == [0, 1, 1] and ok.right.tolist() == [0, 1, 2]
 
 
-INT16 = {
-    "channel",
-    "direction",
-    "country",
-    "hour",
-    "weekday",
-    "near_threshold",
-    "new_counterparty",
-    "new_country",
-}
+INT16 = {"channel", "direction", "country", "hour", "weekday", "near_threshold", "new_country", "routine"}
 
 
 def test_feature_types_are_compact(tx):

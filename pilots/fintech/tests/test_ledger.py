@@ -12,7 +12,7 @@ from pilots.fintech import report
 from pilots.fintech.data import ledger_frame
 from pilots.fintech.model.ledger import LedgerConfig, detect, ledger_claims
 from pilots.fintech.report.drift import compare_and_store
-from pilots.fintech.report.queue import analyst_queue
+from pilots.fintech.report.queue import DAY_PARTS, amount_band, analyst_queue
 from pilots.fintech.run import run_ledger
 from pilots.fintech.synthetic.ledger import TYPOLOGIES, generate_transactions, in_contract_names
 
@@ -87,18 +87,21 @@ def test_analyst_queue_pseudonyms_come_from_the_runs_key(result):
     queue = report.queue_table(result)
     size = result.params["queue_size"]
     assert len(queue) == size and queue["rank"].tolist() == list(range(1, size + 1))
-    assert queue["score"].is_monotonic_decreasing and (queue["top_reasons"].str.len() > 0).all()
+    assert queue["score"].is_monotonic_decreasing and (queue["why"].str.len() > 0).all()
     test = result.detection.test
     assert not set(queue["account"]) & set(test["account_id"].astype(str))  # pseudonyms, not account ids
     key = pseudonym_key("synthetic", PARAMS["seed"])
     assert set(queue["account"]) <= set(pseudonymise(test["account_id"].astype(str), key=key, length=10))
     pd.testing.assert_frame_equal(queue, report.queue_table(result))  # the same pseudonyms every time
     last = test[test["timestamp"].dt.normalize() == test["timestamp"].dt.normalize().max()]
-    assert queue["amount_eur"].isin(last.loc[last["alerted_operating"], "amount"].round(2)).all()
+    # amounts as bands of the 1-2-5 series in the ledger's currency, never exact; times as bands of the day
+    alerted = last.loc[last["alerted_operating"]].sort_values("score", ascending=False, kind="stable")
+    assert queue["amount"].tolist() == [amount_band(a, "EUR") for a in alerted["amount"].head(size)]
+    assert queue["amount"].str.fullmatch(r"[\d,]+-[\d,]+ EUR").all()
+    assert queue["time of day"].isin([words for _, words in DAY_PARTS]).all()
+    assert not queue["amount"].isin(alerted["amount"].round(2).astype(str)).any()
     # coded features are shown by name: no reason says "country ... = 3"
-    assert (
-        not queue["top_reasons"].str.contains(r"country of the counterparty or shop = \d", regex=True).any()
-    )
+    assert not queue["why"].str.contains(r"country of the counterparty or shop: \d", regex=True).any()
     det = result.detection
     empty = analyst_queue(det.test, det.X_test, det.model, pseudonym_key=key, day="1999-01-01")
     assert empty.empty  # a day without alerts
@@ -165,7 +168,8 @@ def test_a_ledger_without_labels_is_ranked_by_the_unsupervised_combination(gener
     claims = ledger_claims(det, LedgerConfig(), n_boot=20, seed=0)
     assert [c.verdict for c in claims] == ["not computed"] and "no labels" in claims[0].baseline
     queue = analyst_queue(det.test, det.X_test, None, pseudonym_key="k" * 32, size=5, reference=det.reference)
-    assert len(queue) == 5 and "outcome" not in queue and queue["top_reasons"].str.contains("z ").all()
+    assert len(queue) == 5 and "outcome" not in queue and (queue["why"].str.len() > 0).all()
+    assert not queue["why"].str.contains(r"\(z |_log|_24h|amount_dev", regex=True).any()  # words, not names
 
 
 def test_too_few_known_frauds_fall_back_on_the_unsupervised_score(generated):

@@ -96,3 +96,55 @@ def test_logistic_baseline_and_reasons():
         fit_logistic(X, np.zeros(len(X)))
     reasons = deviation_reasons(np.array([[0.0, 0.0, 9.0], [0.0, 0.0, 0.0]]), X, ["a", "b", "c"], k=2)
     assert reasons[0].startswith("c = 9 (z +") and reasons[1].startswith("no single feature stands out")
+
+
+def test_the_pilots_detector_is_the_frozen_choice_of_the_search():
+    """``model.adbench.CHOSEN`` (chosen on the development sets) is what ``Combination`` computes, score for score,
+    and the search's rule picks it from a table where it is the best admissible candidate."""
+    import pandas as pd
+
+    from pilots.fintech.model import adbench
+
+    X, y = correlated(800, 20, seed=3)
+    Z = adbench.standardise(X)
+    parts = {p: adbench.component_scores(p, Z, 2) for p in adbench.CANDIDATES[adbench.CHOSEN]}
+    np.testing.assert_allclose(
+        adbench.candidate_score(adbench.CHOSEN, parts), Combination.fit(X, seed=2).training_score(), atol=1e-9
+    )
+    rows = [("reference: IsolationForest()", "s1", 0.80), ("reference: IsolationForest()", "s2", 0.60)]
+    rows += [("iforest", "s1", 0.80), ("iforest", "s2", 0.61)]  # admissible, lower mean
+    rows += [("gmm", "s1", 0.70), ("gmm", "s2", 0.95)]  # best mean but 0.10 below on s1: not admissible
+    rows += [("combo_rule", "s1", 0.79), ("combo_rule", "s2", 0.70)]  # admissible, best admissible mean
+    rows += [("iforest+gmm+knn", "s1", 0.79), ("iforest+gmm+knn", "s2", 0.7015)]  # within TIE, more detectors
+    long = pd.DataFrame(rows, columns=["candidate", "set", "roc_auc"]).assign(seed=0, seconds=1.0)
+    chosen, table = adbench.choose(long)
+    assert chosen == "combo_rule" and not table.loc["gmm", "admissible"]
+    assert table.loc["combo_rule", "worst_vs_iforest"] == pytest.approx(-0.01)
+
+
+def test_the_peers_table_scores_the_frozen_detector_as_its_evaluation_does(tmp_path):
+    """``peers_on_group`` (PyOD peers beside the detector) computes the frozen detector from components exactly as
+    ``evaluate_group`` does through ``Combination``, averages over seeds, runs deterministic peers once, and its
+    intervals are paired differences from the reference over the sets."""
+    from scipy import stats
+
+    from pilots.fintech.model import adbench
+
+    names = []
+    for i, n in enumerate((400, 500, 600)):
+        X, y = correlated(n, 20, seed=10 + i)
+        np.savez(tmp_path / f"s{i}.npz", X=X, y=y)
+        names.append(f"s{i}")
+    seeds = (0, 1)
+    peers = adbench.peers_on_group(tmp_path, names, group="t", seeds=seeds, peers=("iforest", "ecod"))
+    evaluation = adbench.evaluate_group(tmp_path, names, group="t", seeds=seeds)
+    np.testing.assert_allclose(peers.auc["detector"], evaluation.table["detector_mean"], atol=1e-12)
+    np.testing.assert_allclose(peers.auc["reference"], evaluation.table["iforest_mean"], atol=1e-12)
+    assert (peers.sd["ecod"] == 0).all() and (peers.sd["iforest"] > 0).any()
+    d = (peers.auc["ecod"] - peers.auc["reference"]).to_numpy()
+    half = stats.t.ppf(0.975, 2) * d.std(ddof=1) / np.sqrt(3)
+    np.testing.assert_allclose(peers.interval("ecod"), (d.mean() - half, d.mean() + half))
+    summary = peers.summary()
+    assert summary.loc["ecod", "worst_set"] == names[int(np.argmin(d))]
+    table = adbench.peers_markdown(peers)
+    assert "| PyOD ECOD |" in table and f"{summary.loc['ecod', 'difference']:+.3f}" in table

@@ -205,7 +205,8 @@ def test_unsorted_and_duplicated_rows_are_cleaned_and_counted(small, tmp_path):
     messy = pd.concat([small.iloc[::-1], small.iloc[[5, 6, 7]]], ignore_index=True)  # reversed + 3 duplicates
     ledger = ledger_frame(_loaded(messy, tmp_path, columns=MAPPING).frame)
     assert len(ledger.frame) == 2_000 and ledger.frame["timestamp"].is_monotonic_increasing
-    assert "3 exact duplicate rows dropped" in ledger.notes
+    assert "3 exact duplicate rows (identical in every column of the file) dropped" in ledger.notes
+    assert ledger.counts["duplicates_dropped"] == 3 and ledger.counts["rows_read"] == 2_003
     assert any("out of time order and were sorted" in n for n in ledger.notes)
     assert ledger.frame["transaction_id"].tolist() == list(range(2_000))
     signed = small.assign(eur=np.where(small["direction"] == "debit", -small["eur"], small["eur"])).drop(

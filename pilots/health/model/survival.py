@@ -15,8 +15,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from lifelines import CoxPHFitter, KaplanMeierFitter
+from lifelines.exceptions import ConvergenceError
 from lifelines.statistics import multivariate_logrank_test
 
+MIN_COX_EVENTS = 10
+MIN_COX_PEOPLE = 20  # fewer people at risk: no hazard ratio is estimable with any honesty
 ENDPOINTS = {
     "hy3": {"column": "hy", "op": ">=", "threshold": 3.0, "label": "Hoehn & Yahr stage 3 or more"},
     "cognitive": {
@@ -79,6 +82,7 @@ class SurvivalResult:
     cox_summary: pd.DataFrame | None
     cox_concordance: float | None
     cox_n: int
+    not_estimated: str = ""  # what could not be estimated on these data, in words (empty: everything was)
 
 
 def kaplan_meier(
@@ -92,6 +96,8 @@ def kaplan_meier(
     for level, part in data.dropna(subset=[by]).groupby(by, sort=True):
         if len(part) >= min_group:
             fits[str(level)] = KaplanMeierFitter(label=str(level)).fit(part["duration"], part["event"])
+    if not fits and len(data):  # no level large enough to show apart: one curve of everyone
+        fits["all"] = KaplanMeierFitter(label="all").fit(data["duration"], data["event"])
     return fits
 
 
@@ -115,7 +121,8 @@ def fit_cox(
     reference level (``REFERENCE_LEVELS`` by default, else the first level). A small ridge penalty
     keeps rare categories (e.g. LRRK2 carriers) from diverging.
 
-    Returns (summary with hazard ratios and 95% CIs, concordance, number of participants used).
+    Returns (summary with hazard ratios and 95% CIs, concordance (None when no pair of people can be compared:
+    every event at one follow-up time), number of participants used).
     """
     present = [c for c in covariates if c in data.columns and data[c].notna().any()]
     frame = data[["duration", "event", *present]].dropna().copy()
@@ -133,6 +140,10 @@ def fit_cox(
     ]
     cph = CoxPHFitter(penalizer=penalizer)
     cph.fit(design, duration_col="duration", event_col="event")
+    try:
+        concordance = float(cph.concordance_index_)
+    except ZeroDivisionError:  # no pair of people with different follow-up to compare (tiny or tied data)
+        concordance = None
     summ = cph.summary[["exp(coef)", "exp(coef) lower 95%", "exp(coef) upper 95%", "p"]].rename(
         columns={
             "exp(coef)": "hazard_ratio",
@@ -140,7 +151,7 @@ def fit_cox(
             "exp(coef) upper 95%": "ci_high",
         }
     )
-    return summ, float(cph.concordance_index_), len(design)
+    return summ, concordance, len(design)
 
 
 def analyse_endpoint(
@@ -171,8 +182,22 @@ def analyse_endpoint(
             multivariate_logrank_test(sub["duration"], sub[by].astype(str), sub["event"]).p_value
         )
     cox_summary, conc, cox_n = (None, None, 0)
-    if covariates and data["event"].sum() >= 10:
-        cox_summary, conc, cox_n = fit_cox(data, covariates)
+    missing = []
+    n_events = int(data["event"].sum())
+    if covariates and n_events >= MIN_COX_EVENTS and len(data) >= MIN_COX_PEOPLE:
+        try:
+            cox_summary, conc, cox_n = fit_cox(data, covariates)
+        except (ZeroDivisionError, ValueError, np.linalg.LinAlgError, ConvergenceError) as exc:
+            missing.append(f"the Cox model could not be fitted on these people ({type(exc).__name__})")
+        if cox_summary is not None and conc is None:
+            missing.append("the Cox model's concordance (no two people with different follow-up to compare)")
+    elif covariates:
+        missing.append(
+            f"the Cox model (it needs at least {MIN_COX_EVENTS} events among at least {MIN_COX_PEOPLE} people at "
+            "risk)"
+        )
+    if by is not None and logrank_p is None:
+        missing.append(f"the log-rank test across {by} (fewer than two groups of {min_group} people)")
     return SurvivalResult(
         endpoint,
         spec["label"],
@@ -185,4 +210,5 @@ def analyse_endpoint(
         cox_summary,
         conc,
         cox_n,
+        "; ".join(missing),
     )

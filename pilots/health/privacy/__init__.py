@@ -34,6 +34,7 @@ __all__ = [
     "k_anonymous_extract",
     "pseudonymise_subjects",
     "public_count",
+    "public_counts",
     "public_table_one",
     "rounded_count",
     "table_one",
@@ -94,6 +95,19 @@ def public_count(n: int | float, min_cell: int = 5) -> str:
     """A count as the public page may show it: ``<5`` for 1-4 people (or rows), the number otherwise."""
     n = int(n)
     return f"<{min_cell}" if 0 < n < min_cell else f"{n:,}"
+
+
+def public_counts(counts: dict, min_cell: int = 5) -> dict:
+    """Counts of people that add up to a total the page shows, as the page may show them: ``<5`` for 1-4, and
+    when exactly one is that small, the smallest other count ``withheld`` too (the total minus the others would
+    give the small one back)."""
+    shown = {k: public_count(n, min_cell) for k, n in counts.items()}
+    small = [k for k, n in counts.items() if 0 < int(n) < min_cell]
+    if len(small) == 1:
+        others = sorted((int(n), k) for k, n in counts.items() if k not in small and int(n) > 0)
+        if others:
+            shown[others[0][1]] = "withheld"
+    return shown
 
 
 def rounded_count(n: int | float, base: int = 5) -> str:

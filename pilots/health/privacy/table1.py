@@ -2,9 +2,13 @@
 
 Continuous variables: mean (SD) and median [IQR]; categorical variables: n (%). Every count that
 describes fewer than ``min_cell`` people (a category, a missing-value count, or a whole group) is
-shown as ``<min_cell`` and, when a single cell of a variable is suppressed in a column, the next
-smallest cell of that column is suppressed too (complementary suppression), so the hidden count
-cannot be recovered by subtraction from the column total.
+shown as ``<min_cell``. Complementary suppression, repeated until nothing changes: when a single cell of a
+variable is hidden in a column, the next smallest cell of that column is withheld too (the column's total
+would give it back), and when a single group's cell is hidden in a row, the smallest other group's cell of
+that row is withheld (or, when no other group has one, the Overall cell: Overall minus the other groups
+would give it back). Withheld cells say ``withheld``, never ``<min_cell``: they are not small. A whole group
+below ``min_cell`` is not shown, and then the Overall column is left out (it minus the other groups would be
+that group).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import pandas as pd
 
 OVERALL = "Overall"
+WITHHELD = "withheld"
 
 
 def _fmt(x: float, digits: int = 1) -> str:
@@ -105,32 +110,68 @@ def table_one(
             block.append(row)
         suppressible_sets.append(block)
 
+    # a whole group below min_cell: hide the group's every statistic, and the Overall column with it
+    small_groups = [c for c in columns if c != OVERALL and 0 < len(frames[c]) < min_cell]
+    if small_groups and OVERALL in columns:
+        columns.remove(OVERALL)
+    groups = [c for c in columns if c != OVERALL and c not in small_groups]
     # primary suppression: every count of people below min_cell (zero is not a small cell: it reveals nobody)
-    hidden: set[tuple[tuple[str, str], str]] = set()
+    primary: set[tuple[tuple[str, str], str]] = set()
     for row, cell_counts in counts.items():
         for c, n in cell_counts.items():
-            if 0 < n < min_cell:
-                hidden.add((row, c))
-    # a whole group below min_cell: hide the group's every statistic
-    small_groups = [c for c in columns if 0 < len(frames[c]) < min_cell]
-    # complementary suppression within each categorical block and column
-    for block in suppressible_sets:
-        for c in columns:
-            in_block = [(r, c) for r in block if (r, c) in hidden]
-            if len(in_block) == 1:
-                candidates = sorted(
-                    (counts[r][c], r) for r in block if (r, c) not in hidden and counts[r][c] > 0
-                )
-                if candidates:
-                    hidden.add((candidates[0][1], c))
+            if c in columns and c not in small_groups and 0 < n < min_cell:
+                primary.add((row, c))
+    withheld = complementary(primary, counts, suppressible_sets, groups, OVERALL in columns)
     table = pd.DataFrame(
         [[values[r][c] for c in columns] for r in rows],
         index=pd.MultiIndex.from_tuples(rows, names=["variable", "statistic"]),
         columns=columns,
     )
-    for row, c in hidden:
+    for row, c in primary:
         table.loc[row, c] = f"<{min_cell}"
+    for row, c in withheld:
+        table.loc[row, c] = WITHHELD
     for c in small_groups:
         table[c] = f"<{min_cell} people: not shown"
-    n_suppressed = len(hidden) + sum(len(rows) for _ in small_groups)
+    n_suppressed = len(primary) + len(withheld) + sum(len(rows) for _ in small_groups)
     return table, int(n_suppressed)
+
+
+def complementary(
+    primary: set, counts: dict, blocks: list[list[tuple[str, str]]], groups: list[str], overall: bool
+) -> set:
+    """The cells to withhold so that no hidden count comes back from a total (module docstring): by column
+    within each categorical block, by row across the groups (a row's groups add up to its Overall cell)."""
+    hidden = set(primary)
+    withheld: set = set()
+
+    def withhold(cell) -> None:
+        hidden.add(cell)
+        withheld.add(cell)
+
+    columns = [*groups, *([OVERALL] if overall else [])]
+    changed = True
+    while changed:
+        before = len(hidden)
+        for block in blocks:
+            for c in columns:
+                if sum((r, c) in hidden for r in block) == 1:
+                    others = sorted(
+                        (counts[r][c], r) for r in block if (r, c) not in hidden and counts[r][c] > 0
+                    )
+                    if others:
+                        withhold((others[0][1], c))
+        if overall and len(groups) >= 2:
+            for row, cell_counts in counts.items():
+                if row == ("N", ""):
+                    continue  # group sizes are never small here (small groups are not shown)
+                if sum((row, c) in hidden for c in groups) == 1:
+                    others = sorted(
+                        (cell_counts[c], c) for c in groups if (row, c) not in hidden and cell_counts[c] > 0
+                    )
+                    if others:
+                        withhold((row, others[0][1]))
+                    elif (row, OVERALL) not in hidden:
+                        withhold((row, OVERALL))
+        changed = len(hidden) > before
+    return withheld

@@ -22,7 +22,7 @@ from livinglab.claims import fmt, signed
 from livinglab.trust import ModelCard, format_number
 
 from ..contract import MAX_YEARS_AFTER_BASELINE
-from ..privacy import public_count
+from ..privacy import public_count, public_counts
 from . import plots
 
 __all__ = ["card", "summary", "table_one", "release"]
@@ -106,7 +106,7 @@ def data_sentence(result) -> str:
                     cohort.counts, duplicates=cohort.duplicates, time_unit=cohort.time_unit, min_cell=min_cell
                 )
             )
-        groups = cohort.baseline()["group"].value_counts()
+        groups = public_counts(cohort.baseline()["group"].value_counts().to_dict(), min_cell)
         scale = (
             f" (scale {cohort.score_range[0]:g}-{cohort.score_range[1]:g})."
             if cohort.score_range
@@ -114,14 +114,15 @@ def data_sentence(result) -> str:
         )
         parts.append(
             f"{cohort.n_subjects:,} participants ("
-            + ", ".join(f"{public_count(n, min_cell)} {g}" for g, n in groups.items())
+            + ", ".join(f"{n} {g}" for g, n in groups.items())
             + f"), {len(cohort.data):,} assessments; outcome: **{cohort.score_label}**{scale}"
         )
     else:
         records, c = result.records, result.records.counts
+        shown = public_counts({"cases": c["cases"], "controls": c["controls"]}, min_cell)
         parts.append(
-            f"{c['records']:,} records of {c['persons']:,} people: {public_count(c['cases'], min_cell)} with label "
-            f"{records.case_label!r} (cases) and {public_count(c['controls'], min_cell)} with "
+            f"{c['records']:,} records of {c['persons']:,} people: {shown['cases']} with label "
+            f"{records.case_label!r} (cases) and {shown['controls']} with "
             f"{records.control_label!r} (controls); {len(records.features)} numeric features "
             f"({', '.join(records.features[:8])}{', ...' if len(records.features) > 8 else ''})."
         )
@@ -164,8 +165,9 @@ def table1_note(result) -> str:
             "means are not shown anywhere on this page; the noise is drawn afresh in every run."
         )
     return (
-        f"{result.n_suppressed} count(s) suppressed (fewer than {min_cell} people, and their complements so that "
-        f"a hidden count cannot be recovered from a total). {dp}"
+        f"{result.n_suppressed} count(s) suppressed: fewer than {min_cell} people shown as '<{min_cell}', and "
+        "cells 'withheld' (not small) so that no hidden count can be recovered from a row's or a column's total. "
+        f"{dp}"
     )
 
 
@@ -223,18 +225,25 @@ def progression(result, figures: dict) -> None:
 
 
 def survival_sentence(res, *, min_cell: int = 5) -> str:
-    def pc(n):
+    small = [0 < n < min_cell for n in (res.n_at_risk, res.n_prevalent)]
+    withheld = sum(small) == 1  # the patients minus one of the two would give the other back
+
+    def pc(n, partner=False):
+        if partner and withheld and not (0 < n < min_cell):
+            return "withheld"
         return public_count(n, min_cell)
 
     cox = (
         f"; Cox model on {pc(res.cox_n)} complete cases, concordance {format_number(res.cox_concordance)}"
         if res.cox_summary is not None
-        else "; too few events for a Cox model"
+        else ""
     )
+    missing = getattr(res, "not_estimated", "")
     return (
-        f"**Time to {res.label}:** {pc(res.n_at_risk)} people at risk, {pc(res.n_events)} events, "
-        f"{pc(res.n_prevalent)} already at the endpoint at their first assessment (left out); log-rank p across "
+        f"**Time to {res.label}:** {pc(res.n_at_risk, True)} people at risk, {pc(res.n_events)} events, "
+        f"{pc(res.n_prevalent, True)} already at the endpoint at their first assessment (left out); log-rank p across "
         f"groups {format_number(res.logrank_p)}{cox}."
+        + (f" Not estimable on these data: {missing}." if missing else "")
     )
 
 

@@ -38,3 +38,35 @@ def count_small_cells(table: pd.DataFrame, min_cell: int = 5) -> int:
             if head.isdigit() and 0 < int(head) < min_cell:
                 small += 1
     return int(np.int64(small))
+
+
+def _number(cell) -> int | None:
+    head = str(cell).split(" ")[0].replace(",", "")
+    return int(head) if head.isdigit() else None
+
+
+def recoverable_cells(table: pd.DataFrame) -> list[str]:
+    """Hidden counts of a rendered Table 1 that a reader gets back by subtraction: a categorical block (its
+    levels and its missing count add up to the column's N) with one hidden cell, or a row of counts whose
+    groups add up to the Overall cell with one group hidden. The subtraction a reader would try, as a test."""
+    found = []
+    columns = list(table.columns)
+    n_row = table.loc[("N", "")] if ("N", "") in table.index else None
+    count_rows = [i for i in table.index if i[1].endswith("n (%)") or i[1] == "missing, n"]
+    blocks: dict[str, list] = {}
+    for variable, statistic in count_rows:
+        if statistic.endswith("n (%)") or any(s.endswith("n (%)") for v, s in count_rows if v == variable):
+            blocks.setdefault(variable, []).append((variable, statistic))
+    for variable, rows in blocks.items():
+        for c in columns:
+            cells = [_number(table.loc[r, c]) for r in rows]
+            total = _number(n_row[c]) if n_row is not None else None
+            if total is not None and sum(v is None for v in cells) == 1:
+                found.append(f"{variable} / {c}: N minus the others")
+    if "Overall" in columns and len(columns) > 2:
+        groups = [c for c in columns if c != "Overall"]
+        for row in count_rows:
+            cells = [_number(table.loc[row, c]) for c in groups]
+            if _number(table.loc[row, "Overall"]) is not None and sum(v is None for v in cells) == 1:
+                found.append(f"{row[0]} {row[1]}: Overall minus the other groups")
+    return found

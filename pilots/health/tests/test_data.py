@@ -217,13 +217,14 @@ def test_case_control_subject_pattern_labels_and_features():
         {
             "subject": [f"phon_R01_S{p:02d}_{r}" for p in range(1, 7) for r in range(1, 4)],
             "label": ["1"] * 9 + ["0"] * 9,
-            "MDVP:Fo(Hz)": np.arange(18.0),
+            "MDVP:Fo(Hz)": np.arange(18.0) + 100.5,  # a measure (0, 1, 2 ... would number the rows)
             "HNR": np.arange(18.0) * 2,
         }
     )
     out = prepare_case_control(rows, subject_pattern=r"^(.*)_\d+$")
     assert out.counts == {
         "rows_read": 18,
+        "duplicate_records": 0,
         "rows_missing_subject_or_label": 0,
         "records": 18,
         "persons": 6,

@@ -13,7 +13,7 @@ from pilots.health.model.survival import analyse_endpoint, fit_cox, time_to_even
 from pilots.health.privacy.table1 import table_one
 from pilots.health.synthetic import generate_case_control
 
-from .pages import count_small_cells
+from .pages import count_small_cells, recoverable_cells
 
 # ----------------------------------------------------------------------------------------- Table 1
 
@@ -39,9 +39,12 @@ def test_table_one_suppresses_small_cells_and_their_complement():
     assert count_small_cells(table, 5) == 0
     assert table.loc[("Carrier", "GBA, n (%)"), "PD"] == "<5"
     assert table.loc[("Carrier", "LRRK2, n (%)"), "PD"] == "<5"
-    # controls: GBA = 1 hidden, and the only other non-zero cell (none = 19) hidden as its complement
+    # controls: GBA = 1 hidden, and the only other non-zero cell (none = 19) withheld as its complement (it is
+    # not small: it says so); the row's other group (PD none = 35) withheld too, Overall minus it would give 19
     assert table.loc[("Carrier", "GBA, n (%)"), "control"] == "<5"
-    assert table.loc[("Carrier", "none, n (%)"), "control"] == "<5"
+    assert table.loc[("Carrier", "none, n (%)"), "control"] == "withheld"
+    assert table.loc[("Carrier", "none, n (%)"), "PD"] == "withheld"
+    assert recoverable_cells(table) == []
     assert table.loc[("MoCA", "missing, n"), "control"] == "<5"  # 3 missing
     assert table.loc[("Sex", "male, n (%)"), "PD"].startswith("25 (62.5)")
     assert table.loc[("N", ""), "Overall"] == "60"
