@@ -211,7 +211,11 @@ def routing(result):
         + "); the test requests were not used to choose. Another candidate replaces the plain model only "
         "when it is ahead there with its paired 95% interval above zero"
         + (f" ({m['model_choice_fallback']})." if m.get("model_choice_fallback") else ".")
-        + ("" if m["fasttext_candidate"] else " fastText is not installed here: it is no candidate.")
+        + (
+            ""
+            if m["fasttext_candidate"]
+            else " fastText is no candidate by default (not reproducible run to run here)."
+        )
     )
     names = ["macro_f1", "macro_f1_vs_majority"] + [
         c.name for c in result.claims if c.name.endswith("_vs_plain")

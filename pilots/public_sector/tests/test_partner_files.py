@@ -250,9 +250,9 @@ def test_fasttext_trains_again_at_half_the_rate_when_it_diverges(monkeypatch):
         rates.append(kwargs["lr"])
         if kwargs["lr"] > 0.2:
             raise RuntimeError("Encountered NaN.")
-        return real(*args, **{**kwargs, "lr": 0.05})  # a rate that converges on these few texts
+        return real  # any object: the model is not used here
 
     monkeypatch.setattr(fasttext, "train_supervised", diverging)
     texts = pd.Series(["tax return form", "car road traffic", "tax office", "road works"] * 10)
     model = FastTextModel(lr=0.5).fit(texts, ["tax", "road", "tax", "road"] * 10)
-    assert rates == [0.5, 0.25, 0.125] and model.lr_ == 0.125 and len(model.predict(texts)) == len(texts)
+    assert rates == [0.5, 0.25, 0.125] and model.lr_ == 0.125 and model.model_ is real
