@@ -10,8 +10,8 @@ from packaging.requirements import Requirement
 
 from livinglab.paths import project_root
 
-# conda-forge names that differ from PyPI names (none today; add here when one does).
-CONDA_TO_PYPI: dict[str, str] = {}
+# conda-forge names that differ from PyPI names.
+CONDA_TO_PYPI: dict[str, str] = {"fasttext": "fasttext-numpy2-wheel"}
 CONDA_ONLY = {"python", "pip"}
 
 

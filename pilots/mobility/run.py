@@ -23,6 +23,7 @@ import livinglab
 from livinglab.cluster import cluster_address, executor
 from livinglab.data import read_checked
 from livinglab.recording import record_source
+from livinglab.threads import n_jobs
 
 from . import model
 from .contract import SITES
@@ -30,6 +31,7 @@ from .data import PilotData, calendar_summary, counts_facts, prepare
 from .model.decision import Decision, city_check, decide
 from .model.features import FeatureBuilder
 from .model.forecast import COVERAGE, BacktestResult, shap_importance
+from .model.peer import available as peer_available
 from .synthetic import calibration_table
 
 PILOT, DESIGN = "mobility", "counts"
@@ -98,7 +100,7 @@ def run(params: Any = None) -> MobilityResult:
 
     t1 = time.perf_counter()
     where = cluster_address(p["cluster"])
-    with executor(where) as pool:
+    with executor(where, max_workers=1 if where else n_jobs()) as pool:  # here: as many fits as threads
         bt, builder = model.backtest(
             prepared,
             n_folds=p["n_folds"],
@@ -107,6 +109,7 @@ def run(params: Any = None) -> MobilityResult:
             seed=p["seed"],
             executor=pool,
             where=where,
+            peer=bool(p.get("peer_reference", True)) and peer_available(),
         )
     timings["backtest_s"] = time.perf_counter() - t1
 
@@ -154,6 +157,14 @@ def run(params: Any = None) -> MobilityResult:
         **facts,
         "data_description": f"{facts['n_sites']} site(s), {facts['period']}",
         "calendar_note": prepared.calendar_note,
+        "implausible_mode": str(p.get("implausible") or "exclude").strip().lower(),
+        "n_implausible_series": 0 if prepared.implausible is None else len(prepared.implausible),
+        "implausible_series": {}
+        if prepared.implausible is None
+        else {
+            f"{r.station_id} {r.direction_label}".strip(): r.reason for r in prepared.implausible.itertuples()
+        },
+        "implausible_note": prepared.implausible_note,
         "calendar_summary": calendar_summary(prepared.calendar_flags),
         "test_days": bt.test_days,
         "n_folds": int(p["n_folds"]),

@@ -78,10 +78,30 @@ _ID = Field(
     aliases=("request_id", "index_id", "case_id", "ticket", "ticket_id", "reference"),
 )
 
+_GROUP = Field(
+    "group",
+    "text",
+    required=False,
+    meaning=(
+        "related texts share a group (the translations of one text, the messages of one case): they stay on "
+        "one side of every split; without it (or an id) near-duplicates are looked for"
+    ),
+    aliases=(
+        "group_id",
+        "case",
+        "case_group",
+        "thread",
+        "thread_id",
+        "conversation",
+        "conversation_id",
+        "family",
+    ),
+)
+
 REQUESTS = Contract(
     "requests",
     "Citizens' requests (labelled to train and evaluate, or new ones to route with a saved model)",
-    fields=(_TEXT, _LABEL, _LANGUAGE, _TIMESTAMP, _ID),
+    fields=(_TEXT, _LABEL, _LANGUAGE, _TIMESTAMP, _ID, _GROUP),
     extras=(
         "kept; source_file (added when several files are read) gives the language and split, a split column "
         "(train / validation / test) is used as given"

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .contract import LABELLED, LANGUAGE_CODES, OTHER
+from .contract import LABELLED, LANGUAGE_CODES, LANGUAGES, OTHER
 
 SPLIT_WORDS = {"train": "train", "training": "train", "dev": "train", "valid": "train", "validation": "train",
                "val": "train", "test": "test", "testing": "test", "eval": "test"}  # fmt: skip
@@ -55,6 +55,9 @@ class RequestData:
     groups: np.ndarray | None = None  # cross-validation groups of the training rows
     merged_labels: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    near_duplicates: dict = field(
+        default_factory=dict
+    )  # mode, pairs, share of test rows with a twin in training
 
     @property
     def parts(self) -> dict[str, pd.DataFrame]:
@@ -115,8 +118,112 @@ def _given_split(frame: pd.DataFrame) -> pd.Series | None:
     return split.astype(object)
 
 
-def _split_parts(frame: pd.DataFrame, test_share: float, seed: int) -> tuple[np.ndarray, str]:
-    """The part of each row ('train', 'validation' or 'test') and how the split was made."""
+# ----- near-duplicates: the same text twice, or translations of one text ------------------------------------
+#: Near-duplicates: character 3-5-gram TF-IDF cosine at least this ...
+NEAR_COSINE = 0.8
+#: ... or (cross-lingual) at least this many shared anchors (numbers, proper nouns), or one rare anchor (in
+#: at most ``ANCHOR_RARE`` texts: a name in the four translations of one sentence), making at least this share
+#: of the smaller text's anchors.
+ANCHOR_MIN, ANCHOR_JACCARD, ANCHOR_RARE = 2, 0.5, 8
+#: Above this share of test requests with a near-duplicate in training, the card warns.
+NEAR_WARN = 0.05
+#: ``near_duplicates``: look and warn (default), look and keep them together in a random split, or skip.
+NEAR_MODES = ("warn", "group", "off")
+_ANCHOR = r"(?<![\w])(?:\d+(?:[.,]\d+)*|(?<=[\w,;:] )[A-ZÀ-ÖØ-Þ][\w'’-]{2,})(?![\w])"
+
+
+def _pairs_above(X, threshold: float, chunk: int = 2000) -> tuple[np.ndarray, np.ndarray]:
+    """Row pairs (i < j) whose similarity ``X @ X.T`` reaches ``threshold`` (sparse products by blocks)."""
+    import scipy.sparse as sp
+
+    X = sp.csr_matrix(X)
+    rows, cols = [], []
+    for start in range(0, X.shape[0], chunk):  # blocks of rows, not single rows
+        block = (X[start : start + chunk] @ X.T).tocoo()
+        keep = (block.data >= threshold) & (block.row + start < block.col)
+        rows.append(block.row[keep] + start)
+        cols.append(block.col[keep])
+    return (np.concatenate(rows), np.concatenate(cols)) if rows else (np.array([], int), np.array([], int))
+
+
+def near_duplicate_pairs(texts: pd.Series, languages=None) -> pd.DataFrame:
+    """Pairs of rows that are near-duplicates: character 3-5-gram cosine >= ``NEAR_COSINE`` (the same text,
+    re-sent or lightly edited), or cross-lingual duplicates: shared anchors (numbers, capitalised words inside
+    a sentence: names, places, organisations; at least ``ANCHOR_MIN``, or one that few texts hold) making at
+    least ``ANCHOR_JACCARD`` of the smaller text's anchors (the translations of one text keep its numbers
+    and names). With ``languages`` (one a text), anchors pair texts of different languages only: within one
+    language the character n-grams find the twins, and German capitalises its nouns, so two German texts
+    about one subject share "anchors" without being related (on SIB-200's official split, all 289 pairs of
+    one language found by anchors were of different sentences). Columns ``i``, ``j`` (positions, i < j) and
+    ``how``."""
+    import scipy.sparse as sp
+    from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+
+    texts = pd.Series(np.asarray(texts, dtype=object)).fillna("").astype(str)
+    # n-grams of more than 5% of the texts are dropped: twins share rare n-grams, and the products stay sparse
+    char = TfidfVectorizer(
+        analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, max_df=0.05 if len(texts) > 200 else 1.0,
+        dtype=np.float32,
+    )  # fmt: skip
+    i1, j1 = _pairs_above(char.fit_transform(texts), NEAR_COSINE)
+    anchors = texts.str.findall(_ANCHOR).map(
+        lambda a: " ".join(sorted({w.lower().replace(",", ".") for w in a}))
+    )
+    frames = [pd.DataFrame({"i": i1, "j": j1, "how": "same text (character n-grams)"})]
+    has = anchors.str.len() > 0
+    if has.sum() >= 2:
+        vec = CountVectorizer(binary=True, token_pattern=r"\S+", max_df=0.05 if has.sum() > 200 else 1.0)
+        try:
+            A = sp.csr_matrix(vec.fit_transform(anchors), dtype=np.float32)
+        except ValueError:  # no anchor left after dropping the common ones
+            A = None
+        if A is not None:
+            size = np.asarray(A.sum(axis=1)).ravel()
+            df = np.asarray(A.sum(axis=0)).ravel()
+            rare = A.multiply((df <= ANCHOR_RARE)[None, :].astype(np.float32)).tocsr()
+            i2, j2 = _pairs_above(A, 1)
+            shared = np.asarray(A[i2].multiply(A[j2]).sum(axis=1)).ravel()
+            shared_rare = np.asarray(rare[i2].multiply(rare[j2]).sum(axis=1)).ravel()
+            # overlap coefficient: German capitalises its nouns, so its anchors are a superset of the others'
+            overlap = shared / np.maximum(np.minimum(size[i2], size[j2]), 1)
+            keep = (overlap >= ANCHOR_JACCARD) & (
+                (shared >= ANCHOR_MIN) | ((shared_rare >= 1) & (shared == size[i2]) & (shared == size[j2]))
+            )
+            if languages is not None:
+                lang = np.asarray(languages, dtype=object)
+                keep &= lang[i2] != lang[j2]
+            frames.append(pd.DataFrame({"i": i2[keep], "j": j2[keep], "how": "shared numbers and names"}))
+    pairs = pd.concat(frames, ignore_index=True).drop_duplicates(["i", "j"])
+    return pairs.reset_index(drop=True)
+
+
+def duplicate_groups(n: int, pairs: pd.DataFrame) -> np.ndarray:
+    """Connected components of the near-duplicate pairs: a group id per row."""
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import connected_components
+
+    graph = sp.coo_matrix((np.ones(len(pairs)), (pairs["i"], pairs["j"])), shape=(n, n))
+    return connected_components(graph, directed=False)[1]
+
+
+def duplicate_share(part: np.ndarray, pairs: pd.DataFrame) -> float:
+    """Share of the test rows (``part == "test"``) with a near-duplicate among the training rows."""
+    is_test = part == "test"
+    if not is_test.any() or pairs.empty:
+        return 0.0
+    i, j = pairs["i"].to_numpy(), pairs["j"].to_numpy()
+    is_train = part == "train"
+    across = (is_test[i] & is_train[j]) | (is_train[i] & is_test[j])
+    hit = np.zeros(len(part), bool)
+    hit[np.where(is_test[i], i, j)[across]] = True
+    return float(hit[is_test].mean())
+
+
+def _split_parts(
+    frame: pd.DataFrame, test_share: float, seed: int, near_groups: np.ndarray | None = None
+) -> tuple[np.ndarray, str]:
+    """The part of each row ('train', 'validation' or 'test') and how the split was made; ``near_groups``
+    (near-duplicate groups) keep their rows on one side of a random split."""
     given = _given_split(frame)
     if given is not None:
         counts = given.value_counts()
@@ -141,8 +248,11 @@ def _split_parts(frame: pd.DataFrame, test_share: float, seed: int) -> tuple[np.
                 "the earlier ones train the model"
             )
     rng = np.random.default_rng(seed)
-    shared_ids = "id" in frame and frame["id"].duplicated().any()
-    key = frame["id"].astype(str) if shared_ids else pd.Series(np.arange(len(frame)))
+    link = _link(frame)
+    shared_ids = link is not None
+    key = frame[link].astype(str) if shared_ids else pd.Series(np.arange(len(frame)))
+    if near_groups is not None and not shared_ids:
+        key = pd.Series(near_groups)
     # stratified by label, whole id groups together: each group gets one random number
     codes, uniques = pd.factorize(key)
     draw = rng.random(len(uniques))[codes]
@@ -150,7 +260,13 @@ def _split_parts(frame: pd.DataFrame, test_share: float, seed: int) -> tuple[np.
     rank = pd.Series(draw).groupby(labels).rank(method="first").to_numpy()
     per_label = pd.Series(labels).map(pd.Series(labels).value_counts()).to_numpy()
     is_test = rank > per_label - np.floor(test_share * per_label)  # a label seen once stays in training
-    how = "random, stratified by label" + (" (rows sharing an id kept together)" if shared_ids else "")
+    how = "random, stratified by label" + (
+        f" (rows sharing {'a group' if link == 'group' else 'an id'} kept together)"
+        if shared_ids
+        else " (near-duplicates and translations kept together)"
+        if near_groups is not None
+        else ""
+    )
     return np.where(is_test, "test", "train"), f"{how}: {is_test.mean():.0%} test requests"
 
 
@@ -181,26 +297,62 @@ def merge_rare_labels(parts: dict[str, pd.DataFrame], min_class_size: int) -> tu
     return rare + unseen, notes
 
 
-def _groups(train: pd.DataFrame) -> np.ndarray | None:
-    """Cross-validation groups: time blocks when time stamps exist, shared ids otherwise (translations)."""
+def _link(frame: pd.DataFrame) -> str | None:
+    """The column that ties related rows together: ``group`` when given for every row, else ``id`` when
+    rows share one (translations of one sentence), else None."""
+    if "group" in frame and frame["group"].notna().all() and frame["group"].duplicated().any():
+        return "group"
+    if "id" in frame and frame["id"].duplicated().any():
+        return "id"
+    return None
+
+
+def _groups(train: pd.DataFrame, near: np.ndarray | None = None) -> np.ndarray | None:
+    """Cross-validation groups: time blocks when time stamps exist, shared ids otherwise (translations),
+    else the near-duplicate groups (so no fold or validation part holds a twin of a training row)."""
     if "timestamp" in train and train["timestamp"].notna().all() and len(train) >= 50:
         from livinglab.trust import time_blocks
 
         return time_blocks(train["timestamp"], n_blocks=10)
-    if "id" in train and train["id"].duplicated().any():
-        return pd.factorize(train["id"].astype(str))[0]
+    link = _link(train)
+    if link is not None:
+        return pd.factorize(train[link].astype(str))[0]
+    if near is not None and len(np.unique(near)) < len(near):
+        return pd.factorize(near)[0]
     return None
 
 
 # ----- the loaded frame -> the pilot's requests ---------------------------------------------------------------
-def _requests(loaded: Any, labelled: bool) -> tuple[pd.DataFrame, str, list[str]]:
-    """The contract's frame -> the pilot's columns, with the language filled in; (frame, origin, notes)."""
+def declared_languages(value: Any) -> list[str]:
+    """The ``languages`` parameter (the file's languages, e.g. ``["de"]``) as the pilot's codes; one sentence
+    naming the choices when a code is not one of them."""
+    if value in (None, "", [], ()):
+        return []
+    values = [value] if isinstance(value, str) else list(value)
+    codes = normalise_languages(pd.Series(values, dtype="object"))
+    unknown = [str(v) for v, c in zip(values, codes, strict=True) if c not in LANGUAGES]
+    if unknown:
+        raise RequestDataError(
+            f"languages: {', '.join(unknown)} is not one of {', '.join(LANGUAGES)}; give the file's languages "
+            "as codes, e.g. -p languages '[\"de\"]'."
+        )
+    return sorted(set(codes), key=LANGUAGES.index)
+
+
+def _requests(
+    loaded: Any, labelled: bool, declared: list[str] | None = None
+) -> tuple[pd.DataFrame, str, list[str]]:
+    """The contract's frame -> the pilot's columns, with the language filled in; (frame, origin, notes).
+    ``declared``: the file's languages as the partner states them (``-p languages``): requests without a
+    language are identified among those only, and all are in it when there is one."""
     frame = loaded.frame
     notes: list[str] = []
     out = pd.DataFrame({"text": frame["text"].astype("string")})
     if labelled:
         out["label"] = frame["label"].astype("string").str.strip()
-    kept = ("timestamp", "id", "source_file", "split") + (TRUTH_COLUMNS if loaded.is_synthetic else ())
+    kept = ("timestamp", "id", "group", "source_file", "split") + (
+        TRUTH_COLUMNS if loaded.is_synthetic else ()
+    )
     kept += tuple(c for c in frame.columns if loaded.is_synthetic and c.startswith("form_"))
     for name in kept:
         if name in frame:
@@ -233,9 +385,18 @@ def _requests(loaded: Any, labelled: bool) -> tuple[pd.DataFrame, str, list[str]
     if "language" not in out or out["language"].isna().any():
         from .model.langid import LanguageDetector
 
-        detected = LanguageDetector().predict(out["text"])
+        given = set(out["language"].dropna()) & set(LANGUAGES) if "language" in out else set()
+        # the languages the partner declares, else those the file gives for some rows (when two or more):
+        # the other rows are identified among those only (a German file's reports are all German)
+        allowed = declared or ([c for c in LANGUAGES if c in given] if len(given) >= 2 else list(LANGUAGES))
+        if len(allowed) == 1:
+            detected = np.full(len(out), allowed[0], dtype=object)
+            how = f"declared ({allowed[0]})"
+        else:
+            detected = LanguageDetector(allowed).predict(out["text"])
+            how = "detected by py3langid" + (f" among {', '.join(allowed)}" if declared else "")
         out["language"] = out["language"].fillna(pd.Series(detected)) if "language" in out else detected
-        origin = origin + "; missing ones detected by py3langid" if origin else "detected by py3langid"
+        origin = origin + f"; missing ones {how}" if origin else how
     out["language"] = out["language"].astype(str)
     ids = out["id"].astype(str) if "id" in out else pd.Series(np.arange(1, len(out) + 1)).astype(str)
     if "id" in out and ids.duplicated().any():
@@ -263,7 +424,9 @@ def prepare(loaded: Any, params: dict) -> RequestData:
         LABELLED.resolve_mapping(
             report.columns if report else list(loaded.frame.columns), params.get("columns")
         )
-    frame, origin, more = _requests(loaded, labelled=not routing)
+    frame, origin, more = _requests(
+        loaded, labelled=not routing, declared=declared_languages(params.get("languages"))
+    )
     notes += more
     if routing:
         return RequestData(None, None, frame, labelled=False, language_origin=origin, notes=notes)
@@ -272,7 +435,34 @@ def prepare(loaded: Any, params: dict) -> RequestData:
     label_name = (
         (mapped if mapped and mapped != "label" else None) or loaded.frame.attrs.get("label_name") or "label"
     )
-    part, how = _split_parts(frame, test_share, seed)
+    mode = str(params.get("near_duplicates") or "warn").strip().lower()
+    if mode not in NEAR_MODES:
+        raise RequestDataError(
+            f"near_duplicates must be one of {', '.join(NEAR_MODES)}, not {mode!r} ('group' keeps near-duplicates "
+            "and translations on one side of a random split)."
+        )
+    pairs = (
+        near_duplicate_pairs(frame["text"], frame["language"])
+        if mode != "off"
+        else pd.DataFrame(columns=["i", "j", "how"])
+    )
+    groups_all = duplicate_groups(len(frame), pairs) if len(pairs) else None
+    part, how = _split_parts(frame, test_share, seed, groups_all if mode == "group" else None)
+    share = duplicate_share(part, pairs)
+    near = {
+        "mode": mode,
+        "pairs": int(len(pairs)),
+        "cross_lingual_pairs": int((pairs["how"] == "shared numbers and names").sum()) if len(pairs) else 0,
+        "share": share,
+        "grouped": mode == "group" and "near-duplicates" in how,
+        "warn": share > NEAR_WARN,
+    }
+    if near["warn"] and not near["grouped"]:
+        notes.append(
+            f"{share:.0%} of the test requests have a near-duplicate or a translation among the training "
+            "requests: the test scores are optimistic. Give a group or id column that ties related texts "
+            "together, or run again with -p near_duplicates group (a random split that keeps them together)."
+        )
     parts = {
         p: frame[part == p].reset_index(drop=True)
         for p in ("train", "validation", "test")
@@ -296,7 +486,8 @@ def prepare(loaded: Any, params: dict) -> RequestData:
         label_name=label_name,
         split=how,
         language_origin=origin,
-        groups=_groups(train),
+        groups=_groups(train, None if groups_all is None else groups_all[part == "train"]),
         merged_labels=merged,
         notes=notes + more,
+        near_duplicates=near,
     )

@@ -2,8 +2,9 @@
 and the tests.
 
 Training (labelled requests): load (synthetic, SIB-200 or a partner's file, through ``livinglab.load``),
-prepare, redact, measure the redactor on planted identifiers, identify languages, fit the router and the
-plain reference, make the claims, route the test requests with abstention, look at languages and labels,
+prepare (the split, near-duplicates looked for), redact, measure the redactor on planted identifiers and on
+the hand-written held-out corpus, identify languages, fit the candidates and choose the router's on
+validation requests, make the claims, route the test requests with abstention, look at languages and labels,
 the Luxembourgish gap, urgency and forms. Routing (``model_path``, new unlabelled requests): the saved
 router routes them and the routing table holds masked texts only.
 
@@ -33,7 +34,8 @@ from .contract import MODEL_FILE
 from .data import RequestData, prepare
 from .model.abstention import human_queue
 from .model.router import PICKLE_WARNING, RequestRouter
-from .privacy import known_words_of, public_text, redact, redactor_recall
+from .privacy import known_words_of, public_text, redact, redactor_recall, removed_words
+from .privacy.evaluation import evaluate as evaluate_redactor
 from .synthetic import planted_truth
 
 PILOT, DESIGN = "public_sector", "requests"
@@ -69,6 +71,7 @@ class RequestsResult(livinglab.Result):
     pii_where: str = ""
     language_ids: pd.DataFrame | None = None
     language_note: str = ""
+    redaction_heldout: pd.DataFrame | None = None  # the redactor on the hand-written held-out corpus
     lb_gap: pd.DataFrame | None = None
     lb_gap_note: str = ""
     urgency: pd.DataFrame | None = None
@@ -144,6 +147,21 @@ def run(params: Any = None) -> RequestsResult:
     requests = prepare(data, p)
     replacements = _redact_parts(requests)
     pii_by_kind, pii_by_form, pii_metrics, pii_where = _redactor(data, requests, seed=seed, n_boot=n_boot)
+    heldout, _, _ = evaluate_redactor(lambda texts: redact(texts)[0], n_boot=n_boot, seed=seed)
+    redaction_metrics = {f"redaction_heldout_{r.measure}": float(r.value) for r in heldout.itertuples()}
+    redaction_metrics |= {
+        f"redaction_heldout_{r.measure}_ci": [float(r.low), float(r.high)] for r in heldout.itertuples()
+    }
+    redaction_metrics["redaction_heldout_texts"] = int(heldout["texts"].iloc[0])
+    near = requests.near_duplicates
+    split_metrics = {
+        "near_duplicates": near.get("mode", "off"),
+        "near_duplicate_pairs": near.get("pairs", 0),
+        "near_duplicate_cross_lingual_pairs": near.get("cross_lingual_pairs", 0),
+        "near_duplicate_share_test": near.get("share", 0.0),
+        "near_duplicate_warning": bool(near.get("warn") and not near.get("grouped")),
+        "split_keeps_near_duplicates_together": bool(near.get("grouped", False)),
+    }
     language_ids, lid_metrics, lid_claim, language_note = model.language_check(
         requests, seed=seed, n_boot=n_boot
     )
@@ -159,12 +177,20 @@ def run(params: Any = None) -> RequestsResult:
         "split": requests.split,
         "pii_replacements": replacements["replacements"].to_dict(),
         **pii_metrics,
+        **redaction_metrics,
+        **split_metrics,
         **lid_metrics,
     }
     claims = [lid_claim] if lid_claim is not None else []
     found: dict[str, Any] = {}
     if requests.labelled:
-        fitted = model.fit(requests, target_precision=float(p["target_precision"]), seed=seed)
+        train = requests.train
+        fitted = model.fit(
+            requests,
+            target_precision=float(p["target_precision"]),
+            seed=seed,
+            removed=removed_words(train["text"], train["redacted_text"]),
+        )
         router = fitted.router
         routing, routing_metrics, found["scores"] = model.routing_claims(
             requests, fitted, n_boot=n_boot, seed=seed
@@ -223,6 +249,7 @@ def run(params: Any = None) -> RequestsResult:
         pii_where=pii_where,
         language_ids=language_ids,
         language_note=language_note,
+        redaction_heldout=heldout,
         top_terms=model.top_terms(router.model_, k=6),
         known_words=known_words_of(router),
         **found,

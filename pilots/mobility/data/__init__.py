@@ -25,6 +25,7 @@ from ..model.features import CountsError, FeatureBuilder
 from ..model.network import attach_stations, build_embedded_network
 from ..model.reference import load_counting_posts
 from .counts import CountsData, CountsReport, attach_site_table, counts_from_frame
+from .screen import MODES, screen, sentence
 
 __all__ = ["CountsData", "CountsError", "CountsReport", "PilotData", "build_calendar", "prepare"]
 
@@ -45,6 +46,8 @@ class PilotData:
     G: nx.MultiDiGraph | None = None  # the embedded tri-border network (synthetic data)
     stations: pd.DataFrame | None = None  # the simulator's stations on G (with its capacity)
     notes: list[str] = field(default_factory=list)
+    implausible: pd.DataFrame | None = None  # the implausible series found (screen.screen) and why
+    implausible_note: str = ""  # the page's line about them
 
     @property
     def wide(self):
@@ -143,7 +146,11 @@ def prepare(loaded: Any, sites: pd.DataFrame | None = None) -> PilotData:
         counts.sites = stations[["station_id", "name", "road", "lon", "lat"]].assign(country="LU")
         counts.sites["station_id"] = counts.sites["station_id"].astype(str)
         cal, flags, note = build_calendar(counts, **calendar, default=TRI_BORDER)
-        return PilotData(counts, cal, flags, note, True, G, stations)
+        table = screen(counts.wide.values, counts.wide.series, counts.negative)
+        line = sentence(table, len(counts.wide.series), "keep")  # the simulator writes none
+        return PilotData(
+            counts, cal, flags, note, True, G, stations, implausible=table, implausible_note=line
+        )
     counts = counts_from_frame(
         frame,
         sniff_format(frame.columns),
@@ -154,8 +161,24 @@ def prepare(loaded: Any, sites: pd.DataFrame | None = None) -> PilotData:
     )
     if sites is not None:
         counts.report.notes.extend(attach_site_table(counts, sites, p["sites_crs"]))
+    table, line = screen_counts(counts, str(p.get("implausible") or "exclude"))
     cal, flags, note = build_calendar(counts, **calendar)
-    return PilotData(counts, cal, flags, note)
+    return PilotData(counts, cal, flags, note, implausible=table, implausible_note=line)
+
+
+def screen_counts(counts: CountsData, mode: str) -> tuple[pd.DataFrame, str]:
+    """The implausible series of ``counts`` (``screen.screen``), left out when ``mode`` is "exclude"."""
+    mode = mode.strip().lower()
+    if mode not in MODES:
+        raise CountsError(f"implausible must be one of {', '.join(MODES)}, not {mode!r}.")
+    n_series = len(counts.wide.series)
+    table = screen(counts.wide.values, counts.wide.series, counts.negative)
+    if mode == "exclude" and len(table) == n_series:
+        return table, sentence(table, n_series, "keep") + " All series are implausible: none was left out."
+    line = sentence(table, n_series, mode)
+    if mode == "exclude" and len(table):
+        counts.drop_series(table["series"].to_numpy())
+    return table, line
 
 
 def counts_facts(counts: CountsData) -> dict[str, Any]:

@@ -75,6 +75,7 @@ class CountsData:
     vehicle_class: str | None = None
     excluded: np.ndarray | None = None  # (series x hours) bool: a value was there but excluded (sentinel ...)
     category_labels: dict[str, list[str]] = field(default_factory=dict)
+    negative: np.ndarray | None = None  # (series x hours) bool: the file gave a negative count (masked)
 
     @property
     def rows(self) -> int:
@@ -99,6 +100,24 @@ class CountsData:
         s = self.sites.dropna(subset=["lon", "lat"])
         w, so, e, n = LUXEMBOURG_BBOX
         return bool(s["lon"].between(w, e).all() and s["lat"].between(so, n).all())
+
+    def drop_series(self, positions) -> None:
+        """Leave out the series at ``positions`` (array order), with their covariates and masks."""
+        keep = np.ones(len(self.wide.series), bool)
+        keep[np.asarray(list(positions), dtype=int)] = False
+        if keep.all():
+            return
+        self.wide = WideCounts(
+            self.wide.values[keep], self.wide.series[keep].reset_index(drop=True), self.wide.timestamps
+        )
+        for name in ("excluded", "negative"):
+            grid = getattr(self, name)
+            if grid is not None:
+                setattr(self, name, grid[keep])
+        self.covariates = {k: (v[keep] if v.ndim == 2 else v) for k, v in self.covariates.items()}
+        if self.sites is not None:
+            self.sites = self.sites[self.sites["station_id"].isin(set(self.wide.series["station_id"]))]
+            self.sites = self.sites.reset_index(drop=True)
 
     def missing_share(self) -> float:
         return float(np.isnan(self.wide.values).mean())
@@ -357,10 +376,11 @@ def counts_from_frame(
     raw_count = pd.to_numeric(tidy["count"], errors="coerce")
     tidy["count"] = _sentinels(raw_count, sentinels, report)
     tidy["_code"] = raw_count.notna() & tidy["count"].isna()
+    tidy["_neg"] = (raw_count < 0).fillna(False)
     if layout != "wide":
-        tidy = _to_hourly(tidy, keys, numeric + categorical + ["_code"], report)
+        tidy = _to_hourly(tidy, keys, numeric + categorical + ["_code", "_neg"], report)
     if "sum of" in str(chosen_class):
-        tidy = _sum_complete(tidy, keys, numeric + categorical + ["_code"]).drop(columns=["size"])
+        tidy = _sum_complete(tidy, keys, numeric + categorical + ["_code", "_neg"]).drop(columns=["size"])
     exact = tidy.duplicated(keep="first")
     report.add("exact_duplicate_rows_dropped", int(exact.sum()))
     tidy = tidy[~exact.to_numpy()]
@@ -385,6 +405,9 @@ def counts_from_frame(
     excluded = np.zeros(wide.values.shape, bool)
     sentinel_rows = tidy["_code"].to_numpy(bool)
     excluded[row[sentinel_rows], col[sentinel_rows]] = True
+    negative = np.zeros(wide.values.shape, bool)
+    negative_rows = tidy["_neg"].to_numpy(bool)
+    negative[row[negative_rows], col[negative_rows]] = True
     in_file = np.zeros(wide.values.shape, bool)
     in_file[row, col] = True
     report.add("hours_missing_from_the_file", int((~in_file).sum()))
@@ -416,6 +439,7 @@ def counts_from_frame(
         chosen_class,
         excluded,
         category_labels,
+        negative,
     )
     return data
 

@@ -34,6 +34,7 @@ from .forecast import (
     headline_metrics,
     rolling_origin_backtest,
 )
+from .peer import PEER_WORDS
 
 __all__ = [
     "BASELINES",
@@ -51,11 +52,12 @@ __all__ = [
 #: the model and its baselines in words (what every page names them)
 MODEL_WORDS = "the pilot's global LightGBM"
 BASELINES = {
-    "plain_lgbm": "a plain LightGBM on recent and seasonal count lags, hour and weekday",
+    "plain_lgbm": "a plain LightGBM on recent and seasonal count lags, hour and weekday (library defaults)",
     "seasonal_naive": "the seasonal naive, the count of the same hour a week earlier",
+    "peer_mlforecast": PEER_WORDS,
 }
-#: claim names: the plain LightGBM reference is the horizon's own name, the seasonal naive gets a suffix
-CLAIM_SUFFIX = {"plain_lgbm": "", "seasonal_naive": "_naive"}
+#: claim names: the plain LightGBM reference is the horizon's own name, the others get a suffix
+CLAIM_SUFFIX = {"plain_lgbm": "", "seasonal_naive": "_naive", "peer_mlforecast": "_peer"}
 BAND = "P10-P90"
 MIN_TRAIN_DAYS = 21
 
@@ -70,6 +72,7 @@ def backtest(
     horizons=HORIZONS,
     executor=None,
     where: str = "",
+    peer: bool = False,
 ) -> tuple[BacktestResult, FeatureBuilder]:
     """Rolling-origin backtest of the model and the baselines (horizons 1, 3, 24 h) on prepared counts
     (``data.PilotData``); the fits go to ``executor`` (``livinglab.cluster.executor``; None: here)."""
@@ -90,6 +93,7 @@ def backtest(
         seed=seed,
         executor=executor,
         where=where,
+        peer=peer,
     )
     return result, builder
 
@@ -120,6 +124,8 @@ def claims(predictions: pd.DataFrame, *, split: str, n_boot: int = 200, seed: in
         blocks = time_block_ids(part)
         y, model = part["actual"].to_numpy(float), part["p50"].to_numpy(float)
         for baseline, words in BASELINES.items():
+            if baseline not in part:
+                continue
             out.append(
                 compare(
                     f"mae_h{h}{CLAIM_SUFFIX[baseline]}",

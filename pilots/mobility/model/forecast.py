@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import Future
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import lightgbm as lgb
@@ -93,7 +94,8 @@ class HorizonModel:
 
     def predict_target(self, builder: FeatureBuilder, s: np.ndarray, t: np.ndarray) -> np.ndarray:
         X = builder.design(s, t, self.horizon, self.scale)
-        z = np.column_stack([self.models[q].predict(X) for q in sorted(self.models)])
+        threads = n_jobs() if len(s) >= SMALL_FIT_ROWS // 10 else 1  # the same trees, the same numbers
+        z = np.column_stack([self.models[q].predict(X, num_threads=threads) for q in sorted(self.models)])
         return np.sort(z, axis=1)  # no quantile crossing
 
     def predict(self, builder: FeatureBuilder, s: np.ndarray, t: np.ndarray) -> pd.DataFrame:
@@ -113,9 +115,16 @@ class HorizonModel:
 SMALL_FIT_ROWS = 100_000
 
 
+#: threads of one fit while several fits run side by side in this process (``rolling_origin_backtest``)
+_side_by_side: int | None = None
+
+
 def threads_for(rows: int) -> int:
     """One thread for small fits (on shared cores a second thread mostly waits: several times slower
-    here under load), the budget (``livinglab.threads``) for large ones."""
+    here under load), the budget (``livinglab.threads``) for large ones; one thread each when the
+    backtest runs as many fits side by side as there are threads."""
+    if _side_by_side is not None:
+        return _side_by_side
     return 1 if rows < SMALL_FIT_ROWS else n_jobs()
 
 
@@ -304,6 +313,14 @@ def fit_part(
     t0 = time.perf_counter()
     if part == "plain":
         return {"plain": fit_plain(builder, unit.horizon, unit.train, unit.seed)}, time.perf_counter() - t0
+    if part == "peer":  # the mlforecast peer: fitted and forecast in the task (its features are its own)
+        from .peer import fit_predict
+
+        forecast = fit_predict(
+            builder.Y, builder.wide.timestamps, unit.horizon, unit.train, unit.test, unit.seed,
+            n_jobs=threads_for(len(unit.train[0])),
+        )  # fmt: skip
+        return {"peer": forecast.astype(np.float32)}, time.perf_counter() - t0
     specs = quantile_specs(point_params, band_params, coverage, unit.seed)
     rows = unit.train if part == "median" else unit.band_train
     s, t = rows
@@ -348,6 +365,7 @@ def rolling_origin_backtest(
     seed: int = 0,
     executor=None,
     where: str = "",
+    peer: bool = False,
 ) -> BacktestResult:
     """Rolling-origin evaluation: for each fold, train on the hours before its origin, predict the next days.
 
@@ -361,7 +379,8 @@ def rolling_origin_backtest(
     (``livinglab.cluster.executor``: threads here, or the Dask client's executor, each part a task on a
     worker; None: here, one after another) before any is awaited; each unit is then calibrated and
     forecast here from its parts. Rows, seeds and code are the same whatever runs the parts, so the
-    forecasts are too. ``where`` names the cluster for the pages ("" here).
+    forecasts are too. ``where`` names the cluster for the pages ("" here). ``peer``: also the mlforecast
+    peer reference (``peer.py``), a fourth part of every unit (column ``peer_mlforecast``).
     """
     start = time.perf_counter()
     units, test_days = plan_backtest(
@@ -375,8 +394,27 @@ def rolling_origin_backtest(
         seed=seed,
     )
     pool = executor if executor is not None else _Here()
+    workers = getattr(pool, "_max_workers", 1) if not where else 1
+    with _fits_side_by_side(workers > 1):  # threads here: a fit a thread, as many fits as threads
+        return _backtest(builder, units, test_days, pool, point_params, band_params, peer, where, start)
+
+
+@contextmanager
+def _fits_side_by_side(on: bool):
+    global _side_by_side
+    _side_by_side = 1 if on else None
+    try:
+        yield
+    finally:
+        _side_by_side = None
+
+
+def _backtest(
+    builder, units, test_days, pool, point_params, band_params, peer, where, start
+) -> BacktestResult:
+    parts = PARTS + (("peer",) if peer else ())
     submitted = [
-        {part: pool.submit(fit_part, builder, unit, part, point_params, band_params) for part in PARTS}
+        {part: pool.submit(fit_part, builder, unit, part, point_params, band_params) for part in parts}
         for unit in units
     ]
     Y, ts = builder.Y, builder.wide.timestamps
@@ -391,8 +429,10 @@ def rolling_origin_backtest(
             on = f" on the Dask cluster {where}" if where else ""
             raise RuntimeError(f"the backtest failed{on}: {type(exc).__name__}: {exc}") from exc
         t0 = time.perf_counter()
-        hm = assemble(builder, unit, {part: models for part, (models, _) in done.items()})
+        hm = assemble(builder, unit, {part: models for part, (models, _) in done.items() if part != "peer"})
         piece = hm.predict(builder, *unit.test)
+        if "peer" in done:
+            piece["peer_mlforecast"] = done["peer"][0]["peer"]
         seconds = sum(sec for _, sec in done.values()) + time.perf_counter() - t0
         if unit.origin not in averages:
             averages[unit.origin] = hour_weekday_average(Y[:, : unit.origin], slot[: unit.origin])
@@ -438,13 +478,18 @@ MODELS = {
     "plain_lgbm": "plain_lgbm",
     "seasonal_naive": "seasonal_naive",
     "hour_weekday_avg": "hour_weekday_avg",
+    "peer_mlforecast": "peer_mlforecast",  # when the backtest ran the peer
 }
+
+
+def _models(frame: pd.DataFrame) -> dict[str, str]:
+    return {name: col for name, col in MODELS.items() if col in frame}
 
 
 def _scores(frame: pd.DataFrame) -> pd.Series:
     out = {}
     actual = frame["actual"].to_numpy(float)
-    for name, col in MODELS.items():
+    for name, col in _models(frame).items():
         err = frame[col].to_numpy(float) - actual
         out[f"mae_{name}"] = np.abs(err).mean()
         out[f"rmse_{name}"] = np.sqrt((err**2).mean())
@@ -456,7 +501,7 @@ def _scores(frame: pd.DataFrame) -> pd.Series:
 
 def comparable(predictions: pd.DataFrame) -> pd.DataFrame:
     """Rows where the model and every baseline have a value, so all are scored on the same hours."""
-    return predictions.dropna(subset=["actual", *MODELS.values()])
+    return predictions.dropna(subset=["actual", *_models(predictions).values()])
 
 
 def evaluate(predictions: pd.DataFrame, calendar: pd.DataFrame | None = None) -> dict[str, pd.DataFrame]:

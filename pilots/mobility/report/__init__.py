@@ -86,9 +86,19 @@ def describe_data(result: Any) -> str:
             "table with -p sites_path to add them)."
         ),
     ]
+    parts.append("**Implausible series:** " + result.prepared.implausible_note)
     if report.notes:
         parts.append("**Conversion:** " + "; ".join(report.notes) + ".")
     return "\n\n".join(p for p in parts if p)
+
+
+def kept_implausible(result: Any) -> np.ndarray | None:
+    """Positions of the implausible series a run kept (``-p implausible keep``): the figures choose their
+    sites among the others (with the default they are not in the data any more)."""
+    table = result.prepared.implausible
+    if table is None or not len(table) or result.metrics.get("implausible_mode", "exclude") != "keep":
+        return None
+    return table["series"].to_numpy(int)
 
 
 def show_data(result: Any) -> None:
@@ -99,10 +109,14 @@ def show_data(result: Any) -> None:
     cleaning = counts.report.to_frame()
     if len(cleaning):
         display(cleaning)
-    _save(plots.plot_overview(counts.wide), "counts_overview.png")
+    implausible = result.prepared.implausible
+    if implausible is not None and len(implausible):
+        display(implausible.drop(columns="series").round(2))
+    skip = kept_implausible(result)
+    _save(plots.plot_overview(counts.wide, skip=skip), "counts_overview.png")
     plt.show()
     fig, ax = plt.subplots(figsize=(11, 1.2 + 0.22 * min(len(counts.wide.series), 40)))
-    plots.plot_gaps(counts.wide, counts.excluded, ax=ax)
+    plots.plot_gaps(counts.wide, counts.excluded, skip=skip, ax=ax)
     _save(fig, "missing_hours.png")
     plt.show()
     if result.calibration is not None:
@@ -168,10 +182,15 @@ def show_evaluation(result: Any) -> dict[str, Any]:
 
 
 def show_forecasts(result: Any) -> dict[str, Any]:
-    """The last test week of the busiest series, the error by hour of day and the band by hour."""
+    """The last test week of three series across the range of volumes (a busy, a middle and a quiet one,
+    none of the implausible series a run kept), the error by hour of day and the band by hour."""
     preds = result.predictions
-    by_level = preds.groupby("series")["actual"].mean().sort_values(ascending=False)
-    axes = plots.plot_forecast_vs_actual(preds, list(by_level.index[:3]), horizon=1, days=7)
+    by_level = preds.groupby("series")["actual"].mean()
+    skip = kept_implausible(result)
+    level = pd.Series(np.nan, index=np.arange(len(result.prepared.wide.series)))
+    level[by_level.index] = by_level.to_numpy()
+    chosen = plots.representative(level.to_numpy(), 3, skip)
+    axes = plots.plot_forecast_vs_actual(preds, list(chosen), horizon=1, days=7)
     forecast = axes[0].figure
     forecast.suptitle("The last week of the test period, 1 hour ahead", y=1.0)
     forecast.tight_layout()
@@ -194,7 +213,7 @@ def show_forecasts(result: Any) -> dict[str, Any]:
 
 def holiday_example(result: Any) -> tuple[int, pd.Timestamp, str] | None:
     """A holiday of the period (work-country holiday, or a home-region one for cross-border data) on a weekday
-    and the busiest series, for the holiday-effect plot; None without a calendar or holiday."""
+    and the busiest series (not one of the implausible series a run kept), for the holiday-effect plot; None without a calendar or holiday."""
     cal = result.prepared.calendar
     wide = result.prepared.wide
     kinds = (["home_holiday_not_work"] if "home_holiday_not_work" in cal else []) + ["holiday"]
@@ -203,7 +222,10 @@ def holiday_example(result: Any) -> tuple[int, pd.Timestamp, str] | None:
         days = cal.index[cal[kind].to_numpy(bool) & (cal["weekday"] < 5).to_numpy()]
         days = days[(days >= first) & (days <= last)]
         if len(days):
-            busiest = int(np.nanargmax(np.nanmean(wide.values, axis=1)))
+            level, skip = plots.series_level(wide.values), kept_implausible(result)
+            if skip is not None:
+                level[skip] = np.nan
+            busiest = int(np.nanargmax(level))
             day = days[-1]
             return busiest, day, cal.loc[day, "holiday_name"] or kind.replace("_", " ")
     return None
@@ -271,9 +293,9 @@ def show_decision(result: Any) -> dict[str, Any]:
         )
         display(
             Markdown(
-                "The interactive version, [congestion_map.html](congestion_map.html), **needs an internet "
-                "connection** (its map library and background tiles come from the web) and says so when opened "
-                "offline; the static map above shows the same forecast."
+                "The interactive version, [congestion_map.html](congestion_map.html), works offline: its "
+                "map library is in the file and it has no background tiles (the roads, sites and routes are "
+                "drawn from the data)."
             )
         )
     if dec.advice is not None:

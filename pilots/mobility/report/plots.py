@@ -15,21 +15,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.colors import Normalize
 
+from livinglab.show import save_map
+
 from ..model.network import CRS_WGS84, edges_frame, nodes_frame
 
 CONGESTION_CMAP = "RdYlGn_r"
-#: shown in the interactive map's page until the Leaflet library has loaded: without a connection the
-#: page says so instead of staying blank.
-OFFLINE_NOTICE = """
-<div id="needs-connection" style="position:fixed;top:0;left:0;right:0;z-index:10000;padding:10px 14px;
- background:#fff3cd;border-bottom:1px solid #e0c36b;font:14px sans-serif">
- This interactive map needs an internet connection: its map library (Leaflet) and the background tiles come
- from the web. Without one, look at the static map <b>congestion_map.png</b> in the same folder, which shows
- the same forecast.</div>
-<script>window.addEventListener("load", function () {
- if (typeof L !== "undefined") { var n = document.getElementById("needs-connection"); if (n) n.remove(); }
-});</script>
-"""
 VC_MAX = 1.1
 MAJOR_PLACES = (
     "LUX_GARE",
@@ -127,7 +117,9 @@ def folium_congestion_map(
     path: str | Path | None = None,
     title: str = "",
 ) -> folium.Map:
-    """An interactive map: road segments coloured by volume/capacity, stations and routes with tooltips."""
+    """An interactive map: road segments coloured by volume/capacity, stations and routes with tooltips;
+    saved to ``path`` as one page that works offline (``livinglab.show.save_map``: the map library inlined,
+    no background tiles, the roads and places drawn from the data)."""
     segments = _segments(G, congestion).to_crs(CRS_WGS84)
     cmap = bcm.LinearColormap(
         ["#1a9850", "#fee08b", "#d73027"], vmin=0, vmax=VC_MAX, caption=title or "volume / capacity"
@@ -189,9 +181,8 @@ def folium_congestion_map(
         ).add_to(fmap)
     cmap.add_to(fmap)
     folium.LayerControl().add_to(fmap)
-    fmap.get_root().html.add_child(folium.Element(OFFLINE_NOTICE))
     if path is not None:
-        fmap.save(str(path))
+        save_map(fmap, path)  # Leaflet and D3 inlined: the page asks the network for nothing
     return fmap
 
 
@@ -205,8 +196,11 @@ def plot_forecast_vs_actual(predictions: pd.DataFrame, series, *, horizon: int =
     sel = predictions[predictions["horizon"] == horizon]
     end = sel["timestamp"].max()
     sel = sel[sel["timestamp"] > end - pd.Timedelta(days=days)]
+    hours = pd.date_range(sel["timestamp"].min(), end, freq="h") if len(sel) else pd.DatetimeIndex([])
     for ax, code in zip(axes, series, strict=False):
-        d = sel[sel["series"] == code].sort_values("timestamp")
+        one = sel[sel["series"] == code]
+        # every hour of the window, so that an hour without a count or forecast is a gap, not a straight line
+        d = one.set_index("timestamp").reindex(hours).rename_axis("timestamp").reset_index()
         ax.fill_between(d["timestamp"], d["p10"], d["p90"], color="tab:blue", alpha=0.2, label="P10-P90")
         ax.plot(d["timestamp"], d["p50"], color="tab:blue", lw=1.3, label=f"model P50 ({horizon} h ahead)")
         ax.plot(d["timestamp"], d["actual"], color="black", lw=0.9, label="actual count")
@@ -220,9 +214,9 @@ def plot_forecast_vs_actual(predictions: pd.DataFrame, series, *, horizon: int =
             label="same hour last week",
         )
         ax.set_ylabel("vehicles / h")
-        if len(d):
-            label = d["direction_label"].iloc[0]
-            title = str(d["station_id"].iloc[0]) + ("" if label == "all directions" else f", {label}")
+        if len(one):
+            label = one["direction_label"].iloc[0]
+            title = str(one["station_id"].iloc[0]) + ("" if label == "all directions" else f", {label}")
             ax.set_title(title, fontsize=9, loc="left")
     axes[0].legend(fontsize=7, ncol=5, loc="upper right")
     return axes
@@ -309,34 +303,73 @@ def _series_labels(wide) -> np.ndarray:
     return (series["station_id"].astype(str) + direction).to_numpy()
 
 
-def plot_gaps(wide, excluded: np.ndarray | None = None, *, max_series: int = 40, ax=None):
-    """Share of each day's hours without a usable count, per series (missing or excluded codes)."""
-    values = wide.values[:max_series]
+def representative(level, k: int, skip=None) -> np.ndarray:
+    """Positions of ``k`` series spread over the range of volumes: the series at the (i + 0.5) / k
+    quantiles of the ranking by ``level`` (mean count per series, NaN for none), busiest first, leaving out
+    the positions in ``skip`` (the implausible series a run kept) and series without a count. All of them
+    when there are ``k`` or fewer."""
+    level = np.asarray(level, dtype=float)
+    ok = np.isfinite(level)
+    if skip is not None and len(skip):
+        ok[np.asarray(skip, dtype=int)] = False
+    order = np.flatnonzero(ok)[np.argsort(-level[ok], kind="stable")]
+    if len(order) <= k:
+        return order
+    ranks = ((np.arange(k) + 0.5) / k * len(order)).astype(int)
+    return order[np.unique(ranks)]
+
+
+def series_level(values: np.ndarray) -> np.ndarray:
+    """The mean count of each row of a (series x hours) array, NaN for a row without a count."""
+    valid = ~np.isnan(values)
+    n = valid.sum(axis=1)
+    total = np.where(valid, values, 0.0).sum(axis=1, dtype=np.float64)
+    return np.where(n > 0, total / np.maximum(n, 1), np.nan)
+
+
+def plot_gaps(wide, excluded: np.ndarray | None = None, *, max_series: int = 40, skip=None, ax=None):
+    """Share of each day's hours without a usable count, per series (missing or excluded codes); with more
+    than ``max_series`` series, that many chosen across the range of volumes (:func:`representative`)."""
+    level = series_level(wide.values)
+    chosen = (
+        np.arange(len(level))
+        if len(level) <= max_series and skip is None
+        else representative(np.where(np.isnan(level), 0.0, level), max_series, skip)
+    )
+    values = wide.values[chosen]
     missing = np.isnan(values)
     days = len(wide.timestamps) // 24
     share = missing[:, : days * 24].reshape(len(values), days, 24).mean(axis=2)
     if ax is None:
         _, ax = plt.subplots(figsize=(11, 0.9 + 0.22 * len(values)))
     image = ax.imshow(share, aspect="auto", cmap="Reds", vmin=0, vmax=1, interpolation="nearest")
-    labels = _series_labels(wide)[:max_series]
+    labels = _series_labels(wide)[chosen]
     ax.set_yticks(range(len(values)), labels, fontsize=7)
     ticks = np.linspace(0, days - 1, min(days, 8)).astype(int)
     ax.set_xticks(ticks, [f"{wide.timestamps[t * 24]:%d %b %y}" for t in ticks], fontsize=7)
     plt.colorbar(image, ax=ax, shrink=0.8, label="share of the day's hours missing")
     n_excl = int(excluded.sum()) if excluded is not None else 0
-    ax.set_title(f"Hours without a usable count ({missing.mean():.1%} of all; {n_excl:,} excluded as codes)")
+    which = "" if len(chosen) == len(level) else f"; {len(chosen)} of {len(level)} series, across the volumes"
+    ax.set_title(
+        f"Hours without a usable count ({np.isnan(wide.values).mean():.1%} of all; {n_excl:,} excluded as "
+        f"codes{which})"
+    )
     return ax
 
 
-def plot_overview(wide, *, max_series: int = 6, ax=None):
-    """Weekly mean count of a few series over the whole period, and the typical week (hour x weekday)."""
+def plot_overview(wide, *, max_series: int = 6, skip=None, ax=None):
+    """Weekly mean count of a few series chosen across the range of volumes (:func:`representative`; not
+    the first of the file, which may be sums of detectors) over the whole period, and the typical week
+    (hour x weekday). A week with fewer than half of its hours counted, and missing hours, stay gaps."""
     fig, axes = plt.subplots(1, 2, figsize=(12, 3.6), gridspec_kw={"width_ratios": [3, 2]})
-    frame = pd.DataFrame(wide.values[:max_series].T, index=wide.timestamps)
-    labels = _series_labels(wide)[:max_series]
+    chosen = representative(series_level(wide.values), max_series, skip)
+    frame = pd.DataFrame(wide.values[chosen].T, index=wide.timestamps)
+    labels = _series_labels(wide)[chosen]
     frame.columns = labels
-    frame.resample("W").mean().plot(ax=axes[0], lw=1, legend=len(labels) > 1)
+    weekly = frame.resample("W")
+    weekly.mean().where(weekly.count() >= 84).plot(ax=axes[0], lw=1, marker=".", legend=len(labels) > 1)
     axes[0].set_ylabel("mean vehicles / h")
-    axes[0].set_title("Weekly mean of the hourly counts")
+    axes[0].set_title("Weekly mean of the hourly counts (sites across the range of volumes)")
     slot = wide.timestamps.weekday * 24 + wide.timestamps.hour
     week = frame.groupby(np.asarray(slot)).mean()
     week.plot(ax=axes[1], lw=1, legend=False)

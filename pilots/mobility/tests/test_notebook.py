@@ -54,8 +54,10 @@ def test_smoke_run_shows_its_figures_and_leaves_a_card_and_maps(smoke_runs):
         assert (run.dir / name).is_file(), name
     html = (run.dir / "mobility.html").read_text()
     assert len(re.findall(r"<img[^>]+src=\"data:image/png;base64", html)) >= 8  # figures inline
-    assert "needs an internet connection" in html  # the folium map says so, the static one is beside it
-    assert "needs an internet connection" in (run.dir / "congestion_map.html").read_text()
+    assert "congestion_map.html</a>, works offline" in html
+    interactive = (run.dir / "congestion_map.html").read_text()  # asks the network for nothing
+    assert not re.findall(r'<(?:script|link)[^>]+(?:src|href)="https?://', interactive)
+    assert 'L.tileLayer("data:image/gif' in interactive and "FeatureCollection" in interactive  # roads drawn
     assert "SYNTHETIC" in html
     for claim in _doc(run)["claims"].values():  # the page says what the record says
         assert claim["verdict"] in html

@@ -61,10 +61,12 @@ def test_the_same_parameters_data_and_seed_give_the_same_record(smoke_result):
 
 def test_claims_name_their_baselines_and_only_an_interval_makes_a_verdict(smoke_result):
     claims = {c.name: c for c in smoke_result.claims}
-    assert set(claims) == {f"mae_h{h}{s}" for h in (1, 3, 24) for s in ("", "_naive")}
+    assert set(claims) == {f"mae_h{h}{s}" for h in (1, 3, 24) for s in ("", "_naive", "_peer")}
     for name, claim in claims.items():
         assert claim.metric == "mae" and claim.direction == "lower" and claim.unit == "time blocks"
-        baseline = "seasonal naive" if name.endswith("_naive") else "plain LightGBM"
+        baseline = {"_naive": "seasonal naive", "_peer": "mlforecast"}.get(
+            name[name.rfind("_") :], "plain LightGBM"
+        )
         assert baseline in claim.baseline and "_" not in claim.baseline  # in words, never a metric key
         assert claim.verdict == (
             "better" if claim.high < 0 else "worse" if claim.low > 0 else "no clear difference"

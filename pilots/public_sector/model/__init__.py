@@ -1,19 +1,28 @@
 """The public-sector pilot's models, their baselines and their evaluation: every comparison of a model with
 a baseline that a page states is a :class:`livinglab.claims.Claim` made here, once.
 
-Models (submodules): :mod:`.ensemble` (the cross-lingual ensemble and the plain TF-IDF + logistic-regression
-reference), :mod:`.router` (:class:`RequestRouter`: redaction, routing, abstention, saving),
-:mod:`.langid` (py3langid and the hand-written identifier it is measured against), :mod:`.charngrams`
-(character n-gram TF-IDF) and :mod:`.abstention` (the threshold for a target precision, the human queue).
+Models (submodules): :mod:`.candidates` (the models the router chooses from: plain TF-IDF + logistic
+regression, a linear SVM on the same features, the cross-lingual ensemble, fastText; the choice on
+validation requests), :mod:`.ensemble` (the cross-lingual ensemble), :mod:`.router`
+(:class:`RequestRouter`: redaction, routing, abstention, saving), :mod:`.langid` (py3langid and the
+hand-written identifier it is measured against), :mod:`.charngrams` (character n-gram TF-IDF) and
+:mod:`.abstention` (the threshold for a target precision, the human queue).
+
+The router never ships a model chosen on the test requests: every candidate is fitted on the training
+requests, scored on validation requests only (the data's validation part, or a part held out of the
+training requests), and the best (ties: the plain model) routes. The test requests score every candidate
+once, for the card.
 
 Claims (paired bootstrap intervals of model minus baseline; rows that share an id, such as the translations
 of one sentence, are resampled together):
 
-- ``macro_f1``: the router's ensemble against plain TF-IDF + logistic regression, on the test requests;
-  ``macro_f1_vs_majority`` against always the majority label; ``macro_f1_<language>`` per language;
+- ``macro_f1``: the router's model (the chosen candidate) against plain TF-IDF + logistic regression, on
+  the test requests; ``macro_f1_<candidate>_vs_plain`` every other candidate against the plain model;
+  ``macro_f1_vs_majority`` the router's model against always the majority label; ``macro_f1_<language>``
+  per language;
 - ``worst_language_macro_f1``: each model's macro-F1 in its own weakest language;
 - ``langid_accuracy_lb``: py3langid against the hand-written identifier on Luxembourgish requests;
-- ``lb_zero_shot_macro_f1``: the two models trained without any Luxembourgish request, on Luxembourgish;
+- ``lb_zero_shot_macro_f1``: the ensemble and the plain model trained without any Luxembourgish request;
 - ``urgency_macro_f1``: the urgency head against the majority urgency (where the data have urgency).
 
 The precision of automatically routed requests is a plain check against the target (within two binomial
@@ -34,12 +43,14 @@ from livinglab.trust import subgroup_report
 
 from ..contract import LANGUAGE_NAMES, LANGUAGES, OTHER
 from .abstention import binomial_margin, coverage_curve
-from .ensemble import CrossLingualEnsemble, clean, fit_plain_reference, top_terms
+from .candidates import WORDS, LinearTextModel
+from .ensemble import CrossLingualEnsemble, clean, top_terms
 from .router import RequestRouter
 
-MODEL = "the cross-lingual ensemble (linear SVM and stem naive Bayes)"
-PLAIN = "plain TF-IDF + logistic regression"
+MODEL = WORDS["ensemble"]
+PLAIN = WORDS["plain"]
 MAJORITY = "always the majority label"
+MAJORITY_KEY = "majority"
 PY3LANGID = "py3langid"
 HANDWRITTEN = "the hand-written identifier (character n-grams and cue words, trained on synthetic requests)"
 MIN_LANGUAGE_ROWS = 10  # per-language claims need at least this many test requests
@@ -132,68 +143,147 @@ def class_report(
 
 def _shared_ids(frame: pd.DataFrame) -> tuple[np.ndarray | None, str]:
     """Resampling units of a claim: ids when rows share them (translations of one sentence), else rows."""
-    if "id" in frame and frame["id"].duplicated().any():
-        return pd.factorize(frame["id"].astype(str))[
-            0
-        ], "ids (rows sharing an id, e.g. translations, together)"
+    for link, words in (("group", "groups (rows of a group together)"),
+                        ("id", "ids (rows sharing an id, e.g. translations, together)")):  # fmt: skip
+        if link in frame and frame[link].notna().all() and frame[link].duplicated().any():
+            return pd.factorize(frame[link].astype(str))[0], words
     return None, "requests"
 
 
-# ----- routing: the ensemble against its baselines ------------------------------------------------------
+# ----- routing: the candidates, the choice on validation data, the claims against the plain model ------
 @dataclass
 class Fitted:
-    """The router and the plain reference fitted on the training requests, and their test predictions."""
+    """The candidates fitted on the training requests, the one chosen on validation requests (the router
+    routes with it), and the test predictions of every candidate.
+
+    ``predictions``: per candidate name (``plain``, ``svm``, ``ensemble``, ``fasttext``) and ``majority``.
+    """
 
     router: RequestRouter
     plain: Any
-    predictions: dict[str, np.ndarray]  # MODEL, PLAIN, MAJORITY on the test requests
+    predictions: dict[str, np.ndarray]
     members: dict[str, np.ndarray] = field(default_factory=dict)  # the ensemble's members alone
+    chosen: str = "plain"
+    choice: pd.DataFrame | None = None  # per candidate: validation scores, chosen
+    models: dict[str, Any] = field(default_factory=dict)  # the fitted candidates (as shipped)
+    removed_words: int = 0  # distinct words the redactor took out of the training requests
 
 
-def fit(data: Any, *, target_precision: float, seed: int = 0) -> Fitted:
-    """Fit the router (ensemble, threshold, urgency head where the data have urgency) and the plain
-    reference on the redacted training requests; predict the test requests."""
+def selection_split(train: pd.DataFrame, groups, seed: int, share: float = 0.2) -> tuple[np.ndarray, str]:
+    """Which training rows are held out to choose the model (boolean mask) and how, in words: the latest
+    ``share`` when the requests have time stamps, else a random ``share`` of the groups (rows sharing an
+    id or near-duplicates stay together), stratified by label; a label of a single row stays in training."""
+    n = len(train)
+    if "timestamp" in train and train["timestamp"].notna().all():
+        order = train["timestamp"].rank(method="first").to_numpy()
+        held = order > n - int(round(share * n))
+        return held, f"the latest {held.mean():.0%} of the training requests"
+    key = np.asarray(groups) if groups is not None else np.arange(n)
+    codes, uniques = pd.factorize(pd.Series(key).astype(str))
+    draw = np.random.default_rng(seed + 17).random(len(uniques))[codes]
+    labels = train["label"].to_numpy()
+    rank = pd.Series(draw).groupby(labels).rank(method="dense").to_numpy()
+    per_label = pd.Series(codes).groupby(labels).transform("nunique").to_numpy()
+    held = rank > per_label - np.floor(share * per_label)
+    if groups is not None:  # a group goes where most of its rows went
+        held = pd.Series(held).groupby(codes).transform("mean").to_numpy() >= 0.5
+    together = " (rows of a group together)" if groups is not None else ""
+    return held, f"a random {held.mean():.0%} of the training requests{together}, stratified by label"
+
+
+def fit(
+    data: Any,
+    *,
+    target_precision: float,
+    seed: int = 0,
+    removed: frozenset[str] = frozenset(),
+    factories: dict | None = None,
+) -> Fitted:
+    """Fit every candidate on the redacted training requests (without any word the redactor ``removed``),
+    choose one on validation requests only (the data's, or held out of training), fit the router with it,
+    predict the test requests with every candidate. Raises when a vocabulary holds a removed word."""
+    from ..privacy import scrub, vocabulary_leaks
+    from .candidates import candidates, choose, model_words, refit
+
     train, test, validation = data.train, data.test, data.validation
-    router = RequestRouter(target_precision=target_precision, seed=seed).fit(
-        train["redacted_text"],
-        train["label"],
-        validation_texts=None if validation is None else validation["text"],
-        validation_labels=None if validation is None else validation["label"],
-        groups=data.groups,
-        urgency=train["urgency"] if "urgency" in train else None,
-        redacted=True,
-        label_name=data.label_name,
-    )
-    plain = fit_plain_reference(train["redacted_text"], train["label"])
-    predictions = {
-        MODEL: router.model_.predict(test["redacted_text"]),
-        PLAIN: plain.predict(clean(test["redacted_text"])),
-        MAJORITY: majority_baseline(train["label"], len(test)),
-    }
-    return Fitted(router, plain, predictions, router.model_.member_predictions(test["redacted_text"]))
+    factories = factories or candidates(seed)
+    texts = scrub(train["redacted_text"], removed)
+    labels = train["label"].astype(str).reset_index(drop=True)
+    groups = data.groups
+    if validation is not None:
+        choice = choose(factories, texts, labels, validation["redacted_text"], validation["label"],
+                        groups=groups, where="validation requests", score=macro_f1)  # fmt: skip
+        shipped = choice.models
+    else:
+        held, how = selection_split(train, groups, seed)
+        inner_groups = None if groups is None else np.asarray(groups)[~held]
+        choice = choose(
+            factories, texts[~held].reset_index(drop=True), labels[~held].reset_index(drop=True),
+            train["redacted_text"][held], labels[held], groups=inner_groups,
+            where=f"validation requests held out of training ({how}); the chosen model is then fitted on all "
+            "training requests", score=macro_f1,
+        )  # fmt: skip
+        shipped = {
+            name: refit(make, texts, labels, groups=groups, like=choice.models[name])
+            for name, make in factories.items()
+        }
+    for name, fitted_model in shipped.items():
+        leaks = vocabulary_leaks(model_words(fitted_model), removed)
+        if leaks:
+            raise RuntimeError(
+                f"the {name} model's vocabulary holds {len(leaks)} word(s) the redactor removed; nothing is saved."
+            )
+    chosen = choice.chosen
+    router = RequestRouter(target_precision=target_precision, seed=seed, model=shipped[chosen]).fit(
+        texts, labels, validation_proba=choice.validation_proba, validation_labels=choice.validation_labels,
+        calibration=choice.where, urgency=train["urgency"] if "urgency" in train else None, redacted=True,
+        label_name=data.label_name, languages=sorted(set(train["language"])) if data.language_known else None,
+    )  # fmt: skip
+    router.model_name_ = chosen
+    test_texts = test["redacted_text"]
+    predictions = {name: np.asarray(m.predict(test_texts), dtype=object) for name, m in shipped.items()}
+    predictions[MAJORITY_KEY] = majority_baseline(train["label"], len(test))
+    members = shipped["ensemble"].member_predictions(test_texts) if "ensemble" in shipped else {}
+    return Fitted(router, shipped["plain"], predictions, members, chosen, choice.table, shipped, len(removed))
+
+
+def _words(name: str, chosen: str) -> str:
+    return WORDS.get(name, name) + (" (chosen on validation; the router uses it)" if name == chosen else "")
 
 
 def routing_claims(
     data: Any, fitted: Fitted, *, n_boot: int, seed: int
 ) -> tuple[list[Claim], dict[str, Any], pd.DataFrame]:
-    """The claims on the test requests, the metrics beside them, and the table of every model's scores."""
+    """The claims on the test requests (the router's model and every other candidate against the plain
+    model, the router's model against the majority label, per language), the metrics beside them, and the
+    table of every candidate's scores (validation and test)."""
     test = data.test
     y = test["label"].to_numpy(dtype=object)
     languages = test["language"].to_numpy(dtype=object)
-    model, plain, majority = (fitted.predictions[k] for k in (MODEL, PLAIN, MAJORITY))
+    chosen = fitted.chosen
+    model, plain, majority = (fitted.predictions[k] for k in (chosen, "plain", MAJORITY_KEY))
     groups, unit = _shared_ids(test)
     common = {"n_boot": n_boot, "seed": seed, "split": data.split}
     label = f"Macro-F1 of the routing by {data.label_name} (test requests)"
+    routing_model = _words(chosen, chosen)
     claims = [
         compare("macro_f1", "macro_f1", macro_f1, y, model, plain, groups=groups, unit=unit,
-                label=label, model=MODEL, baseline=PLAIN, **common),
+                label=label, model=routing_model, baseline=PLAIN, **common),
         compare("macro_f1_vs_majority", "macro_f1", macro_f1, y, model, majority, groups=groups, unit=unit,
-                label=f"{label}, against the majority label", model=MODEL, baseline=MAJORITY, **common),
+                label=f"{label}, against the majority label", model=routing_model, baseline=MAJORITY, **common),
         compare("worst_language_macro_f1", "macro_f1", worst_language_macro_f1,
                 np.column_stack([y, languages]), model, plain, groups=groups, unit=unit,
-                label="Macro-F1 in the weakest language (each model's own)", model=MODEL, baseline=PLAIN,
-                **common),
+                label="Macro-F1 in the weakest language (each model's own)", model=routing_model,
+                baseline=PLAIN, **common),
     ]  # fmt: skip
+    for name in fitted.predictions:
+        if name in ("plain", MAJORITY_KEY):
+            continue
+        claims.append(
+            compare(f"macro_f1_{name}_vs_plain", "macro_f1", macro_f1, y, fitted.predictions[name], plain,
+                    groups=groups, unit=unit, label=f"{label}: candidate '{name}'",
+                    model=_words(name, chosen), baseline=PLAIN, **common)
+        )  # fmt: skip
     for lang in sorted(set(languages)):
         mask = languages == lang
         if mask.sum() < MIN_LANGUAGE_ROWS:
@@ -203,21 +293,39 @@ def routing_claims(
         claims.append(
             compare(f"macro_f1_{lang}", "macro_f1", macro_f1, y[mask], model[mask], plain[mask],
                     groups=part_groups, unit=part_unit, label=f"Macro-F1 on the {name} test requests",
-                    model=MODEL, baseline=PLAIN, **common)
+                    model=routing_model, baseline=PLAIN, **common)
         )  # fmt: skip
-    scores = pd.DataFrame(
-        {
-            "macro-F1": {name: macro_f1(y, p) for name, p in fitted.predictions.items()},
-            "accuracy": {name: accuracy(y, p) for name, p in fitted.predictions.items()},
-        }
-    )
+    choice = fitted.choice.set_index("candidate") if fitted.choice is not None else None
+    rows = {}
+    for name, pred in fitted.predictions.items():
+        rows[_words(name, chosen) if name != MAJORITY_KEY else MAJORITY] = {
+            "validation macro-F1": np.nan if choice is None or name not in choice.index
+            else float(choice.loc[name, "validation_macro_f1"]),
+            "test macro-F1": macro_f1(y, pred),
+            "test accuracy": accuracy(y, pred),
+        }  # fmt: skip
     for name, pred in fitted.members.items():
-        scores.loc[f"member alone: {name}"] = [macro_f1(y, pred), accuracy(y, pred)]
+        rows[f"ensemble member alone: {name}"] = {
+            "validation macro-F1": np.nan, "test macro-F1": macro_f1(y, pred), "test accuracy": accuracy(y, pred)
+        }  # fmt: skip
+    scores = pd.DataFrame(rows).T
     metrics = {
+        "routing_model": chosen,
+        "candidates": [n for n in fitted.predictions if n != MAJORITY_KEY],
+        "validation_macro_f1": {} if choice is None else choice["validation_macro_f1"].round(4).to_dict(),
+        "test_macro_f1_by_candidate": {
+            n: round(macro_f1(y, p), 4) for n, p in fitted.predictions.items() if n != MAJORITY_KEY
+        },
+        "model_chosen_on": fitted.router.calibration_ if fitted.router is not None else "",
+        # a candidate ahead of the plain model on validation, but not clearly: the plain model routes
+        "model_choice_fallback": "" if choice is None else "; ".join(fitted.choice.attrs.get("notes", [])),
         "accuracy": accuracy(y, model),
         "accuracy_plain_tfidf_lr": accuracy(y, plain),
         "accuracy_majority": accuracy(y, majority),
         "macro_f1_members": {name: round(macro_f1(y, p), 4) for name, p in fitted.members.items()},
+        "fasttext_candidate": "fasttext" in fitted.predictions,
+        "vocabulary_removed_words": 0,  # fit() raised otherwise
+        "redactor_removed_distinct_words": fitted.removed_words,
     }
     return claims, metrics, scores
 
@@ -228,7 +336,7 @@ def subgroups(
     """The model's macro-F1 per language and recall per label (subgroup reports), the per-label F1 table
     and the metrics the card quotes (weakest language and label)."""
     test = data.test
-    pred = fitted.predictions[MODEL]
+    pred = fitted.predictions[fitted.chosen]
     by_language = language_report(test["label"], pred, test["language"], n_boot=n_boot, seed=seed)
     by_label = class_report(test["label"], pred, name=data.label_name, n_boot=n_boot, seed=seed)
     per_class = per_class_f1(test["label"], pred).set_index("label")
@@ -390,10 +498,14 @@ def lb_gap_experiment(
         keep = np.arange(len(train)) if share is None else _subsample_language(train, language, share, rng)
         subset = train.iloc[keep]
         for name in (PLAIN, MODEL):
-            if share is None and name in fitted:
+            if share is None and fitted.get(name) is not None:
                 pred = fitted[name]
             elif name == PLAIN:
-                pred = fit_plain_reference(subset[text_col], subset[label_col]).predict(test_text)
+                pred = (
+                    LinearTextModel("lr", seed=seed)
+                    .fit(subset[text_col], subset[label_col])
+                    .predict(test_text)
+                )
             else:
                 model = CrossLingualEnsemble(n_folds=3, seed=seed).fit(subset[text_col], subset[label_col])
                 pred = model.predict(test_text)
@@ -430,7 +542,7 @@ def luxembourgish_gap(data: Any, fitted: Fitted, *, shares, n_boot: int, seed: i
         return None, None, {}, note
     gap, predictions = lb_gap_experiment(
         train, test, shares=tuple(shares) + (None,), seed=seed,
-        fitted={MODEL: fitted.predictions[MODEL], PLAIN: fitted.predictions[PLAIN]},
+        fitted={MODEL: fitted.predictions.get("ensemble"), PLAIN: fitted.predictions["plain"]},
     )  # fmt: skip
     full = gap[gap["n_lang_train"] == gap["n_lang_train"].max()]
     metrics = {"lb_train_share": float(full["lang_train_share"].iloc[0])}

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 from joblib import Parallel, delayed
 
-from ..contract import MODEL_FILE, MODEL_FORMAT, OTHER, describe_saved_model
+from ..contract import LANGUAGES, MODEL_FILE, MODEL_FORMAT, OTHER, describe_saved_model
 from ..privacy import redact
 from ..synthetic.forms import check_forms
 from ..synthetic.themes import ADMINISTRATIONS, FORM_FIELDS
@@ -66,10 +66,17 @@ class RequestRouter:
         urgency=None,
         redacted: bool = False,
         label_name: str = "label",
+        validation_proba=None,
+        calibration: str = "",
+        languages=None,
     ) -> RequestRouter:
         """Fit on training requests; choose the threshold on validation requests or out-of-fold predictions.
 
         ``redacted``: the texts already went through :func:`privacy.redact` (saves redacting twice).
+        ``validation_proba`` (with ``validation_labels``): the probabilities an already fitted ``model``
+        (``model.candidates.choose``) gave held-out requests, ``calibration`` what they are in words: the
+        threshold is chosen on them. ``languages``: the languages the training requests were given in (the
+        identifier of new requests is restricted to those of them in scope; default: all four).
         """
         labels = pd.Series(np.asarray(train_labels, dtype=object)).astype(str)
         if labels.nunique() < 2:
@@ -78,7 +85,8 @@ class RequestRouter:
             raise ValueError("train_texts and train_labels must have the same length.")
         texts = pd.Series(np.asarray(train_texts, dtype=object)) if redacted else redact(train_texts)[0]
         self.label_name = label_name
-        self.detector_ = LanguageDetector()
+        in_scope = [c for c in LANGUAGES if languages is None or c in set(languages)]
+        self.detector_ = LanguageDetector(in_scope or LANGUAGES)
         self.model_ = self.model if self.model is not None else CrossLingualEnsemble(seed=self.seed)
         if self.model is None:
             self.model_.fit(texts, labels, groups=groups, out_of_fold=validation_texts is None)
@@ -87,7 +95,11 @@ class RequestRouter:
         if urgency is not None:
             X = self.model_.features(texts)
             self.urgency_model_ = make_urgency_model(self.seed).fit(X, pd.Series(urgency).astype(str))
-        if validation_texts is not None:
+        if validation_proba is not None:
+            proba = np.asarray(validation_proba, dtype=float)
+            val_labels = pd.Series(np.asarray(validation_labels, dtype=object)).astype(str).to_numpy()
+            self.calibration_ = calibration or "validation requests"
+        elif validation_texts is not None:
             val_texts = redact(validation_texts)[0]
             val_labels = pd.Series(np.asarray(validation_labels, dtype=object)).astype(str).to_numpy()
             self.model_.calibrate(val_texts, val_labels)

@@ -45,6 +45,9 @@ __all__ = [
     "redact_for_public_page",
     "redact_pii",
     "redactor_recall",
+    "removed_words",
+    "scrub",
+    "vocabulary_leaks",
 ]
 
 _WORD = r"[^\W\d_]+(?:['’][^\W\d_]+)?"
@@ -119,6 +122,45 @@ def pii_recall(original: pd.Series, redacted: pd.Series, pii: pd.DataFrame) -> p
     out["leaked"] = leaked.reindex(range(len(truth))).fillna("").to_numpy()
     out["found"] = out["leaked"] == ""
     return out
+
+
+def removed_words(original, redacted) -> frozenset[str]:
+    """The words (lower case, letters or digits, two characters or more) the redactor took out of the
+    texts: those a redacted text holds fewer times than its original."""
+    original = pd.Series(np.asarray(original, dtype=object), dtype=object).fillna("").astype(str)
+    redacted = pd.Series(np.asarray(redacted, dtype=object), dtype=object).fillna("").astype(str)
+    before = _word_counts(original).rename(columns={"n": "n_before"})
+    after = _word_counts(redacted).rename(columns={"n": "n_after"})
+    merged = before.merge(after, on=["row", "token"], how="left")
+    gone = merged["n_after"].fillna(0) < merged["n_before"]
+    return frozenset(merged.loc[gone, "token"].astype(str))
+
+
+_TOKEN = r"(?u)\b\w\w+\b"  # the word vectorisers' tokens
+
+
+def _word_counts(texts: pd.Series) -> pd.DataFrame:
+    words = texts.str.lower().str.findall(_TOKEN)
+    long = pd.DataFrame({"row": np.arange(len(texts)), "token": words.to_numpy()}).explode("token").dropna()
+    return long.groupby(["row", "token"]).size().rename("n").reset_index()
+
+
+def scrub(texts, words) -> pd.Series:
+    """The texts without any of ``words`` (whole words, any case): what the models are fitted on, so no
+    word the redactor removed anywhere enters a vocabulary, even where it also stood elsewhere."""
+    series = pd.Series(np.asarray(texts, dtype=object), dtype=object).fillna("").astype(str)
+    words = frozenset(words)
+    if not words:
+        return series
+    return series.str.replace(
+        _TOKEN, lambda m: " " if m.group(0).lower() in words else m.group(0), regex=True
+    )
+
+
+def vocabulary_leaks(vocabulary, words) -> list[str]:
+    """The entries of a model's vocabulary (word n-grams split into words) that are removed words."""
+    pieces = {piece for entry in vocabulary for piece in str(entry).lower().split()}
+    return sorted(pieces & frozenset(words))
 
 
 def _mean(_, found) -> float:

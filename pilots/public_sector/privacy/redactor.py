@@ -227,28 +227,153 @@ def _replace_if(token: str, check, match: re.Match) -> str:
     return token if check(match.group(0)) else match.group(0)
 
 
+# ----- obfuscated e-mail addresses: "paul [dot] meyer [at] gmail [dot] com", "paul.meyer(at)gmail.com" -----
+_OB_AT = r"(?:[ ]?[\[(\{<][ ]?(?:at|@|arobase|ät|aet)[ ]?[\])\}>][ ]?|[ ](?:at|arobase|ät)[ ]|[ ]@[ ])"
+_OB_DOT = r"(?:[ ]?[\[(\{<][ ]?(?:dot|point|punkt|\.)[ ]?[\])\}>][ ]?|[ ](?:dot|point|punkt)[ ]|\.)"
+_TLD = r"(?:com|net|org|lu|de|fr|be|eu|uk|nl|ch|at|it|pt|es|info|io|edu|gov|int|biz|me|co)"
+_EMAIL_OBFUSCATED = re.compile(
+    rf"(?i)(?<![\w.+-])[a-z0-9][a-z0-9_%+-]*(?:{_OB_DOT}[a-z0-9_%+-]+)*{_OB_AT}"
+    rf"[a-z0-9][a-z0-9-]*(?:{_OB_DOT}[a-z0-9-]+)*{_OB_DOT}{_TLD}\b"
+)
+
+# ----- national ids of other countries, checked with python-stdnum; any number after an id cue -----------
+_FOREIGN_ID = re.compile(
+    r"(?<![\w.,/+-])(?:\d{2}[ .]\d{2}[ .]\d{2}[ .-]\d{3}[ .]\d{2}|[12][ ]?\d{2}[ ]?\d{2}[ ]?(?:\d{2}|2[AB])[ ]?\d{3}"
+    r"[ ]?\d{3}[ ]?\d{2}|\d{2}[ ]?\d{3}[ ]?\d{3}[ ]?\d{3}|756[ .]?\d{4}[ .]?\d{4}[ .]?\d{2}|\d{3}-\d{2}-\d{4}|"
+    r"\d{8}[ -]?[A-Z])(?![\w]|[.,/-]\d)"
+)
+_ID_CUE = re.compile(
+    r"(?i)(\b(?:matricule|matrikel(?:nummer)?|sozialversicherungsnummer|versicherungsnummer|steuer-?id|"
+    r"steueridentifikationsnummer|identifikationsnummer|num[ée]ro[ ]de[ ]s[ée]curit[ée][ ]sociale|"
+    r"social[ ]security[ ]number|ssn|ahv(?:-nummer)?|avs|bsn|nir|num[ée]ro[ ]national|rijksregisternummer|"
+    r"passport(?:[ ]number)?|passeport|reisepass(?:nummer)?|personalausweis(?:nummer)?|carte[ ]d['’]identit[ée]|"
+    r"id[ ]card(?:[ ]number)?|identity[ ]card|national[ ]id|sozialversëcherungsnummer|nif|nie|dni|codice[ ]fiscale)"
+    r"(?:[ ](?:number|no\.?|nr\.?|n°|numéro|nummer|ass|est|ist|is|:))*[ ]?[:#]?[ ]?)"
+    r"(?=[A-Z0-9.\- ]*\d{5})([A-Z]{0,2}[0-9][0-9A-Z.\- ]{4,20}[0-9A-Z])(?![\w])"
+)
+
+
+def _foreign_id_ok(text: str) -> bool:
+    """A personal number of Belgium, France, Germany, Switzerland, the US or Spain with right check digits."""
+    from stdnum import be, ch, de, es, fr, us  # noqa: F401
+    from stdnum.be import bis, nn
+    from stdnum.ch import ssn as ch_ssn
+    from stdnum.de import idnr
+    from stdnum.es import dni
+    from stdnum.fr import nir
+    from stdnum.us import ssn as us_ssn
+
+    if "-" in text and len(text) == 11 and text[3] == "-" and text[6] == "-":
+        return us_ssn.is_valid(text)
+    return any(m.is_valid(text) for m in (nn, bis, nir, idnr, ch_ssn, dni))
+
+
+_valid_foreign_id = lru_cache(maxsize=65536)(_foreign_id_ok)
+
+# ----- national phone numbers of other countries (trunk 0, US formats), checked with phonenumbers ------------
+_PHONE_NATIONAL = re.compile(
+    r"(?<![\w+/.,-])(?:\(\d{3}\)[ ]?\d{3}-\d{4}|\d{3}-\d{3}-\d{4}|0\d{1,4}(?:[ /.-]?\d{2,8}){1,4}|"
+    r"9[1236]\d[ ]\d{3}[ ]\d{3}|[67]\d{2}[ ]\d{2}[ ]\d{2}[ ]\d{2})"
+    r"(?![\w]|[.,/:-]\d|[ ]?(?:€|EUR\b|eur\b|euros?\b|CHF\b|USD\b|\$))"
+)
+_REGIONS = ("FR", "DE", "BE", "NL", "CH", "GB", "IT", "AT", "US", "PT", "ES", "LU")
+
+
+def _national_phone_ok(text: str) -> bool:
+    """A number some neighbouring or large region's plan accepts as valid (9 to 12 digits)."""
+    import phonenumbers
+
+    digits = sum(c.isdigit() for c in text)
+    if not 9 <= digits <= 12 or re.search(r"\d{1,2}[./-]\d{1,2}[./-]\d{2,4}", text):
+        return False
+    for region in _REGIONS:
+        number = _parse_phone(text, region)
+        if number is not None and phonenumbers.is_valid_number(number):
+            return True
+    return False
+
+
+_valid_national_phone = lru_cache(maxsize=65536)(_national_phone_ok)
+
+# ----- postal addresses: street and number (before or after), with the postcode and locality when written ---
+_STREET_FR = (
+    r"(?:rue|route|avenue|av\.|boulevard|bd|place|impasse|chemin|allée|allee|cité|cite|quai|rond-point|montée|"
+    r"sentier|voie|square|esplanade|passage|cours|domaine|résidence|lotissement|val|côte|rampe|montée)"
+)
+_STREET_EN = (
+    r"(?:Street|St\.?|Road|Rd\.?|Avenue|Ave\.?|Lane|Ln\.?|Drive|Dr\.?|Boulevard|Blvd\.?|Court|Ct\.?|Place|Pl\.?|"
+    r"Square|Sq\.?|Way|Terrace|Close|Crescent|Gardens|Park|Row|Grove|Mews|Parkway|Highway|Hwy)"
+)
+_STREET_SUFFIX = (
+    r"(?:straße|strasse|str\.|weg|gasse|platz|allee|ring|damm|ufer|chaussee|steig|pfad|markt|berg|graben|hof|"
+    r"feld|wall|garten|strooss|stroos|gaass|wee|plaz|pad|bierg|knupp|wues|haff|gässel|eck|uecht|wiss|bongert)"
+)
+_WORD = rf"[{re.escape(_LETTER)}][{re.escape(_LETTER)}'’-]*"
+_CAPW = rf"{_UP}[{re.escape(_LETTER)}'’-]*"
+_NUMBER = r"\d{1,4}(?:[ ]?[a-zA-Z](?![\w]))?(?:[ ]?(?:bis|ter))?"
+_POSTAL = rf"(?:,?[ ](?:(?:L|F|D|B|CH|NL)[ -]?)?\d{{4,5}}[ ]{_CAPW}(?:[ -]{_CAPW}|[ -](?:sur|sous|les|lès|am|an|de)[ -]{_CAPW}){{0,3}})"
+_DE_LOCATIVE = (
+    r"(?:[Aa]m|[Aa]n[ ]der|[Aa]n[ ]den|[Aa]n[ ]dem|[Aa]uf[ ]dem|[Aa]uf[ ]der|[Ii]m|[Zz]um|[Zz]ur|[Uu]m|"
+    r"[Oo]p[ ]der|[Oo]p[ ]dem|[Oo]p[ ]de|[Aa]n[ ]de|[Ii]n[ ]der|[Ii]n[ ]den|[Bb]ei[ ]der|[Uu]mmer)"
+)
+_NOT_STREET = (
+    r"(?!(?:Jahr|Jahre|Monat|Alter|Moment|Kapitel|Artikel|Punkt|Seite|Raum|Zimmer|Stock|Januar|Februar|März|"
+    r"April|Mai|Juni|Juli|August|September|Oktober|November|Dezember|Abrëll|Mäerz|Oktober|Schnitt|Durchschnitt|"
+    r"Wert|Betrag|Prozent|Minute|Minuten|Stunden|Tag|Tage|Woche|Wochen|Joer|Dag|Stonn)\b)"
+)
+_ADDRESS_PII = re.compile(
+    rf"(?:(?<![\w,.])(?:{_NUMBER},?[ ])?(?i:{_STREET_FR})[ ](?:(?:de[ ]la|de[ ]l['’]|du|des|de|d['’]|l['’]|la|le|"
+    rf"les|aux|au)[ ]?)*{_WORD}(?:[ -](?:(?:de|du|des|la|le|l['’]|d['’])[ ]?)?{_CAPW}){{0,3}}(?:,?[ ]{_NUMBER}(?=[ ,.;)]|$))?"
+    rf"{_POSTAL}?"
+    rf"|(?<![\w]){_CAPW}{_STREET_SUFFIX}(?:[ ]{_CAPW})?[ ]{_NUMBER}(?![\d])(?:,?{_POSTAL})?"
+    rf"|(?<![\w])(?:{_CAPW}[ ])?{_UP}[a-zäöüéë]*(?:er|e|s)?[ ](?:Straße|Strasse|Str\.|Weg|Gasse|Platz|Allee|Ring|Damm|"
+    rf"Ufer|Chaussee|Strooss|Gaass|Wee|Plaz|Pad)[ ]{_NUMBER}(?![\d])(?:,?{_POSTAL})?"
+    rf"|(?<![\w]){_DE_LOCATIVE}[ ]{_NOT_STREET}{_CAPW}(?:[ ]{_CAPW})?[ ]\d{{1,3}}[a-z]?(?![\w.:]|,\d|[ ]?(?:Uhr|h\b|%|€))(?:,?{_POSTAL})?"
+    rf"|(?<![\w,.])\d{{1,5}}[a-z]?[ ](?:{_CAPW}[ ]){{1,3}}{_STREET_EN}\b(?:,[ ]{_CAPW}(?:[ ]{_CAPW})?(?=[ .,;!?)]|$))?)"
+)
+
+
+_LEADING_LOCATIVE = re.compile(
+    rf"^((?:in|bei)[ ](?:der|den|dem|die)[ ])(?=\S{{2,}}{_STREET_SUFFIX}[ ])", re.I
+)
+
+
+def _address_ok(match: re.Match) -> str:
+    """An address needs a house number or a postcode: "rue de la Gare" alone names a street, not a home.
+    "in der Hauptstraße 5": the words before a street name stay."""
+    text = match.group(0)
+    if not re.search(r"\d", re.sub(_POSTAL + "$", "", text)):
+        return text
+    lead = _LEADING_LOCATIVE.match(text)
+    return (lead.group(1) if lead else "") + "[ADDRESS]"
+
+
+def _redact_names(text: pd.Series) -> pd.Series:
+    from .names import redact_names
+
+    return redact_names(text)
+
+
 #: ``kind -> [(compiled pattern, replacement)]``; applied in this order. A replacement is a template
 #: or a function of the match (identifier checks with python-stdnum and phonenumbers).
-PII_PATTERNS: dict[str, list[tuple[re.Pattern[str], object]]] = {
-    "email": [(_EMAIL, "[EMAIL]")],
+PII_PATTERNS: dict[str, list] = {
+    "email": [(_EMAIL, "[EMAIL]"), (_EMAIL_OBFUSCATED, "[EMAIL]")],
     "iban": [(_IBAN, partial(_replace_if, "[IBAN]", _valid_iban))],
-    "national_id": [(_NATIONAL_ID, "[NATIONAL_ID]")],
+    "national_id": [
+        (_NATIONAL_ID, "[NATIONAL_ID]"),
+        (_ID_CUE, r"\1[NATIONAL_ID]"),
+        (_FOREIGN_ID, partial(_replace_if, "[NATIONAL_ID]", _valid_foreign_id)),
+    ],
     "phone": [
         (_PHONE_CUE, r"\1[PHONE]"),
         (_PHONE, "[PHONE]"),
         (_PHONE_INTL, partial(_replace_if, "[PHONE]", _valid_intl_phone)),
         (_LU_MOBILE, partial(_replace_if, "[PHONE]", _valid_lu_number)),
         (_LU_LANDLINE, partial(_replace_if, "[PHONE]", _valid_lu_number)),
+        (_PHONE_NATIONAL, partial(_replace_if, "[PHONE]", _valid_national_phone)),
     ],
-    "name": [
-        (_NAME_AFTER_TITLE, r"\1[NAME]"),
-        (_NAME_AFTER_INTRO, r"\1[NAME]"),
-        (_NAME_AFTER_BE, r"\1[NAME]"),
-        (_NAME_AFTER_KIN, r"\1[NAME]"),
-        (_SIGNATURE, r"\1[NAME]"),
-        (_TRAILING, r"\1[NAME]"),
-        (_CAPS_RUN, "[NAME]"),
-    ],
+    "address": [(_ADDRESS_PII, _address_ok)],
+    "name": [_redact_names],  # a function of the texts: organisations are locked first (names.py)
 }
 PII_KINDS: tuple[str, ...] = tuple(PII_PATTERNS)
 _TOKENS = {kind: f"[{kind.upper()}]" for kind in PII_KINDS}
@@ -271,8 +396,11 @@ def _apply(
             continue
         token = re.escape(tokens[kind])
         before = text.str.count(token).fillna(0).astype(int)
-        for pattern, replacement in rules:
-            text = text.str.replace(pattern, replacement, regex=True)
+        for rule in rules:
+            if callable(rule):
+                text = rule(text)
+            else:
+                text = text.str.replace(rule[0], rule[1], regex=True)
         counts[kind] = text.str.count(token).fillna(0).astype(int) - before
     return text, counts
 
@@ -345,7 +473,7 @@ PUBLIC_PATTERNS: dict[str, list[tuple[re.Pattern[str], str]]] = {
     "family_health": [(_FAMILY_HEALTH, "[PERSONAL]")],
     "number": [(_NUMBER, "[#]")],
 }
-PUBLIC_KINDS: tuple[str, ...] = PII_KINDS + tuple(PUBLIC_PATTERNS)
+PUBLIC_KINDS: tuple[str, ...] = PII_KINDS + tuple(k for k in PUBLIC_PATTERNS if k not in PII_KINDS)
 _PUBLIC_TOKENS = {
     "date": "[DATE]",
     "amount": "[AMOUNT]",
@@ -361,7 +489,8 @@ def redact_for_public_page(texts: pd.Series | Sequence[str | None]) -> tuple[pd.
     :data:`PUBLIC_KINDS`."""
     text, counts = redact_pii(texts)
     text, more = _apply(text, PUBLIC_PATTERNS, list(PUBLIC_PATTERNS), _PUBLIC_TOKENS)
-    return text, pd.concat([counts, more], axis=1)
+    both = pd.concat([counts, more], axis=1)
+    return text, both.T.groupby(level=0, sort=False).sum().T  # "address": the redactor's and the page's
 
 
 # ----- what counts as a leak -----------------------------------------------------------------------------
@@ -378,6 +507,8 @@ def identifier_tokens(value: str, kind: str) -> list[str]:
     if kind == "email":
         local, _, domain = value.partition("@")
         return [value, local] if domain else [value]
+    if kind == "address":
+        return [w for w in re.findall(rf"{_LET}+", value) if len(w) >= 2] + re.findall(r"\d+", value)
     if kind == "iban":
         groups = re.findall(r"[A-Za-z0-9]+", value)
         return [g for g in groups if any(c.isdigit() for c in g)]

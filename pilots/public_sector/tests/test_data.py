@@ -111,6 +111,30 @@ def test_language_column_codes_are_normalised_and_absent_languages_noted(tmp_pat
     assert note.startswith("No ") and "Luxembourgish" in note and "English" in note
 
 
+SHORT_GERMAN = ["Container voll", "Parkplatz Rue de Luxembourg blockiert", "Graffiti am Pavillon",
+                "Schlagloch Avenue de la Gare", "Container Service"]  # fmt: skip
+
+
+def test_a_german_file_whose_languages_are_declared_is_german_throughout(tmp_path):
+    """Short German reports with French street names or loan words: py3langid among four languages calls
+    some of them French, Luxembourgish or English; with -p languages ["de"] every report is German."""
+    table = german_table(with_time=False)
+    table.loc[: len(SHORT_GERMAN) - 1, "Meldung"] = SHORT_GERMAN
+    path = tmp_path / "meldungen.csv"
+    table.to_csv(path, index=False)
+    columns = {"text": "Meldung", "label": "Zuständigkeit"}
+    detected = prepared({"data_path": str(path), "columns": columns, "min_class_size": 1})
+    assert set(detected.languages) > {"de"}  # the four-language identification errs on the short ones
+    data = prepared({"data_path": str(path), "columns": columns, "min_class_size": 1, "languages": ["deu"]})
+    assert set(data.languages) == {"de"} and data.language_origin == "declared (de)"
+    two = prepared(
+        {"data_path": str(path), "columns": columns, "min_class_size": 1, "languages": ["de", "fr"]}
+    )
+    assert set(two.languages) <= {"de", "fr"} and "among fr, de" in two.language_origin
+    with pytest.raises(RequestDataError, match="languages: Klingon is not one of"):
+        prepared({"data_path": str(path), "columns": columns, "languages": ["Klingon"]})
+
+
 def test_language_and_split_from_file_names():
     paths = pd.Series(
         ["x/eng_Latn/train.tsv", "x/ltz_Latn/dev.tsv", "x/fra_Latn/test.tsv", "data/requests.csv"]

@@ -12,6 +12,7 @@ from sklearn.metrics import f1_score
 from pilots.public_sector import model as M
 from pilots.public_sector.contract import OTHER
 from pilots.public_sector.model import lb_gap_experiment, macro_f1
+from pilots.public_sector.model.candidates import LinearTextModel
 from pilots.public_sector.model.charngrams import CharNgramTfidf
 from pilots.public_sector.model.ensemble import (
     CrossLingualEnsemble,
@@ -116,16 +117,25 @@ def test_routing_claims_are_paired_comparisons_pooled_and_per_language(data):
     y = data.test["label"].to_numpy(dtype=object)
     rng = np.random.default_rng(0)
     noisy = np.where(rng.random(len(y)) < 0.5, y, rng.permutation(y))
-    fitted = M.Fitted(router=None, plain=None, predictions={M.MODEL: y, M.PLAIN: noisy, M.MAJORITY: y})
+    fitted = M.Fitted(
+        router=None,
+        plain=None,
+        predictions={"ensemble": y, "plain": noisy, "svm": noisy, "majority": y},
+        chosen="ensemble",
+    )
     claims, metrics, scores = M.routing_claims(data, fitted, n_boot=100, seed=0)
     by_name = {c.name: c for c in claims}
-    assert set(by_name) == {"macro_f1", "macro_f1_vs_majority", "worst_language_macro_f1"} | {
-        f"macro_f1_{lang}" for lang in ("fr", "de", "lb", "en")
-    }
-    assert scores.loc[M.MODEL, "macro-F1"] == 1.0 and metrics["accuracy"] == 1.0
+    assert set(by_name) == {
+        "macro_f1", "macro_f1_vs_majority", "worst_language_macro_f1", "macro_f1_ensemble_vs_plain",
+        "macro_f1_svm_vs_plain",
+    } | {f"macro_f1_{lang}" for lang in ("fr", "de", "lb", "en")}  # fmt: skip
+    assert metrics["accuracy"] == 1.0 and metrics["routing_model"] == "ensemble"
+    assert scores["test macro-F1"].max() == 1.0
     pooled = by_name["macro_f1"]
     assert pooled.verdict == "better" and pooled.low > 0.2 and pooled.baseline == M.PLAIN
     assert pooled.model_value == 1.0 and pooled.baseline_value == pytest.approx(macro_f1(y, noisy))
+    assert "chosen on validation" in pooled.model
+    assert by_name["macro_f1_svm_vs_plain"].verdict == "no clear difference"
     assert by_name["macro_f1_vs_majority"].verdict == "no clear difference"
     assert all(by_name[f"macro_f1_{lang}"].verdict == "better" for lang in ("fr", "de", "lb", "en"))
     worst = by_name["worst_language_macro_f1"]
@@ -188,8 +198,12 @@ def test_merged_rare_labels_always_go_to_a_person(data):
 
 
 def test_plain_reference_and_lb_gap_zero_shot_row(data):
-    plain = fit_plain_reference(data.train["redacted_text"], data.train["label"])
-    assert macro_f1(data.test["label"], plain.predict(clean(data.test["redacted_text"]))) > 0.4
+    plain = LinearTextModel("lr").fit(data.train["redacted_text"], data.train["label"])
+    reference = fit_plain_reference(data.train["redacted_text"], data.train["label"])
+    test = clean(data.test["redacted_text"])
+    assert macro_f1(data.test["label"], plain.predict(test)) > 0.4
+    # the plain candidate is the plain reference (scikit-learn's pipeline), prediction for prediction
+    assert (plain.predict(test) == reference.predict(test)).mean() > 0.99
     gap, predictions = lb_gap_experiment(data.train, data.test, shares=(0.0,))
     assert set(gap["model"]) == {M.PLAIN, M.MODEL} and set(predictions) == {(M.PLAIN, 0.0), (M.MODEL, 0.0)}
     assert (gap["n_lang_train"] == 0).all() and (gap["lang_train_share"] == 0.0).all()

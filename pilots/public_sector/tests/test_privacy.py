@@ -109,10 +109,12 @@ def test_public_text_masks_details_numbers_and_rare_words():
     assert not re.search(r"\d", shown)
     assert "Kolbstein" not in shown and "Jana" not in shown and "Sohn" not in shown and "Neuve" not in shown
     assert shown.startswith("Ich habe eine Frage zu meiner Steuer")
-    # a name the redactor cannot see (lower case, no cue) is still masked: it is a rare word
-    assert "[NAME]" not in redact(["ich habe eine frage, jana kolbstein"])[0][0]
-    rare = public_text(["Ich habe eine Frage, jana kolbstein"], known)[0]
-    assert rare == "Ich habe eine Frage, [rare] [rare]", rare
+    # a surname the redactor cannot know (lower case, no cue, not in its lists) is still masked on a page:
+    # it is a rare word; the given name before it is known to the redactor
+    assert redact(["ich habe eine frage, jana kolbstein"])[0][0] == "ich habe eine frage, [NAME]"
+    assert "kolbstein" in redact(["ich habe eine frage, kolbstein"])[0][0]
+    rare = public_text(["Ich habe eine Frage, kolbstein"], known)[0]
+    assert rare == "Ich habe eine Frage, [rare]", rare
     html = examples_html(
         pd.DataFrame({"label": ["taxes"], "text": ["Mäi Numm ass Jang Kolbstein, 621 123 456"]}), known
     )

@@ -90,6 +90,34 @@ CASES = [
     ("de", "Mein Sohn Levin ist krank.", "Levin", "name"),
     ("lb", "Ech sinn Tessy Gloden an ech hunn eng Fro.", "Tessy Gloden", "name"),
     ("en", "The form was filed for Carla Mendes last year.", "Carla Mendes", "name"),
+    # addresses: street and number, with postcode and locality when written (compounds too)
+    (
+        "fr",
+        "J'habite au 12, rue de la Gare, L-1234 Luxembourg depuis mars.",
+        "12, rue de la Gare, L-1234 Luxembourg",
+        "address",
+    ),
+    (
+        "de",
+        "Wir wohnen jetzt in der Bahnhofstraße 12a, 66111 Saarbrücken.",
+        "Bahnhofstraße 12a, 66111 Saarbrücken",
+        "address",
+    ),
+    (
+        "lb",
+        "Meng Adress ass Kierchestrooss 7, L-9753 Heinerscheid.",
+        "Kierchestrooss 7, L-9753 Heinerscheid",
+        "address",
+    ),
+    ("en", "Send it to 24 Baker Street, London please.", "24 Baker Street, London", "address"),
+    # obfuscated e-mail addresses
+    (
+        "en",
+        "Write to paul [dot] meyer [at] gmail [dot] com today.",
+        "paul [dot] meyer [at] gmail [dot] com",
+        "email",
+    ),
+    ("de", "Mail an anna.schmit(at)web.de bitte.", "anna.schmit(at)web.de", "email"),
 ]
 
 TOKENS = {
@@ -97,6 +125,7 @@ TOKENS = {
     "phone": "[PHONE]",
     "iban": "[IBAN]",
     "national_id": "[NATIONAL_ID]",
+    "address": "[ADDRESS]",
     "name": "[NAME]",
 }
 
@@ -128,7 +157,7 @@ NOT_PII = [
     "Le montant est de 1.250,00 EUR, payé le 12/03/2025.",
     "Total: 2 500 € pour 2024, facture du 2025-03-12.",
     "Der Betrag von 12.345,67 € ist am 12.03.2025 fällig, Termin am 01.02.2025 10:30 Uhr.",
-    "Adresse: 12, rue de la Gare, L-1234 Luxembourg; F-57000 Metz; D-66111 Saarbrücken.",
+    "Adresse du service: rue de la Gare, L-1234 Luxembourg; F-57000 Metz; D-66111 Saarbrücken.",
     "Dossier 4711, référence 2025/00123, ticket 123456, Kundennummer 123456789.",
     "From 1990 to 2025 the budget rose to EUR 1 250 000 (1,250.00 USD per head).",
     "Version 2.0.1 released; 3 x 250 ml; 0,5 %; open 18:30-19:00; years 2019 2020 2021 2022.",
@@ -225,10 +254,24 @@ def test_only_the_selected_kinds_are_redacted():
     text = "Mr Smith, smith@x.com, 06 12 34 56 78"
     redacted, counts = redact_pii([text], kinds=["phone"])  # a kind after others in PII_KINDS
     assert redacted.iloc[0] == "Mr Smith, smith@x.com, [PHONE]"
-    assert counts.loc[0].to_dict() == {"email": 0, "iban": 0, "national_id": 0, "phone": 1, "name": 0}
+    assert counts.loc[0].to_dict() == {
+        "email": 0,
+        "iban": 0,
+        "national_id": 0,
+        "phone": 1,
+        "address": 0,
+        "name": 0,
+    }
     redacted, counts = redact_pii([text], kinds=["name", "email"])
     assert redacted.iloc[0] == "Mr [NAME], [EMAIL], 06 12 34 56 78"
-    assert counts.loc[0].to_dict() == {"email": 1, "iban": 0, "national_id": 0, "phone": 0, "name": 1}
+    assert counts.loc[0].to_dict() == {
+        "email": 1,
+        "iban": 0,
+        "national_id": 0,
+        "phone": 0,
+        "address": 0,
+        "name": 1,
+    }
 
 
 def test_redacting_twice_changes_nothing_and_counts_are_integers():
@@ -245,7 +288,7 @@ def test_unknown_kinds_are_named_with_the_choices():
     with pytest.raises(ValueError) as err:
         redact_pii(["x"], kinds=["passport", "email", "ssn"])
     assert str(err.value) == (
-        "Unknown PII kind(s) passport, ssn; choose from email, iban, national_id, phone, name."
+        "Unknown PII kind(s) passport, ssn; choose from email, iban, national_id, phone, address, name."
     )
 
 
