@@ -43,8 +43,10 @@ SUBJECT_ALIASES = (
     "name",
 )
 TIME_UNITS = {"years": 1.0, "months": 12.0, "weeks": 52.1775, "days": 365.25}
-#: the fewest participants of a longitudinal file (the clustering of baseline profiles needs 20)
-MIN_PARTICIPANTS = 20
+#: the fewest participants of a longitudinal file: five subject-grouped folds of at least two people each
+#: (smaller cohorts run with the analyses they cannot support named on the page, e.g. the clustering of
+#: baseline profiles, which needs 20, and groups under the suppression threshold left out)
+MIN_PARTICIPANTS = 10
 DUPLICATE_RULES = ("mean", "median", "first", "last")
 MAX_YEARS_AFTER_BASELINE = 80.0
 #: labels of the control group (case-insensitive); everyone else in a group column is analysed as a patient

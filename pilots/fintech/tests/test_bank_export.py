@@ -23,7 +23,7 @@ import pytest
 from livinglab.trust import PSEUDONYM_KEY_ENV
 from pilots.fintech import report
 from pilots.fintech.model.features import ROUTINE_RULE
-from pilots.fintech.run import run_ledger
+from pilots.fintech.run import ledger_options, run_ledger
 
 COLUMNS = {
     "account": "account_id",
@@ -155,7 +155,7 @@ def test_a_blank_purpose_is_no_purpose(export):
         purpose=data.frame["purpose"].astype(object).where(data.frame["purpose"].notna(), " "),
         counterparty=data.frame["counterparty"].astype(object).where(data.frame["counterparty"].notna(), ""),
     )
-    ledger = ledger_frame(frame, value_codes=VALUE_CODES, currency="CZK", mapping=data.applied.mapping)
+    ledger = ledger_frame(frame, **ledger_options(data, PARAMS))  # as run.py calls it (codes applied once)
     for column in ("purpose", "counterparty_id"):
         values = ledger.frame[column].astype("string")
         assert not values.str.strip().eq("").any(), column  # never one shared '' of every blank row
@@ -178,10 +178,7 @@ def test_the_ledger_runs_by_parameters_only_and_says_what_the_file_holds(export)
     assert "amounts in CZK, median" in text and "2 exact duplicate rows (identical in every column" in text
     assert "EUR" not in text and "amount_eur" not in text
     assert "accounts over 545.0 days (1993-01 to 1994-06)" in text  # months, not a posting's date
-    assert (
-        "direction: codes translated by value_codes (PRIJEM -> credit, VYDAJ -> debit, VYBER -> debit)"
-        in text
-    )
+    assert "type: codes mapped by value_codes (PRIJEM -> credit, VYDAJ -> debit, VYBER -> debit)" in text
     assert "name no counterparty: each is an unknown counterparty" in text
 
 
@@ -243,7 +240,7 @@ def test_a_direction_code_left_out_is_named_with_the_fix(export):
     assert "value_codes" in str(err.value)
     with pytest.raises(Exception, match=r"value_codes") as err:
         run_ledger({"data_path": str(path), **{**PARAMS, "value_codes": {}}})
-    assert "PRIJEM" in str(err.value) and "credit or debit" in str(err.value)
+    assert "PRIJEM" in str(err.value) and "reads credit/debit" in str(err.value)
 
 
 def test_a_second_currency_or_a_bad_code_is_refused(export, tmp_path):
