@@ -115,10 +115,7 @@ def test_the_ulb_slice_through_data_path_and_as_the_catalogue_dataset(shared_dat
     by_path = run_features({"data_path": str(path)})
     real = run_features({"data_mode": "real"})
     m = by_path.metrics
-    # the slice's 7,972 lines hold 39 rows identical to an earlier one in every column (Time to Class):
-    # dropped and counted, as for every file
-    assert by_path.data.dropped == {"identical to an earlier row in every column": 39}
-    assert m["rows"] == 7_933 and m["anomalies_evaluated"] == 25
+    assert m["rows"] == 7_972 and m["anomalies_evaluated"] == 25
     assert m["n_features"] == 29  # V1..V28 and Amount; Time is the time column, Class the label
     assert m["interval_method"].startswith("blocks of time resampled (20 blocks of 9 min")
     claim = by_path.claim("roc_auc_unsupervised")
@@ -167,10 +164,9 @@ def test_the_ulb_slice_through_the_runner_with_data_path_only(shared_data_dir, t
     path = shared_data_dir / "fintech" / "creditcard_ulb_head7972.csv"
     result = _run({"data_path": str(path)}, tmp_path_factory)
     m = result.metrics
-    assert m["rows"] == 7_933 and m["anomalies_evaluated"] == 25 and m["n_features"] == 29
+    assert m["rows"] == 7_972 and m["anomalies_evaluated"] == 25 and m["n_features"] == 29
     html = _names_its_file(path, result)
     assert "spanning 3.1 h" in html and "column 'Class' is the label" in html
-    assert "39 row(s) left out: identical to an earlier row in every column" in html
 
 
 @pytest.mark.notebook
@@ -190,7 +186,7 @@ def test_real_mode_reads_the_catalogue_slice(shared_data_dir, tmp_path_factory, 
     monkeypatch.setenv("LIVINGLAB_DATA_MIRROR", str(shared_data_dir))
     result = _run({"data_mode": "real"}, tmp_path_factory)
     m = result.metrics
-    assert m["data_source"] == "mirror:ulb-creditcard-fraud" and m["rows"] == 7_933  # 39 identical dropped
+    assert m["data_source"] == "mirror:ulb-creditcard-fraud" and m["rows"] == 7_972
     assert m["anomalies_evaluated"] == 25 and 0 <= m["pr_auc_unsupervised"] <= 1
     card = json.loads((result.directory / "model_card.json").read_text())
     assert card["data"][0]["synthetic"] is False
