@@ -345,6 +345,9 @@ class Contract:
     min_rows: int = 1
     #: the fewest distinct values of a field the analysis needs, e.g. {"label": 2, "subject": 20}
     min_distinct: dict[str, int] = field(default_factory=dict)
+    #: rows identical in every column are separate observations (a table of measurements without an id, as
+    #: benchmark feature tables are: ADBench scores every row); otherwise they are dropped and counted
+    identical_rows_are_observations: bool = False
 
     def field(self, name: str) -> Field:
         return next(f for f in self.fields if f.name == name)
@@ -555,7 +558,11 @@ class Contract:
         )
         ctx = _Context(self, frame, mapping, given or {}, params, read_options)
         dropped: dict[str, int] = {}
-        exact = frame.duplicated() if not sample else pd.Series(False, index=frame.index)
+        exact = (
+            frame.duplicated()
+            if not (sample or self.identical_rows_are_observations)
+            else pd.Series(False, index=frame.index)
+        )
         if exact.any():
             frame = frame[~exact.to_numpy()]
             dropped["identical to an earlier row in every column"] = int(exact.sum())
