@@ -168,3 +168,18 @@ def test_untrusted_types_object_arrays_and_a_changed_file_are_refused(saved, tmp
     (tmp_path / "text.zip").write_text("not a model")
     with pytest.raises(ValueError, match="not a router saved by this pilot"):
         RequestRouter.load(tmp_path / "text.zip")
+
+
+@pytest.mark.parametrize("classifier", ["lr", "svm"])
+def test_a_page_shows_only_words_of_two_training_requests_whichever_candidate_routes(classifier):
+    """The plain model's vectoriser keeps words of a single request: such a word (it can identify a
+    person) is still masked on pages and in routed_requests.csv."""
+    from types import SimpleNamespace
+
+    from pilots.public_sector.privacy import known_words_of, public_text
+
+    texts = pd.Series(["tax return form", "tax office quagga", "road works", "road traffic form"] * 1)
+    model = LinearTextModel(classifier).fit(texts, ["tax", "tax", "road", "road"])
+    known = known_words_of(SimpleNamespace(model_=model))
+    assert known == {"tax", "road", "form"}
+    assert public_text(["tax office quagga"], known)[0] == "tax [rare] [rare]"
