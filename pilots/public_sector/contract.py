@@ -36,8 +36,8 @@ MODEL_FILE = "request_router.zip"
 #: What a saved router's ``model.json`` declares, and the only types a load builds from it.
 MODEL_FORMAT = "livinglab-request-router/1"
 MODEL_TYPES = (
-    "RequestRouter", "CrossLingualEnsemble", "FeatureUnion", "TfidfVectorizer", "CharNgramTfidf", "LinearSVC",
-    "ComplementNB", "LanguageDetector", "OperatingPoint",
+    "RequestRouter", "CrossLingualEnsemble", "LinearTextModel", "FeatureUnion", "TfidfVectorizer",
+    "CharNgramTfidf", "LinearSVC", "LogisticRegression", "ComplementNB", "LanguageDetector", "OperatingPoint",
 )  # fmt: skip
 
 _TEXT = Field(

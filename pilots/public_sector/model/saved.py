@@ -2,8 +2,9 @@
 small values) and ``.npy`` arrays (coefficients, idf weights, hash-bucket tables), read back with
 ``allow_pickle=False``.
 
-Loading builds only the types of :data:`contract.MODEL_TYPES` (the router, its ensemble, scikit-learn's
-``TfidfVectorizer``, ``FeatureUnion``, ``LinearSVC`` and ``ComplementNB``, the pilot's ``CharNgramTfidf``,
+Loading builds only the types of :data:`contract.MODEL_TYPES` (the router; each candidate it can route
+with by default: the ensemble and the plain or SVM ``LinearTextModel``; scikit-learn's ``TfidfVectorizer``,
+``FeatureUnion``, ``LinearSVC``, ``LogisticRegression`` and ``ComplementNB``; the pilot's ``CharNgramTfidf``,
 the language detector and the operating point): each is constructed with its settings and given its fitted
 arrays as attributes. A file naming any other type is refused before anything is built, so a crafted file
 can at worst be a wrong model, never run code. The bytes are deterministic (fixed zip timestamps, arrays in a
@@ -35,10 +36,12 @@ _FITTED = {
                       "validation_", "urgency_model_", "model_", "detector_"),
     "CrossLingualEnsemble": ("classes_", "svm_features_", "stem_features_", "svm_", "nbs_", "weights_",
                              "scales_", "temperature_", "oof_scores_", "oof_mask_"),
+    "LinearTextModel": ("classes_", "svm_features_", "svm_", "temperature_"),
     "FeatureUnion": (),
     "TfidfVectorizer": ("vocabulary_", "fixed_vocabulary_", "stop_words_", "idf_"),
     "CharNgramTfidf": ("lookup_", "idf_", "feature_names_"),
     "LinearSVC": ("classes_", "coef_", "intercept_", "n_features_in_", "n_iter_"),
+    "LogisticRegression": ("classes_", "coef_", "intercept_", "n_features_in_", "n_iter_"),
     "ComplementNB": ("classes_", "class_count_", "class_log_prior_", "feature_log_prob_", "n_features_in_"),
     "LanguageDetector": (),
     "OperatingPoint": (),
@@ -48,11 +51,13 @@ assert set(_FITTED) == set(MODEL_TYPES)
 
 def _classes(router_type: type) -> dict[str, type]:
     from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
     from sklearn.naive_bayes import ComplementNB
     from sklearn.pipeline import FeatureUnion
     from sklearn.svm import LinearSVC
 
     from .abstention import OperatingPoint
+    from .candidates import LinearTextModel
     from .charngrams import CharNgramTfidf
     from .ensemble import CrossLingualEnsemble
     from .langid import LanguageDetector
@@ -60,10 +65,12 @@ def _classes(router_type: type) -> dict[str, type]:
     found = {
         "RequestRouter": router_type,
         "CrossLingualEnsemble": CrossLingualEnsemble,
+        "LinearTextModel": LinearTextModel,
         "FeatureUnion": FeatureUnion,
         "TfidfVectorizer": TfidfVectorizer,
         "CharNgramTfidf": CharNgramTfidf,
         "LinearSVC": LinearSVC,
+        "LogisticRegression": LogisticRegression,
         "ComplementNB": ComplementNB,
         "LanguageDetector": LanguageDetector,
         "OperatingPoint": OperatingPoint,

@@ -276,4 +276,11 @@ def examples_html(
 def known_words_of(router) -> frozenset[str]:
     """The words of at least two training requests, as the router's word vectoriser kept them."""
     word = dict(router.model_.svm_features_.transformer_list)["word"]
-    return frozenset(t for t in word.vocabulary_ if " " not in t)
+    terms = [t for t in word.vocabulary_ if " " not in t]
+    if word.min_df >= 2 or not getattr(word, "smooth_idf", False) or not len(terms):
+        return frozenset(terms)
+    # a vectoriser that kept words of one request (the plain model's library defaults): the number of requests
+    # holding each word from its idf, ln((1 + n) / (1 + df)) + 1, the largest idf being that of df = 1
+    idf = word.idf_[[word.vocabulary_[t] for t in terms]].astype(float)
+    df = 2 * np.exp(float(word.idf_.max()) - idf) - 1
+    return frozenset(t for t, d in zip(terms, df, strict=True) if d > 1.5)

@@ -45,9 +45,9 @@ def test_test_labels_change_no_threshold_no_calibration_and_no_test_prediction(r
 def test_the_threshold_is_chosen_on_the_validation_requests(runs):
     data, fitted, _ = runs
     router = fitted.router
-    # calibrated on one half of the validation requests, the threshold chosen on the other half
-    assert router.calibration_.startswith("validation requests") and "the other" in router.calibration_
-    assert len(router.validation_) == len(data.validation) - len(data.validation) // 2
+    # the threshold is chosen on every validation request, each scored by a calibration on the other half
+    assert router.calibration_.startswith("validation requests") and "cross-fitted" in router.calibration_
+    assert len(router.validation_) == len(data.validation)
     chosen_on = router.validation_["truth"].astype(str).value_counts()
     available = data.validation["label"].astype(str).value_counts()
     assert (chosen_on <= available.reindex(chosen_on.index, fill_value=0)).all()  # validation rows only

@@ -215,7 +215,14 @@ def test_german_only_quirky_copy_and_routing_new_requests(shared_data_dir, tmp_p
     )
     m = result.metrics
     assert m["languages"] == ["de"] and m["merged_labels"] == 1
-    assert claims_of(result)["macro_f1"]["difference"] > 0
+    pooled = claims_of(result)["macro_f1"]
+    if m["routing_model"] == "plain":  # no candidate clearly ahead on validation: the plain reference routes
+        validation = m["validation_macro_f1"]
+        assert pooled["difference"] == 0 and (
+            m["model_choice_fallback"] or validation["plain"] == max(validation.values())
+        ), (m["model_choice_fallback"], validation)
+    else:
+        assert pooled["difference"] > 0, (m["routing_model"], pooled)
     text = page_text(result.directory / f"{PILOT}.html")
     assert "Asyl" in text and "person" in text  # the merged label is named, with where it goes
     assert "Skipped: the data hold 0 Luxembourgish" in text and "No French, Luxembourgish, English" in text

@@ -16,6 +16,7 @@ import pytest
 from livinglab.cli import main as livinglab
 from livinglab.contract import ContractError
 from pilots.public_sector.contract import MODEL_FILE, describe_saved_model, preflight
+from pilots.public_sector.model.candidates import LinearTextModel
 from pilots.public_sector.model.router import RequestRouter
 
 from .helpers import prepared
@@ -90,6 +91,31 @@ def test_reloaded_router_routes_identically_and_the_file_is_deterministic(router
         assert b"pickle" not in archive.read("model.json")
 
 
+@pytest.mark.parametrize("classifier", ["lr", "svm"])
+def test_the_plain_and_svm_candidates_are_saved_as_data_and_route_identically(classifier, data, tmp_path):
+    """The router routes with whichever candidate validation chose: the plain model (TF-IDF + logistic
+    regression) and the linear SVM are saved as JSON and arrays too, never as a pickle."""
+    model = LinearTextModel(classifier).fit(data.train["redacted_text"], data.train["label"])
+    router = RequestRouter(target_precision=0.9, seed=0, model=model).fit(
+        data.train["redacted_text"],
+        data.train["label"],
+        validation_texts=data.validation["text"],
+        validation_labels=data.validation["label"],
+        urgency=data.train["urgency"],
+        redacted=True,
+    )
+    path = router.save(tmp_path / "a" / MODEL_FILE)
+    again = RequestRouter.load(path, sha256=router.sha256_)
+    assert type(again.model_) is LinearTextModel and again.model_.classifier == classifier
+    assert again.model_.temperature_ == router.model_.temperature_
+    pd.testing.assert_frame_equal(router.route(data.test, explain=True), again.route(data.test, explain=True))
+    assert router.save(tmp_path / "b" / MODEL_FILE).read_bytes() == path.read_bytes()
+    with zipfile.ZipFile(path) as archive:
+        assert all(n == "model.json" or n.endswith(".npy") for n in archive.namelist())
+        names = describe_saved_model(path)
+    assert names["format"] == "data"
+
+
 def test_a_crafted_pickle_is_refused_and_runs_nothing(tmp_path):
     marker = tmp_path / "written-by-the-pickle"
     crafted = _crafted_pickle(tmp_path / MODEL_FILE, marker)
@@ -142,3 +168,18 @@ def test_untrusted_types_object_arrays_and_a_changed_file_are_refused(saved, tmp
     (tmp_path / "text.zip").write_text("not a model")
     with pytest.raises(ValueError, match="not a router saved by this pilot"):
         RequestRouter.load(tmp_path / "text.zip")
+
+
+@pytest.mark.parametrize("classifier", ["lr", "svm"])
+def test_a_page_shows_only_words_of_two_training_requests_whichever_candidate_routes(classifier):
+    """The plain model's vectoriser keeps words of a single request: such a word (it can identify a
+    person) is still masked on pages and in routed_requests.csv."""
+    from types import SimpleNamespace
+
+    from pilots.public_sector.privacy import known_words_of, public_text
+
+    texts = pd.Series(["tax return form", "tax office quagga", "road works", "road traffic form"] * 1)
+    model = LinearTextModel(classifier).fit(texts, ["tax", "tax", "road", "road"])
+    known = known_words_of(SimpleNamespace(model_=model))
+    assert known == {"tax", "road", "form"}
+    assert public_text(["tax office quagga"], known)[0] == "tax [rare] [rare]"
