@@ -227,6 +227,23 @@ def test_without_a_cluster_dask_is_not_imported():
     )
 
 
+def test_a_local_cluster_leaves_dask_s_configuration_whole_for_the_next_one(tmp_path):
+    """Two local clusters one after the other in a fresh process (Dask not yet imported), as a sweep then a
+    run in one notebook: the first must not take ``distributed``'s configuration away with it."""
+    code = (
+        "import sys, dask.config; from pathlib import Path; from livinglab.cluster import connect\n"
+        "for _ in range(2):\n"
+        "    with connect('local', Path(sys.argv[1]), local_workers=1) as client:\n"
+        "        assert client.submit(sum, [1, 2]).result() == 3\n"
+        "print(dask.config.get('distributed.comm.require-encryption', 'missing'))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.splitlines()[-1] != "missing"
+
+
 def _seeded_pilot(project: Path) -> None:
     """A copy of alpha with a ``seed`` parameter: total = n_rows * scale + seed."""
     import shutil

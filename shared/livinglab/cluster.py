@@ -90,7 +90,10 @@ def check_reachable(cluster: str | None) -> None:
 def connect(address: str, out: Path, *, local_workers: int | None = None) -> Iterator[Any]:
     """A ``distributed.Client`` for ``address``, checked before any work; closed (with the cluster) after."""
     import dask
+    import distributed  # noqa: F401  # adds its defaults to dask's config before the ``set`` below
 
+    # ``dask.config.set`` removes on exit every key it inserted: were ``distributed`` first imported inside
+    # it, its whole configuration would go with the ``set`` and the next client in this process would fail
     with dask.config.set({"distributed.scheduler.allowed-failures": 0}):  # our scheduler: a lost worker fails
         with _connected(address, local_workers=local_workers, out=out, check_out=True) as client:
             yield client
