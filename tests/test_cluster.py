@@ -193,6 +193,7 @@ def test_a_unit_reading_personal_data_needs_a_worker_that_may_hold_it(
     assert "gamma reads real or partner data" in err and "--resources personal_data=1" in err
     assert err.count("\n") == 1
     assert not list(out.glob("*/gamma"))  # nothing was submitted
+    assert not [p for p in out.iterdir() if p.is_dir()]  # refused before the run's folder was made
 
 
 def test_slurm_profile_becomes_the_job_script(fixture_project, capsys):

@@ -246,6 +246,10 @@ def run_pilots(
     if found:
         log(f"{len(found)} unit(s) of earlier runs stopped without finishing: listed as interrupted")
     with session as client, terminate_as_interrupt():
+        if client is not None:
+            from .cluster import check_personal_workers
+
+            check_personal_workers(client, planned)  # a refused unit leaves no folder, no index entry
         run_id = new_run_id()
         run_dir = out / run_id
         run_dir.mkdir(parents=True)
