@@ -194,6 +194,10 @@ def test_a_unit_reading_personal_data_needs_a_worker_that_may_hold_it(
     assert err.count("\n") == 1
     assert not list(out.glob("*/gamma"))  # nothing was submitted
     assert not [p for p in out.iterdir() if p.is_dir()]  # refused before the run's folder was made
+    sweep = ["sweep", "gamma", "-p", "data_path", str(partner), "--out", str(out)]
+    assert main([*sweep, "--cluster", dask_cluster.address]) == 2
+    assert "gamma reads real or partner data" in capsys.readouterr().err
+    assert not [p for p in out.iterdir() if p.is_dir()]  # nor a sweep's point folder
 
 
 def test_slurm_profile_becomes_the_job_script(fixture_project, capsys):
