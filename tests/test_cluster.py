@@ -193,6 +193,11 @@ def test_a_unit_reading_personal_data_needs_a_worker_that_may_hold_it(
     assert "gamma reads real or partner data" in err and "--resources personal_data=1" in err
     assert err.count("\n") == 1
     assert not list(out.glob("*/gamma"))  # nothing was submitted
+    assert not [p for p in out.iterdir() if p.is_dir()]  # refused before the run's folder was made
+    sweep = ["sweep", "gamma", "-p", "data_path", str(partner), "--out", str(out)]
+    assert main([*sweep, "--cluster", dask_cluster.address]) == 2
+    assert "gamma reads real or partner data" in capsys.readouterr().err
+    assert not [p for p in out.iterdir() if p.is_dir()]  # nor a sweep's point folder
 
 
 def test_slurm_profile_becomes_the_job_script(fixture_project, capsys):
@@ -225,6 +230,23 @@ def test_without_a_cluster_dask_is_not_imported():
         subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
         == "[]\n"
     )
+
+
+def test_a_local_cluster_leaves_dask_s_configuration_whole_for_the_next_one(tmp_path):
+    """Two local clusters one after the other in a fresh process (Dask not yet imported), as a sweep then a
+    run in one notebook: the first must not take ``distributed``'s configuration away with it."""
+    code = (
+        "import sys, dask.config; from pathlib import Path; from livinglab.cluster import connect\n"
+        "for _ in range(2):\n"
+        "    with connect('local', Path(sys.argv[1]), local_workers=1) as client:\n"
+        "        assert client.submit(sum, [1, 2]).result() == 3\n"
+        "print(dask.config.get('distributed.comm.require-encryption', 'missing'))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.splitlines()[-1] != "missing"
 
 
 def _seeded_pilot(project: Path) -> None:

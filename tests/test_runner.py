@@ -166,6 +166,35 @@ def test_ctrl_c_prints_one_line_and_lists_the_run_as_interrupted(fixture_project
     assert not (out / "latest").exists()  # a run with an interrupted pilot never becomes latest
 
 
+@pytest.mark.parametrize("sig", ["SIGINT", "SIGTERM"])
+def test_once_interrupted_the_dying_kernel_is_not_reported_but_other_runs_errors_are(sig, caplog):
+    """The notebook client (papermill's logger) and asyncio report the kernel that died with the Ctrl-C;
+    after the interruption they are quiet, before it and from the next run on they are heard."""
+    import logging
+    import signal
+    import time
+
+    from livinglab.runner import terminate_as_interrupt
+
+    # a terminal's Ctrl-C (a test worker may ignore SIGINT); the worker's own handler is put back after
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        client_log = logging.getLogger("papermill")
+        with caplog.at_level(logging.ERROR), terminate_as_interrupt():
+            client_log.error("a normal run's error")
+        with caplog.at_level(logging.ERROR), pytest.raises(KeyboardInterrupt), terminate_as_interrupt():
+            os.kill(os.getpid(), getattr(signal, sig))
+            time.sleep(10)  # the handler raises at once
+        with caplog.at_level(logging.ERROR):
+            client_log.error("Kernel died while waiting for execute reply.")
+            logging.getLogger("asyncio").error("Task exception was never retrieved")
+        with caplog.at_level(logging.ERROR), terminate_as_interrupt():
+            client_log.error("the next run's error")
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert [r.getMessage() for r in caplog.records] == ["a normal run's error", "the next run's error"]
+
+
 def test_git_state_is_fast_and_a_fresh_clone_stays_clean(tmp_path):
     import subprocess
 

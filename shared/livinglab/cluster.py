@@ -90,7 +90,10 @@ def check_reachable(cluster: str | None) -> None:
 def connect(address: str, out: Path, *, local_workers: int | None = None) -> Iterator[Any]:
     """A ``distributed.Client`` for ``address``, checked before any work; closed (with the cluster) after."""
     import dask
+    import distributed  # noqa: F401  # adds its defaults to dask's config before the ``set`` below
 
+    # ``dask.config.set`` removes on exit every key it inserted: were ``distributed`` first imported inside
+    # it, its whole configuration would go with the ``set`` and the next client in this process would fail
     with dask.config.set({"distributed.scheduler.allowed-failures": 0}):  # our scheduler: a lost worker fails
         with _connected(address, local_workers=local_workers, out=out, check_out=True) as client:
             yield client
@@ -526,6 +529,24 @@ def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__} on the cluster: {exc}"
 
 
+def check_personal_workers(client, units: list[Any], workers: dict[str, Any] | None = None) -> list[bool]:
+    """Whether each unit (anything with ``pilot``, ``design`` and ``plan``) reads personal data; a
+    ``UsageError`` if one does and the cluster has no worker that may hold it. Called before the run's folder
+    is made, so a refused unit leaves nothing behind."""
+    if workers is None:
+        workers = client.scheduler_info().get("workers", {})
+    personal = [reads_personal_data(unit.pilot, unit.design, unit.plan) for unit in units]
+    keyed = [w for w, info in workers.items() if (info.get("resources") or {}).get(PERSONAL_RESOURCE)]
+    if any(personal) and not keyed:
+        first = units[personal.index(True)]
+        raise UsageError(
+            f"{first.pilot.unit(first.design)} reads real or partner data, which run only on workers started with `--resources "
+            f"{PERSONAL_RESOURCE}=1` (and {_key_env()} when the pilot pseudonymises); the scheduler at "
+            f"{client.scheduler.address} has none (docs/security.md)."
+        )
+    return personal
+
+
 def run_jobs(client, jobs: list[Job], *, out: Path, git: dict[str, Any]) -> list[PilotResult]:
     """Submit every job (retries=0), collect results as they finish, write the index after each."""
     from distributed import as_completed
@@ -536,15 +557,7 @@ def run_jobs(client, jobs: list[Job], *, out: Path, git: dict[str, Any]) -> list
     )
     root = str(project_root())
     workers = client.scheduler_info().get("workers", {})
-    personal = [reads_personal_data(job.pilot, job.design, job.plan) for job in jobs]
-    keyed = [w for w, info in workers.items() if (info.get("resources") or {}).get(PERSONAL_RESOURCE)]
-    if any(personal) and not keyed:
-        unit = jobs[personal.index(True)].unit
-        raise UsageError(
-            f"{unit} reads real or partner data, which run only on workers started with `--resources "
-            f"{PERSONAL_RESOURCE}=1` (and {_key_env()} when the pilot pseudonymises); the scheduler at "
-            f"{client.scheduler.address} has none (docs/security.md)."
-        )
+    personal = check_personal_workers(client, jobs, workers)
     log(
         f"{n} pilot run(s) to the Dask scheduler at {client.scheduler.address} ({len(workers)} worker(s) now)"
     )

@@ -17,6 +17,7 @@ its half-written files removed.
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import threading
@@ -246,6 +247,10 @@ def run_pilots(
     if found:
         log(f"{len(found)} unit(s) of earlier runs stopped without finishing: listed as interrupted")
     with session as client, terminate_as_interrupt():
+        if client is not None:
+            from .cluster import check_personal_workers
+
+            check_personal_workers(client, planned)  # a refused unit leaves no folder, no index entry
         run_id = new_run_id()
         run_dir = out / run_id
         run_dir.mkdir(parents=True)
@@ -311,22 +316,55 @@ def _stop(out: Path, run_dir: Path, reason: str) -> None:
         pass
 
 
+_INTERRUPTED = threading.Event()  # set by Ctrl-C or SIGTERM during a run; cleared when the next run starts
+# the notebook client logs through papermill's logger (else traitlets'); a task of the kernel that died with
+# the Ctrl-C is reported by asyncio when it is collected, possibly after the run has ended
+_NOISY_WHEN_INTERRUPTED = ("papermill", "traitlets", "asyncio")
+
+
+class _QuietOnceInterrupted(logging.Filter):
+    """Drops a record once the run is interrupted: the kernel that died with the Ctrl-C is no news, the one
+    line says what was kept. A run that is not interrupted shows every record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not _INTERRUPTED.is_set()
+
+
+_QUIET = _QuietOnceInterrupted()
+
+
 @contextmanager
 def terminate_as_interrupt():
     """SIGTERM (a scheduler's or `kill`'s stop) handled like Ctrl-C while a run lasts: the running unit is
-    recorded as interrupted and the index updated. Only in the main thread (signals are delivered there)."""
+    recorded as interrupted and the index updated. Only in the main thread (signals are delivered there).
+    Once interrupted, the notebook client's and asyncio's messages about the dying kernel are not shown."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    _INTERRUPTED.clear()
+    for name in _NOISY_WHEN_INTERRUPTED:
+        if _QUIET not in logging.getLogger(name).filters:
+            logging.getLogger(name).addFilter(_QUIET)
 
     def stop(signum, frame):
+        _INTERRUPTED.set()
         raise KeyboardInterrupt("SIGTERM")
 
     previous = signal.signal(signal.SIGTERM, stop)
+    previous_int = signal.getsignal(signal.SIGINT)
+    if callable(previous_int):  # not when Ctrl-C is ignored (SIG_IGN) or left to the system (SIG_DFL)
+
+        def ctrl_c(signum, frame):
+            _INTERRUPTED.set()
+            previous_int(signum, frame)  # Python's own handler raises KeyboardInterrupt
+
+        signal.signal(signal.SIGINT, ctrl_c)
     try:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+        if callable(previous_int):
+            signal.signal(signal.SIGINT, previous_int)
 
 
 def _run_here(jobs: list[Job], out: Path, progress: bool | None, git: dict[str, Any]) -> list[PilotResult]:

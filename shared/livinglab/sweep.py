@@ -93,7 +93,7 @@ def run_sweep(
 ) -> list[PilotResult]:
     """Run the grid (on ``cluster``, ``LIVINGLAB_CLUSTER`` or ``workers`` local processes) and index it;
     with ``mlflow`` (or ``LIVINGLAB_MLFLOW``) the sweep is also an MLflow parent run with a child a point."""
-    from .cluster import connect, run_jobs
+    from .cluster import check_personal_workers, connect, run_jobs
 
     out = Path(out).resolve()
     jobs = plan_sweep(pilot_name, params, seeds, profile, out)
@@ -102,6 +102,7 @@ def run_sweep(
     cluster = cluster or os.environ.get(CLUSTER_ENV, "").strip() or "local"
     local = min(len(jobs), workers or os.cpu_count() or 1)
     with connect(cluster, out, local_workers=local) as client:
+        check_personal_workers(client, jobs)  # a refused point leaves no folder
         for job in jobs:
             job.run_dir.mkdir(parents=True, exist_ok=True)
         results = run_jobs(client, jobs, out=out, git=git_state(project_root()))
