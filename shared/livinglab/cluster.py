@@ -598,7 +598,7 @@ def run_jobs(client, jobs: list[Job], *, out: Path, git: dict[str, Any]) -> list
         raise RunInterrupted(
             f"interrupted with {len(left)} of {n} pilot run(s) unfinished, listed as interrupted in "
             f"{out / 'index.html'} (one already running on a worker finishes there and records its result); "
-            "runs/latest still points at the last complete run."
+            "latest/<unit> still links each design's last good run."
         ) from None
     finally:
         client.unsubscribe_topic(PROGRESS_TOPIC)
