@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -30,41 +29,12 @@ DESIGNS = {
 PILOTS = tuple(sorted(DESIGNS))  # the run units: a pilot, or pilot-design when it has several
 WIDTHS = (1440, 390)
 FOLD = 900  # the viewport's height: what is seen without scrolling
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 PLACEHOLDER_ALT = ("", "figure", "image", "no description has been provided for this image")
 
 
 def _shots(default: Path) -> Path:
     """Where screenshots go: ``$LIVINGLAB_SCREENSHOTS`` (kept by CI) or beside the pages."""
     return Path(os.environ["LIVINGLAB_SCREENSHOTS"]) if os.environ.get("LIVINGLAB_SCREENSHOTS") else default
-
-
-@pytest.fixture(scope="module")
-def browser():
-    reason = None
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        reason = "the playwright package is not installed (make install)"
-    if reason is None and CHROMIUM is None:
-        reason = "Chromium is not installed (Debian: apt-get install chromium; .ci/run installs it)"
-    if reason:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must run the browser test: {reason}")
-        pytest.skip(reason)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=_FLAGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -26,9 +25,6 @@ TABLE = "</table>"
 PAYLOADS = (SCRIPT, IMG, LINK, TABLE)
 FILE_NAME = f"partner {IMG}.csv"  # a file name cannot hold the "/" of </script> or </table>
 KEY = "a-test-key-that-is-long-enough"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-          "--disable-sync", "--no-first-run", "--disable-quic"]  # fmt: skip
 
 
 def _synthetic(pilot: str, design: str, **params):
@@ -144,25 +140,6 @@ def xss_runs(tmp_path_factory):
         return found[unit]
 
     return out, ensure
-
-
-@pytest.fixture(scope="module")
-def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        sync_playwright = None
-    reason = "the playwright package is not installed (make install)" if sync_playwright is None else None
-    if reason is None and CHROMIUM is None:
-        reason = "Chromium is not installed (Debian: apt-get install chromium; .ci/run installs it)"
-    if reason:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must run the browser test: {reason}")
-        pytest.skip(reason)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=_FLAGS)
-        yield chromium
-        chromium.close()
 
 
 _FROM_THE_DATA = """() => {

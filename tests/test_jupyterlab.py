@@ -34,16 +34,6 @@ from livinglab.paths import project_root
 
 ROOT = project_root()
 NOTEBOOK = "pilots/health/case_control.ipynb"  # a pilot notebook that runs in well under a minute
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 KERNEL_DETAILS = {  # what a kernel writes into the notebook's metadata on every save
     "codemirror_mode": {"name": "ipython", "version": 3},
     "file_extension": ".py",
@@ -147,25 +137,6 @@ def test_make_lab_makes_the_project_kernel_the_default_for_new_notebooks():
 
 
 # ----------------------------------------------------------------------------------------- in a browser
-
-
-@pytest.fixture(scope="module")
-def browser():
-    reason = None
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        reason = "the playwright package is not installed (make install)"
-    if reason is None and CHROMIUM is None:
-        reason = "Chromium is not installed (Debian: apt-get install chromium; .ci/run installs it)"
-    if reason:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must run the browser test: {reason}")
-        pytest.skip(reason)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield chromium
-        chromium.close()
 
 
 def _free_port() -> int:
