@@ -24,7 +24,8 @@ bench`` also measures the peak memory.
   1.5 million series-hours) plus three sums of detectors, a detector writing -1 error codes and a test
   channel; the whole ``run`` on this machine's threads (the implausible series are left out, the peer is
   fitted too). The goal is under 3 minutes on 2 cores; ``forecasts_sha1`` shows the forecasts do not depend
-  on how the fits are spread over threads.
+  on how the fits are spread over threads. ``city200``: the same export with 200 detectors (a few minutes;
+  the fits near the same row cap), to profile and to check that a change keeps the forecasts' digest.
 """
 
 from __future__ import annotations
@@ -51,7 +52,10 @@ GENERATED = {
 #: a city's loop detectors as partners export them: one CSV a day, about 700 series x 13 weeks (1.5 million
 #: series-hours), with sums of detectors, a detector writing negative error codes and a test channel
 CITY = dict(n_sites=700, start="2024-01-01", days=91, params={})
-CASES = ["smoke", "full", *GENERATED, "city700"]
+#: the same export with 200 detectors (same 13 weeks, same daily files, fits near the same 300,000-row cap):
+#: a case that behaves like ``city700`` in a few minutes, to profile and to compare digests
+CITIES = {"city700": CITY, "city200": {**CITY, "n_sites": 200}}
+CASES = ["smoke", "full", *GENERATED, *CITIES]
 
 
 def scale_counts(n_sites: int, start: str, days: int, seed: int = 0) -> pd.DataFrame:
@@ -171,21 +175,23 @@ def city_files(folder: Path, n_sites: int, start: str, days: int, seed: int = 0)
     return len(long)
 
 
-def run_city() -> dict:
-    """``city700``: the daily files through ``run`` here (threads), the implausible series left out."""
+def run_city(name: str = "city700") -> dict:
+    """``city700`` (or ``city200``): the daily files through ``run`` here (threads), the implausible series
+    left out."""
     from pilots.mobility.run import run
 
+    city = CITIES[name]
     with tempfile.TemporaryDirectory() as folder:
-        rows = city_files(Path(folder), CITY["n_sites"], CITY["start"], CITY["days"])
+        rows = city_files(Path(folder), city["n_sites"], city["start"], city["days"])
         params = {
             "data_path": str(Path(folder) / "counts_*.csv"),
             "columns": {"site": "detector", "timestamp": "zeit", "count": "anzahl"},
-            **CITY["params"],
+            **city["params"],
         }
         load = os.getloadavg()[0]  # a shared machine: the wall time grows with the others' load
         t0, cpu0 = time.perf_counter(), time.process_time()
         result = run(params)
-        out = _summary("city700", result, rows, time.perf_counter() - t0)
+        out = _summary(name, result, rows, time.perf_counter() - t0)
         cpu_s = time.process_time() - cpu0  # CPU seconds of the run, all its threads
     peer = result.claim("mae_h1_peer") if "mae_h1_peer" in result.verdicts else None
     return out | {
@@ -202,8 +208,8 @@ def run_case(name: str) -> dict:
     from livinglab.pilots import get_pilot
     from pilots.mobility.run import run
 
-    if name == "city700":
-        return run_city()
+    if name in CITIES:
+        return run_city(name)
     if name in GENERATED:
         return run_generated(name)
     t0 = time.perf_counter()
