@@ -61,23 +61,13 @@ __all__ = [
     "redact_pii",
 ]
 
-# Letter classes for Latin-script names (Python's re has no \p{Lu}); covers Latin-1 and Latin Extended-A/B.
+# Letter classes for Latin-script words (Python's re has no \p{Lu}); covers Latin-1 and Latin Extended-A/B.
+# (Names are found by .names, which the "name" rule below calls.)
 _LATIN = [chr(c) for c in range(0x41, 0x250)]
 _UPPER = "".join(c for c in _LATIN if c.isupper() and c.isalpha())
-_LOWER = "".join(c for c in _LATIN if c.islower() and c.isalpha())
 _LETTER = "".join(c for c in _LATIN if c.isalpha())
 _UP = f"[{re.escape(_UPPER)}]"
-_LO = f"[{re.escape(_LOWER)}]"
 _LET = f"[{re.escape(_LETTER)}]"
-_NAME_WORD = (
-    rf"{_UP}{_LET}*(?:['’]{_LET}+)?(?:-{_UP}?{_LET}+)*"  # Dupont, O'Brien, Jean-Pierre, DUPONT, Müller
-)
-# Name particles: "de la Fontaine", "von der Leyen", "van den Berg", "d'Estaing" (never "le", "la" alone).
-_PARTICLE = (
-    r"(?:(?:de|van|von)[ ](?:la|der|den)[ ]|(?:de|du|des|von|van|der|den|zu|vom|di|da|dos|del)[ ]|d['’])"
-)
-_FULL_NAME = rf"{_PARTICLE}*{_NAME_WORD}(?:[ ]{_PARTICLE}*{_NAME_WORD}){{0,2}}"
-_LOWER_NAME = rf"{_LO}{_LET}+(?:[ ]{_LO}{_LET}+)?"  # "marie dupont" in an informal signature
 
 _EMAIL = re.compile(
     r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
@@ -131,57 +121,6 @@ _LU_MOBILE = re.compile(rf"{_NO_NUM_BEFORE}6[2-9]\d(?P<sep2>[ .-]?)\d{{3}}(?P=se
 _LU_LANDLINE = re.compile(
     r"(?<![\w+/.,-])\d{2}(?P<s>[ .])\d{2}(?P=s)\d{2}(?:(?P=s)\d{2})?(?![\w]|[.,/-]\d|[ ]?(?:€|EUR\b|euros?\b))"
 )
-
-_TITLE_CUES = (
-    r"(?:(?i:monsieur|madame|mademoiselle|messieurs|mesdames|herrn|herr|frau|här|madamm|joffer|"
-    r"mister)\b|(?:Miss|Mme|Mlle|Mrs|Mr|Ms|Dr|Prof)\b\.?|M\.)"
-)
-# The name after the cue and any academic titles ("Herr Dr. [NAME]" redacted again stays as it is).
-_NAME_AFTER_TITLE = re.compile(
-    rf"(?=[MmHhFfJjDdP])(?<![\w])({_TITLE_CUES}[ ]+(?:(?:Dr|Prof)\.?(?:[ ]med\.)?[ ]+)*)"
-    rf"(?!(?:Dr|Prof)\b)({_FULL_NAME})"
-)
-_INTRO_CUES = (
-    r"(?i:je[ ]m['’][ ]?appelle|mon[ ]nom[ ](?:est|c['’]est)|ich[ ]hei(?:ß|ss)e|mein[ ]name[ ]ist|"
-    r"ech[ ]heeschen|mäin[ ]numm[ ]ass|my[ ]name[ ]is|ech[ ]sinn[ ]d(?:e|'))"
-)
-_NAME_AFTER_INTRO = re.compile(rf"(?=[JjIiMmEe])(?<![\w])({_INTRO_CUES}[ ]+)({_FULL_NAME}|{_LET}+)")
-# "je suis Marie Dupont", "ich bin Jan", "I am Tom": only a capitalised name counts (not "je suis malade").
-_BE_CUES = r"(?:je[ ]suis|ici|ich[ ]bin|hier[ ]ist|hier[ ]schreibt|ech[ ]sinn|hei[ ]ass|hei[ ]schreift|i[ ]am|i['’]m|this[ ]is)"
-_NAME_AFTER_BE = re.compile(rf"(?i:(?<![\w])({_BE_CUES}[ ]+))({_FULL_NAME})(?=[ ,.;:!?)]|$)")
-# Family words: "ma fille Léa", "mein Sohn Paul", "mäi Jong Ben", "my wife Ana".
-_KIN = (
-    r"(?:(?:ma|mon|notre)[ ](?:fille|fils|mari|femme|épouse|époux|compagne|compagnon|enfant|mère|père|"
-    r"frère|sœur|soeur|belle-mère|beau-père)|(?:mein|meine|meinem|meiner|meinen|unser|unsere)[ ](?:Sohn|Tochter|"
-    r"Mann|Frau|Ehemann|Ehefrau|Partner|Partnerin|Kind|Mutter|Vater|Bruder|Schwester)|(?:mäi|mäin|meng|"
-    r"mengem|menger|eis|eise)[ ](?:Jong|Duechter|Mann|Fra|Kand|Mamm|Papp|Brudder|Schwëster|Frëndin|Frënd)|"
-    r"(?:my|our)[ ](?:son|daughter|husband|wife|partner|child|mother|father|brother|sister))"
-)
-_NAME_AFTER_KIN = re.compile(rf"(?i:(?<![\w])({_KIN}[ ,]+))({_FULL_NAME})")
-# A signature: the name after a closing formula, capitalised or (informal) in lower case, up to the end.
-_CLOSINGS = (
-    r"(?:cordialement|bien[ ]à[ ]vous|bien[ ]cordialement|salutations(?:[ ]distinguées)?|bonne[ ]journée|"
-    r"merci(?:[ ]d'avance|[ ]beaucoup|[ ]a[ ]schéine[ ]gruss)?|bisous|a\+|mit[ ]freundlichen[ ]grü(?:ß|ss)en|"
-    r"freundliche[ ]grü(?:ß|ss)e|viele[ ]grü(?:ß|ss)e|beste[ ]grü(?:ß|ss)e|liebe[ ]grü(?:ß|ss)e|grü(?:ß|ss)e|"
-    r"mfg|lg|vg|danke(?:[ ]schön)?|(?:mat[ ](?:beschte|frëndleche)[ ])?gréiss|schéine[ ]gruss|villmools[ ]merci|"
-    r"(?:kind|best|warm)[ ]regards|regards|best[ ]wishes|yours[ ](?:sincerely|faithfully)|sincerely|"
-    r"many[ ]thanks|thanks|thank[ ]you|cheers|best)"
-)
-_SIGNATURE = re.compile(
-    rf"(?i:(?<![\w])({_CLOSINGS}[ ]?[,.!:]?[ ]*))(?-i:({_FULL_NAME}|{_LOWER_NAME}))(?=[ ]*[.!]?[ ]*$)"
-)
-# Two or three capitalised words in a row, the first not starting a sentence (nor the text).
-_FUNCTION_CAPS = (
-    r"(?:Sie|Ihnen|Ihre|Ihrer|Ihrem|Ihren|Ihr|Dir|Iech|Är|Ärer|Ärem|I|Dear|Sehr|Liebe|Lieber|Léif|Léiw|"
-    r"Bonjour|Hallo|Hello|Moien|Merci|Danke|Guten|Good|Madame|Monsieur|Mme|Mr|Mrs|Ms|Herr|Frau|Här|Madamm)"
-)
-_CAPS_RUN = re.compile(
-    rf"(?<=[{re.escape(_LETTER)},;:)] )(?!{_FUNCTION_CAPS}\b)({_NAME_WORD}(?:[ ]{_PARTICLE}*{_NAME_WORD}){{1,2}})"
-    rf"(?![\w'’-])"
-)
-# One to three capitalised words ending the text after a sentence end or a comma (a bare signature).
-_TRAILING = re.compile(rf"((?:[.!?,;:\]]|\n)[ ]*)((?!{_FUNCTION_CAPS}\b){_FULL_NAME})[ ]*[.!]?[ ]*$")
-
 
 def _parse_phone(text: str, region: str | None):
     """The number phonenumbers reads in ``text`` (None when it reads none)."""
