@@ -378,6 +378,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=180.0, help="seconds per mutant (then: killed)")
     parser.add_argument("--list", action="store_true", help="list the patterns and their sites, run nothing")
     parser.add_argument("--json", help="also write the results to this file")
+    parser.add_argument("--tests", nargs="+", default=TESTS, help="test files run on each mutant")
     args = parser.parse_args(argv)
     os.chdir(ROOT)
     sys.path.insert(0, str(ROOT))
@@ -398,8 +399,8 @@ def main(argv: list[str] | None = None) -> int:
     per = {r["id"]: mutants(r, args.per_pattern, args.seed)[1] for r in records}
     todo: list[dict | None] = [None] + [m for ms in per.values() for m in ms]
     t0 = time.monotonic()
-    print(f"{len(records)} patterns, {len(todo) - 1} mutants, tests: {' '.join(TESTS)}", flush=True)
-    status = run_all(todo, TESTS, args.jobs, args.timeout)
+    print(f"{len(records)} patterns, {len(todo) - 1} mutants, tests: {' '.join(args.tests)}", flush=True)
+    status = run_all(todo, args.tests, args.jobs, args.timeout)
     if status[0] != "survived":
         print("The tests fail (or hang) on the unmutated patterns: fix them first.")
         return 2

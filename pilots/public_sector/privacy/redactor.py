@@ -122,6 +122,7 @@ _LU_LANDLINE = re.compile(
     r"(?<![\w+/.,-])\d{2}(?P<s>[ .])\d{2}(?P=s)\d{2}(?:(?P=s)\d{2})?(?![\w]|[.,/-]\d|[ ]?(?:€|EUR\b|euros?\b))"
 )
 
+
 def _parse_phone(text: str, region: str | None):
     """The number phonenumbers reads in ``text`` (None when it reads none)."""
     import phonenumbers
