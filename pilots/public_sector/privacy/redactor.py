@@ -79,7 +79,10 @@ _EMAIL = re.compile(
 # word follows the IBAN, it is not one of its groups.
 _NOT_A_WORD_AFTER = "".join(rf"(?<![ .-](?-i:[a-z]{{{k}}}))" for k in range(1, 5))
 _IBAN = re.compile(
-    r"(?i)\b[A-Z]{2}\d{2}(?:[ .-]?[A-Z0-9]{4}){2,7}(?:[ .-]?[A-Z0-9]{1,3})?" + _NOT_A_WORD_AFTER + r"\b"
+    r"(?i)\b(?:[A-Z]{2}\d{2}(?:[ .-]?[A-Z0-9]{4}){2,7}(?:[ .-]?[A-Z0-9]{1,3})?"
+    + _NOT_A_WORD_AFTER
+    # a Belgian IBAN around the old account number's own grouping: BE32 123-4567890-02
+    + r"|BE\d{2}[ ]?\d{3}-\d{7}-\d{2})\b"
 )
 
 # Luxembourg matricule: YYYY MM DD NNN CC (birth date, serial, two check digits), separators optional.
@@ -180,7 +183,15 @@ _EMAIL_OBFUSCATED = re.compile(
 _FOREIGN_ID = re.compile(
     r"(?<![\w.,/+-])(?:\d{2}[ .]\d{2}[ .]\d{2}[ .-]\d{3}[ .]\d{2}|[12][ ]?\d{2}[ ]?\d{2}[ ]?(?:\d{2}|2[AB])[ ]?\d{3}"
     r"[ ]?\d{3}[ ]?\d{2}|\d{2}[ ]?\d{3}[ ]?\d{3}[ ]?\d{3}|756[ .]?\d{4}[ .]?\d{4}[ .]?\d{2}|\d{3}-\d{2}-\d{4}|"
-    r"\d{8}[ -]?[A-Z])(?![\w]|[.,/-]\d)"
+    r"\d{8}[ -]?[A-Z]|"
+    # French VAT with letters (K7399859412, 4Z123456782), Dutch VAT (004495445B01), Dutch BSN 1112.22.333
+    r"(?=[0-9A-Z]{0,1}[A-Z])[0-9A-HJ-NP-Z]{2}\d{9}|\d{9}B\d{2}|\d{4}\.\d{2}\.\d{3})(?![\w]|[.,/-]\d)"
+)
+# A VAT number with its country prefix (LU 150 274 42, BE 428759497, DE136695976, NL4495445B01), checked
+# with python-stdnum: a sole trader's VAT number names a person.
+_VAT = re.compile(
+    r"(?<![\w.,/+-])(?:AT|BE|BG|CY|CZ|DE|DK|EE|EL|ES|FI|FR|HR|HU|IE|IT|LT|LU|LV|MT|NL|PL|PT|RO|SE|SI|SK)"
+    r"[ ]?[0-9A-Z](?:[ .]?[0-9A-Z]){7,13}(?![\w]|[.,/-]\d)"
 )
 _ID_CUE = re.compile(
     r"(?i)(\b(?:matricule|matrikel(?:nummer)?|sozialversicherungsnummer|versicherungsnummer|steuer-?id|"
@@ -194,26 +205,38 @@ _ID_CUE = re.compile(
 
 
 def _foreign_id_ok(text: str) -> bool:
-    """A personal number of Belgium, France, Germany, Switzerland, the US or Spain with right check digits."""
+    """A personal or tax number of Belgium, France, Germany, the Netherlands, Switzerland, the US or Spain with
+    right check digits."""
     from stdnum import be, ch, de, es, fr, us  # noqa: F401
     from stdnum.be import bis, nn
     from stdnum.ch import ssn as ch_ssn
     from stdnum.de import idnr
     from stdnum.es import dni
-    from stdnum.fr import nir
+    from stdnum.fr import nir, tva
+    from stdnum.nl import bsn, btw
     from stdnum.us import ssn as us_ssn
 
     if "-" in text and len(text) == 11 and text[3] == "-" and text[6] == "-":
         return us_ssn.is_valid(text)
-    return any(m.is_valid(text) for m in (nn, bis, nir, idnr, ch_ssn, dni))
+    return any(m.is_valid(text) for m in (nn, bis, nir, idnr, ch_ssn, dni, tva, btw)) or (
+        "." in text and bsn.is_valid(text)  # a BSN only as written with its dots (any 9 digits pass 1 in 11)
+    )
+
+
+def _vat_ok(text: str) -> bool:
+    """A VAT number of an EU country, right for python-stdnum."""
+    from stdnum.eu import vat
+
+    return vat.is_valid(text)
 
 
 _valid_foreign_id = lru_cache(maxsize=65536)(_foreign_id_ok)
+_valid_vat = lru_cache(maxsize=65536)(_vat_ok)
 
 # ----- national phone numbers of other countries (trunk 0, US formats), checked with phonenumbers ------------
 _PHONE_NATIONAL = re.compile(
     r"(?<![\w+/.,-])(?:\(\d{3}\)[ ]?\d{3}-\d{4}|\d{3}-\d{3}-\d{4}|0\d{1,4}(?:[ /.-]?\d{2,8}){1,4}|"
-    r"9[1236]\d[ ]\d{3}[ ]\d{3}|[67]\d{2}[ ]\d{2}[ ]\d{2}[ ]\d{2})"
+    r"9[1236]\d[ ]\d{3}[ ]\d{3}|2\d[ ]\d{3}[ ]\d{4}|[67]\d{2}[ ]\d{2}[ ]\d{2}[ ]\d{2})"
     r"(?![\w]|[.,/:-]\d|[ ]?(?:€|EUR\b|eur\b|euros?\b|CHF\b|USD\b|\$))"
 )
 _REGIONS = ("FR", "DE", "BE", "NL", "CH", "GB", "IT", "AT", "US", "PT", "ES", "LU")
@@ -303,6 +326,7 @@ PII_PATTERNS: dict[str, list] = {
         (_NATIONAL_ID, "[NATIONAL_ID]"),
         (_ID_CUE, r"\1[NATIONAL_ID]"),
         (_FOREIGN_ID, partial(_replace_if, "[NATIONAL_ID]", _valid_foreign_id)),
+        (_VAT, partial(_replace_if, "[NATIONAL_ID]", _valid_vat)),
     ],
     "phone": [
         (_PHONE_CUE, r"\1[PHONE]"),
