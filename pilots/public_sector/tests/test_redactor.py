@@ -20,7 +20,10 @@ from pilots.public_sector.privacy.redactor import (
 @pytest.fixture(autouse=True)
 def fresh_identifier_checks():
     """Every test checks its numbers afresh (the redactor caches each candidate's phonenumbers/stdnum check)."""
-    for cached in (pii._valid_iban, pii._valid_intl_phone, pii._valid_lu_number):
+    for cached in (
+        pii._valid_iban, pii._valid_intl_phone, pii._valid_lu_number, pii._valid_vat, pii._valid_foreign_id,
+        pii._valid_national_phone,
+    ):  # fmt: skip
         cached.cache_clear()
 
 
@@ -354,3 +357,35 @@ def test_words_after_an_iban_are_not_part_of_it():
 def test_luxembourg_candidates_phonenumbers_rejects_are_kept(sentence):
     redacted = redact_pii([sentence])[0].iloc[0]
     assert ("[PHONE]" in redacted) == sentence.startswith("Tél."), redacted  # a cue word needs no check
+
+
+@pytest.mark.parametrize(
+    "sentence, expected",
+    [
+        # VAT numbers with their country prefix, as python-stdnum's doctests write them: a sole trader's
+        # VAT number names a person. A wrong check digit leaves an ordinary reference.
+        ("Facture LU 150 274 42 réglée.", "Facture [NATIONAL_ID] réglée."),
+        ("Facture LU 150 274 43 réglée.", "Facture LU 150 274 43 réglée."),
+        ("Unsere Nummer DE136695976 bitte.", "Unsere Nummer [NATIONAL_ID] bitte."),
+        ("Unsere Nummer DE136695977 bitte.", "Unsere Nummer DE136695977 bitte."),
+        ("Firma BE 428759497, Arlon.", "Firma [NATIONAL_ID], Arlon."),
+        ("Bedrijf NL4495445B01 ok.", "Bedrijf [NATIONAL_ID] ok."),
+        ("Empresa PT 501 964 843 ok.", "Empresa [NATIONAL_ID] ok."),
+        # without prefix: French VAT (also with letters), Dutch VAT, a BSN written with its dots
+        ("Ref 23334175221 ok.", "Ref [NATIONAL_ID] ok."),
+        ("Ref 23334175222 ok.", "Ref 23334175222 ok."),
+        ("Ref K7399859412 ok.", "Ref [NATIONAL_ID] ok."),
+        ("Ref K7399859413 ok.", "Ref K7399859413 ok."),
+        ("Ref 004495445B01 ok.", "Ref [NATIONAL_ID] ok."),
+        ("Dossier 1112.22.333 ok.", "Dossier [NATIONAL_ID] ok."),
+        ("Dossier 1112.22.334 ok.", "Dossier 1112.22.334 ok."),
+        ("Dossier 111222333 ok.", "Dossier 111222333 ok."),  # 9 bare digits: 1 in 11 pass the BSN check
+        # a Portuguese landline in its national grouping, and a Belgian IBAN around the old account number
+        ("Ligue para 21 234 5678 amanhã.", "Ligue para [PHONE] amanhã."),
+        ("Ligue para 21 234 567 amanhã.", "Ligue para 21 234 567 amanhã."),
+        ("Konto BE32 123-4567890-02 bitte.", "Konto [IBAN] bitte."),
+        ("Konto BE32 123-456789-02 bitte.", "Konto BE32 123-456789-02 bitte."),
+    ],
+)
+def test_national_formats_of_the_libraries_examples(sentence, expected):
+    assert redact_pii([sentence])[0].iloc[0] == expected
