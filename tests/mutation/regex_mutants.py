@@ -18,7 +18,7 @@ mutmut mutates Python expressions; the redactor's behaviour lives in its module-
    time out), *survived* otherwise. (A pattern applied once at import time, to build another object, would
    not see its mutant: none of the redactor's is.)
 
-    python tests/mutation/regex_mutants.py                     # every pattern, 12 mutants each at most
+    python tests/mutation/regex_mutants.py                     # every pattern, 8 mutants each at most
     python tests/mutation/regex_mutants.py _PHONE _IBAN        # some patterns (by assigned name)
     python tests/mutation/regex_mutants.py --per-pattern 0     # every site (long)
     python tests/mutation/regex_mutants.py --list              # the patterns and their number of sites
@@ -405,7 +405,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "patterns", nargs="*", help="pattern names (e.g. _PHONE, names._CAP_RUN); default all"
     )
-    parser.add_argument("--per-pattern", type=int, default=12, help="mutants per pattern at most (0: all)")
+    parser.add_argument("--per-pattern", type=int, default=8, help="mutants per pattern at most (0: all)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=180.0, help="seconds per mutant (then: killed)")
