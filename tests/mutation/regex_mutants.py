@@ -373,6 +373,9 @@ class Runner:
                 continue
             if pid in running:
                 i, _ = running.pop(pid)
+                done = sum(bool(x) for x in self.status) + 1
+                if done % 25 == 0:
+                    print(f"  {done}/{len(self.todo)} run", file=sys.stderr, flush=True)
                 code = os.waitstatus_to_exitcode(code)
                 self.status[i] = {0: "survived", 1: "killed"}.get(code, f"error {code}")
         return True

@@ -9,7 +9,9 @@ here from ``livinglab.trust.pii``, whose only user this pilot was).
                  or not; a candidate counts when its check digits are right (python-stdnum) or it
                  holds at least ten digits (a mistyped IBAN is still someone's account)
 ``[NATIONAL_ID]`` Luxembourg 13-digit identification number YYYY MM DD NNN CC, written in one piece or
-                 with spaces, dots, dashes or slashes between its parts
+                 with spaces, dots, dashes or slashes between its parts; any number after an id cue;
+                 other countries' personal and tax numbers with right check digits (python-stdnum: BE,
+                 FR, DE, NL, CH, US, ES), and EU VAT numbers with their country prefix
 ``[PHONE]``      +352 / 00352 / 00 352 (6-9 digit local numbers), +33 / 0X XX XX XX XX, +49 / 0AAA
                  SSSSSS, +32 / 0X XXX XX XX and 04XX XX XX XX, Luxembourg mobiles (6XX XXX XXX) and
                  landlines in pairs (26 12 34 56, 44.55.66) without prefix that phonenumbers
