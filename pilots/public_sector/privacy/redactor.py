@@ -105,8 +105,9 @@ _PHONE_PATTERNS = [
     rf"{_NO_NUM_BEFORE}0[1-9](?P<sep>[ .-]?)\d{{2}}(?:(?P=sep)\d{{2}}){{3}}{_NO_NUM_AFTER}",
     # Belgian national: 0X XXX XX XX (landline) and 04XX XX XX XX (mobile), space/dot/slash separators.
     rf"{_NO_NUM_BEFORE}0[1-9]\d{{0,2}}[ ./]?\d{{2,3}}[ .]\d{{2}}[ .]\d{{2}}{_NO_NUM_AFTER}",
-    # German national: 0 + area code (1-4 digits) + separator + subscriber, at least 8 digits in all.
-    rf"{_NO_NUM_BEFORE}(?=(?:[ /-]?\d){{8,}})0[1-9]\d{{1,4}}(?:[ ]?/[ ]?|[ -])?\d{{3,8}}(?:[ -]\d{{1,5}})?"
+    # German national: 0 + area code (1-4 digits) + separator + subscriber (up to three groups: 0151 234 567 89),
+    # at least 8 digits in all.
+    rf"{_NO_NUM_BEFORE}(?=(?:[ /-]?\d){{8,}})0[1-9]\d{{1,4}}(?:[ ]?/[ ]?|[ -])?\d{{3,8}}(?:[ -]\d{{1,5}}){{0,2}}"
     rf"{_NO_NUM_AFTER}",
 ]
 # The leading look-ahead lets the engine skip positions that cannot start a number (about 2x faster).
@@ -122,9 +123,10 @@ _PHONE_INTL = re.compile(r"(?<![\w+])(?:\+|00)[ ]?[1-9]\d{0,2}(?:[ ./-]?\(?\d+\)
 # Luxembourg mobiles without country code: 6XX XXX XXX (621, 628, 661, 671, 681, 691 ...), any one
 # separator or none; kept when phonenumbers finds a valid Luxembourg mobile number.
 _LU_MOBILE = re.compile(rf"{_NO_NUM_BEFORE}6[2-9]\d(?P<sep2>[ .-]?)\d{{3}}(?P=sep2)\d{{3}}{_NO_NUM_AFTER}")
-# Luxembourg landlines without prefix: pairs (26 12 34 56, 44 55 66) or 2-3-3 groups, one separator.
+# Luxembourg landlines without prefix: pairs (26 12 34 56, 44 55 66) or 2-3-3 groups, one separator; never
+# the tail of a longer number ("612 34 56 78" is a Spanish mobile: the national rule below takes it whole).
 _LU_LANDLINE = re.compile(
-    r"(?<![\w+/.,-])\d{2}(?P<s>[ .])\d{2}(?P=s)\d{2}(?:(?P=s)\d{2})?(?![\w]|[.,/-]\d|[ ]?(?:€|EUR\b|euros?\b))"
+    r"(?<![\w+/.,-])(?<!\d[ .])\d{2}(?P<s>[ .])\d{2}(?P=s)\d{2}(?:(?P=s)\d{2})?(?![\w]|[.,/-]\d|[ ]?(?:€|EUR\b|euros?\b))"
 )
 
 

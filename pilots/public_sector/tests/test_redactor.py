@@ -389,3 +389,78 @@ def test_luxembourg_candidates_phonenumbers_rejects_are_kept(sentence):
 )
 def test_national_formats_of_the_libraries_examples(sentence, expected):
     assert redact_pii([sentence])[0].iloc[0] == expected
+
+
+# Real-world ways of writing identifiers, and look-alikes that must stay; each pins a detail of a pattern
+# (found by tests/mutation/regex_mutants.py: a mutant of the pattern that no test noticed).
+WRITTEN_FORMS = [
+    (
+        "Écrivez à paul.meyer@1und1.de pour le dossier.",
+        "Écrivez à [EMAIL] pour le dossier.",
+    ),  # digit-led domain
+    ("Mail: 007agent@gmx.de merci", "Mail: [EMAIL] merci"),  # digit-led local part
+    ("Contact Marc.Weber@Education.Etat.LU svp", "Contact [EMAIL] svp"),  # capitalised sub-domains
+    ("Contact service@guichet.public.lu svp", "Contact [EMAIL] svp"),
+    ("Écrire à jean [at] mail [dot] lu svp", "Écrire à [EMAIL] svp"),
+    ("Écrire à jean dot dupont at mail dot com svp", "Écrire à [EMAIL] svp"),
+    ("Écrire à jean<at>mail<dot>com svp", "Écrire à [EMAIL] svp"),
+    ("Écrire à jean (at) 123mail (dot) com svp", "Écrire à [EMAIL] svp"),
+    ("IBAN LU28 0019 4006 4475 0000 a été changé.", "IBAN [IBAN] a été changé."),  # "a" is not a group
+    ("Virement LU28-0019-4006-4475-0000 reçu.", "Virement [IBAN] reçu."),
+    ("Account MU17 BOMM 0101 1010 3030 0200 000M UR today.", "Account [IBAN] today."),  # letters end it
+    ("Commande 19850612123456789 ok", "Commande 19850612123456789 ok"),  # a longer number, no matricule
+    ("Dossier 1985.06.12.123.45-7 ok", "Dossier 1985.06.12.123.45-7 ok"),
+    ("Dossier 1985/06/12/123/45/2 ok", "Dossier 1985/06/12/123/45/2 ok"),
+    ("Ruff mech un op +352 621 123 456 oder 00352 26 12 34 56.", "Ruff mech un op [PHONE] oder [PHONE]."),
+    ("Réf X+352621123456 ok", "Réf X+352621123456 ok"),  # glued to a word: a reference
+    ("Prix 44 55 66 EUR", "Prix 44 55 66 EUR"),
+    ("Prix 44 55 66 euros", "Prix 44 55 66 euros"),
+    ("Prix 621 123 456 eur", "Prix 621 123 456 eur"),
+    ("Kosten 621.123.456,00 ok", "Kosten 621.123.456,00 ok"),
+    ("Nummer 26.12.34.56 bitte", "Nummer [PHONE] bitte"),
+    ("Ref 26/12/34/56 ok", "Ref 26/12/34/56 ok"),
+    ("Mob. 621 123 456", "Mob. [PHONE]"),
+    ("Tél 621 123 456", "Tél [PHONE]"),
+    ("Tél.: 26 12 34 56", "Tél.: [PHONE]"),
+    ("Telefonnummer: 26123456", "Telefonnummer: [PHONE]"),
+    ("Tel n° 26 12 34 56", "Tel n° [PHONE]"),
+    ("Tel. 26.12.34.56", "Tel. [PHONE]"),
+    ("Tel. (+352) 26 12 34 56", "Tel. [PHONE]"),
+    ("Call +1 212 555 0123 now.", "Call [PHONE] now."),  # one-digit country code
+    ("Call +44 20 7946 0958.", "Call [PHONE]."),
+    ("Call +4420 7946 0958 now.", "Call [PHONE] now."),
+    ("Bestellnummer 4912345678901.5 ok", "Bestellnummer 4912345678901.5 ok"),
+    ("Call +33 1 23 45 67 89, merci", "Call [PHONE], merci"),
+    ("NIR 2 53 07 2B 073 004 70 ok", "NIR [NATIONAL_ID] ok"),
+    ("Numéro belge 85.07.30-033.28 ok", "Numéro belge [NATIONAL_ID] ok"),
+    ("Numéro belge 85 07 30 033 28 ok", "Numéro belge [NATIONAL_ID] ok"),
+    ("Numéro belge 85073003328 ok", "Numéro belge [NATIONAL_ID] ok"),
+    ("Steuer-ID 36 574 261 809 ok", "Steuer-ID [NATIONAL_ID] ok"),
+    ("AHV 756.9217.0769.85 ok", "AHV [NATIONAL_ID] ok"),
+    ("AHV 756 9217 0769 85 ok", "AHV [NATIONAL_ID] ok"),
+    ("SSN 536-90-4399 ok", "SSN [NATIONAL_ID] ok"),
+    ("Versicherungsnummer 12 345678 A 123", "Versicherungsnummer [NATIONAL_ID]"),
+    ("Numéro AVS 756.9217.0769.85", "Numéro AVS [NATIONAL_ID]"),
+    ("Matrikelnummer 1234567", "Matrikelnummer [NATIONAL_ID]"),
+    ("ID card number: AB1234567", "ID card number: [NATIONAL_ID]"),
+    ("Passport no. P4366918", "Passport no. [NATIONAL_ID]"),
+    ("Ruf 030 123456 an", "Ruf [PHONE] an"),
+    ("Ruf 030/123456 an", "Ruf [PHONE] an"),
+    ("Ruf 030-123456 an", "Ruf [PHONE] an"),
+    ("Ruf 030.123456 an", "Ruf [PHONE] an"),
+    ("Ruf (201) 555-0123 an", "Ruf [PHONE] an"),
+    ("Ruf 201-555-0123 an", "Ruf [PHONE] an"),
+    ("Ruf 612 34 56 78 an", "Ruf [PHONE] an"),  # a Spanish mobile: no group of it left
+    ("Ruf 0612 34 56 78 an", "Ruf [PHONE] an"),
+    ("Kosten 612 34 56 78 CHF", "Kosten 612 34 56 78 CHF"),
+    ("Kosten 030 123456 USD", "Kosten 030 123456 USD"),
+    ("Kosten 030 123456 $", "Kosten 030 123456 $"),
+    ("Ruf 010 123 4567 an", "Ruf [PHONE] an"),
+    ("Ruf 01512 3456789 an", "Ruf [PHONE] an"),
+    ("Ruf 0151 234 567 89 an", "Ruf [PHONE] an"),  # a German mobile in three groups: no group left
+]
+
+
+@pytest.mark.parametrize("sentence, expected", WRITTEN_FORMS)
+def test_identifiers_as_people_write_them_and_look_alikes(sentence, expected):
+    assert redact_pii([sentence])[0].iloc[0] == expected
