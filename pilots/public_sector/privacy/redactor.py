@@ -192,10 +192,10 @@ _FOREIGN_ID = re.compile(
     r"(?=[0-9A-Z]{0,1}[A-Z])[0-9A-HJ-NP-Z]{2}\d{9}|\d{9}B\d{2}|\d{4}\.\d{2}\.\d{3})(?![\w]|[.,/-]\d)"
 )
 # A VAT number with its country prefix (LU 150 274 42, BE 428759497, DE136695976, NL4495445B01), checked
-# with python-stdnum: a sole trader's VAT number names a person.
+# with python-stdnum (any EU format: "CY-10259033P", "MT 1167-9112"): a sole trader's VAT number names a person.
 _VAT = re.compile(
     r"(?<![\w.,/+-])(?:AT|BE|BG|CY|CZ|DE|DK|EE|EL|ES|FI|FR|HR|HU|IE|IT|LT|LU|LV|MT|NL|PL|PT|RO|SE|SI|SK)"
-    r"[ ]?[0-9A-Z](?:[ .]?[0-9A-Z]){7,13}(?![\w]|[.,/-]\d)"
+    r"[ -]?[0-9A-Z](?:[ .-]?[0-9A-Z]){7,13}(?![\w]|[.,/-]\d)"
 )
 _ID_CUE = re.compile(
     r"(?i)(\b(?:matricule|matrikel(?:nummer)?|sozialversicherungsnummer|versicherungsnummer|steuer-?id|"

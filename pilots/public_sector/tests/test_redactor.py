@@ -3,6 +3,8 @@
 The redactor moved from the core (livinglab.trust.pii) to this pilot, its only user; these are the core's
 tests of it, with the imports adapted."""
 
+import re
+
 import pandas as pd
 import pytest
 from stdnum import iban
@@ -458,9 +460,58 @@ WRITTEN_FORMS = [
     ("Ruf 010 123 4567 an", "Ruf [PHONE] an"),
     ("Ruf 01512 3456789 an", "Ruf [PHONE] an"),
     ("Ruf 0151 234 567 89 an", "Ruf [PHONE] an"),  # a German mobile in three groups: no group left
+    ("Ruf 033631 12345 an", "Ruf [PHONE] an"),  # a five-digit area code
+    ("Konto NO93 8601 1117 947 bitte", "Konto [IBAN] bitte"),  # a short IBAN: two groups of four and three
+    ("Konto BE32123-4567890-02 bitte", "Konto [IBAN] bitte"),
+    ("Code 1,030 123456 ok", "Code 1,030 123456 ok"),  # the decimals of a number
+    ("Total 1,01 23 45 67 89 ok", "Total 1,01 23 45 67 89 ok"),
+    ("Montant 0123456789€ payé", "Montant 0123456789€ payé"),
+    ("Kosten 030 123456 eur ok", "Kosten 030 123456 eur ok"),
+    ("Appelez +33.1.23.45.67.89 svp", "Appelez [PHONE] svp"),
+    ("Appelez le +420 601 123 456 svp", "Appelez le [PHONE] svp"),  # a three-digit country code
+    ("Mob. 12 345 678", "Mob. [PHONE]"),  # any number after a cue
+    ("Tel n° 12 345 678", "Tel n° [PHONE]"),
+    ("Tél. (0)12.34.56.78", "Tél. [PHONE]"),
+    ("Schéck op 621123456 eng SMS", "Schéck op [PHONE] eng SMS"),  # a mobile in one piece
+    ("Code 621 123 456.5 ok", "Code 621 123 456.5 ok"),
+    ("Code 621 123 456-7 ok", "Code 621 123 456-7 ok"),
+    ("Code 621 123 456 $ ok", "Code 621 123 456 $ ok"),
+    ("Ref 3/26 12 34 ok", "Ref 3/26 12 34 ok"),
+    ("Code 44 55 66A ok", "Code 44 55 66A ok"),
+    ("Prix 44 55 66,5 ok", "Prix 44 55 66,5 ok"),
+    ("Ref 85.07.30-033.28.5 ok", "Ref 85.07.30-033.28.5 ok"),  # longer than a Belgian number
+    ("Ref 85.07.30-033.28/5 ok", "Ref 85.07.30-033.28/5 ok"),
+    ("jean<dot>dupont<at>mail<dot>com", "[EMAIL]"),
+    ("codice fiscale 12345678901", "codice fiscale [NATIONAL_ID]"),
+    ("Matrikelnummer 12.34567", "Matrikelnummer [NATIONAL_ID]"),
+    ("Passport no 12345678", "Passport no [NATIONAL_ID]"),
 ]
 
 
 @pytest.mark.parametrize("sentence, expected", WRITTEN_FORMS)
 def test_identifiers_as_people_write_them_and_look_alikes(sentence, expected):
     assert redact_pii([sentence])[0].iloc[0] == expected
+
+
+def test_every_eu_vat_prefix_is_found_with_stdnums_own_example():
+    """Each country prefix of the VAT rule, with the first valid example of python-stdnum's module for it."""
+    from stdnum.eu import vat
+
+    from pilots.public_sector.privacy.national_examples import _DOCTEST
+
+    prefixes = re.findall(r"[A-Z]{2}", pii._VAT.pattern.split("(?:", 1)[1].split(")", 1)[0])
+    assert len(prefixes) == 27, prefixes  # the EU members (Greece as EL)
+    texts, found = [], []
+    for cc in prefixes:
+        module = vat._get_cc_module(cc)  # the module python-stdnum itself checks that country's VAT with
+
+        examples = [a.strip() for call, a, _ in _DOCTEST.findall(module.__doc__ or "") if call == "validate"]
+        numbers = [e if e[:2].isalpha() and e[:2].upper() in (cc, "GR") else cc + e for e in examples]
+        valid = [n for n in numbers if vat.is_valid(n)]
+        assert valid, (cc, examples)
+        texts.append(f"Facture {valid[0]} payée.")
+        found.append(valid[0])
+    redacted = redact_pii(texts)[0].tolist()
+    # (a VAT number shaped like an IBAN with ten digits goes earlier, as a possibly mistyped IBAN: gone either way)
+    gone = [r in ("Facture [NATIONAL_ID] payée.", "Facture [IBAN] payée.") for r in redacted]
+    assert all(gone), [(f, r) for f, r, g in zip(found, redacted, gone, strict=True) if not g]
