@@ -15,9 +15,11 @@ from typing import Any
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 from IPython.display import Markdown, display
 
 import livinglab
+from livinglab import show
 from livinglab.claims import fmt, signed
 from livinglab.trust import ModelCard, format_number
 
@@ -35,13 +37,6 @@ def _ci(ci, digits: int = 2) -> str:
 def _show(*parts: Any) -> None:
     for part in parts:
         display(Markdown(part) if isinstance(part, str) else part)
-
-
-def _escaped(frame, precision: int | None = None):
-    """A Styler that shows the data's text as text: pandas' Styler does not escape HTML by itself (a label,
-    a group or a column name such as ``<img onerror=...>`` would run in the page)."""
-    styler = frame.style.format(escape="html", precision=precision)
-    return styler.format_index(escape="html", axis=0).format_index(escape="html", axis=1)
 
 
 # ----------------------------------------------------------------------------------------- data
@@ -150,9 +145,12 @@ def calibration(result, figures: dict) -> None:
     _show(
         "**Calibration check:** the synthetic cohort's baseline beside the published figures it was built from "
         "(exact figures of generated people).",
-        _escaped(result.calibration)
-        .hide(axis="index")
-        .format({"published": "{:.1f}", "synthetic": "{:.1f}"}),
+        show.table(
+            result.calibration,
+            "The synthetic cohort's baseline beside the published figures",
+            headers={"figure": "figure", "published": "published value", "synthetic": "synthetic cohort"},
+            formats={"published value": "{:.1f}", "synthetic cohort": "{:.1f}"},
+        ),
     )
     plots.save(plots.calibration(result.calibration), "calibration")
     plt.show()
@@ -182,7 +180,10 @@ def table1_note(result) -> str:
 
 def table_one(result) -> None:
     """Table 1 as released: counts with small cells suppressed, means only with DP."""
-    _show(result.table1, table1_note(result))
+    _show(
+        show.table(result.table1, "Table 1 as released", headers={"Overall": "overall"}, max_rows=80),
+        table1_note(result),
+    )
 
 
 # ----------------------------------------------------------------------------------------- progression
@@ -206,10 +207,25 @@ def progression_sentence(result) -> str:
     )
 
 
+def progression_table(result) -> show.Table:
+    """The mixed model's slope overall and per subgroup with its interval (and the generator's true rate)."""
+    table = result.progression.table.copy()
+    table["interval"] = [
+        f"{low:.2f} to {high:.2f}" for low, high in zip(table["ci_low"], table["ci_high"], strict=True)
+    ]
+    columns = {"factor": "grouping", "level": "group", "slope": "slope (points/year)",
+               "interval": "95% interval", "n_subjects": "people", "n_visits": "assessments",
+               "true_slope": "true rate (generator)", "covered": "interval covers the true rate"}  # fmt: skip
+    shown = table[[c for c in columns if c in table]].rename(columns=columns)
+    return show.table(
+        shown, f"Annual change in {result.cohort.score_label}", formats={"slope (points/year)": "{:.2f}"}
+    )
+
+
 def progression(result, figures: dict) -> None:
     """The mixed model's slopes (overall and per subgroup) and the trajectories figure."""
     prog, cohort = result.progression, result.cohort
-    _show(_escaped(prog.table.drop(columns=["converged"]), precision=2).hide(axis="index"))
+    _show(progression_table(result))
     _show(progression_sentence(result))
     patients = cohort.patients()
     curve = prog.fit.predict_mean(np.linspace(0, float(patients["years"].max()), 30))
@@ -256,6 +272,20 @@ def survival_sentence(res, *, min_cell: int = 5) -> str:
     )
 
 
+def cox_table(res) -> show.Table:
+    """The Cox model's hazard ratios with their intervals, one covariate a row."""
+    cox = res.cox_summary
+    shown = {
+        "covariate": [str(c).replace("_", " ") for c in cox.index],
+        "hazard ratio": cox["hazard_ratio"].round(3),
+        "95% interval": [
+            f"{low:.3f} to {high:.3f}" for low, high in zip(cox["ci_low"], cox["ci_high"], strict=True)
+        ],
+        "p": cox["p"],
+    }
+    return show.table(pd.DataFrame(shown), f"Cox model: time to {res.label}")
+
+
 def survival(result) -> None:
     """Kaplan-Meier curves and Cox models, where the data hold H&Y stages or MoCA scores."""
     if not result.survival:
@@ -265,7 +295,7 @@ def survival(result) -> None:
         plots.save(plots.km_curves(res.km, f"Time to {res.label}"), f"km_{name}")
         plt.show()
         if res.cox_summary is not None:
-            _show(res.cox_summary.round(3))
+            _show(cox_table(res))
 
 
 # ----------------------------------------------------------------------------------------- forecast
@@ -282,10 +312,18 @@ def forecast_task(result) -> str:
 
 def forecast_table(result):
     """Each method's MAE with its interval (the one interval each MAE has on this page)."""
-    shown = result.forecast.summary.drop(columns=["method"]).rename(
-        columns={"name": "method", "mae": "MAE", "low": "95% CI low", "high": "95% CI high"}
+    summary = result.forecast.summary
+    shown = pd.DataFrame(
+        {
+            "method": summary["name"],
+            "folds": summary["split"],
+            "MAE (points)": summary["mae"].map("{:.2f}".format),
+            "95% interval": [
+                f"{low:.2f} to {high:.2f}" for low, high in zip(summary["low"], summary["high"], strict=True)
+            ],
+        }
     )
-    return _escaped(shown, precision=2).hide(axis="index")
+    return show.table(shown, "Forecast error of every method on the same pairs")
 
 
 def leakage_sentence(result) -> str:
@@ -322,12 +360,21 @@ def forecast(result, figures: dict) -> None:
         )
 
 
+def importance_table(importance, caption: str, number: str) -> show.Table:
+    """The ten features with the largest mean absolute SHAP value, and their share of the total."""
+    shown = importance.head(10).rename_axis("feature").reset_index()
+    shown = shown.rename(columns={"mean_abs_shap": "mean |SHAP value|", "share": "share of the total"})
+    return show.table(shown, caption, formats={"mean |SHAP value|": number, "share of the total": "{:.0%}"})
+
+
 def forecast_explained(result) -> None:
     """The personal-trend model's coefficients by fold and LightGBM's TreeSHAP importance."""
     fc = result.forecast
+    coefficients = fc.cv.coefficients.round(3)
+    coefficients.insert(0, "fold", np.arange(1, len(coefficients) + 1))
     _show(
-        _escaped(fc.cv.coefficients, precision=3),
-        _escaped(fc.importance.head(10)).format({"mean_abs_shap": "{:.2f}", "share": "{:.0%}"}),
+        show.table(coefficients, "The personal-trend model's coefficients in each fold"),
+        importance_table(fc.importance, "LightGBM forecast: SHAP importance", "{:.2f}"),
     )
     plots.save(plots.shap_bar(fc.importance, "LightGBM forecast: SHAP importance"), "shap_importance")
     plt.show()
@@ -452,7 +499,7 @@ def case_control(result, figures: dict) -> None:
 
 def case_control_explained(result) -> None:
     cc = result.classification.result
-    _show(_escaped(cc.importance.head(10)).format({"mean_abs_shap": "{:.3f}", "share": "{:.0%}"}))
+    _show(importance_table(cc.importance, "LightGBM classifier: SHAP importance", "{:.3f}"))
     plots.save(
         plots.shap_bar(
             cc.importance, "LightGBM classifier: SHAP importance", xlabel="mean |SHAP| (log-odds)"
