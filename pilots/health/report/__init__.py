@@ -277,11 +277,11 @@ def cox_table(res) -> show.Table:
     cox = res.cox_summary
     shown = {
         "covariate": [str(c).replace("_", " ") for c in cox.index],
-        "hazard ratio": cox["hazard_ratio"].round(3),
+        "hazard ratio": cox["hazard_ratio"].round(3).to_numpy(),
         "95% interval": [
             f"{low:.3f} to {high:.3f}" for low, high in zip(cox["ci_low"], cox["ci_high"], strict=True)
         ],
-        "p": cox["p"],
+        "p": cox["p"].to_numpy(),
     }
     return show.table(pd.DataFrame(shown), f"Cox model: time to {res.label}")
 
