@@ -18,6 +18,7 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 import livinglab
+from livinglab import show
 from livinglab.claims import fmt, signed
 from livinglab.trust import ModelCard
 
@@ -101,6 +102,28 @@ def kept_implausible(result: Any) -> np.ndarray | None:
     return table["series"].to_numpy(int)
 
 
+#: Headers of the tables below, in words and units.
+HEADERS = {
+    "station_id": "counting post",
+    "aadt_2023": "published AADT 2023 (vehicles/day)",
+    "simulated_adt": "simulated mean daily traffic (vehicles/day)",
+    "train_rows": "training rows",
+    "band_rows": "rows fitting the band",
+    "calibration_rows": "rows calibrating the band",
+    "test_rows": "test rows",
+    "band_margin_log": "band margin (log units)",
+    "fit_seconds": "fit time (s)",
+    "mae_model": "MAE of the model (vehicles/h)",
+    "coverage_p10_p90": "share inside the 10-90% band",
+    "n": "forecast hours",
+    "day_type": "day type",
+}
+
+
+def _table(frame: pd.DataFrame, caption: str, **options) -> show.Table:
+    return show.table(frame, caption, headers=HEADERS | options.pop("headers", {}), **options)
+
+
 def show_data(result: Any) -> None:
     """The data paragraph, the cleaning table, the counts over time, the missing hours and (synthetic) the
     simulator's calibration against the published AADT."""
@@ -108,10 +131,10 @@ def show_data(result: Any) -> None:
     display(Markdown(describe_data(result)))
     cleaning = counts.report.to_frame()
     if len(cleaning):
-        display(cleaning)
+        display(_table(cleaning, "What the cleaning found"))
     implausible = result.prepared.implausible
     if implausible is not None and len(implausible):
-        display(implausible.drop(columns="series").round(2))
+        display(_table(implausible.drop(columns="series").round(2), "Implausible series"))
     skip = kept_implausible(result)
     _save(plots.plot_overview(counts.wide, skip=skip), "counts_overview.png")
     plt.show()
@@ -127,7 +150,7 @@ def show_data(result: Any) -> None:
                 f"largest deviation {result.metrics['calibration_max_abs_error']:.1%}."
             )
         )
-        display(calib.head(8))
+        display(_table(calib, "Simulated mean daily traffic against the published AADT", max_rows=8))
 
 
 # --- the backtest and the claims ------------------------------------------------------------------
@@ -148,7 +171,7 @@ def test_period(result: Any) -> str:
 
 def show_backtest(result: Any) -> None:
     display(Markdown(test_period(result)))
-    display(result.backtest.folds)
+    display(_table(result.backtest.folds, "The backtest's fits: one a horizon and fold"))
 
 
 def comparison_table(result: Any) -> pd.DataFrame:
@@ -171,7 +194,7 @@ def comparison_table(result: Any) -> pd.DataFrame:
 
 def show_evaluation(result: Any) -> dict[str, Any]:
     """The claims (table and sentences), the band's coverage and the figure of the claims per horizon."""
-    display(comparison_table(result))
+    display(show.table(comparison_table(result), "The model against each baseline"))
     sentences = [f"- {c.sentence()}" for c in result.claims]
     coverage = result.metrics["coverage_p10_p90"]
     sentences.append(f"- The {result.band} band held {coverage:.0%} of the actual counts (nominal 80%).")
@@ -234,7 +257,8 @@ def holiday_example(result: Any) -> tuple[int, pd.Timestamp, str] | None:
 def show_holidays(result: Any) -> None:
     """The model's error by day type (with a holiday calendar) and one holiday against its neighbours."""
     if "by_day_type" in result.evaluation:
-        display(result.evaluation["by_day_type"][["mae_model", "coverage_p10_p90", "n"]])
+        by_day = result.evaluation["by_day_type"][["mae_model", "coverage_p10_p90", "n"]]
+        display(_table(by_day, "The model's error and band coverage by day type", max_rows=60))
     example = holiday_example(result)
     if example is None:
         display(Markdown("No holiday calendar, or no holiday on a weekday in this period: nothing to show."))
@@ -299,7 +323,7 @@ def show_decision(result: Any) -> dict[str, Any]:
             )
         )
     if dec.advice is not None:
-        display(dec.advice_table)
+        display(_table(dec.advice_table, "The advice: when to leave, per scenario"))
         display(Markdown("**Advice:** " + dec.advice.summary()))
         scenarios = [label for label in dec.advices if label != "border_holiday"]
         fig, axes = plt.subplots(1, len(scenarios), figsize=(6.5 * len(scenarios), 4), squeeze=False)
@@ -311,7 +335,7 @@ def show_decision(result: Any) -> dict[str, Any]:
     if dec.city_note:
         display(Markdown(dec.city_note))
     if dec.city is not None:
-        display(dec.city)
+        display(_table(dec.city, "The city trip on OpenStreetMap"))
     return figures
 
 
