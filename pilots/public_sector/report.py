@@ -184,7 +184,7 @@ def _recall_table(frame: pd.DataFrame, caption: str) -> show.Table:
 def redaction_tables(result) -> tuple[show.Table, show.Table]:
     """Recall per kind of identifier, and per way a name was written."""
     by_form = result.pii_by_form
-    names = by_form[by_form["kind"] == "name"].drop(columns="kind")
+    names = by_form[by_form["kind"] == "name"].drop(columns="kind").reset_index(drop=True)
     return (
         _recall_table(result.pii_by_kind, "Recall of the redactor per kind of identifier"),
         _recall_table(names, "Recall of the redactor on names, per way the name was written"),
