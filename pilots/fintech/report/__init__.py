@@ -57,6 +57,12 @@ def _table(frame: pd.DataFrame, caption: str, **options) -> show.Table:
     return show.table(frame, caption, headers=headers, **options)
 
 
+def _shown(fig, caption: str):
+    if fig is not None:
+        _display(show.figure(fig, caption))
+    return fig
+
+
 def _bullets(lines) -> str:
     return "\n".join(f"- {line}" for line in lines)
 
@@ -163,6 +169,14 @@ def show_data(result) -> None:
 
 
 def overview_figure(result):
+    """:func:`_overview_figure` shown through :func:`livinglab.show.figure` (its caption the alt text); returned
+    for the card; None when this run has no such figure."""
+    return _shown(
+        _overview_figure(result), "The ledger: transactions per day and channel, and per hour of day"
+    )
+
+
+def _overview_figure(result):
     """Transactions per day and channel, and per hour of day (ledgers)."""
     if result.design != "ledger":
         return None
@@ -190,6 +204,12 @@ def show_evaluation(result) -> None:
 
 
 def pr_curves_figure(result):
+    """:func:`_pr_curves_figure` shown through :func:`livinglab.show.figure` (its caption the alt text); returned
+    for the card; None when this run has no such figure."""
+    return _shown(_pr_curves_figure(result), "Precision against recall of the model and its baselines")
+
+
+def _pr_curves_figure(result):
     """Precision against recall of the model and its baselines on the evaluated rows (labelled data only)."""
     if result.detectors is None:
         return None
@@ -206,6 +226,12 @@ def pr_curves_figure(result):
 
 
 def claims_figure(result):
+    """:func:`_claims_figure` shown through :func:`livinglab.show.figure` (its caption the alt text); returned
+    for the card; None when this run has no such figure."""
+    return _shown(_claims_figure(result), "The model minus each baseline (paired bootstrap interval)")
+
+
+def _claims_figure(result):
     """Each claim's difference (model minus baseline) with its paired interval, as the claims give them."""
     rows = [
         {
@@ -269,6 +295,12 @@ def show_operating_point(result) -> None:
 
 
 def cost_figure(result):
+    """:func:`_cost_figure` shown through :func:`livinglab.show.figure` (its caption the alt text); returned
+    for the card; None when this run has no such figure."""
+    return _shown(_cost_figure(result), "Expected cost against alerts a day, with the analysts' capacity")
+
+
+def _cost_figure(result):
     if result.design != "ledger" or result.detection.cost.choice is None:
         return None
     cost = result.detection.cost
@@ -336,6 +368,12 @@ def show_segments(result) -> None:
 
 
 def segments_figure(result):
+    """:func:`_segments_figure` shown through :func:`livinglab.show.figure` (its caption the alt text); returned
+    for the card; None when this run has no such figure."""
+    return _shown(_segments_figure(result), "Who gets flagged: alert share and fraud share per segment")
+
+
+def _segments_figure(result):
     report = result.subgroups.get("customer segment")
     return None if report is None else plots.plot_segment_alert_share(report.table)
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from IPython.display import Markdown, display
@@ -32,6 +31,14 @@ __all__ = ["card", "summary", "table_one", "release"]
 
 def _ci(ci, digits: int = 2) -> str:
     return f"{ci.estimate:.{digits}f} (95% CI {ci.low:.{digits}f} to {ci.high:.{digits}f})"
+
+
+def _figure(fig, name: str, caption: str):
+    """Save the figure as ``<name>.png`` beside the notebook and show it through :func:`livinglab.show.figure`
+    (compressed, the caption as its alt text); the figure is returned for the card."""
+    plots.save(fig, name)
+    display(show.figure(fig, caption))
+    return fig
 
 
 def _show(*parts: Any) -> None:
@@ -152,8 +159,11 @@ def calibration(result, figures: dict) -> None:
             formats={"published value": "{:.1f}", "synthetic cohort": "{:.1f}"},
         ),
     )
-    plots.save(plots.calibration(result.calibration), "calibration")
-    plt.show()
+    _figure(
+        plots.calibration(result.calibration),
+        "calibration",
+        "The synthetic cohort against the published figures (ratio, 1 = on target)",
+    )
 
 
 # ----------------------------------------------------------------------------------------- Table 1
@@ -238,12 +248,14 @@ def progression(result, figures: dict) -> None:
         seed=int(result.params["seed"]),
         min_cell=result.min_cell,
     )
-    plots.save(fig, "trajectories")
+    _figure(fig, "trajectories", f"{cohort.score_label} over time with the mixed model's mean")
     figures[f"{cohort.score_label} over time with the mixed model's mean"] = fig
-    plt.show()
     if len(prog.table) > 1:
-        plots.save(plots.slope_forest(prog.table, cohort.score_label), "subgroup_slopes")
-        plt.show()
+        _figure(
+            plots.slope_forest(prog.table, cohort.score_label),
+            "subgroup_slopes",
+            f"Annual change in {cohort.score_label} per subgroup with 95% intervals",
+        )
 
 
 # ----------------------------------------------------------------------------------------- time to event
@@ -292,8 +304,11 @@ def survival(result) -> None:
         _show("*These data hold no Hoehn & Yahr stage or MoCA score over time: no time-to-event analysis.*")
     for name, res in result.survival.items():
         _show(survival_sentence(res, min_cell=result.min_cell))
-        plots.save(plots.km_curves(res.km, f"Time to {res.label}"), f"km_{name}")
-        plt.show()
+        _figure(
+            plots.km_curves(res.km, f"Time to {res.label}"),
+            f"km_{name}",
+            f"Time to {res.label}: Kaplan-Meier curves",
+        )
         if res.cox_summary is not None:
             _show(cox_table(res))
 
@@ -349,9 +364,12 @@ def forecast(result, figures: dict) -> None:
     fig = plots.model_vs_baselines(
         fc.summary, f"Forecast error: {cohort.score_label} at {cohort.horizon_text}"
     )
-    plots.save(fig, "forecast_vs_baselines")
+    _figure(
+        fig,
+        "forecast_vs_baselines",
+        "Forecast error of every method on the same rows (subject-grouped folds)",
+    )
     figures["Forecast error of every method on the same rows (subject-grouped folds)"] = fig
-    plt.show()
     if result.held_out is not None:
         held = result.held_out
         _show(
@@ -376,8 +394,11 @@ def forecast_explained(result) -> None:
         show.table(coefficients, "The personal-trend model's coefficients in each fold"),
         importance_table(fc.importance, "LightGBM forecast: SHAP importance", "{:.2f}"),
     )
-    plots.save(plots.shap_bar(fc.importance, "LightGBM forecast: SHAP importance"), "shap_importance")
-    plt.show()
+    _figure(
+        plots.shap_bar(fc.importance, "LightGBM forecast: SHAP importance"),
+        "shap_importance",
+        "SHAP importance of the features",
+    )
 
 
 # ----------------------------------------------------------------------------------------- subgroups
@@ -433,8 +454,11 @@ def clusters(result) -> None:
         return
     _show(cluster_sentence(result))
     clus = result.clusters
-    plots.save(plots.cluster_profiles(clus.profiles.dropna(), clus.features), "cluster_profiles")
-    plt.show()
+    _figure(
+        plots.cluster_profiles(clus.profiles.dropna(), clus.features),
+        "cluster_profiles",
+        "Profiles of the clusters at baseline",
+    )
 
 
 # ----------------------------------------------------------------------------------------- case-control
@@ -483,30 +507,27 @@ def case_control(result, figures: dict) -> None:
     cc = result.classification.result
     _show(case_control_sentence(result))
     fig = plots.auc_grouped_vs_recordwise(cc)
-    plots.save(fig, "auc_grouped_vs_recordwise")
+    _figure(fig, "auc_grouped_vs_recordwise", "ROC-AUC with subject-grouped and record-wise folds")
     figures["ROC-AUC with subject-grouped folds beside the leaky record-wise estimate"] = fig
-    plt.show()
     fig = plots.roc_curves(cc)
-    plots.save(fig, "roc_curves")
+    _figure(fig, "roc_curves", "ROC curves for people never seen")
     figures["ROC curves (out of fold)"] = fig
-    plt.show()
     _show(calibration_sentence(result))
     fig = plots.reliability(cc)
-    plots.save(fig, "calibration_curve")
+    _figure(fig, "calibration_curve", "Calibration of the predicted probabilities")
     figures["Calibration of the predicted probabilities"] = fig
-    plt.show()
 
 
 def case_control_explained(result) -> None:
     cc = result.classification.result
     _show(importance_table(cc.importance, "LightGBM classifier: SHAP importance", "{:.3f}"))
-    plots.save(
+    _figure(
         plots.shap_bar(
             cc.importance, "LightGBM classifier: SHAP importance", xlabel="mean |SHAP| (log-odds)"
         ),
         "shap_importance",
+        "SHAP importance of the features",
     )
-    plt.show()
 
 
 # ----------------------------------------------------------------------------------------- release and card

@@ -48,6 +48,13 @@ def _save(fig, name: str):
     return fig
 
 
+def _shown(fig, name: str, caption: str):
+    """Save the figure beside the notebook, show it through :func:`livinglab.show.figure` (compressed, the
+    caption as its alt text) and return it (the card draws it again)."""
+    display(show.figure(_save(fig, name), caption))
+    return fig
+
+
 # --- the data -------------------------------------------------------------------------------------
 
 
@@ -136,12 +143,14 @@ def show_data(result: Any) -> None:
     if implausible is not None and len(implausible):
         display(_table(implausible.drop(columns="series").round(2), "Implausible series"))
     skip = kept_implausible(result)
-    _save(plots.plot_overview(counts.wide, skip=skip), "counts_overview.png")
-    plt.show()
+    _shown(
+        plots.plot_overview(counts.wide, skip=skip),
+        "counts_overview.png",
+        "Hourly counts of every series over the whole period",
+    )
     fig, ax = plt.subplots(figsize=(11, 1.2 + 0.22 * min(len(counts.wide.series), 40)))
     plots.plot_gaps(counts.wide, counts.excluded, skip=skip, ax=ax)
-    _save(fig, "missing_hours.png")
-    plt.show()
+    _shown(fig, "missing_hours.png", "Missing hours of every series (gaps left as gaps)")
     if result.calibration is not None:
         calib = result.calibration
         display(
@@ -199,8 +208,11 @@ def show_evaluation(result: Any) -> dict[str, Any]:
     coverage = result.metrics["coverage_p10_p90"]
     sentences.append(f"- The {result.band} band held {coverage:.0%} of the actual counts (nominal 80%).")
     display(Markdown("\n".join(sentences)))
-    fig = _save(plots.plot_horizon_comparison(result.claims), "model_vs_baselines.png")
-    plt.show()
+    fig = _shown(
+        plots.plot_horizon_comparison(result.claims),
+        "model_vs_baselines.png",
+        "MAE of the model and its baselines per horizon, and the paired differences",
+    )
     return {"The claims per horizon: MAE of the model and its baselines, and the paired differences": fig}
 
 
@@ -217,17 +229,22 @@ def show_forecasts(result: Any) -> dict[str, Any]:
     forecast = axes[0].figure
     forecast.suptitle("The last week of the test period, 1 hour ahead", y=1.0)
     forecast.tight_layout()
-    _save(forecast, "forecast_vs_actual.png")
-    plt.show()
+    _shown(
+        forecast,
+        "forecast_vs_actual.png",
+        "The last test week, 1 hour ahead, of a busy, a middle and a quiet series: actual counts, forecast band and the plain LightGBM",
+    )
     fig, axes = plt.subplots(1, 2, figsize=(12, 3.6), sharey=True)
     plots.plot_error_by_hour(result.evaluation["by_hour"], horizon=1, ax=axes[0])
     plots.plot_error_by_hour(result.evaluation["by_hour"], horizon=24, ax=axes[1])
-    _save(fig, "error_by_hour.png")
-    plt.show()
+    _shown(fig, "error_by_hour.png", "Forecast error by hour of day, 1 hour and 24 hours ahead")
     band, ax = plt.subplots(figsize=(8, 3.5))
     plots.plot_coverage_by_hour(result.evaluation["band_by_hour"], ax=ax)
-    _save(band, "band_calibration.png")
-    plt.show()
+    _shown(
+        band,
+        "band_calibration.png",
+        "Share of actual counts inside the forecast band by hour of day (nominal 80%)",
+    )
     return {
         "The last test week, 1 hour ahead: actual, forecast band, plain LightGBM": forecast,
         f"Calibration of the {result.band} band by hour of day": band,
@@ -266,15 +283,17 @@ def show_holidays(result: Any) -> None:
     series_code, day, name = example
     fig, ax = plt.subplots(figsize=(8, 3.5))
     plots.plot_holiday_effect(result.prepared.wide, series_code, day, label=name, ax=ax)
-    _save(fig, "holiday_effect.png")
-    plt.show()
+    _shown(fig, "holiday_effect.png", "A holiday against the same weekday in the weeks around it")
 
 
 def show_importance(result: Any) -> None:
     fig, ax = plt.subplots(figsize=(7, 4))
     result.importance.head(12).iloc[::-1].plot.barh(ax=ax, title="Day-ahead median: mean |SHAP| (log units)")
-    _save(fig, "shap_day_ahead.png")
-    plt.show()
+    _shown(
+        fig,
+        "shap_day_ahead.png",
+        "Day-ahead median forecast: mean absolute SHAP value of each feature (log units)",
+    )
 
 
 def show_subgroups(result: Any) -> None:
@@ -306,8 +325,9 @@ def show_decision(result: Any) -> dict[str, Any]:
         fig, ax = plt.subplots(figsize=(7.5, 7.5))
         title = f"Forecast volume/capacity, {dec.day:%a %d %b %Y} {p['map_hour']}:00-{p['map_hour'] + 1}:00"
         plots.plot_network_congestion(dec.G, dec.congestion, stations=dec.sites, ax=ax, title=title)
-        figures["Forecast congestion on the road network"] = _save(fig, "congestion_map.png")
-        plt.show()
+        figures["Forecast congestion on the road network"] = _shown(
+            fig, "congestion_map.png", "Forecast volume/capacity on the road network at the map hour"
+        )
         plots.folium_congestion_map(
             dec.G,
             dec.congestion,
@@ -330,8 +350,7 @@ def show_decision(result: Any) -> dict[str, Any]:
         for ax, label in zip(axes[0], scenarios, strict=True):
             plots.plot_departure_curves(dec.advices[label], ax=ax)
             ax.set_title(ax.get_title() + ("" if label == "ordinary" else f" - {label}"), fontsize=9)
-        _save(fig, "departure_curves.png")
-        plt.show()
+        _shown(fig, "departure_curves.png", "Trip time against departure time for each scenario")
     if dec.city_note:
         display(Markdown(dec.city_note))
     if dec.city is not None:
