@@ -234,19 +234,31 @@ def test_without_a_cluster_dask_is_not_imported():
 
 def test_a_local_cluster_leaves_dask_s_configuration_whole_for_the_next_one(tmp_path):
     """Two local clusters one after the other in a fresh process (Dask not yet imported), as a sweep then a
-    run in one notebook: the first must not take ``distributed``'s configuration away with it."""
+    run in one notebook: the first must not take ``distributed``'s configuration away with it. The runs'
+    scheduler fails a pilot whose worker is lost (allowed_failures 0) through its own option: the
+    process-wide setting (which another run or the user's own client in this process reads) is untouched."""
     code = (
         "import sys, dask.config; from pathlib import Path; from livinglab.cluster import connect\n"
         "for _ in range(2):\n"
         "    with connect('local', Path(sys.argv[1]), local_workers=1) as client:\n"
         "        assert client.submit(sum, [1, 2]).result() == 3\n"
+        "        print(client.run_on_scheduler(lambda dask_scheduler: dask_scheduler.allowed_failures),\n"
+        "              dask.config.get('distributed.scheduler.allowed-failures'),\n"
+        "              dask.config.get('distributed.comm.timeouts.connect'))\n"
         "print(dask.config.get('distributed.comm.require-encryption', 'missing'))\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.splitlines()[-1] != "missing"
+    lines = done.stdout.splitlines()
+    assert lines[-1] != "missing"
+    import dask.config
+    import distributed  # noqa: F401  # its defaults in dask's configuration
+
+    defaults = f"{dask.config.get('distributed.scheduler.allowed-failures')} "
+    defaults += str(dask.config.get("distributed.comm.timeouts.connect"))
+    assert lines[-3:-1] == [f"0 {defaults}"] * 2, lines
 
 
 def _seeded_pilot(project: Path) -> None:

@@ -73,6 +73,7 @@ PERSONAL_RESOURCE = (
 )
 PROGRESS_TOPIC = "livinglab-progress"
 _ONE_AT_A_TIME = threading.Lock()  # run_pilot sets os.environ for its kernels: one pilot per worker process
+_CONFIG_LOCK = threading.Lock()  # dask's configuration is process-wide: one client connects at a time
 _TLS_KEYS = {"ca_file", "cert", "key"}
 
 
@@ -89,14 +90,12 @@ def check_reachable(cluster: str | None) -> None:
 @contextmanager
 def connect(address: str, out: Path, *, local_workers: int | None = None) -> Iterator[Any]:
     """A ``distributed.Client`` for ``address``, checked before any work; closed (with the cluster) after."""
-    import dask
-    import distributed  # noqa: F401  # adds its defaults to dask's config before the ``set`` below
-
-    # ``dask.config.set`` removes on exit every key it inserted: were ``distributed`` first imported inside
-    # it, its whole configuration would go with the ``set`` and the next client in this process would fail
-    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):  # our scheduler: a lost worker fails
-        with _connected(address, local_workers=local_workers, out=out, check_out=True) as client:
-            yield client
+    # a scheduler started here (local, slurm:) fails a pilot whose worker is lost instead of re-running it
+    # elsewhere (a kernel's side effects would happen twice): its own option, not dask's process-wide config
+    with _connected(
+        address, local_workers=local_workers, out=out, check_out=True, allowed_failures=0
+    ) as client:
+        yield client
 
 
 def cluster_address(cluster: str = "") -> str:
@@ -147,22 +146,27 @@ def _connected(
     local_workers: int | None = None,
     out: Path | None,
     check_out: bool,
+    allowed_failures: int | None = None,
 ) -> Iterator[Any]:
-    """The one way to a client: a cluster started here (``local``, ``slurm:``) or a checked address."""
+    """The one way to a client: a cluster started here (``local``, ``slurm:``; its scheduler given
+    ``allowed_failures`` when set) or a checked address."""
     import dask
     from distributed import Client
 
     security = None
+    scheduler = {} if allowed_failures is None else {"allowed_failures": allowed_failures}
     if cluster is None:
         if address == "local":
-            cluster = _local_cluster(local_workers or os.cpu_count() or 1)
+            cluster = _local_cluster(local_workers or os.cpu_count() or 1, scheduler)
         elif address.startswith("slurm:"):
-            cluster = slurm_cluster(address.removeprefix("slurm:"), submit=True)
+            cluster = slurm_cluster(address.removeprefix("slurm:"), submit=True, scheduler=scheduler)
         else:
             address, security = checked_address(address)
             handshake(address, security)
     try:
-        with dask.config.set({"distributed.comm.timeouts.connect": f"{CONNECT_TIMEOUT}s"}):
+        # dask's configuration is one per process: the short connect timeout is set only while the client
+        # connects, and one client at a time, so two runs in one process never undo each other's setting
+        with _CONFIG_LOCK, dask.config.set({"distributed.comm.timeouts.connect": f"{CONNECT_TIMEOUT}s"}):
             connected = Client(cluster or address, timeout=CONNECT_TIMEOUT, security=security)
     except (OSError, ValueError, TimeoutError) as exc:
         if cluster is not None:
@@ -386,13 +390,15 @@ def _check_workers(client, address: str, out: Path | None) -> None:
         )
 
 
-def _local_cluster(n_workers: int):
-    """Worker processes on this machine, one pilot each at a time, sharing the CPUs between them."""
+def _local_cluster(n_workers: int, scheduler: dict[str, Any] | None = None):
+    """Worker processes on this machine, one pilot each at a time, sharing the CPUs between them;
+    ``scheduler``: options of its scheduler (e.g. ``allowed_failures``)."""
     from distributed import LocalCluster
 
     threads = max(1, (os.cpu_count() or 1) // n_workers)
     return LocalCluster(
         n_workers=n_workers,
+        scheduler_kwargs=scheduler or None,
         threads_per_worker=1,
         processes=True,
         dashboard_address="127.0.0.1:0",  # a free port on loopback, no warning when 8787 is taken
@@ -401,7 +407,7 @@ def _local_cluster(n_workers: int):
     )
 
 
-def slurm_cluster(profile: str, *, submit: bool = False):
+def slurm_cluster(profile: str, *, submit: bool = False, scheduler: dict[str, Any] | None = None):
     """A dask-jobqueue ``SLURMCluster`` from ``cluster.yaml`` (``slurm: {<profile>: {...}}``) at the
     project root; with ``submit`` its ``jobs`` are submitted with sbatch. Keys are SLURMCluster's
     (``queue`` = partition, ``account``, ``cores``, ``memory``, ``walltime``, ``processes``,
@@ -422,6 +428,7 @@ def slurm_cluster(profile: str, *, submit: bool = False):
         options["queue"] = options.pop("partition")
     jobs = int(options.pop("jobs", 1))
     options.setdefault("scheduler_options", {}).setdefault("dashboard_address", "127.0.0.1:0")
+    options["scheduler_options"].update(scheduler or {})
     # TLS always: the profile's own `security`/`protocol` settings are not taken; the certificates of
     # cluster.yaml's tls section when it has one, else temporary ones (written, readable by this user only, to
     # shared_temp_directory: a folder the compute nodes see)

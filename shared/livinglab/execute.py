@@ -14,7 +14,6 @@ import platform
 import secrets
 import subprocess
 import sys
-import tempfile
 import time
 import traceback
 from contextlib import contextmanager
@@ -24,7 +23,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from .paths import project_root
+from .paths import project_root, write_atomically
 from .pilots import Design, Pilot
 from .recording import METRICS_ENV, read_metrics_file
 from .report import render_html, render_model_card_html
@@ -160,20 +159,6 @@ def is_disk_full(exc: BaseException) -> bool:
         return True
     text = f"{getattr(exc, 'ename', '')}: {getattr(exc, 'evalue', '')}"
     return "No space left on device" in text or "[Errno 28]" in text or "Disk quota exceeded" in text
-
-
-def write_atomically(target: Path, text: str) -> Path:
-    """Write ``text`` to ``target`` through a temporary file of a unique name in the same folder, so a
-    reader sees the old file or the new one, never half of one (a full disk leaves the old one)."""
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
 
 
 def _kernel_manager_class(stderr_file: Path):

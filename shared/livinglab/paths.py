@@ -1,8 +1,10 @@
-"""Where things live: the project root, the data catalogue, the cache and a notebook's output folder."""
+"""Where things live (the project root, the data catalogue, the cache, a notebook's output folder) and how a
+file is replaced there without a reader ever seeing half of it."""
 
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 _MARKERS = ("pyproject.toml", "pilots")
@@ -59,3 +61,18 @@ def output_dir() -> Path:
     path = Path(target) if target else Path.cwd() / "outputs"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def write_atomically(target: Path, text: str) -> Path:
+    """Write ``text`` to ``target`` through a temporary file of a unique name in the same folder (two writers
+    never share one), replaced in one step: a reader sees the old file or the new one, never half of one; a
+    full disk leaves the old one."""
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .escaping import markdown_html, safe_notebook
+from .paths import write_atomically
 
 _CDN_SCRIPT = re.compile(r"<script[^>]*\ssrc=\"https?://[^\"]*\"[^>]*>\s*</script>", re.IGNORECASE)
 REMOVE_CELL_TAG = "remove-cell"
@@ -45,7 +46,7 @@ def render_html(notebook: Path, target: Path) -> Path:
     # The page must open from disk with no network: figures are inline PNG already; require.js and MathJax
     # come from a CDN and serve nothing these notebooks show (no widgets, no LaTeX), so they are left out.
     body = _CDN_SCRIPT.sub("", body)
-    return _write_atomically(target, body)
+    return write_atomically(target, body)
 
 
 # The reviewer's notebook page (templates/reviewer): code folded, no prompts, a light stylesheet.
@@ -111,22 +112,6 @@ def _templates():
     )
 
 
-def _write_atomically(target: Path, text: str) -> Path:
-    """Through a temporary file of a unique name beside ``target`` (two writers never share one), replaced
-    in one step: a reader sees the old file or the new one; a full disk leaves the old one."""
-    import tempfile
-
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return target
-
-
 def render_model_card_html(markdown_file: Path, target: Path) -> Path:
     """The model card's Markdown as a page; HTML in it (a label, a file name) is shown as text."""
     body = markdown_html(markdown_file.read_text(encoding="utf-8"))
@@ -135,7 +120,7 @@ def render_model_card_html(markdown_file: Path, target: Path) -> Path:
         .get_template("model_card.html.j2")
         .render(title=f"Model card: {_page_resources(target)['metadata']['name']}", body=body)
     )
-    return _write_atomically(target, page)
+    return write_atomically(target, page)
 
 
 def _fmt(value: Any) -> str:
@@ -604,10 +589,10 @@ def _write_index(out: Path) -> Path:
         )
     )
     out.mkdir(parents=True, exist_ok=True)
-    index = _write_atomically(out / "index.html", page)
+    index = write_atomically(out / "index.html", page)
     summary = [{k: v for k, v in doc.items() if not k.startswith("_")} | {"dir": doc["_dir"]} for doc in runs]
     swept = [{"pilot": s["pilot"], **sweep} for s in sections for sweep in s["sweeps"]]
-    _write_atomically(
+    write_atomically(
         out / "index.json", json.dumps({"latest": latest_id, "runs": summary, "sweeps": swept}, indent=1)
     )
     return index

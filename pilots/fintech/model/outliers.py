@@ -322,6 +322,24 @@ def fit_logistic(X: np.ndarray, y: np.ndarray, *, max_rows: int = 400_000, seed:
 
 
 # ----------------------------------------------------------------------------- reasons for the queue
+def robust_z(rows: np.ndarray, reference: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each value's distance from the reference rows' median per feature, in robust units, and the medians.
+
+    The scale is ``1.4826 * MAD``; where the MAD is zero, the IQR / 1.349; then the standard deviation; a
+    feature without spread gets scale 1. Missing values give z = 0.
+    """
+    ref = np.asarray(reference, dtype="float64")
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)
+        median = np.nanmedian(ref, axis=0)
+        mad = 1.4826 * np.nanmedian(np.abs(ref - median), axis=0)
+        q75, q25 = np.nanpercentile(ref, [75, 25], axis=0)
+        scale = np.where(mad > 0, mad, np.where(q75 - q25 > 0, (q75 - q25) / 1.349, np.nanstd(ref, axis=0)))
+        scale = np.where((scale > 0) & np.isfinite(scale), scale, 1.0)
+        z = np.nan_to_num((np.asarray(rows, dtype="float64") - median) / scale)
+    return z, median
+
+
 def deviation_reasons(
     X_rows: np.ndarray, X_reference: np.ndarray, columns: list[str], *, k: int = 3
 ) -> list[str]:
@@ -330,16 +348,8 @@ def deviation_reasons(
     ``(value - median) / (1.4826 * MAD)`` (the IQR-based scale when the MAD is zero): text such as
     ``V14 = -9.3 (z -7.1); Amount = 1,810 (z +5.2)``.
     """
-    ref = np.asarray(X_reference, dtype="float64")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        median = np.nanmedian(ref, axis=0)
-        mad = 1.4826 * np.nanmedian(np.abs(ref - median), axis=0)
-        q75, q25 = np.nanpercentile(ref, [75, 25], axis=0)
-    scale = np.where(mad > 0, mad, np.where(q75 - q25 > 0, (q75 - q25) / 1.349, np.nanstd(ref, axis=0)))
-    scale = np.where((scale > 0) & np.isfinite(scale), scale, 1.0)
     rows = np.asarray(X_rows, dtype="float64")
-    z = np.nan_to_num((rows - median) / scale)
+    z, _ = robust_z(rows, X_reference)
     top = np.argsort(-np.abs(z), axis=1)[:, :k]
     names = np.asarray(columns, dtype=object)
     texts = []

@@ -135,14 +135,18 @@ def money_unit(result) -> str:
 
 def summary(result) -> str:
     """The data in a paragraph (where from, what), the engine, and every note of the loading and the run."""
-    parts = [f"**Data.** {result.data.describe()} {facts(result)}"]
+    said = facts(result)
+    parts = [f"**Data.** {result.data.describe()} {said}"]
     intro = synthetic_intro(result)
     if intro:
         parts.append(intro)
     if result.design == "ledger":
         parts.append(f"**Engine.** {result.engine_reason}")
-    if result.notes:
-        parts.append("**Notes.**\n\n" + _bullets(result.notes))
+    notes = [
+        note for note in result.notes if note not in said
+    ]  # each fact once (e.g. the duplicates dropped)
+    if notes:
+        parts.append("**Notes.**\n\n" + _bullets(notes))
     return "\n\n".join(parts)
 
 

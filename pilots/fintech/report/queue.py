@@ -21,7 +21,7 @@ import pandas as pd
 
 from ..model.detectors import SupervisedModel
 from ..model.features import FEATURE_DESCRIPTIONS
-from ..model.outliers import deviation_reasons
+from ..model.outliers import deviation_reasons, robust_z
 
 QUEUE_COLUMNS = ["rank", "time of day", "account", "amount", "score", "why"]
 DAY_PARTS = (
@@ -225,18 +225,7 @@ def deviation_words(
     value beside them; an unknown counterparty is said once."""
     cols = list(reference.columns)
     rows = X_rows[cols].to_numpy(dtype="float64")
-    ref = reference.to_numpy(dtype="float64")
-    with np.errstate(all="ignore"):
-        import warnings
-
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            median = np.nanmedian(ref, axis=0)
-            mad = 1.4826 * np.nanmedian(np.abs(ref - median), axis=0)
-            q75, q25 = np.nanpercentile(ref, [75, 25], axis=0)
-        scale = np.where(mad > 0, mad, np.where(q75 - q25 > 0, (q75 - q25) / 1.349, np.nanstd(ref, axis=0)))
-        scale = np.where((scale > 0) & np.isfinite(scale), scale, 1.0)
-        z = np.nan_to_num((rows - median) / scale)
+    z, median = robust_z(rows, reference.to_numpy(dtype="float64"))
     top = np.argsort(-np.abs(z), axis=1)[:, :k]
     texts = []
     for i in range(len(rows)):  # the queue's few rows, not the ledger's

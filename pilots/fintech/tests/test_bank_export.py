@@ -272,9 +272,8 @@ def test_the_page_says_the_currency_the_directions_and_the_duplicates(export, tm
         re.sub(r"data:image/[^\"')]+", "", (result.directory / "ledger.html").read_text())
     )
     assert f"{m['credits']:,} money in (credit) and {m['debits']:,} money out (debit)" in page
-    assert (
-        "amounts in CZK" in page and "2 exact duplicate rows (identical in every column of the file)" in page
-    )
+    assert "amounts in CZK" in page
+    assert page.count("2 exact duplicate rows (identical in every column of the file)") == 1  # said once
     assert "amount_eur" not in page and " EUR" not in page.replace("EUR if synthetic", "")
     assert ROUTINE_RULE in page
     last = frame.iloc[:-2]

@@ -16,6 +16,7 @@ from pilots.fintech.model.outliers import (
     deviation_reasons,
     fit_logistic,
     reveal_labels,
+    robust_z,
 )
 
 
@@ -96,6 +97,18 @@ def test_logistic_baseline_and_reasons():
         fit_logistic(X, np.zeros(len(X)))
     reasons = deviation_reasons(np.array([[0.0, 0.0, 9.0], [0.0, 0.0, 0.0]]), X, ["a", "b", "c"], k=2)
     assert reasons[0].startswith("c = 9 (z +") and reasons[1].startswith("no single feature stands out")
+
+
+def test_robust_z_falls_back_from_the_mad_to_the_iqr_to_one():
+    """Column a: MAD 1 (scale 1.4826); b: more than half the values equal (MAD 0), so the IQR; c: constant (1)."""
+    ref = np.array(
+        [[0.0, 0.0, 5.0], [1.0, 0.0, 5.0], [2.0, 0.0, 5.0], [3.0, 4.0, 5.0], [4.0, 8.0, 5.0]], dtype=float
+    )
+    z, median = robust_z(np.array([[2.0 + 1.4826, 1.0, 7.0], [np.nan, 0.0, 5.0]]), ref)
+    assert median.tolist() == [2.0, 0.0, 5.0]
+    iqr_scale = (4.0 - 0.0) / 1.349
+    assert z[0] == pytest.approx([1.0, 1.0 / iqr_scale, 2.0])
+    assert z[1].tolist() == [0.0, 0.0, 0.0]  # a missing value is not a deviation
 
 
 def test_the_pilots_detector_is_the_frozen_choice_of_the_search():
