@@ -5,7 +5,8 @@ The smoke run of every pilot design (one execution, shared with the other tests)
 of its pages (the index, every design's rendered notebook and model card) is opened from disk as a
 reviewer would, and checked: no horizontal overflow, no request leaving the machine, every image loaded
 with real alt text, every link resolving; the index's summary above the fold, the notebook's code folded,
-its title naming the design and the run, its weight under 1 MB. Planted runs (one design better than its
+its title naming the design and the run, its weight under 1 MB; every table on it made for reading (no
+snake_case header, no index column, no pandas ``repr`` footer). Planted runs (one design better than its
 baseline, one worse, one failed) are read back from the page. A map saved by ``livinglab.show.save_map``
 draws offline. Screenshots are kept for a person to look at: in ``$LIVINGLAB_SCREENSHOTS`` when set (CI keeps
 ``build/screenshots`` as an artefact), else in ``<run folder>/screenshots``.
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import os
 import re
+from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -50,6 +52,78 @@ def runs(smoke_runs) -> Path:
     root = roots.pop()
     write_index(root)
     return root
+
+
+SNAKE_CASE = re.compile(r"\b[a-z][a-z0-9]*_[a-z0-9_]+\b")  # n_requests, ci_low, coverage_p10_p90
+REPR_FOOTER = re.compile(r"\d[\d,]*\s+rows?\s*[x×]\s*\d[\d,]*\s+columns?")  # "73 rows x 1 columns"
+INDEX_HEADERS = ("", "index", "level_0", "unnamed: 0")
+
+
+class _Tables(HTMLParser):
+    """Every table of a page as rows of ``(tag, text)`` cells, each row marked as a header row (in
+    ``<thead>``, or only ``<th>`` cells) or a body row; and the page's text outside scripts and styles."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tables: list[dict] = []
+        self.open: list[dict] = []
+        self.text: list[str] = []
+        self.skip = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("script", "style"):
+            self.skip += 1
+        elif tag == "table":
+            self.open.append({"head": [], "body": [], "in_head": False, "row": None, "cell": None})
+        elif self.open:
+            table = self.open[-1]
+            if tag == "thead":
+                table["in_head"] = True
+            elif tag == "tr":
+                table["row"] = []
+            elif tag in ("th", "td") and table["row"] is not None:
+                table["cell"] = [tag, ""]
+
+    def handle_endtag(self, tag):
+        if tag in ("script", "style"):
+            self.skip = max(0, self.skip - 1)
+        if not self.open:
+            return
+        table = self.open[-1]
+        if tag == "table":
+            self.tables.append(self.open.pop())
+        elif tag == "thead":
+            table["in_head"] = False
+        elif tag in ("th", "td") and table["cell"] is not None:
+            table["row"].append((table["cell"][0], table["cell"][1].strip()))
+            table["cell"] = None
+        elif tag == "tr" and table["row"] is not None:
+            row, table["row"] = table["row"], None
+            head = table["in_head"] or all(kind == "th" for kind, _ in row)
+            table["head" if head else "body"].append(row)
+
+    def handle_data(self, data):
+        if self.open and self.open[-1]["cell"] is not None:
+            self.open[-1]["cell"][1] += data
+        if not self.skip:
+            self.text.append(data)
+
+
+def unreadable_tables(page: str) -> list[str]:
+    """What makes a page's tables hard to read: snake_case headers, an index column (a header cell opening a
+    body row, or a blank or 'index' header over the first column), a pandas repr footer."""
+    found = _Tables()
+    found.feed(page)
+    problems = []
+    for table in found.tables:
+        heads = [text for row in table["head"] for kind, text in row if kind == "th"]
+        problems += [f"snake_case header {h!r} in {heads[:6]}" for h in heads if SNAKE_CASE.search(h)]
+        row_heads = [row[0][1] for row in table["body"] if row and row[0][0] == "th"]
+        corner = [row[0][1].lower() for row in table["head"] if len(row) > 1]
+        if row_heads or any(c in INDEX_HEADERS for c in corner):
+            problems.append(f"an index column in the table headed {heads[:6]} (rows headed {row_heads[:3]})")
+    problems += [f"a pandas repr footer {m.group(0)!r}" for m in REPR_FOOTER.finditer(" ".join(found.text))]
+    return problems
 
 
 def _open(browser, path: Path, width: int):
@@ -131,6 +205,32 @@ def test_notebook_and_model_card_read_on_any_screen(browser, runs, smoke_runs, p
     text = page.inner_text("body")
     assert folder.parent.name in text and "owner" in text and "fingerprint" in text
     page.close()
+
+
+def test_unreadable_tables_are_found():
+    """The check below finds each defect on a page pandas writes, and passes the tables livinglab.show makes."""
+    import pandas as pd
+
+    from livinglab import show
+
+    frame = pd.DataFrame({"n_requests": [3, 4], "share": [0.5, 0.25]}, index=["fr", "de"])
+    raw = frame.to_html()
+    assert any("snake_case header 'n_requests'" in p for p in unreadable_tables(raw))
+    assert any("index column" in p for p in unreadable_tables(pd.DataFrame({"a": [1]}).to_html()))
+    assert unreadable_tables("<p>73 rows × 1 columns</p>") == ["a pandas repr footer '73 rows × 1 columns'"]
+    shown = show.table(frame.rename_axis("language"), "Requests", headers={"n_requests": "requests"})
+    assert unreadable_tables(shown._repr_html_()) == []
+
+
+@pytest.mark.parametrize("pilot", PILOTS)
+def test_every_table_of_a_page_is_made_for_reading(smoke_runs, pilot):
+    """Each design's rendered notebook and model card (smoke run): every table has readable headers, no index
+    column and no repr footer (the report functions show tables through livinglab.show)."""
+    run = smoke_runs[pilot]
+    assert run.status == "ok", run.error
+    for page in (run.dir / Path(DESIGNS[pilot].notebook).with_suffix(".html"), run.dir / "model_card.html"):
+        problems = unreadable_tables(page.read_text(encoding="utf-8"))
+        assert problems == [], f"{pilot}: {page.name}: {problems[:5]}"
 
 
 @pytest.mark.parametrize("width", WIDTHS)

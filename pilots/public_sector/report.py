@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from IPython.display import HTML, Markdown
 
+from livinglab import show
 from livinglab.claims import fmt, signed
 from livinglab.trust import ModelCard
 
@@ -104,19 +105,39 @@ def near_duplicates(result) -> str:
     return found + "."
 
 
-def overview(result) -> pd.DataFrame:
+def overview(result) -> show.Table:
     """Requests per label (or, unlabelled, per language) in each part."""
     requests = result.requests
     both = pd.concat([part.assign(part=name) for name, part in requests.parts.items()], ignore_index=True)
-    if not requests.labelled:
-        return pd.crosstab(both["language"], both["part"], margins=True)
-    return pd.crosstab(both["label"], both["part"], margins=True)
+    by = "label" if requests.labelled else "language"
+    counts = pd.crosstab(both[by], both["part"], margins=True, margins_name="all parts")
+    counts = counts.rename(index={"all parts": "all"}).rename_axis(
+        index=result.label_name if requests.labelled else by
+    )
+    return show.table(counts, f"Requests per {counts.index.name} in each part", max_rows=60)
 
 
-def themes(result) -> pd.DataFrame | None:
+def themes(result) -> show.Table | None:
     """The synthetic themes, the administration of each and the fields its form requires (synthetic data
     only: a partner's labels are their own)."""
-    return theme_table() if result.data.is_synthetic else None
+    if not result.data.is_synthetic:
+        return None
+    headers = {"short_name": "short name", "required_fields": "fields its form requires"}
+    return show.table(
+        theme_table(), "The synthetic themes and the administration handling each", headers=headers
+    )
+
+
+def shown(fig, caption: str):
+    """A figure of this page as the reader sees it (:func:`livinglab.show.figure`: compressed, its caption as
+    alt text); nothing when the section has no figure."""
+    return None if fig is None else show.figure(fig, caption)
+
+
+def readable(items) -> tuple:
+    """What a section returns, each table made for reading (:func:`livinglab.show.table`)."""
+    items = items if isinstance(items, tuple) else (items,)
+    return tuple(show.table(i) if isinstance(i, (pd.DataFrame, pd.Series)) else i for i in items)
 
 
 # ----- personal data ----------------------------------------------------------------------------------------
@@ -138,20 +159,45 @@ def redaction_heldout(result):
     if table is None:
         return (Markdown("No held-out redaction corpus in this run."),)
     n = int(table["texts"].iloc[0])
+    library = int(table["library_examples"].iloc[0]) if "library_examples" in table else 0
     sentence = (
-        f"**On {n} requests written by hand** in the four languages and kept apart from the generator (names in "
-        "lower case, after closings and self-introductions, addresses with compound street names, obfuscated "
-        "e-mails, the national formats of phonenumbers' and python-stdnum's example numbers, and organisations, "
-        "public bodies and places that must stay), counted on tokens with 95% bootstrap intervals over texts:"
+        f"**On {n - library} requests written by hand** in the four languages and kept apart from the generator "
+        "(names in lower case, after closings and self-introductions, addresses with compound street names, "
+        "obfuscated e-mails, and organisations, public bodies and places that must stay)"
+        + (
+            f" **and {library} built on phonenumbers' and python-stdnum's own example identifiers** (phone numbers "
+            "of LU, FR, DE, BE, NL and PT in national and international formatting, national ids, VAT numbers and "
+            "IBANs, in sentences without cue words)"
+            if library
+            else ""
+        )
+        + ", counted on tokens with 95% bootstrap intervals over texts (recall_<kind>: each kind of identifier "
+        "alone; recall_library_examples: the requests built on the libraries' examples):"
     )
     shown = table[["measure", "value", "low", "high", "tokens", "goal"]].copy()
     return Markdown(sentence), shown.round(3)
 
 
-def redaction_tables(result) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _recall_table(frame: pd.DataFrame, caption: str) -> show.Table:
+    shown = frame.copy()
+    if {"recall_low", "recall_high"} <= set(shown):
+        shown["95% interval"] = [
+            f"{fmt(low)} to {fmt(high)}"
+            for low, high in zip(shown["recall_low"], shown["recall_high"], strict=True)
+        ]
+        shown = shown.drop(columns=["recall_low", "recall_high"])
+    headers = {"kind": "identifier", "form": "how the name was written", "found": "found (no piece left)"}
+    return show.table(shown.round(3), caption, headers=headers)
+
+
+def redaction_tables(result) -> tuple[show.Table, show.Table]:
     """Recall per kind of identifier, and per way a name was written."""
     by_form = result.pii_by_form
-    return result.pii_by_kind.round(3), by_form[by_form["kind"] == "name"].round(3)
+    names = by_form[by_form["kind"] == "name"].drop(columns="kind").reset_index(drop=True)
+    return (
+        _recall_table(result.pii_by_kind, "Recall of the redactor per kind of identifier"),
+        _recall_table(names, "Recall of the redactor on names, per way the name was written"),
+    )
 
 
 # ----- language identification -------------------------------------------------------------------------
@@ -172,12 +218,14 @@ def language_identification(result):
         return (Markdown("\n\n".join(lines)),)
     table = result.language_ids.pivot_table(
         index=["texts", "language"], columns="identifier", values="accuracy"
-    )
-    return Markdown("\n\n".join(lines)), table.round(3)
+    ).reset_index()
+    table["language"] = table["language"].map(lambda code: LANGUAGE_NAMES.get(code, code))
+    caption = "Accuracy of language identification per language, whole texts and first words"
+    return Markdown("\n\n".join(lines)), show.table(table.round(3), caption)
 
 
 # ----- routing ----------------------------------------------------------------------------------------------
-def claims_table(result, names=None) -> pd.DataFrame:
+def claims_table(result, names=None) -> show.Table:
     """The claims (model, baseline in words, values, paired interval, verdict), one row each."""
     rows = [
         {
@@ -191,7 +239,7 @@ def claims_table(result, names=None) -> pd.DataFrame:
         for c in result.claims
         if names is None or c.name in names
     ]
-    return pd.DataFrame(rows)
+    return show.table(pd.DataFrame(rows), "Comparisons with a baseline", empty="No comparison in this run.")
 
 
 def routing(result):
@@ -222,7 +270,11 @@ def routing(result):
         c.name for c in result.claims if c.name.endswith("_vs_plain")
     ]
     sentences = [c.sentence() for c in result.claims if c.name in names]
-    return Markdown(chosen + "\n\n" + _bullets(sentences)), result.scores.round(3)
+    scores = show.table(
+        result.scores.round(3).rename_axis("model"),
+        "Every candidate's scores (values only; the intervals are the claims')",
+    )
+    return Markdown(chosen + "\n\n" + _bullets(sentences)), scores
 
 
 def languages(result):
@@ -282,7 +334,10 @@ def abstention(result):
             f"within its sampling margin of {fmt(m['precision_margin'])} (two binomial standard errors). "
             f"{m['share_to_person']:.0%} go to a person."
         )
-    return Markdown(sentence), result.abstention["table"].round(3)
+    table = result.abstention["table"].round(3).rename_axis("measure")
+    return Markdown(sentence), show.table(
+        table, "The operating point where it was chosen and on the test requests"
+    )
 
 
 def abstention_figure(result):
@@ -316,7 +371,8 @@ def queue(result) -> HTML:
     q = result.queue
     shown = ["queue_position", "language", "urgency", "label", "confidence", "alternatives", "redacted_text"]
     shown = [c for c in shown if c in q and not (q[c] == "n/a").all()]
-    head = q[shown].head(int(result.params["n_examples"])).rename(columns={"redacted_text": "text"})
+    head = q[shown].head(int(result.params["n_examples"]))
+    head = head.rename(columns={"redacted_text": "text", "queue_position": "position in the queue"})
     n = len(result.routed)
     sentence = f"<p>{len(q):,} of {n:,} requests ({len(q) / n:.0%}) go to a person.</p>"
     return HTML(sentence + examples_html(head, result.known_words))
@@ -339,7 +395,20 @@ def fairness(result):
         if gap
         else "No grouping has two groups large enough to compare."
     )
-    return Markdown("\n\n".join(s for s in (note, gap_line) if s)), by_language, result.per_class.round(3)
+    per_class = result.per_class.copy()
+    per_class["recall: 95% interval"] = [
+        f"{fmt(low)} to {fmt(high)}"
+        for low, high in zip(per_class["recall_low"], per_class["recall_high"], strict=True)
+    ]
+    per_class = per_class.drop(columns=["recall_low", "recall_high"]).round(3).rename_axis(result.label_name)
+    headers = {"f1": "F1", "n": "test requests"}
+    table = show.table(
+        per_class,
+        f"Precision, recall and F1 per {result.label_name} (one against the rest)",
+        headers=headers,
+        max_rows=60,
+    )
+    return Markdown("\n\n".join(s for s in (note, gap_line) if s)), by_language, table
 
 
 def lb_gap(result):
@@ -364,7 +433,19 @@ def lb_gap(result):
     fig.tight_layout()
     plt.close(fig)
     claim = _claim(result, "lb_zero_shot_macro_f1")
-    return Markdown(claim.sentence() if claim else ""), fig, gap.round(3)
+    headers = {"lang_train_share": "Luxembourgish share of the training requests",
+               "n_lang_train": "Luxembourgish training requests", "lang_macro_f1": "macro-F1 on Luxembourgish",
+               "best_other_macro_f1": "macro-F1 in the best other language"}  # fmt: skip
+    table = show.table(
+        gap.round(3),
+        "Luxembourgish macro-F1 against the amount of Luxembourgish training data",
+        headers=headers,
+    )
+    return (
+        Markdown(claim.sentence() if claim else ""),
+        show.figure(fig, "Luxembourgish macro-F1 against the amount of Luxembourgish training data"),
+        table,
+    )
 
 
 def urgency(result):
@@ -372,16 +453,21 @@ def urgency(result):
     if result.urgency is None:
         return (Markdown(result.urgency_note),)
     m = result.metrics
+    recall = _claim(result, "urgent_recall")
     lines = [
         _claim(result, "urgency_macro_f1").sentence(),
-        f"Recall of urgent requests: {fmt(m['urgent_recall'])}.",
+        recall.sentence()
+        if recall is not None
+        else f"Recall of urgent requests: {fmt(m['urgent_recall'])} (too few urgent test requests for an interval).",
     ]
     if "form_check_agreement" in m:
         lines.append(
             f"The form check agrees with the generator's truth for {m['form_check_agreement']:.1%} of the correctly "
             f"routed requests; {m['share_forms_incomplete']:.0%} of the forms lack a required field."
         )
-    return Markdown(_bullets(lines)), result.urgency
+    confusion = result.urgency.rename_axis(index="true urgency", columns=None)
+    confusion = confusion.rename(index=show.header, columns=lambda c: f"predicted {show.header(c)}")
+    return Markdown(_bullets(lines)), show.table(confusion, "Urgency: true against predicted (test requests)")
 
 
 def explanations(result):
@@ -394,7 +480,8 @@ def explanations(result):
         result.known_words,
         text_columns=("text", "explanation"),
     )
-    return HTML(html), result.top_terms
+    terms = result.top_terms.rename(columns={"class": result.label_name, "top_terms": "strongest words"})
+    return HTML(html), show.table(terms, f"The strongest words per {result.label_name}", max_rows=60)
 
 
 def throughput(result) -> Markdown:

@@ -203,10 +203,10 @@ def run(params: Any = None) -> RequestsResult:
         found["lb_gap"], gap_claim, gap_metrics, found["lb_gap_note"] = model.luxembourgish_gap(
             requests, fitted, shares=p["lb_gap_shares"], n_boot=n_boot, seed=seed
         )
-        urgency_claim, urgency_metrics, found["urgency"], found["urgency_note"] = model.urgency_and_forms(
+        urgency_claims, urgency_metrics, found["urgency"], found["urgency_note"] = model.urgency_and_forms(
             requests, routed, n_boot=n_boot, seed=seed
         )
-        claims = routing + claims + [c for c in (gap_claim, urgency_claim) if c is not None]
+        claims = routing + claims + ([gap_claim] if gap_claim is not None else []) + urgency_claims
         metrics |= routing_metrics | abstention_metrics | subgroup_metrics | gap_metrics | urgency_metrics
     else:
         router = RequestRouter.load(

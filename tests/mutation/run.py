@@ -5,8 +5,13 @@ runs in and imports them from its ``mutants/`` copy, so this script stages a wor
 (``src/livinglab``, ``src/pilots`` plus the tests and project files), runs ``mutmut run`` there for the
 modules below, and prints each module's kill rate and the surviving mutants.
 
-    python tests/mutation/run.py                 # every module below
+mutmut never mutates module-level regular expressions: ``regex`` (run last by default) mutates the
+redactor's patterns themselves with ``tests/mutation/regex_mutants.py`` (alternatives dropped, anchors and
+look-arounds removed, quantifiers narrowed, classes shrunk, case flipped) and runs the redactor's tests.
+
+    python tests/mutation/run.py                 # every module below, then the regex mutants
     python tests/mutation/run.py bootstrap pii   # some of them
+    python tests/mutation/run.py regex           # only the redactor's regex mutants (MODULES=regex)
     python tests/mutation/run.py --keep DIR      # keep the workspace (``mutmut show NAME`` inside it)
 """
 
@@ -107,15 +112,20 @@ def run(workspace: Path, module: str) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("modules", nargs="*", choices=[*MODULES, []], help="default: all")
+    parser.add_argument("modules", nargs="*", choices=[*MODULES, "regex", []], help="default: all")
     parser.add_argument("--keep", help="stage the workspace here and keep it")
     args = parser.parse_args(argv)
+    regex = not args.modules or "regex" in args.modules
+    modules = [m for m in args.modules if m != "regex"] if args.modules else list(MODULES)
+    regex_code = 0
+    if not modules:
+        return _regex_mutants()
     workspace = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="livinglab-mutate-"))
     if workspace.exists() and any(workspace.iterdir()):
         shutil.rmtree(workspace)
     workspace.mkdir(parents=True, exist_ok=True)
     stage(workspace)
-    rows = [run(workspace, module) for module in (args.modules or list(MODULES))]
+    rows = [run(workspace, module) for module in modules]
     print(f"\n{'module':<20} {'mutants':>8} {'killed':>7} {'survived':>9} {'kill rate':>10}")
     for row in rows:
         print(
@@ -132,7 +142,16 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  survived: {name}")
     if not args.keep:
         shutil.rmtree(workspace, ignore_errors=True)
-    return 0 if total and total_killed / total >= 0.9 else 1
+    if regex:
+        print("\nRegex mutants of the redactor's patterns:", flush=True)
+        regex_code = _regex_mutants()
+    return 0 if total and total_killed / total >= 0.9 and not regex_code else 1
+
+
+def _regex_mutants() -> int:
+    """tests/mutation/regex_mutants.py in its own interpreter (it forks one child per mutant)."""
+    script = Path(__file__).with_name("regex_mutants.py")
+    return subprocess.run([sys.executable, str(script)], cwd=ROOT).returncode
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from livinglab import show
 from livinglab.claims import fmt
 
 from . import plots
@@ -25,6 +26,41 @@ def _display(*items) -> None:
 
     for item in items:
         display(Markdown(item) if isinstance(item, str) else item)
+
+
+#: Headers of the tables below, in words.
+HEADERS = {
+    "roc_auc": "ROC-AUC",
+    "pr_auc": "PR-AUC",
+    "recall_at_budget": "recall at the analysts' capacity",
+    "requested_rows": "rows injected",
+    "rows_learnt_parameters": "rows with parameters the model could learn",
+    "rows_held_out": "rows with held-out parameters",
+    "only_held_out": "held-out parameters only",
+    "median_label_delay_days": "median label delay (days)",
+    "fraud_rows": "fraud rows",
+    "test_fraud_rows": "fraud rows in the test period",
+    "50%": "median",
+    "std": "standard deviation",
+}
+
+
+def _precision_header(column: str) -> str:
+    """``precision_at_30_a_day`` -> ``precision at 30 alerts a day``."""
+    return (
+        column.replace("precision_at_", "precision at ").replace("_a_day", " alerts a day").replace("_", " ")
+    )
+
+
+def _table(frame: pd.DataFrame, caption: str, **options) -> show.Table:
+    headers = HEADERS | {c: _precision_header(c) for c in frame.columns if str(c).startswith("precision_at_")}
+    return show.table(frame, caption, headers=headers, **options)
+
+
+def _shown(fig, caption: str):
+    if fig is not None:
+        _display(show.figure(fig, caption))
+    return fig
 
 
 def _bullets(lines) -> str:
@@ -118,21 +154,33 @@ def show_data(result) -> None:
     """The data section's tables: the injected fraud (synthetic ledger), accounts per segment, or the
     features' distributions."""
     if result.design == "features":
-        _display(result.summary.head(30).round(3))
+        summary = result.summary.round(3).rename_axis("feature")
+        _display(_table(summary, "The features' distributions", max_rows=30))
         return
     if result.typologies is not None:
         _display(
-            "Injected fraud per typology (rows with learnt and with held-out parameters):", result.typologies
+            _table(
+                result.typologies,
+                "Injected fraud per typology (rows with learnt and with held-out parameters)",
+            )
         )
     segments = result.overview.segments
     _display(
-        segments
+        _table(segments, "Accounts, transactions and fraud rows per customer segment")
         if segments is not None
         else "No segment column: the table of accounts per segment is left out."
     )
 
 
 def overview_figure(result):
+    """:func:`_overview_figure` shown through :func:`livinglab.show.figure` (its caption the alt text); returned
+    for the card; None when this run has no such figure."""
+    return _shown(
+        _overview_figure(result), "The ledger: transactions per day and channel, and per hour of day"
+    )
+
+
+def _overview_figure(result):
     """Transactions per day and channel, and per hour of day (ledgers)."""
     if result.design != "ledger":
         return None
@@ -154,10 +202,18 @@ def show_evaluation(result) -> None:
     )
     _display(f"**Comparisons** ({what}):\n\n" + claims_text(result))
     if result.detectors is not None:
-        _display(result.detectors.round(4))
+        _display(
+            _table(result.detectors.round(4), "Each detector's values (the intervals are the comparisons')")
+        )
 
 
 def pr_curves_figure(result):
+    """:func:`_pr_curves_figure` shown through :func:`livinglab.show.figure` (its caption the alt text); returned
+    for the card; None when this run has no such figure."""
+    return _shown(_pr_curves_figure(result), "Precision against recall of the model and its baselines")
+
+
+def _pr_curves_figure(result):
     """Precision against recall of the model and its baselines on the evaluated rows (labelled data only)."""
     if result.detectors is None:
         return None
@@ -174,6 +230,12 @@ def pr_curves_figure(result):
 
 
 def claims_figure(result):
+    """:func:`_claims_figure` shown through :func:`livinglab.show.figure` (its caption the alt text); returned
+    for the card; None when this run has no such figure."""
+    return _shown(_claims_figure(result), "The model minus each baseline (paired bootstrap interval)")
+
+
+def _claims_figure(result):
     """Each claim's difference (model minus baseline) with its paired interval, as the claims give them."""
     rows = [
         {
@@ -197,7 +259,10 @@ def show_typology_recall(result) -> None:
     if result.design != "ledger" or result.typology_recall is None:
         _display("The labels do not name kinds of fraud: recall per kind is left out.")
         return
-    _display(result.typology_recall.round(3))
+    recall = result.typology_recall.round(3).rename_axis("kind of fraud")
+    _display(
+        _table(recall, "Share of each kind of fraud's test rows that reached the daily alerts, per detector")
+    )
 
 
 # ----------------------------------------------------------------------------- the operating point
@@ -234,6 +299,12 @@ def show_operating_point(result) -> None:
 
 
 def cost_figure(result):
+    """:func:`_cost_figure` shown through :func:`livinglab.show.figure` (its caption the alt text); returned
+    for the card; None when this run has no such figure."""
+    return _shown(_cost_figure(result), "Expected cost against alerts a day, with the analysts' capacity")
+
+
+def _cost_figure(result):
     if result.design != "ledger" or result.detection.cost.choice is None:
         return None
     cost = result.detection.cost
@@ -281,7 +352,9 @@ def show_queue(result) -> None:
     """The analyst queue of the last day, after the sentence saying how routine postings were handled."""
     if result.design == "ledger":
         _display(routine_sentence(result))
-    _display(queue_table(result))
+    _display(
+        _table(queue_table(result), "The analyst queue of the last day", empty="No alert on the last day.")
+    )
 
 
 def show_segments(result) -> None:
@@ -290,7 +363,7 @@ def show_segments(result) -> None:
         _display("No segment column (or no labels): alert shares per segment cannot be compared.")
         return
     gap = result.largest_gap()
-    _display(report.table.round(5))
+    _display(report.to_markdown())
     if gap:
         _display(
             f"Largest gap across the groupings shown: {gap['metric']} differs by {fmt(gap['gap'])} between "
@@ -299,6 +372,12 @@ def show_segments(result) -> None:
 
 
 def segments_figure(result):
+    """:func:`_segments_figure` shown through :func:`livinglab.show.figure` (its caption the alt text); returned
+    for the card; None when this run has no such figure."""
+    return _shown(_segments_figure(result), "Who gets flagged: alert share and fraud share per segment")
+
+
+def _segments_figure(result):
     report = result.subgroups.get("customer segment")
     return None if report is None else plots.plot_segment_alert_share(report.table)
 
@@ -336,7 +415,10 @@ def drift_table(result, previous_run_dir: str = ""):
         previous_run_dir=previous_run_dir or None,
     )
     _display(found.note)
-    return found.table.head(10).round(4)
+    if found.table.empty:  # the note says why there is nothing to compare: no empty table beside it
+        return None
+    table = found.table.rename(columns={"psi": "PSI (population stability index)", "level": "drift"})
+    return _table(table.round(4), "Drift of the features and scores since the earlier run", max_rows=10)
 
 
 def card(result, figures: dict | None = None):

@@ -13,11 +13,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 from IPython.display import Markdown, display
 
 import livinglab
+from livinglab import show
 from livinglab.claims import fmt, signed
 from livinglab.trust import ModelCard, format_number
 
@@ -32,16 +33,17 @@ def _ci(ci, digits: int = 2) -> str:
     return f"{ci.estimate:.{digits}f} (95% CI {ci.low:.{digits}f} to {ci.high:.{digits}f})"
 
 
+def _figure(fig, name: str, caption: str):
+    """Save the figure as ``<name>.png`` beside the notebook and show it through :func:`livinglab.show.figure`
+    (compressed, the caption as its alt text); the figure is returned for the card."""
+    plots.save(fig, name)
+    display(show.figure(fig, caption))
+    return fig
+
+
 def _show(*parts: Any) -> None:
     for part in parts:
         display(Markdown(part) if isinstance(part, str) else part)
-
-
-def _escaped(frame, precision: int | None = None):
-    """A Styler that shows the data's text as text: pandas' Styler does not escape HTML by itself (a label,
-    a group or a column name such as ``<img onerror=...>`` would run in the page)."""
-    styler = frame.style.format(escape="html", precision=precision)
-    return styler.format_index(escape="html", axis=0).format_index(escape="html", axis=1)
 
 
 # ----------------------------------------------------------------------------------------- data
@@ -150,12 +152,18 @@ def calibration(result, figures: dict) -> None:
     _show(
         "**Calibration check:** the synthetic cohort's baseline beside the published figures it was built from "
         "(exact figures of generated people).",
-        _escaped(result.calibration)
-        .hide(axis="index")
-        .format({"published": "{:.1f}", "synthetic": "{:.1f}"}),
+        show.table(
+            result.calibration,
+            "The synthetic cohort's baseline beside the published figures",
+            headers={"figure": "figure", "published": "published value", "synthetic": "synthetic cohort"},
+            formats={"published value": "{:.1f}", "synthetic cohort": "{:.1f}"},
+        ),
     )
-    plots.save(plots.calibration(result.calibration), "calibration")
-    plt.show()
+    _figure(
+        plots.calibration(result.calibration),
+        "calibration",
+        "The synthetic cohort against the published figures (ratio, 1 = on target)",
+    )
 
 
 # ----------------------------------------------------------------------------------------- Table 1
@@ -182,7 +190,10 @@ def table1_note(result) -> str:
 
 def table_one(result) -> None:
     """Table 1 as released: counts with small cells suppressed, means only with DP."""
-    _show(result.table1, table1_note(result))
+    _show(
+        show.table(result.table1, "Table 1 as released", headers={"Overall": "overall"}, max_rows=80),
+        table1_note(result),
+    )
 
 
 # ----------------------------------------------------------------------------------------- progression
@@ -206,10 +217,25 @@ def progression_sentence(result) -> str:
     )
 
 
+def progression_table(result) -> show.Table:
+    """The mixed model's slope overall and per subgroup with its interval (and the generator's true rate)."""
+    table = result.progression.table.copy()
+    table["interval"] = [
+        f"{low:.2f} to {high:.2f}" for low, high in zip(table["ci_low"], table["ci_high"], strict=True)
+    ]
+    columns = {"factor": "grouping", "level": "group", "slope": "slope (points/year)",
+               "interval": "95% interval", "n_subjects": "people", "n_visits": "assessments",
+               "true_slope": "true rate (generator)", "covered": "interval covers the true rate"}  # fmt: skip
+    shown = table[[c for c in columns if c in table]].rename(columns=columns)
+    return show.table(
+        shown, f"Annual change in {result.cohort.score_label}", formats={"slope (points/year)": "{:.2f}"}
+    )
+
+
 def progression(result, figures: dict) -> None:
     """The mixed model's slopes (overall and per subgroup) and the trajectories figure."""
     prog, cohort = result.progression, result.cohort
-    _show(_escaped(prog.table.drop(columns=["converged"]), precision=2).hide(axis="index"))
+    _show(progression_table(result))
     _show(progression_sentence(result))
     patients = cohort.patients()
     curve = prog.fit.predict_mean(np.linspace(0, float(patients["years"].max()), 30))
@@ -222,12 +248,14 @@ def progression(result, figures: dict) -> None:
         seed=int(result.params["seed"]),
         min_cell=result.min_cell,
     )
-    plots.save(fig, "trajectories")
+    _figure(fig, "trajectories", f"{cohort.score_label} over time with the mixed model's mean")
     figures[f"{cohort.score_label} over time with the mixed model's mean"] = fig
-    plt.show()
     if len(prog.table) > 1:
-        plots.save(plots.slope_forest(prog.table, cohort.score_label), "subgroup_slopes")
-        plt.show()
+        _figure(
+            plots.slope_forest(prog.table, cohort.score_label),
+            "subgroup_slopes",
+            f"Annual change in {cohort.score_label} per subgroup with 95% intervals",
+        )
 
 
 # ----------------------------------------------------------------------------------------- time to event
@@ -256,16 +284,33 @@ def survival_sentence(res, *, min_cell: int = 5) -> str:
     )
 
 
+def cox_table(res) -> show.Table:
+    """The Cox model's hazard ratios with their intervals, one covariate a row."""
+    cox = res.cox_summary
+    shown = {
+        "covariate": [str(c).replace("_", " ") for c in cox.index],
+        "hazard ratio": cox["hazard_ratio"].round(3).to_numpy(),
+        "95% interval": [
+            f"{low:.3f} to {high:.3f}" for low, high in zip(cox["ci_low"], cox["ci_high"], strict=True)
+        ],
+        "p": cox["p"].to_numpy(),
+    }
+    return show.table(pd.DataFrame(shown), f"Cox model: time to {res.label}")
+
+
 def survival(result) -> None:
     """Kaplan-Meier curves and Cox models, where the data hold H&Y stages or MoCA scores."""
     if not result.survival:
         _show("*These data hold no Hoehn & Yahr stage or MoCA score over time: no time-to-event analysis.*")
     for name, res in result.survival.items():
         _show(survival_sentence(res, min_cell=result.min_cell))
-        plots.save(plots.km_curves(res.km, f"Time to {res.label}"), f"km_{name}")
-        plt.show()
+        _figure(
+            plots.km_curves(res.km, f"Time to {res.label}"),
+            f"km_{name}",
+            f"Time to {res.label}: Kaplan-Meier curves",
+        )
         if res.cox_summary is not None:
-            _show(res.cox_summary.round(3))
+            _show(cox_table(res))
 
 
 # ----------------------------------------------------------------------------------------- forecast
@@ -282,10 +327,18 @@ def forecast_task(result) -> str:
 
 def forecast_table(result):
     """Each method's MAE with its interval (the one interval each MAE has on this page)."""
-    shown = result.forecast.summary.drop(columns=["method"]).rename(
-        columns={"name": "method", "mae": "MAE", "low": "95% CI low", "high": "95% CI high"}
+    summary = result.forecast.summary
+    shown = pd.DataFrame(
+        {
+            "method": summary["name"],
+            "folds": summary["split"],
+            "MAE (points)": summary["mae"].map("{:.2f}".format),
+            "95% interval": [
+                f"{low:.2f} to {high:.2f}" for low, high in zip(summary["low"], summary["high"], strict=True)
+            ],
+        }
     )
-    return _escaped(shown, precision=2).hide(axis="index")
+    return show.table(shown, "Forecast error of every method on the same pairs")
 
 
 def leakage_sentence(result) -> str:
@@ -311,9 +364,12 @@ def forecast(result, figures: dict) -> None:
     fig = plots.model_vs_baselines(
         fc.summary, f"Forecast error: {cohort.score_label} at {cohort.horizon_text}"
     )
-    plots.save(fig, "forecast_vs_baselines")
+    _figure(
+        fig,
+        "forecast_vs_baselines",
+        "Forecast error of every method on the same rows (subject-grouped folds)",
+    )
     figures["Forecast error of every method on the same rows (subject-grouped folds)"] = fig
-    plt.show()
     if result.held_out is not None:
         held = result.held_out
         _show(
@@ -322,15 +378,27 @@ def forecast(result, figures: dict) -> None:
         )
 
 
+def importance_table(importance, caption: str, number: str) -> show.Table:
+    """The ten features with the largest mean absolute SHAP value, and their share of the total."""
+    shown = importance.head(10).rename_axis("feature").reset_index()
+    shown = shown.rename(columns={"mean_abs_shap": "mean |SHAP value|", "share": "share of the total"})
+    return show.table(shown, caption, formats={"mean |SHAP value|": number, "share of the total": "{:.0%}"})
+
+
 def forecast_explained(result) -> None:
     """The personal-trend model's coefficients by fold and LightGBM's TreeSHAP importance."""
     fc = result.forecast
+    coefficients = fc.cv.coefficients.round(3)
+    coefficients.insert(0, "fold", np.arange(1, len(coefficients) + 1))
     _show(
-        _escaped(fc.cv.coefficients, precision=3),
-        _escaped(fc.importance.head(10)).format({"mean_abs_shap": "{:.2f}", "share": "{:.0%}"}),
+        show.table(coefficients, "The personal-trend model's coefficients in each fold"),
+        importance_table(fc.importance, "LightGBM forecast: SHAP importance", "{:.2f}"),
     )
-    plots.save(plots.shap_bar(fc.importance, "LightGBM forecast: SHAP importance"), "shap_importance")
-    plt.show()
+    _figure(
+        plots.shap_bar(fc.importance, "LightGBM forecast: SHAP importance"),
+        "shap_importance",
+        "SHAP importance of the features",
+    )
 
 
 # ----------------------------------------------------------------------------------------- subgroups
@@ -386,8 +454,11 @@ def clusters(result) -> None:
         return
     _show(cluster_sentence(result))
     clus = result.clusters
-    plots.save(plots.cluster_profiles(clus.profiles.dropna(), clus.features), "cluster_profiles")
-    plt.show()
+    _figure(
+        plots.cluster_profiles(clus.profiles.dropna(), clus.features),
+        "cluster_profiles",
+        "Profiles of the clusters at baseline",
+    )
 
 
 # ----------------------------------------------------------------------------------------- case-control
@@ -436,30 +507,27 @@ def case_control(result, figures: dict) -> None:
     cc = result.classification.result
     _show(case_control_sentence(result))
     fig = plots.auc_grouped_vs_recordwise(cc)
-    plots.save(fig, "auc_grouped_vs_recordwise")
+    _figure(fig, "auc_grouped_vs_recordwise", "ROC-AUC with subject-grouped and record-wise folds")
     figures["ROC-AUC with subject-grouped folds beside the leaky record-wise estimate"] = fig
-    plt.show()
     fig = plots.roc_curves(cc)
-    plots.save(fig, "roc_curves")
+    _figure(fig, "roc_curves", "ROC curves for people never seen")
     figures["ROC curves (out of fold)"] = fig
-    plt.show()
     _show(calibration_sentence(result))
     fig = plots.reliability(cc)
-    plots.save(fig, "calibration_curve")
+    _figure(fig, "calibration_curve", "Calibration of the predicted probabilities")
     figures["Calibration of the predicted probabilities"] = fig
-    plt.show()
 
 
 def case_control_explained(result) -> None:
     cc = result.classification.result
-    _show(_escaped(cc.importance.head(10)).format({"mean_abs_shap": "{:.3f}", "share": "{:.0%}"}))
-    plots.save(
+    _show(importance_table(cc.importance, "LightGBM classifier: SHAP importance", "{:.3f}"))
+    _figure(
         plots.shap_bar(
             cc.importance, "LightGBM classifier: SHAP importance", xlabel="mean |SHAP| (log-odds)"
         ),
         "shap_importance",
+        "SHAP importance of the features",
     )
-    plt.show()
 
 
 # ----------------------------------------------------------------------------------------- release and card

@@ -18,6 +18,7 @@ import pandas as pd
 from IPython.display import Markdown, display
 
 import livinglab
+from livinglab import show
 from livinglab.claims import fmt, signed
 from livinglab.trust import ModelCard
 
@@ -44,6 +45,13 @@ those effects on real roads.
 
 def _save(fig, name: str):
     fig.savefig(livinglab.output_dir() / name, dpi=110, bbox_inches="tight")
+    return fig
+
+
+def _shown(fig, name: str, caption: str):
+    """Save the figure beside the notebook, show it through :func:`livinglab.show.figure` (compressed, the
+    caption as its alt text) and return it (the card draws it again)."""
+    display(show.figure(_save(fig, name), caption))
     return fig
 
 
@@ -101,6 +109,28 @@ def kept_implausible(result: Any) -> np.ndarray | None:
     return table["series"].to_numpy(int)
 
 
+#: Headers of the tables below, in words and units.
+HEADERS = {
+    "station_id": "counting post",
+    "aadt_2023": "published AADT 2023 (vehicles/day)",
+    "simulated_adt": "simulated mean daily traffic (vehicles/day)",
+    "train_rows": "training rows",
+    "band_rows": "rows fitting the band",
+    "calibration_rows": "rows calibrating the band",
+    "test_rows": "test rows",
+    "band_margin_log": "band margin (log units)",
+    "fit_seconds": "fit time (s)",
+    "mae_model": "MAE of the model (vehicles/h)",
+    "coverage_p10_p90": "share inside the 10-90% band",
+    "n": "forecast hours",
+    "day_type": "day type",
+}
+
+
+def _table(frame: pd.DataFrame, caption: str, **options) -> show.Table:
+    return show.table(frame, caption, headers=HEADERS | options.pop("headers", {}), **options)
+
+
 def show_data(result: Any) -> None:
     """The data paragraph, the cleaning table, the counts over time, the missing hours and (synthetic) the
     simulator's calibration against the published AADT."""
@@ -108,17 +138,19 @@ def show_data(result: Any) -> None:
     display(Markdown(describe_data(result)))
     cleaning = counts.report.to_frame()
     if len(cleaning):
-        display(cleaning)
+        display(_table(cleaning, "What the cleaning found"))
     implausible = result.prepared.implausible
     if implausible is not None and len(implausible):
-        display(implausible.drop(columns="series").round(2))
+        display(_table(implausible.drop(columns="series").round(2), "Implausible series"))
     skip = kept_implausible(result)
-    _save(plots.plot_overview(counts.wide, skip=skip), "counts_overview.png")
-    plt.show()
+    _shown(
+        plots.plot_overview(counts.wide, skip=skip),
+        "counts_overview.png",
+        "Hourly counts of every series over the whole period",
+    )
     fig, ax = plt.subplots(figsize=(11, 1.2 + 0.22 * min(len(counts.wide.series), 40)))
     plots.plot_gaps(counts.wide, counts.excluded, skip=skip, ax=ax)
-    _save(fig, "missing_hours.png")
-    plt.show()
+    _shown(fig, "missing_hours.png", "Missing hours of every series (gaps left as gaps)")
     if result.calibration is not None:
         calib = result.calibration
         display(
@@ -127,7 +159,7 @@ def show_data(result: Any) -> None:
                 f"largest deviation {result.metrics['calibration_max_abs_error']:.1%}."
             )
         )
-        display(calib.head(8))
+        display(_table(calib, "Simulated mean daily traffic against the published AADT", max_rows=8))
 
 
 # --- the backtest and the claims ------------------------------------------------------------------
@@ -148,7 +180,7 @@ def test_period(result: Any) -> str:
 
 def show_backtest(result: Any) -> None:
     display(Markdown(test_period(result)))
-    display(result.backtest.folds)
+    display(_table(result.backtest.folds, "The backtest's fits: one a horizon and fold"))
 
 
 def comparison_table(result: Any) -> pd.DataFrame:
@@ -171,13 +203,16 @@ def comparison_table(result: Any) -> pd.DataFrame:
 
 def show_evaluation(result: Any) -> dict[str, Any]:
     """The claims (table and sentences), the band's coverage and the figure of the claims per horizon."""
-    display(comparison_table(result))
+    display(show.table(comparison_table(result), "The model against each baseline"))
     sentences = [f"- {c.sentence()}" for c in result.claims]
     coverage = result.metrics["coverage_p10_p90"]
     sentences.append(f"- The {result.band} band held {coverage:.0%} of the actual counts (nominal 80%).")
     display(Markdown("\n".join(sentences)))
-    fig = _save(plots.plot_horizon_comparison(result.claims), "model_vs_baselines.png")
-    plt.show()
+    fig = _shown(
+        plots.plot_horizon_comparison(result.claims),
+        "model_vs_baselines.png",
+        "MAE of the model and its baselines per horizon, and the paired differences",
+    )
     return {"The claims per horizon: MAE of the model and its baselines, and the paired differences": fig}
 
 
@@ -194,17 +229,22 @@ def show_forecasts(result: Any) -> dict[str, Any]:
     forecast = axes[0].figure
     forecast.suptitle("The last week of the test period, 1 hour ahead", y=1.0)
     forecast.tight_layout()
-    _save(forecast, "forecast_vs_actual.png")
-    plt.show()
+    _shown(
+        forecast,
+        "forecast_vs_actual.png",
+        "The last test week, 1 hour ahead, of a busy, a middle and a quiet series: actual counts, forecast band and the plain LightGBM",
+    )
     fig, axes = plt.subplots(1, 2, figsize=(12, 3.6), sharey=True)
     plots.plot_error_by_hour(result.evaluation["by_hour"], horizon=1, ax=axes[0])
     plots.plot_error_by_hour(result.evaluation["by_hour"], horizon=24, ax=axes[1])
-    _save(fig, "error_by_hour.png")
-    plt.show()
+    _shown(fig, "error_by_hour.png", "Forecast error by hour of day, 1 hour and 24 hours ahead")
     band, ax = plt.subplots(figsize=(8, 3.5))
     plots.plot_coverage_by_hour(result.evaluation["band_by_hour"], ax=ax)
-    _save(band, "band_calibration.png")
-    plt.show()
+    _shown(
+        band,
+        "band_calibration.png",
+        "Share of actual counts inside the forecast band by hour of day (nominal 80%)",
+    )
     return {
         "The last test week, 1 hour ahead: actual, forecast band, plain LightGBM": forecast,
         f"Calibration of the {result.band} band by hour of day": band,
@@ -234,7 +274,8 @@ def holiday_example(result: Any) -> tuple[int, pd.Timestamp, str] | None:
 def show_holidays(result: Any) -> None:
     """The model's error by day type (with a holiday calendar) and one holiday against its neighbours."""
     if "by_day_type" in result.evaluation:
-        display(result.evaluation["by_day_type"][["mae_model", "coverage_p10_p90", "n"]])
+        by_day = result.evaluation["by_day_type"][["mae_model", "coverage_p10_p90", "n"]]
+        display(_table(by_day, "The model's error and band coverage by day type", max_rows=60))
     example = holiday_example(result)
     if example is None:
         display(Markdown("No holiday calendar, or no holiday on a weekday in this period: nothing to show."))
@@ -242,15 +283,17 @@ def show_holidays(result: Any) -> None:
     series_code, day, name = example
     fig, ax = plt.subplots(figsize=(8, 3.5))
     plots.plot_holiday_effect(result.prepared.wide, series_code, day, label=name, ax=ax)
-    _save(fig, "holiday_effect.png")
-    plt.show()
+    _shown(fig, "holiday_effect.png", "A holiday against the same weekday in the weeks around it")
 
 
 def show_importance(result: Any) -> None:
     fig, ax = plt.subplots(figsize=(7, 4))
     result.importance.head(12).iloc[::-1].plot.barh(ax=ax, title="Day-ahead median: mean |SHAP| (log units)")
-    _save(fig, "shap_day_ahead.png")
-    plt.show()
+    _shown(
+        fig,
+        "shap_day_ahead.png",
+        "Day-ahead median forecast: mean absolute SHAP value of each feature (log units)",
+    )
 
 
 def show_subgroups(result: Any) -> None:
@@ -282,8 +325,9 @@ def show_decision(result: Any) -> dict[str, Any]:
         fig, ax = plt.subplots(figsize=(7.5, 7.5))
         title = f"Forecast volume/capacity, {dec.day:%a %d %b %Y} {p['map_hour']}:00-{p['map_hour'] + 1}:00"
         plots.plot_network_congestion(dec.G, dec.congestion, stations=dec.sites, ax=ax, title=title)
-        figures["Forecast congestion on the road network"] = _save(fig, "congestion_map.png")
-        plt.show()
+        figures["Forecast congestion on the road network"] = _shown(
+            fig, "congestion_map.png", "Forecast volume/capacity on the road network at the map hour"
+        )
         plots.folium_congestion_map(
             dec.G,
             dec.congestion,
@@ -299,19 +343,18 @@ def show_decision(result: Any) -> dict[str, Any]:
             )
         )
     if dec.advice is not None:
-        display(dec.advice_table)
+        display(_table(dec.advice_table, "The advice: when to leave, per scenario"))
         display(Markdown("**Advice:** " + dec.advice.summary()))
         scenarios = [label for label in dec.advices if label != "border_holiday"]
         fig, axes = plt.subplots(1, len(scenarios), figsize=(6.5 * len(scenarios), 4), squeeze=False)
         for ax, label in zip(axes[0], scenarios, strict=True):
             plots.plot_departure_curves(dec.advices[label], ax=ax)
             ax.set_title(ax.get_title() + ("" if label == "ordinary" else f" - {label}"), fontsize=9)
-        _save(fig, "departure_curves.png")
-        plt.show()
+        _shown(fig, "departure_curves.png", "Trip time against departure time for each scenario")
     if dec.city_note:
         display(Markdown(dec.city_note))
     if dec.city is not None:
-        display(dec.city)
+        display(_table(dec.city, "The city trip on OpenStreetMap"))
     return figures
 
 

@@ -23,7 +23,9 @@ of one sentence, are resampled together):
 - ``worst_language_macro_f1``: each model's macro-F1 in its own weakest language;
 - ``langid_accuracy_lb``: py3langid against the hand-written identifier on Luxembourgish requests;
 - ``lb_zero_shot_macro_f1``: the ensemble and the plain model trained without any Luxembourgish request;
-- ``urgency_macro_f1``: the urgency head against the majority urgency (where the data have urgency).
+- ``urgency_macro_f1``: the urgency head against the majority urgency (where the data have urgency);
+- ``urgent_recall``: the share of the urgent test requests the urgency head calls urgent, against a keyword
+  rule (a request is urgent when it says so: :data:`URGENT_WORDS` in any of the four languages).
 
 The precision of automatically routed requests is a plain check against the target (within two binomial
 standard errors), not a comparison with a baseline.
@@ -55,6 +57,11 @@ PY3LANGID = "py3langid"
 HANDWRITTEN = "the hand-written identifier (character n-grams and cue words, trained on synthetic requests)"
 MIN_LANGUAGE_ROWS = 10  # per-language claims need at least this many test requests
 MIN_LB_GAP = 20  # the Luxembourgish-gap experiment needs this many Luxembourgish training and test requests
+#: The keyword rule the urgency head's recall of urgent requests is compared with: a word saying "urgent" or
+#: "emergency" in French, German, Luxembourgish or English (any case, any ending).
+URGENT_WORDS = r"\b(?:urgen\w*|dringend\w*|dr[eé]ngend\w*|eilt|eilig\w*|notfall\w*|emergenc\w*|asap)\b"
+KEYWORD_RULE = "a keyword rule (urgent, urgence, dringend, dréngend, eilt, emergency ... in the text)"
+MIN_URGENT = 5  # the urgent-recall claim needs this many urgent test requests
 
 
 # ----- metrics -------------------------------------------------------------------------------------------
@@ -94,6 +101,22 @@ def worst_language_macro_f1(y_true, y_pred) -> float:
     return min(
         macro_f1(labels[languages == lang], pred[languages == lang]) for lang in sorted(set(languages))
     )
+
+
+def recall_of(positive: str):
+    """The recall of the label ``positive`` (the share of its true rows predicted as it) as a score."""
+
+    def recall(y_true, y_pred) -> float:
+        true = np.asarray(y_true, dtype=object) == positive
+        return float((true & (np.asarray(y_pred, dtype=object) == positive)).sum() / max(true.sum(), 1))
+
+    return recall
+
+
+def keyword_urgency(texts: pd.Series) -> np.ndarray:
+    """The keyword rule: "urgent" where a text holds one of :data:`URGENT_WORDS`, else "not urgent"."""
+    said = pd.Series(texts, dtype=object).astype(str).str.contains(URGENT_WORDS, case=False, regex=True)
+    return np.where(said.to_numpy(), "urgent", "not urgent").astype(object)
 
 
 def majority_baseline(y_train, n_test: int) -> np.ndarray:
@@ -561,11 +584,12 @@ def luxembourgish_gap(data: Any, fitted: Fitted, *, shares, n_boot: int, seed: i
 
 # ----- urgency and forms (where the data have them: the synthetic requests) ---------------------------
 def urgency_and_forms(data: Any, routed: pd.DataFrame, *, n_boot: int, seed: int):
-    """The urgency head against the majority urgency, and the form check against the generator's truth:
-    (claim or None, metrics, confusion table or None, note)."""
+    """The urgency head against the majority urgency, its recall of urgent requests against the keyword rule
+    (with at least :data:`MIN_URGENT` urgent test requests), and the form check against the generator's truth:
+    (claims, metrics, confusion table or None, note)."""
     test = data.test
     if "urgency" not in routed or "urgency" not in test:
-        return None, {}, None, "Skipped: these data have no urgency and no form fields."
+        return [], {}, None, "Skipped: these data have no urgency and no form fields."
     truth = test["urgency"].astype(str).to_numpy(dtype=object)
     predicted = routed["urgency"].astype(str).to_numpy(dtype=object)
     majority = majority_baseline(data.train["urgency"].astype(str), len(truth))
@@ -575,8 +599,21 @@ def urgency_and_forms(data: Any, routed: pd.DataFrame, *, n_boot: int, seed: int
         model="the urgency head (linear SVM on the router's features)", baseline="always the majority urgency",
         split=data.split,
     )  # fmt: skip
+    claims = [claim]
+    metrics = {
+        "urgent_recall": recall_of("urgent")(truth, predicted),
+        "urgent_test_requests": int((truth == "urgent").sum()),
+    }
+    if metrics["urgent_test_requests"] >= MIN_URGENT:
+        texts = test["redacted_text"] if "redacted_text" in test else test["text"]
+        claims.append(compare(
+            "urgent_recall", "recall", recall_of("urgent"), truth, predicted, keyword_urgency(texts),
+            n_boot=n_boot, seed=seed, unit="requests",
+            label="Recall of urgent requests (share of the urgent test requests called urgent)",
+            model="the urgency head (linear SVM on the router's features)", baseline=KEYWORD_RULE,
+            split=data.split,
+        ))  # fmt: skip
     right = routed["label"].to_numpy() == test["label"].to_numpy()
-    metrics = {"urgent_recall": float((predicted[truth == "urgent"] == "urgent").mean())}
     if "missing_fields" in routed and "missing_truth" in test:
         form_ok = (routed["missing_fields"] == test["missing_truth"]) & (
             routed["inconsistencies"] == test["inconsistent_truth"]
@@ -584,11 +621,13 @@ def urgency_and_forms(data: Any, routed: pd.DataFrame, *, n_boot: int, seed: int
         metrics["form_check_agreement"] = float(form_ok[right].mean())
         metrics["share_forms_incomplete"] = float((routed["missing_fields"] != "").mean())
     confusion = pd.crosstab(pd.Series(truth, name="true"), pd.Series(predicted, name="predicted"))
-    return claim, metrics, confusion, ""
+    return claims, metrics, confusion, ""
 
 
 __all__ = [
     "HANDWRITTEN",
+    "KEYWORD_RULE",
+    "URGENT_WORDS",
     "MAJORITY",
     "MODEL",
     "OTHER",
@@ -599,6 +638,7 @@ __all__ = [
     "accuracy",
     "class_report",
     "fit",
+    "keyword_urgency",
     "language_check",
     "language_report",
     "lb_gap_experiment",
@@ -606,6 +646,7 @@ __all__ = [
     "macro_f1",
     "majority_baseline",
     "per_class_f1",
+    "recall_of",
     "routing_claims",
     "subgroups",
     "top_terms",

@@ -5,8 +5,10 @@ on) holds one request a line in French, German, Luxembourgish and English, with 
 ``[[name:...]]``, ``[[email:...]]``, ``[[phone:...]]``, ``[[iban:...]]``, ``[[id:...]]`` and
 ``[[address:...]]`` must go; ``[[org:...]]`` and ``[[place:...]]`` mark what must stay, as does every
 unmarked word. Names are written as people write them: in lower case, after closings, after "ich heisse",
-"je m'appelle", "ech sinn"; numbers in the national formats of phonenumbers' and python-stdnum's own
-example numbers.
+"je m'appelle", "ech sinn". The held-out corpus also gets one request per identifier of
+:mod:`.national_examples`: phonenumbers' example numbers for LU, FR, DE, BE, NL and PT (fixed line and
+mobile, national and international formatting), python-stdnum's doctest examples of national ids, VAT
+numbers and IBANs, built into sentences without cue words at evaluation time.
 
 Scored on **tokens** (runs of letters or digits, lower case): a token is *removed* when the redacted text
 holds it fewer times than the original. Per text and token, removals count first against the spans that
@@ -17,7 +19,9 @@ bootstrap interval over texts):
 - ``name_recall``: share of name tokens removed (goal 0.95);
 - ``kept_ordinary``: share of the other tokens kept (goal 0.95); ``kept_organisation``: of those in
   organisation and place spans;
-- ``precision``: share of the removed tokens that had to go.
+- ``precision``: share of the removed tokens that had to go;
+- ``recall_<kind>``: the identifier recall of each kind alone (e-mail, phone, IBAN, id, address), and
+  ``recall_library_examples``: the identifier recall on the requests built from the libraries' examples.
 """
 
 from __future__ import annotations
@@ -39,9 +43,11 @@ _SPAN = re.compile(r"\[\[(\w+):(.*?)\]\]")
 _TOKEN = r"\w+"
 
 
-def read_corpus(path: str | Path = HELDOUT) -> tuple[pd.Series, pd.DataFrame]:
-    """(plain texts, spans: row, kind, value) of a corpus file (lines starting with # are comments)."""
-    lines = pd.Series(Path(path).read_text(encoding="utf-8").splitlines(), dtype=object)
+def read_corpus(path: str | Path = HELDOUT, extra: list[str] = ()) -> tuple[pd.Series, pd.DataFrame]:
+    """(plain texts, spans: row, kind, value) of a corpus file (lines starting with # are comments), with
+    the ``extra`` lines (same markup) after its own."""
+    lines = Path(path).read_text(encoding="utf-8").splitlines() + list(extra)
+    lines = pd.Series(lines, dtype=object)
     lines = lines[(lines.str.strip() != "") & ~lines.str.startswith("#")].reset_index(drop=True)
     spans = (
         lines.str.extractall(_SPAN).reset_index().rename(columns={"level_0": "row", 0: "kind", 1: "value"})
@@ -104,33 +110,76 @@ def _rates(per_row: pd.DataFrame) -> dict[str, float]:
     }
 
 
-def evaluate(redact, path: str | Path = HELDOUT, *, n_boot: int = 200, seed: int = 0):
-    """The redactor (``redact(texts) -> redacted texts``) on a corpus: (table of the rates with their
-    bootstrap intervals over texts and token counts, the long token table, the redacted texts)."""
-    texts, spans = read_corpus(path)
-    redacted = pd.Series(np.asarray(redact(texts), dtype=object))
+_COLS = ["identifier", "name", "ordinary", "kept", "removed_identifier", "removed_name", "removed_ordinary",
+         "removed_kept"]  # fmt: skip
+
+
+def _per_row(texts: pd.Series, spans: pd.DataFrame, redacted: pd.Series) -> pd.DataFrame:
     table = token_table(texts, spans, redacted)
-    cols = ["identifier", "name", "ordinary", "kept", "removed_identifier", "removed_name", "removed_ordinary",
-            "removed_kept"]  # fmt: skip
-    per_row = table.groupby("row")[cols].sum().reindex(range(len(texts)), fill_value=0)
-    estimate = _rates(per_row)
+    return table.groupby("row")[_COLS].sum().reindex(range(len(texts)), fill_value=0), table
+
+
+def evaluate(
+    redact,
+    path: str | Path = HELDOUT,
+    *,
+    n_boot: int = 200,
+    seed: int = 0,
+    library_examples: bool | None = None,
+):
+    """The redactor (``redact(texts) -> redacted texts``) on a corpus: (table of the rates with their
+    bootstrap intervals over texts and token counts, the long token table, the redacted texts).
+    ``library_examples`` (default: with the held-out corpus only) adds the requests of
+    :mod:`.national_examples`."""
+    from .national_examples import corpus_lines
+
+    if library_examples is None:
+        library_examples = Path(path).resolve() == HELDOUT
+    extra = corpus_lines(seed=0) if library_examples else []
+    texts, spans = read_corpus(path, extra)
+    redacted = pd.Series(np.asarray(redact(texts), dtype=object))
+    per_row, table = _per_row(texts, spans, redacted)
     rng = np.random.default_rng(seed)
-    values = per_row.to_numpy(dtype=float)
     draws = rng.integers(0, len(per_row), size=(n_boot, len(per_row)))
-    boot = [_rates(pd.DataFrame(values[d].sum(axis=0)[None, :], columns=cols)) for d in draws]
-    boot = pd.DataFrame(boot)
+
+    def rates(per_row: pd.DataFrame, draws) -> tuple[dict, pd.DataFrame]:
+        values = per_row.to_numpy(dtype=float)
+        boot = [_rates(pd.DataFrame(values[d].sum(axis=0)[None, :], columns=_COLS)) for d in draws]
+        return _rates(per_row), pd.DataFrame(boot)
+
+    estimate, boot = rates(per_row, draws)
     tokens = {
         "identifier_recall": "identifier", "name_recall": "name", "kept_ordinary": "ordinary",
         "kept_organisation": "kept", "precision": None,
     }  # fmt: skip
     removed_total = int(per_row[["removed_identifier", "removed_name", "removed_ordinary"]].to_numpy().sum())
+    parts = [(name, value, boot[name], tokens[name]) for name, value in estimate.items()]
+    # the identifier recall of each kind alone: its spans only, the removals of a token counted against them first
+    for kind in IDENTIFIER_KINDS:
+        kind_rows, _ = _per_row(texts, spans[spans["kind"] == kind], redacted)
+        if kind_rows["identifier"].sum():
+            est, kind_boot = rates(kind_rows, draws)
+            parts.append(
+                (f"recall_{kind}", est["identifier_recall"], kind_boot["identifier_recall"], kind_rows)
+            )
+    if extra:
+        library = per_row.iloc[len(texts) - len(extra) :]
+        lib_draws = rng.integers(0, len(library), size=(n_boot, len(library)))
+        est, lib_boot = rates(library, lib_draws)
+        parts.append(
+            ("recall_library_examples", est["identifier_recall"], lib_boot["identifier_recall"], library)
+        )
     rows = []
-    for name, value in estimate.items():
-        low, high = np.quantile(boot[name], [0.025, 0.975])
+    for name, value, draws_of, counted in parts:
+        low, high = np.quantile(draws_of, [0.025, 0.975])
+        if isinstance(counted, pd.DataFrame):
+            n_tokens = int(counted["identifier"].sum())
+        else:
+            n_tokens = int(per_row[counted].sum()) if counted else removed_total
         rows.append(
             {"measure": name, "value": float(value), "low": float(low), "high": float(high),
-             "tokens": int(per_row[tokens[name]].sum()) if tokens[name] else removed_total,
-             "goal": GOALS.get(name, np.nan), "texts": len(texts)}
+             "tokens": n_tokens, "goal": GOALS.get(name, GOALS["identifier_recall"] if "recall_" in name and
+             name != "name_recall" else np.nan), "texts": len(texts), "library_examples": len(extra)}
         )  # fmt: skip
     return pd.DataFrame(rows), table, redacted
 

@@ -9,7 +9,9 @@ here from ``livinglab.trust.pii``, whose only user this pilot was).
                  or not; a candidate counts when its check digits are right (python-stdnum) or it
                  holds at least ten digits (a mistyped IBAN is still someone's account)
 ``[NATIONAL_ID]`` Luxembourg 13-digit identification number YYYY MM DD NNN CC, written in one piece or
-                 with spaces, dots, dashes or slashes between its parts
+                 with spaces, dots, dashes or slashes between its parts; any number after an id cue;
+                 other countries' personal and tax numbers with right check digits (python-stdnum: BE,
+                 FR, DE, NL, CH, US, ES), and EU VAT numbers with their country prefix
 ``[PHONE]``      +352 / 00352 / 00 352 (6-9 digit local numbers), +33 / 0X XX XX XX XX, +49 / 0AAA
                  SSSSSS, +32 / 0X XXX XX XX and 04XX XX XX XX, Luxembourg mobiles (6XX XXX XXX) and
                  landlines in pairs (26 12 34 56, 44.55.66) without prefix that phonenumbers
@@ -61,23 +63,13 @@ __all__ = [
     "redact_pii",
 ]
 
-# Letter classes for Latin-script names (Python's re has no \p{Lu}); covers Latin-1 and Latin Extended-A/B.
+# Letter classes for Latin-script words (Python's re has no \p{Lu}); covers Latin-1 and Latin Extended-A/B.
+# (Names are found by .names, which the "name" rule below calls.)
 _LATIN = [chr(c) for c in range(0x41, 0x250)]
 _UPPER = "".join(c for c in _LATIN if c.isupper() and c.isalpha())
-_LOWER = "".join(c for c in _LATIN if c.islower() and c.isalpha())
 _LETTER = "".join(c for c in _LATIN if c.isalpha())
 _UP = f"[{re.escape(_UPPER)}]"
-_LO = f"[{re.escape(_LOWER)}]"
 _LET = f"[{re.escape(_LETTER)}]"
-_NAME_WORD = (
-    rf"{_UP}{_LET}*(?:['’]{_LET}+)?(?:-{_UP}?{_LET}+)*"  # Dupont, O'Brien, Jean-Pierre, DUPONT, Müller
-)
-# Name particles: "de la Fontaine", "von der Leyen", "van den Berg", "d'Estaing" (never "le", "la" alone).
-_PARTICLE = (
-    r"(?:(?:de|van|von)[ ](?:la|der|den)[ ]|(?:de|du|des|von|van|der|den|zu|vom|di|da|dos|del)[ ]|d['’])"
-)
-_FULL_NAME = rf"{_PARTICLE}*{_NAME_WORD}(?:[ ]{_PARTICLE}*{_NAME_WORD}){{0,2}}"
-_LOWER_NAME = rf"{_LO}{_LET}+(?:[ ]{_LO}{_LET}+)?"  # "marie dupont" in an informal signature
 
 _EMAIL = re.compile(
     r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
@@ -89,7 +81,10 @@ _EMAIL = re.compile(
 # word follows the IBAN, it is not one of its groups.
 _NOT_A_WORD_AFTER = "".join(rf"(?<![ .-](?-i:[a-z]{{{k}}}))" for k in range(1, 5))
 _IBAN = re.compile(
-    r"(?i)\b[A-Z]{2}\d{2}(?:[ .-]?[A-Z0-9]{4}){2,7}(?:[ .-]?[A-Z0-9]{1,3})?" + _NOT_A_WORD_AFTER + r"\b"
+    r"(?i)\b(?:[A-Z]{2}\d{2}(?:[ .-]?[A-Z0-9]{4}){2,7}(?:[ .-]?[A-Z0-9]{1,3})?"
+    + _NOT_A_WORD_AFTER
+    # a Belgian IBAN around the old account number's own grouping: BE32 123-4567890-02
+    + r"|BE\d{2}[ ]?\d{3}-\d{7}-\d{2})\b"
 )
 
 # Luxembourg matricule: YYYY MM DD NNN CC (birth date, serial, two check digits), separators optional.
@@ -110,8 +105,9 @@ _PHONE_PATTERNS = [
     rf"{_NO_NUM_BEFORE}0[1-9](?P<sep>[ .-]?)\d{{2}}(?:(?P=sep)\d{{2}}){{3}}{_NO_NUM_AFTER}",
     # Belgian national: 0X XXX XX XX (landline) and 04XX XX XX XX (mobile), space/dot/slash separators.
     rf"{_NO_NUM_BEFORE}0[1-9]\d{{0,2}}[ ./]?\d{{2,3}}[ .]\d{{2}}[ .]\d{{2}}{_NO_NUM_AFTER}",
-    # German national: 0 + area code (1-4 digits) + separator + subscriber, at least 8 digits in all.
-    rf"{_NO_NUM_BEFORE}(?=(?:[ /-]?\d){{8,}})0[1-9]\d{{1,4}}(?:[ ]?/[ ]?|[ -])?\d{{3,8}}(?:[ -]\d{{1,5}})?"
+    # German national: 0 + area code (1-4 digits) + separator + subscriber (up to three groups: 0151 234 567 89),
+    # at least 8 digits in all.
+    rf"{_NO_NUM_BEFORE}(?=(?:[ /-]?\d){{8,}})0[1-9]\d{{1,4}}(?:[ ]?/[ ]?|[ -])?\d{{3,8}}(?:[ -]\d{{1,5}}){{0,2}}"
     rf"{_NO_NUM_AFTER}",
 ]
 # The leading look-ahead lets the engine skip positions that cannot start a number (about 2x faster).
@@ -127,60 +123,11 @@ _PHONE_INTL = re.compile(r"(?<![\w+])(?:\+|00)[ ]?[1-9]\d{0,2}(?:[ ./-]?\(?\d+\)
 # Luxembourg mobiles without country code: 6XX XXX XXX (621, 628, 661, 671, 681, 691 ...), any one
 # separator or none; kept when phonenumbers finds a valid Luxembourg mobile number.
 _LU_MOBILE = re.compile(rf"{_NO_NUM_BEFORE}6[2-9]\d(?P<sep2>[ .-]?)\d{{3}}(?P=sep2)\d{{3}}{_NO_NUM_AFTER}")
-# Luxembourg landlines without prefix: pairs (26 12 34 56, 44 55 66) or 2-3-3 groups, one separator.
+# Luxembourg landlines without prefix: pairs (26 12 34 56, 44 55 66) or 2-3-3 groups, one separator; never
+# the tail of a longer number ("612 34 56 78" is a Spanish mobile: the national rule below takes it whole).
 _LU_LANDLINE = re.compile(
-    r"(?<![\w+/.,-])\d{2}(?P<s>[ .])\d{2}(?P=s)\d{2}(?:(?P=s)\d{2})?(?![\w]|[.,/-]\d|[ ]?(?:€|EUR\b|euros?\b))"
+    r"(?<![\w+/.,-])(?<!\d[ .])\d{2}(?P<s>[ .])\d{2}(?P=s)\d{2}(?:(?P=s)\d{2})?(?![\w]|[.,/-]\d|[ ]?(?:€|EUR\b|euros?\b))"
 )
-
-_TITLE_CUES = (
-    r"(?:(?i:monsieur|madame|mademoiselle|messieurs|mesdames|herrn|herr|frau|här|madamm|joffer|"
-    r"mister)\b|(?:Miss|Mme|Mlle|Mrs|Mr|Ms|Dr|Prof)\b\.?|M\.)"
-)
-# The name after the cue and any academic titles ("Herr Dr. [NAME]" redacted again stays as it is).
-_NAME_AFTER_TITLE = re.compile(
-    rf"(?=[MmHhFfJjDdP])(?<![\w])({_TITLE_CUES}[ ]+(?:(?:Dr|Prof)\.?(?:[ ]med\.)?[ ]+)*)"
-    rf"(?!(?:Dr|Prof)\b)({_FULL_NAME})"
-)
-_INTRO_CUES = (
-    r"(?i:je[ ]m['’][ ]?appelle|mon[ ]nom[ ](?:est|c['’]est)|ich[ ]hei(?:ß|ss)e|mein[ ]name[ ]ist|"
-    r"ech[ ]heeschen|mäin[ ]numm[ ]ass|my[ ]name[ ]is|ech[ ]sinn[ ]d(?:e|'))"
-)
-_NAME_AFTER_INTRO = re.compile(rf"(?=[JjIiMmEe])(?<![\w])({_INTRO_CUES}[ ]+)({_FULL_NAME}|{_LET}+)")
-# "je suis Marie Dupont", "ich bin Jan", "I am Tom": only a capitalised name counts (not "je suis malade").
-_BE_CUES = r"(?:je[ ]suis|ici|ich[ ]bin|hier[ ]ist|hier[ ]schreibt|ech[ ]sinn|hei[ ]ass|hei[ ]schreift|i[ ]am|i['’]m|this[ ]is)"
-_NAME_AFTER_BE = re.compile(rf"(?i:(?<![\w])({_BE_CUES}[ ]+))({_FULL_NAME})(?=[ ,.;:!?)]|$)")
-# Family words: "ma fille Léa", "mein Sohn Paul", "mäi Jong Ben", "my wife Ana".
-_KIN = (
-    r"(?:(?:ma|mon|notre)[ ](?:fille|fils|mari|femme|épouse|époux|compagne|compagnon|enfant|mère|père|"
-    r"frère|sœur|soeur|belle-mère|beau-père)|(?:mein|meine|meinem|meiner|meinen|unser|unsere)[ ](?:Sohn|Tochter|"
-    r"Mann|Frau|Ehemann|Ehefrau|Partner|Partnerin|Kind|Mutter|Vater|Bruder|Schwester)|(?:mäi|mäin|meng|"
-    r"mengem|menger|eis|eise)[ ](?:Jong|Duechter|Mann|Fra|Kand|Mamm|Papp|Brudder|Schwëster|Frëndin|Frënd)|"
-    r"(?:my|our)[ ](?:son|daughter|husband|wife|partner|child|mother|father|brother|sister))"
-)
-_NAME_AFTER_KIN = re.compile(rf"(?i:(?<![\w])({_KIN}[ ,]+))({_FULL_NAME})")
-# A signature: the name after a closing formula, capitalised or (informal) in lower case, up to the end.
-_CLOSINGS = (
-    r"(?:cordialement|bien[ ]à[ ]vous|bien[ ]cordialement|salutations(?:[ ]distinguées)?|bonne[ ]journée|"
-    r"merci(?:[ ]d'avance|[ ]beaucoup|[ ]a[ ]schéine[ ]gruss)?|bisous|a\+|mit[ ]freundlichen[ ]grü(?:ß|ss)en|"
-    r"freundliche[ ]grü(?:ß|ss)e|viele[ ]grü(?:ß|ss)e|beste[ ]grü(?:ß|ss)e|liebe[ ]grü(?:ß|ss)e|grü(?:ß|ss)e|"
-    r"mfg|lg|vg|danke(?:[ ]schön)?|(?:mat[ ](?:beschte|frëndleche)[ ])?gréiss|schéine[ ]gruss|villmools[ ]merci|"
-    r"(?:kind|best|warm)[ ]regards|regards|best[ ]wishes|yours[ ](?:sincerely|faithfully)|sincerely|"
-    r"many[ ]thanks|thanks|thank[ ]you|cheers|best)"
-)
-_SIGNATURE = re.compile(
-    rf"(?i:(?<![\w])({_CLOSINGS}[ ]?[,.!:]?[ ]*))(?-i:({_FULL_NAME}|{_LOWER_NAME}))(?=[ ]*[.!]?[ ]*$)"
-)
-# Two or three capitalised words in a row, the first not starting a sentence (nor the text).
-_FUNCTION_CAPS = (
-    r"(?:Sie|Ihnen|Ihre|Ihrer|Ihrem|Ihren|Ihr|Dir|Iech|Är|Ärer|Ärem|I|Dear|Sehr|Liebe|Lieber|Léif|Léiw|"
-    r"Bonjour|Hallo|Hello|Moien|Merci|Danke|Guten|Good|Madame|Monsieur|Mme|Mr|Mrs|Ms|Herr|Frau|Här|Madamm)"
-)
-_CAPS_RUN = re.compile(
-    rf"(?<=[{re.escape(_LETTER)},;:)] )(?!{_FUNCTION_CAPS}\b)({_NAME_WORD}(?:[ ]{_PARTICLE}*{_NAME_WORD}){{1,2}})"
-    rf"(?![\w'’-])"
-)
-# One to three capitalised words ending the text after a sentence end or a comma (a bare signature).
-_TRAILING = re.compile(rf"((?:[.!?,;:\]]|\n)[ ]*)((?!{_FUNCTION_CAPS}\b){_FULL_NAME})[ ]*[.!]?[ ]*$")
 
 
 def _parse_phone(text: str, region: str | None):
@@ -240,7 +187,15 @@ _EMAIL_OBFUSCATED = re.compile(
 _FOREIGN_ID = re.compile(
     r"(?<![\w.,/+-])(?:\d{2}[ .]\d{2}[ .]\d{2}[ .-]\d{3}[ .]\d{2}|[12][ ]?\d{2}[ ]?\d{2}[ ]?(?:\d{2}|2[AB])[ ]?\d{3}"
     r"[ ]?\d{3}[ ]?\d{2}|\d{2}[ ]?\d{3}[ ]?\d{3}[ ]?\d{3}|756[ .]?\d{4}[ .]?\d{4}[ .]?\d{2}|\d{3}-\d{2}-\d{4}|"
-    r"\d{8}[ -]?[A-Z])(?![\w]|[.,/-]\d)"
+    r"\d{8}[ -]?[A-Z]|"
+    # French VAT with letters (K7399859412, 4Z123456782), Dutch VAT (004495445B01), Dutch BSN 1112.22.333
+    r"(?=[0-9A-Z]{0,1}[A-Z])[0-9A-HJ-NP-Z]{2}\d{9}|\d{9}B\d{2}|\d{4}\.\d{2}\.\d{3})(?![\w]|[.,/-]\d)"
+)
+# A VAT number with its country prefix (LU 150 274 42, BE 428759497, DE136695976, NL4495445B01), checked
+# with python-stdnum (any EU format: "CY-10259033P", "MT 1167-9112"): a sole trader's VAT number names a person.
+_VAT = re.compile(
+    r"(?<![\w.,/+-])(?:AT|BE|BG|CY|CZ|DE|DK|EE|EL|ES|FI|FR|HR|HU|IE|IT|LT|LU|LV|MT|NL|PL|PT|RO|SE|SI|SK)"
+    r"[ -]?[0-9A-Z](?:[ .-]?[0-9A-Z]){7,13}(?![\w]|[.,/-]\d)"
 )
 _ID_CUE = re.compile(
     r"(?i)(\b(?:matricule|matrikel(?:nummer)?|sozialversicherungsnummer|versicherungsnummer|steuer-?id|"
@@ -254,26 +209,38 @@ _ID_CUE = re.compile(
 
 
 def _foreign_id_ok(text: str) -> bool:
-    """A personal number of Belgium, France, Germany, Switzerland, the US or Spain with right check digits."""
+    """A personal or tax number of Belgium, France, Germany, the Netherlands, Switzerland, the US or Spain with
+    right check digits."""
     from stdnum import be, ch, de, es, fr, us  # noqa: F401
     from stdnum.be import bis, nn
     from stdnum.ch import ssn as ch_ssn
     from stdnum.de import idnr
     from stdnum.es import dni
-    from stdnum.fr import nir
+    from stdnum.fr import nir, tva
+    from stdnum.nl import bsn, btw
     from stdnum.us import ssn as us_ssn
 
     if "-" in text and len(text) == 11 and text[3] == "-" and text[6] == "-":
         return us_ssn.is_valid(text)
-    return any(m.is_valid(text) for m in (nn, bis, nir, idnr, ch_ssn, dni))
+    return any(m.is_valid(text) for m in (nn, bis, nir, idnr, ch_ssn, dni, tva, btw)) or (
+        "." in text and bsn.is_valid(text)  # a BSN only as written with its dots (any 9 digits pass 1 in 11)
+    )
+
+
+def _vat_ok(text: str) -> bool:
+    """A VAT number of an EU country, right for python-stdnum."""
+    from stdnum.eu import vat
+
+    return vat.is_valid(text)
 
 
 _valid_foreign_id = lru_cache(maxsize=65536)(_foreign_id_ok)
+_valid_vat = lru_cache(maxsize=65536)(_vat_ok)
 
 # ----- national phone numbers of other countries (trunk 0, US formats), checked with phonenumbers ------------
 _PHONE_NATIONAL = re.compile(
     r"(?<![\w+/.,-])(?:\(\d{3}\)[ ]?\d{3}-\d{4}|\d{3}-\d{3}-\d{4}|0\d{1,4}(?:[ /.-]?\d{2,8}){1,4}|"
-    r"9[1236]\d[ ]\d{3}[ ]\d{3}|[67]\d{2}[ ]\d{2}[ ]\d{2}[ ]\d{2})"
+    r"9[1236]\d[ ]\d{3}[ ]\d{3}|2\d[ ]\d{3}[ ]\d{4}|[67]\d{2}[ ]\d{2}[ ]\d{2}[ ]\d{2})"
     r"(?![\w]|[.,/:-]\d|[ ]?(?:€|EUR\b|eur\b|euros?\b|CHF\b|USD\b|\$))"
 )
 _REGIONS = ("FR", "DE", "BE", "NL", "CH", "GB", "IT", "AT", "US", "PT", "ES", "LU")
@@ -363,6 +330,7 @@ PII_PATTERNS: dict[str, list] = {
         (_NATIONAL_ID, "[NATIONAL_ID]"),
         (_ID_CUE, r"\1[NATIONAL_ID]"),
         (_FOREIGN_ID, partial(_replace_if, "[NATIONAL_ID]", _valid_foreign_id)),
+        (_VAT, partial(_replace_if, "[NATIONAL_ID]", _valid_vat)),
     ],
     "phone": [
         (_PHONE_CUE, r"\1[PHONE]"),

@@ -3,6 +3,8 @@ reference, explanations, the router end to end, saving and batch routing of a fi
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -225,3 +227,34 @@ def test_route_file_writes_masked_text_only(data, router, tmp_path):
         main([str(path), str(new), "--columns", '{"text": "message"}', "--out", str(tmp_path / "cli")]) == 0
     )
     assert main([str(tmp_path / "missing.zip"), str(new)]) == 2
+
+
+def test_urgent_recall_is_a_claim_against_the_keyword_rule(data, router):
+    said = M.keyword_urgency(pd.Series(["C'est URGENT svp", "Es ist dringend:", "Dréngend w.e.g.", "Eilt!",
+                                        "My wallet was stolen.", "Urgence sociale", "the deadline is near"]))  # fmt: skip
+    assert said.tolist() == ["urgent"] * 4 + ["not urgent", "urgent", "not urgent"]
+    recall = M.recall_of("urgent")
+    assert (
+        recall(["urgent", "urgent", "routine", "urgent"], ["urgent", "routine", "urgent", "urgent"]) == 2 / 3
+    )
+    routed = router.route(data.test)
+    claims, metrics, confusion, note = M.urgency_and_forms(data, routed, n_boot=50, seed=0)
+    claim = {c.name: c for c in claims}["urgent_recall"]
+    truth = data.test["urgency"].astype(str).to_numpy(dtype=object)
+    urgent = truth == "urgent"
+    assert (
+        claim.model_value
+        == metrics["urgent_recall"]
+        == (routed["urgency"].to_numpy()[urgent] == "urgent").mean()
+    )
+    keyword = M.keyword_urgency(data.test["redacted_text"])
+    assert claim.baseline_value == pytest.approx((keyword[urgent] == "urgent").mean())
+    assert (
+        claim.metric == "recall"
+        and claim.baseline == M.KEYWORD_RULE
+        and claim.low <= claim.difference <= claim.high
+    )
+    assert metrics["urgent_test_requests"] == urgent.sum() >= M.MIN_URGENT
+    few = data.test.assign(urgency=np.where(np.arange(len(data.test)) < 2, "urgent", "routine"))
+    claims, metrics, _, _ = M.urgency_and_forms(replace(data, test=few), routed, n_boot=20, seed=0)
+    assert [c.name for c in claims] == ["urgency_macro_f1"] and metrics["urgent_test_requests"] == 2

@@ -140,3 +140,28 @@ def test_figures_are_inline_and_the_card_states_ai_act_and_oversight(run):
     text = json.dumps(card)
     assert "Annex III 5(a)" in text and "go to a person" in text
     assert (run.dir / "request_router.zip").is_file() and (run.dir / "request_router.json").is_file()
+
+
+def test_urgent_recall_is_a_claim_the_card_the_notebook_and_the_index_show_as_recorded(run):
+    """The urgent-request recall is its own claim (the urgency head against a keyword rule, with the paired
+    interval): recorded in metrics.json, said in the card's findings and failure modes, in the notebook's
+    urgency section and in the index, with the recorded numbers."""
+    from livinglab.claims import Claim, fmt, signed
+
+    doc = recorded(run)
+    claim = Claim.from_dict(doc["claims"]["urgent_recall"])
+    assert claim.metric == "recall" and "keyword rule" in claim.baseline and claim.low <= claim.difference
+    assert doc["metrics"]["urgent_recall"] == claim.model_value  # the metric and the claim are one number
+    assert doc["metrics"]["urgent_test_requests"] >= 5
+    card = (run.dir / "model_card.md").read_text(encoding="utf-8")
+    assert f"- {claim.sentence()}" in card  # the key findings
+    failure = next(
+        line for line in card.splitlines() if line.startswith("- urgent requests the urgency head")
+    )
+    assert f"its recall of urgent requests is {fmt(claim.model_value)} on the " in failure
+    assert f"{doc['metrics']['urgent_test_requests']:,} urgent test requests" in failure
+    assert f"against {fmt(claim.baseline_value)} for {claim.baseline}" in failure
+    assert f"{signed(claim.difference)} {claim.interval}: {claim.verdict})" in failure
+    assert claim.sentence() in page_text(run.dir / f"{PILOT}.html")  # the notebook's urgency section
+    index = page_text(run.dir.parent.parent / "index.html")
+    assert claim.label in index and f"{signed(claim.difference)} {claim.interval}" in index

@@ -3,6 +3,8 @@
 The redactor moved from the core (livinglab.trust.pii) to this pilot, its only user; these are the core's
 tests of it, with the imports adapted."""
 
+import re
+
 import pandas as pd
 import pytest
 from stdnum import iban
@@ -20,7 +22,10 @@ from pilots.public_sector.privacy.redactor import (
 @pytest.fixture(autouse=True)
 def fresh_identifier_checks():
     """Every test checks its numbers afresh (the redactor caches each candidate's phonenumbers/stdnum check)."""
-    for cached in (pii._valid_iban, pii._valid_intl_phone, pii._valid_lu_number):
+    for cached in (
+        pii._valid_iban, pii._valid_intl_phone, pii._valid_lu_number, pii._valid_vat, pii._valid_foreign_id,
+        pii._valid_national_phone,
+    ):  # fmt: skip
         cached.cache_clear()
 
 
@@ -354,3 +359,159 @@ def test_words_after_an_iban_are_not_part_of_it():
 def test_luxembourg_candidates_phonenumbers_rejects_are_kept(sentence):
     redacted = redact_pii([sentence])[0].iloc[0]
     assert ("[PHONE]" in redacted) == sentence.startswith("Tél."), redacted  # a cue word needs no check
+
+
+@pytest.mark.parametrize(
+    "sentence, expected",
+    [
+        # VAT numbers with their country prefix, as python-stdnum's doctests write them: a sole trader's
+        # VAT number names a person. A wrong check digit leaves an ordinary reference.
+        ("Facture LU 150 274 42 réglée.", "Facture [NATIONAL_ID] réglée."),
+        ("Facture LU 150 274 43 réglée.", "Facture LU 150 274 43 réglée."),
+        ("Unsere Nummer DE136695976 bitte.", "Unsere Nummer [NATIONAL_ID] bitte."),
+        ("Unsere Nummer DE136695977 bitte.", "Unsere Nummer DE136695977 bitte."),
+        ("Firma BE 428759497, Arlon.", "Firma [NATIONAL_ID], Arlon."),
+        ("Bedrijf NL4495445B01 ok.", "Bedrijf [NATIONAL_ID] ok."),
+        ("Empresa PT 501 964 843 ok.", "Empresa [NATIONAL_ID] ok."),
+        # without prefix: French VAT (also with letters), Dutch VAT, a BSN written with its dots
+        ("Ref 23334175221 ok.", "Ref [NATIONAL_ID] ok."),
+        ("Ref 23334175222 ok.", "Ref 23334175222 ok."),
+        ("Ref K7399859412 ok.", "Ref [NATIONAL_ID] ok."),
+        ("Ref K7399859413 ok.", "Ref K7399859413 ok."),
+        ("Ref 004495445B01 ok.", "Ref [NATIONAL_ID] ok."),
+        ("Dossier 1112.22.333 ok.", "Dossier [NATIONAL_ID] ok."),
+        ("Dossier 1112.22.334 ok.", "Dossier 1112.22.334 ok."),
+        ("Dossier 111222333 ok.", "Dossier 111222333 ok."),  # 9 bare digits: 1 in 11 pass the BSN check
+        # a Portuguese landline in its national grouping, and a Belgian IBAN around the old account number
+        ("Ligue para 21 234 5678 amanhã.", "Ligue para [PHONE] amanhã."),
+        ("Ligue para 21 234 567 amanhã.", "Ligue para 21 234 567 amanhã."),
+        ("Konto BE32 123-4567890-02 bitte.", "Konto [IBAN] bitte."),
+        ("Konto BE32 123-456789-02 bitte.", "Konto BE32 123-456789-02 bitte."),
+    ],
+)
+def test_national_formats_of_the_libraries_examples(sentence, expected):
+    assert redact_pii([sentence])[0].iloc[0] == expected
+
+
+# Real-world ways of writing identifiers, and look-alikes that must stay; each pins a detail of a pattern
+# (found by tests/mutation/regex_mutants.py: a mutant of the pattern that no test noticed).
+WRITTEN_FORMS = [
+    (
+        "Écrivez à paul.meyer@1und1.de pour le dossier.",
+        "Écrivez à [EMAIL] pour le dossier.",
+    ),  # digit-led domain
+    ("Mail: 007agent@gmx.de merci", "Mail: [EMAIL] merci"),  # digit-led local part
+    ("Contact Marc.Weber@Education.Etat.LU svp", "Contact [EMAIL] svp"),  # capitalised sub-domains
+    ("Contact service@guichet.public.lu svp", "Contact [EMAIL] svp"),
+    ("Écrire à jean [at] mail [dot] lu svp", "Écrire à [EMAIL] svp"),
+    ("Écrire à jean dot dupont at mail dot com svp", "Écrire à [EMAIL] svp"),
+    ("Écrire à jean<at>mail<dot>com svp", "Écrire à [EMAIL] svp"),
+    ("Écrire à jean (at) 123mail (dot) com svp", "Écrire à [EMAIL] svp"),
+    ("IBAN LU28 0019 4006 4475 0000 a été changé.", "IBAN [IBAN] a été changé."),  # "a" is not a group
+    ("Virement LU28-0019-4006-4475-0000 reçu.", "Virement [IBAN] reçu."),
+    ("Account MU17 BOMM 0101 1010 3030 0200 000M UR today.", "Account [IBAN] today."),  # letters end it
+    ("Commande 19850612123456789 ok", "Commande 19850612123456789 ok"),  # a longer number, no matricule
+    ("Dossier 1985.06.12.123.45-7 ok", "Dossier 1985.06.12.123.45-7 ok"),
+    ("Dossier 1985/06/12/123/45/2 ok", "Dossier 1985/06/12/123/45/2 ok"),
+    ("Ruff mech un op +352 621 123 456 oder 00352 26 12 34 56.", "Ruff mech un op [PHONE] oder [PHONE]."),
+    ("Réf X+352621123456 ok", "Réf X+352621123456 ok"),  # glued to a word: a reference
+    ("Prix 44 55 66 EUR", "Prix 44 55 66 EUR"),
+    ("Prix 44 55 66 euros", "Prix 44 55 66 euros"),
+    ("Prix 621 123 456 eur", "Prix 621 123 456 eur"),
+    ("Kosten 621.123.456,00 ok", "Kosten 621.123.456,00 ok"),
+    ("Nummer 26.12.34.56 bitte", "Nummer [PHONE] bitte"),
+    ("Ref 26/12/34/56 ok", "Ref 26/12/34/56 ok"),
+    ("Mob. 621 123 456", "Mob. [PHONE]"),
+    ("Tél 621 123 456", "Tél [PHONE]"),
+    ("Tél.: 26 12 34 56", "Tél.: [PHONE]"),
+    ("Telefonnummer: 26123456", "Telefonnummer: [PHONE]"),
+    ("Tel n° 26 12 34 56", "Tel n° [PHONE]"),
+    ("Tel. 26.12.34.56", "Tel. [PHONE]"),
+    ("Tel. (+352) 26 12 34 56", "Tel. [PHONE]"),
+    ("Call +1 212 555 0123 now.", "Call [PHONE] now."),  # one-digit country code
+    ("Call +44 20 7946 0958.", "Call [PHONE]."),
+    ("Call +4420 7946 0958 now.", "Call [PHONE] now."),
+    ("Bestellnummer 4912345678901.5 ok", "Bestellnummer 4912345678901.5 ok"),
+    ("Call +33 1 23 45 67 89, merci", "Call [PHONE], merci"),
+    ("NIR 2 53 07 2B 073 004 70 ok", "NIR [NATIONAL_ID] ok"),
+    ("Numéro belge 85.07.30-033.28 ok", "Numéro belge [NATIONAL_ID] ok"),
+    ("Numéro belge 85 07 30 033 28 ok", "Numéro belge [NATIONAL_ID] ok"),
+    ("Numéro belge 85073003328 ok", "Numéro belge [NATIONAL_ID] ok"),
+    ("Steuer-ID 36 574 261 809 ok", "Steuer-ID [NATIONAL_ID] ok"),
+    ("AHV 756.9217.0769.85 ok", "AHV [NATIONAL_ID] ok"),
+    ("AHV 756 9217 0769 85 ok", "AHV [NATIONAL_ID] ok"),
+    ("SSN 536-90-4399 ok", "SSN [NATIONAL_ID] ok"),
+    ("Versicherungsnummer 12 345678 A 123", "Versicherungsnummer [NATIONAL_ID]"),
+    ("Numéro AVS 756.9217.0769.85", "Numéro AVS [NATIONAL_ID]"),
+    ("Matrikelnummer 1234567", "Matrikelnummer [NATIONAL_ID]"),
+    ("ID card number: AB1234567", "ID card number: [NATIONAL_ID]"),
+    ("Passport no. P4366918", "Passport no. [NATIONAL_ID]"),
+    ("Ruf 030 123456 an", "Ruf [PHONE] an"),
+    ("Ruf 030/123456 an", "Ruf [PHONE] an"),
+    ("Ruf 030-123456 an", "Ruf [PHONE] an"),
+    ("Ruf 030.123456 an", "Ruf [PHONE] an"),
+    ("Ruf (201) 555-0123 an", "Ruf [PHONE] an"),
+    ("Ruf 201-555-0123 an", "Ruf [PHONE] an"),
+    ("Ruf 612 34 56 78 an", "Ruf [PHONE] an"),  # a Spanish mobile: no group of it left
+    ("Ruf 0612 34 56 78 an", "Ruf [PHONE] an"),
+    ("Kosten 612 34 56 78 CHF", "Kosten 612 34 56 78 CHF"),
+    ("Kosten 030 123456 USD", "Kosten 030 123456 USD"),
+    ("Kosten 030 123456 $", "Kosten 030 123456 $"),
+    ("Ruf 010 123 4567 an", "Ruf [PHONE] an"),
+    ("Ruf 01512 3456789 an", "Ruf [PHONE] an"),
+    ("Ruf 0151 234 567 89 an", "Ruf [PHONE] an"),  # a German mobile in three groups: no group left
+    ("Ruf 033631 12345 an", "Ruf [PHONE] an"),  # a five-digit area code
+    ("Konto NO93 8601 1117 947 bitte", "Konto [IBAN] bitte"),  # a short IBAN: two groups of four and three
+    ("Konto BE32123-4567890-02 bitte", "Konto [IBAN] bitte"),
+    ("Code 1,030 123456 ok", "Code 1,030 123456 ok"),  # the decimals of a number
+    ("Total 1,01 23 45 67 89 ok", "Total 1,01 23 45 67 89 ok"),
+    ("Montant 0123456789€ payé", "Montant 0123456789€ payé"),
+    ("Kosten 030 123456 eur ok", "Kosten 030 123456 eur ok"),
+    ("Appelez +33.1.23.45.67.89 svp", "Appelez [PHONE] svp"),
+    ("Appelez le +420 601 123 456 svp", "Appelez le [PHONE] svp"),  # a three-digit country code
+    ("Mob. 12 345 678", "Mob. [PHONE]"),  # any number after a cue
+    ("Tel n° 12 345 678", "Tel n° [PHONE]"),
+    ("Tél. (0)12.34.56.78", "Tél. [PHONE]"),
+    ("Schéck op 621123456 eng SMS", "Schéck op [PHONE] eng SMS"),  # a mobile in one piece
+    ("Code 621 123 456.5 ok", "Code 621 123 456.5 ok"),
+    ("Code 621 123 456-7 ok", "Code 621 123 456-7 ok"),
+    ("Code 621 123 456 $ ok", "Code 621 123 456 $ ok"),
+    ("Ref 3/26 12 34 ok", "Ref 3/26 12 34 ok"),
+    ("Code 44 55 66A ok", "Code 44 55 66A ok"),
+    ("Prix 44 55 66,5 ok", "Prix 44 55 66,5 ok"),
+    ("Ref 85.07.30-033.28.5 ok", "Ref 85.07.30-033.28.5 ok"),  # longer than a Belgian number
+    ("Ref 85.07.30-033.28/5 ok", "Ref 85.07.30-033.28/5 ok"),
+    ("jean<dot>dupont<at>mail<dot>com", "[EMAIL]"),
+    ("codice fiscale 12345678901", "codice fiscale [NATIONAL_ID]"),
+    ("Matrikelnummer 12.34567", "Matrikelnummer [NATIONAL_ID]"),
+    ("Passport no 12345678", "Passport no [NATIONAL_ID]"),
+]
+
+
+@pytest.mark.parametrize("sentence, expected", WRITTEN_FORMS)
+def test_identifiers_as_people_write_them_and_look_alikes(sentence, expected):
+    assert redact_pii([sentence])[0].iloc[0] == expected
+
+
+def test_every_eu_vat_prefix_is_found_with_stdnums_own_example():
+    """Each country prefix of the VAT rule, with the first valid example of python-stdnum's module for it."""
+    from stdnum.eu import vat
+
+    from pilots.public_sector.privacy.national_examples import _DOCTEST
+
+    prefixes = re.findall(r"[A-Z]{2}", pii._VAT.pattern.split("(?:", 1)[1].split(")", 1)[0])
+    assert len(prefixes) == 27, prefixes  # the EU members (Greece as EL)
+    texts, found = [], []
+    for cc in prefixes:
+        module = vat._get_cc_module(cc)  # the module python-stdnum itself checks that country's VAT with
+
+        examples = [a.strip() for call, a, _ in _DOCTEST.findall(module.__doc__ or "") if call == "validate"]
+        numbers = [e if e[:2].isalpha() and e[:2].upper() in (cc, "GR") else cc + e for e in examples]
+        valid = [n for n in numbers if vat.is_valid(n)]
+        assert valid, (cc, examples)
+        texts.append(f"Facture {valid[0]} payée.")
+        found.append(valid[0])
+    redacted = redact_pii(texts)[0].tolist()
+    # (a VAT number shaped like an IBAN with ten digits goes earlier, as a possibly mistyped IBAN: gone either way)
+    gone = [r in ("Facture [NATIONAL_ID] payée.", "Facture [IBAN] payée.") for r in redacted]
+    assert all(gone), [(f, r) for f, r, g in zip(found, redacted, gone, strict=True) if not g]

@@ -132,7 +132,11 @@ class SubgroupReport:
     def to_markdown(self) -> str:
         """A table a reviewer can read (value and interval per group) and one sentence per largest gap."""
         pct = f"{self.confidence:.0%}"
-        header = ["Group", "n", *[f"{m} [{pct} CI]" for m in self.metrics]]
+        header = [
+            "Group",
+            "n",
+            *[f"{_METRIC_WORDS.get(m, m.replace('_', ' '))} [{pct} CI]" for m in self.metrics],
+        ]
         rows = []
         for _, row in self.table.iterrows():  # one line per subgroup: a handful of rows, not data
             label = (
@@ -174,6 +178,10 @@ class SubgroupReport:
 
     def _repr_markdown_(self) -> str:
         return self.to_markdown()
+
+
+#: A metric's name in a table's header (others: underscores as spaces).
+_METRIC_WORDS = {"roc_auc": "ROC-AUC", "pr_auc": "PR-AUC", "mae": "MAE", "f1": "F1", "macro_f1": "macro-F1"}
 
 
 def _value_with_ci(value: float, low: float, high: float) -> str:
