@@ -11,7 +11,9 @@ here from ``livinglab.trust.pii``, whose only user this pilot was).
 ``[NATIONAL_ID]`` Luxembourg 13-digit identification number YYYY MM DD NNN CC, written in one piece or
                  with spaces, dots, dashes or slashes between its parts; any number after an id cue;
                  other countries' personal and tax numbers with right check digits (python-stdnum: BE,
-                 FR, DE, NL, CH, US, ES), and EU VAT numbers with their country prefix
+                 FR, DE, NL, CH, US, ES; the Italian codice fiscale without a cue), EU VAT numbers with
+                 their country prefix, and German identity card and passport numbers (nine characters
+                 with letters, "L01X00T47") after a cue word
 ``[PHONE]``      +352 / 00352 / 00 352 (6-9 digit local numbers), +33 / 0X XX XX XX XX, +49 / 0AAA
                  SSSSSS, +32 / 0X XXX XX XX and 04XX XX XX XX, Luxembourg mobiles (6XX XXX XXX) and
                  landlines in pairs (26 12 34 56, 44.55.66) without prefix that phonenumbers
@@ -100,9 +102,11 @@ _NO_NUM_AFTER = r"(?![\w]|[.,/-]\d|[ ]?(?:€|EUR\b|eur\b|euros?\b|CHF\b|USD\b|\
 _PHONE_PATTERNS = [
     # International form for LU/FR/DE/BE: +352, 00352, 00 352, (+352), optional (0), then 6-13 digits.
     rf"(?<![\w+])(?:\(\s?(?:\+|00)\s?(?:352|33|49|32)\s?\)|(?:\+|00)\s?(?:352|33|49|32))(?:[ ]?\(0\))?"
-    rf"(?:[ ./-]?\d){{6,13}}{_NO_NUM_AFTER}",
-    # French national: 0X XX XX XX XX with one consistent separator (space, dot, dash or none).
-    rf"{_NO_NUM_BEFORE}0[1-9](?P<sep>[ .-]?)\d{{2}}(?:(?P=sep)\d{{2}}){{3}}{_NO_NUM_AFTER}",
+    rf"(?:[ ./-]?\d){{6,13}}(?![\w]|[ ./-]?\d|[ ]?(?:€|EUR\b|eur\b|euros?\b|CHF\b|USD\b|\$))",  # ends with its digits
+    # French national: 0X XX XX XX XX with one consistent separator (space, dot, dash or none). Written in
+    # pairs it is a phone number even before a currency sign (no amount starts with 0 or is grouped by two);
+    # in one piece ("0123456789€") it may be an amount.
+    rf"{_NO_NUM_BEFORE}0[1-9](?:(?P<sep>[ .-])\d{{2}}(?:(?P=sep)\d{{2}}){{3}}(?![\w]|[.,/-]\d)|\d{{8}}{_NO_NUM_AFTER})",
     # Belgian national: 0X XXX XX XX (landline) and 04XX XX XX XX (mobile), space/dot/slash separators.
     rf"{_NO_NUM_BEFORE}0[1-9]\d{{0,2}}[ ./]?\d{{2,3}}[ .]\d{{2}}[ .]\d{{2}}{_NO_NUM_AFTER}",
     # German national: 0 + area code (1-4 digits) + separator + subscriber (up to three groups: 0151 234 567 89),
@@ -119,7 +123,9 @@ _PHONE_CUE = re.compile(
     r"(?=(?:[ ()./+-]{0,2}\d){6})(\+?\(?\d[\d ()./-]{4,18}\d)(?!\d|[ ]?(?:€|EUR\b|euros?\b))"
 )
 # Other countries' international numbers: +CC or 00CC and digits, kept when phonenumbers finds them possible.
-_PHONE_INTL = re.compile(r"(?<![\w+])(?:\+|00)[ ]?[1-9]\d{0,2}(?:[ ./-]?\(?\d+\)?){2,8}(?![\w]|[.,]\d)")
+# The span ends where the digit groups end (a comma after them is punctuation, "0958,5"): never a shorter span
+# that would leave the last group behind.
+_PHONE_INTL = re.compile(r"(?<![\w+])(?:\+|00)[ ]?[1-9]\d{0,2}(?:[ ./-]?\(?\d+\)?){2,8}(?![\w]|[ ./-]?\(?\d)")
 # Luxembourg mobiles without country code: 6XX XXX XXX (621, 628, 661, 671, 681, 691 ...), any one
 # separator or none; kept when phonenumbers finds a valid Luxembourg mobile number.
 _LU_MOBILE = re.compile(rf"{_NO_NUM_BEFORE}6[2-9]\d(?P<sep2>[ .-]?)\d{{3}}(?P=sep2)\d{{3}}{_NO_NUM_AFTER}")
@@ -204,7 +210,25 @@ _ID_CUE = re.compile(
     r"passport(?:[ ]number)?|passeport|reisepass(?:nummer)?|personalausweis(?:nummer)?|carte[ ]d['’]identit[ée]|"
     r"id[ ]card(?:[ ]number)?|identity[ ]card|national[ ]id|sozialversëcherungsnummer|nif|nie|dni|codice[ ]fiscale)"
     r"(?:[ ](?:number|no\.?|nr\.?|n°|numéro|nummer|ass|est|ist|is|:))*[ ]?[:#]?[ ]?)"
-    r"(?=[A-Z0-9.\- ]*\d{5})([A-Z]{0,2}[0-9][0-9A-Z.\- ]{4,20}[0-9A-Z])(?![\w])"
+    # the number: groups joined by one separator; a group after a space holds a digit or is one capital letter
+    # ("12 345678 A 123", "12345678 Z"), so the word after the number stays ("DNI 12345678Z ok")
+    r"(?=[A-Z0-9.\- ]*\d{5})(?=[0-9A-Z.\- ]{6})([A-Z]{0,2}[0-9][0-9A-Z]*(?:[.\-][0-9A-Z]+)*"
+    r"(?:[ ](?:(?=[0-9A-Z.\-]*\d)[0-9A-Z]+(?:[.\-][0-9A-Z]+)*|(?-i:[A-HJ-NP-TV-Z]))(?![\w])){0,5})(?![\w])"
+)
+# German identity card and passport numbers hold letters ("L01X00T47", "T22000129"): nine characters of
+# C F G H J K L M N P R T V W X Y Z and 0-9 (a tenth, the check digit, may follow), after a cue word in
+# German, French, Luxembourgish or English. No vowels in that alphabet: no word of a language fits it.
+_ID_CARD_CUE = re.compile(
+    r"(?i)(\b(?:personalausweis(?:nummer|nr\.?)?|ausweis(?:nummer|nr\.?)?|ausweis-(?:nummer|nr\.?)|perso|"
+    r"reisepass(?:nummer|nr\.?)?|passnummer|pass-nr\.?|dokumentennummer|carte[ ]d['’]identit[ée]i?t?|"
+    r"identit[ée]itskaart(?:ennummer)?|pièce[ ]d['’]identité|cni|passeport|pass|passport|id[ -]?card|"
+    r"identity[ ]card|document[ ]number)"
+    r"(?:[ ]?(?:-?nummer|-?nr\.?|number|no\.?|n°|numéro|num\.?|ass|est|ist|is|lautet|:))*[ ]?[:#]?[ ]?)"
+    r"(?<![\w-])([CFGHJKLMNPRTVWXYZ0-9]{9}[0-9]?)(?![\w])"
+)
+# Italian tax code (codice fiscale), 16 characters, checked with python-stdnum: cue or none.
+_CODICE_FISCALE = re.compile(
+    r"(?i)(?<![\w])[A-Z]{6}[0-9LMNP-V]{2}[ABCDEHLMPRST][0-9LMNP-V]{2}[A-Z][0-9LMNP-V]{3}[A-Z](?![\w])"
 )
 
 
@@ -234,7 +258,15 @@ def _vat_ok(text: str) -> bool:
     return vat.is_valid(text)
 
 
+def _codice_fiscale_ok(text: str) -> bool:
+    """An Italian codice fiscale with its right check letter (python-stdnum)."""
+    from stdnum.it import codicefiscale
+
+    return codicefiscale.is_valid(text)
+
+
 _valid_foreign_id = lru_cache(maxsize=65536)(_foreign_id_ok)
+_valid_codice_fiscale = lru_cache(maxsize=65536)(_codice_fiscale_ok)
 _valid_vat = lru_cache(maxsize=65536)(_vat_ok)
 
 # ----- national phone numbers of other countries (trunk 0, US formats), checked with phonenumbers ------------
@@ -329,6 +361,8 @@ PII_PATTERNS: dict[str, list] = {
     "national_id": [
         (_NATIONAL_ID, "[NATIONAL_ID]"),
         (_ID_CUE, r"\1[NATIONAL_ID]"),
+        (_ID_CARD_CUE, r"\1[NATIONAL_ID]"),
+        (_CODICE_FISCALE, partial(_replace_if, "[NATIONAL_ID]", _valid_codice_fiscale)),
         (_FOREIGN_ID, partial(_replace_if, "[NATIONAL_ID]", _valid_foreign_id)),
         (_VAT, partial(_replace_if, "[NATIONAL_ID]", _valid_vat)),
     ],
