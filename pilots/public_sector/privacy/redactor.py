@@ -101,8 +101,9 @@ _NO_NUM_BEFORE = r"(?<![\w+/.,-])"  # not glued to a word, a '+', or a number's 
 _NO_NUM_AFTER = r"(?![\w]|[.,/-]\d|[ ]?(?:€|EUR\b|eur\b|euros?\b|CHF\b|USD\b|\$))"
 _PHONE_PATTERNS = [
     # International form for LU/FR/DE/BE: +352, 00352, 00 352, (+352), optional (0), then 6-13 digits.
-    rf"(?<![\w+])(?:\(\s?(?:\+|00)\s?(?:352|33|49|32)\s?\)|(?:\+|00)\s?(?:352|33|49|32))(?:[ ]?\(0\))?"
-    rf"(?:[ ./-]?\d){{6,13}}(?![\w]|[ ./-]?\d|[ ]?(?:€|EUR\b|eur\b|euros?\b|CHF\b|USD\b|\$))",  # ends with its digits
+    r"(?<![\w+])(?:\(\s?(?:\+|00)\s?(?:352|33|49|32)\s?\)|(?:\+|00)\s?(?:352|33|49|32))(?:[ ]?\(0\))?"
+    # (it ends with its digits: never before a last group, "+352 621 123 456,5")
+    r"(?:[ ./-]?\d){6,13}(?![\w]|[ ./-]?\d|[ ]?(?:€|EUR\b|eur\b|euros?\b|CHF\b|USD\b|\$))",
     # French national: 0X XX XX XX XX with one consistent separator (space, dot, dash or none). Written in
     # pairs it is a phone number even before a currency sign (no amount starts with 0 or is grouped by two);
     # in one piece ("0123456789€") it may be an amount.
