@@ -529,6 +529,21 @@ ID_CARD_NUMBERS = [
     ("Nummer vu mengem Pass: c01x00t47", "Nummer vu mengem Pass: [NATIONAL_ID]"),
     ("ID card number L01X00T47, thanks", "ID card number [NATIONAL_ID], thanks"),
     ("Passport number C01X00T47 attached", "Passport number [NATIONAL_ID] attached"),
+    # every cue form, and the words between cue and number
+    ("Perso lautet L01X00T47.", "Perso lautet [NATIONAL_ID]."),
+    ("Personalausweisnr. L01X00T47", "Personalausweisnr. [NATIONAL_ID]"),
+    ("Passnummer ist C01X00T47.", "Passnummer ist [NATIONAL_ID]."),
+    ("Pass-Nr. C01X00T47", "Pass-Nr. [NATIONAL_ID]"),
+    ("Dokumentennummer: L01X00T47", "Dokumentennummer: [NATIONAL_ID]"),
+    ("Pièce d'identité num. L01X00T47", "Pièce d'identité num. [NATIONAL_ID]"),
+    ("CNI L01X00T47 perdue", "CNI [NATIONAL_ID] perdue"),
+    ("Carte d’identitéit Nummer L01X00T47", "Carte d’identitéit Nummer [NATIONAL_ID]"),
+    ("Identitéitskaartennummer L01X00T47", "Identitéitskaartennummer [NATIONAL_ID]"),
+    ("My identity card is L01X00T47.", "My identity card is [NATIONAL_ID]."),
+    ("Document number #L01X00T47", "Document number #[NATIONAL_ID]"),
+    ("ID-card no. L01X00T47", "ID-card no. [NATIONAL_ID]"),
+    ("Reisepass Nr. C01X00T47", "Reisepass Nr. [NATIONAL_ID]"),
+    ("Ausweis nr 123456789 ok", "Ausweis nr [NATIONAL_ID] ok"),
 ]
 ID_CARD_NEAR_MISSES = [
     "Artikel L01X00T47 ist lieferbar.",  # a product code without a cue
@@ -539,6 +554,8 @@ ID_CARD_NEAR_MISSES = [
     "Ausweis L01A00T47 hat einen Vokal.",  # A is not in the card's alphabet
     "Passport photos cost 12 EUR; ID card fees 37,00 €.",
     "Pass-Ausgabe am 01.02.2025 um 10:30, Raum 2025.",
+    "Kompass L01X00T47 im Angebot.",  # a cue word only as a whole word
+    "Ausweis-L01X00T47-Muster im Lager.",  # inside a compound code
 ]
 
 
