@@ -544,6 +544,10 @@ ID_CARD_NUMBERS = [
     ("ID-card no. L01X00T47", "ID-card no. [NATIONAL_ID]"),
     ("Reisepass Nr. C01X00T47", "Reisepass Nr. [NATIONAL_ID]"),
     ("Ausweis nr 123456789 ok", "Ausweis nr [NATIONAL_ID] ok"),
+    ("Carte d’identite L01X00T47", "Carte d’identite [NATIONAL_ID]"),
+    # every letter of the card's alphabet
+    ("Ausweisnummer CFGHJKLMN", "Ausweisnummer [NATIONAL_ID]"),
+    ("Ausweisnummer PRTVWXYZ0", "Ausweisnummer [NATIONAL_ID]"),
 ]
 ID_CARD_NEAR_MISSES = [
     "Artikel L01X00T47 ist lieferbar.",  # a product code without a cue
@@ -588,6 +592,26 @@ def test_italian_codice_fiscale_with_or_without_a_cue():
         "Riferimento RSSMRA85T10A562X ok",
         "Code ABCDEF12G34H567I ok",
     ]
+
+
+def test_every_month_letter_and_omocodia_of_a_codice_fiscale():
+    """The month letters (A B C D E H L M P R S T) and the letters that replace digits when two people share a
+    code (omocodia: L M N P Q R S T U V for 0-9), each with its check letter computed by python-stdnum."""
+    from stdnum.it import codicefiscale
+
+    omocodia = "LMNPQRSTUV"
+    bases = [f"RSSMRA85{month}10A562" for month in "ABCDEHLMPRST"]
+    for position in (6, 7, 9, 10, 12, 13, 14):  # each digit position in turn, every digit's letter
+        for letter in omocodia:
+            base = list("RSSMRA85T10A562")
+            base[position] = letter
+            bases.append("".join(base))
+    codes = [b + codicefiscale.calc_check_digit(b) for b in bases]
+    codes = [c for c in codes if codicefiscale.is_valid(c)]  # (a letter for the day's tens can make no date)
+    assert len(codes) >= 12 + 6 * 10
+    redacted = redact_pii([f"CF {c} ok" for c in codes])[0]
+    missed = [c for c, r in zip(codes, redacted, strict=True) if r != "CF [NATIONAL_ID] ok"]
+    assert not missed, missed
 
 
 @pytest.mark.parametrize(
@@ -642,6 +666,10 @@ def test_a_phone_number_in_pairs_before_a_currency_sign_goes_whole():
         ("Ruf +352 621 123 456,5", "Ruf [PHONE],5"),
         ("Ruf 00352 621 123 456,5", "Ruf [PHONE],5"),
         ("Call +44 20 7946 0958.", "Call [PHONE]."),
+        ("Ruf +44.20.7946.0958,5", "Ruf [PHONE],5"),
+        ("Ruf +44/20/7946/0958,5", "Ruf [PHONE],5"),
+        ("Ruf +44-20-7946-0958,5", "Ruf [PHONE],5"),
+        ("Ruf +44 (20) 7946 0958,5", "Ruf [PHONE],5"),
         ("Bestellnummer 4912345678901.5 ok", "Bestellnummer 4912345678901.5 ok"),
         ("Kosten +5,50 € mehr", "Kosten +5,50 € mehr"),
         ("Temperatur +12,5 Grad", "Temperatur +12,5 Grad"),
