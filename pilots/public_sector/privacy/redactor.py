@@ -220,9 +220,8 @@ _ID_CUE = re.compile(
 # C F G H J K L M N P R T V W X Y Z and 0-9 (a tenth, the check digit, may follow), after a cue word in
 # German, French, Luxembourgish or English. No vowels in that alphabet: no word of a language fits it.
 _ID_CARD_CUE = re.compile(
-    r"(?i)(\b(?:personalausweis(?:nummer|nr\.?)?|ausweis(?:nummer|nr\.?)?|ausweis-(?:nummer|nr\.?)|perso|"
-    r"reisepass(?:nummer|nr\.?)?|passnummer|pass-nr\.?|dokumentennummer|carte[ ]d['’]identit[ée]i?t?|"
-    r"identit[ée]itskaart(?:ennummer)?|pièce[ ]d['’]identité|cni|passeport|pass|passport|id[ -]?card|"
+    r"(?i)(\b(?:personalausweis|ausweis|perso|reisepass|pass|dokumentennummer|carte[ ]d['’]identit[ée]i?t?|"
+    r"identit[ée]itskaart(?:ennummer)?|pièce[ ]d['’]identité|cni|passeport|passport|id[ -]?card|"
     r"identity[ ]card|document[ ]number)"
     r"(?:[ ]?(?:-?nummer|-?nr\.?|number|no\.?|n°|numéro|num\.?|ass|est|ist|is|lautet|:))*[ ]?[:#]?[ ]?)"
     r"(?<![\w-])([CFGHJKLMNPRTVWXYZ0-9]{9}[0-9]?)(?![\w])"

@@ -545,6 +545,12 @@ ID_CARD_NUMBERS = [
     ("Reisepass Nr. C01X00T47", "Reisepass Nr. [NATIONAL_ID]"),
     ("Ausweis nr 123456789 ok", "Ausweis nr [NATIONAL_ID] ok"),
     ("Carte d’identite L01X00T47", "Carte d’identite [NATIONAL_ID]"),
+    ("Ma carte d'identité est L01X00T47.", "Ma carte d'identité est [NATIONAL_ID]."),
+    ("Passeport numéro C01X00T47", "Passeport numéro [NATIONAL_ID]"),
+    ("Pièce d’identité: L01X00T47", "Pièce d’identité: [NATIONAL_ID]"),
+    ("Identiteitskaart L01X00T47", "Identiteitskaart [NATIONAL_ID]"),
+    ("Ausweisnummer:L01X00T47", "Ausweisnummer:[NATIONAL_ID]"),
+    ("Reisepass-Nr.C01X00T47", "Reisepass-Nr.[NATIONAL_ID]"),
     # every letter of the card's alphabet
     ("Ausweisnummer CFGHJKLMN", "Ausweisnummer [NATIONAL_ID]"),
     ("Ausweisnummer PRTVWXYZ0", "Ausweisnummer [NATIONAL_ID]"),
