@@ -251,10 +251,10 @@ _CLOSINGS = (
     r"mfg|lg|vg|danke(?:[ ]schön)?|(?:mat[ ](?:beschte|frëndleche)[ ]|léif[ ]|léiw[ ]|vill[ ])?gr[éë]i?ss|schéine[ ]gruss|"
     r"villmools[ ]merci|merci[ ]villmools|bis[ ]geschwënn|"
     r"(?:kind|best|warm|warmest)[ ]regards|regards|best[ ]wishes|yours[ ](?:sincerely|faithfully|truly)|"
-    r"sincerely|many[ ]thanks|thanks|thank[ ]you|cheers|best)"
+    r"sincerely|many[ ]thanks|thanks|thank[ ]you|cheers|(?<![\w][ ])best)"  # "the best one." is no closing
 )
 _SIGNATURE = re.compile(
-    rf"(?i:(?<![\w])({_CLOSINGS}[ ]?[,.!:]?[ ]*))(?-i:({FULL_NAME}|{LOWER_WORD}(?:[ ]{LOWER_WORD})?))"
+    rf"(?i:(?<![\w])({_CLOSINGS}(?![\w])[ ]?[,.!:]?[ ]*))(?-i:({FULL_NAME}|{LOWER_WORD}(?:[ ]{LOWER_WORD})?))"
     rf"(?=[ ]*[.!]?[ ]*$)"
 )
 _TRAILING = re.compile(rf"((?:[.!?,;:\]]|\n)[ ]*)({FULL_NAME})[ ]*[.!]?[ ]*$")

@@ -171,7 +171,25 @@ NOT_PII = [
     "Ticket 12 34 56 78 et rendez-vous 12.03.2025 à 10:30, chambre 2025 1234.",
     "je suis malade depuis lundi, mon fils aussi.",
     "The cost was 621.500 EUR; invoice 628 123 456 EUR.",
+    # a closing word inside another word, or "best" in a sentence, is no signature
+    "Wir haben es bestellt.",
+    "We ordered the best one.",
+    "I liked the best option",
+    "Grüßen Sie ihn.",
 ]
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Best regards, anna", "Best regards, [NAME]"),
+        ("Best, anna", "Best, [NAME]"),
+        ("Merci. Best anna", "Merci. Best [NAME]"),
+        ("Vielen Dank und viele Grüße anna", "Vielen Dank und viele Grüße [NAME]"),
+    ],
+)
+def test_a_lower_case_signature_after_a_closing_is_removed(text, expected):
+    assert redact_pii(pd.Series([text]))[0].iloc[0] == expected
 
 
 @pytest.mark.parametrize("sentence", NOT_PII)
