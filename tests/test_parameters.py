@@ -1,6 +1,7 @@
 """Every parameter of every parameters cell is read by papermill as written, without a warning.
 
-papermill's notebook inspection (what ``livinglab list``, the runner's checks and papermill's own tools use)
+papermill's notebook inspection (what papermill's own tools use; ``livinglab.pilots.inspect_parameters`` reads the
+cell with the standard library and must give the same, tested below)
 reads a parameters cell line by line with a regular expression: a line it cannot read is dropped with a
 warning ("Unable to parse line 7 ..."), and the parameter is then unknown to ``-p``. Python's own parser
 is the reference here: the names, literal defaults and trailing comments papermill reads must be exactly
@@ -13,6 +14,8 @@ import ast
 import io
 import json
 import logging
+import subprocess
+import sys
 import tokenize
 from pathlib import Path
 
@@ -21,7 +24,7 @@ import pytest
 
 from livinglab.cli import main
 from livinglab.paths import project_root
-from livinglab.pilots import discover_pilots
+from livinglab.pilots import UsageError, discover_pilots, inspect_parameters
 
 ROOT = project_root()
 NOTEBOOKS = sorted(ROOT.glob("pilots/*/*.ipynb")) + sorted(ROOT.glob("tests/fixtures/**/*.ipynb"))
@@ -102,3 +105,91 @@ def test_livinglab_list_shows_every_parameter_with_type_default_and_comment(caps
                 kind = type(default).__name__ if default is not None else "any"
                 shown = f"    {name} ({kind}) = {default!r}" + (f"  # {comment}" if comment else "")
                 assert shown in lines, f"{pilot.unit(design)}: {shown.strip()}"
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_parameters_read_without_papermill_are_papermills(notebook: Path):
+    """``livinglab.pilots.inspect_parameters`` reads the cell with the standard library: the same names in
+    the same order, the same literal defaults (type included) and the same help as papermill's inspection."""
+    ours = inspect_parameters(notebook)
+    theirs = pm.inspect_notebook(str(notebook))
+    assert list(ours) == list(theirs)
+    for name, info in theirs.items():
+        default = ast.literal_eval(info["default"])
+        assert (type(ours[name].default), ours[name].default) == (type(default), default), name
+        assert ours[name].help == info.get("help", ""), name
+
+
+def test_parameters_read_without_papermill_on_unusual_cells(tmp_path):
+    """Annotations, a value over several lines, a '#' inside a string, comments of two '#', other statements
+    and a missing cell read as papermill reads them (where papermill reads them right)."""
+    source = (
+        "# a comment line\n"
+        "n: int = 3  # rows\n"
+        "names = [\n"
+        "    'a',  # first\n"
+        "    'b',\n"
+        "]  # the names\n"
+        "sep = ','  ## two hashes\n"
+        "ratio = 0.5\n"
+        "flag = None  #\n"
+    )
+    nb = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "id": "p",
+                "metadata": {"tags": ["parameters"]},
+                "source": source.splitlines(True),
+            }
+        ],
+        "metadata": {
+            "kernelspec": {"name": "python3", "language": "python"},
+            "language_info": {"name": "python"},
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    path = tmp_path / "x.ipynb"
+    path.write_text(json.dumps(nb))
+    ours = {n: (p.default, p.help) for n, p in inspect_parameters(path).items()}
+    theirs = {
+        n: (ast.literal_eval(p["default"]), p["help"]) for n, p in pm.inspect_notebook(str(path)).items()
+    }
+    assert (
+        ours
+        == theirs
+        == {
+            "n": (3, "rows"),
+            "names": (["a", "b"], "the names"),
+            "sep": (",", "# two hashes"),
+            "ratio": (0.5, ""),
+            "flag": (None, ""),
+        }
+    )
+    nb["cells"][0]["metadata"] = {}
+    path.write_text(json.dumps(nb))
+    assert inspect_parameters(path) == {} == pm.inspect_notebook(str(path))
+
+
+def test_a_parameter_that_is_no_literal_is_one_clear_sentence(tmp_path):
+    nb = {"cells": [{"cell_type": "code", "metadata": {"tags": ["parameters"]}, "source": "n = 2 * 3\n"}]}
+    path = tmp_path / "x.ipynb"
+    path.write_text(json.dumps(nb))
+    with pytest.raises(UsageError, match=r"parameter n = 2 \* 3 is not a literal"):
+        inspect_parameters(path)
+    nb["cells"][0]["source"] = "n = (\n"
+    path.write_text(json.dumps(nb))
+    with pytest.raises(UsageError, match="not valid Python"):
+        inspect_parameters(path)
+
+
+def test_reading_parameters_imports_neither_papermill_nor_nbformat():
+    code = (
+        "import sys; from livinglab.pilots import discover_pilots\n"
+        "for p in discover_pilots().values():\n"
+        "    assert p.parameters()\n"
+        "print(sorted(m for m in ('papermill', 'nbformat') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "[]"

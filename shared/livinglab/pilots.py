@@ -39,7 +39,10 @@ from __future__ import annotations
 import ast
 import importlib
 import importlib.util
+import io
+import json
 import sys
+import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -187,7 +190,7 @@ class Pilot:
         return self.name if len(self.designs) == 1 else f"{self.name}-{design.name}"
 
     def parameters(self) -> dict[str, dict[str, Parameter]]:
-        """Per notebook: its parameters, read with papermill's notebook inspection."""
+        """Per notebook: its parameters (:func:`inspect_parameters`)."""
         if self._parameters is None:
             self._parameters = {nb: inspect_parameters(self.directory / nb) for nb in self.notebooks}
         return self._parameters
@@ -250,21 +253,54 @@ class Pilot:
 
 
 def inspect_parameters(notebook: Path) -> dict[str, Parameter]:
-    import papermill as pm
+    """The parameters of a notebook's first cell tagged ``parameters``: name, literal default and the comment
+    ending its line (the help), in the cell's order, as papermill's ``inspect_notebook`` reads them.
 
+    Read with the standard library (the notebook is JSON, the cell Python): every pilot run reads its
+    defaults, and importing papermill and nbformat for it costs seconds; papermill is imported only where a
+    notebook is executed.
+    """
     if not notebook.exists():
         raise UsageError(f"Notebook {notebook} is listed in pilot.yaml but does not exist.")
-    found = pm.inspect_notebook(str(notebook))
+    try:
+        cells = json.loads(notebook.read_text(encoding="utf-8")).get("cells") or []
+    except (json.JSONDecodeError, UnicodeDecodeError, AttributeError) as exc:
+        raise UsageError(f"{notebook.name} is not a readable notebook (JSON): {exc}") from None
+    tagged = [c for c in cells if "parameters" in ((c.get("metadata") or {}).get("tags") or [])]
+    if not tagged:
+        return {}
+    source = tagged[0].get("source") or ""
+    source = "".join(source) if isinstance(source, list) else source
+    try:
+        body = ast.parse(source).body
+    except SyntaxError as exc:
+        raise UsageError(
+            f"{notebook.name}: the parameters cell is not valid Python (line {exc.lineno}: {exc.msg}); keep it "
+            "to one literal assignment a line."
+        ) from None
+    comments = {
+        tok.start[0]: tok.string[1:].strip()
+        for tok in tokenize.generate_tokens(io.StringIO(source).readline)
+        if tok.type == tokenize.COMMENT
+    }
     params: dict[str, Parameter] = {}
-    for name, info in found.items():
+    for node in body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            target = node.target
+        else:
+            continue  # not a parameter (papermill's inspection skips such lines too)
+        if not isinstance(target, ast.Name):
+            continue
         try:
-            default = ast.literal_eval(info["default"])
-        except (ValueError, SyntaxError) as exc:
+            default = ast.literal_eval(node.value)
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
             raise UsageError(
-                f"{notebook.name}: parameter {name} = {info['default']} is not a literal; keep the "
-                "parameters cell to literals and derive values in the next cell."
-            ) from exc
-        params[name] = Parameter(name, default, info.get("help", ""))
+                f"{notebook.name}: parameter {target.id} = {ast.get_source_segment(source, node.value)} is not "
+                "a literal; keep the parameters cell to literals and derive values in the next cell."
+            ) from None
+        params[target.id] = Parameter(target.id, default, comments.get(node.end_lineno, ""))
     return params
 
 
