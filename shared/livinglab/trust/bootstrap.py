@@ -25,8 +25,15 @@ import pandas as pd
 
 Metric = Callable[[Any, Any], float]
 SeedLike = int | np.random.Generator | None
+#: A metric's vectorised form on given data: row indices of equal-length resamples, shape (resamples, rows),
+#: to the metric's value on each resample (NaN where it is undefined).
+Evaluator = Callable[[np.ndarray], np.ndarray]
 
-__all__ = ["CI", "bootstrap_ci", "bootstrap_difference_ci", "format_number", "time_blocks"]
+__all__ = ["CI", "bootstrap_ci", "bootstrap_difference_ci", "fast_path", "format_number", "time_blocks"]
+
+#: Index cells per batch of resamples a fast path evaluates at once (bounds the memory: a few arrays of this
+#: many values, whatever the number of rows and resamples).
+_BATCH_CELLS = 1 << 20
 
 
 def format_number(value: Any) -> str:
@@ -182,6 +189,92 @@ def _safe_call(metric: Metric, y_true: np.ndarray, y_pred: np.ndarray) -> float:
             return math.nan
 
 
+def fast_path(resampled: Callable[[np.ndarray, np.ndarray], Evaluator | None]) -> Callable[[Metric], Metric]:
+    """Give a metric a vectorised form the bootstraps use instead of one call per resample.
+
+    ``resampled(y_true, y_pred)`` sees the full data once and returns an :data:`Evaluator` (a function of a
+    resamples-by-rows index matrix giving one value per resample, exactly the metric's own value on
+    ``y_true[idx], y_pred[idx]``, NaN where the metric raises or is undefined), or None when it has no fast
+    form for these data (the metric is then called once per resample)::
+
+        @fast_path(lambda y, p: (lambda idx: (np.asarray(p)[idx] > 0).mean(axis=1)))
+        def positive_share(y, p):
+            return float((np.asarray(p) > 0).mean())
+
+    :mod:`livinglab.trust.metrics` holds such metrics, each equal to scikit-learn's to the last bit.
+    """
+
+    def attach(metric: Metric) -> Metric:
+        metric.resampled = resampled  # type: ignore[attr-defined]
+        return metric
+
+    return attach
+
+
+def _evaluator(metric: Metric, y_true: np.ndarray, y_pred: np.ndarray) -> Evaluator | None:
+    """The metric's fast path on these data (its own, or the one of a scikit-learn metric), else None."""
+    resampled = getattr(metric, "resampled", None)
+    if resampled is None:
+        from .metrics import fast_path_of  # scikit-learn's metrics passed as they are
+
+        resampled = fast_path_of(metric)
+    if resampled is None:
+        return None
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        try:
+            return resampled(y_true, y_pred)
+        except (ValueError, TypeError, ZeroDivisionError, FloatingPointError):
+            return None  # no fast form for these data: the metric itself decides, resample by resample
+
+
+def _evaluate(evaluator: Evaluator, idx: np.ndarray) -> np.ndarray:
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        return np.asarray(evaluator(idx), dtype=float)
+
+
+def _batches(resamples: Iterator[np.ndarray]) -> Iterator[list[np.ndarray]]:
+    """The resamples in order, in lists of at most about :data:`_BATCH_CELLS` indices."""
+    batch: list[np.ndarray] = []
+    cells = 0
+    for idx in resamples:
+        batch.append(idx)
+        cells += len(idx)
+        if cells >= _BATCH_CELLS:
+            yield batch
+            batch, cells = [], 0
+    if batch:
+        yield batch
+
+
+def _resampled_values(
+    tasks: list[tuple[Metric, np.ndarray]], y_true: np.ndarray, resamples: Iterator[np.ndarray], n_boot: int
+) -> np.ndarray:
+    """``(len(tasks), n_boot)`` values of each ``(metric, y_pred)`` on each resample: all resamples of a batch
+    at once for a metric with a fast path (resamples of equal length in one index matrix: all of them without
+    clusters or with clusters of one size), one call per resample for any other."""
+    out = np.full((len(tasks), n_boot), math.nan)
+    evaluators = [_evaluator(fn, y_true, y_pred) for fn, y_pred in tasks]
+    slow = [i for i, ev in enumerate(evaluators) if ev is None]
+    start = 0
+    for batch in _batches(resamples):
+        if len(slow) < len(tasks):
+            lengths = np.array([len(idx) for idx in batch])
+            for length in np.unique(lengths):
+                where = np.flatnonzero(lengths == length)
+                matrix = np.stack([batch[j] for j in where])
+                for i, ev in enumerate(evaluators):
+                    if ev is not None:
+                        out[i, start + where] = _evaluate(ev, matrix)
+        if slow:
+            for j, idx in enumerate(batch):
+                t = y_true[idx]
+                out[slow, start + j] = [_safe_call(tasks[i][0], t, tasks[i][1][idx]) for i in slow]
+        start += len(batch)
+    return out
+
+
 def bootstrap_statistics(
     metrics: Mapping[str, Metric],
     y_true: Any,
@@ -193,14 +286,13 @@ def bootstrap_statistics(
 ) -> dict[str, np.ndarray]:
     """The raw bootstrap distribution of several metrics computed on the same resamples.
 
-    Returns ``{name: array of n_boot values}`` (NaN where a metric is undefined on a resample).
+    Returns ``{name: array of n_boot values}`` (NaN where a metric is undefined on a resample). A metric with
+    a fast path (:func:`fast_path`, :mod:`livinglab.trust.metrics`, scikit-learn's mean absolute error and
+    accuracy) is computed on many resamples at once; any other callable once per resample.
     """
     yt, yp, codes = _check_inputs(y_true, y_pred, groups, n_boot, 0.95)
-    out = np.full((len(metrics), int(n_boot)), math.nan)
-    fns = list(metrics.values())
-    for b, idx in enumerate(_resample_indices(len(yt), codes, int(n_boot), _rng(seed))):
-        t, p = yt[idx], yp[idx]
-        out[:, b] = [_safe_call(fn, t, p) for fn in fns]
+    resamples = _resample_indices(len(yt), codes, int(n_boot), _rng(seed))
+    out = _resampled_values([(fn, yp) for fn in metrics.values()], yt, resamples, int(n_boot))
     return {name: out[i] for i, name in enumerate(metrics)}
 
 
@@ -291,9 +383,9 @@ def bootstrap_difference_ci(
     if len(yb) != len(yt):
         raise ValueError(f"y_baseline has {len(yb)} rows but y_true has {len(yt)}; they must be aligned.")
     estimate = float(metric(yt, ym)) - float(metric(yt, yb))
-    samples = np.full(int(n_boot), math.nan)
-    for b, idx in enumerate(_resample_indices(len(yt), codes, int(n_boot), _rng(seed))):
-        samples[b] = _safe_call(metric, yt[idx], ym[idx]) - _safe_call(metric, yt[idx], yb[idx])
+    resamples = _resample_indices(len(yt), codes, int(n_boot), _rng(seed))
+    both = _resampled_values([(metric, ym), (metric, yb)], yt, resamples, int(n_boot))
+    samples = both[0] - both[1]
     n_clusters = int(codes.max() + 1) if codes is not None else len(yt)
     method = "paired cluster percentile" if codes is not None else "paired percentile"
     return ci_from_distribution(

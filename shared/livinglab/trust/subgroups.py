@@ -265,8 +265,10 @@ def subgroup_report(
             1/(groups + 1) of the cost when the evaluation section has it already (the "All" line then
             shows the estimate only).
 
-    Cost: ``n_boot x (number of groups + 1) x len(metrics)`` metric calls; scikit-learn metrics take
-    about 1-5 ms each, so keep ``n_boot`` near 200 and the metrics few.
+    Cost: a metric with a fast path (:mod:`livinglab.trust.metrics`, scikit-learn's mean absolute error and
+    accuracy, or one given :func:`livinglab.trust.bootstrap.fast_path`) is computed on all resamples of a
+    group at once; any other makes ``n_boot x (number of groups + 1)`` calls (scikit-learn metrics take about
+    1-5 ms each: keep ``n_boot`` near 200 and the metrics few).
     """
     from fairlearn.metrics import MetricFrame  # imported here: fairlearn pulls in a fair amount
 
@@ -317,8 +319,8 @@ def subgroup_report(
         row: dict[str, Any] = {"group": label}
         row.update({f: values[f] for f in features if f not in reserved})
         row["n"] = int(counts[code])
-        samples = bootstrap_statistics(
-            safe,
+        samples = bootstrap_statistics(  # the metrics themselves: their fast paths, NaN where they raise
+            metrics,
             yt[mask],
             yp[mask],
             groups=None if cluster is None else cluster[mask],
@@ -334,7 +336,7 @@ def subgroup_report(
     table = pd.DataFrame(rows)
 
     if overall_ci:
-        overall_samples = bootstrap_statistics(safe, yt, yp, groups=cluster, n_boot=n_boot, seed=rng)
+        overall_samples = bootstrap_statistics(metrics, yt, yp, groups=cluster, n_boot=n_boot, seed=rng)
     else:
         overall_samples = {m: np.full(int(n_boot), math.nan) for m in names}
     n_clusters = len(pd.unique(cluster)) if cluster is not None else len(yt)
