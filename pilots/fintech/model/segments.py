@@ -8,36 +8,17 @@ share, the share of its *genuine* transactions alerted (the burden on innocent c
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
+from livinglab.trust import metrics
 
-def _false_alert_rate(y_true, alerted) -> float:
-    y = np.asarray(y_true)
-    a = np.asarray(alerted).astype(bool)
-    genuine = y == 0
-    return float(a[genuine].mean()) if genuine.any() else float("nan")
-
-
-def _alert_share(y_true, alerted) -> float:
-    return float(np.asarray(alerted).astype(float).mean())
-
-
-def _fraud_share(y_true, alerted) -> float:
-    return float(np.asarray(y_true).astype(float).mean())
-
-
-def _recall(y_true, alerted) -> float:
-    y = np.asarray(y_true) == 1
-    a = np.asarray(alerted).astype(bool)
-    return float(a[y].mean()) if y.any() else float("nan")
-
-
+#: Shares of a segment's rows (labels 1 = fraud, 0 = genuine; alerted True/False), NaN where a share has no
+#: rows to count; the shared metrics score every bootstrap resample of a segment at once.
 SEGMENT_METRICS = {
-    "alert_share": _alert_share,
-    "fraud_share": _fraud_share,
-    "false_alert_rate": _false_alert_rate,
-    "recall": _recall,
+    "alert_share": metrics.positive_rate,  # the share of transactions alerted
+    "fraud_share": metrics.prevalence,  # the share that are fraud
+    "false_alert_rate": metrics.false_positive_rate,  # the share of genuine transactions alerted
+    "recall": metrics.recall,  # the share of frauds alerted
 }
 
 
