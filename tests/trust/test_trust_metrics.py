@@ -196,3 +196,13 @@ def test_subgroup_report_is_unchanged_by_the_fast_path(clusters):
     pd.testing.assert_frame_equal(fast.table, plainest.table, check_exact=True)
     pd.testing.assert_frame_equal(plain.table, plainest.table, check_exact=True)
     assert fast.as_dict() == plainest.as_dict()
+
+
+def test_accuracy_compares_text_and_numbers_as_the_values_they_are():
+    """Labels as text never equal labels as numbers (numpy alone would turn 1 into "1"), as when both are
+    compared as Python objects."""
+    text, numbers = np.array(["1", "2", "3"]), np.array([1, 2, 3])
+    assert accuracy(text, numbers) == 0.0 == float(np.mean(text.astype(object) == numbers.astype(object)))
+    assert accuracy(list(text), ["1", "2", "4"]) == 2 / 3
+    fast = bootstrap_statistics({"m": accuracy}, text, numbers, n_boot=20)["m"]
+    assert identical(fast, np.zeros(20))

@@ -113,6 +113,8 @@ def _share_resampled(hit: np.ndarray, among: np.ndarray | None) -> Evaluator:
 
 def _equal(y_true: Any, y_pred: Any) -> np.ndarray:
     a, b = _labels(y_true, y_pred)
+    if a.dtype != b.dtype and (a.dtype.kind in "OUS" or b.dtype.kind in "OUS"):
+        a, b = a.astype(object), b.astype(object)  # text against numbers: compared as the values they are
     return np.asarray(a == b, dtype=bool)
 
 
