@@ -42,6 +42,7 @@ from sklearn.metrics import precision_recall_fscore_support
 
 from livinglab.claims import Claim, compare
 from livinglab.trust import subgroup_report
+from livinglab.trust.metrics import accuracy
 
 from ..contract import LANGUAGE_NAMES, LANGUAGES, OTHER
 from .abstention import binomial_margin, coverage_curve
@@ -84,13 +85,9 @@ def macro_f1(y_true, y_pred) -> float:
     return float(f1.mean()) if k else 0.0
 
 
-def accuracy(y_true, y_pred) -> float:
-    return float(np.mean(np.asarray(y_true, dtype=object) == np.asarray(y_pred, dtype=object)))
-
-
-def recall(y_true, y_pred) -> float:
-    """Share of the rows predicted right (inside one true label: that label's recall)."""
-    return accuracy(y_true, y_pred)
+#: ``accuracy`` (imported): the share of rows predicted right, scored on all bootstrap resamples at once;
+#: inside one true label (``class_report``) it is that label's recall.
+recall = accuracy
 
 
 def worst_language_macro_f1(y_true, y_pred) -> float:
