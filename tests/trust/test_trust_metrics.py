@@ -16,6 +16,7 @@ from livinglab.trust.bootstrap import _evaluator, bootstrap_statistics
 from livinglab.trust.metrics import (
     accuracy,
     false_positive_rate,
+    macro_f1,
     mean_absolute_error,
     positive_rate,
     prevalence,
@@ -25,6 +26,7 @@ from livinglab.trust.metrics import (
 FAST = {
     "mae": mean_absolute_error,
     "accuracy": accuracy,
+    "macro_f1": macro_f1,
     "recall": recall,
     "false_positive_rate": false_positive_rate,
     "positive_rate": positive_rate,
@@ -206,3 +208,24 @@ def test_accuracy_compares_text_and_numbers_as_the_values_they_are():
     assert accuracy(list(text), ["1", "2", "4"]) == 2 / 3
     fast = bootstrap_statistics({"m": accuracy}, text, numbers, n_boot=20)["m"]
     assert identical(fast, np.zeros(20))
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_macro_f1_is_scikit_learns_to_the_last_bit_on_every_resample(seed):
+    """Up to 13 labels (numpy sums 8 and more values in a different pattern), some absent from a resample or
+    only predicted, single-label resamples: the mean over the labels present, in scikit-learn's order."""
+    rng = np.random.default_rng(seed)
+    n, k = int(rng.integers(1, 300)), int(rng.integers(1, 14))
+    words = np.array([f"label {i}" for i in range(k)], dtype=object)
+    y = words[rng.integers(k, size=n)]
+    p = np.where(rng.random(n) < 0.6, y, words[rng.integers(k, size=n)])
+
+    def sklearn_f1(a, b):
+        return sk.f1_score(a, b, average="macro", zero_division=0)
+
+    assert macro_f1(y, p) == sklearn_f1(y, p)
+    groups = rng.integers(0, max(n // 4, 1), n) if seed % 2 else None
+    fast = bootstrap_statistics({"m": macro_f1}, y, p, groups=groups, n_boot=60, seed=seed)["m"]
+    assert identical(
+        fast, bootstrap_statistics({"m": sklearn_f1}, y, p, groups=groups, n_boot=60, seed=seed)["m"]
+    )

@@ -9,6 +9,7 @@ fast path.
 
 - :func:`mean_absolute_error`: scikit-learn's ``mean_absolute_error``.
 - :func:`accuracy`: scikit-learn's ``accuracy_score`` on labels (the share of rows predicted right).
+- :func:`macro_f1`: scikit-learn's ``f1_score(..., average="macro", zero_division=0)``.
 - :func:`recall`, :func:`false_positive_rate`, :func:`positive_rate`, :func:`prevalence`: shares of rows of a
   binary task (label ``pos_label``, 1 by default), NaN where the share has no rows to count (no positive or no
   negative row): ``recall`` is scikit-learn's ``recall_score(..., zero_division=np.nan)``.
@@ -33,6 +34,7 @@ from .bootstrap import Evaluator, fast_path
 __all__ = [
     "mean_absolute_error",
     "accuracy",
+    "macro_f1",
     "recall",
     "false_positive_rate",
     "positive_rate",
@@ -166,6 +168,50 @@ def positive_rate(true: np.ndarray, predicted: np.ndarray) -> tuple[np.ndarray, 
 def prevalence(true: np.ndarray, predicted: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     """The share of rows truly positive (e.g. the share of transactions that are fraud)."""
     return true, None
+
+
+# ----- macro-F1 -------------------------------------------------------------------------------------------
+def _label_codes(y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarray, int]:
+    """Both as codes of the labels in sorted order (scikit-learn's order of labels)."""
+    a, b = _labels(y_true, y_pred)
+    labels, codes = np.unique(np.concatenate([a, b]), return_inverse=True)
+    return codes[: len(a)], codes[len(a) :], len(labels)
+
+
+def _f1_per_label(true: np.ndarray, pred: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """F1 of each of ``k`` labels on each row of code matrices ``(resamples, rows)``, and whether the label
+    occurs in the resample (in its truth or its predictions)."""
+    b = np.arange(len(true))[:, None]
+    cm = np.bincount((b * k * k + true * k + pred).ravel(), minlength=len(true) * k * k).reshape(-1, k, k)
+    tp = np.diagonal(cm, axis1=1, axis2=2).astype(np.float64)
+    denom = cm.sum(axis=2).astype(np.float64) + cm.sum(axis=1).astype(np.float64)  # true + predicted counts
+    present = denom > 0
+    return np.divide(2.0 * tp, denom, out=np.zeros_like(denom), where=present), present
+
+
+def _mean_present(values: np.ndarray, present: np.ndarray) -> np.ndarray:
+    """Per row, the mean of the values of the labels present, summed as numpy sums them in label order."""
+    order = np.argsort(~present, axis=1, kind="stable")  # the present labels first, in their order
+    packed = np.take_along_axis(values, order, axis=1)
+    count = present.sum(axis=1)
+    out = np.full(len(values), np.nan)
+    for c in np.unique(count[count > 0]):  # one numpy sum per number of labels present
+        rows = count == c
+        out[rows] = packed[rows, :c].sum(axis=1) / c
+    return out
+
+
+def _macro_f1_resampled(y_true: Any, y_pred: Any) -> Evaluator:
+    t, p, k = _label_codes(y_true, y_pred)
+    return lambda idx: _mean_present(*_f1_per_label(t[idx], p[idx], k))
+
+
+@fast_path(_macro_f1_resampled)
+def macro_f1(y_true: Any, y_pred: Any) -> float:
+    """The mean F1 over the labels present in ``y_true`` or ``y_pred`` (scikit-learn's
+    ``f1_score(y_true, y_pred, average="macro", zero_division=0)``, to the last bit)."""
+    t, p, k = _label_codes(y_true, y_pred)
+    return float(_mean_present(*_f1_per_label(t[None, :], p[None, :], k))[0])
 
 
 # ----- scikit-learn's metrics passed as they are ------------------------------------------------------------
