@@ -1,6 +1,6 @@
-"""The bootstraps' fast paths give exactly (to the last bit) what one call per resample gives, and each metric of
-``livinglab.trust.metrics`` is scikit-learn's: on random inputs with ties, single-class resamples, clusters of
-one size and of many sizes."""
+"""The bootstraps' fast paths give exactly (to the last bit) what one call per resample gives, and each metric
+of ``livinglab.trust.metrics`` is scikit-learn's: on random inputs with ties, single-class resamples, clusters
+of one size and of many sizes."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from livinglab.trust.metrics import (
     positive_rate,
     prevalence,
     recall,
+    roc_auc,
 )
 
 FAST = {
@@ -120,7 +121,7 @@ def test_single_class_resamples_are_nan_where_the_metric_is(name):
 
 
 def test_batches_of_resamples_change_nothing(monkeypatch):
-    """Resamples are scored in batches of bounded size; a batch boundary in the middle gives the same values."""
+    """Resamples are scored in batches of bounded size; batch boundaries in the middle change no value."""
     import livinglab.trust.bootstrap as bootstrap
 
     y, p = counts(1001, 3)
@@ -229,3 +230,36 @@ def test_macro_f1_is_scikit_learns_to_the_last_bit_on_every_resample(seed):
     assert identical(
         fast, bootstrap_statistics({"m": sklearn_f1}, y, p, groups=groups, n_boot=60, seed=seed)["m"]
     )
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_roc_auc_is_scikit_learns_to_the_last_bit_on_every_resample(seed):
+    """Rare positives (single-class resamples: NaN, as scikit-learn gives), scores rounded to few decimals
+    (many ties, intermediate corners dropped), integer, float32 and True/False inputs."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(2, 400))
+    y = (rng.random(n) < rng.uniform(0.02, 0.5)).astype(int)
+    score = np.round(rng.normal(y, 1.0), int(rng.integers(0, 3)))
+    if seed % 3 == 1:
+        score = score.astype(np.float32)
+    elif seed % 3 == 2:
+        y, score = y.astype(bool), (score * 10).astype(int)
+
+    def sklearn_auc(a, b):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return sk.roc_auc_score(a, b)
+
+    assert identical([roc_auc(y, score)], [sklearn_auc(y, score)])
+    groups = rng.integers(0, max(n // 3, 1), n) if seed % 2 else None
+    kw = dict(groups=groups, n_boot=60, seed=seed)
+    plain = bootstrap_statistics({"m": sklearn_auc}, y, score, **kw)["m"]
+    assert identical(bootstrap_statistics({"m": roc_auc}, y, score, **kw)["m"], plain)
+    assert identical(bootstrap_statistics({"m": sk.roc_auc_score}, y, score, **kw)["m"], plain)
+
+
+def test_roc_auc_leaves_other_labels_to_scikit_learn():
+    y, score = np.array([-1, 1, 1, -1, 1]), np.array([0.1, 0.8, 0.4, 0.3, 0.9])
+    assert _evaluator(roc_auc, y, score) is None
+    assert roc_auc(y, score) == sk.roc_auc_score(y, score)
+    assert _evaluator(roc_auc, np.array([0, 1, 1]), np.array([0.2, np.nan, 0.4])) is None

@@ -287,8 +287,8 @@ def bootstrap_statistics(
     """The raw bootstrap distribution of several metrics computed on the same resamples.
 
     Returns ``{name: array of n_boot values}`` (NaN where a metric is undefined on a resample). A metric with
-    a fast path (:func:`fast_path`, :mod:`livinglab.trust.metrics`, scikit-learn's mean absolute error and
-    accuracy) is computed on many resamples at once; any other callable once per resample.
+    a fast path (:func:`fast_path`, :mod:`livinglab.trust.metrics`, scikit-learn's mean absolute error,
+    accuracy and ROC-AUC) is computed on many resamples at once; any other callable once per resample.
     """
     yt, yp, codes = _check_inputs(y_true, y_pred, groups, n_boot, 0.95)
     resamples = _resample_indices(len(yt), codes, int(n_boot), _rng(seed))

@@ -4,12 +4,14 @@ A bootstrap interval calls its metric hundreds of times per group; scikit-learn'
 about 0.3 ms a call. These metrics are plain functions (use them anywhere) with a fast path
 (:func:`livinglab.trust.bootstrap.fast_path`): the bootstraps compute each once per row, then score every
 resample of a batch with one indexed sum, giving exactly (to the last bit) the values one call per resample
-gives. scikit-learn's own ``mean_absolute_error`` and ``accuracy_score`` passed as they are take the same
-fast path.
+gives. scikit-learn's own ``mean_absolute_error``, ``accuracy_score`` and ``roc_auc_score`` passed as they
+are take the same fast path.
 
 - :func:`mean_absolute_error`: scikit-learn's ``mean_absolute_error``.
 - :func:`accuracy`: scikit-learn's ``accuracy_score`` on labels (the share of rows predicted right).
 - :func:`macro_f1`: scikit-learn's ``f1_score(..., average="macro", zero_division=0)``.
+- :func:`roc_auc`: scikit-learn's ``roc_auc_score`` for labels 0/1 and scores (scored one resample at a time
+  without scikit-learn's checks: the curves differ in length).
 - :func:`recall`, :func:`false_positive_rate`, :func:`positive_rate`, :func:`prevalence`: shares of rows of a
   binary task (label ``pos_label``, 1 by default), NaN where the share has no rows to count (no positive or no
   negative row): ``recall`` is scikit-learn's ``recall_score(..., zero_division=np.nan)``.
@@ -36,6 +38,7 @@ __all__ = [
     "accuracy",
     "macro_f1",
     "recall",
+    "roc_auc",
     "false_positive_rate",
     "positive_rate",
     "prevalence",
@@ -62,7 +65,8 @@ def _float64_pair(y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarray] | N
 
 
 def _mean_rows(values: np.ndarray) -> Evaluator:
-    # A row of values[idx] is summed as numpy sums the 1-d resample (pairwise, in the same order): the same bits.
+    # A row of values[idx] is summed as numpy sums the 1-d resample (pairwise, in the same order):
+    # the same bits.
     return lambda idx: values[idx].sum(axis=1) / idx.shape[1]
 
 
@@ -74,7 +78,8 @@ def _mae_resampled(y_true: Any, y_pred: Any) -> Evaluator | None:
 @fast_path(_mae_resampled)
 def mean_absolute_error(y_true: Any, y_pred: Any) -> float:
     """scikit-learn's ``mean_absolute_error`` (the same number to the last bit), without its input checks
-    for 1-d float64 numbers (the bootstraps call it thousands of times); anything else goes to scikit-learn."""
+    for 1-d float64 numbers (the bootstraps call it thousands of times); anything else goes to
+    scikit-learn."""
     pair = _float64_pair(y_true, y_pred)
     if pair is None:
         from sklearn.metrics import mean_absolute_error as sklearn_mae
@@ -214,6 +219,69 @@ def macro_f1(y_true: Any, y_pred: Any) -> float:
     return float(_mean_present(*_f1_per_label(t[None, :], p[None, :], k))[0])
 
 
+# ----- ROC-AUC ----------------------------------------------------------------------------------------------
+def _binary_scores(y_true: Any, y_score: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    """Labels 0/1 (or False/True) as booleans and finite 1-d numeric scores of equal length, else None
+    (scikit-learn decides: other labels, scores it refuses)."""
+    a, s = np.asarray(y_true), np.asarray(y_score)
+    if a.ndim != 1 or s.ndim != 1 or len(a) != len(s) or len(a) == 0:
+        return None
+    if a.dtype.kind not in "biuf" or s.dtype.kind not in "biuf" or not np.isfinite(s).all():
+        return None
+    if not np.isin(a, (0, 1)).all():
+        return None
+    return a == 1, s
+
+
+def _roc_auc_sorted(positive: np.ndarray, score: np.ndarray) -> float:
+    """scikit-learn's binary ROC-AUC, its own steps without its checks: the curve's corners at each distinct
+    score (intermediate collinear ones dropped), the area by scipy's trapezoid rule; NaN with one class."""
+    from scipy.integrate import trapezoid
+
+    n_pos = np.count_nonzero(positive)
+    if n_pos == 0 or n_pos == len(positive):
+        return float("nan")  # one class only: scikit-learn warns and gives NaN
+    order = np.argsort(score, kind="stable")[
+        ::-1
+    ]  # the order inside ties is irrelevant: only their ends count
+    ends = np.flatnonzero(np.diff(score[order]))
+    ends = np.concatenate([ends, [len(score) - 1]])
+    tps = np.cumsum(positive[order].astype(np.float64))[ends]
+    fps = 1 + ends.astype(np.float64) - tps
+    if len(fps) > 2:
+        keep = np.concatenate([[True], np.logical_or(np.diff(fps, 2), np.diff(tps, 2)), [True]])
+        fps, tps = fps[keep], tps[keep]
+    fps, tps = np.concatenate([[0.0], fps]), np.concatenate([[0.0], tps])
+    return float(trapezoid(tps / tps[-1], fps / fps[-1]))
+
+
+def _roc_auc_resampled(y_true: Any, y_score: Any) -> Evaluator | None:
+    pair = _binary_scores(y_true, y_score)
+    if pair is None:
+        return None
+    positive, score = pair
+
+    def evaluate(idx: np.ndarray) -> np.ndarray:
+        # one resample at a time (curves differ in length), each from the resample's rows gathered at once
+        p, s = positive[idx], score[idx]
+        return np.array([_roc_auc_sorted(p[i], s[i]) for i in range(len(idx))])
+
+    return evaluate
+
+
+@fast_path(_roc_auc_resampled)
+def roc_auc(y_true: Any, y_score: Any) -> float:
+    """scikit-learn's ``roc_auc_score`` for labels 0/1 and scores (the same number to the last bit; NaN when
+    one class only, as scikit-learn gives with a warning), without its input checks; anything else (other
+    labels, several columns of scores) goes to scikit-learn."""
+    pair = _binary_scores(y_true, y_score)
+    if pair is None:
+        from sklearn.metrics import roc_auc_score
+
+        return float(roc_auc_score(y_true, y_score))
+    return _roc_auc_sorted(*pair)
+
+
 # ----- scikit-learn's metrics passed as they are ------------------------------------------------------------
 def _sklearn_accuracy_resampled(y_true: Any, y_pred: Any) -> Evaluator | None:
     from sklearn.metrics import accuracy_score
@@ -226,12 +294,16 @@ def _sklearn_accuracy_resampled(y_true: Any, y_pred: Any) -> Evaluator | None:
 
 
 def fast_path_of(metric: Any) -> Callable[[Any, Any], Evaluator | None] | None:
-    """The fast path of a scikit-learn metric passed as it is (``mean_absolute_error``, ``accuracy_score``),
-    else None."""
+    """The fast path of a scikit-learn metric passed as it is (``mean_absolute_error``, ``accuracy_score``,
+    ``roc_auc_score``), else None."""
     sk = sys.modules.get("sklearn.metrics")
     if sk is None:
         return None  # scikit-learn's metrics not imported: the metric is none of them
-    known = {sk.mean_absolute_error: _mae_resampled, sk.accuracy_score: _sklearn_accuracy_resampled}
+    known = {
+        sk.mean_absolute_error: _mae_resampled,
+        sk.accuracy_score: _sklearn_accuracy_resampled,
+        sk.roc_auc_score: _roc_auc_resampled,
+    }
     try:
         return known.get(metric)
     except TypeError:  # an unhashable callable

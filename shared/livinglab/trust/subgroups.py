@@ -265,10 +265,10 @@ def subgroup_report(
             1/(groups + 1) of the cost when the evaluation section has it already (the "All" line then
             shows the estimate only).
 
-    Cost: a metric with a fast path (:mod:`livinglab.trust.metrics`, scikit-learn's mean absolute error and
-    accuracy, or one given :func:`livinglab.trust.bootstrap.fast_path`) is computed on all resamples of a
-    group at once; any other makes ``n_boot x (number of groups + 1)`` calls (scikit-learn metrics take about
-    1-5 ms each: keep ``n_boot`` near 200 and the metrics few).
+    Cost: a metric with a fast path (:mod:`livinglab.trust.metrics`, scikit-learn's mean absolute error,
+    accuracy and ROC-AUC, or one given :func:`livinglab.trust.bootstrap.fast_path`) is computed on all
+    resamples of a group at once; any other makes ``n_boot x (number of groups + 1)`` calls (scikit-learn
+    metrics take about 1-5 ms each: keep ``n_boot`` near 200 and the metrics few).
     """
     from fairlearn.metrics import MetricFrame  # imported here: fairlearn pulls in a fair amount
 
