@@ -1,11 +1,10 @@
 """Every parameter of every parameters cell is read by papermill as written, without a warning.
 
-papermill's notebook inspection (what papermill's own tools use; ``livinglab.pilots.inspect_parameters`` reads the
-cell with the standard library and must give the same, tested below)
-reads a parameters cell line by line with a regular expression: a line it cannot read is dropped with a
-warning ("Unable to parse line 7 ..."), and the parameter is then unknown to ``-p``. Python's own parser
-is the reference here: the names, literal defaults and trailing comments papermill reads must be exactly
-those of the cell.
+papermill's notebook inspection (what papermill's own tools use; ``livinglab.pilots.inspect_parameters``
+reads the cell with the standard library and must give the same, tested below) reads a parameters cell line
+by line with a regular expression: a line it cannot read is dropped with a warning ("Unable to parse line 7
+..."), and the parameter is then unknown to ``-p``. Python's own parser is the reference here: the names,
+literal defaults and trailing comments papermill reads must be exactly those of the cell.
 """
 
 from __future__ import annotations

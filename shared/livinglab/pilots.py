@@ -275,8 +275,8 @@ def inspect_parameters(notebook: Path) -> dict[str, Parameter]:
         body = ast.parse(source).body
     except SyntaxError as exc:
         raise UsageError(
-            f"{notebook.name}: the parameters cell is not valid Python (line {exc.lineno}: {exc.msg}); keep it "
-            "to one literal assignment a line."
+            f"{notebook.name}: the parameters cell is not valid Python (line {exc.lineno}: {exc.msg}); "
+            "keep it to one literal assignment a line."
         ) from None
     comments = {
         tok.start[0]: tok.string[1:].strip()
@@ -297,8 +297,8 @@ def inspect_parameters(notebook: Path) -> dict[str, Parameter]:
             default = ast.literal_eval(node.value)
         except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
             raise UsageError(
-                f"{notebook.name}: parameter {target.id} = {ast.get_source_segment(source, node.value)} is not "
-                "a literal; keep the parameters cell to literals and derive values in the next cell."
+                f"{notebook.name}: parameter {target.id} = {ast.get_source_segment(source, node.value)} "
+                "is not a literal; keep the parameters cell to literals and derive values in the next cell."
             ) from None
         params[target.id] = Parameter(target.id, default, comments.get(node.end_lineno, ""))
     return params
