@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from livinglab.claims import fmt
 from livinglab.contract import ContractError
 from pilots.health import report
 from pilots.health.contract import CONTRACTS
@@ -232,6 +233,15 @@ def test_the_auc_figure_draws_no_second_interval(voice, tmp_path):
     result = run({"data_path": _write(voice, tmp_path / "v.csv"), **FAST}, design="case_control")
     fig = plots.auc_grouped_vs_recordwise(result.classification.result)
     assert not fig.axes[0].containers and not fig.axes[0].collections  # points, no error bars
+    # the legends give each value as the page does (0.745 in the text is not "0.75" in a legend)
+    cc = result.classification.result
+    roc = [t.get_text() for t in plots.roc_curves(cc).axes[0].get_legend().get_texts()]
+    assert [f"(AUC {fmt(cc.cis[k].estimate)})" in t for k, t in
+            zip(("auc_lightgbm", "auc_logistic", "auc_lightgbm_recordwise"), roc, strict=True)] == [True] * 3  # fmt: skip
+    slope = fmt(cc.calibration["lightgbm"]["slope"])
+    legend = plots.reliability(cc).axes[0].get_legend().get_texts()[0].get_text()
+    assert f"slope {slope}," in legend
+    assert f"calibration slope {slope} " in report.calibration_sentence(result)
 
 
 @pytest.mark.notebook
