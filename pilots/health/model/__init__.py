@@ -263,6 +263,11 @@ class ShownGroupsReport(SubgroupReport):
     def to_markdown(self) -> str:
         return super().to_markdown().replace("\n| All |", f"\n| {self.overall_label} |", 1)
 
+    def as_dict(self) -> dict[str, Any]:
+        return {**super().as_dict(), "overall_label": self.overall_label}
+
+    to_dict = as_dict
+
 
 def _subgroup_report(
     metrics: dict, y, pred, col: pd.Series, keep: np.ndarray, subjects, **kw
