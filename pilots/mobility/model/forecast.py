@@ -505,7 +505,11 @@ def _scores(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
         err = frame[col].to_numpy(float) - actual
         sums[f"abs_{name}"], sums[f"sq_{name}"] = np.abs(err), err**2
     sums["inside"] = ((actual >= frame["p10"]) & (actual <= frame["p90"])).to_numpy(float)
-    total = pd.DataFrame(sums, index=frame.index).groupby([frame[k] for k in keys], sort=True, observed=True).sum()
+    total = (
+        pd.DataFrame(sums, index=frame.index)
+        .groupby([frame[k] for k in keys], sort=True, observed=True)
+        .sum()
+    )
     out = {}
     for name in models:
         out[f"mae_{name}"] = total[f"abs_{name}"] / total["n"]

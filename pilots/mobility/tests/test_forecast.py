@@ -91,7 +91,11 @@ def test_scores_per_group_are_scikit_learns_metrics_of_that_group(spring_backtes
     assert len(by_site) == comp.groupby(["horizon", "station_id"], observed=True).ngroups
     for (h, site), part in comp.groupby(["horizon", "station_id"], observed=True):
         row = by_site.loc[(h, site)]
-        for name, col in (("model", "p50"), ("plain_lgbm", "plain_lgbm"), ("seasonal_naive", "seasonal_naive")):
+        for name, col in (
+            ("model", "p50"),
+            ("plain_lgbm", "plain_lgbm"),
+            ("seasonal_naive", "seasonal_naive"),
+        ):
             assert row[f"mae_{name}"] == pytest.approx(mean_absolute_error(part["actual"], part[col]))
             assert row[f"rmse_{name}"] == pytest.approx(root_mean_squared_error(part["actual"], part[col]))
             wape = (part[col] - part["actual"]).abs().sum() / part["actual"].abs().sum()
