@@ -18,7 +18,7 @@ the per-subgroup errors are here too. Modules: :mod:`.forecast`, :mod:`.classify
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -248,6 +248,39 @@ def held_out_generation(
     return HeldOut(claim, n_subjects, settings)
 
 
+@dataclass
+class ShownGroupsReport(SubgroupReport):
+    """A subgroup report whose smallest levels (fewer than ``min_cell`` people) were left out: its "All" line
+    covers the groups shown only, so it says so instead of "All" (a value beside the whole evaluation's, a
+    little different, under the same word, would read as a second estimate of the same quantity)."""
+
+    overall_label: str = "All in the groups shown"
+
+    @classmethod
+    def of(cls, report: SubgroupReport) -> ShownGroupsReport:
+        return cls(**{f.name: getattr(report, f.name) for f in fields(report)})
+
+    def to_markdown(self) -> str:
+        return super().to_markdown().replace("\n| All |", f"\n| {self.overall_label} |", 1)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**super().as_dict(), "overall_label": self.overall_label}
+
+    to_dict = as_dict
+
+
+def _subgroup_report(
+    metrics: dict, y, pred, col: pd.Series, keep: np.ndarray, subjects, **kw
+) -> SubgroupReport:
+    """``subgroup_report`` on the rows of the levels kept; the "All" line has no interval of its own (the
+    claim's value has its interval elsewhere on the page) and is relabelled when levels were left out."""
+    report = subgroup_report(
+        metrics, y[keep], pred[keep], col[keep].reset_index(drop=True), groups=subjects[keep], **kw,
+        overall_ci=False,
+    )  # fmt: skip
+    return report if keep.all() else ShownGroupsReport.of(report)
+
+
 def _labelled(frame: pd.DataFrame, column: str) -> pd.Series:
     values = frame[column].astype(object)
     return values.where(values.notna(), "(missing)").astype(str)
@@ -275,17 +308,10 @@ def forecast_subgroups(
         keep = col.isin(people.index[people >= min_cell]).to_numpy()
         if col[keep].nunique() < 2:
             continue
-        reports[f"by {name}"] = subgroup_report(
-            {"mae": mae},
-            p.loc[keep, "y"],
-            p.loc[keep, "model"],
-            col[keep].reset_index(drop=True),
-            groups=p.loc[keep, "subject"],
-            n_boot=n_boot,
-            seed=seed,
+        reports[f"by {name}"] = _subgroup_report(
+            {"mae": mae}, p["y"], p["model"], col, keep, p["subject"], n_boot=n_boot, seed=seed,
             min_count=min_count,
-            overall_ci=False,
-        )
+        )  # fmt: skip
     return reports
 
 
@@ -385,7 +411,7 @@ def evaluate_case_control(
             p["y"],
             p["lightgbm"],
             p["logistic"],
-            label="ROC-AUC for people never seen",
+            label="ROC-AUC over records, for people never seen",
             **words,
         ),
         compare(
@@ -421,17 +447,10 @@ def case_control_subgroups(
         keep = col.isin(list(ok)).to_numpy()
         if col[keep].nunique() < 2:
             continue
-        reports[f"by {name}"] = subgroup_report(
-            {"roc_auc": auc},
-            p.loc[keep, "y"],
-            p.loc[keep, "lightgbm"],
-            col[keep].reset_index(drop=True),
-            groups=p.loc[keep, "subject"],
-            n_boot=n_boot,
-            seed=seed,
+        reports[f"by {name}"] = _subgroup_report(
+            {"roc_auc": auc}, p["y"], p["lightgbm"], col, keep, p["subject"], n_boot=n_boot, seed=seed,
             min_count=30,
-            overall_ci=False,
-        )
+        )  # fmt: skip
     return reports
 
 

@@ -29,10 +29,6 @@ from . import plots
 __all__ = ["card", "summary", "table_one", "release"]
 
 
-def _ci(ci, digits: int = 2) -> str:
-    return f"{ci.estimate:.{digits}f} (95% CI {ci.low:.{digits}f} to {ci.high:.{digits}f})"
-
-
 def _figure(fig, name: str, caption: str):
     """Save the figure as ``<name>.png`` beside the notebook and show it through :func:`livinglab.show.figure`
     (compressed, the caption as its alt text); the figure is returned for the card."""
@@ -417,7 +413,9 @@ def gap_sentence(result) -> str:
 
 def subgroups(result) -> None:
     """The model's error (or ROC-AUC) per subgroup, and the largest gap across every grouping."""
-    what = "MAE" if result.design == "longitudinal" else "ROC-AUC (LightGBM, subject-grouped folds)"
+    what = (
+        "MAE" if result.design == "longitudinal" else "ROC-AUC over records (LightGBM, subject-grouped folds)"
+    )
     if not result.subgroups:
         _show(
             "*No sex, age or subtype with enough people in these data: performance per subgroup is not "
@@ -475,15 +473,18 @@ def case_control_sentence(result) -> str:
         else "Record-wise validation reports"
     )
     warning = (
-        f"{words} ROC-AUC {leak.estimate:.3f} against {grouped.estimate:.3f} with all records of a person in one "
-        f"fold (optimism {signed(opt.estimate)}, 95% paired interval {signed(opt.low)} to {signed(opt.high)}). A "
+        f"{words} ROC-AUC over records {fmt(leak.estimate)} against {fmt(grouped.estimate)} with all records of a "
+        f"person in one fold (optimism {signed(opt.estimate)}, 95% paired interval {signed(opt.low)} to "
+        f"{signed(opt.high)}). A "
         "model that has seen other recordings of the same person recognises the person, not the disease; only "
         "the subject-grouped figure says anything about a new person and is the one claimed."
     )
     person = cc.person_auc["lightgbm"]
     return (
-        f"{warning}\n\n{claims_markdown(result)}\n\nPer person (mean probability of their records), LightGBM's "
-        f"ROC-AUC is {_ci(person, 3)}."
+        f"{warning}\n\n{claims_markdown(result)}\n\n**ROC-AUC over persons** (another quantity: each person "
+        f"scored once, by the mean probability of their records), LightGBM: {fmt(person.estimate)} (95% CI "
+        f"{fmt(person.low)} to {fmt(person.high)}). The ROC-AUC over records above has no interval of its own "
+        "on this page: its comparison with logistic regression has one."
     )
 
 
@@ -497,7 +498,7 @@ def calibration_sentence(result) -> str:
     )
     return (
         f"LightGBM's probabilities: Brier score {fmt(cc.cis['brier_lightgbm'].estimate)} (its comparison with "
-        f"logistic regression is above), calibration slope {lg['slope']:.2f} and intercept {lg['intercept']:.2f} "
+        f"logistic regression is above), calibration slope {fmt(lg['slope'])} and intercept {fmt(lg['intercept'])} "
         f"(ideal 1 and 0): {shape}. A probability from this model is not a risk for a person."
     )
 

@@ -13,6 +13,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from livinglab.claims import fmt
+
 COLORS = ["#1f5f8b", "#c8553d", "#2a9d8f", "#8d6cab", "#e9a03b", "#6b705c"]
 
 
@@ -172,21 +174,21 @@ def roc_curves(result, title: str = "ROC curves, out of fold"):
         (
             p,
             "lightgbm",
-            f"LightGBM, subject-grouped (AUC {result.cis['auc_lightgbm'].estimate:.2f})",
+            f"LightGBM, subject-grouped (AUC {fmt(result.cis['auc_lightgbm'].estimate)})",
             COLORS[0],
             "-",
         ),
         (
             p,
             "logistic",
-            f"logistic regression, subject-grouped (AUC {result.cis['auc_logistic'].estimate:.2f})",
+            f"logistic regression, subject-grouped (AUC {fmt(result.cis['auc_logistic'].estimate)})",
             "0.45",
             "-",
         ),
         (
             r,
             "lightgbm",
-            f"LightGBM, record-wise: LEAKY (AUC {result.cis['auc_lightgbm_recordwise'].estimate:.2f})",
+            f"LightGBM, record-wise: LEAKY (AUC {fmt(result.cis['auc_lightgbm_recordwise'].estimate)})",
             COLORS[1],
             "--",
         ),
@@ -216,7 +218,7 @@ def reliability(result, title: str = "Calibration, subject-grouped folds"):
             cal["observed"],
             marker="o",
             color=color,
-            label=f"{label} (slope {cal['slope']:.2f}, intercept {cal['intercept']:.2f})",
+            label=f"{label} (slope {fmt(cal['slope'])}, intercept {fmt(cal['intercept'])})",
         )
     ax.plot([0, 1], [0, 1], color="0.8", lw=1, label="perfect calibration")
     ax.set_xlabel("mean predicted probability of being a case")
@@ -245,7 +247,7 @@ def auc_grouped_vs_recordwise(result, title: str = "ROC-AUC: honest vs leaky val
     ax.axvline(0.5, color="0.8", lw=1)
     ax.set_yticks(y, [n for _, n, _ in names])
     ax.set_xlim(0.4, 1.0)
-    ax.set_xlabel("ROC-AUC (0.5 = chance; the intervals of the differences are in the text)")
+    ax.set_xlabel("ROC-AUC over records (0.5 = chance; the intervals of the differences are in the text)")
     ax.set_title(title)
     fig.tight_layout()
     return fig

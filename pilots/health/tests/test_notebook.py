@@ -14,6 +14,7 @@ from livinglab.trust import pseudonymise
 from pilots.health.run import run
 from pilots.health.synthetic import generate_case_control, synthetic_subject_ids
 
+from .intervals import conflicts, shown_intervals
 from .pages import identifier_leaks
 
 pytestmark = pytest.mark.notebook
@@ -232,6 +233,10 @@ def test_telemonitoring_through_parameters_only(shared_data_dir, real_run):
     assert "forecast_mae_heldout_generation" not in claims  # synthetic only
     # record-wise folds flatter LightGBM (several recordings a person)
     assert m["forecast_mae_lightgbm_recordwise"] < m["forecast_mae_lightgbm"]
+    # one interval per quantity on the real file's pages too
+    shown = [s for name in ("longitudinal.html", "model_card.html")
+             for s in shown_intervals(name, (res.directory / name).read_text(encoding="utf-8"))]  # fmt: skip
+    assert len(shown) >= 30 and conflicts(shown) == []
 
 
 @pytest.mark.realdata
@@ -305,6 +310,10 @@ def test_case_control_file_where_record_wise_validation_is_optimistic(tmp_path, 
     assert "Record-wise validation is optimistic here" in html
     card = (res.directory / "model_card.md").read_text(encoding="utf-8")
     assert "overstates ROC-AUC" in card and "voice_records.csv" in card
+    shown = shown_intervals("case_control.html", html) + shown_intervals(
+        "model_card.html", (res.directory / "model_card.html").read_text(encoding="utf-8")
+    )
+    assert len(shown) >= 20 and conflicts(shown) == []
     assert identifier_leaks(html, list(records["subject"].unique())) == []
     for sentence in SYNTHETIC_ONLY:
         assert sentence not in html, sentence

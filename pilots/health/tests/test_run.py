@@ -141,11 +141,20 @@ def test_every_comparison_is_a_claim_with_a_paired_interval_and_a_baseline_in_wo
 
 def test_one_interval_per_quantity(longitudinal):
     """The model's MAE has its interval in the forecast table; the subgroup tables' "All" line repeats the
-    value without a second interval, and a claim's sentence gives only the difference's interval."""
+    value without a second interval (and is the claim's value: where a subgroup too small to show was left out
+    the line says "All in the groups shown"), and a claim's sentence gives only the difference's interval."""
+    model = longitudinal.claim("forecast_mae_model").model_value
+    relabelled = 0
     for rep in longitudinal.subgroups.values():
         assert all(np.isnan(ci.low) and np.isnan(ci.high) for ci in rep.overall.values())
-        all_line = [line for line in rep.to_markdown().splitlines() if line.startswith("| All |")]
+        all_line = [line for line in rep.to_markdown().splitlines() if line.startswith("| All")]
         assert len(all_line) == 1 and "[" not in all_line[0]
+        whole = int(rep.table["n"].sum()) == longitudinal.forecast.n_rows
+        assert all_line[0].startswith("| All |" if whole else "| All in the groups shown |"), all_line
+        if whole:
+            assert rep.overall["mae"].estimate == pytest.approx(model)
+        relabelled += not whole
+    assert relabelled  # the small cohort leaves a subtype out: the relabelled line is exercised
     sentence = longitudinal.claim("forecast_mae_model").sentence()
     assert sentence.count("[") == 1
 

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from livinglab.claims import fmt
 from livinglab.contract import ContractError
 from pilots.health import report
 from pilots.health.contract import CONTRACTS
@@ -232,6 +233,15 @@ def test_the_auc_figure_draws_no_second_interval(voice, tmp_path):
     result = run({"data_path": _write(voice, tmp_path / "v.csv"), **FAST}, design="case_control")
     fig = plots.auc_grouped_vs_recordwise(result.classification.result)
     assert not fig.axes[0].containers and not fig.axes[0].collections  # points, no error bars
+    # the legends give each value as the page does (0.745 in the text is not "0.75" in a legend)
+    cc = result.classification.result
+    roc = [t.get_text() for t in plots.roc_curves(cc).axes[0].get_legend().get_texts()]
+    assert [f"(AUC {fmt(cc.cis[k].estimate)})" in t for k, t in
+            zip(("auc_lightgbm", "auc_logistic", "auc_lightgbm_recordwise"), roc, strict=True)] == [True] * 3  # fmt: skip
+    slope = fmt(cc.calibration["lightgbm"]["slope"])
+    legend = plots.reliability(cc).axes[0].get_legend().get_texts()[0].get_text()
+    assert f"slope {slope}," in legend
+    assert f"calibration slope {slope} " in report.calibration_sentence(result)
 
 
 @pytest.mark.notebook
@@ -305,3 +315,18 @@ def test_record_names_as_subjects_are_refused_with_the_pattern(voice, tmp_path):
     result = run({"data_path": path, "columns": {"subject": "name", "label": "status"}, **FAST,
                   "subject_pattern": "^(.*)$"}, design="case_control")  # fmt: skip
     assert result.metrics["n_subjects"] == len(voice)
+
+
+def test_a_subgroup_left_out_makes_the_all_line_say_so(voice, tmp_path):
+    """Three controls of a third sex (fewer than min_cell people): their level is not shown, so the sex table's
+    overall line covers the groups shown only and is named so, never "All" beside the claim's other value."""
+    controls = voice.loc[voice["label"] == "control", "subject"].drop_duplicates().head(3)
+    frame = voice.assign(sex=voice["sex"].where(~voice["subject"].isin(controls), "other"))
+    result = run({"data_path": _write(frame, tmp_path / "third.csv"), **FAST}, design="case_control")
+    by_sex = result.subgroups["by sex"]
+    assert "other" not in set(by_sex.table["group"]) and int(by_sex.table["n"].sum()) < len(frame)
+    lines = [line for line in by_sex.to_markdown().splitlines() if line.startswith("| All")]
+    assert len(lines) == 1 and lines[0].startswith("| All in the groups shown |") and "[" not in lines[0]
+    whole = run({"data_path": _write(voice, tmp_path / "v.csv"), **FAST}, design="case_control")
+    line = [x for x in whole.subgroups["by sex"].to_markdown().splitlines() if x.startswith("| All")]
+    assert line == [f"| All | {len(voice)} | {fmt(whole.claim('auc_lightgbm').model_value)} |"]

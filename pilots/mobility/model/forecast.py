@@ -94,7 +94,7 @@ class HorizonModel:
 
     def predict_target(self, builder: FeatureBuilder, s: np.ndarray, t: np.ndarray) -> np.ndarray:
         X = builder.design(s, t, self.horizon, self.scale)
-        threads = n_jobs() if len(s) >= SMALL_FIT_ROWS // 10 else 1  # the same trees, the same numbers
+        threads = predict_threads(len(s))  # any thread count: the same trees, the same numbers
         z = np.column_stack([self.models[q].predict(X, num_threads=threads) for q in sorted(self.models)])
         return np.sort(z, axis=1)  # no quantile crossing
 
@@ -126,6 +126,15 @@ def threads_for(rows: int) -> int:
     if _side_by_side is not None:
         return _side_by_side
     return 1 if rows < SMALL_FIT_ROWS else n_jobs()
+
+
+def predict_threads(rows: int) -> int:
+    """Threads of one prediction: one while the backtest's fits run side by side (they already keep every
+    thread busy; a second prediction thread only waits, spinning: ~20 % more CPU for the same numbers),
+    otherwise the budget for large predictions and one for small ones."""
+    if _side_by_side is not None:
+        return 1
+    return n_jobs() if rows >= SMALL_FIT_ROWS // 10 else 1
 
 
 def quantile_specs(
@@ -486,17 +495,29 @@ def _models(frame: pd.DataFrame) -> dict[str, str]:
     return {name: col for name, col in MODELS.items() if col in frame}
 
 
-def _scores(frame: pd.DataFrame) -> pd.Series:
-    out = {}
+def _scores(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Per group of ``keys``: MAE, RMSE and WAPE of the model and of every baseline, the band's coverage and
+    the rows, from one grouped sum (no Python call per group: ~2,000 site groups at partner scale)."""
     actual = frame["actual"].to_numpy(float)
-    for name, col in _models(frame).items():
+    sums = {"n": np.ones(len(frame)), "abs_actual": np.abs(actual)}
+    models = _models(frame)
+    for name, col in models.items():
         err = frame[col].to_numpy(float) - actual
-        out[f"mae_{name}"] = np.abs(err).mean()
-        out[f"rmse_{name}"] = np.sqrt((err**2).mean())
-        out[f"wape_{name}"] = np.abs(err).sum() / max(np.abs(actual).sum(), 1e-9)
-    out["coverage_p10_p90"] = ((actual >= frame["p10"]) & (actual <= frame["p90"])).mean()
-    out["n"] = len(frame)
-    return pd.Series(out)
+        sums[f"abs_{name}"], sums[f"sq_{name}"] = np.abs(err), err**2
+    sums["inside"] = ((actual >= frame["p10"]) & (actual <= frame["p90"])).to_numpy(float)
+    total = (
+        pd.DataFrame(sums, index=frame.index)
+        .groupby([frame[k] for k in keys], sort=True, observed=True)
+        .sum()
+    )
+    out = {}
+    for name in models:
+        out[f"mae_{name}"] = total[f"abs_{name}"] / total["n"]
+        out[f"rmse_{name}"] = np.sqrt(total[f"sq_{name}"] / total["n"])
+        out[f"wape_{name}"] = total[f"abs_{name}"] / total["abs_actual"].clip(lower=1e-9)
+    out["coverage_p10_p90"] = total["inside"] / total["n"]
+    out["n"] = total["n"]
+    return pd.DataFrame(out)
 
 
 def comparable(predictions: pd.DataFrame) -> pd.DataFrame:
@@ -514,15 +535,13 @@ def evaluate(predictions: pd.DataFrame, calendar: pd.DataFrame | None = None) ->
         (frame["timestamp"].dt.weekday + 1).astype(str) + " " + frame["timestamp"].dt.day_name().str[:3]
     )
     out = {
-        "by_horizon": frame.groupby("horizon").apply(_scores, include_groups=False),
-        "by_site": frame.groupby(["horizon", "station_id"]).apply(_scores, include_groups=False),
-        "by_hour": frame.groupby(["horizon", "hour"]).apply(_scores, include_groups=False),
-        "by_weekday": frame.groupby(["horizon", "weekday"]).apply(_scores, include_groups=False),
+        "by_horizon": _scores(frame, ["horizon"]),
+        "by_site": _scores(frame, ["horizon", "station_id"]),
+        "by_hour": _scores(frame, ["horizon", "hour"]),
+        "by_weekday": _scores(frame, ["horizon", "weekday"]),
     }
     if frame["direction_label"].nunique() > 1:
-        out["by_direction"] = frame.groupby(["horizon", "direction_label"]).apply(
-            _scores, include_groups=False
-        )
+        out["by_direction"] = _scores(frame, ["horizon", "direction_label"])
     band = predictions.dropna(subset=["actual", "p10", "p90"])
     hour = band["timestamp"].dt.hour
     out["band_by_hour"] = pd.DataFrame(
@@ -538,7 +557,7 @@ def evaluate(predictions: pd.DataFrame, calendar: pd.DataFrame | None = None) ->
         types = day_types(calendar)
         if types is not None:
             frame["day_type"] = frame["timestamp"].dt.normalize().map(types).fillna("regular day")
-            out["by_day_type"] = frame.groupby(["horizon", "day_type"]).apply(_scores, include_groups=False)
+            out["by_day_type"] = _scores(frame, ["horizon", "day_type"])
     return out
 
 

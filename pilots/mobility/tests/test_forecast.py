@@ -79,6 +79,31 @@ def test_every_model_is_scored_on_the_same_hours(spring_backtest):
     assert plain.rows == len(h1)
 
 
+def test_scores_per_group_are_scikit_learns_metrics_of_that_group(spring_backtest):
+    """The grouped scores (one grouped sum) equal scikit-learn's metrics computed group by group; a site
+    with no scored hour (a category left over from an excluded series) gets no row."""
+    from sklearn.metrics import mean_absolute_error, root_mean_squared_error
+
+    p = spring_backtest.predictions.copy()
+    p["station_id"] = pd.Categorical(p["station_id"].astype(str)).add_categories(["SUM_LEFT_OUT"])
+    by_site = evaluate(p)["by_site"]
+    comp = comparable(p)
+    assert len(by_site) == comp.groupby(["horizon", "station_id"], observed=True).ngroups
+    for (h, site), part in comp.groupby(["horizon", "station_id"], observed=True):
+        row = by_site.loc[(h, site)]
+        for name, col in (
+            ("model", "p50"),
+            ("plain_lgbm", "plain_lgbm"),
+            ("seasonal_naive", "seasonal_naive"),
+        ):
+            assert row[f"mae_{name}"] == pytest.approx(mean_absolute_error(part["actual"], part[col]))
+            assert row[f"rmse_{name}"] == pytest.approx(root_mean_squared_error(part["actual"], part[col]))
+            wape = (part[col] - part["actual"]).abs().sum() / part["actual"].abs().sum()
+            assert row[f"wape_{name}"] == pytest.approx(wape)
+        inside = ((part["actual"] >= part["p10"]) & (part["actual"] <= part["p90"])).mean()
+        assert row["coverage_p10_p90"] == pytest.approx(inside) and row["n"] == len(part)
+
+
 def test_seasonal_naive_is_the_count_one_week_earlier(spring_backtest, spring_data):
     p = spring_backtest.predictions.sample(200, random_state=0)
     Y = spring_data.wide.values
