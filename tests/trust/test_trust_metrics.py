@@ -137,9 +137,10 @@ def test_scikit_learns_metrics_passed_as_they_are_take_the_fast_path():
     yl, pl = labels(500, 1)
     assert _evaluator(sk.mean_absolute_error, y, p) is not None
     assert _evaluator(sk.accuracy_score, yl, pl) is not None
+    assert _evaluator(sk.roc_auc_score, yl, p) is not None
     assert _evaluator(sk.mean_absolute_error, y.astype(np.float32), p.astype(np.float32)) is None  # float32
     assert _evaluator(sk.accuracy_score, y, p) is None  # continuous: scikit-learn refuses, per resample
-    assert _evaluator(sk.roc_auc_score, yl, pl) is None and _evaluator(slow(accuracy), yl, pl) is None
+    assert _evaluator(sk.f1_score, yl, pl) is None and _evaluator(slow(accuracy), yl, pl) is None
     for metric, a, b in ((sk.mean_absolute_error, y, p), (sk.accuracy_score, yl, pl)):
         fast = bootstrap_statistics({"m": metric}, a, b, n_boot=100, seed=2)["m"]
         assert identical(fast, bootstrap_statistics({"m": slow(metric)}, a, b, n_boot=100, seed=2)["m"])

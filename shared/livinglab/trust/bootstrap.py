@@ -16,18 +16,16 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-Metric = Callable[[Any, Any], float]
+from .metrics import Evaluator, Metric, fast_path, fast_path_of
+
 SeedLike = int | np.random.Generator | None
-#: A metric's vectorised form on given data: row indices of equal-length resamples, shape (resamples, rows),
-#: to the metric's value on each resample (NaN where it is undefined).
-Evaluator = Callable[[np.ndarray], np.ndarray]
 
 __all__ = ["CI", "bootstrap_ci", "bootstrap_difference_ci", "fast_path", "format_number", "time_blocks"]
 
@@ -189,35 +187,11 @@ def _safe_call(metric: Metric, y_true: np.ndarray, y_pred: np.ndarray) -> float:
             return math.nan
 
 
-def fast_path(resampled: Callable[[np.ndarray, np.ndarray], Evaluator | None]) -> Callable[[Metric], Metric]:
-    """Give a metric a vectorised form the bootstraps use instead of one call per resample.
-
-    ``resampled(y_true, y_pred)`` sees the full data once and returns an :data:`Evaluator` (a function of a
-    resamples-by-rows index matrix giving one value per resample, exactly the metric's own value on
-    ``y_true[idx], y_pred[idx]``, NaN where the metric raises or is undefined), or None when it has no fast
-    form for these data (the metric is then called once per resample)::
-
-        @fast_path(lambda y, p: (lambda idx: (np.asarray(p)[idx] > 0).mean(axis=1)))
-        def positive_share(y, p):
-            return float((np.asarray(p) > 0).mean())
-
-    :mod:`livinglab.trust.metrics` holds such metrics, each equal to scikit-learn's to the last bit.
-    """
-
-    def attach(metric: Metric) -> Metric:
-        metric.resampled = resampled  # type: ignore[attr-defined]
-        return metric
-
-    return attach
-
-
 def _evaluator(metric: Metric, y_true: np.ndarray, y_pred: np.ndarray) -> Evaluator | None:
     """The metric's fast path on these data (its own, or the one of a scikit-learn metric), else None."""
     resampled = getattr(metric, "resampled", None)
     if resampled is None:
-        from .metrics import fast_path_of  # scikit-learn's metrics passed as they are
-
-        resampled = fast_path_of(metric)
+        resampled = fast_path_of(metric)  # scikit-learn's metrics passed as they are
     if resampled is None:
         return None
     with warnings.catch_warnings(), np.errstate(all="ignore"):

@@ -2,7 +2,7 @@
 
 A bootstrap interval calls its metric hundreds of times per group; scikit-learn's input checks alone cost
 about 0.3 ms a call. These metrics are plain functions (use them anywhere) with a fast path
-(:func:`livinglab.trust.bootstrap.fast_path`): the bootstraps compute each once per row, then score every
+(:func:`fast_path`): the bootstraps compute each once per row, then score every
 resample of a batch with one indexed sum, giving exactly (to the last bit) the values one call per resample
 gives. scikit-learn's own ``mean_absolute_error``, ``accuracy_score`` and ``roc_auc_score`` passed as they
 are take the same fast path.
@@ -31,7 +31,10 @@ from typing import Any
 
 import numpy as np
 
-from .bootstrap import Evaluator, fast_path
+Metric = Callable[[Any, Any], float]
+#: A metric's vectorised form on given data: row indices of equal-length resamples, shape (resamples, rows),
+#: to the metric's value on each resample (NaN where it is undefined).
+Evaluator = Callable[[np.ndarray], np.ndarray]
 
 __all__ = [
     "mean_absolute_error",
@@ -42,8 +45,31 @@ __all__ = [
     "false_positive_rate",
     "positive_rate",
     "prevalence",
+    "fast_path",
     "fast_path_of",
 ]
+
+
+def fast_path(resampled: Callable[[np.ndarray, np.ndarray], Evaluator | None]) -> Callable[[Metric], Metric]:
+    """Give a metric a vectorised form the bootstraps use instead of one call per resample.
+
+    ``resampled(y_true, y_pred)`` sees the full data once and returns an :data:`Evaluator` (a function of a
+    resamples-by-rows index matrix giving one value per resample, exactly the metric's own value on
+    ``y_true[idx], y_pred[idx]``, NaN where the metric raises or is undefined), or None when it has no fast
+    form for these data (the metric is then called once per resample)::
+
+        @fast_path(lambda y, p: (lambda idx: (np.asarray(p)[idx] > 0).mean(axis=1)))
+        def positive_share(y, p):
+            return float((np.asarray(p) > 0).mean())
+
+    This module holds such metrics, each equal to scikit-learn's to the last bit.
+    """
+
+    def attach(metric: Metric) -> Metric:
+        metric.resampled = resampled  # type: ignore[attr-defined]
+        return metric
+
+    return attach
 
 
 # ----- mean absolute error ----------------------------------------------------------------------------------
