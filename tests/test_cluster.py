@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from processes import stop_process_group
 
 from livinglab.cli import main
 
@@ -38,17 +39,6 @@ class DaskCluster:
             if address in (self.logs / f"worker{i}.log").read_text():
                 return proc
         raise AssertionError(f"no worker at {address}")
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
-        if proc.poll() is not None:
-            return
-        try:
-            os.killpg(proc.pid, sig)
-            proc.wait(timeout=wait)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            pass
 
 
 @pytest.fixture(scope="module")
@@ -94,7 +84,7 @@ def dask_cluster(tmp_path_factory):
         yield DaskCluster(address, workers, logs)
     finally:
         for proc in reversed(procs):
-            _stop(proc)
+            stop_process_group(proc)
 
 
 def test_pilots_run_on_the_cluster_with_failure_isolation(
@@ -158,7 +148,7 @@ def test_a_worker_lost_mid_run_fails_only_its_pilot(fixture_project, tmp_path, d
         os.killpg(victim.pid, signal.SIGKILL)
         _, err = proc.communicate(timeout=50)
     finally:
-        _stop(proc)
+        stop_process_group(proc)
     assert proc.returncode == 1, err
     index = json.loads((out / "index.json").read_text())
     runs = {r["pilot"]: r for r in index["runs"]}

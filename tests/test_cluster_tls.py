@@ -11,7 +11,6 @@ import datetime as dt
 import ipaddress
 import json
 import os
-import signal
 import socket
 import ssl
 import subprocess
@@ -22,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from processes import stop_process_group
 
 from livinglab.cli import main
 
@@ -89,17 +89,6 @@ def _certificates(folder: Path, name: str) -> dict[str, Path]:
 
 def _tls_yaml(files: dict[str, Path]) -> str:
     return "tls:\n" + "".join(f"  {k}: {v}\n" for k, v in files.items())
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
-        if proc.poll() is not None:
-            return
-        try:
-            os.killpg(proc.pid, sig)
-            proc.wait(timeout=wait)
-        except (ProcessLookupError, subprocess.TimeoutExpired):
-            pass
 
 
 @dataclass
@@ -170,7 +159,7 @@ def tls_cluster(tmp_path_factory):
         yield TLSCluster(address, http_port, certs, logs)
     finally:
         for proc in reversed(procs):
-            _stop(proc)
+            stop_process_group(proc)
 
 
 def test_pilots_and_a_sweep_run_on_a_tls_cluster(fixture_project, tmp_path, tls_cluster, capsys):

@@ -107,7 +107,10 @@ class HorizonModel:
         frame = pd.DataFrame(out, columns=["p10", "p50", "p90"])
         if self.plain is not None:
             frame["plain_lgbm"] = np.maximum(
-                self.plain.predict(builder.plain_design(s, t, self.horizon)), 0.0
+                self.plain.predict(
+                    builder.plain_design(s, t, self.horizon), num_threads=predict_threads(len(s))
+                ),
+                0.0,
             )
         return frame
 
@@ -305,7 +308,9 @@ def plan_backtest(
     return units, test_days
 
 
-PARTS = ("median", "band", "plain")
+#: the parts of a unit in the order they are submitted: the longest fits first (median 600 trees, the peer
+#: 500, the band 2 x 250, the plain reference 300 small trees), so the last unit's parts end close together
+PARTS = ("median", "peer", "band", "plain")
 
 
 def fit_part(
@@ -408,6 +413,11 @@ def rolling_origin_backtest(
         return _backtest(builder, units, test_days, pool, point_params, band_params, peer, where, start)
 
 
+def _fits_done() -> None:
+    global _side_by_side
+    _side_by_side = None
+
+
 @contextmanager
 def _fits_side_by_side(on: bool):
     global _side_by_side
@@ -421,7 +431,7 @@ def _fits_side_by_side(on: bool):
 def _backtest(
     builder, units, test_days, pool, point_params, band_params, peer, where, start
 ) -> BacktestResult:
-    parts = PARTS + (("peer",) if peer else ())
+    parts = [part for part in PARTS if peer or part != "peer"]
     submitted = [
         {part: pool.submit(fit_part, builder, unit, part, point_params, band_params) for part in parts}
         for unit in units
@@ -437,6 +447,8 @@ def _backtest(
         except Exception as exc:
             on = f" on the Dask cluster {where}" if where else ""
             raise RuntimeError(f"the backtest failed{on}: {type(exc).__name__}: {exc}") from exc
+        if all(future.done() for parts_of in submitted for future in parts_of.values()):
+            _fits_done()  # the last units' predictions have the threads to themselves
         t0 = time.perf_counter()
         hm = assemble(builder, unit, {part: models for part, (models, _) in done.items() if part != "peer"})
         piece = hm.predict(builder, *unit.test)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import livinglab
 from pilots.public_sector.data import RequestData, prepare
+from pilots.public_sector.model.router import RequestRouter
 from pilots.public_sector.privacy import redact
 
 
@@ -15,3 +16,17 @@ def prepared(params: dict, *, redacted: bool = False) -> RequestData:
         for part in requests.parts.values():
             part["redacted_text"] = redact(part["text"])[0]
     return requests
+
+
+def fitted_router(data: RequestData, **fit_options) -> RequestRouter:
+    """A router fitted as ``run`` fits it: on the redacted training requests, with the validation requests
+    for choosing the candidate and the auto-routing threshold (target precision 0.9, seed 0)."""
+    return RequestRouter(target_precision=0.9, seed=0).fit(
+        data.train["redacted_text"],
+        data.train["label"],
+        validation_texts=data.validation["text"],
+        validation_labels=data.validation["label"],
+        urgency=data.train["urgency"],
+        redacted=True,
+        **fit_options,
+    )

@@ -29,7 +29,7 @@ from pilots.public_sector.model.router import RequestRouter
 from pilots.public_sector.privacy import redact
 from pilots.public_sector.run import route_file
 
-from .helpers import prepared
+from .helpers import fitted_router, prepared
 
 
 @pytest.fixture(scope="module")
@@ -39,15 +39,7 @@ def data():
 
 @pytest.fixture(scope="module")
 def router(data):
-    return RequestRouter(target_precision=0.9, seed=0).fit(
-        data.train["redacted_text"],
-        data.train["label"],
-        validation_texts=data.validation["text"],
-        validation_labels=data.validation["label"],
-        urgency=data.train["urgency"],
-        redacted=True,
-        label_name="theme",
-    )
+    return fitted_router(data, label_name="theme")
 
 
 def test_char_ngrams_match_scikit_learns_char_wb():

@@ -19,7 +19,7 @@ from pilots.public_sector.contract import MODEL_FILE, describe_saved_model, pref
 from pilots.public_sector.model.candidates import LinearTextModel
 from pilots.public_sector.model.router import RequestRouter
 
-from .helpers import prepared
+from .helpers import fitted_router, prepared
 
 
 @pytest.fixture(scope="module")
@@ -29,14 +29,7 @@ def data():
 
 @pytest.fixture(scope="module")
 def router(data):
-    return RequestRouter(target_precision=0.9, seed=0).fit(
-        data.train["redacted_text"],
-        data.train["label"],
-        validation_texts=data.validation["text"],
-        validation_labels=data.validation["label"],
-        urgency=data.train["urgency"],
-        redacted=True,
-    )
+    return fitted_router(data)
 
 
 @pytest.fixture(scope="module")
