@@ -18,10 +18,11 @@ def prepared(params: dict, *, redacted: bool = False) -> RequestData:
     return requests
 
 
-def fitted_router(data: RequestData, **fit_options) -> RequestRouter:
+def fitted_router(data: RequestData, *, model=None, **fit_options) -> RequestRouter:
     """A router fitted as ``run`` fits it: on the redacted training requests, with the validation requests
-    for choosing the candidate and the auto-routing threshold (target precision 0.9, seed 0)."""
-    return RequestRouter(target_precision=0.9, seed=0).fit(
+    for choosing the candidate and the auto-routing threshold (target precision 0.9, seed 0); ``model``: a
+    given candidate instead of the router's own choice."""
+    return RequestRouter(target_precision=0.9, seed=0, model=model).fit(
         data.train["redacted_text"],
         data.train["label"],
         validation_texts=data.validation["text"],

@@ -89,14 +89,7 @@ def test_the_plain_and_svm_candidates_are_saved_as_data_and_route_identically(cl
     """The router routes with whichever candidate validation chose: the plain model (TF-IDF + logistic
     regression) and the linear SVM are saved as JSON and arrays too, never as a pickle."""
     model = LinearTextModel(classifier).fit(data.train["redacted_text"], data.train["label"])
-    router = RequestRouter(target_precision=0.9, seed=0, model=model).fit(
-        data.train["redacted_text"],
-        data.train["label"],
-        validation_texts=data.validation["text"],
-        validation_labels=data.validation["label"],
-        urgency=data.train["urgency"],
-        redacted=True,
-    )
+    router = fitted_router(data, model=model)
     path = router.save(tmp_path / "a" / MODEL_FILE)
     again = RequestRouter.load(path, sha256=router.sha256_)
     assert type(again.model_) is LinearTextModel and again.model_.classifier == classifier
