@@ -324,3 +324,36 @@ def test_index_shows_claims_and_flags_a_regression_only_between_comparable_runs(
     assert "Regression since the previous run" in index and "+200.0 %" in index
     assert index.count("<polyline") == 2  # the claim and the plain total over their two comparable runs
     assert main(["run", "alpha", "--profile", "full", "--out", str(out), "--fail-on-regression"]) == 0
+
+
+@pytest.mark.parametrize(
+    ("failures", "message", "ok", "starts"),
+    [
+        (1, "Kernel died before replying to kernel_info", True, 2),  # started once more, then runs
+        (2, "Kernel died before replying to kernel_info", False, 2),  # dies twice: the run fails
+        (1, "Kernel didn't respond in 60 seconds", False, 1),  # any other failure: never repeated
+    ],
+)
+def test_a_kernel_that_dies_while_starting_is_started_once_more(
+    fixture_project, tmp_path, monkeypatch, capsys, failures, message, ok, starts
+):
+    """No cell has run when a kernel dies before its first reply, so the run starts it once more; a
+    kernel that dies again, or any other failure, fails the run as before."""
+    import papermill
+
+    real = papermill.execute_notebook
+    calls = []
+
+    def flaky(*args, **kwargs):
+        calls.append(1)
+        if len(calls) <= failures:
+            raise RuntimeError(message)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(papermill, "execute_notebook", flaky)
+    run = run_pilots(["alpha"], profile="smoke", out=tmp_path / "runs", progress=False)
+    assert run.ok is ok and len(calls) == starts
+    err = capsys.readouterr().err
+    assert ("the kernel died while starting, before any cell ran" in err) is (starts == 2)
+    if not ok:
+        assert run.results[0].status == "failed" and message in run.results[0].error

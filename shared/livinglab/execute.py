@@ -206,20 +206,38 @@ def _execute(
         c.cell_type == "code" for c in nbformat.read(pilot.directory / notebook, as_version=4).cells
     )
     tracker.n_cells += 1 if parameters else 0  # papermill's injected-parameters cell
+    stderr_file = executed.parent / "kernel-stderr.log"
     try:
-        pm.execute_notebook(
-            str(pilot.directory / notebook),
-            str(executed),
-            parameters=parameters,
-            kernel_name=kernel,
-            cwd=str(pilot.directory),
-            progress_bar=False,
-            request_save_on_cell_execute=True,
-            kernel_manager_class=_kernel_manager_class(executed.parent / "kernel-stderr.log"),
-            on_cell_start=tracker.start,
-        )
+        for attempt in (1, 2):
+            try:
+                pm.execute_notebook(
+                    str(pilot.directory / notebook),
+                    str(executed),
+                    parameters=parameters,
+                    kernel_name=kernel,
+                    cwd=str(pilot.directory),
+                    progress_bar=False,
+                    request_save_on_cell_execute=True,
+                    kernel_manager_class=_kernel_manager_class(stderr_file),
+                    on_cell_start=tracker.start,
+                )
+                return
+            except RuntimeError as exc:
+                if attempt == 2 or not died_starting(exc):
+                    raise
+                log(
+                    f"  {pilot.name}/{notebook}: the kernel died while starting, before any cell ran "
+                    f"({stderr_file.name} has its output); starting it once more"
+                )
     finally:
         tracker.done()
+
+
+def died_starting(exc: BaseException) -> bool:
+    """A kernel that exited before its first reply (jupyter_client's "Kernel died before replying to
+    kernel_info"): no cell ran, so starting it again repeats nothing. Seen in a test run where two Dask
+    workers of one machine started kernels at the same moment."""
+    return "Kernel died before replying to kernel_info" in str(exc)
 
 
 @dataclass
