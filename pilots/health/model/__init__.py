@@ -18,7 +18,7 @@ the per-subgroup errors are here too. Modules: :mod:`.forecast`, :mod:`.classify
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -250,37 +250,18 @@ def held_out_generation(
     return HeldOut(claim, n_subjects, settings)
 
 
-@dataclass
-class ShownGroupsReport(SubgroupReport):
-    """A subgroup report whose smallest levels (fewer than ``min_cell`` people) were left out: its "All" line
-    covers the groups shown only, so it says so instead of "All" (a value beside the whole evaluation's, a
-    little different, under the same word, would read as a second estimate of the same quantity)."""
-
-    overall_label: str = "All in the groups shown"
-
-    @classmethod
-    def of(cls, report: SubgroupReport) -> ShownGroupsReport:
-        return cls(**{f.name: getattr(report, f.name) for f in fields(report)})
-
-    def to_markdown(self) -> str:
-        return super().to_markdown().replace("\n| All |", f"\n| {self.overall_label} |", 1)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {**super().as_dict(), "overall_label": self.overall_label}
-
-    to_dict = as_dict
-
-
 def _subgroup_report(
     metrics: dict, y, pred, col: pd.Series, keep: np.ndarray, subjects, **kw
 ) -> SubgroupReport:
     """``subgroup_report`` on the rows of the levels kept; the "All" line has no interval of its own (the
-    claim's value has its interval elsewhere on the page) and is relabelled when levels were left out."""
+    claim's value has its interval elsewhere on the page) and is named "All in the groups shown" when levels
+    were left out (its value is then not the whole evaluation's: read as "All", it would be a second
+    estimate of the same quantity)."""
     report = subgroup_report(
         metrics, y[keep], pred[keep], col[keep].reset_index(drop=True), groups=subjects[keep], **kw,
         overall_ci=False,
     )  # fmt: skip
-    return report if keep.all() else ShownGroupsReport.of(report)
+    return report if keep.all() else replace(report, overall_label="All in the groups shown")
 
 
 def _labelled(frame: pd.DataFrame, column: str) -> pd.Series:

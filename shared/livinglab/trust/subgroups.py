@@ -96,6 +96,8 @@ class SubgroupReport:
         sensitive_features: names of the grouping columns.
         metrics: metric names in order.
         min_count, confidence, n_boot: the settings used.
+        overall_label: the name of the all-rows line ("All"; e.g. "All in the groups shown" when the caller
+            left some levels out, so that line is not read as the whole evaluation's value).
     """
 
     table: pd.DataFrame
@@ -107,6 +109,7 @@ class SubgroupReport:
     confidence: float
     n_boot: int
     higher_is_better: dict[str, bool] = field(default_factory=dict)
+    overall_label: str = "All"
 
     @property
     def small_groups(self) -> list[str]:
@@ -123,6 +126,7 @@ class SubgroupReport:
             "confidence": self.confidence,
             "n_boot": self.n_boot,
             "overall": {name: ci.as_dict() for name, ci in self.overall.items()},
+            "overall_label": self.overall_label,
             "groups": [{k: _plain(v) for k, v in row.items()} for row in records],
             "gaps": {name: {k: _plain(v) for k, v in gap.items()} for name, gap in self.gaps.items()},
         }
@@ -145,7 +149,7 @@ class SubgroupReport:
             cells = [label, format_number(int(row["n"]))]
             cells += [_value_with_ci(row[m], row[f"{m}_low"], row[f"{m}_high"]) for m in self.metrics]
             rows.append(cells)
-        overall = ["All", format_number(int(self.table["n"].sum()))]
+        overall = [self.overall_label, format_number(int(self.table["n"].sum()))]
         overall += [
             _value_with_ci(self.overall[m].estimate, self.overall[m].low, self.overall[m].high)
             for m in self.metrics
