@@ -133,7 +133,7 @@ def threads_for(rows: int) -> int:
 
 def predict_threads(rows: int) -> int:
     """Threads of one prediction: one while the backtest's fits run side by side (they already keep every
-    thread busy; a second prediction thread only waits, spinning: ~20 % more CPU for the same numbers),
+    thread busy; a second prediction thread only waits, spinning, for the same numbers),
     otherwise the budget for large predictions and one for small ones."""
     if _side_by_side is not None:
         return 1
