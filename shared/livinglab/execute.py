@@ -41,7 +41,6 @@ TRACKED_PACKAGES = (
     "geopandas",
     "osmnx",
     "networkx",
-    "fairlearn",
     "holidays",
     "pandera",
     "papermill",

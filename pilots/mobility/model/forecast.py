@@ -28,7 +28,9 @@ parts: the same rows, seeds and code wherever the parts run, so the same forecas
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -94,8 +96,11 @@ class HorizonModel:
 
     def predict_target(self, builder: FeatureBuilder, s: np.ndarray, t: np.ndarray) -> np.ndarray:
         X = builder.design(s, t, self.horizon, self.scale)
-        threads = predict_threads(len(s))  # any thread count: the same trees, the same numbers
-        z = np.column_stack([self.models[q].predict(X, num_threads=threads) for q in sorted(self.models)])
+        # any thread count: the same trees, the same numbers; asked per model, so a prediction started while
+        # the last fits ran takes every thread as soon as they end
+        z = np.column_stack(
+            [self.models[q].predict(X, num_threads=predict_threads(len(s))) for q in sorted(self.models)]
+        )
         return np.sort(z, axis=1)  # no quantile crossing
 
     def predict(self, builder: FeatureBuilder, s: np.ndarray, t: np.ndarray) -> pd.DataFrame:
@@ -308,9 +313,10 @@ def plan_backtest(
     return units, test_days
 
 
-#: the parts of a unit in the order they are submitted: the longest fits first (median 600 trees, the peer
-#: 500, the band 2 x 250, the plain reference 300 small trees), so the last unit's parts end close together
-PARTS = ("median", "peer", "band", "plain")
+#: the parts of a unit in the order they are submitted: the longest fits first (median 600 trees, the band
+#: 2 x 250, the plain reference 300 small trees); the peers (500 trees each) go after every unit's own models,
+#: so each unit is calibrated and forecast here while the peers fit
+PARTS = ("median", "band", "plain", "peer")
 
 
 def fit_part(
@@ -413,6 +419,32 @@ def rolling_origin_backtest(
         return _backtest(builder, units, test_days, pool, point_params, band_params, peer, where, start)
 
 
+def _results(futures: dict[str, Future], parts: list[str], where: str) -> dict[str, tuple[dict, float]]:
+    try:
+        return {part: futures[part].result() for part in parts}
+    except Exception as exc:
+        on = f" on the Dask cluster {where}" if where else ""
+        raise RuntimeError(f"the backtest failed{on}: {type(exc).__name__}: {exc}") from exc
+
+
+def _when_all_done(futures: list[Future], then: Callable[[], None]) -> None:
+    """Call ``then`` once every future is done (in the thread that finishes the last one)."""
+    remaining = [len(futures)]
+    lock = threading.Lock()
+
+    def one_done(_: Future) -> None:
+        with lock:
+            remaining[0] -= 1
+            last = remaining[0] == 0
+        if last:
+            then()
+
+    if not futures:
+        then()
+    for future in futures:
+        future.add_done_callback(one_done)
+
+
 def _fits_done() -> None:
     global _side_by_side
     _side_by_side = None
@@ -431,29 +463,25 @@ def _fits_side_by_side(on: bool):
 def _backtest(
     builder, units, test_days, pool, point_params, band_params, peer, where, start
 ) -> BacktestResult:
-    parts = [part for part in PARTS if peer or part != "peer"]
+    own = [part for part in PARTS if part != "peer"]
     submitted = [
-        {part: pool.submit(fit_part, builder, unit, part, point_params, band_params) for part in parts}
+        {part: pool.submit(fit_part, builder, unit, part, point_params, band_params) for part in own}
         for unit in units
     ]
+    if peer:
+        for unit, futures in zip(units, submitted, strict=True):
+            futures["peer"] = pool.submit(fit_part, builder, unit, "peer", point_params, band_params)
+    _when_all_done([future for futures in submitted for future in futures.values()], _fits_done)
     Y, ts = builder.Y, builder.wide.timestamps
     slot = (ts.weekday.to_numpy() * 24 + ts.hour.to_numpy()).astype(int)
     averages: dict[int, np.ndarray] = {}
     last_fold = units[-1].fold if units else 0
     pieces, fold_rows, last_models = [], [], {}
     for unit, futures in zip(units, submitted, strict=True):
-        try:
-            done = {part: future.result() for part, future in futures.items()}
-        except Exception as exc:
-            on = f" on the Dask cluster {where}" if where else ""
-            raise RuntimeError(f"the backtest failed{on}: {type(exc).__name__}: {exc}") from exc
-        if all(future.done() for parts_of in submitted for future in parts_of.values()):
-            _fits_done()  # the last units' predictions have the threads to themselves
+        done = _results(futures, own, where)
         t0 = time.perf_counter()
-        hm = assemble(builder, unit, {part: models for part, (models, _) in done.items() if part != "peer"})
+        hm = assemble(builder, unit, {part: models for part, (models, _) in done.items()})
         piece = hm.predict(builder, *unit.test)
-        if "peer" in done:
-            piece["peer_mlforecast"] = done["peer"][0]["peer"]
         seconds = sum(sec for _, sec in done.values()) + time.perf_counter() - t0
         if unit.origin not in averages:
             averages[unit.origin] = hour_weekday_average(Y[:, : unit.origin], slot[: unit.origin])
@@ -482,6 +510,11 @@ def _backtest(
         )
         if k == last_fold:
             last_models[h] = hm
+    if peer:  # the column where it always was: after the plain reference, before the seasonal naive
+        for piece, futures, row in zip(pieces, submitted, fold_rows, strict=True):
+            models, peer_seconds = _results(futures, ["peer"], where)["peer"]
+            piece.insert(piece.columns.get_loc("seasonal_naive"), "peer_mlforecast", models["peer"])
+            row["fit_seconds"] = round(row["fit_seconds"] + peer_seconds, 2)
     preds = pd.concat(pieces, ignore_index=True)
     series = builder.wide.series
     for col in ("station_id", "direction", "direction_label"):

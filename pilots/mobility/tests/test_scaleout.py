@@ -167,3 +167,50 @@ def test_without_a_cluster_the_run_stays_here_and_dask_is_not_imported(small_fil
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split("\n")[-2] == "True True []"
+
+
+class _Recording:
+    """A thread pool that notes which part of which horizon is submitted, in order."""
+
+    def __init__(self, pool):
+        self.pool, self._max_workers, self.order = pool, pool._max_workers, []
+
+    def submit(self, fn, builder, unit, part, *args):
+        self.order.append((unit.horizon, part))
+        return self.pool.submit(fn, builder, unit, part, *args)
+
+
+def test_the_peers_fit_after_every_units_own_models_and_nothing_else_changes():
+    """With the mlforecast peer, every unit's own models are submitted first and the peers last (each unit
+    is forecast here while the peers fit); the forecasts, the peer's column and its place are those of the
+    parts fitted one after another."""
+    builder = FeatureBuilder(_wide())
+    options = dict(n_folds=1, test_days=4, seed=3, point_params=SMALL, band_params=SMALL, peer=True)
+    inline = rolling_origin_backtest(builder, **options)
+    with executor("", max_workers=2) as threads:
+        recording = _Recording(threads)
+        local = rolling_origin_backtest(builder, executor=recording, **options)
+    own = [(h, part) for h in (1, 3, 24) for part in ("median", "band", "plain")]
+    assert recording.order == own + [(h, "peer") for h in (1, 3, 24)]
+    columns = list(local.predictions.columns)
+    assert (
+        columns.index("peer_mlforecast")
+        == columns.index("plain_lgbm") + 1
+        == columns.index("seasonal_naive") - 1
+    )
+    assert local.predictions["peer_mlforecast"].notna().all()
+    pd.testing.assert_frame_equal(local.predictions, inline.predictions)
+
+
+def test_the_prediction_threads_come_back_when_the_last_fit_ends():
+    from pilots.mobility.model.forecast import _when_all_done
+
+    futures, calls = [concurrent.futures.Future() for _ in range(3)], []
+    _when_all_done(futures, lambda: calls.append("all"))
+    futures[2].set_result(None)
+    futures[0].set_result(None)
+    assert calls == []
+    futures[1].set_exception(ValueError("a failed fit is done too"))
+    assert calls == ["all"]
+    _when_all_done([], lambda: calls.append("none to wait for"))
+    assert calls == ["all", "none to wait for"]

@@ -4,7 +4,7 @@
 
 - :func:`bootstrap_ci`, :func:`bootstrap_difference_ci`: intervals for any metric (cluster bootstrap with
   ``groups=``); model-against-baseline comparisons are made with :mod:`livinglab.claims`.
-- :func:`subgroup_report`: metrics per subgroup (fairlearn ``MetricFrame``) with intervals, counts,
+- :func:`subgroup_report`: metrics per subgroup with intervals, counts,
   small-group flags and the largest gap.
 - :func:`pseudonym_key`, :func:`pseudonymise`: keyed pseudonyms (a pilot's own privacy code, such as
   k-anonymity or redaction, lives in that pilot).

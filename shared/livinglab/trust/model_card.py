@@ -212,7 +212,7 @@ def card_context(result: Any) -> dict[str, Any]:
 _LIBRARIES = dict(
     item.split(":")
     for item in "numpy:numpy pandas:pandas sklearn:scikit-learn scipy:scipy lightgbm:lightgbm statsmodels:statsmodels "
-    "lifelines:lifelines geopandas:geopandas osmnx:osmnx networkx:networkx fairlearn:fairlearn opendp:opendp "
+    "lifelines:lifelines geopandas:geopandas osmnx:osmnx networkx:networkx opendp:opendp "
     "py3langid:py3langid pyod:pyod dask:dask".split()
 )
 
