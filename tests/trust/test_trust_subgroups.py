@@ -98,3 +98,22 @@ def test_clustered_intervals_are_wider():
 def test_misaligned_sensitive_is_refused():
     with pytest.raises(ValueError, match="aligned"):
         subgroup_report({"accuracy": accuracy}, [1, 0], [1, 0], pd.Series(["a", "b", "c"]))
+
+
+def test_each_group_gets_its_own_rows_in_their_order_and_its_own_labels():
+    """Interleaved groups of two features: a metric that reads the first and the last row of what it is
+    given, and the features each table row names, are those of that group's rows as they came."""
+    rng = np.random.default_rng(5)
+    n = 300
+    frame = pd.DataFrame({"site": rng.choice(["s1", "s2", "s3"], n), "hour": rng.choice(["07", "08"], n)})
+    y_true, y_pred = np.arange(n, dtype=float), rng.normal(size=n)
+
+    def first_and_last(yt, yp):
+        return float(np.asarray(yt)[0] * 1000 + np.asarray(yt)[-1])
+
+    report = subgroup_report({"ends": first_and_last}, y_true, y_pred, frame, n_boot=10, min_count=1)
+    for row in report.table.itertuples():
+        rows = np.flatnonzero((frame["site"] == row.site) & (frame["hour"] == row.hour))
+        assert row.group == f"{row.site}, {row.hour}" and row.n == len(rows)
+        assert row.ends == rows[0] * 1000 + rows[-1]
+    assert report.overall["ends"].estimate == n - 1

@@ -313,22 +313,26 @@ def subgroup_report(
         *(f"{m}_high" for m in names),
     }
     rows = []
+    in_groups = np.argsort(codes, kind="stable")  # each group's rows, in their order, one slice a group
+    starts = np.concatenate([[0], np.cumsum(counts)])
+    firsts = frame[features].iloc[in_groups[starts[:-1]]]  # a group's features: those of its first row
     for code, label in enumerate(uniques):  # one iteration per subgroup, not per row
-        mask = codes == code
-        values = frame.loc[mask, features].iloc[0]
+        rows_of = in_groups[starts[code] : starts[code + 1]]
+        values = firsts.iloc[code]
         row: dict[str, Any] = {"group": label}
         row.update({f: values[f] for f in features if f not in reserved})
         row["n"] = int(counts[code])
+        yt_group, yp_group = yt[rows_of], yp[rows_of]
         samples = bootstrap_statistics(  # the metrics themselves: their fast paths, NaN where they raise
             metrics,
-            yt[mask],
-            yp[mask],
-            groups=None if cluster is None else cluster[mask],
+            yt_group,
+            yp_group,
+            groups=None if cluster is None else cluster[rows_of],
             n_boot=n_boot,
             seed=rng,
         )
         for m in names:
-            estimate = safe[m](yt[mask], yp[mask])
+            estimate = safe[m](yt_group, yp_group)
             ci = ci_from_distribution(estimate, samples[m], confidence=confidence, n=int(counts[code]))
             row[m], row[f"{m}_low"], row[f"{m}_high"] = estimate, ci.low, ci.high
         row["small_group"] = bool(counts[code] < min_count)
