@@ -42,7 +42,7 @@ from sklearn.metrics import precision_recall_fscore_support
 
 from livinglab.claims import Claim, compare
 from livinglab.trust import subgroup_report
-from livinglab.trust.metrics import accuracy
+from livinglab.trust.metrics import accuracy, macro_f1  # scikit-learn's numbers, all resamples at once
 
 from ..contract import LANGUAGE_NAMES, LANGUAGES, OTHER
 from .abstention import binomial_margin, coverage_curve
@@ -66,25 +66,6 @@ MIN_URGENT = 5  # the urgent-recall claim needs this many urgent test requests
 
 
 # ----- metrics -------------------------------------------------------------------------------------------
-def macro_f1(y_true, y_pred) -> float:
-    """Macro-F1 over the labels present in y_true or y_pred (as scikit-learn's, zero_division=0).
-
-    Computed from one bincount, so the thousands of bootstrap resamples stay fast.
-    """
-    yt = np.asarray(y_true, dtype=object)
-    yp = np.asarray(y_pred, dtype=object)
-    if yt.shape != yp.shape:
-        raise ValueError(f"y_true and y_pred have different lengths ({len(yt)} and {len(yp)}).")
-    codes, labels = pd.factorize(np.concatenate([yt, yp]))
-    k = len(labels)
-    t, p = codes[: len(yt)], codes[len(yt) :]
-    cm = np.bincount(t * k + p, minlength=k * k).reshape(k, k)
-    tp = np.diag(cm).astype(float)
-    denom = cm.sum(axis=0) + cm.sum(axis=1)  # predicted + true counts
-    f1 = np.divide(2 * tp, denom, out=np.zeros(k), where=denom > 0)
-    return float(f1.mean()) if k else 0.0
-
-
 #: ``accuracy`` (imported): the share of rows predicted right, scored on all bootstrap resamples at once;
 #: inside one true label (``class_report``) it is that label's recall.
 recall = accuracy
