@@ -18,13 +18,14 @@ import pandas as pd
 from sklearn.calibration import calibration_curve
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import brier_score_loss, roc_auc_score
+from sklearn.metrics import brier_score_loss
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from livinglab.threads import limit_threads, n_jobs
 from livinglab.trust import CI, bootstrap_ci, bootstrap_difference_ci
+from livinglab.trust.metrics import roc_auc
 
 from .folds import subject_codes
 
@@ -41,8 +42,8 @@ LGBM_CLASSIFIER = {
 }
 
 
-def auc(y, score) -> float:
-    return float(roc_auc_score(np.asarray(y), np.asarray(score, dtype=float)))
+#: scikit-learn's ROC-AUC to the last bit, scored on all bootstrap resamples of a batch at once
+auc = roc_auc
 
 
 def brier(y, score) -> float:
