@@ -116,7 +116,8 @@ def run(params: Any = None) -> MobilityResult:
 
     t2 = time.perf_counter()
     preds = bt.predictions
-    with ThreadPoolExecutor(1) as beside:  # the claims' resampling (numpy, off the lock) beside the tables
+    # the claims' resampling (numpy, which releases the GIL) in a thread beside the tables
+    with ThreadPoolExecutor(1) as beside:
         claims_done = beside.submit(
             model.claims, preds, split=model.split_words(bt, p["n_folds"]), n_boot=p["n_boot"], seed=p["seed"]
         )
