@@ -24,7 +24,8 @@ REGIONS = ("LU", "FR", "DE", "BE", "NL", "PT")
 #: stdnum module -> span kind (``id``: a personal or tax number; ``iban``)
 STDNUM_MODULES = {
     "lu.tva": "id", "be.nn": "id", "be.vat": "id", "fr.nir": "id", "fr.tva": "id", "de.idnr": "id",
-    "de.vat": "id", "nl.bsn": "id", "nl.btw": "id", "pt.nif": "id", "iban": "iban", "be.iban": "iban",
+    "de.vat": "id", "nl.bsn": "id", "nl.btw": "id", "pt.nif": "id", "it.codicefiscale": "id", "iban": "iban",
+    "be.iban": "iban",
 }  # fmt: skip
 _DOCTEST = re.compile(r"^\s*>>> (validate|format)\('([^']+)'\)[^\n]*\n\s*(?!Traceback)([^\n>]+)$", re.M)
 

@@ -170,10 +170,36 @@ def _iban_ok(text: str) -> bool:
     return iban.is_valid(text) or sum(c.isdigit() for c in text) >= 10
 
 
+def _iban_valid(text: str) -> bool:
+    from stdnum import iban
+
+    return iban.is_valid(text)
+
+
+#: separate lower-case words at the end of a match: the pattern takes letters in any case, so a word after the
+#: IBAN can pass for its last groups ("op LU72 660G WVPJ UMDW 8I86 iwwerweisen")
+_TRAILING_WORDS = re.compile(r"(?:[ .-][a-zäöüëéèàç]+)+$")
+
+
+def _replace_iban(match: re.Match) -> str:
+    """``[IBAN]`` for the longest start of the match with right check digits (python-stdnum), the rest kept;
+    else, without the lower-case words it ends on, for an account of at least ten digits (a mistyped IBAN);
+    else the match unchanged."""
+    text = match.group(0)
+    cuts = [len(text), *(m.start() for m in reversed(list(re.finditer(r"[ .-]", text))))]
+    for cut in cuts:
+        if _valid_iban_strict(text[:cut]):
+            return "[IBAN]" + text[cut:]
+    words = _TRAILING_WORDS.search(text)
+    cut = words.start() if words else len(text)
+    return "[IBAN]" + text[cut:] if _valid_iban(text[:cut]) else text
+
+
 # Texts repeat the same numbers: each candidate is checked once (the tests clear these caches).
 _valid_intl_phone = lru_cache(maxsize=65536)(_intl_phone_ok)
 _valid_lu_number = lru_cache(maxsize=65536)(_lu_number_ok)
 _valid_iban = lru_cache(maxsize=65536)(_iban_ok)
+_valid_iban_strict = lru_cache(maxsize=65536)(_iban_valid)
 
 
 def _replace_if(token: str, check, match: re.Match) -> str:
@@ -233,20 +259,21 @@ _CODICE_FISCALE = re.compile(
 
 
 def _foreign_id_ok(text: str) -> bool:
-    """A personal or tax number of Belgium, France, Germany, the Netherlands, Switzerland, the US or Spain with
-    right check digits."""
-    from stdnum import be, ch, de, es, fr, us  # noqa: F401
+    """A personal or tax number of Belgium, France, Germany, Italy (a sole trader's or company's 11-digit
+    codice fiscale, the partita IVA), the Netherlands, Switzerland, the US or Spain with right check digits."""
+    from stdnum import be, ch, de, es, fr, it, us  # noqa: F401
     from stdnum.be import bis, nn
     from stdnum.ch import ssn as ch_ssn
     from stdnum.de import idnr
     from stdnum.es import dni
     from stdnum.fr import nir, tva
+    from stdnum.it import iva
     from stdnum.nl import bsn, btw
     from stdnum.us import ssn as us_ssn
 
     if "-" in text and len(text) == 11 and text[3] == "-" and text[6] == "-":
         return us_ssn.is_valid(text)
-    return any(m.is_valid(text) for m in (nn, bis, nir, idnr, ch_ssn, dni, tva, btw)) or (
+    return any(m.is_valid(text) for m in (nn, bis, nir, idnr, ch_ssn, dni, tva, btw, iva)) or (
         "." in text and bsn.is_valid(text)  # a BSN only as written with its dots (any 9 digits pass 1 in 11)
     )
 
@@ -357,14 +384,15 @@ def _redact_names(text: pd.Series) -> pd.Series:
 #: or a function of the match (identifier checks with python-stdnum and phonenumbers).
 PII_PATTERNS: dict[str, list] = {
     "email": [(_EMAIL, "[EMAIL]"), (_EMAIL_OBFUSCATED, "[EMAIL]")],
-    "iban": [(_IBAN, partial(_replace_if, "[IBAN]", _valid_iban))],
+    "iban": [(_IBAN, _replace_iban)],
     "national_id": [
         (_NATIONAL_ID, "[NATIONAL_ID]"),
         (_ID_CUE, r"\1[NATIONAL_ID]"),
         (_ID_CARD_CUE, r"\1[NATIONAL_ID]"),
         (_CODICE_FISCALE, partial(_replace_if, "[NATIONAL_ID]", _valid_codice_fiscale)),
-        (_FOREIGN_ID, partial(_replace_if, "[NATIONAL_ID]", _valid_foreign_id)),
+        # a VAT number with its country prefix before the bare numbers: "IT 00743110157" goes whole
         (_VAT, partial(_replace_if, "[NATIONAL_ID]", _valid_vat)),
+        (_FOREIGN_ID, partial(_replace_if, "[NATIONAL_ID]", _valid_foreign_id)),
     ],
     "phone": [
         (_PHONE_CUE, r"\1[PHONE]"),

@@ -23,8 +23,8 @@ from pilots.public_sector.privacy.redactor import (
 def fresh_identifier_checks():
     """Every test checks its numbers afresh (the redactor caches each candidate's phonenumbers/stdnum check)."""
     for cached in (
-        pii._valid_iban, pii._valid_intl_phone, pii._valid_lu_number, pii._valid_vat, pii._valid_foreign_id,
-        pii._valid_national_phone, pii._valid_codice_fiscale,
+        pii._valid_iban, pii._valid_iban_strict, pii._valid_intl_phone, pii._valid_lu_number, pii._valid_vat,
+        pii._valid_foreign_id, pii._valid_national_phone, pii._valid_codice_fiscale,
     ):  # fmt: skip
         cached.cache_clear()
 
@@ -368,6 +368,35 @@ def test_words_after_an_iban_are_not_part_of_it():
         "Virement [IBAN] pour mon loyer.",
         "Konto [IBAN] ok danke.",
         "IBAN [IBAN] à vérifier.",
+    ]
+
+
+def test_a_long_word_after_an_iban_is_neither_its_groups_nor_lost():
+    """Found by the held-out corpus: the pattern takes letters in any case, so "iwwerweisen" passed for three
+    more groups; the IBAN with letters then failed its check and stayed, the all-digit one took the word."""
+    texts = [
+        "D'Suen w.e.g. op LU72 660G WVPJ UMDW 8I86 iwwerweisen.",  # valid, letters in the account
+        "Op LU28 0019 4006 4475 0000 iwwerweisen, merci.",  # valid, all digits
+        "Bitte DE89 3704 0044 0532 0130 00 überweisen.",
+        "Konto LU28 0019 4006 4475 0001 nachkontrolléieren.",  # wrong check digits: a mistyped IBAN
+        "Compte LU28 0019 4006 4475 0000 MERCI",  # an upper-case word after it
+    ]
+    assert iban.is_valid("LU72 660G WVPJ UMDW 8I86") and not iban.is_valid("LU28 0019 4006 4475 0001")
+    assert redact_pii(texts)[0].tolist() == [
+        "D'Suen w.e.g. op [IBAN] iwwerweisen.",
+        "Op [IBAN] iwwerweisen, merci.",
+        "Bitte [IBAN] überweisen.",
+        "Konto [IBAN] nachkontrolléieren.",
+        "Compte [IBAN] MERCI",
+    ]
+
+
+def test_an_italian_partita_iva_goes_with_or_without_its_prefix():
+    texts = ["Dossier 00743110157, merci.", "Facture IT 00743110157 payée.", "Rechnung 00743110158 bezahlt."]
+    assert redact_pii(texts)[0].tolist() == [
+        "Dossier [NATIONAL_ID], merci.",
+        "Facture [NATIONAL_ID] payée.",
+        "Rechnung 00743110158 bezahlt.",  # wrong check digit: an invoice number stays
     ]
 
 
