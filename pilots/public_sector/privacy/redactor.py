@@ -164,13 +164,7 @@ def _lu_number_ok(text: str) -> bool:
 
 
 def _iban_ok(text: str) -> bool:
-    """Right check digits (python-stdnum), or at least ten digits: a mistyped IBAN is still an account."""
-    from stdnum import iban
-
-    return iban.is_valid(text) or sum(c.isdigit() for c in text) >= 10
-
-
-def _iban_valid(text: str) -> bool:
+    """Right check digits (python-stdnum)."""
     from stdnum import iban
 
     return iban.is_valid(text)
@@ -188,18 +182,18 @@ def _replace_iban(match: re.Match) -> str:
     text = match.group(0)
     cuts = [len(text), *(m.start() for m in reversed(list(re.finditer(r"[ .-]", text))))]
     for cut in cuts:
-        if _valid_iban_strict(text[:cut]):
+        if _valid_iban(text[:cut]):
             return "[IBAN]" + text[cut:]
     words = _TRAILING_WORDS.search(text)
     cut = words.start() if words else len(text)
-    return "[IBAN]" + text[cut:] if _valid_iban(text[:cut]) else text
+    mistyped = sum(c.isdigit() for c in text[:cut]) >= 10  # a mistyped IBAN is still someone's account
+    return "[IBAN]" + text[cut:] if mistyped else text
 
 
 # Texts repeat the same numbers: each candidate is checked once (the tests clear these caches).
 _valid_intl_phone = lru_cache(maxsize=65536)(_intl_phone_ok)
 _valid_lu_number = lru_cache(maxsize=65536)(_lu_number_ok)
 _valid_iban = lru_cache(maxsize=65536)(_iban_ok)
-_valid_iban_strict = lru_cache(maxsize=65536)(_iban_valid)
 
 
 def _replace_if(token: str, check, match: re.Match) -> str:

@@ -23,8 +23,8 @@ from pilots.public_sector.privacy.redactor import (
 def fresh_identifier_checks():
     """Every test checks its numbers afresh (the redactor caches each candidate's phonenumbers/stdnum check)."""
     for cached in (
-        pii._valid_iban, pii._valid_iban_strict, pii._valid_intl_phone, pii._valid_lu_number, pii._valid_vat,
-        pii._valid_foreign_id, pii._valid_national_phone, pii._valid_codice_fiscale,
+        pii._valid_iban, pii._valid_intl_phone, pii._valid_lu_number, pii._valid_vat, pii._valid_foreign_id,
+        pii._valid_national_phone, pii._valid_codice_fiscale,
     ):  # fmt: skip
         cached.cache_clear()
 
