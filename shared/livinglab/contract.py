@@ -378,10 +378,13 @@ class Contract:
         score = 3.0 if name in names else max(difflib.SequenceMatcher(None, name, n).ratio() for n in names)
         if any(n and n in name for n in names):  # contains the name or an alias
             score = max(score, 0.8)
-        if score < 0.6 and f.kind != "text":
+        if score < 0.6:
             # No name signal: a column is never proposed for its type alone (DFA as a time, NHR as a stage).
-            # Free text is the exception: a column of long sentences is the text whatever it is called.
-            return 0.0
+            # Free text is the exception: its values alone score a column of long sentences, and a few letters
+            # shared with the name add nothing ("Ufro" is not a "group": that took the requests' text for ids).
+            if f.kind != "text":
+                return 0.0
+            score = 0.0
         sample = values.dropna().head(500)
         if sample.empty:
             return score * 0.5

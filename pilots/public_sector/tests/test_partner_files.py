@@ -256,3 +256,23 @@ def test_fasttext_trains_again_at_half_the_rate_when_it_diverges(monkeypatch):
     texts = pd.Series(["tax return form", "car road traffic", "tax office", "road works"] * 10)
     model = FastTextModel(lr=0.5).fit(texts, ["tax", "road", "tax", "road"] * 10)
     assert rates == [0.5, 0.25, 0.125] and model.lr_ == 0.125 and model.model_ is real
+
+
+def test_an_unnamed_text_column_is_never_proposed_as_the_group():
+    """A partner's Luxembourgish headers (SIB-200 as "Thema", "Ufro", "Sprooch", "Dossier-Nr"): the
+    sentences shared three letters with "group" and, scored as long text, were proposed as the group."""
+    import pandas as pd
+
+    from pilots.public_sector.contract import REQUESTS
+
+    frame = pd.DataFrame(
+        {
+            "Thema": ["health", "travel"] * 20,
+            "Ufro": [f"Eng laang Fro iwwer d'Gesondheet an d'Rees, Dossier {i}." for i in range(40)],
+            "Sprooch": ["lb"] * 40,
+            "Dossier-Nr": range(40),
+        }
+    )
+    proposed = REQUESTS.propose(frame)
+    assert "Ufro" not in {proposed.get("group"), proposed.get("id")}, proposed
+    assert proposed.get("label") == "Thema"
