@@ -30,8 +30,12 @@ def _conda() -> dict[str, str]:
     env = yaml.safe_load((project_root() / "environment.yml").read_text())
     out = {}
     for dep in env["dependencies"]:
-        if isinstance(dep, dict):  # the pip: section installs the project itself
-            assert dep.get("pip") == ["-e ."], "environment.yml's pip section should only install the project"
+        if isinstance(dep, dict):  # the pip: section installs the project, then what conda-forge lacks
+            pip = dep.get("pip") or []
+            assert pip[:1] == ["-e ."], "environment.yml's pip section should install the project first"
+            for line in pip[1:]:
+                requirement = Requirement(line)
+                out[_normalise(requirement.name)] = str(requirement.specifier)
             continue
         match = re.match(r"^([A-Za-z0-9_.\-]+)\s*(.*)$", dep)
         name, spec = match.group(1), match.group(2).replace(" ", "")

@@ -53,7 +53,8 @@ def test_the_mixture_catches_what_the_forest_misses_and_the_forest_stays_the_bac
     assert auc["mixture"] > auc["iforest"] + 0.1  # correlation-breaking anomalies: the forest is weak
     assert combined > roc_auc_score(y, default_iforest(X, seed=0)) + 0.05
     np.testing.assert_allclose(comb.training_score(), comb.score(X))
-    np.testing.assert_allclose(combine(np.array([1.0, -1.0]), np.array([3.0, -5.0])), [2.0, -1.0])
+    # raised a quarter of the way to the mixture where it is higher, unchanged elsewhere
+    np.testing.assert_allclose(combine(np.array([1.0, -1.0]), np.array([3.0, -5.0])), [1.5, -1.0])
     # missing values are filled with the training median, constant columns do not break the mixture
     X_gaps = np.column_stack([X, np.ones(len(X))])
     X_gaps[::50, 0] = np.nan
