@@ -211,7 +211,9 @@ def test_the_evaluation_group_as_the_card_shows_it(shared_data_dir):
         assert table.loc[name, "iforest_mean"] == pytest.approx(reference, abs=0.0015), name
         assert 0 < table.loc[name, "detector_sd"] < 0.05 and table.loc[name, "rows"] > 300
     card = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    card = card[card.index("*The ADBench groups with round two's detector") : card.index("**What this says.**")]
+    card = card[
+        card.index("*The ADBench groups with round two's detector") : card.index("**What this says.**")
+    ]
     for line in adbench.markdown_table(result).splitlines():
         if line.startswith(tuple(f"| {name} |" for name in EVAL_REFERENCE)):
             assert line in card, line
