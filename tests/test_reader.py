@@ -410,6 +410,32 @@ def test_binary_data_anywhere_in_the_file_is_found_with_its_line():
     assert "x.csv is not a text table (it holds binary data from line 32,769)" in _sentence(err)
 
 
+def test_a_windows_1252_file_whose_bytes_now_and_then_read_as_utf8_is_read_as_windows_1252(tmp_path):
+    """A French closing quote after an accent and a no-break space ("é »": bytes E9 A0 BB) is also one valid
+    UTF-8 character; the other lines' accented letters are not UTF-8, so it is a Windows-1252 file, read
+    whole as such with a note (it was refused as "UTF-8 but line 3 is not", proposing the mixed reading)."""
+    lines = [
+        "id;texte",
+        "1;Il a dit oui, c'est allé\u00a0»",
+        *(f"{i};déjà vu à Eschsur-Alzette n° {i}" for i in range(2, 9)),
+    ]
+    path = tmp_path / "x.csv"
+    path.write_bytes("\n".join(lines).encode("cp1252") + b"\n")
+    frame, report = read_table(path)
+    assert report.encoding == "cp1252" and frame["texte"].iloc[0] == "Il a dit oui, c'est allé\u00a0»"
+    assert any(
+        "read as Windows-1252: 7 line(s) are not UTF-8, and the bytes of 1 other line(s) that would also read as UTF-8 (line 2)"
+        in n
+        for n in report.notes
+    )
+    # a UTF-8 file with one pasted Windows-1252 line is still refused, with the line's number
+    mixed = tmp_path / "y.csv"
+    mixed.write_bytes("id;texte\n1;été à Lëtzebuerg\n2;déjà\n".encode() + "3;Zä\n".encode("cp1252"))
+    with pytest.raises(DataFileError) as err:
+        read_table(mixed)
+    assert "y.csv is UTF-8 but line 4 is not" in _sentence(err)
+
+
 def test_a_given_encoding_is_used_and_an_unknown_one_refused(tmp_path):
     path = tmp_path / "x.csv"
     path.write_bytes("a;b\n1;Zä\n".encode("cp1252"))

@@ -10,7 +10,9 @@ exports, say), reads them and concatenates them. It understands
 - gzip, bz2, xz and zip compression (by extension or by the file's first bytes);
 - one encoding a file, decided on the whole file: UTF-8 with or without BOM, UTF-16 with BOM, otherwise
   Windows-1252/Latin-1 (or given: ``encoding``). A UTF-8 file with a line in another encoding is refused
-  with the line's number (``encoding: "utf-8+cp1252"`` reads such lines as Windows-1252, counted);
+  with the line's number (``encoding: "utf-8+cp1252"`` reads such lines as Windows-1252, counted); a file
+  with more lines that are not UTF-8 than lines that are is Windows-1252, also where some bytes happen to
+  form UTF-8 letters (said in a note);
 - CRLF line ends, stray spaces or tabs around header names, a header that ends in a separator, title lines
   above the header (skipped and said so; or ``skiprows``);
 - rows with fewer or more fields than the others (a short or cut line) named by their line number, or
@@ -398,6 +400,21 @@ def _line_of(raw: bytes, position: int) -> int:
     return raw.count(b"\n", 0, position) + 1
 
 
+def _non_utf8_lines(raw: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """Line numbers (sorted) of the lines holding a byte that is not UTF-8, and of the other lines holding
+    a multi-byte UTF-8 character."""
+    high = np.frombuffer(raw, dtype=np.uint8) >= 0x80
+    in_utf8 = np.zeros(len(raw), dtype=bool)
+    starts = []
+    for match in _UTF8_MULTIBYTE.finditer(raw):
+        in_utf8[match.start() : match.end()] = True
+        starts.append(match.start())
+    newlines = np.flatnonzero(np.frombuffer(raw, dtype=np.uint8) == 0x0A)
+    stray = np.unique(np.searchsorted(newlines, np.flatnonzero(high & ~in_utf8)) + 1)
+    utf8 = np.unique(np.searchsorted(newlines, np.asarray(starts, dtype=np.int64)) + 1)
+    return stray, np.setdiff1d(utf8, stray)
+
+
 def _snippet(raw: bytes, position: int, encoding: str = "cp1252") -> str:
     start = raw.rfind(b"\n", 0, position) + 1
     end = raw.find(b"\n", position)
@@ -479,7 +496,16 @@ def _decode(raw: bytes, path: Path, encoding: str | None, notes: list | None = N
             raise DataFileError(
                 f"{path.name} starts like UTF-16 but byte {exc.start:,} is not; export it again as UTF-8."
             ) from exc
-        if _UTF8_MULTIBYTE.search(raw):
+        stray_lines, utf8_lines = _non_utf8_lines(raw) if _UTF8_MULTIBYTE.search(raw) else ((), ())
+        if 0 < len(utf8_lines) < len(stray_lines):  # a legacy file whose bytes now and then also read as
+            # UTF-8 (cp1252 "é »", E9 A0 BB, is one UTF-8 letter): read whole as Windows-1252 below, with a note
+            if notes is not None:
+                notes.append(
+                    f"read as Windows-1252: {len(stray_lines):,} line(s) are not UTF-8, and the bytes of "
+                    f"{len(utf8_lines):,} other line(s) that would also read as UTF-8 (line "
+                    f"{int(utf8_lines[0]):,}) were taken as Windows-1252 too"
+                )
+        elif len(utf8_lines):
             _, positions = _decode_mixed(raw)
             lines = sorted({_line_of(raw, p) for p in positions})
             more = f", and {len(lines) - 1:,} more line(s)" if len(lines) > 1 else ""
