@@ -96,6 +96,8 @@ CANDIDATES: dict[str, tuple[str, ...]] = {
     "combo_rule_ecod": ("iforest", "ecod"),
     "combo_rule_ecod_w25": ("iforest", "ecod"),
 }
+#: Round two's candidates: all but ``adengine``, inadmissible on annthyroid in round one (so on any superset).
+ROUND_TWO_CANDIDATES = tuple(name for name in CANDIDATES if name != "adengine")
 #: How far a ``combo_rule`` candidate raises the forest's z-score towards the largest one (default 0.5).
 RAISE_WEIGHTS = {
     "combo_rule_w25": 0.25, "combo_rule_w75": 0.75, "combo_rule_knn_w25": 0.25, "combo_rule_gmm_knn_w25": 0.25,
@@ -217,8 +219,9 @@ def roc_auc(y: np.ndarray, s: np.ndarray) -> float:
 def dev_search(mirror: str | Path, *, sets=None, seeds=SEEDS, candidates=None, progress=None) -> pd.DataFrame:
     """ROC-AUC of every candidate and of the reference on every searched set, per seed (long format: group,
     set, candidate, seed, roc_auc, seconds). ``sets``: (group, set) pairs under ``mirror`` (default
-    :data:`SEARCH_SETS`, round two's search); ``progress(table_so_far)`` is called after each set."""
-    names = list(candidates or CANDIDATES)
+    :data:`SEARCH_SETS` with :data:`ROUND_TWO_CANDIDATES`, round two's search; round one's:
+    ``sets=ROUND_ONE_SETS``, every candidate); ``progress(table_so_far)`` is called after each set."""
+    names = list(candidates or (ROUND_TWO_CANDIDATES if sets is None else CANDIDATES))
     needed = sorted({p for n in names for p in CANDIDATES[n]})
     rows = []
     for group, set_name in sets or SEARCH_SETS:
