@@ -155,10 +155,12 @@ class Claim:
 
     def evidence(self) -> str:
         """How the interval was computed, in words."""
-        return (
-            f"{self.confidence:.0%} {self.method} interval over {self.units:,} {self.unit}, "
-            f"{self.rows:,} rows, {self.split}"
-        )
+        over = f"{self.units:,} {self.unit}"
+        if not (
+            self.unit == "rows" and self.units == self.rows
+        ):  # "over 1,066 rows, 1,066 rows" says it twice
+            over += f", {self.rows:,} rows"
+        return f"{self.confidence:.0%} {self.method} interval over {over}, {self.split}"
 
     def sentence(self) -> str:
         """The one sentence every page says about this comparison."""

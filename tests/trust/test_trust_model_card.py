@@ -248,3 +248,18 @@ def test_card_figures_are_saved_beside_the_card_and_embedded_in_the_notebook(tmp
     assert json.loads(files.json.read_text())["figures"] == {"Forecast vs actual": "card_figure_1.png"}
     with pytest.raises(ModelCardError, match="figures"):
         ModelCard(**card_fields(figures={"x": tmp_path / "nope.png"}))
+
+
+def test_a_claim_over_rows_names_its_row_count_once():
+    """A row bootstrap's units are the rows: "over 1,066 rows, transductive", not "1,066 rows, 1,066 rows"."""
+    from livinglab.claims import Claim
+
+    words = dict(name="auc", metric="roc_auc", label="ROC-AUC", model="m", baseline="b", model_value=0.8,
+                 baseline_value=0.7, low=0.01, high=0.2, split="transductive")  # fmt: skip
+    assert Claim(**words, rows=1066, units=1066).evidence() == (
+        "95% paired bootstrap interval over 1,066 rows, transductive"
+    )
+    grouped = Claim(**words, rows=400, units=120, unit="requesters").evidence()
+    assert grouped == "95% paired bootstrap interval over 120 requesters, 400 rows, transductive"
+    sampled = Claim(**words, rows=1066, units=500).evidence()  # a sample of the rows: both counts
+    assert sampled == "95% paired bootstrap interval over 500 rows, 1,066 rows, transductive"
