@@ -124,3 +124,22 @@ def test_a_generator_that_breaks_its_contract_is_caught(fixture_project, monkeyp
     )
     with pytest.raises(ContractError, match="amount.*greater_than_or_equal_to"):
         load("gamma", "amounts", {})
+
+
+def test_a_file_whose_rows_were_all_loaded_says_its_row_count_once(tmp_path):
+    """The reader's "N rows x M columns" already says it; the count is repeated only when rows were left out."""
+    from livinglab.catalog import DataSource
+    from livinglab.data import Loaded
+
+    def loaded(detail, rows):
+        source = DataSource(
+            dataset="x.csv", origin="file", detail=detail, sha256="ab" * 32, facts={"rows": rows}
+        )
+        return Loaded(frame=None, pilot="p", design="d", mode="file", source=source, params={})
+
+    assert loaded("x.csv: CSV; 1,066 rows x 31 columns", 1066).describe() == (
+        "x.csv: CSV; 1,066 rows x 31 columns (sha256 abababababab...)."
+    )
+    assert loaded("x.csv: CSV; 6,483 rows x 8 columns", 6481).describe() == (
+        "x.csv: CSV; 6,483 rows x 8 columns: 6,481 rows (sha256 abababababab...)."
+    )

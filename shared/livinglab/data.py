@@ -90,7 +90,9 @@ class Loaded:
             return f"SYNTHETIC data: {rows} made in this run by {self.source.detail}."
         span = (self.source.facts or {}).get("time_span")
         when = f", {span[0]} to {span[1]}" if span else ""
-        return f"{self.source.detail}: {rows}{when} (sha256 {str(self.source.sha256)[:12]}...)."
+        # the file's own "N rows x M columns" already says it when every row was loaded
+        loaded = "" if f"{rows} x " in str(self.source.detail) else f": {rows}"
+        return f"{self.source.detail}{loaded}{when} (sha256 {str(self.source.sha256)[:12]}...)."
 
 
 def frame_fingerprint(frame: pd.DataFrame) -> str:
