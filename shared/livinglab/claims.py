@@ -156,9 +156,7 @@ class Claim:
     def evidence(self) -> str:
         """How the interval was computed, in words."""
         over = f"{self.units:,} {self.unit}"
-        if not (
-            self.unit == "rows" and self.units == self.rows
-        ):  # "over 1,066 rows, 1,066 rows" says it twice
+        if self.units != self.rows:  # one unit a row: "over 198 requests, 198 rows" would say it twice
             over += f", {self.rows:,} rows"
         return f"{self.confidence:.0%} {self.method} interval over {over}, {self.split}"
 

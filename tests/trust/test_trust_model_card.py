@@ -251,7 +251,7 @@ def test_card_figures_are_saved_beside_the_card_and_embedded_in_the_notebook(tmp
 
 
 def test_a_claim_over_rows_names_its_row_count_once():
-    """A row bootstrap's units are the rows: "over 1,066 rows, transductive", not "1,066 rows, 1,066 rows"."""
+    """A bootstrap over rows (or one unit a row): "over 1,066 rows, transductive", not "1,066 rows, 1,066 rows"."""
     from livinglab.claims import Claim
 
     words = dict(name="auc", metric="roc_auc", label="ROC-AUC", model="m", baseline="b", model_value=0.8,
@@ -259,6 +259,8 @@ def test_a_claim_over_rows_names_its_row_count_once():
     assert Claim(**words, rows=1066, units=1066).evidence() == (
         "95% paired bootstrap interval over 1,066 rows, transductive"
     )
+    one_a_row = Claim(**words, rows=198, units=198, unit="requests").evidence()
+    assert one_a_row == "95% paired bootstrap interval over 198 requests, transductive"
     grouped = Claim(**words, rows=400, units=120, unit="requesters").evidence()
     assert grouped == "95% paired bootstrap interval over 120 requesters, 400 rows, transductive"
     sampled = Claim(**words, rows=1066, units=500).evidence()  # a sample of the rows: both counts
