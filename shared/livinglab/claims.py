@@ -255,12 +255,20 @@ def compare(
 
 def largest_gap(reports: Mapping[str, Any]) -> dict[str, Any] | None:
     """The largest gap of any metric across every grouping given (``{title: SubgroupReport}``): what every
-    page quotes as the fairness answer, so no page can pick a smaller one."""
+    page quotes as the fairness answer, so no page can pick a smaller one. ``metric`` is its name in words
+    (``macro_f1`` -> "macro-F1"), ``metric_key`` the key."""
+    from .trust.subgroups import metric_words
+
     best = None
     for title, report in reports.items():
         for metric, gap in (getattr(report, "gaps", None) or {}).items():
             value = gap.get("largest_gap")
             if _finite(value) and (best is None or value > best["gap"]):
-                best = {"gap": float(value), "metric": metric, "grouping": title}
+                best = {
+                    "gap": float(value),
+                    "metric": metric_words(metric),
+                    "metric_key": metric,
+                    "grouping": title,
+                }
                 best |= {k: gap.get(k) for k in ("best", "worst", "best_value", "worst_value")}
     return best

@@ -265,3 +265,16 @@ def test_a_claim_over_rows_names_its_row_count_once():
     assert grouped == "95% paired bootstrap interval over 120 requesters, 400 rows, transductive"
     sampled = Claim(**words, rows=1066, units=500).evidence()  # a sample of the rows: both counts
     assert sampled == "95% paired bootstrap interval over 500 rows, 1,066 rows, transductive"
+
+
+def test_the_cards_subgroup_lines_name_the_grouping_with_by_and_the_metric_in_words():
+    """A grouping titled "customer segment" reads "by customer segment"; one titled "by sex" is kept; the
+    metric is in words ("macro-F1", not "macro_f1")."""
+    report = card_fields()["subgroups"]
+    renamed = subgroup_report(
+        {"macro_f1": accuracy}, [1, 0, 1, 0, 1, 1], [1, 0, 0, 0, 1, 1], ["a", "a", "a", "b", "b", "b"],
+        n_boot=20, min_count=2,
+    )  # fmt: skip
+    md = ModelCard(**card_fields(subgroups={"customer segment": renamed, "by sex": report})).to_markdown()
+    assert "- Subgroups by customer segment: macro-F1 differs by" in md
+    assert "- Subgroups by sex: accuracy differs by" in md and "by by" not in md and "macro_f1" not in md

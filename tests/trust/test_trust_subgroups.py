@@ -117,3 +117,19 @@ def test_each_group_gets_its_own_rows_in_their_order_and_its_own_labels():
         assert row.group == f"{row.site}, {row.hour}" and row.n == len(rows)
         assert row.ends == rows[0] * 1000 + rows[-1]
     assert report.overall["ends"].estimate == n - 1
+
+
+def test_pages_name_a_metric_in_words_not_by_its_key(example):
+    """The fairness answer and the gap lines say "macro-F1" and "alert share", never "macro_f1" (seen on a
+    public-sector card: "Subgroups by language: macro_f1 differs by 0.060")."""
+    from livinglab.claims import largest_gap
+
+    y_true, y_pred, sex = example
+    report = subgroup_report(
+        {"macro_f1": accuracy, "alert_share": mae}, y_true, y_pred, sex, min_count=3, n_boot=20,
+        higher_is_better={"alert_share": False},
+    )  # fmt: skip
+    gap = largest_gap({"by group": report})
+    assert gap["metric"] in {"macro-F1", "alert share"} and gap["metric_key"] in {"macro_f1", "alert_share"}
+    text = report.to_markdown()
+    assert "**macro-F1**" in text and "**alert share**" in text and "macro_f1" not in text

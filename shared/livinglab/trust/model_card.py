@@ -52,7 +52,7 @@ import yaml
 
 from .altai import AltaiAssessment, _locate, load_altai
 from .bootstrap import CI, format_number
-from .subgroups import SubgroupReport, markdown_table
+from .subgroups import SubgroupReport, markdown_table, metric_words
 from .texts import TemplateError, render_text
 
 __all__ = [
@@ -496,9 +496,15 @@ class ModelCard:
                 claims=claims,
                 evidence=evidence,
                 gaps=[
-                    (t, m, g) for t, r in self._reports().items() for m, g in r.gaps.items() if g.get("best")
+                    (t, metric_words(m), g)
+                    for t, r in self._reports().items()
+                    for m, g in r.gaps.items()
+                    if g.get("best")
                 ],
                 largest=largest_gap(self._reports()),
+                by=lambda title: (
+                    title if title.startswith("by ") else f"by {title}"
+                ),  # "by sex", "by segment"
                 fmt=fmt,
                 signed=signed,
                 num=format_number,

@@ -139,7 +139,7 @@ class SubgroupReport:
         header = [
             "Group",
             "n",
-            *[f"{_METRIC_WORDS.get(m, m.replace('_', ' '))} [{pct} CI]" for m in self.metrics],
+            *[f"{metric_words(m)} [{pct} CI]" for m in self.metrics],
         ]
         rows = []
         for _, row in self.table.iterrows():  # one line per subgroup: a handful of rows, not data
@@ -159,11 +159,13 @@ class SubgroupReport:
         for m in self.metrics:
             gap = self.gaps[m]
             if gap["best"] is None:
-                lines.append(f"- **{m}**: fewer than two groups have a value; no gap can be computed.")
+                lines.append(
+                    f"- **{metric_words(m)}**: fewer than two groups have a value; no gap can be computed."
+                )
                 continue
             direction = "higher is better" if gap["higher_is_better"] else "lower is better"
             sentence = (
-                f"- **{m}** ({direction}): largest gap {format_number(gap['largest_gap'])} between "
+                f"- **{metric_words(m)}** ({direction}): largest gap {format_number(gap['largest_gap'])} between "
                 f"{gap['best']} (best, {format_number(gap['best_value'])}) and {gap['worst']} "
                 f"(worst, {format_number(gap['worst_value'])})"
             )
@@ -184,8 +186,13 @@ class SubgroupReport:
         return self.to_markdown()
 
 
-#: A metric's name in a table's header (others: underscores as spaces).
+#: A metric's name on a page (others: underscores as spaces).
 _METRIC_WORDS = {"roc_auc": "ROC-AUC", "pr_auc": "PR-AUC", "mae": "MAE", "f1": "F1", "macro_f1": "macro-F1"}
+
+
+def metric_words(metric: str) -> str:
+    """A metric's name as pages write it: ``macro_f1`` -> "macro-F1", ``median_ae`` -> "median ae"."""
+    return _METRIC_WORDS.get(metric, metric.replace("_", " "))
 
 
 def _value_with_ci(value: float, low: float, high: float) -> str:
