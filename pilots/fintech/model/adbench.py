@@ -465,21 +465,29 @@ def load_third(loader: str) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(data["data"], dtype="float64"), (target == values[np.argmin(counts)]).astype(int)
 
 
+def _third_units(members: pd.DataFrame | None):
+    """(source, its rows of the members table, its sets' (X, y)) for every source of the third group."""
+    members = third_group_members() if members is None else members
+    for source, sets in members.groupby("source", sort=True):
+        yield source, sets, [load_third(loader) for loader in sets["loader"]]
+
+
 def evaluate_third_group(*, seeds=SEEDS, score=None, members: pd.DataFrame | None = None) -> GroupEvaluation:
     """The frozen detector and the default Isolation Forest on every set of the third group, over ``seeds``;
     one row a source (its variants' ROC-AUCs averaged per seed; rows and anomalies summed over variants)."""
     score = _frozen_score(score)
-    members = third_group_members() if members is None else members
     rows = []
-    for source, sets in members.groupby("source", sort=True):
-        det, ref, seconds, features = [], [], 0.0, 0
-        for loader in sets["loader"]:
-            X, y = load_third(loader)
-            d, r, s = _over_seeds(X, y, seeds, score)
-            det.append(d), ref.append(r)
-            seconds, features = seconds + s, max(features, X.shape[1])
-        row = _row(source, int(sets["rows"].sum()), features, sets["anomalies"].sum() / sets["rows"].sum(),
-                   np.mean(det, axis=0), np.mean(ref, axis=0), seconds)  # fmt: skip
+    for source, sets, arrays in _third_units(members):
+        runs = [_over_seeds(X, y, seeds, score) for X, y in arrays]
+        row = _row(
+            source,
+            int(sets["rows"].sum()),
+            max(X.shape[1] for X, _ in arrays),
+            sets["anomalies"].sum() / sets["rows"].sum(),
+            np.mean([det for det, _, _ in runs], axis=0),
+            np.mean([ref for _, ref, _ in runs], axis=0),
+            sum(seconds for _, _, seconds in runs),
+        )
         rows.append(row | {"variants": len(sets)})
     return _evaluation(THIRD_GROUP, rows, seeds, units="source data sets", used_to_choose=False)
 
@@ -594,11 +602,7 @@ def peers_on_group(folder: str | Path, names, *, group: str, seeds=SEEDS, peers=
 
 def peers_on_third_group(*, seeds=SEEDS, peers=PEERS, members: pd.DataFrame | None = None) -> PeerTable:
     """:func:`peers_on_group` on the third group, one row a source (its variants averaged per seed)."""
-    members = third_group_members() if members is None else members
-    units = (
-        (source, [load_third(loader) for loader in sets["loader"]])
-        for source, sets in members.groupby("source", sort=True)
-    )
+    units = ((source, arrays) for source, _, arrays in _third_units(members))
     return _peer_table(THIRD_GROUP, units, seeds, peers)
 
 
