@@ -318,3 +318,29 @@ def test_after_a_one_pilot_run_latest_still_reaches_the_other_pilots(fixture_pro
     assert (out / "latest" / "gamma" / "metrics.json").is_file()
     page = (out / "index.html").read_text()
     assert 'href="latest/gamma/gamma.html"' in page and 'href="latest/alpha/alpha.html"' in page
+
+
+def test_a_claims_model_value_in_the_index_is_rounded_as_its_baseline_and_its_card(tmp_path):
+    """The index's model cell of a claim shows the value as the claim's sentence does (0.954 beside a baseline
+    of 0.921), not another rounding of the same record (0.9542) that the card never shows."""
+    out = tmp_path / "runs"
+    auc = from_interval(
+        "roc_auc", "roc_auc", 0.95423, 0.92061, (0.028, 0.040), label="ROC-AUC", model="the detector",
+        baseline="the default forest", split="every row", rows=2000, units=20, unit="time blocks",
+    ).as_dict()  # fmt: skip
+    same = from_interval(
+        "langid", "accuracy", 1.0, 1.0, (0.0, 0.0), label="Language id accuracy", model="py3langid",
+        baseline="the hand-written identifier", split="test", rows=63, units=63,
+    ).as_dict()  # fmt: skip
+    plant(out, "20250101T080000Z-aaaa", "detector", {"roc_auc": auc, "langid": same})
+    write_index(out)
+    rows = re.findall(r"<tr>(.*?)</tr>", (out / "index.html").read_text(), re.S)
+    cells = {
+        html.unescape(re.sub(r"<[^>]+>", "", row.split("</td>")[0])).strip(): [
+            html.unescape(re.sub(r"<[^>]+>", " ", c)).split()[0] for c in row.split("</td>")[1:3]
+        ]
+        for row in rows
+        if "</td>" in row
+    }
+    assert cells["ROC-AUC"] == ["0.954", "0.921"]
+    assert cells["Language id accuracy"] == ["1.00", "1.00"]

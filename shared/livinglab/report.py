@@ -303,6 +303,7 @@ def _claim_cell(claim: dict[str, Any]) -> dict[str, Any]:
 
     record = Claim.from_dict(claim)
     return {
+        "value": fmt(record.model_value),  # rounded as the claim's sentence and the card round it
         "baseline": fmt(record.baseline_value),
         "baseline_name": record.baseline,
         "difference": f"{signed(record.difference)} {record.interval}",
