@@ -263,6 +263,8 @@ def largest_gap(reports: Mapping[str, Any]) -> dict[str, Any] | None:
     for title, report in reports.items():
         for metric, gap in (getattr(report, "gaps", None) or {}).items():
             value = gap.get("largest_gap")
+            if gap.get("best") is None:  # no group is best at it (a base rate, a share alerted)
+                continue
             if _finite(value) and (best is None or value > best["gap"]):
                 best = {
                     "gap": float(value),

@@ -133,3 +133,26 @@ def test_pages_name_a_metric_in_words_not_by_its_key(example):
     assert gap["metric"] in {"macro-F1", "alert share"} and gap["metric_key"] in {"macro_f1", "alert_share"}
     text = report.to_markdown()
     assert "**macro-F1**" in text and "**alert share**" in text and "macro_f1" not in text
+
+
+def test_a_metric_that_describes_a_group_has_no_best_group_and_is_never_the_fairness_gap(example):
+    """A group's base rate (fraud share) or its alert share is not a performance: no group is "best" at having
+    less fraud (seen on the ledger card: "fraud share (lower is better) ... resident, corporate (best, 0.004)").
+    ``higher_is_better=None`` says so: the page gives the range without best or worst, and the fairness
+    answer (``largest_gap``) only reads metrics with a direction, even when the range is the larger."""
+    from livinglab.claims import largest_gap
+
+    y_true, y_pred, sex = example
+    prevalence = lambda t, p: float(np.mean(np.asarray(t)) * 10)  # noqa: E731  a range larger than accuracy's
+    report = subgroup_report(
+        {"accuracy": accuracy, "fraud_share": prevalence}, y_true, y_pred, sex, min_count=3, n_boot=20,
+        higher_is_better={"fraud_share": None},
+    )  # fmt: skip
+    described = report.gaps["fraud_share"]
+    assert described["best"] is None and described["worst"] is None
+    assert described["lowest"] in {"A", "B"} and described["highest"] in {"A", "B"}
+    text = report.to_markdown()
+    line = next(x for x in text.splitlines() if "**fraud share**" in x)
+    assert "best" not in line and "worst" not in line and "is better" not in line
+    gap = largest_gap({"by group": report})
+    assert gap["metric_key"] == "accuracy" and gap["best"] == "A"

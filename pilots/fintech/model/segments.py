@@ -55,9 +55,9 @@ def segment_alert_report(
         n_boot=n_boot,
         seed=seed,
         min_count=100,
-        higher_is_better={
-            "alert_share": False,
-            "fraud_share": False,
+        higher_is_better={  # the shares describe a segment (None): no segment is best at having less fraud
+            "alert_share": None,
+            "fraud_share": None,
             "false_alert_rate": False,
             "recall": True,
         },

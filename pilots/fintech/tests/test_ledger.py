@@ -3,6 +3,8 @@ money figure at the analysts' capacity, the queue, who gets flagged, drift, unla
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -114,8 +116,14 @@ def test_segment_report_matches_a_hand_count(result):
     assert len(manual) == 4
     for segment, share in manual.items():
         assert table.loc[segment, "alert_share"] == pytest.approx(share)
+    gaps = result.subgroups["customer segment"].gaps
     gap = result.largest_gap()
-    assert gap["gap"] == max(g["largest_gap"] for g in result.subgroups["customer segment"].gaps.values())
+    assert gap["gap"] == max(g["largest_gap"] for g in gaps.values() if g["best"] is not None)
+    # a segment's fraud share and alert share describe it: no segment is "best" at having less fraud
+    assert gaps["fraud_share"]["best"] is None and gaps["alert_share"]["best"] is None
+    assert gaps["recall"]["best"] is not None and gaps["false_alert_rate"]["best"] is not None
+    text = result.subgroups["customer segment"].to_markdown()
+    assert not re.search(r"\*\*(fraud|alert) share\*\* \((lower|higher) is better\)", text)
 
 
 def test_tables_of_the_pages(result):

@@ -108,7 +108,7 @@ class SubgroupReport:
     min_count: int
     confidence: float
     n_boot: int
-    higher_is_better: dict[str, bool] = field(default_factory=dict)
+    higher_is_better: dict[str, bool | None] = field(default_factory=dict)
     overall_label: str = "All"
 
     @property
@@ -158,6 +158,16 @@ class SubgroupReport:
         lines = [f"Grouped by: {', '.join(self.sensitive_features)}.", "", markdown_table(header, rows), ""]
         for m in self.metrics:
             gap = self.gaps[m]
+            if gap["higher_is_better"] is None and gap.get("highest") is not None:
+                sentence = (
+                    f"- **{metric_words(m)}** (describes each group; neither direction is a better result): "
+                    f"from {format_number(gap['lowest_value'])} ({gap['lowest']}) to "
+                    f"{format_number(gap['highest_value'])} ({gap['highest']})"
+                )
+                if gap["excluded_small_groups"]:
+                    sentence += f"; small groups left out: {', '.join(gap['excluded_small_groups'])}"
+                lines.append(sentence + ".")
+                continue
             if gap["best"] is None:
                 lines.append(
                     f"- **{metric_words(m)}**: fewer than two groups have a value; no gap can be computed."
@@ -254,7 +264,7 @@ def subgroup_report(
     groups: Any = None,
     seed: SeedLike = 0,
     confidence: float = 0.95,
-    higher_is_better: Mapping[str, bool] | None = None,
+    higher_is_better: Mapping[str, bool | None] | None = None,
     overall_ci: bool = True,
 ) -> SubgroupReport:
     """Metrics per subgroup with bootstrap intervals, counts, small-group flags and the largest gap.
@@ -271,7 +281,9 @@ def subgroup_report(
         confidence: interval coverage.
         higher_is_better: direction per metric for "best"/"worst"; by default a metric whose name
             contains one of :data:`LOWER_IS_BETTER_HINTS` (error, mae, loss, brier, fpr, ...) is
-            lower-is-better and any other higher-is-better.
+            lower-is-better and any other higher-is-better. ``None``: the metric describes a group (its
+            base rate, the share alerted), so no group is best; its gap has ``lowest``/``highest`` instead
+            of ``best``/``worst`` and is never the fairness answer (:func:`livinglab.claims.largest_gap`).
         overall_ci: also bootstrap the all-rows interval (the "All" line); False saves about
             1/(groups + 1) of the cost when the evaluation section has it already (the "All" line then
             shows the estimate only).
@@ -371,7 +383,7 @@ def subgroup_report(
     )
 
 
-def _gap(table: pd.DataFrame, metric: str, higher_is_better: bool) -> dict[str, Any]:
+def _gap(table: pd.DataFrame, metric: str, higher_is_better: bool | None) -> dict[str, Any]:
     valued = table[table[metric].notna()]
     large = valued[~valued["small_group"]]
     includes_small = len(large) < 2
@@ -391,6 +403,22 @@ def _gap(table: pd.DataFrame, metric: str, higher_is_better: bool) -> dict[str, 
         }
     hi = compared.loc[compared[metric].idxmax()]
     lo = compared.loc[compared[metric].idxmin()]
+    if higher_is_better is None:  # it describes a group (a base rate, a share alerted): no group is best
+        return {
+            "largest_gap": float(hi[metric] - lo[metric]),
+            "best": None,
+            "worst": None,
+            "best_value": math.nan,
+            "worst_value": math.nan,
+            "highest": hi["group"],
+            "lowest": lo["group"],
+            "highest_value": float(hi[metric]),
+            "lowest_value": float(lo[metric]),
+            "higher_is_better": None,
+            "groups_compared": len(compared),
+            "excluded_small_groups": excluded,
+            "includes_small_groups": includes_small,
+        }
     best, worst = (hi, lo) if higher_is_better else (lo, hi)
     return {
         "largest_gap": float(hi[metric] - lo[metric]),
