@@ -11,7 +11,7 @@ design notebook's parameters cell.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -73,6 +73,16 @@ def run(params: Any = None, design: str = "ledger") -> LedgerResult | FeaturesRe
 
 
 # ----------------------------------------------------------------------------- ledger
+def _with_period(source, overview: LedgerOverview):
+    """The source with the ledger's first and last timestamp as its period (the card's "period"), read from
+    the prepared ledger: the loaded rows are emptied once it exists, so the card cannot read them."""
+    if (source.facts or {}).get("time_span") or pd.isna(overview.start):
+        return source
+    return replace(
+        source, facts={**(source.facts or {}), "time_span": [str(overview.start), str(overview.end)]}
+    )
+
+
 def engine_choice(p: dict):
     """Which engine runs the ledger (``distributed.engine.choose_engine``: ``pandas`` or ``dask`` and why), before
     anything is read; with the effective data mode."""
@@ -123,11 +133,13 @@ def run_ledger(params: Any = None) -> LedgerResult:
             data, cfg, cluster=p["cluster"], memory_budget_gib=p["memory_budget_gib"], ledger=ledger, how=how
         )
         segments, prepared_notes = lazy.segments, []
+        data.source = _with_period(data.source, overview)
     else:
         ledger = ledger_frame(data.frame, **how)
         data.frame = data.frame.iloc[:0].copy()  # the prepared ledger replaces the loaded rows (one copy)
         cfg.currency = ledger.currency
         overview = ledger_overview(ledger)
+        data.source = _with_period(data.source, overview)
         det = detect(ledger, cfg)
         segments, prepared_notes = ledger.segments, ledger.notes
     claims = ledger_claims(det, cfg, n_boot=p["n_boot"], seed=p["seed"])

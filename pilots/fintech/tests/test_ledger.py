@@ -191,3 +191,13 @@ def test_too_few_known_frauds_fall_back_on_the_unsupervised_score(generated):
     assert any("unsupervised combination is the model" in note for note in det.notes)
     claim = ledger_claims(det, LedgerConfig(alerts_per_day=20), n_boot=20, seed=0)[0]
     assert claim.model.startswith("the unsupervised combination")  # 3 frauds: its interval may not compute
+
+
+def test_the_card_names_the_ledgers_period_not_nat(result):
+    """The prepared ledger replaces the loaded rows (an empty frame), so the card's period must come from the
+    ledger itself (the ledger card said "period: NaT to NaT")."""
+    from livinglab.trust.model_card import run_identity
+
+    period = run_identity(result)["period"]
+    assert "NaT" not in period
+    assert period == f"{result.metrics['first_time']} to {result.metrics['last_time']}"
