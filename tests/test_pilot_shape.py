@@ -167,6 +167,21 @@ def test_no_card_or_altai_text_types_a_number_or_a_verdict(pilot):
         )
 
 
+@pytest.mark.parametrize("pilot", sorted(PILOTS))
+def test_no_key_metric_label_shows_a_parameters_name_for_its_value(pilot):
+    """A label is typed in pilot.yaml and shown as is on the index: a parameter's name in it is never filled
+    in (the index said "Precision of auto-routed requests (target: target_precision)"); show the parameter
+    as a key metric of its own instead, from the run's record."""
+    spec = PILOTS[pilot]
+    for design in spec.designs.values():
+        names = set(spec.parameters()[design.notebook])
+        for metric in design.key_metrics:
+            words = set(re.findall(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)+", metric.label))
+            assert not words & names, (
+                f"pilots/{pilot}/pilot.yaml: {metric.name}'s label names {words & names}"
+            )
+
+
 def test_every_metric_kind_points_the_right_way():
     errors = {"mae", "rmse", "mape", "mase", "error", "brier", "log_loss", "cost", "alerts"}
     assert {k for k, v in DIRECTIONS.items() if v == "lower"} == errors
