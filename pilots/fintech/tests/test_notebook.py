@@ -113,3 +113,37 @@ def test_smoke_features_shows_the_table_and_its_claims(smoke_runs):
     html = (run.dir / "features.html").read_text(encoding="utf-8")
     assert "This table is SYNTHETIC" in html and html.count("<img") >= 2
     assert (run.dir / "model_card.md").is_file() and (run.dir / "drift_summary.json").is_file()
+
+
+def _row(readme: str, starts: str) -> list[str]:
+    line = next(x for x in readme.splitlines() if x.startswith(f"| {starts}"))
+    return [cell.strip() for cell in line.strip().strip("|").split("|")]
+
+
+def _shown_as(text: str, value: float) -> bool:
+    return abs(float(text) - value) <= 0.5 * 10 ** -len(text.split(".")[1]) + 1e-9
+
+
+@pytest.mark.notebook
+def test_the_readmes_smoke_rows_are_this_codes(smoke_runs):
+    """The pilot card's "after" column quotes the smoke runs: its numbers are this code's to the digits shown
+    (the features row said ROC-AUC 0.971, +0.050 [+0.043, +0.058], PR-AUC 0.575: round one's combination,
+    where this code gives 0.954, +0.034 [+0.028, +0.040], 0.475)."""
+    from pathlib import Path
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text(encoding="utf-8")
+    numbers = lambda cell: re.findall(r"[-+]?\d+\.\d+", cell)  # noqa: E731
+    claims = {}
+    for unit in ("fintech-ledger", "fintech-features"):
+        run = smoke_runs[unit]
+        assert run.status == "ok", run.error
+        claims |= json.loads((run.dir / "metrics.json").read_text())["claims"]
+    auc, pr = claims["roc_auc_unsupervised"], claims["pr_auc_unsupervised"]
+    expected = [auc["model_value"], auc["baseline_value"], auc["model_value"] - auc["baseline_value"]]
+    expected += [auc["low"], auc["high"], pr["model_value"], pr["baseline_value"]]
+    shown = numbers(_row(readme, "smoke features")[-1])
+    assert len(shown) == len(expected) and all(map(_shown_as, shown, expected)), (shown, expected)
+    minus = [claims[n] for n in ("pr_auc_vs_rules", "pr_auc_vs_isolation_forest", "pr_auc_vs_combination")]
+    shown = numbers(_row(readme, "smoke ledger: LightGBM minus")[-1])
+    expected = [c["model_value"] - c["baseline_value"] for c in minus]
+    assert len(shown) == len(expected) and all(map(_shown_as, shown, expected)), (shown, expected)
