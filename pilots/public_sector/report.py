@@ -311,6 +311,20 @@ def language_figure(result):
 
 
 # ----- people in control --------------------------------------------------------------------------------
+def against_target(m: dict) -> str:
+    """The auto-routed precision against its target, in percentage points: at or above it, or below it within
+    or beyond the sampling margin (two binomial standard errors); a shortfall is never called meeting it."""
+    target, precision, margin = m["target_precision"], m["precision_auto_routed"], m["precision_margin"]
+    if precision >= target:
+        return f"at or above the target of {target:.0%}"
+    within = "within" if m["precision_meets_target"] else "beyond"
+    text = (
+        f"below the target of {target:.0%} by {100 * (target - precision):.1f} points, {within} its sampling "
+        f"margin of {100 * margin:.1f} points (two binomial standard errors)"
+    )
+    return text + (": the shortfall may be chance" if m["precision_meets_target"] else "")
+
+
 def abstention(result):
     """How many requests go to a person, and the precision of the others against the target."""
     m = result.metrics
@@ -326,12 +340,10 @@ def abstention(result):
             "every request goes to a person."
         )
     else:
-        meets = "meets" if m["precision_meets_target"] else "falls short of"
         sentence = (
             f"At the threshold {fmt(m['abstention_threshold'])} (chosen on {m['threshold_chosen_on']}), "
             f"{m['coverage_at_target_precision']:.0%} of the test requests are routed automatically, "
-            f"{fmt(m['precision_auto_routed'])} of them right: this {meets} the target {m['target_precision']:.0%} "
-            f"within its sampling margin of {fmt(m['precision_margin'])} (two binomial standard errors). "
+            f"{m['precision_auto_routed']:.1%} of them right: {against_target(m)}. "
             f"{m['share_to_person']:.0%} go to a person."
         )
     table = result.abstention["table"].round(3).rename_axis("measure")

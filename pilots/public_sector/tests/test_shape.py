@@ -178,3 +178,34 @@ def test_the_routing_mode_routes_new_requests_with_a_saved_router(tmp_path):
     table = pd.read_csv(written.path)
     assert list(table.columns)[:3] == ["request_id", "language", "label"] and len(table) == 60
     assert not set(trained.requests.test["text"].head(60)) & set(table["public_text"])
+
+
+@pytest.mark.parametrize(
+    ("precision", "meets", "said"),
+    [
+        (0.921, True, "below the target of 95% by 2.9 points, within its sampling margin of 3.6 points"),
+        (0.85, False, "below the target of 95% by 10.0 points, beyond its sampling margin of 3.6 points"),
+        (0.962, True, "at or above the target of 95%"),
+    ],
+)
+def test_a_precision_below_its_target_is_never_said_to_meet_it(precision, meets, said):
+    """The smoke card said "right in 92.1% of cases (meeting the target within its sampling margin of 0.036)"
+    of a 95% target: the card, the ALTAI answer and the notebook say the shortfall, in points, and whether it
+    is within the margin."""
+    from livinglab.trust.texts import render_text
+    from pilots.public_sector.report import against_target
+
+    facts = {
+        "n_auto_routed": 292, "abstention_threshold": 0.657, "threshold_chosen_on": "validation requests",
+        "target_precision": 0.95, "share_to_person": 0.27, "precision_auto_routed": precision,
+        "precision_margin": 0.0358, "precision_meets_target": meets,
+    }  # fmt: skip
+    card = yaml.safe_load((HERE / "card.yaml").read_text(encoding="utf-8"))["human_oversight"]
+    altai = yaml.safe_load((HERE / "altai.yaml").read_text(encoding="utf-8"))["human_agency_oversight"]
+    texts = [
+        render_text(card, facts, "card"),
+        render_text(altai["answer"][1], facts, "altai"),
+        against_target(facts),
+    ]
+    for text in texts:
+        assert said in " ".join(text.split()) and "meeting" not in text and "meets" not in text, text
