@@ -256,7 +256,8 @@ def compare(
 def largest_gap(reports: Mapping[str, Any]) -> dict[str, Any] | None:
     """The largest gap of any metric across every grouping given (``{title: SubgroupReport}``): what every
     page quotes as the fairness answer, so no page can pick a smaller one. ``metric`` is its name in words
-    (``macro_f1`` -> "macro-F1"), ``metric_key`` the key."""
+    (``macro_f1`` -> "macro-F1"), ``metric_key`` the key; ``excluded_small_groups`` the groups too small to
+    compare (a page quoting the gap names them, so a weaker small group is not hidden by it)."""
     from .trust.subgroups import metric_words
 
     best = None
@@ -273,4 +274,5 @@ def largest_gap(reports: Mapping[str, Any]) -> dict[str, Any] | None:
                     "grouping": title,
                 }
                 best |= {k: gap.get(k) for k in ("best", "worst", "best_value", "worst_value")}
+                best["excluded_small_groups"] = list(gap.get("excluded_small_groups") or [])
     return best

@@ -156,3 +156,11 @@ def test_a_metric_that_describes_a_group_has_no_best_group_and_is_never_the_fair
     assert "best" not in line and "worst" not in line and "is better" not in line
     gap = largest_gap({"by group": report})
     assert gap["metric_key"] == "accuracy" and gap["best"] == "A"
+
+
+def test_the_fairness_answer_names_the_groups_too_small_to_compare(example):
+    from livinglab.claims import largest_gap
+
+    y_true, y_pred, sex = example
+    report = subgroup_report({"accuracy": accuracy}, y_true, y_pred, sex, min_count=3, n_boot=20)
+    assert largest_gap({"by group": report})["excluded_small_groups"] == ["C"]

@@ -209,3 +209,24 @@ def test_a_precision_below_its_target_is_never_said_to_meet_it(precision, meets,
     ]
     for text in texts:
         assert said in " ".join(text.split()) and "meeting" not in text and "meets" not in text, text
+
+
+def test_the_fairness_gap_names_the_small_themes_it_leaves_out():
+    """The smoke card said "business_creation is the weakest group" and, two lines on, "weakest theme:
+    education": the gap leaves out themes under the minimum size (education, recall 0.500), so the card and
+    the ALTAI answer name those, and the F-score line says it counts every theme."""
+    from livinglab.trust.texts import render_text
+
+    gap = {
+        "gap": 0.433, "metric": "recall", "metric_key": "recall", "grouping": "by theme",
+        "best": "housing_aid", "worst": "business_creation", "best_value": 0.967, "worst_value": 0.533,
+        "excluded_small_groups": ["education", "pensions"],
+    }  # fmt: skip
+    facts = {"gap": gap, "label_name": "theme", "worst_label": "education", "worst_label_f1": 0.667}
+    card = yaml.safe_load((HERE / "card.yaml").read_text(encoding="utf-8"))["failure_modes"]
+    altai = yaml.safe_load((HERE / "altai.yaml").read_text(encoding="utf-8"))["diversity_fairness"]["answer"]
+    for template in (card[1], altai[0]):
+        text = " ".join(render_text(template, facts, "gap").split())
+        assert "business_creation" in text and "education, pensions" in text, text
+    text = " ".join(render_text(card[3], facts, "weakest").split())
+    assert "however few its test requests: education (0.667)" in text
