@@ -201,3 +201,16 @@ def test_the_card_names_the_ledgers_period_not_nat(result):
     period = run_identity(result)["period"]
     assert "NaT" not in period
     assert period == f"{result.metrics['first_time']} to {result.metrics['last_time']}"
+
+
+def test_the_new_fraud_failure_mode_quotes_what_the_detector_of_the_unusual_caught(result):
+    """The card said "new fraud patterns ... are caught only if they also look unusual; on this run's test
+    period:" and quoted LightGBM's PR-AUC against the combination (0.423 vs 0.015: better), which says nothing
+    of new patterns and reads as reassurance; it quotes the combination's own recall at the capacity."""
+    from pilots.fintech.report import card
+
+    text = " ".join(card(result).failure_modes[0].split())
+    m = result.metrics
+    assert "better" not in text and "PR-AUC" not in text
+    assert f"alerted {m['recall_at_budget_unsupervised']:.0%} of the test period's frauds" in text
+    assert f"(the model {m['recall_at_budget']:.0%})" in text
