@@ -257,8 +257,9 @@ def largest_gap(reports: Mapping[str, Any]) -> dict[str, Any] | None:
     """The largest gap of any metric across every grouping given (``{title: SubgroupReport}``): what every
     page quotes as the fairness answer, so no page can pick a smaller one. ``metric`` is its name in words
     (``macro_f1`` -> "macro-F1"), ``metric_key`` the key; ``excluded_small_groups`` the groups too small to
-    compare (a page quoting the gap names them, so a weaker small group is not hidden by it)."""
-    from .trust.subgroups import metric_words
+    compare (a page quoting the gap names them, so a weaker small group is not hidden by it); ``evidence``
+    whether the two groups' intervals overlap, in words (a gap within the noise is not a finding)."""
+    from .trust.subgroups import metric_words, overlap_words
 
     best = None
     for title, report in reports.items():
@@ -274,5 +275,7 @@ def largest_gap(reports: Mapping[str, Any]) -> dict[str, Any] | None:
                     "grouping": title,
                 }
                 best |= {k: gap.get(k) for k in ("best", "worst", "best_value", "worst_value")}
+                best["intervals_overlap"] = gap.get("intervals_overlap")
+                best["evidence"] = overlap_words(gap.get("intervals_overlap"))
                 best["excluded_small_groups"] = list(gap.get("excluded_small_groups") or [])
     return best

@@ -164,3 +164,28 @@ def test_the_fairness_answer_names_the_groups_too_small_to_compare(example):
     y_true, y_pred, sex = example
     report = subgroup_report({"accuracy": accuracy}, y_true, y_pred, sex, min_count=3, n_boot=20)
     assert largest_gap({"by group": report})["excluded_small_groups"] == ["C"]
+
+
+def test_a_gap_says_whether_the_best_and_worst_groups_intervals_overlap(example):
+    """The case-control card gave "ROC-AUC differs by 0.111 between male (best, 0.710) and female (worst,
+    0.599)" as a finding, with intervals [0.515, 0.804] and [0.418, 0.804]: a gap inside the noise. Every
+    gap line, the card's summary and the fairness answer say whether the two intervals overlap."""
+    from livinglab.claims import largest_gap
+    from livinglab.trust.subgroups import _gap
+
+    table = pd.DataFrame(
+        {
+            "group": ["A", "B", "C"], "n": [100, 100, 100], "small_group": [False] * 3,
+            "auc": [0.71, 0.60, 0.65], "auc_low": [0.52, 0.42, 0.61], "auc_high": [0.80, 0.80, 0.69],
+        }
+    )  # fmt: skip
+    assert _gap(table, "auc", True)["intervals_overlap"] is True
+    apart = table.assign(auc_low=[0.70, 0.55, 0.61], auc_high=[0.72, 0.65, 0.69])
+    assert _gap(apart, "auc", True)["intervals_overlap"] is False
+    y_true, y_pred, sex = example
+    report = subgroup_report({"accuracy": accuracy}, y_true, y_pred, sex, min_count=3, n_boot=50)
+    gap = report.gaps["accuracy"]
+    assert gap["intervals_overlap"] in (True, False)
+    line = next(x for x in report.to_markdown().splitlines() if "largest gap" in x)
+    assert ("intervals overlap" in line) is gap["intervals_overlap"]
+    assert "intervals" in largest_gap({"by group": report})["evidence"]

@@ -220,7 +220,8 @@ def test_the_fairness_gap_names_the_small_themes_it_leaves_out():
     gap = {
         "gap": 0.433, "metric": "recall", "metric_key": "recall", "grouping": "by theme",
         "best": "housing_aid", "worst": "business_creation", "best_value": 0.967, "worst_value": 0.533,
-        "excluded_small_groups": ["education", "pensions"],
+        "excluded_small_groups": ["education", "pensions"], "intervals_overlap": False,
+        "evidence": "their intervals do not overlap",
     }  # fmt: skip
     facts = {"gap": gap, "label_name": "theme", "worst_label": "education", "worst_label_f1": 0.667}
     card = yaml.safe_load((HERE / "card.yaml").read_text(encoding="utf-8"))["failure_modes"]
@@ -228,5 +229,6 @@ def test_the_fairness_gap_names_the_small_themes_it_leaves_out():
     for template in (card[1], altai[0]):
         text = " ".join(render_text(template, facts, "gap").split())
         assert "business_creation" in text and "education, pensions" in text, text
+        assert "their intervals do not overlap" in text, text
     text = " ".join(render_text(card[3], facts, "weakest").split())
     assert "however few its test requests: education (0.667)" in text

@@ -52,7 +52,7 @@ import yaml
 
 from .altai import AltaiAssessment, _locate, load_altai
 from .bootstrap import CI, format_number
-from .subgroups import SubgroupReport, markdown_table, metric_words
+from .subgroups import SubgroupReport, markdown_table, metric_words, overlap_words
 from .texts import TemplateError, render_text
 
 __all__ = [
@@ -502,6 +502,7 @@ class ModelCard:
                     if g.get("best")
                 ],
                 largest=largest_gap(self._reports()),
+                overlap=overlap_words,
                 by=lambda title: (
                     title if title.startswith("by ") else f"by {title}"
                 ),  # "by sex", "by segment"

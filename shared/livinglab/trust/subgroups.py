@@ -179,6 +179,8 @@ class SubgroupReport:
                 f"{gap['best']} (best, {format_number(gap['best_value'])}) and {gap['worst']} "
                 f"(worst, {format_number(gap['worst_value'])})"
             )
+            if gap.get("intervals_overlap") is not None:
+                sentence += f" ({overlap_words(gap['intervals_overlap'])})"
             if gap.get("includes_small_groups"):
                 sentence += "; fewer than two groups reach the minimum size, so small groups are included"
             elif gap["excluded_small_groups"]:
@@ -203,6 +205,15 @@ _METRIC_WORDS = {"roc_auc": "ROC-AUC", "pr_auc": "PR-AUC", "mae": "MAE", "f1": "
 def metric_words(metric: str) -> str:
     """A metric's name as pages write it: ``macro_f1`` -> "macro-F1", ``median_ae`` -> "median ae"."""
     return _METRIC_WORDS.get(metric, metric.replace("_", " "))
+
+
+def overlap_words(overlap: bool | None) -> str:
+    """What the best and the worst group's intervals say of a gap, in words (empty when one is missing)."""
+    if overlap is None:
+        return ""
+    if overlap:
+        return "their intervals overlap: the gap alone does not show a difference"
+    return "their intervals do not overlap"
 
 
 def _value_with_ci(value: float, low: float, high: float) -> str:
@@ -383,6 +394,17 @@ def subgroup_report(
     )
 
 
+def _overlap(a: pd.Series, b: pd.Series, metric: str) -> bool | None:
+    """Whether two groups' intervals of ``metric`` overlap (None: an interval is missing)."""
+    lows, highs = (
+        (float(a[f"{metric}_low"]), float(b[f"{metric}_low"])),
+        (float(a[f"{metric}_high"]), float(b[f"{metric}_high"])),
+    )
+    if any(math.isnan(v) for v in (*lows, *highs)):
+        return None
+    return bool(max(lows) <= min(highs))
+
+
 def _gap(table: pd.DataFrame, metric: str, higher_is_better: bool | None) -> dict[str, Any]:
     valued = table[table[metric].notna()]
     large = valued[~valued["small_group"]]
@@ -426,6 +448,7 @@ def _gap(table: pd.DataFrame, metric: str, higher_is_better: bool | None) -> dic
         "worst": worst["group"],
         "best_value": float(best[metric]),
         "worst_value": float(worst[metric]),
+        "intervals_overlap": _overlap(best, worst, metric),
         "higher_is_better": higher_is_better,
         "groups_compared": len(compared),
         "excluded_small_groups": excluded,
