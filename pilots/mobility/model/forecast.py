@@ -627,7 +627,7 @@ def day_types(calendar: pd.DataFrame) -> pd.Series | None:
 def headline_metrics(evaluation: dict[str, pd.DataFrame], predictions: pd.DataFrame) -> dict[str, float]:
     """The plain numbers a run records besides its claims: per horizon the model's RMSE, WAPE and band
     coverage, the band's overall coverage, the rows scored, and (with a holiday calendar) the day-ahead and
-    1-hour MAE of the model by day type. The comparisons with the baselines are claims (``model.claims``)."""
+    1-hour MAE of the model and the band's coverage by day type. The comparisons with the baselines are claims (``model.claims``)."""
     bh = evaluation["by_horizon"]
     out: dict[str, float] = {}
     for h in bh.index:
@@ -644,7 +644,9 @@ def headline_metrics(evaluation: dict[str, pd.DataFrame], predictions: pd.DataFr
     if "by_day_type" in evaluation:
         for (h, kind), row in evaluation["by_day_type"].iterrows():
             if h in (1, 24):
-                out[f"mae_h{h}_{kind.replace(' ', '_').replace('-', '_')}"] = float(row["mae_model"])
+                key = kind.replace(" ", "_").replace("-", "_")
+                out[f"mae_h{h}_{key}"] = float(row["mae_model"])
+                out[f"coverage_p10_p90_h{h}_{key}"] = float(row["coverage_p10_p90"])
     return out
 
 

@@ -9,6 +9,7 @@ returns the figures the model card shows.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -201,12 +202,30 @@ def comparison_table(result: Any) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def coverage_sentence(result: Any) -> str:
+    """How often the band held the actual counts: over the horizons, per horizon and, with a holiday calendar,
+    on holidays one hour ahead (all from the record; the nominal share is the band's)."""
+    m, nominal = result.metrics, result.coverage_nominal
+    horizons = ", ".join(
+        f"{k.removeprefix('coverage_p10_p90_h')} h {v:.0%}"
+        for k, v in m.items()
+        if re.fullmatch(r"coverage_p10_p90_h\d+", k)
+    )
+    text = f"The {result.band} band held {m['coverage_p10_p90']:.0%} of the actual counts over the horizons "
+    text += f"(nominal {nominal:.0%}; {horizons})"
+    if "coverage_p10_p90_h1_holiday" in m:
+        text += (
+            f"; one hour ahead it held {m['coverage_p10_p90_h1_holiday']:.0%} of the holiday counts against "
+            f"{m['coverage_p10_p90_h1_regular_day']:.0%} on regular days"
+        )
+    return text + "."
+
+
 def show_evaluation(result: Any) -> dict[str, Any]:
     """The claims (table and sentences), the band's coverage and the figure of the claims per horizon."""
     display(show.table(comparison_table(result), "The model against each baseline"))
     sentences = [f"- {c.sentence()}" for c in result.claims]
-    coverage = result.metrics["coverage_p10_p90"]
-    sentences.append(f"- The {result.band} band held {coverage:.0%} of the actual counts (nominal 80%).")
+    sentences.append(f"- {coverage_sentence(result)}")
     display(Markdown("\n".join(sentences)))
     fig = _shown(
         plots.plot_horizon_comparison(result.claims),
