@@ -214,3 +214,15 @@ def test_the_new_fraud_failure_mode_quotes_what_the_detector_of_the_unusual_caug
     assert "better" not in text and "PR-AUC" not in text
     assert f"alerted {m['recall_at_budget_unsupervised']:.0%} of the test period's frauds" in text
     assert f"(the model {m['recall_at_budget']:.0%})" in text
+
+
+def test_the_card_does_not_call_every_negative_a_subsample(result):
+    """The card said "negatives subsampled to 41,761 of 41,761": no row was left out."""
+    from pilots.fintech.report import card
+
+    m = result.metrics
+    text = " ".join(card(result).model_details.split())
+    if m["negatives_used"] == m["negatives_total"]:
+        assert "subsampled" not in text and f"all {m['negatives_total']:,} training negatives used" in text
+    else:
+        assert f"subsampled to {m['negatives_used']:,} of {m['negatives_total']:,}" in text
