@@ -226,3 +226,16 @@ def test_the_card_does_not_call_every_negative_a_subsample(result):
         assert "subsampled" not in text and f"all {m['negatives_total']:,} training negatives used" in text
     else:
         assert f"subsampled to {m['negatives_used']:,} of {m['negatives_total']:,}" in text
+
+
+def test_the_saving_claim_says_whether_the_cost_threshold_dropped_any_alert(result):
+    """The saving's model was named "the daily alerts at the analysts' capacity, lowered by the expected-cost
+    threshold" against the baseline's "top alerts at the same capacity" in a run where the threshold dropped
+    no alert (30 a day, the capacity): the name says how many it dropped, none included."""
+    test = result.detection.test
+    dropped = int((test["alerted"] & ~test["alerted_operating"]).sum())
+    model = next(c for c in result.claims if c.name == "saving_at_capacity").model
+    if dropped:
+        assert f"({dropped:,} alerts dropped)" in model
+    else:
+        assert "lowered" not in model and "dropped none" in model
