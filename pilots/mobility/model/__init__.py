@@ -99,8 +99,9 @@ def backtest(
 
 
 def time_block_ids(predictions: pd.DataFrame) -> np.ndarray:
-    """Bootstrap clusters of the test hours: one block per test day (at least 20 blocks), all series of a
-    block resampled together, which keeps the correlation between sites and hours of a day."""
+    """Bootstrap clusters of the test hours: as many equal spans of the test period as it has days, and at
+    least 20 (a test period of fewer than 20 days gets blocks shorter than a day), all series of a block
+    resampled together, which keeps the correlation between sites and neighbouring hours."""
     days = predictions["timestamp"].dt.normalize().nunique()
     return time_blocks(predictions["timestamp"], n_blocks=max(20, int(days)))
 
@@ -182,7 +183,7 @@ def subgroup_frame(predictions: pd.DataFrame) -> pd.DataFrame:
 
 def subgroup_reports(predictions: pd.DataFrame, *, directions: bool, n_boot: int = 50, seed: int = 0) -> dict:
     """1-hour errors by site, hour, weekday and (when the data have them) direction, with intervals that
-    resample whole test days (``livinglab.trust.subgroup_report``)."""
+    resample the claims' time blocks (:func:`time_block_ids`; ``livinglab.trust.subgroup_report``)."""
     h1 = comparable(predictions[predictions["horizon"] == 1])
     groups = subgroup_frame(h1)
     blocks = time_block_ids(h1)

@@ -245,3 +245,19 @@ def test_the_card_says_how_the_band_holds_on_holidays_and_per_horizon(smoke_resu
     sentence = report.coverage_sentence(smoke_result)  # the notebook's line under the claims
     assert f"held {m['coverage_p10_p90_h1_holiday']:.0%} of the holiday counts" in sentence
     assert f"1 h {m['coverage_p10_p90_h1']:.0%}, 3 h {m['coverage_p10_p90_h3']:.0%}" in sentence
+
+
+def test_the_notebook_describes_the_bootstrap_blocks_the_claims_use():
+    """The notebook said the interval "resamples whole test days" while the claims resample 20 time blocks of
+    an 11-day test period (13 h each): its words must not promise days when the blocks are shorter."""
+    import json
+
+    import pandas as pd
+
+    from pilots.mobility.model import time_block_ids
+
+    hours = pd.DataFrame({"timestamp": pd.date_range("2023-05-18", periods=11 * 24, freq="h")})
+    assert len(set(time_block_ids(hours))) == 20  # 11 days, 20 blocks: not whole days
+    notebook = json.loads((PILOT / "mobility.ipynb").read_text(encoding="utf-8"))
+    text = " ".join("".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "markdown")
+    assert "whole test days" not in text and "shorter than a day" in " ".join(text.split())
