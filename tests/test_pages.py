@@ -344,3 +344,5 @@ def test_a_claims_model_value_in_the_index_is_rounded_as_its_baseline_and_its_ca
     }
     assert cells["ROC-AUC"] == ["0.954", "0.921"]
     assert cells["Language id accuracy"] == ["1.00", "1.00"]
+    page = html.unescape(re.sub(r"<[^>]+>", "", (out / "index.html").read_text()))
+    assert "roc_auc error (units): 0.954" in page and "0.9542" not in page  # the runs' rows round it alike

@@ -354,6 +354,18 @@ def _value_of(doc: dict[str, Any], name: str) -> Any:
     return claim.get("model_value") if claim else (doc.get("metrics") or {}).get(name)
 
 
+def _shown_value(doc: dict[str, Any], name: str) -> str:
+    """A key value in a run's row: a claim's model value rounded as its sentence rounds it, any other as is."""
+    from .claims import fmt
+
+    claim = (doc.get("claims") or {}).get(name)
+    return (
+        fmt(claim["model_value"])
+        if claim and _number(claim.get("model_value"))
+        else _fmt(_value_of(doc, name))
+    )
+
+
 def _history(docs: list[dict[str, Any]], name: str, newest: dict[str, Any]) -> list[tuple[str, float]]:
     points = [
         (d.get("run_id", ""), _value_of(d, name))
@@ -428,7 +440,7 @@ def _section(unit: str, docs: list[dict[str, Any]]) -> dict[str, Any]:
             headline = _claim_cell(next(iter(claims.values())))
     rows = []
     for doc in docs:
-        values = [(s["label"], _fmt(_value_of(doc, s["name"]))) for s in specs]
+        values = [(s["label"], _shown_value(doc, s["name"])) for s in specs]
         rows.append(
             {
                 "run_id": doc.get("run_id", ""),
