@@ -288,7 +288,7 @@ def test_the_card_opens_with_a_summary_and_renders_every_finding_from_the_record
     md = card.to_markdown()
     summary = md.split("\n\n")[1]
     assert "2 comparison(s) with a baseline: 1 better, 1 no clear difference" in summary
-    assert "The largest gap between groups: 0.333 in accuracy (fr against de)" in summary
+    assert "The largest gap between groups: 0.333 in accuracy (fr against de; their intervals" in summary
     findings = md.split("## Key findings")[1].split("\n## ")[0]
     for claim in CLAIMS:
         assert claim.sentence() in findings
