@@ -92,8 +92,9 @@ def near_duplicates(result) -> str:
     share = m["near_duplicate_share_test"]
     found = (
         f"Near-duplicates looked for (character n-grams; translations through shared numbers and names): "
-        f"{m['near_duplicate_pairs']:,} pairs, {m['near_duplicate_cross_lingual_pairs']:,} of them across "
-        f"languages; {share:.1%} of the test requests have one among the training requests"
+        f"{m['near_duplicate_pairs']:,} pairs among all {result.data.rows:,} requests of every split, "
+        f"{m['near_duplicate_cross_lingual_pairs']:,} of them across languages; {share:.1%} of the test requests "
+        "have one among the training requests"
     )
     if m["split_keeps_near_duplicates_together"]:
         return found + " (the split keeps the groups they form together)."

@@ -165,3 +165,14 @@ def test_urgent_recall_is_a_claim_the_card_the_notebook_and_the_index_show_as_re
     assert claim.sentence() in page_text(run.dir / f"{PILOT}.html")  # the notebook's urgency section
     index = page_text(run.dir.parent.parent / "index.html")
     assert claim.label in index and f"{signed(claim.difference)} {claim.interval}" in index
+
+
+@pytest.mark.notebook
+def test_the_near_duplicate_counts_name_their_denominator(run):
+    """The card said "1.8% of the test requests have one among the training requests (333 pairs found, 333
+    across languages)": the pairs are counted among all requests of every split, which it now says."""
+    m = json.loads((run.dir / "metrics.json").read_text())["metrics"]
+    card = " ".join((run.dir / "model_card.md").read_text(encoding="utf-8").split())
+    rows = re.search(r"\*\*Data\*\*: .*?([\d,]+) rows", card).group(1)
+    said = f"{m['near_duplicate_pairs']:,} pairs were found among all {rows} requests of every split"
+    assert said in card
