@@ -261,3 +261,5 @@ def test_the_notebook_describes_the_bootstrap_blocks_the_claims_use():
     notebook = json.loads((PILOT / "mobility.ipynb").read_text(encoding="utf-8"))
     text = " ".join("".join(c["source"]) for c in notebook["cells"] if c["cell_type"] == "markdown")
     assert "whole test days" not in text and "shorter than a day" in " ".join(text.split())
+    readme = " ".join((PILOT / "README.md").read_text(encoding="utf-8").split())
+    assert "bootstrap over test days" not in readme
