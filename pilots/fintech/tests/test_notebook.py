@@ -147,3 +147,14 @@ def test_the_readmes_smoke_rows_are_this_codes(smoke_runs):
     shown = numbers(_row(readme, "smoke ledger: LightGBM minus")[-1])
     expected = [c["model_value"] - c["baseline_value"] for c in minus]
     assert len(shown) == len(expected) and all(map(_shown_as, shown, expected)), (shown, expected)
+
+
+@pytest.mark.notebook
+def test_the_feature_tables_card_claims_no_account_or_segment_it_does_not_have(smoke_runs):
+    """The feature table's card said "Account ids in rendered reports are keyed pseudonyms ...; segments are
+    used only to check alert shares": its data have neither."""
+    run = smoke_runs["fintech-features"]
+    assert run.status == "ok", run.error
+    card = (run.dir / "model_card.md").read_text(encoding="utf-8")
+    privacy = card.split("## Privacy")[1].split("\n## ")[0]
+    assert "Account ids" not in privacy and "segments" not in privacy and "row numbers only" in privacy
