@@ -191,3 +191,10 @@ def test_the_readmes_smoke_precision_is_this_runs_and_says_where_it_stands_to_th
     assert said and said.group(1) == f"{m['precision_auto_routed']:.3f}", said
     if m["precision_auto_routed"] < m["target_precision"]:
         assert f"below the {m['target_precision']:.0%} target" in said.group(3), said.group(0)
+
+
+@pytest.mark.notebook
+def test_the_redaction_table_names_its_measures_in_words(run):
+    """The card's held-out redaction table showed code keys ("identifier_recall", "kept_ordinary")."""
+    card = (run.dir / "model_card.md").read_text(encoding="utf-8")
+    assert "| identifier recall |" in card and "identifier_recall" not in card and "kept_ordinary" not in card
