@@ -31,9 +31,16 @@ def calibration(comparison: pd.DataFrame):
     """Synthetic vs published baseline figures, as ratios to the published value (1 = on target)."""
     fig, ax = plt.subplots(figsize=(7, 0.35 * len(comparison) + 1.2))
     ratio = comparison["synthetic"] / comparison["published"]
-    ax.barh(comparison["figure"], ratio, color=COLORS[0], alpha=0.8)
+    # bars drawn from 1 (on target), the axis wide enough for every ratio: one at 0.5 was drawn from 0 and
+    # vanished below the axis's old fixed start at 0.5
+    ax.barh(comparison["figure"], ratio - 1.0, left=1.0, color=COLORS[0], alpha=0.8)
     ax.axvline(1.0, color="k", lw=1)
-    ax.set_xlim(0.5, 1.5)
+    finite = ratio[np.isfinite(ratio)]
+    low, high = (
+        min(0.5, float(finite.min()) if len(finite) else 0.5),
+        max(1.5, float(finite.max()) if len(finite) else 1.5),
+    )
+    ax.set_xlim(low - 0.05 * (high - low), high + 0.05 * (high - low))
     ax.set_xlabel("synthetic / published (1 = on target)")
     ax.set_title("Calibration of the SYNTHETIC cohort to published figures")
     ax.invert_yaxis()

@@ -1,0 +1,31 @@
+"""What the pilot's figures draw, checked on small frames."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pandas as pd  # noqa: E402
+
+from pilots.health.report import plots  # noqa: E402
+
+
+def test_the_calibration_figure_shows_every_ratio_however_far_off():
+    """The control group's MDS-UPDRS III median was 1.0 against 2.0 published (ratio 0.5): its bar was drawn
+    from 0 on an axis starting at 0.5, so it did not show at all. Every bar is drawn from 1 and inside the
+    axis."""
+    comparison = pd.DataFrame(
+        {
+            "figure": ["on target", "half", "double"],
+            "published": [2.0, 2.0, 2.0],
+            "synthetic": [2.0, 1.0, 4.0],
+        }
+    )
+    fig = plots.calibration(comparison)
+    ax = fig.axes[0]
+    low, high = ax.get_xlim()
+    for bar, ratio in zip(ax.patches, [1.0, 0.5, 2.0], strict=True):
+        ends = sorted([bar.get_x(), bar.get_x() + bar.get_width()])
+        assert low < ends[0] and ends[1] < high, (ratio, ends, (low, high))
+        assert abs(ends[0] - min(1.0, ratio)) < 1e-9 and abs(ends[1] - max(1.0, ratio)) < 1e-9
