@@ -155,11 +155,28 @@ def calibration(result, figures: dict) -> None:
             formats={"published value": "{:.1f}", "synthetic cohort": "{:.1f}"},
         ),
     )
+    _show(furthest_from_published(result.calibration))
     _figure(
         plots.calibration(result.calibration),
         "calibration",
         "The synthetic cohort against the published figures (ratio, 1 = on target)",
     )
+
+
+def furthest_from_published(comparison: pd.DataFrame, n: int = 3) -> str:
+    """The generated figures furthest from their published values (by ratio, either way), in one sentence:
+    "calibrated to published figures" is read with them."""
+    ratio = comparison["synthetic"] / comparison["published"]
+    off = np.abs(np.log(ratio.where(ratio > 0)))
+    worst = comparison.assign(ratio=ratio, off=off).dropna(subset=["off"]).nlargest(n, "off")
+    worst = worst[worst["off"] > np.log(1.1)]  # within 10% of the published value is on target
+    if worst.empty:
+        return "Every generated figure is within 10% of its published value."
+    items = "; ".join(
+        f"{r.figure} {r.synthetic:.1f} against {r.published:.1f} (ratio {r.ratio:.2f})"
+        for r in worst.itertuples()
+    )
+    return f"Furthest from the published figures: {items}."
 
 
 # ----------------------------------------------------------------------------------------- Table 1
