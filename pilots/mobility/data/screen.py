@@ -139,7 +139,7 @@ def sentence(table: pd.DataFrame, n_series: int, mode: str) -> str:
     """The line the page shows about the implausible series."""
     if table.empty:
         return (
-            f"No implausible series among the {n_series} (negative counts, far above the others' level, flat, "
+            f"no implausible series among the {n_series} series (negative counts, far above the others' level, flat, "
             "named as a test)."
         )
     what = "left out of training, forecasts and scores" if mode == "exclude" else "kept (implausible = keep)"

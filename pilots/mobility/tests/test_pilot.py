@@ -263,3 +263,13 @@ def test_the_notebook_describes_the_bootstrap_blocks_the_claims_use():
     assert "whole test days" not in text and "shorter than a day" in " ".join(text.split())
     readme = " ".join((PILOT / "README.md").read_text(encoding="utf-8").split())
     assert "bootstrap over test days" not in readme
+
+
+def test_the_implausible_series_line_names_its_unit():
+    """The card said "Implausible series: No implausible series among the 8 (...)": 8 what, and a capital
+    after the colon."""
+    import pandas as pd
+
+    from pilots.mobility.data.screen import sentence
+
+    assert sentence(pd.DataFrame(), 8, "exclude").startswith("no implausible series among the 8 series (")
