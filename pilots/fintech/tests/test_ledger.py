@@ -239,3 +239,15 @@ def test_the_saving_claim_says_whether_the_cost_threshold_dropped_any_alert(resu
         assert f"({dropped:,} alerts dropped)" in model
     else:
         assert "lowered" not in model and "dropped none" in model
+
+
+def test_the_uncapped_optimum_note_reads_as_a_sentence(result):
+    """The note said "the uncapped cost optimum (it would need 112.6 alerts a day against a capacity of 30) is
+    never what the analysts would get above their capacity", which says nothing a reader can use."""
+    from pilots.fintech.report import card
+
+    note = " ".join(card(result).notes[0].split())
+    assert "is never what the analysts would get" not in note
+    assert note.startswith(
+        "The saving is reported at the analysts' capacity, never at the uncapped cost optimum"
+    )
