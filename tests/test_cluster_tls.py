@@ -328,3 +328,49 @@ def test_only_units_reading_personal_data_see_the_key_and_only_on_keyed_workers(
     worker0 = (tls_cluster.logs / "worker0.log").read_text()
     where = (out / personal["run_id"] / "keyed" / ".attempt").read_text().split()[0]
     assert where in worker0  # the worker started with --resources personal_data=1
+
+
+_CO_USER = """
+import os, sys
+from distributed import Client
+try:
+    with Client(sys.argv[1], timeout=3) as c:
+        print("JOINED", c.run(lambda: os.environ.get("LIVINGLAB_PSEUDONYM_KEY")))
+except Exception as exc:
+    print("REFUSED", type(exc).__name__)
+"""
+
+_STARTS = """
+import os, subprocess, sys
+from pathlib import Path
+from livinglab.cluster import client, connect
+
+if __name__ == "__main__":
+    os.environ["LIVINGLAB_PSEUDONYM_KEY"] = sys.argv[2]
+    started = client("local", n_workers=1) if sys.argv[1] == "client" else connect("local", Path("."), local_workers=1)
+    with started as c:
+        assert c.submit(sum, [1, 2]).result() == 3  # the cluster works for its own client
+        done = subprocess.run([sys.executable, "-c", sys.argv[3], c.scheduler.address],
+                              capture_output=True, text=True, timeout=60)
+        print(c.scheduler.address.split("://")[0], done.stdout.strip())
+"""
+
+
+@pytest.mark.parametrize("how", ["client", "connect"])
+def test_a_cluster_started_here_refuses_another_user_of_this_machine(tmp_path, how):
+    """A local cluster listens on the loopback interface, which every user of a shared machine reaches: its
+    scheduler and workers speak TLS with a CA made for it, so a client without its certificate (a curious
+    co-user) can neither run code on the workers nor read the key in their environment."""
+    script = tmp_path / "starts.py"
+    script.write_text(_STARTS)
+    done = subprocess.run(
+        [sys.executable, str(script), how, KEY, _CO_USER],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    line = done.stdout.strip().splitlines()[-1]
+    assert line.startswith("tls REFUSED"), line
+    assert KEY not in done.stdout

@@ -12,7 +12,8 @@ writes the index, after each result. A task is never run twice: a worker that st
 ``.attempt`` file in its folder, so a pilot whose worker was lost is reported failed, not re-run.
 
 ``ADDRESS`` is a scheduler address, ``slurm:<profile>`` (a dask-jobqueue ``SLURMCluster`` from the
-project's ``cluster.yaml``) or ``local`` (processes on this machine, on the loopback interface).
+project's ``cluster.yaml``) or ``local`` (processes on this machine, on the loopback interface, speaking TLS
+with a temporary CA of their own: another user of the machine reaches loopback ports too).
 
 Security (docs/security.md): a scheduler that is not on this machine is reached over ``tls://`` with the
 certificates named in ``cluster.yaml`` (``tls: {ca_file, cert, key}``; the scheduler and its workers ask for a
@@ -133,6 +134,7 @@ def client(
             memory_limit=memory_limit,
             dashboard_address="127.0.0.1:0",  # loopback only
             silence_logs=logging.ERROR,
+            security=True,  # TLS with a CA made for this cluster: no other user of this machine joins it
         )
     with _connected(address, cluster=local, out=None, check_out=False) as connected:
         yield connected
@@ -404,6 +406,7 @@ def _local_cluster(n_workers: int, scheduler: dict[str, Any] | None = None):
         dashboard_address="127.0.0.1:0",  # a free port on loopback, no warning when 8787 is taken
         silence_logs=logging.ERROR,
         env={"LIVINGLAB_THREADS": os.environ.get("LIVINGLAB_THREADS", str(threads))},
+        security=True,  # TLS with a CA made for this cluster: no other user of this machine joins it
     )
 
 
