@@ -323,11 +323,61 @@ def _check_memory(path: Path, compression: str | None, limit: int | None) -> Non
     text = min(_text_size(path, compression), limit or 1 << 62)
     needed, free = text * MEMORY_PER_TEXT_BYTE, available_memory()
     if needed > free:
-        raise DataFileError(
-            f"{path.name} holds {in_words(text)} of text; read whole it needs about {in_words(needed)} of memory "
-            f"and this machine has {in_words(free)} free: give it as Parquet (the pilots that read in parts "
-            "read it piece by piece), split it into smaller files, or run on a machine with more memory."
-        )
+        raise _too_big(path, f"holds {in_words(text)} of text", f"about {in_words(needed)}", free)
+
+
+def _too_big(path: Path, holds: str, needs: str, free: float) -> DataFileError:
+    return DataFileError(
+        f"{path.name} {holds}; read whole it needs {needs} of memory and this machine has {in_words(free)} "
+        "free: give it as Parquet (the pilots that read in parts read it piece by piece), split it into "
+        "smaller files, or run on a machine with more memory."
+    )
+
+
+def _unpacked_within(fh, path: Path, most: int) -> bytes:
+    """A compressed stream read in blocks, refused as soon as it unpacks to more than ``most`` bytes: the
+    sizes a gzip, bz2 or xz file states about itself are not trusted (a few MB can unpack to many GB)."""
+    blocks, got = [], 0
+    while block := fh.read(16 << 20):
+        got += len(block)
+        if got > most:
+            raise _too_big(
+                path,
+                f"unpacks to more than {in_words(most)} of text",
+                f"more than {in_words(most * MEMORY_PER_TEXT_BYTE)}",
+                available_memory(),
+            )
+        blocks.append(block)
+    return b"".join(blocks)
+
+
+def _check_unpacked(path: Path, kind: str, sample: bool = False) -> None:
+    """A Parquet, Excel or .npz file refused, in words, before it is read when what it unpacks to (the sizes
+    its own metadata declare, which the readers then hold it to) would not fit in memory: a few MB of
+    compressed zeros must not take the machine's memory. ``sample``: only what a sample reads (a Parquet
+    file's first row group; an Excel sheet's first rows are read as a stream and not checked)."""
+    if kind == "parquet":
+        import pyarrow.parquet as pq
+
+        meta = pq.ParquetFile(path).metadata
+        rows = meta.row_group(0).num_rows if sample and meta.num_row_groups else meta.num_rows
+        width = sum(max(8, meta.schema.column(i).length or 0) for i in range(meta.num_columns))
+        # Arrow's columns, then pandas' copy of them
+        needed, holds = 2 * rows * width, f"holds {rows:,} rows x {meta.num_columns:,} columns"
+        holds += " in its first row group" if sample else ""
+    elif kind == "excel" and sample:
+        return
+    else:
+        try:
+            with zipfile.ZipFile(path) as archive:
+                unpacked = sum(i.file_size for i in archive.infolist())
+        except (zipfile.BadZipFile, OSError):
+            return  # said when it is read
+        factor = MEMORY_PER_TEXT_BYTE if kind == "excel" else 2  # cells from XML; arrays, then the frame
+        needed, holds = unpacked * factor, f"unpacks to {in_words(unpacked)}"
+    free = available_memory()
+    if needed > free:
+        raise _too_big(path, holds, f"about {in_words(needed)}", free)
 
 
 def _zero_tail(path: Path, compression: str | None) -> None:
@@ -360,9 +410,10 @@ def _zero_tail(path: Path, compression: str | None) -> None:
     )
 
 
-def _raw_bytes(path: Path, limit: int | None = None) -> tuple[bytes, str | None]:
+def _raw_bytes(path: Path, limit: int | None = None, most: int | None = None) -> tuple[bytes, str | None]:
     """The file's (decompressed) bytes, or its first ``limit`` of them cut at a line end, and the
-    compression found by extension or magic number."""
+    compression found by extension or magic number; a gzip, bz2 or xz file that unpacks to more than
+    ``most`` bytes is refused while it is read."""
     compression = _compression(path)
     try:
         if compression == "zip":
@@ -380,7 +431,10 @@ def _raw_bytes(path: Path, limit: int | None = None) -> tuple[bytes, str | None]
         else:
             opener = {"gzip": gzip.open, "bz2": bz2.open, "xz": lzma.open}.get(compression, open)
             with opener(path, "rb") as fh:
-                data = fh.read(limit)
+                if compression and limit is None and most is not None:
+                    data = _unpacked_within(fh, path, most)
+                else:
+                    data = fh.read(limit)
     except (OSError, EOFError, lzma.LZMAError, zipfile.BadZipFile) as exc:
         raise DataFileError(
             f"{path.name} looks {compression}-compressed but cannot be unpacked ({exc})."
@@ -699,7 +753,7 @@ def _read_text(path: Path, options: dict, report: ReadReport) -> pd.DataFrame:
     compression = _compression(path)
     _zero_tail(path, compression)  # a sample too: the zeros are where the file ends
     _check_memory(path, compression, limit)
-    raw, compression = _raw_bytes(path, limit)
+    raw, compression = _raw_bytes(path, limit, most=available_memory() // MEMORY_PER_TEXT_BYTE)
     if not raw.strip():
         raise DataFileError(f"{path.name} is empty: there is no header and no row to read.")
     text, encoding = _decode(raw, path, options.get("encoding"), report.notes)
@@ -797,12 +851,14 @@ def _read_one(path: Path, kind: str, options: dict, report: ReadReport) -> pd.Da
         return _read_text(path, options, report)
     try:
         sample = options.get("sample_bytes")
+        _check_unpacked(path, kind, bool(sample))
         if kind == "parquet":
             import pyarrow.parquet as pq
 
             _too_wide(path, len(pq.read_schema(path).names), options)
             if sample:
-                return next(pq.ParquetFile(path).iter_batches(batch_size=20_000)).to_pandas()
+                # the first row group only (pyarrow otherwise reads ahead into the next ones)
+                return next(pq.ParquetFile(path).iter_batches(batch_size=20_000, row_groups=[0])).to_pandas()
             return pd.read_parquet(path)
         if kind == "excel":
             return pd.read_excel(

@@ -1,0 +1,76 @@
+"""Files a hostile partner could send to take a machine's memory: a few hundred KB that unpack to far more
+than the memory there is. Each is refused with one sentence before it is unpacked whole, whatever sizes it
+states about itself. The machine's free memory is set small here, so that the files stay small."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import zipfile
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from livinglab import reader
+from livinglab.reader import DataFileError, read_table
+
+FREE = 20_000_000  # bytes this "machine" has free: a table of more than 4 MB of text does not fit
+
+
+@pytest.fixture
+def small_machine(monkeypatch):
+    monkeypatch.setattr(reader, "available_memory", lambda: FREE)
+
+
+def _gzip_bomb(path, text_bytes: int, stated: int) -> None:
+    """A gzip CSV of ``text_bytes`` whose trailer states ``stated`` bytes (the trailer is the sender's)."""
+    rows = b"1,2,3\n" * (text_bytes // 6)
+    packed = bytearray(gzip.compress(b"a,b,c\n" + rows, compresslevel=9))
+    packed[-4:] = (stated % (1 << 32)).to_bytes(4, "little")
+    path.write_bytes(bytes(packed))
+
+
+@pytest.mark.parametrize("stated", [100, 5 * (1 << 32) + 100])  # a lie, and a real size past 4 GiB (mod 2**32)
+def test_a_gzip_file_that_unpacks_past_the_memory_is_refused_while_it_is_read(tmp_path, small_machine, stated):
+    path = tmp_path / "ledger.csv.gz"
+    _gzip_bomb(path, 60_000_000, stated)
+    assert path.stat().st_size < 1_000_000
+    with pytest.raises(DataFileError, match=r"ledger\.csv\.gz unpacks to more than 4\.0 MB of text"):
+        read_table(path)
+
+
+def test_a_gzip_file_that_fits_is_read_as_before(tmp_path, small_machine):
+    path = tmp_path / "ledger.csv.gz"
+    _gzip_bomb(path, 600_000, 600_006)
+    assert len(read_table(path)[0]) == 100_000
+
+
+def test_an_npz_of_compressed_zeros_is_refused_before_it_is_unpacked(tmp_path, small_machine):
+    buffer = io.BytesIO()
+    np.save(buffer, np.zeros((2_000_000, 4)))  # 64 MB of zeros
+    path = tmp_path / "features.npz"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("X.npy", buffer.getvalue())
+    assert path.stat().st_size < 1_000_000
+    with pytest.raises(DataFileError, match=r"features\.npz unpacks to 64\.0 MB; read whole it needs about"):
+        read_table(path)
+
+
+def test_a_parquet_file_of_repeated_values_is_refused_from_its_metadata(tmp_path, small_machine):
+    path = tmp_path / "ledger.parquet"
+    pd.DataFrame({"a": np.zeros(4_000_000, dtype="int64"), "b": 1}).to_parquet(path, compression="zstd")
+    assert path.stat().st_size < 1_000_000
+    with pytest.raises(DataFileError, match=r"ledger\.parquet holds 4,000,000 rows x 2 columns; read whole"):
+        read_table(path)
+    # a sample reads the first row group only, checked the same way
+    with pytest.raises(DataFileError, match=r"in its first row group"):
+        read_table(path, sample_bytes=1 << 16)
+
+
+def test_an_excel_sheet_that_unpacks_past_the_memory_is_refused(tmp_path, monkeypatch):
+    path = tmp_path / "ledger.xlsx"
+    pd.DataFrame({"a": np.arange(30_000), "b": 1.5}).to_excel(path, index=False)
+    monkeypatch.setattr(reader, "available_memory", lambda: 1_000_000)
+    with pytest.raises(DataFileError, match=r"ledger\.xlsx unpacks to .* MB; read whole it needs about"):
+        read_table(path)
