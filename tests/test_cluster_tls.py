@@ -374,3 +374,25 @@ def test_a_cluster_started_here_refuses_another_user_of_this_machine(tmp_path, h
     line = done.stdout.strip().splitlines()[-1]
     assert line.startswith("tls REFUSED"), line
     assert KEY not in done.stdout
+
+
+def test_plain_tcp_to_a_scheduler_another_user_started_here_is_refused(monkeypatch):
+    """``tcp://127.0.0.1:PORT`` is accepted for a scheduler this user started; one that another user of the
+    machine listens with (here: this process's listener, seen as another user's) is refused before any
+    connection: it would run the tasks, and what it sends back is unpickled here."""
+    from livinglab import cluster
+    from livinglab.pilots import UsageError
+
+    if not Path("/proc/net/tcp").exists():
+        pytest.skip("no /proc/net/tcp on this system: the owner of a port is not known")
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        assert cluster.checked_address(f"tcp://127.0.0.1:{port}") == (f"tcp://127.0.0.1:{port}", None)
+        me = os.getuid()
+        monkeypatch.setattr(cluster.os, "getuid", lambda: me + 1)
+        with pytest.raises(UsageError, match=rf"started by another user of this machine \(uid {me}\)"):
+            cluster.checked_address(f"tcp://localhost:{port}")
+        monkeypatch.setenv(cluster.INSECURE_ENV, "1")  # --insecure: the user's own call
+        assert cluster.checked_address(f"tcp://127.0.0.1:{port}")[0] == f"tcp://127.0.0.1:{port}"

@@ -76,6 +76,9 @@ PROGRESS_TOPIC = "livinglab-progress"
 _ONE_AT_A_TIME = threading.Lock()  # run_pilot sets os.environ for its kernels: one pilot per worker process
 _CONFIG_LOCK = threading.Lock()  # dask's configuration is process-wide: one client connects at a time
 _TLS_KEYS = {"ca_file", "cert", "key"}
+# the clusters this process started (address -> their temporary certificates): a pilot step given the address
+# of one (its cluster parameter) connects with them
+_STARTED_HERE: dict[str, Any] = {}
 
 
 def check_reachable(cluster: str | None) -> None:
@@ -136,8 +139,14 @@ def client(
             silence_logs=logging.ERROR,
             security=True,  # TLS with a CA made for this cluster: no other user of this machine joins it
         )
-    with _connected(address, cluster=local, out=None, check_out=False) as connected:
-        yield connected
+    started = local.scheduler_address if local is not None else None
+    if local is not None:
+        _STARTED_HERE[started] = local.security
+    try:
+        with _connected(address, cluster=local, out=None, check_out=False) as connected:
+            yield connected
+    finally:
+        _STARTED_HERE.pop(started, None)
 
 
 @contextmanager
@@ -207,6 +216,22 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def _listener_owners(port: int) -> set[int]:
+    """The user ids owning a listening TCP socket on ``port`` of this machine (Linux ``/proc/net``; empty
+    where that cannot be read)."""
+    owners = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text(encoding="ascii").splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if len(fields) > 7 and fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                owners.add(int(fields[7]))
+    return owners
 
 
 def _cluster_file() -> Path:
@@ -293,8 +318,21 @@ def checked_address(address: str) -> tuple[str, Any]:
     shown = f"[{host}]" if ":" in host else host
     normal = f"{parts.scheme}://{shown}:{port}"
     if parts.scheme == "tls":
-        return normal, security()
-    if not _is_loopback(host) and os.environ.get(INSECURE_ENV, "").strip() not in ("1", "true", "yes"):
+        return normal, _STARTED_HERE.get(normal) or security()
+    insecure = os.environ.get(INSECURE_ENV, "").strip() in ("1", "true", "yes")
+    others = (
+        sorted(_listener_owners(port) - {os.getuid()}) if _is_loopback(host) and hasattr(os, "getuid") else []
+    )
+    if others and not insecure:
+        # every user of this machine reaches its loopback interface: a scheduler someone else started there
+        # would run this run's tasks, and what it sends back is unpickled in this process
+        raise UsageError(
+            f"Refusing plain {normal}: the scheduler listening there was started by another user of this machine "
+            f"(uid {others[0]}), who could run code in this process and read its data through it; start your "
+            f"own (`dask scheduler --host 127.0.0.1`, or --cluster local) or use tls:// ({CLUSTER_FILE}, "
+            "docs/security.md)."
+        )
+    if not _is_loopback(host) and not insecure:
         raise UsageError(
             f"Refusing plain {normal}: a Dask scheduler without TLS lets anyone who reaches its port run code on "
             f"its workers and read their data and keys; use tls://{shown}:{port} with the certificates in "
