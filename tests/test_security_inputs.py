@@ -87,3 +87,25 @@ def test_a_data_path_outside_the_project_and_this_folder_is_named_in_full(
     inside = _partner(here / "data")
     assert main(["run", "gamma", "-p", "data_path", "data/amounts.csv", "--out", str(out)]) == 0
     assert "is outside the project" not in capsys.readouterr().err and inside.is_file()
+
+
+def test_a_run_that_reads_a_partners_file_is_readable_by_its_user_only(
+    fixture_project, tmp_path, monkeypatch
+):
+    """The executed notebook, figures and records of real or partner data are not for the other users of a
+    shared machine, whatever the umask; a synthetic run keeps the umask's permissions."""
+    import os
+    import stat
+
+    monkeypatch.setenv("LIVINGLAB_PSEUDONYM_KEY", GOOD)
+    out = tmp_path / "runs"
+    old = os.umask(0o022)
+    try:
+        assert main(["run", "gamma", "-p", "data_path", str(_partner(tmp_path)), "--out", str(out)]) == 0
+        partner = (out / "latest" / "gamma").resolve().parent
+        assert main(["run", "gamma", "--out", str(out)]) == 0
+        synthetic = (out / "latest" / "gamma").resolve().parent
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(partner.stat().st_mode) == 0o700
+    assert stat.S_IMODE(synthetic.stat().st_mode) == 0o755

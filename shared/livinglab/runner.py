@@ -70,6 +70,7 @@ class Planned:
     pilot: Pilot
     design: Design
     plan: dict[str, Any]
+    personal: bool = False  # it reads real or partner data (personal data)
 
 
 def _check_writable(out: Path) -> None:
@@ -188,7 +189,7 @@ def check_data_request(
             if not file_mode or designs is not None:
                 raise UsageError(first_error) from None
             continue
-        units.append(Planned(pilot, design, chosen))
+        units.append(Planned(pilot, design, chosen, mode in PERSONAL_MODES))
         if file_mode:
             break  # a partner's file: the first design it fits
     if not units:
@@ -254,6 +255,10 @@ def run_pilots(
         run_id = new_run_id()
         run_dir = out / run_id
         run_dir.mkdir(parents=True)
+        if any(u.personal for u in planned):
+            # what the notebooks show of real or partner data (tables, pseudonyms, texts) is not for the other
+            # users of the machine: the folder is this user's only, whatever the umask
+            run_dir.chmod(0o700)
         lock = hold_run(run_dir)
         git = git_state(project_root())
         jobs = [Job(u.pilot, u.design, u.plan, run_id, run_dir, profile) for u in planned]
