@@ -109,3 +109,19 @@ def test_a_run_that_reads_a_partners_file_is_readable_by_its_user_only(
         os.umask(old)
     assert stat.S_IMODE(partner.stat().st_mode) == 0o700
     assert stat.S_IMODE(synthetic.stat().st_mode) == 0o755
+
+
+def test_the_output_folder_check_never_writes_through_a_planted_link(fixture_project, tmp_path):
+    """``--out`` in a folder other users can write to: a link planted at the name the write check would use
+    (it held the process id) does not make the check write to the file it points to."""
+    import os
+
+    from livinglab.runner import _check_writable
+
+    out = tmp_path / "shared-runs"
+    out.mkdir()
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    (out / f".write-test-{os.getpid()}").symlink_to(victim)
+    _check_writable(out)
+    assert victim.read_text() == "precious"

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import tempfile
 import threading
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -76,9 +77,11 @@ class Planned:
 def _check_writable(out: Path) -> None:
     try:
         out.mkdir(parents=True, exist_ok=True)
-        probe = out / f".write-test-{os.getpid()}"
-        probe.write_text("ok")
-        probe.unlink()
+        # a new file of a unique name (O_EXCL): in a folder others can write to, a link planted at a name
+        # known in advance would have this write go to the file it points to
+        fd, probe = tempfile.mkstemp(dir=out, prefix=".write-test-")
+        os.close(fd)
+        os.unlink(probe)
     except OSError as exc:
         raise UsageError(
             f"Cannot write to the output folder {out} ({exc.strerror}); choose another with --out."
