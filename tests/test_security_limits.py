@@ -31,8 +31,11 @@ def _gzip_bomb(path, text_bytes: int, stated: int) -> None:
     path.write_bytes(bytes(packed))
 
 
-@pytest.mark.parametrize("stated", [100, 5 * (1 << 32) + 100])  # a lie, and a real size past 4 GiB (mod 2**32)
-def test_a_gzip_file_that_unpacks_past_the_memory_is_refused_while_it_is_read(tmp_path, small_machine, stated):
+# a lie, and a real size past 4 GiB (the trailer holds it mod 2**32)
+@pytest.mark.parametrize("stated", [100, 5 * (1 << 32) + 100])
+def test_a_gzip_file_that_unpacks_past_the_memory_is_refused_while_it_is_read(
+    tmp_path, small_machine, stated
+):
     path = tmp_path / "ledger.csv.gz"
     _gzip_bomb(path, 60_000_000, stated)
     assert path.stat().st_size < 1_000_000
@@ -74,3 +77,29 @@ def test_an_excel_sheet_that_unpacks_past_the_memory_is_refused(tmp_path, monkey
     monkeypatch.setattr(reader, "available_memory", lambda: 1_000_000)
     with pytest.raises(DataFileError, match=r"ledger\.xlsx unpacks to .* MB; read whole it needs about"):
         read_table(path)
+
+
+def test_a_pipe_or_a_device_as_data_path_is_one_sentence_not_a_wait(tmp_path):
+    """A named pipe waits for a writer forever and /dev/zero never ends: refused at once, never opened."""
+    import os
+    import threading
+
+    pipe = tmp_path / "ledger.csv"
+    os.mkfifo(pipe)
+    for path in (pipe, "/dev/zero"):
+        caught: list[BaseException] = []
+        reading = threading.Thread(target=_catch, args=(caught, read_table, path), daemon=True)
+        reading.start()
+        reading.join(10)
+        if reading.is_alive():  # let the blocked open of the pipe return before failing
+            os.close(os.open(pipe, os.O_WRONLY | os.O_NONBLOCK))
+            reading.join(10)
+        assert caught and isinstance(caught[0], DataFileError), (path, caught)
+        assert "is not a regular file (a pipe, a device or a socket)" in str(caught[0])
+
+
+def _catch(caught, function, *args):
+    try:
+        function(*args)
+    except BaseException as exc:  # noqa: BLE001 - what the reader raised, checked by the test
+        caught.append(exc)

@@ -233,6 +233,11 @@ def expand_paths(data_path: str | Path | list) -> list[Path]:
         return list(kinds)
     if not path.exists():
         raise DataFileError(f"data_path {text!r} does not exist (working directory: {Path.cwd()}).")
+    if not path.is_file():  # reading a pipe waits for a writer forever; a device never ends
+        raise DataFileError(
+            f"data_path {text!r} is not a regular file (a pipe, a device or a socket); give a file, a folder "
+            "or a glob of files."
+        )
     return [path]
 
 
