@@ -125,3 +125,13 @@ def test_the_output_folder_check_never_writes_through_a_planted_link(fixture_pro
     (out / f".write-test-{os.getpid()}").symlink_to(victim)
     _check_writable(out)
     assert victim.read_text() == "precious"
+
+
+def test_a_parameter_nested_thousands_deep_is_one_sentence(fixture_project, tmp_path, capsys):
+    """``-p NAME [[[[...]]]]`` (or ``--read-options``) deeper than Python's recursion: exit 2, one sentence."""
+    deep = "[" * 20_000 + "]" * 20_000
+    assert main(["run", "gamma", "-p", "columns", deep, "--out", str(tmp_path / "runs")]) == 2
+    err = capsys.readouterr().err
+    assert "is nested too deeply to read" in err and err.count("\n") == 1
+    assert main(["inspect", "gamma", str(_partner(tmp_path)), "--read-options", deep]) == 2
+    assert "is nested too deeply to read" in capsys.readouterr().err
