@@ -103,3 +103,37 @@ def _catch(caught, function, *args):
         function(*args)
     except BaseException as exc:  # noqa: BLE001 - what the reader raised, checked by the test
         caught.append(exc)
+
+
+def _far_cell(path, cell: str) -> None:
+    """A two-row workbook with one more cell at ``cell`` (e.g. far to the right and down), its dimension
+    claiming only A1:B2: a few KB that pandas would expand to rows x columns cells."""
+    import re
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["a", "b"])
+    book.active.append([1, 2])
+    book.save(path)
+    row = re.sub(r"\D", "", cell)
+    with zipfile.ZipFile(path) as source:
+        items = [(item, source.read(item.filename)) for item in source.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for item, data in items:
+            if item.filename == "xl/worksheets/sheet1.xml":
+                far = f'<row r="{row}"><c r="{cell}" t="n"><v>9</v></c></row></sheetData>'
+                data = data.replace(b"</sheetData>", far.encode())
+            target.writestr(item, data)
+
+
+def test_an_excel_sheet_with_one_far_cell_is_refused_before_it_is_read(tmp_path, small_machine):
+    path = tmp_path / "ledger.xlsx"
+    _far_cell(path, "DKJ5000")  # column 3,000, row 5,000: 15 million cells in pandas
+    assert path.stat().st_size < 20_000
+    with pytest.raises(DataFileError, match=r"ledger\.xlsx has 3,000 columns, more than the 2,000"):
+        read_table(path)
+    with pytest.raises(
+        DataFileError, match=r"has cells down to row 5,000 and across 3,000 columns; read whole"
+    ):
+        read_table(path, max_columns=5_000)

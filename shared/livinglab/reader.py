@@ -385,6 +385,43 @@ def _check_unpacked(path: Path, kind: str, sample: bool = False) -> None:
         raise _too_big(path, holds, f"about {in_words(needed)}", free)
 
 
+_SHEET_ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*?\sr="(\d{1,9})"')
+_SHEET_COLUMNS = [re.compile(rb'<(?:\w+:)?c\b[^>]*?\sr="([A-Z]{%d})\d' % n) for n in (3, 2, 1)]
+CELL_BYTES = 50  # memory a cell of an Excel sheet takes once read (pandas' lists of Python values)
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = 26 * number + letter - 64
+    return number
+
+
+def _excel_extent(path: Path) -> tuple[int, int]:
+    """The last row and column any cell of the workbook's sheets names (read from the sheets' XML in blocks,
+    not from the ``dimension`` a file states): one cell at XFD1048576 makes pandas build a billion empty
+    cells."""
+    rows = columns = 0
+    try:
+        with zipfile.ZipFile(path) as archive:
+            sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml")]
+            for name in sheets:
+                with archive.open(name) as fh:
+                    tail = b""
+                    while block := fh.read(4 << 20):
+                        chunk, tail = tail + block, (tail + block)[-256:]  # a tag cut between two blocks
+                        found = _SHEET_ROW.findall(chunk)
+                        rows = max(rows, max(map(int, found), default=0))
+                        for pattern in _SHEET_COLUMNS:  # the longest names first: "AA" is after "Z"
+                            letters = pattern.findall(chunk)
+                            if letters:
+                                columns = max(columns, _column_number(max(letters)))
+                                break
+    except (zipfile.BadZipFile, OSError):
+        return 0, 0  # said when it is read
+    return rows, columns
+
+
 def _zero_tail(path: Path, compression: str | None) -> None:
     """A file that ends in binary zeros (cut off or padded while it was written) is refused with the line
     where the zeros start, before the file is read whole (a 2 GB tail of zeros would fill the memory)."""
@@ -866,6 +903,12 @@ def _read_one(path: Path, kind: str, options: dict, report: ReadReport) -> pd.Da
                 return next(pq.ParquetFile(path).iter_batches(batch_size=20_000, row_groups=[0])).to_pandas()
             return pd.read_parquet(path)
         if kind == "excel":
+            rows, columns = _excel_extent(path)
+            _too_wide(path, columns, options)
+            needed, free = min(rows, 20_000 if sample else rows) * columns * CELL_BYTES, available_memory()
+            if needed > free:
+                shown = f"has cells down to row {rows:,} and across {columns:,} columns"
+                raise _too_big(path, shown, f"about {in_words(needed)}", free)
             return pd.read_excel(
                 path,
                 sheet_name=options.get("sheet") or 0,
