@@ -341,7 +341,7 @@ except Exception as exc:
 """
 
 _STARTS = """
-import os, subprocess, sys
+import os, subprocess, sys, urllib.error, urllib.request
 from pathlib import Path
 from livinglab.cluster import client, connect
 
@@ -352,6 +352,13 @@ if __name__ == "__main__":
         assert c.submit(sum, [1, 2]).result() == 3  # the cluster works for its own client
         done = subprocess.run([sys.executable, "-c", sys.argv[3], c.scheduler.address],
                               capture_output=True, text=True, timeout=60)
+        port = c.scheduler_info()["services"]["dashboard"]
+        for page in ("health", "info/main/workers.html", "info/main/exceptions.html", "json/identity.json"):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/{page}", timeout=5) as answer:
+                    print("HTTP", page, answer.status)
+            except urllib.error.HTTPError as exc:
+                print("HTTP", page, exc.code)
         print(c.scheduler.address.split("://")[0], done.stdout.strip())
 """
 
@@ -360,7 +367,8 @@ if __name__ == "__main__":
 def test_a_cluster_started_here_refuses_another_user_of_this_machine(tmp_path, how):
     """A local cluster listens on the loopback interface, which every user of a shared machine reaches: its
     scheduler and workers speak TLS with a CA made for it, so a client without its certificate (a curious
-    co-user) can neither run code on the workers nor read the key in their environment."""
+    co-user) can neither run code on the workers nor read the key in their environment; its scheduler's
+    HTTP port shows nothing but its health."""
     script = tmp_path / "starts.py"
     script.write_text(_STARTS)
     done = subprocess.run(
@@ -371,9 +379,16 @@ def test_a_cluster_started_here_refuses_another_user_of_this_machine(tmp_path, h
         cwd=tmp_path,
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    line = done.stdout.strip().splitlines()[-1]
+    *pages, line = done.stdout.strip().splitlines()
     assert line.startswith("tls REFUSED"), line
     assert KEY not in done.stdout
+    # its HTTP port (plain HTTP, no login) answers a health check only: no worker logs, call stacks or errors
+    assert pages == [
+        "HTTP health 200",
+        "HTTP info/main/workers.html 404",
+        "HTTP info/main/exceptions.html 404",
+        "HTTP json/identity.json 404",
+    ], pages
 
 
 def test_plain_tcp_to_a_scheduler_another_user_started_here_is_refused(monkeypatch):

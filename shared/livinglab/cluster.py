@@ -130,15 +130,16 @@ def client(
     address = address.strip()
     local = None
     if address in ("", "local"):
-        local = LocalCluster(
-            n_workers=n_workers or os.cpu_count() or 1,
-            threads_per_worker=threads_per_worker,
-            processes=True,
-            memory_limit=memory_limit,
-            dashboard_address="127.0.0.1:0",  # loopback only
-            silence_logs=logging.ERROR,
-            security=True,  # TLS with a CA made for this cluster: no other user of this machine joins it
-        )
+        with _health_only():
+            local = LocalCluster(
+                n_workers=n_workers or os.cpu_count() or 1,
+                threads_per_worker=threads_per_worker,
+                processes=True,
+                memory_limit=memory_limit,
+                dashboard_address="127.0.0.1:0",  # loopback only
+                silence_logs=logging.ERROR,
+                security=True,  # TLS with a CA made for this cluster: no other user of this machine joins it
+            )
     started = local.scheduler_address if local is not None else None
     if local is not None:
         _STARTED_HERE[started] = local.security
@@ -436,16 +437,17 @@ def _local_cluster(n_workers: int, scheduler: dict[str, Any] | None = None):
     from distributed import LocalCluster
 
     threads = max(1, (os.cpu_count() or 1) // n_workers)
-    return LocalCluster(
-        n_workers=n_workers,
-        scheduler_kwargs=scheduler or None,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address="127.0.0.1:0",  # a free port on loopback, no warning when 8787 is taken
-        silence_logs=logging.ERROR,
-        env={"LIVINGLAB_THREADS": os.environ.get("LIVINGLAB_THREADS", str(threads))},
-        security=True,  # TLS with a CA made for this cluster: no other user of this machine joins it
-    )
+    with _health_only():
+        return LocalCluster(
+            n_workers=n_workers,
+            scheduler_kwargs=scheduler or None,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address="127.0.0.1:0",  # a free port on loopback, no warning when 8787 is taken
+            silence_logs=logging.ERROR,
+            env={"LIVINGLAB_THREADS": os.environ.get("LIVINGLAB_THREADS", str(threads))},
+            security=True,  # TLS with a CA made for this cluster: no other user of this machine joins it
+        )
 
 
 def slurm_cluster(profile: str, *, submit: bool = False, scheduler: dict[str, Any] | None = None):
@@ -485,7 +487,8 @@ def slurm_cluster(profile: str, *, submit: bool = False, scheduler: dict[str, An
     if options["security"] is True:
         Path(options["shared_temp_directory"]).mkdir(parents=True, exist_ok=True, mode=0o700)
     try:
-        cluster = SLURMCluster(silence_logs="error", **options)
+        with _health_only():
+            cluster = SLURMCluster(silence_logs="error", **options)
     except (TypeError, ValueError) as exc:
         raise UsageError(f"{path} profile {profile}: {str(exc).splitlines()[0].split('. ')[0]}.") from None
     if submit:
@@ -496,6 +499,15 @@ def slurm_cluster(profile: str, *, submit: bool = False, scheduler: dict[str, An
             )
         cluster.scale(jobs=jobs)
     return cluster
+
+
+def _health_only():
+    """Dask's configuration while a scheduler is started here: its HTTP server (plain HTTP, no login, on the
+    loopback interface every user of the machine reaches) answers ``/health`` only, not the pages that show
+    the workers' logs, call stacks and task errors (which can quote the data)."""
+    import dask
+
+    return dask.config.set({"distributed.scheduler.http.routes": ["distributed.http.health"]})
 
 
 @contextmanager
