@@ -205,3 +205,17 @@ def test_a_run_on_a_partners_file_sends_its_records_and_card_not_its_notebook(
     assert "stay in its run folder" in runs[str(partner)].data.tags["livinglab.artefacts"]
     assert "notebook/gamma.ipynb" in _artefacts(client, runs[""].info.run_id)
     assert "livinglab.artefacts" not in runs[""].data.tags
+
+
+def test_the_error_of_a_run_on_personal_data_is_sent_without_the_values_it_quotes():
+    """A contract check's message quotes what it refused (an IBAN, a name): for a run on real or partner
+    data MLflow gets where and what failed, not the message; a synthetic run's message is sent whole."""
+    from livinglab.tracking import run_tags
+
+    error = "ledger.ipynb: ContractError: Column 'iban' fails the check: row 5: 'LU28 0019 4006 4475 0000'"
+    doc = {"run_id": "r", "pilot": "fintech", "status": "failed", "error": error}
+    partner = {"data_sources": [{"dataset": "partner", "origin": "file", "synthetic": False}]}
+    synthetic = {"data_sources": [{"dataset": "synthetic", "origin": "synthetic", "synthetic": True}]}
+    sent = run_tags(doc, partner)["livinglab.error"]
+    assert sent.startswith("ledger.ipynb: ContractError (the message") and "LU28" not in sent
+    assert run_tags(doc, synthetic)["livinglab.error"] == error

@@ -14,7 +14,8 @@ run, in the experiment ``livinglab-<unit>`` (prefix: ``LIVINGLAB_MLFLOW_EXPERIME
   and ``metrics.json``. Nothing row-level leaves the run folder (no extract, no fitted model): a run that
   read real or partner data (personal data) sends its records and model card only, since its notebook and
   figures show rows (an alert queue, example texts, a person's measurements); the tag
-  ``livinglab.artefacts`` says so.
+  ``livinglab.artefacts`` says so, and its error is sent as where and what failed, without the message
+  (a check's message quotes the values it refused).
 
 A sweep (``livinglab sweep ... --mlflow URI``) is a parent run with one child run a grid point.
 
@@ -309,13 +310,18 @@ def run_tags(doc: dict[str, Any], params_doc: dict[str, Any]) -> dict[str, str]:
         "mlflow.source.name": ", ".join(doc.get("notebooks") or []),
         "mlflow.source.type": "NOTEBOOK",
     }
-    if reads_personal_data(params_doc):
+    personal = reads_personal_data(params_doc)
+    if personal:
         tags["livinglab.artefacts"] = (
             "records and model card only: the notebook and figures of a run on real or partner data show rows "
             "and stay in its run folder"
         )
     if doc.get("error"):
-        tags["livinglab.error"] = str(doc["error"])
+        error = str(doc["error"])
+        if personal:  # a check's message quotes the values it refused ("row 5: 'LU28 0019 ...'")
+            error = ": ".join(error.split(": ")[:2]) + " (the message, which can quote the data, is in the "
+            error += "run folder's metrics.json)"
+        tags["livinglab.error"] = error
     if git.get("commit"):
         tags["mlflow.source.git.commit"] = str(git["commit"])
     if doc.get("sweep"):
