@@ -137,3 +137,23 @@ def test_an_excel_sheet_with_one_far_cell_is_refused_before_it_is_read(tmp_path,
         DataFileError, match=r"has cells down to row 5,000 and across 3,000 columns; read whole"
     ):
         read_table(path, max_columns=5_000)
+
+
+def test_a_recursive_glob_does_not_walk_links_a_folder_holds_to_itself(tmp_path):
+    """A partner's folder with two links to itself: ``**`` followed them (2**40 paths, a hang)."""
+    import threading
+
+    folder = tmp_path / "exports"
+    (folder / "2024").mkdir(parents=True)
+    (folder / "2024" / "jan.csv").write_text("a,b\n1,2\n")
+    (folder / "2024" / ".hidden.csv").write_text("a,b\n3,4\n")
+    (folder / "a").symlink_to(".")
+    (folder / "b").symlink_to(".")
+    caught: list = []
+    found = threading.Thread(
+        target=lambda: caught.append(reader.expand_paths(f"{folder}/**/*.csv")), daemon=True
+    )
+    found.start()
+    found.join(20)
+    assert not found.is_alive(), "the glob is still walking the links"
+    assert caught == [[folder / "2024" / "jan.csv"]]

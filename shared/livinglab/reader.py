@@ -215,7 +215,7 @@ def expand_paths(data_path: str | Path | list) -> list[Path]:
         )
     path = Path(text).expanduser()
     if any(ch in text for ch in "*?["):
-        found = sorted(Path(p) for p in glob.glob(str(path), recursive=True) if Path(p).is_file())
+        found = sorted(p for p in _glob(path) if p.is_file())
         if not found:
             raise DataFileError(f"data_path {text!r} matches no file; check the pattern and the folder.")
         return found
@@ -239,6 +239,20 @@ def expand_paths(data_path: str | Path | list) -> list[Path]:
             "or a glob of files."
         )
     return [path]
+
+
+def _glob(pattern: Path) -> list[Path]:
+    """The paths a glob pattern matches; ``**`` does not descend into linked folders (``glob.glob`` does:
+    a folder holding two links to itself made it walk 2**40 paths), and hidden files are left out."""
+    if "**" not in pattern.parts:
+        return [Path(p) for p in glob.glob(str(pattern))]
+    parts = pattern.parts
+    fixed = next(i for i, part in enumerate(parts) if any(ch in part for ch in "*?["))
+    base, rest = Path(*parts[:fixed]) if fixed else Path(), Path(*parts[fixed:])
+    if rest.parts[-1] == "**":  # glob.glob's "folder/**": every file below it
+        rest = rest / "*"
+    found = base.glob(str(rest))  # pathlib's ** does not follow links to folders
+    return [p for p in found if not any(part.startswith(".") for part in p.parts[fixed:])]
 
 
 def _kind(path: Path) -> str | None:
