@@ -411,3 +411,19 @@ def test_plain_tcp_to_a_scheduler_another_user_started_here_is_refused(monkeypat
             cluster.checked_address(f"tcp://localhost:{port}")
         monkeypatch.setenv(cluster.INSECURE_ENV, "1")  # --insecure: the user's own call
         assert cluster.checked_address(f"tcp://127.0.0.1:{port}")[0] == f"tcp://127.0.0.1:{port}"
+
+
+def test_a_tls_key_other_users_can_read_is_refused(fixture_project, tmp_path):
+    """Whoever reads the key joins the cluster: a key file others can read is one sentence, before any
+    connection (as ssh does)."""
+    from livinglab.cluster import checked_address
+    from livinglab.pilots import UsageError
+
+    files = _certificates(tmp_path, "shared")
+    (fixture_project / "cluster.yaml").write_text(
+        "tls:\n" + "".join(f"  {name}: {path}\n" for name, path in files.items())
+    )
+    assert checked_address("tls://127.0.0.1:8786")[1] is not None  # 600: accepted
+    files["key"].chmod(0o644)
+    with pytest.raises(UsageError, match=r"can be read by other users \(mode 644\).*chmod 600"):
+        checked_address("tls://127.0.0.1:8786")

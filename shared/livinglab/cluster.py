@@ -269,6 +269,11 @@ def tls_files() -> dict[str, Path] | None:
             raise UsageError(
                 f"{path}: tls {name} {file} does not exist; make the certificates as docs/security.md shows."
             )
+        if name == "key" and os.name == "posix" and file.stat().st_mode & 0o077:
+            raise UsageError(
+                f"{path}: tls key {file} can be read by other users (mode {file.stat().st_mode & 0o777:o}), and "
+                f"whoever reads it can join the cluster; make it yours only with `chmod 600 {file}`."
+            )
         files[name] = file
     return files
 
