@@ -135,3 +135,24 @@ def test_a_parameter_nested_thousands_deep_is_one_sentence(fixture_project, tmp_
     assert "is nested too deeply to read" in err and err.count("\n") == 1
     assert main(["inspect", "gamma", str(_partner(tmp_path)), "--read-options", deep]) == 2
     assert "is nested too deeply to read" in capsys.readouterr().err
+
+
+def test_a_project_folder_another_user_made_above_the_working_directory_is_not_taken(tmp_path, monkeypatch):
+    """``/tmp/pyproject.toml``, ``/tmp/pilots/`` and ``/tmp/data/`` planted by another user: whoever runs
+    livinglab in ``/tmp/mywork`` would run that user's pilot code (the runner imports a pilot's modules).
+    As git does with a repository, a folder of another owner is not the project."""
+    import os
+
+    from livinglab import paths
+
+    shared = tmp_path / "shared-tmp"
+    (shared / "pilots" / "evil").mkdir(parents=True)
+    (shared / "data").mkdir()
+    (shared / "pyproject.toml").write_text("[project]\nname = 'planted'\n")
+    (shared / "mywork").mkdir()
+    monkeypatch.delenv("LIVINGLAB_ROOT", raising=False)
+    monkeypatch.chdir(shared / "mywork")
+    assert paths.project_root() == shared.resolve()  # made by this user: the project
+    me = os.getuid()
+    monkeypatch.setattr(paths.os, "getuid", lambda: me + 1)  # the same folder, seen by another user
+    assert paths.project_root() != shared.resolve()
