@@ -60,6 +60,17 @@ def md(value: Any) -> str:
     return _MD_SPECIAL.sub(r"\\\1", str(value)).replace("\n", " ").replace("\r", " ")
 
 
+_MD_MARKUP = re.compile(r"([\\\[\]!<>|`])")
+
+
+def md_inline(value: Any) -> str:
+    """``value`` on one line of Markdown with the characters that make links, images, autolinks, HTML, code
+    or table cells (``[ ] ! < > | ` \\``) escaped, and line breaks made spaces (a break would let it start a
+    heading or a list): a group name from the data stays text inside a sentence or a table cell, and an
+    ordinary one (``65+``, ``St. Martin``, ``low_income``) is written as it is."""
+    return _MD_MARKUP.sub(r"\\\1", str(value)).replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
+
+
 def markdown_html(text: str) -> str:
     """Markdown to HTML, raw HTML in it shown as text, then :func:`clean_html`."""
     import mistune
