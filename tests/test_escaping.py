@@ -134,3 +134,39 @@ def test_a_csv_for_spreadsheets_shows_formulas_from_the_data_as_text():
     assert safe["change"].tolist() == [-1.5, 2.0, 0.0, -3.0, 1.0]
     assert safe["mixed"].tolist()[:3] == ["'-2", -2, "ok"] and safe["mixed"].iloc[4] == "'\rx"
     assert frame["region"].iloc[0].startswith("=")  # the caller's frame is not changed
+
+
+LINK_NAME = "[Sign in again](https://evil.example/login)"
+PIXEL_NAME = "![](https://evil.example/pixel.png) x\n\n## Verdict: approved for production"
+
+
+def test_group_names_from_the_data_stay_text_in_the_subgroup_table_and_the_model_card():
+    """A group named like a Markdown link, an image (a web beacon) or a line break and a heading (a forged
+    verdict) is shown as its text in the subgroup table, the gap sentences and the card's summary; an
+    ordinary name is written as it is."""
+    import re
+    import sys
+    from pathlib import Path
+
+    from livinglab.escaping import markdown_html, md_inline
+    from livinglab.trust import ModelCard
+    from livinglab.trust.subgroups import subgroup_report
+
+    assert md_inline("65+ St. Martin low_income (north)") == "65+ St. Martin low_income (north)"
+    sys.path.insert(0, str(Path(__file__).parent / "trust"))
+    from test_trust_model_card import accuracy, card_fields
+
+    report = subgroup_report(
+        {"accuracy": accuracy},
+        [1, 0, 1, 0, 1, 1],
+        [1, 0, 0, 0, 1, 1],
+        [LINK_NAME] * 3 + [PIXEL_NAME] * 3,
+        n_boot=20,
+        min_count=2,
+    )
+    card = ModelCard(**card_fields(subgroups=report))
+    for markdown in (report.to_markdown(), card.to_markdown()):
+        page = markdown_html(markdown)
+        assert not re.search(r"<a |<img |<h\d>Verdict", page), page
+        assert "[Sign in again](https://evil.example/login)" in page
+        assert "![](https://evil.example/pixel.png) x  ## Verdict: approved for production" in page

@@ -50,6 +50,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from ..escaping import md_inline
 from .altai import AltaiAssessment, _locate, load_altai
 from .bootstrap import CI, format_number
 from .subgroups import SubgroupReport, markdown_table, metric_words
@@ -508,7 +509,7 @@ class ModelCard:
                 fmt=fmt,
                 signed=signed,
                 num=format_number,
-                cell=lambda value: str(value).replace("|", "\\|").replace("\n", " "),
+                cell=md_inline,  # a name from the data: no link, image, line break or table cell
                 bullets=lambda value: value.strip() if isinstance(value, str) else _bullets(_as_list(value)),
                 synthetic=self.is_synthetic,
                 shown=_DATA_SHOWN,
