@@ -170,3 +170,35 @@ def test_group_names_from_the_data_stay_text_in_the_subgroup_table_and_the_model
         assert not re.search(r"<a |<img |<h\d>Verdict", page), page
         assert "[Sign in again](https://evil.example/login)" in page
         assert "![](https://evil.example/pixel.png) x  ## Verdict: approved for production" in page
+
+
+def test_group_names_from_the_data_stay_text_in_the_cards_prose():
+    """card.yaml's prose names the largest gap's groups (``{{ gap.worst }}``): from the data, as text."""
+    import sys
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    from livinglab.escaping import markdown_html
+    from livinglab.result import Result
+    from livinglab.trust.model_card import card_context
+    from livinglab.trust.subgroups import subgroup_report
+    from livinglab.trust.texts import render_text
+
+    sys.path.insert(0, str(Path(__file__).parent / "trust"))
+    from test_trust_model_card import accuracy
+
+    report = subgroup_report(
+        {"accuracy": accuracy},
+        [1, 0, 1, 0, 1, 1],
+        [1, 0, 0, 0, 1, 1],
+        [LINK_NAME] * 3 + [PIXEL_NAME] * 3,
+        n_boot=20,
+        min_count=2,
+    )
+    result = Result(
+        pilot="p", design="d", data=SimpleNamespace(is_synthetic=True), subgroups={"by x": report}
+    )
+    prose = render_text("Worst {{ gap.worst }}, best {{ gap.best }}.", card_context(result), "test")
+    page = markdown_html(prose)
+    assert "<a " not in page and "<img " not in page and "<h2>" not in page, page
+    assert "[Sign in again](https://evil.example/login)" in page
