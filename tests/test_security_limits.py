@@ -157,3 +157,21 @@ def test_a_recursive_glob_does_not_walk_links_a_folder_holds_to_itself(tmp_path)
     found.join(20)
     assert not found.is_alive(), "the glob is still walking the links"
     assert caught == [[folder / "2024" / "jan.csv"]]
+
+
+def test_a_line_of_a_million_fields_is_refused_from_the_first_mb(tmp_path, monkeypatch):
+    """Its width is said before the file is read whole (it took 10x the file in memory first); a first line
+    that goes on past the first MB is refused without a width that is not known."""
+    wide = tmp_path / "matrix.csv"
+    wide.write_bytes(b",".join(b"c%d" % i for i in range(3_000)) + b"\n" + b"1," * 2_999 + b"1\n")
+    endless = tmp_path / "endless.csv"
+    endless.write_bytes(b"1," * 3_000_000)
+    read_whole = []
+    monkeypatch.setattr(reader, "_decode", lambda *a, **k: read_whole.append(a) or ("", "utf-8"))
+    with pytest.raises(DataFileError, match=r"matrix\.csv has 3,000 columns, more than the 2,000"):
+        read_table(wide)
+    with pytest.raises(
+        DataFileError, match=r"endless\.csv's first line has more than 524,289 fields in its first MB"
+    ):
+        read_table(endless)
+    assert read_whole == []  # refused before the whole text was decoded

@@ -804,11 +804,30 @@ def _too_wide(path: Path, n: int, options: dict) -> None:
         )
 
 
+def _wide_first_line(path: Path, options: dict) -> None:
+    """A first line (header or title) with more fields than ``max_columns`` is refused from the file's first
+    MB, before the file is read whole: a 500 MB line of commas took 5 GB of memory before its width was said."""
+    head, _ = _raw_bytes(path, 1 << 20)
+    first = head.split(b"\n", 1)[0]
+    separators = [options["sep"]] if options.get("sep") else list(SEPARATORS)
+    fields = max(first.count(str(sep).encode("utf-8", "replace")) for sep in separators) + 1
+    limit = int(options.get("max_columns") or MAX_COLUMNS)
+    if fields > limit and b"\n" in head:
+        _too_wide(path, fields, options)
+    if fields > limit:  # the line goes on past the first MB: its width is not known yet
+        raise DataFileError(
+            f"{path.name}'s first line has more than {fields:,} fields in its first MB alone (no line end there), "
+            f"more than the {limit:,} columns a table may have here: it is not a table of rows (a matrix "
+            "export, or a file without line ends); export the columns the analysis needs, one row a line."
+        )
+
+
 def _read_text(path: Path, options: dict, report: ReadReport) -> pd.DataFrame:
     limit = options.get("sample_bytes")
     compression = _compression(path)
     _zero_tail(path, compression)  # a sample too: the zeros are where the file ends
     _check_memory(path, compression, limit)
+    _wide_first_line(path, options)
     raw, compression = _raw_bytes(path, limit, most=available_memory() // MEMORY_PER_TEXT_BYTE)
     if not raw.strip():
         raise DataFileError(f"{path.name} is empty: there is no header and no row to read.")
