@@ -187,8 +187,9 @@ def test_a_run_that_cannot_be_sent_is_said_and_the_run_stands(fixture_project, t
 def test_a_run_on_a_partners_file_sends_its_records_and_card_not_its_notebook(
     fixture_project, tmp_path, monkeypatch
 ):
-    """A notebook on real or partner data shows rows (an alert queue, example texts): it stays in the run
-    folder; the records arrive, and a tag says why the notebook did not. A synthetic run sends it."""
+    """A notebook on a partner's file shows rows (an alert queue, example texts): it stays in the run folder;
+    the records arrive, and a tag says why the notebook did not. A synthetic run sends it (a run on the
+    catalogue's published data too: the public-sector smoke run below)."""
     monkeypatch.setenv("LIVINGLAB_PSEUDONYM_KEY", "a-test-key-that-is-long-enough")
     partner = tmp_path / "amounts.csv"
     partner.write_text("day,amount\n2024-01-01,3\n2024-01-02,4\n")
@@ -208,8 +209,8 @@ def test_a_run_on_a_partners_file_sends_its_records_and_card_not_its_notebook(
 
 
 def test_the_error_of_a_run_on_personal_data_is_sent_without_the_values_it_quotes():
-    """A contract check's message quotes what it refused (an IBAN, a name): for a run on real or partner
-    data MLflow gets where and what failed, not the message; a synthetic run's message is sent whole."""
+    """A contract check's message quotes what it refused (an IBAN, a name): for a run on a partner's file
+    MLflow gets where and what failed, not the message; a synthetic run's message is sent whole."""
     from livinglab.tracking import run_tags
 
     error = "ledger.ipynb: ContractError: Column 'iban' fails the check: row 5: 'LU28 0019 4006 4475 0000'"

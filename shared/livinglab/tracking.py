@@ -11,9 +11,9 @@ run, in the experiment ``livinglab-<unit>`` (prefix: ``LIVINGLAB_MLFLOW_EXPERIME
 - tags: run id, pilot, design, profile, status, data source, each claim's verdict and sentence
   (``claim.<name>.verdict``); the claims' sentences are the run's description in MLflow's UI;
 - artefacts: the rendered notebook (``.ipynb`` and ``.html``), the model card, the figures, ``params.json``
-  and ``metrics.json``. Nothing row-level leaves the run folder (no extract, no fitted model): a run that
-  read real or partner data (personal data) sends its records and model card only, since its notebook and
-  figures show rows (an alert queue, example texts, a person's measurements); the tag
+  and ``metrics.json``. Nothing row-level leaves the run folder (no extract, no fitted model): a run on a
+  partner's own file sends its records and model card only, since its notebook and figures show rows (an
+  alert queue, example texts, a person's measurements; the catalogue's datasets are published); the tag
   ``livinglab.artefacts`` says so, and its error is sent as where and what failed, without the message
   (a check's message quotes the values it refused).
 
@@ -212,7 +212,7 @@ class MlflowSink:
             self.client.log_batch(run_id, params=chunk)
         for chunk in _chunks([Metric(k, v, end, 0) for k, v in metrics.items()], _BATCH["metrics"]):
             self.client.log_batch(run_id, metrics=chunk)
-        for path, target in artefacts(folder, doc, personal=reads_personal_data(params_doc)):
+        for path, target in artefacts(folder, doc, personal=reads_partner_data(params_doc)):
             self.client.log_artifact(run_id, str(path), target or None)
         self.client.set_terminated(run_id, _STATUS.get(doc.get("status"), "FAILED"), end_time=end)
         if parent is not None:
@@ -310,10 +310,10 @@ def run_tags(doc: dict[str, Any], params_doc: dict[str, Any]) -> dict[str, str]:
         "mlflow.source.name": ", ".join(doc.get("notebooks") or []),
         "mlflow.source.type": "NOTEBOOK",
     }
-    personal = reads_personal_data(params_doc)
+    personal = reads_partner_data(params_doc)
     if personal:
         tags["livinglab.artefacts"] = (
-            "records and model card only: the notebook and figures of a run on real or partner data show rows "
+            "records and model card only: the notebook and figures of a run on a partner's file show rows "
             "and stay in its run folder"
         )
     if doc.get("error"):
@@ -340,23 +340,20 @@ def run_tags(doc: dict[str, Any], params_doc: dict[str, Any]) -> dict[str, str]:
     return {k: v[:_MAX_TAG] for k, v in tags.items()}
 
 
-def reads_personal_data(params_doc: dict[str, Any]) -> bool:
-    """Whether a run read real or partner data: a recorded source that is not synthetic, or (nothing
-    recorded, e.g. it failed first) a ``data_path`` or ``data_mode`` other than synthetic among its
-    parameters."""
+def reads_partner_data(params_doc: dict[str, Any]) -> bool:
+    """Whether a run read a partner's own file (the catalogue's datasets are published; a partner's file is
+    not): a recorded source of origin ``file``, or (nothing recorded, e.g. it failed first) a ``data_path``
+    among its parameters."""
     sources = params_doc.get("data_sources") or []
     if sources:
-        return any(not s.get("synthetic") for s in sources)
+        return any(s.get("origin") == "file" for s in sources)
     effective = params_doc.get("effective_parameters") or params_doc.get("parameters") or {}
-    return bool(str(effective.get("data_path") or "").strip()) or effective.get("data_mode") not in (
-        None,
-        "synthetic",
-    )
+    return bool(str(effective.get("data_path") or "").strip())
 
 
 def artefacts(folder: Path, doc: dict[str, Any], *, personal: bool = False) -> list[tuple[Path, str]]:
     """(file, artefact folder) pairs: rendered notebook, model card, figures, the two records; with
-    ``personal`` (the run read real or partner data) the records and the model card only."""
+    ``personal`` (the run read a partner's file) the records and the model card only."""
     found: list[tuple[Path, str]] = []
     if personal:
         return [(folder / name, target) for name, target in _ARTEFACTS.items() if (folder / name).is_file()]
