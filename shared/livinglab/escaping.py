@@ -13,6 +13,8 @@ rendered page passes through.
 - :func:`safe_notebook`: every output of an executed notebook made safe before it is rendered: HTML
   cleaned, Markdown rendered with :func:`markdown_html` and cleaned, SVG shown as an image (a script inside
   an ``<img>`` never runs), JavaScript and widget outputs dropped.
+- :func:`terminal_text`: text from a file printed on a terminal with its control characters (ESC
+  sequences that move the cursor, retitle the window or write the clipboard) shown as ``\\x1b`` and the like.
 - :func:`spreadsheet_safe`: a table written as CSV for people to open, its text cells that a spreadsheet
   would take for a formula (``=``, ``+``, ``-``, ``@``, a tab or a carriage return first) prefixed with
   ``'``, so that ``=HYPERLINK(...)`` from the data is text in Excel or LibreOffice.
@@ -164,3 +166,13 @@ def spreadsheet_safe(frame: Any) -> Any:
         if risky.any():
             out[column] = values.astype(object).where(~risky, "'" + text.astype(object))
     return out
+
+
+# C0 controls but tab and newline, DEL, and the C1 controls (a terminal acts on them)
+_CONTROLS = {c: f"\\x{c:02x}" for c in [*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0)]}
+
+
+def terminal_text(text: Any) -> str:
+    """``text`` safe to print on a terminal: control characters (an escape sequence from a partner's file
+    could erase lines, forge output or write the clipboard) shown as ``\\x1b`` and the like."""
+    return str(text).translate(_CONTROLS)
