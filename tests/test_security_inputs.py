@@ -156,3 +156,21 @@ def test_a_project_folder_another_user_made_above_the_working_directory_is_not_t
     me = os.getuid()
     monkeypatch.setattr(paths.os, "getuid", lambda: me + 1)  # the same folder, seen by another user
     assert paths.project_root() != shared.resolve()
+
+
+def test_inspect_shows_a_files_escape_sequences_instead_of_sending_them_to_the_terminal(
+    fixture_project, tmp_path, capsys
+):
+    """A partner's column names and values with terminal escape sequences (retitle the window, write the
+    clipboard, erase the lines above): printed as text (``\\x1b``), never as the control characters."""
+    path = tmp_path / "amounts.csv"
+    path.write_text(
+        "day,amount\x1b]0;PWNED\x07\n2024-01-01,3\n2024-01-02\x1b]52;c;ZWNobyBoaQ==\x07\x1b[1A\x1b[2K,4\n"
+    )
+    main(["inspect", "gamma", str(path)])
+    shown = capsys.readouterr()
+    printed = shown.out + shown.err
+    assert "\x1b" not in printed and "\x07" not in printed
+    assert "\\x1b]0;PWNED\\x07" in printed
+    assert main(["inspect", "gamma", str(tmp_path / "missing\x1b[2J.csv")]) == 2
+    assert "\x1b" not in capsys.readouterr().err
