@@ -174,3 +174,12 @@ def test_inspect_shows_a_files_escape_sequences_instead_of_sending_them_to_the_t
     assert "\\x1b]0;PWNED\\x07" in printed
     assert main(["inspect", "gamma", str(tmp_path / "missing\x1b[2J.csv")]) == 2
     assert "\x1b" not in capsys.readouterr().err
+
+
+def test_the_runs_log_lines_show_control_characters_as_text(capsys):
+    """A unit's error (which can quote a partner's column name) is logged with its escape sequences shown."""
+    from livinglab.execute import log
+
+    log("[1/1] gamma: failed: KeyError: 'amount\x1b]0;PWNED\x07\x1b[1A\x1b[2K'")
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "\\x1b]0;PWNED\\x07" in err

@@ -139,7 +139,10 @@ def environment(values: dict[str, str]):
 
 
 def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+    """One line on standard error; its control characters shown (a unit's error can quote a file's names)."""
+    from .escaping import terminal_text
+
+    print(terminal_text(message), file=sys.stderr, flush=True)
 
 
 class RunInterrupted(KeyboardInterrupt):
