@@ -64,7 +64,10 @@ def test_a_parquet_file_of_repeated_values_is_refused_from_its_metadata(tmp_path
     path = tmp_path / "ledger.parquet"
     pd.DataFrame({"a": np.zeros(4_000_000, dtype="int64"), "b": 1}).to_parquet(path, compression="zstd")
     assert path.stat().st_size < 1_000_000
-    with pytest.raises(DataFileError, match=r"ledger\.parquet holds 4,000,000 rows x 2 columns; read whole"):
+    with pytest.raises(
+        DataFileError,
+        match=r"ledger\.parquet holds 4,000,000 rows x 2 columns \(64\.0 MB once read\); read whole",
+    ):
         read_table(path)
     # a sample reads the first row group only, checked the same way
     with pytest.raises(DataFileError, match=r"in its first row group"):
@@ -175,3 +178,18 @@ def test_a_line_of_a_million_fields_is_refused_from_the_first_mb(tmp_path, monke
     ):
         read_table(endless)
     assert read_whole == []  # refused before the whole text was decoded
+
+
+def test_a_parquet_text_repeated_by_its_dictionary_is_counted_as_read(tmp_path, small_machine):
+    """One 100 KB text that 1,000 rows repeat: some hundred bytes of Parquet (a dictionary and its indices),
+    100 MB once read; counted from the dictionary before the file is read whole."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "requests.parquet"
+    pq.write_table(pa.table({"text": ["x" * 100_000] * 1_000}), path, use_dictionary=True, compression="zstd")
+    assert path.stat().st_size < 10_000
+    with pytest.raises(
+        DataFileError, match=r"requests\.parquet holds 1,000 rows x 1 columns \(100\.0 MB once read\)"
+    ):
+        read_table(path)
