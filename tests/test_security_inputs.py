@@ -183,3 +183,26 @@ def test_the_runs_log_lines_show_control_characters_as_text(capsys):
     log("[1/1] gamma: failed: KeyError: 'amount\x1b]0;PWNED\x07\x1b[1A\x1b[2K'")
     err = capsys.readouterr().err
     assert "\x1b" not in err and "\\x1b]0;PWNED\\x07" in err
+
+
+def test_a_module_in_the_pilot_folder_does_not_shadow_a_library_in_the_kernel(fixture_project, tmp_path):
+    """The kernel runs in the pilot folder; that folder is not first on sys.path, so a pilot's own
+    ``distributed/`` (fintech's) or a stray ``json.py`` there is not imported for the library of that name
+    (fintech's engine dask failed with "cannot import name 'LocalCluster' from 'distributed'")."""
+    import nbformat
+
+    folder = fixture_project / "pilots" / "gamma"
+    (folder / "shadow_probe.py").write_text("PLANTED = True\n")
+    nb = nbformat.read(folder / "gamma.ipynb", as_version=4)
+    nb.cells.append(
+        nbformat.v4.new_code_cell(
+            "import importlib.util, os\n"
+            "livinglab.record('cwd_is_pilot', os.getcwd().endswith('gamma'))\n"
+            "livinglab.record('shadowed', importlib.util.find_spec('shadow_probe') is not None)"
+        )
+    )
+    nbformat.write(nb, folder / "gamma.ipynb")
+    out = tmp_path / "runs"
+    assert main(["run", "gamma", "--out", str(out)]) == 0
+    metrics = json.loads(next(out.glob("*/gamma/metrics.json")).read_text())["metrics"]
+    assert metrics["cwd_is_pilot"] is True and metrics["shadowed"] is False
