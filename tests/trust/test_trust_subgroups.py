@@ -189,3 +189,18 @@ def test_a_gap_says_whether_the_best_and_worst_groups_intervals_overlap(example)
     line = next(x for x in report.to_markdown().splitlines() if "largest gap" in x)
     assert ("intervals overlap" in line) is gap["intervals_overlap"]
     assert "intervals" in largest_gap({"by group": report})["evidence"]
+
+
+def test_a_described_metrics_group_names_stay_text():
+    """The range line of a metric that describes a group names groups from the data: as the gap lines do,
+    it writes them through md_inline (no live link on the card)."""
+    from livinglab.escaping import md_inline
+
+    y_true = [1, 0, 1, 0, 0, 0, 1, 1]
+    y_pred = [1, 0, 1, 0, 0, 0, 1, 1]
+    group = pd.Series(["[click](http://x.example)"] * 4 + ["plain"] * 4, name="grp")
+    share = lambda t, p: float(np.mean(np.asarray(t)))  # noqa: E731
+    report = subgroup_report({"fraud_share": share}, y_true, y_pred, group, min_count=1, n_boot=10,
+                             higher_is_better={"fraud_share": None})  # fmt: skip
+    line = next(x for x in report.to_markdown().splitlines() if "**fraud share**" in x)
+    assert md_inline("[click](http://x.example)") in line and "[click](http://x.example)" not in line

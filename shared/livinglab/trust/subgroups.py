@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..escaping import md_inline
 from .bootstrap import (
     CI,
     SeedLike,
@@ -161,11 +162,13 @@ class SubgroupReport:
             if gap["higher_is_better"] is None and gap.get("highest") is not None:
                 sentence = (
                     f"- **{metric_words(m)}** (describes each group; neither direction is a better result): "
-                    f"from {format_number(gap['lowest_value'])} ({gap['lowest']}) to "
-                    f"{format_number(gap['highest_value'])} ({gap['highest']})"
+                    f"from {format_number(gap['lowest_value'])} ({md_inline(gap['lowest'])}) to "
+                    f"{format_number(gap['highest_value'])} ({md_inline(gap['highest'])})"
                 )
                 if gap["excluded_small_groups"]:
-                    sentence += f"; small groups left out: {', '.join(gap['excluded_small_groups'])}"
+                    sentence += (
+                        f"; small groups left out: {', '.join(map(md_inline, gap['excluded_small_groups']))}"
+                    )
                 lines.append(sentence + ".")
                 continue
             if gap["best"] is None:
@@ -176,7 +179,7 @@ class SubgroupReport:
             direction = "higher is better" if gap["higher_is_better"] else "lower is better"
             sentence = (
                 f"- **{metric_words(m)}** ({direction}): largest gap {format_number(gap['largest_gap'])} between "
-                f"{gap['best']} (best, {format_number(gap['best_value'])}) and {gap['worst']} "
+                f"{md_inline(gap['best'])} (best, {format_number(gap['best_value'])}) and {md_inline(gap['worst'])} "
                 f"(worst, {format_number(gap['worst_value'])})"
             )
             if gap.get("intervals_overlap") is not None:
@@ -184,7 +187,9 @@ class SubgroupReport:
             if gap.get("includes_small_groups"):
                 sentence += "; fewer than two groups reach the minimum size, so small groups are included"
             elif gap["excluded_small_groups"]:
-                sentence += f"; small groups left out: {', '.join(gap['excluded_small_groups'])}"
+                sentence += (
+                    f"; small groups left out: {', '.join(map(md_inline, gap['excluded_small_groups']))}"
+                )
             lines.append(sentence + ".")
         small = self.small_groups
         if small:
@@ -238,7 +243,7 @@ def markdown_table(header: list[str], rows: list[list[Any]]) -> str:
     """A GitHub-flavoured markdown table (pipes in cells are escaped)."""
 
     def cell(x: Any) -> str:
-        return str(x).replace("|", "\\|").replace("\n", " ")
+        return md_inline(x)  # a group name from the data stays text: no link, image, line break or cell
 
     lines = ["| " + " | ".join(cell(h) for h in header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
