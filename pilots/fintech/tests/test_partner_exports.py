@@ -1,0 +1,45 @@
+"""Feature tables and ledgers as partners export them: labels coded in German, French or Luxembourgish, amounts
+with currency symbols, an unlabelled table (the model card must still render)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from livinglab.trust import PSEUDONYM_KEY_ENV
+from pilots.fintech import report
+from pilots.fintech.run import run_features
+
+
+@pytest.fixture(autouse=True)
+def key(monkeypatch):
+    monkeypatch.setenv(PSEUDONYM_KEY_ENV, "a-test-key-of-32-characters-long")
+
+
+def _table(n: int = 600, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(rng.standard_normal((n, 4)), columns=["f1", "f2", "f3", "f4"])
+    y = (rng.random(n) < 0.05).astype(int)
+    frame.loc[y == 1, "f2"] += 5
+    frame["y"] = y
+    return frame
+
+
+def test_an_unlabelled_feature_table_gets_a_model_card(tmp_path):
+    frame = _table().drop(columns="y")
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    result = run_features({"data_path": str(tmp_path / "t.csv"), "n_boot": 20})
+    assert result.table.label is None
+    text = report.card(result).to_markdown()
+    assert "no label" in text.lower()
+
+
+@pytest.mark.parametrize(("yes", "no"), [("ja", "nein"), ("oui", "non"), ("jo", "nee"), ("Ja", "Nein")])
+def test_a_label_coded_yes_no_in_the_partners_language_is_the_label(tmp_path, yes, no):
+    frame = _table()
+    frame["Betrug"] = np.where(frame.pop("y") == 1, yes, no)
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    result = run_features({"data_path": str(tmp_path / "t.csv"), "n_boot": 20})
+    assert result.table.label is not None and int(result.table.label.sum()) == int((frame["Betrug"] == yes).sum())
+    assert "Betrug" not in result.table.features
