@@ -863,3 +863,13 @@ def test_load_data_times_itself(tmp_path):
     loaded = load_data(str(_csv(tmp_path, "id;n\n007;2\n")), None, SIMPLE, {"sep": ";"}, record=False)
     note = next(n for n in loaded.notes if n.startswith("read and checked in "))
     assert 0 <= float(note.split()[-2]) < 60
+
+
+def test_value_codes_may_name_a_column_no_field_is_mapped_to():
+    """A partner's extra column coded J/N, translated before a pilot finds it by name (was AttributeError)."""
+    frame = pd.DataFrame(
+        {"timestamp": ["2024-01-01 00:00", "2024-01-01 01:00"], "count": [3, 4], "Flag": ["J", "N"]}
+    )
+    contract = Contract("c", "c", fields=COUNTS.fields, extras="kept")
+    applied = contract.apply(frame, params={"value_codes": {"Flag": {"J": 1, "N": 0}}})
+    assert applied.frame["Flag"].tolist() == [1, 0]

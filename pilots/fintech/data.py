@@ -121,8 +121,22 @@ def feature_table(frame: pd.DataFrame, mapping: dict[str, str] | None = None) ->
     if "label" not in frame:
         found = _find(extras, LABEL_NAMES)
         if found is not None:
-            values = pd.to_numeric(frame[found], errors="coerce")
-            if values.notna().all() and values.isin([0, 1]).all():
+            values = frame[found]
+            text = values.astype("string").str.strip().str.lower()
+            words = text.map(LABEL_WORDS)
+            if pd.api.types.is_numeric_dtype(values):
+                is_label = values.notna().all() and values.isin([0, 1]).all()
+            else:  # yes/no in words (ja/nein, oui/non, ...): the label, not a text column left out
+                is_label = bool(words.notna().all())
+                codes = text.dropna().unique()
+                if not is_label and 1 <= len(codes) <= 2:
+                    shown = sorted(values.dropna().astype(str).str.strip().unique().tolist())
+                    example = json.dumps({found: {shown[0]: 1, shown[-1]: 0}}, ensure_ascii=False)
+                    raise ContractError(
+                        f"Column {found!r} is named like the label but holds {shown}, which are not read as "
+                        f"1 (fraud) and 0 (normal); say which is which with -p value_codes '{example}'."
+                    )
+            if is_label:
                 frame["label"] = frame.pop(found)
                 extras.remove(found)
                 notes.append(f"column {found!r} is the label (0/1, found by its name); it is not a feature")

@@ -627,9 +627,8 @@ class Contract:
             f = self.field(by_file[column]) if column in by_file else None
             lookup = {str(k).strip(): v for k, v in codes.items()}
             text = _code_text(frame[column])
-            known = {str(k).lower() for k in (f.codes or {})} | {
-                str(v).lower() for v in (f.codes or {}).values()
-            }
+            field_codes = (f.codes if f is not None else None) or {}  # a column no field is mapped to
+            known = {str(k).lower() for k in field_codes} | {str(v).lower() for v in field_codes.values()}
             covered = text.isin(list(lookup)) | text.str.lower().isin(list(known))
             uncovered = text.notna() & ~covered.fillna(False)
             if uncovered.any():

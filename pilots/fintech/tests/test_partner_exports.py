@@ -3,10 +3,13 @@ with currency symbols, an unlabelled table (the model card must still render).""
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
 
+from livinglab.contract import ContractError
 from livinglab.trust import PSEUDONYM_KEY_ENV
 from pilots.fintech import report
 from pilots.fintech.run import run_features
@@ -41,5 +44,19 @@ def test_a_label_coded_yes_no_in_the_partners_language_is_the_label(tmp_path, ye
     frame["Betrug"] = np.where(frame.pop("y") == 1, yes, no)
     frame.to_csv(tmp_path / "t.csv", index=False)
     result = run_features({"data_path": str(tmp_path / "t.csv"), "n_boot": 20})
-    assert result.table.label is not None and int(result.table.label.sum()) == int((frame["Betrug"] == yes).sum())
+    assert result.table.label is not None and int(result.table.label.sum()) == int(
+        (frame["Betrug"] == yes).sum()
+    )
     assert "Betrug" not in result.table.features
+
+
+def test_a_label_named_column_with_other_codes_stops_with_the_value_codes_that_work(tmp_path):
+    frame = _table()
+    frame["Betrug"] = np.where(frame.pop("y") == 1, "J", "N")
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    with pytest.raises(ContractError, match="named like the label") as err:
+        run_features({"data_path": str(tmp_path / "t.csv"), "n_boot": 20})
+    advice = json.loads(str(err.value).split("-p value_codes '")[1].split("'")[0])
+    assert advice == {"Betrug": {"J": 1, "N": 0}}
+    result = run_features({"data_path": str(tmp_path / "t.csv"), "n_boot": 20, "value_codes": advice})
+    assert int(result.table.label.sum()) == int((frame["Betrug"] == "J").sum())
