@@ -446,7 +446,11 @@ def test_apply_converts_types_keeps_extras_and_reports_the_span(tmp_path):
     ]
     assert applied.frame.index.tolist() == [0, 1] and applied.frame["count"].tolist() == [1.5, 2.5]
     assert applied.time_span == ("2024-01-01 00:00:00", "2024-01-02 00:00:00")
-    assert applied.notes == ["columns: timestamp <- Zeit", "timestamp: parsed as ISO 8601"]
+    assert applied.notes == [
+        "columns: timestamp <- Zeit",
+        "count: read as numbers (decimal comma)",  # a type change is said
+        "timestamp: parsed as ISO 8601",
+    ]
     assert applied.mapping == {"timestamp": "Zeit", "count": "count"}
     plain = Contract("c", "C", fields=COUNTS.fields, alternatives=COUNTS.alternatives)  # no extras: dropped
     applied = plain.apply(frame.rename(columns={"Zeit": "timestamp"}))
@@ -873,3 +877,42 @@ def test_value_codes_may_name_a_column_no_field_is_mapped_to():
     contract = Contract("c", "c", fields=COUNTS.fields, extras="kept")
     applied = contract.apply(frame, params={"value_codes": {"Flag": {"J": 1, "N": 0}}})
     assert applied.frame["Flag"].tolist() == [1, 0]
+
+
+@pytest.mark.parametrize(
+    ("values", "expected", "currency"),
+    [
+        (["1.234,56 €", "-2,50 €", "12 €"], [1234.56, -2.5, 12.0], "EUR"),
+        (["EUR -12,50", "EUR 3"], [-12.5, 3.0], "EUR"),
+        (["CHF 1'234.50", "CHF 2"], [1234.5, 2.0], "CHF"),
+        (["1,234,567", "2,000,000"], [1234567.0, 2000000.0], None),
+        (["1.234", "12,50"], [1234.0, 12.5], None),  # one decimal mark a column: 1.234 beside 12,50 is 1234
+        (["1 234,5", "12"], [1234.5, 12.0], None),
+    ],
+)
+def test_amounts_as_exports_write_them(values, expected, currency):
+    from livinglab.contract import parse_numbers
+
+    numbers, found, _ = parse_numbers(pd.Series(values))
+    assert numbers.tolist() == expected and found == currency
+
+
+def test_an_amount_with_a_currency_sign_names_the_ledgers_currency():
+    contract = Contract(
+        "ledger",
+        "l",
+        fields=(
+            Field("amount", "number", meaning="amount"),
+            Field("currency", "category", required=False, meaning="ISO code"),
+        ),
+    )
+    applied = contract.apply(pd.DataFrame({"amount": ["1.234,56 €", "-7,00 €"]}))
+    assert applied.frame["amount"].tolist() == [1234.56, -7.0] and set(applied.frame["currency"]) == {"EUR"}
+    with pytest.raises(ContractError, match="amount"):  # two currencies in one column: refused, not mixed
+        contract.apply(pd.DataFrame({"amount": ["1,00 €", "2,00 CHF"]}))
+    assert contract.propose(pd.DataFrame({"N° compte": [101, 102, 103]})) == {}  # no 'account' field here
+
+
+def test_numbered_account_ids_are_proposed_for_a_text_id_field():
+    contract = Contract("c", "c", fields=(Field("account", "text", meaning="id", aliases=("compte",)),))
+    assert contract.propose(pd.DataFrame({"N° compte": [101, 102, 103] * 20})) == {"account": "N° compte"}

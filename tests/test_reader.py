@@ -820,3 +820,54 @@ def test_separator_fallback_when_the_sniffer_gives_up(monkeypatch, text, sep):
 
     monkeypatch.setattr(csv.Sniffer, "sniff", give_up)
     assert sniff_separator(text) == sep
+
+
+# ----------------------------------------------------------------------------- partners' exports (review)
+def test_a_total_line_at_the_end_is_left_out_and_the_columns_keep_their_types(tmp_path):
+    text = "Konto;Betrag;Anzahl\n101;12,50;3\n102;7,25;4\n103;1,00;5\nSumme;;12\n"
+    (tmp_path / "e.csv").write_bytes(text.encode("cp1252"))
+    frame, report = read_table(tmp_path / "e.csv")
+    assert len(frame) == 3 and frame["Konto"].tolist() == [101, 102, 103]
+    assert pd.api.types.is_integer_dtype(frame["Konto"]) and pd.api.types.is_integer_dtype(frame["Anzahl"])
+    assert report.dropped == {"a total line at the end of the file": 1}
+    assert any("total line" in n and "Summe" in n for n in report.notes)
+    # the same in a workbook, and words that are not a total stay rows
+    pd.DataFrame({"Compte": ["A", "B", "Total"], "Montant": [1.5, 2.5, 4.0]}).to_excel(
+        tmp_path / "e.xlsx", index=False
+    )
+    frame, report = read_table(tmp_path / "e.xlsx")
+    assert frame["Compte"].tolist() == ["A", "B"] and report.dropped
+    pd.DataFrame({"Compte": ["A", "B", "Totalement"], "Montant": [1.5, 2.5, 4.0]}).to_csv(
+        tmp_path / "k.csv", index=False
+    )
+    assert len(read_table(tmp_path / "k.csv")[0]) == 3
+
+
+def test_a_cp1252_title_line_is_shown_in_its_own_encoding(tmp_path):
+    text = "Export Transaktionen – Bank\na;b;c\n" + "1;2;3\n" * 20
+    (tmp_path / "t.csv").write_bytes(text.encode("cp1252"))
+    _, report = read_table(tmp_path / "t.csv")
+    assert report.title_lines == ["Export Transaktionen – Bank"]
+
+
+def test_a_workbook_with_a_cover_sheet_and_a_title_row(tmp_path):
+    path = tmp_path / "export.xlsx"
+    table = pd.DataFrame({"Datum": ["01.02.2024"] * 30, "Anzahl": range(30), "Ort": ["Mersch"] * 30})
+    with pd.ExcelWriter(path) as w:
+        pd.DataFrame({"Info": ["Export du 03.02.2025"]}).to_excel(w, sheet_name="Lisez-moi", index=False)
+        table.to_excel(w, sheet_name="Données", index=False, startrow=2)
+    with pytest.raises(DataFileError, match="'Lisez-moi'.*'Données'.*sheet") as err:
+        read_table(path)
+    assert err.value.fix == {"read_options": {"sheet": "Données"}}
+    frame, report = read_table(path, sheet="Données")
+    assert list(frame.columns) == ["Datum", "Anzahl", "Ort"] and len(frame) == 30
+    assert pd.api.types.is_integer_dtype(frame["Anzahl"]) and report.title_lines
+    with pd.ExcelWriter(path) as w:  # a title cell above the header, two sheets of a size: the first, said
+        pd.DataFrame({"Zählungen 2024": []}).to_excel(w, sheet_name="A", index=False)
+        table.to_excel(w, sheet_name="A", index=False, startrow=1)
+        table.to_excel(w, sheet_name="B", index=False)
+    frame, report = read_table(path)
+    assert list(frame.columns) == ["Datum", "Anzahl", "Ort"] and len(frame) == 30
+    assert report.title_lines == ["Zählungen 2024"] and any(
+        "'A' read, the first of 2" in n for n in report.notes
+    )

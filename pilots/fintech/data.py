@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from livinglab.contract import ContractError, parse_datetimes
+from livinglab.contract import ContractError, parse_datetimes, parse_numbers
 
 from .contract import CREDIT_WORDS, DEBIT_WORDS, GROUP_NAMES, LABEL_NAMES, LABEL_WORDS, TIME_NAMES
 
@@ -70,6 +70,9 @@ def numbers(values: pd.Series) -> pd.Series:
     """Numbers from numbers or text, understanding a decimal comma (``-0,18``, ``1.234,5``)."""
     if pd.api.types.is_numeric_dtype(values):
         return values.astype("float64")
+    parsed, _, _ = parse_numbers(values)  # '1.234,56 €', '$1,234.50': every value read one way
+    if parsed.notna().sum() == values.notna().sum():
+        return parsed
     text = values.astype("string").str.strip()
     number = pd.to_numeric(text, errors="coerce").astype("float64")
     failed = number.isna() & text.notna()

@@ -289,17 +289,75 @@ def parse_hours(values: pd.Series) -> tuple[pd.Series, str]:
     return hours.astype("Int64"), how
 
 
-def _to_number(values: pd.Series) -> pd.Series:
-    """Numbers from numbers or text; text with a decimal comma (``1.234,5``, ``7,25``) is understood."""
+#: A number as exports write it: a currency sign or ISO code before or after, thousands separated by '.', ',',
+#: spaces or apostrophes, a decimal comma or point ('1.234,56 €', 'EUR -12,50', "CHF 1'234.50", '$1,234.50').
+_AMOUNT = re.compile(
+    r"^(?P<pre>[€£$]|[A-Z]{3}(?=\s))?\s*(?P<num>[-+\u2212]?\s*\d[\d.,'\s\u00a0\u202f]*)(?<=\d)\s*"
+    r"(?P<post>[€£$]|(?<=\s)[A-Z]{3})?$"
+)
+CURRENCY_SIGNS = {"€": "EUR", "£": "GBP", "$": ""}  # '$' names no one currency: removed, not named
+
+
+def parse_numbers(values: pd.Series) -> tuple[pd.Series, str | None, str]:
+    """Numbers from numbers or text as exports write them, with the currency their text names.
+
+    Returns ``(numbers, currency, how)``: ``currency`` is the ISO code every value's sign or code names
+    (``'€'`` -> EUR), ``''`` when a sign names none (``$``), None when there was none; ``how`` says in words
+    what was removed or read ('' when nothing). Values are converted only when every text value reads one
+    way (one currency, one decimal mark); else the unreadable ones stay missing and the caller names them."""
     if pd.api.types.is_numeric_dtype(values):  # booleans too
-        return values.astype("float64")
+        return values.astype("float64"), None, ""
     text = values.astype("string").str.strip()
     number = pd.to_numeric(text, errors="coerce").astype("float64")
     failed = number.isna() & text.notna()
-    if failed.any() and text[failed].str.fullmatch(r"-?[\d.\s']*\d,\d+").all():
-        fixed = text[failed].str.replace(r"[.\s']", "", regex=True).str.replace(",", ".")
-        number = number.where(~failed, pd.to_numeric(fixed).astype("float64"))  # all match the pattern
-    return number
+    if not failed.any():
+        return number, None, ""
+    given = text.notna()  # every value is read one way: '1.234' beside '12,50' is 1234, not 1.234
+    parts = text[given].str.extract(_AMOUNT)
+    if parts["num"].isna().any():
+        return number, None, ""
+    signs = pd.concat([parts["pre"], parts["post"]]).dropna().unique().tolist()
+    if len(signs) > 1 or any(not (s in CURRENCY_SIGNS or s.isalpha()) for s in signs):
+        return number, None, ""
+    digits = parts["num"].str.replace(r"[\s'\u00a0\u202f]", "", regex=True).str.replace("\u2212", "-")
+    has_comma, has_point = digits.str.contains(",", regex=False), digits.str.contains(".", regex=False)
+    both = has_comma & has_point
+    if both.any():  # the mark that comes last is the decimal mark, the same in every value
+        comma_last = digits[both].str.rfind(",") > digits[both].str.rfind(".")
+        if comma_last.nunique() > 1:
+            return number, None, ""
+        decimal = "," if comma_last.iloc[0] else "."
+    elif has_comma.any():  # '7,25' '1234,5': a decimal comma; '1,234,567' only: thousands
+        decimal = "." if digits[has_comma].str.fullmatch(r"-?\d{1,3}(,\d{3}){2,}").all() else ","
+    else:  # '1.234.567': thousands points
+        decimal = (
+            ","
+            if digits.str.fullmatch(r"-?\d{1,3}(\.\d{3})+").all() and digits.str.count(r"\.").max() > 1
+            else "."
+        )
+    thousands = "." if decimal == "," else ","
+    if (digits.str.count(re.escape(decimal)) > 1).any():
+        return number, None, ""
+    plain = digits.str.replace(thousands, "", regex=False).str.replace(decimal, ".", regex=False)
+    fixed = pd.to_numeric(plain, errors="coerce").astype("float64")
+    if fixed.isna().any():
+        return number, None, ""
+    number = number.where(~given, fixed)
+    said = []
+    if signs:
+        said.append(f"{signs[0]!r} removed")
+    if decimal == "," and has_comma.any():
+        said.append("decimal comma")
+    if (digits.str.contains(re.escape(thousands))).any():
+        said.append(f"thousands separated by {thousands!r}")
+    currency = None if not signs else CURRENCY_SIGNS.get(signs[0], signs[0])
+    return number, currency, ", ".join(said)
+
+
+def _to_number(values: pd.Series) -> pd.Series:
+    """Numbers from numbers or text; text with a decimal comma (``1.234,5``, ``7,25``), thousands separators
+    and a currency sign (``1.234,56 €``) is understood (:func:`parse_numbers`)."""
+    return parse_numbers(values)[0]
 
 
 def _range_of(f: Field, params: dict) -> tuple[float | None, float | None, str]:
@@ -407,7 +465,13 @@ class Contract:
             score += 0.5 if hours.between(0, 24).all() and hours.nunique() <= 25 else -1.0
         elif f.kind == "text":
             length = sample.astype(str).str.len().mean()
-            score += 1.0 if numeric < 0.5 and length > 25 else (0.2 if numeric < 0.5 else -0.5)
+            whole = numeric > 0.95 and bool((_to_number(sample) % 1 == 0).all())
+            if (
+                whole and 0.8 <= score < 3.0
+            ):  # numbered ids named so ('N° compte', 'Patient Nr'): an id, not a measure
+                score += 0.6
+            else:
+                score += 1.0 if numeric < 0.5 and length > 25 else (0.2 if numeric < 0.5 else -0.5)
         elif f.kind in ("label", "category"):
             distinct = values.nunique()
             if f.kind == "label" and distinct < 2:
@@ -584,6 +648,12 @@ class Contract:
             f = self.field(name)
             converted[name] = self._convert(f, frame[column], column, dayfirst, notes, ctx)
         out = pd.DataFrame(converted, index=frame.index)
+        named = sorted(set(ctx.currencies.values()))
+        if "currency" in self.names and "currency" not in out and len(named) == 1:
+            out["currency"] = named[0]  # amounts written '1.234,56 €': the unit the pages write them in
+            notes.append(
+                f"currency: {named[0]}, named by the sign of every {', '.join(ctx.currencies)} value"
+            )
         for target, parts in self.alternatives.items():
             if target not in out and all(p in out for p in parts):
                 out[target] = self._combine(target, parts, out, notes)
@@ -657,10 +727,14 @@ class Contract:
         if f.codes is not None:
             return self._decode_codes(f, values, column, where, ctx)
         if f.kind in ("number", "integer"):
-            converted = _to_number(values)
+            converted, currency, how = parse_numbers(values)
             bad = converted.isna() & values.notna()
             if bad.any():
                 raise _not_numbers(f, values, bad, column, where, ctx)
+            if how:
+                notes.append(f"{f.name}: read as numbers ({how})")
+            if currency and ctx is not None:
+                ctx.currencies[f.name] = currency
             if f.kind == "integer":
                 frac = converted.notna() & (converted % 1 != 0)
                 if frac.any():
@@ -1038,6 +1112,8 @@ class _Context:
     given: dict[str, Any]
     params: dict[str, Any]
     read_options: dict[str, Any]
+    #: the currency a number field's values name by their sign or code ({"amount": "EUR"})
+    currencies: dict[str, str] = field(default_factory=dict)
 
     def left_out(self, name: str) -> dict[str, Any]:
         """The ``columns`` the person gave, with ``name`` left out."""

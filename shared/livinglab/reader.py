@@ -539,9 +539,11 @@ def sniff_separator(text: str) -> str:
     best, best_score = ",", 0.0
     for sep in SEPARATORS:
         counts = [len(next(csv.reader([ln], delimiter=sep))) for ln in lines]
-        if counts[0] < 2:
+        # the header's count, or most lines' when the first line has one field (a title line above the header)
+        usual = counts[0] if counts[0] >= 2 else max(set(counts), key=counts.count)
+        if usual < 2:
             continue
-        score = counts[0] * sum(c == counts[0] for c in counts)  # fields x lines that have as many
+        score = usual * sum(c == usual for c in counts)  # fields x lines that have as many
         if score > best_score:
             best, best_score = sep, score
     return best
@@ -712,12 +714,23 @@ def _read_text(path: Path, options: dict, report: ReadReport) -> pd.DataFrame:
     # The separator is sniffed on the rows that are read (a title line above the header has none).
     sep = options.get("sep") or sniff_separator(text.split("\n", skip_lines)[-1] if skip_lines else text)
     report.encoding, report.separator, report.compression = encoding, sep, compression
+    data_encoding = encoding if data is raw else "utf-8"  # what the bytes of `data` are in
     layout = scan_layout(data, sep, skip_lines)
+    n_total = _total_records(data, layout, sep, data_encoding)
+    if n_total:  # cut before pandas reads it: a total's word or empty cells never make a column text or float
+        shown = data[layout.starts[-n_total] : layout.ends[-n_total]].decode(data_encoding, errors="replace")
+        data = data[: layout.starts[-n_total]]
+        text = data.decode(data_encoding)
+        layout = scan_layout(data, sep, skip_lines)
+        report.drop("a total line at the end of the file", n_total)
+        report.notes.append(
+            f"{path.name}: {n_total} total line(s) at the end left out ({shown.strip()[:60]!r})"
+        )
     _too_wide(path, layout.columns, options)
     titles: list[str] = []
     if layout.title:
         titles = [
-            data[s:e].decode("utf-8", errors="replace").strip()
+            data[s:e].decode(data_encoding, errors="replace").strip()
             for s, e in zip(layout.starts[: layout.title], layout.ends[: layout.title], strict=True)
         ]
         skiprows = int(layout.lines[layout.title]) - 1
@@ -730,7 +743,7 @@ def _read_text(path: Path, options: dict, report: ReadReport) -> pd.DataFrame:
         report.notes.append(
             f"{path.name}: {len(layout.ragged):,} line(s) with other field counts left out ({shown})"
         )
-        text = _without(data, layout).decode("utf-8" if data is not raw else encoding)
+        text = _without(data, layout).decode(data_encoding)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)
@@ -792,6 +805,117 @@ def _read_npz(path: Path) -> pd.DataFrame:
     return frame
 
 
+def _excel_title_rows(frame: pd.DataFrame) -> int | None:
+    """Rows of a sheet above its header: the header is not on the sheet's first row when most column names
+    are pandas' 'Unnamed: N' (a title or blank rows above it); the header is then the first of the next
+    rows filled at least as much as most rows. None: the first row is the header."""
+    unnamed = sum(str(c).startswith("Unnamed: ") for c in frame.columns)
+    if frame.shape[1] < 2 or unnamed * 2 <= frame.shape[1] or len(frame) < 2:
+        return None
+    filled = frame.head(200).notna().sum(axis=1).to_numpy()
+    usual = int(np.median(filled))
+    for i in range(min(10, len(frame) - 1)):
+        if filled[i] >= max(2, usual) and frame.iloc[i].map(lambda v: isinstance(v, str)).sum() >= usual // 2:
+            return i
+    return None
+
+
+def _read_excel(path: Path, options: dict, report: ReadReport, *, sample: bool) -> pd.DataFrame:
+    """A sheet of a workbook: the one named by ``sheet``, else the first; a workbook whose first sheet is a
+    cover page beside a bigger sheet is refused with the sheet to name; title rows above the header are
+    skipped (and said so), as in a CSV."""
+    with pd.ExcelFile(path) as book:
+        names = book.sheet_names
+        sheet = options.get("sheet")
+        if sheet is None and len(names) > 1:
+            rows = {}
+            for name in names:  # the sheets' declared sizes (openpyxl reads them without the cells)
+                try:
+                    rows[name] = int(book.book[name].max_row or 0)
+                except Exception:  # another engine: sizes unknown, the first sheet is read and named
+                    rows = {}
+                    break
+            shown = ", ".join(f"{n!r}" + (f" ({rows[n]:,} rows)" if rows else "") for n in names)
+            biggest = max(rows, key=rows.get) if rows else names[0]
+            if rows and biggest != names[0] and rows[names[0]] < 0.1 * rows[biggest]:
+                raise DataFileError(
+                    f"{path.name} has {len(names)} sheets: {shown}; the first is not the table. Name the sheet "
+                    f"to read with {shown_options(options, sheet=biggest)}.",
+                    fix=_options_fix(options, sheet=biggest),
+                )
+            report.notes.append(
+                f"{path.name}: sheet {names[0]!r} read, the first of {len(names)} ({shown}); another with "
+                "read_options {'sheet': NAME}"
+            )
+        frame = book.parse(
+            sheet if sheet is not None else 0,
+            skiprows=options.get("skiprows"),
+            nrows=20_000 if sample else None,
+        )
+    if options.get("skiprows") is None:
+        title = _excel_title_rows(frame)
+        if title is not None:
+            above = [str(c) for c in frame.columns if not str(c).startswith("Unnamed: ")]
+            above += [str(v) for v in frame.iloc[:title].stack().tolist()]
+            header = [
+                str(v).strip() if pd.notna(v) else f"Unnamed: {j}" for j, v in enumerate(frame.iloc[title])
+            ]
+            frame = frame.iloc[title + 1 :].reset_index(drop=True)
+            frame.columns = header
+            frame = frame.infer_objects()
+            report.title_lines.append(above[0] if above else "(blank rows)")
+    return frame
+
+
+#: What the first cells of an export's total line say (compared in lower case, stripped, alone in the cell).
+TOTAL_WORDS = re.compile(
+    r"(grand )?totals?|totaux|total g[ée]n[ée]ral|somme( totale)?|summe|gesamt(summe)?|insgesamt|zesummen|sum",
+    re.I,
+)
+
+
+def _is_total(cells: list) -> bool:
+    return any(
+        isinstance(v, str) and TOTAL_WORDS.fullmatch(v.strip().strip('"').strip().rstrip(":")) for v in cells
+    )
+
+
+def _total_records(data: bytes, layout: Layout, sep: str, encoding: str) -> int:
+    """How many of a text table's last records are total lines (at most 3, never the header or all rows)."""
+    n = 0
+    while n < min(3, len(layout.starts) - layout.title - 2):
+        i = len(layout.starts) - 1 - n
+        record = data[layout.starts[i] : layout.ends[i]].decode(encoding, errors="replace")
+        if not _is_total(record.split(sep)[:3]):
+            break
+        n += 1
+    return n
+
+
+def _drop_total_rows(frame: pd.DataFrame, path: Path, report: ReadReport) -> pd.DataFrame:
+    """The total line(s) an export ends with ('Total;;;1.234,56', 'Summe', 'Zesummen'), left out and counted:
+    never a row of the table. Columns the total's word made text are numbers again."""
+    n = 0
+    first = frame.iloc[:, : min(3, frame.shape[1])]
+    while n < min(3, len(frame) - 1):
+        cells = first.iloc[len(frame) - 1 - n]
+        if not _is_total(list(cells)):
+            break
+        n += 1
+    if not n:
+        return frame
+    shown = " ".join(str(v) for v in frame.iloc[len(frame) - n] if pd.notna(v))[:60]
+    frame = frame.iloc[: len(frame) - n].copy()
+    for col in frame.columns[: first.shape[1]]:
+        if frame[col].dtype == object:
+            numbers = pd.to_numeric(frame[col], errors="coerce")
+            if numbers.notna().sum() == frame[col].notna().sum():
+                frame[col] = numbers
+    report.drop("a total line at the end of the file", n)
+    report.notes.append(f"{path.name}: {n} total line(s) at the end left out ({shown!r})")
+    return frame
+
+
 def _read_one(path: Path, kind: str, options: dict, report: ReadReport) -> pd.DataFrame:
     if kind == "csv":
         return _read_text(path, options, report)
@@ -805,12 +929,7 @@ def _read_one(path: Path, kind: str, options: dict, report: ReadReport) -> pd.Da
                 return next(pq.ParquetFile(path).iter_batches(batch_size=20_000)).to_pandas()
             return pd.read_parquet(path)
         if kind == "excel":
-            return pd.read_excel(
-                path,
-                sheet_name=options.get("sheet") or 0,
-                skiprows=options.get("skiprows"),
-                nrows=20_000 if sample else None,
-            )
+            return _read_excel(path, options, report, sample=bool(sample))
     except ImportError as exc:
         raise DataFileError(
             f"Reading {path.name} needs a package that is missing ({exc}); run `make install`."
@@ -973,6 +1092,7 @@ def read_table(data_path: str | Path | list, **options: Any) -> tuple[pd.DataFra
             frame = _read_one(path, kind, options, report)
             if frame.empty:
                 raise DataFileError(f"{path.name} has a header but no rows.")
+            frame = _drop_total_rows(frame, path, report)
         except DataFileError as exc:
             if by_name in (None, kind):
                 raise
