@@ -37,7 +37,18 @@ DIRECTION_CODES = {**dict.fromkeys(DEBIT_WORDS, "debit"), **dict.fromkeys(CREDIT
 LABEL_NAMES = (
     "y", "label", "class", "isfraud", "is_fraud", "fraud", "anomaly", "outlier", "target", "betrug", "fraude",
 )  # fmt: skip
-TIME_NAMES = ("time", "timestamp", "datetime", "date", "step")
+TIME_NAMES = (
+    "time",
+    "timestamp",
+    "datetime",
+    "date",
+    "step",
+    "zeit",
+    "zeitpunkt",
+    "datum",
+    "temps",
+    "horodatage",
+)
 GROUP_NAMES = ("group", "account", "account_id", "card", "card_id", "customer", "customer_id")
 #: The anti-money-laundering reporting threshold the rules baseline watches (EUR).
 REPORTING_THRESHOLD_EUR = 10_000.0

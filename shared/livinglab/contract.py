@@ -336,8 +336,9 @@ def parse_numbers(values: pd.Series) -> tuple[pd.Series, str | None, str]:
             else "."
         )
     thousands = "." if decimal == "," else ","
-    if (digits.str.count(re.escape(decimal)) > 1).any():
-        return number, None, ""
+    t, d = re.escape(thousands), re.escape(decimal)
+    if not digits.str.fullmatch(rf"[-+]?(\d{{1,3}}({t}\d{{3}})+|\d+)({d}\d+)?").all():
+        return number, None, ""  # '123.45' beside '12,50': no one reading of the marks, the caller names them
     plain = digits.str.replace(thousands, "", regex=False).str.replace(decimal, ".", regex=False)
     fixed = pd.to_numeric(plain, errors="coerce").astype("float64")
     if fixed.isna().any():
@@ -466,9 +467,9 @@ class Contract:
         elif f.kind == "text":
             length = sample.astype(str).str.len().mean()
             whole = numeric > 0.95 and bool((_to_number(sample) % 1 == 0).all())
-            if (
-                whole and 0.8 <= score < 3.0
-            ):  # numbered ids named so ('N° compte', 'Patient Nr'): an id, not a measure
+            short = numeric < 0.5 and length <= 25
+            # ids in a column named so ('N° compte' 101, 'N° patient' P001): an id, not a measure
+            if (whole or short) and 0.8 <= score < 3.0:
                 score += 0.6
             else:
                 score += 1.0 if numeric < 0.5 and length > 25 else (0.2 if numeric < 0.5 else -0.5)

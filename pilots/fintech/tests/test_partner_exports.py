@@ -60,3 +60,10 @@ def test_a_label_named_column_with_other_codes_stops_with_the_value_codes_that_w
     assert advice == {"Betrug": {"J": 1, "N": 0}}
     result = run_features({"data_path": str(tmp_path / "t.csv"), "n_boot": 20, "value_codes": advice})
     assert int(result.table.label.sum()) == int((frame["Betrug"] == "J").sum())
+
+
+def test_a_time_column_named_in_german_or_french_is_the_time_not_a_feature(tmp_path):
+    frame = _table().assign(Temps=np.arange(600) * 5.0)
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    result = run_features({"data_path": str(tmp_path / "t.csv"), "n_boot": 20})
+    assert "Temps" not in result.table.features and result.table.time_in_seconds
