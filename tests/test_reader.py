@@ -507,7 +507,8 @@ def test_mixed_and_numeric_columns_are_not_stripped(tmp_path):
 def test_given_separator_skiprows_and_dtype(tmp_path):
     path = _table(tmp_path / "x.csv", "exported 2024-01-01\nid;n\n007;1,5\n")
     frame, report = read_table(path, sep=";", skiprows=1, dtype={"id": "string"})
-    assert frame["id"].tolist() == ["007"] and frame["n"].tolist() == ["1,5"] and report.separator == ";"
+    assert frame["id"].tolist() == ["007"] and report.separator == ";"
+    assert frame["n"].tolist() == [1.5]  # a decimal comma in a ';' file is a number (said in a note)
     frame, _ = read_table(path, skiprows=1)
     assert frame["id"].tolist() == [7]
 
@@ -871,3 +872,24 @@ def test_a_workbook_with_a_cover_sheet_and_a_title_row(tmp_path):
     assert report.title_lines == ["Zählungen 2024"] and any(
         "'A' read, the first of 2" in n for n in report.notes
     )
+
+
+def test_decimal_commas_and_thousands_points_in_a_semicolon_file(tmp_path):
+    """'1.195' vehicles in a decimal-comma file is 1195, never 1.195 (pandas reads it as a decimal point)."""
+    text = "Datum;Fahrzeuge;Temperatur\n01.10.2016;1.195;13,1\n02.10.2016;776;-2,5\n03.10.2016;12.345;\n"
+    (tmp_path / "z.csv").write_bytes(text.encode("cp1252"))
+    frame, report = read_table(tmp_path / "z.csv")
+    assert frame["Fahrzeuge"].tolist() == [1195.0, 776.0, 12345.0]
+    assert frame["Temperatur"].iloc[:2].tolist() == [13.1, -2.5] and frame["Datum"].iloc[0] == "01.10.2016"
+    assert any("thousands separator in Fahrzeuge" in n for n in report.notes)
+    # no decimal comma anywhere to tell: refused with both readings, each an option that works
+    (tmp_path / "c.csv").write_text("Datum;Fahrzeuge\n" + "01.10.2016;1.195\n02.10.2016;776\n" * 5)
+    with pytest.raises(DataFileError, match=r"'1\.195'.*thousands separator") as err:
+        read_table(tmp_path / "c.csv")
+    assert err.value.fix == {"read_options": {"decimal": ","}}
+    assert read_table(tmp_path / "c.csv", decimal=",")[0]["Fahrzeuge"].tolist()[:2] == [1195.0, 776.0]
+    assert read_table(tmp_path / "c.csv", decimal=".")[0]["Fahrzeuge"].tolist()[:2] == [1.195, 776.0]
+    # a decimal point beside a decimal comma: one sentence, not a silent mix
+    (tmp_path / "m.csv").write_text("a;b\n1,5;0.25\n2,5;0.5\n")
+    with pytest.raises(DataFileError, match="decimal point"):
+        read_table(tmp_path / "m.csv")

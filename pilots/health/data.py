@@ -41,6 +41,7 @@ from .contract import (
     MAX_YEARS_AFTER_BASELINE,
     TIME_UNITS,
     age_group,
+    excel_serials_advice,
     onset_band,
     record_name_pattern,
 )
@@ -245,12 +246,16 @@ def prepare_longitudinal(
         notes.append(
             f"times rounded down to multiples of {visit_resolution:g} {time_unit} (visit_resolution)"
         )
+    raw_times = data["time"]
     data["time"] = data["time"].astype(float) / TIME_UNITS[time_unit]
     negative = data["time"] < 0
     implausible = data["time"] > MAX_YEARS_AFTER_BASELINE
     counts["rows_negative_time"] = int(negative.sum())
     counts["rows_implausible_time"] = int(implausible.sum())
     if implausible.mean() > 0.05:
+        serials = excel_serials_advice(raw_times, time_unit)
+        if serials:
+            raise ContractError(serials)
         raise ContractError(
             f"{implausible.mean():.0%} of the times are more than {MAX_YEARS_AFTER_BASELINE:g} years after baseline "
             f"when read in {time_unit}: is time_unit right? e.g. -p time_unit days (or months, weeks)."

@@ -779,8 +779,112 @@ def _read_text(path: Path, options: dict, report: ReadReport) -> pd.DataFrame:
         raise DataFileError(
             f"{path.name} was read as a single column {frame.columns[0][:60]!r}; set read_options {{'sep': ...}}."
         )
+    frame = _decimal_marks(frame, path, text, sep, skiprows, options, report)
     frame.attrs["title_lines"] = titles
     return frame
+
+
+_COMMA_NUMBER = r"[-+]?(\d{1,3}(\.\d{3})+|\d+),\d+|[-+]?\d{1,3}(\.\d{3})+|[-+]?\d+"  # 12,5 1.234,5 1.195 7
+_THOUSANDS_POINT = r"[-+]?\d{1,3}(\.\d{3})+"  # 1.195, 12.345.678: whole numbers, '.' between thousands
+
+
+def _decimal_marks(
+    frame: pd.DataFrame, path: Path, text: str, sep: str, skiprows, options: dict, report: ReadReport
+) -> pd.DataFrame:
+    """A file written with decimal commas (``sep`` ';' or tab, or ``decimal: ","`` given): its decimal-comma
+    columns as numbers, and its whole numbers with '.' between thousands (1.195 vehicles, which pandas read as
+    1.195) re-read as written. Without a decimal comma anywhere, a column of whole numbers below 1,000 beside
+    values like 1.195 is refused with the option to set: the '.' is a thousands separator or a decimal point,
+    and only the person knows which."""
+    decimal = options.get("decimal")
+    if decimal not in (None, ".", ","):
+        raise DataFileError(f'read_options decimal must be "," or ".", not {decimal!r}.')
+    if decimal == "." or (decimal is None and sep == ","):
+        return frame
+    comma = []
+    text_columns = set(options.get("dtype") or {})  # the contract's text columns stay text
+    for col in frame.select_dtypes(include="object").columns:
+        if col in text_columns:
+            continue
+        values = frame[col].dropna()
+        if not len(values) or pd.api.types.infer_dtype(values, skipna=True) != "string":
+            continue
+        values = values.str.strip()
+        if values.str.contains(",", regex=False).any() and values.str.fullmatch(_COMMA_NUMBER).all():
+            comma.append(col)
+    floats = [c for c in frame.columns if frame[c].dtype.kind == "f"]
+    if decimal is None and not comma:
+        suspects = []
+        for col in floats:
+            v = frame[col].dropna().to_numpy()
+            whole = v % 1 == 0
+            if len(v) and whole.mean() >= 0.2 and (v[whole] < 1000).all() and not whole.all():
+                if ((v[~whole] >= 1) & (v[~whole] < 1000)).all():
+                    suspects.append(col)
+        if not suspects:
+            return frame
+        written = _written(text, sep, suspects, skiprows)
+        for col in suspects:
+            point = written[col].str.contains(".", regex=False, na=False)
+            if written[col][point].str.fullmatch(_THOUSANDS_POINT).all():
+                example = written[col][point].iloc[0]
+                raise DataFileError(
+                    f"{path.name}: column {col!r} holds whole numbers below 1,000 beside values like {example!r}: "
+                    f"is '.' a thousands separator ({example} = {example.replace('.', '')})? Say so with "
+                    f"{shown_options(options, decimal=',')} (decimal comma, '.' between thousands), or keep "
+                    f"{example} as a decimal number with {shown_options(options, decimal='.')}.",
+                    fix=_options_fix(options, decimal=","),
+                )
+        return frame
+    if decimal is None and not comma:
+        return frame
+    frame = frame.copy()
+    fixed = []
+    if floats:
+        written = _written(text, sep, floats, skiprows)
+        for col in floats:
+            point = written[col].str.contains(".", regex=False, na=False)
+            if not point.any():
+                continue  # whole numbers read as floats for a missing value: nothing to re-read
+            if not written[col][point].str.fullmatch(_THOUSANDS_POINT).all():
+                bad = written[col][point & ~written[col].str.fullmatch(_THOUSANDS_POINT, na=False)].iloc[0]
+                shown = f" (as column {comma[0]!r} is)" if comma else ""
+                raise DataFileError(
+                    f"{path.name}: column {col!r} is written with a decimal point ({bad!r}) in a file whose decimal "
+                    f"mark is a comma{shown}; export the file with one decimal mark, or read the points as "
+                    f"written with {shown_options(options, decimal='.')} (the comma columns are then read field "
+                    "by field).",
+                    fix=_options_fix(options, decimal="."),
+                )
+            frame[col] = pd.to_numeric(written[col].str.replace(".", "", regex=False)).astype("float64")
+            fixed.append(col)
+    for col in comma:
+        plain = frame[col].str.strip().str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+        frame[col] = pd.to_numeric(plain)
+    if comma:
+        shown = ", ".join(map(str, comma[:5])) + (" ..." if len(comma) > 5 else "")
+        report.notes.append(
+            f"{path.name}: decimal commas read as numbers in {len(comma)} column(s) ({shown})"
+        )
+    if fixed:
+        report.notes.append(
+            f"{path.name}: '.' read as the thousands separator in {', '.join(map(str, fixed))} (e.g. 1.195 = 1195)"
+        )
+    return frame
+
+
+def _written(text: str, sep: str, columns: list, skiprows) -> pd.DataFrame:
+    """Columns of a text table as written (strings), to read their numbers again."""
+    return pd.read_csv(
+        io.StringIO(text),
+        sep=sep,
+        usecols=columns,
+        dtype=str,
+        skipinitialspace=True,
+        skiprows=skiprows,
+        index_col=False,
+        engine="c",
+    ).apply(lambda s: s.str.strip())
 
 
 def _read_npz(path: Path) -> pd.DataFrame:

@@ -1,0 +1,72 @@
+"""A hospital's export of a longitudinal cohort: visit dates (dd.mm.yyyy text, Excel dates, Excel serial numbers)
+instead of a time since baseline, French column names, decimal commas."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import livinglab
+from livinglab.contract import ContractError
+from pilots.health import data
+from pilots.health.contract import CONTRACTS
+
+KEY = "a-test-key-that-is-long-enough"
+
+
+@pytest.fixture(autouse=True)
+def _key(monkeypatch):
+    monkeypatch.setenv("LIVINGLAB_PSEUDONYM_KEY", KEY)
+
+
+def _visits(n_subjects: int = 12) -> tuple[pd.DataFrame, pd.Series]:
+    """Each participant's visits every 30 days from their own first visit; the score rises 6 points a year."""
+    rows, years = [], []
+    for s in range(n_subjects):
+        first = pd.Timestamp("2023-01-10") + pd.Timedelta(days=17 * s)
+        for k in range(6):
+            rows.append({"N° patient": f"P{s:03d}", "Date de visite": first + pd.Timedelta(days=30 * k),
+                         "Score UPDRS moteur": 20 + s + 6 * (30 * k) / 365.25})  # fmt: skip
+            years.append(30 * k / 365.25)
+    return pd.DataFrame(rows), pd.Series(years)
+
+
+def _load(path, **params):
+    loaded = livinglab.load("health", "longitudinal", {"data_path": str(path), **params}, record=False)
+    return loaded, data.longitudinal(loaded.frame, loaded.params, key=KEY, mapping=loaded.applied.mapping)
+
+
+@pytest.mark.parametrize("kind", ["text", "excel"])
+def test_visit_dates_become_the_time_since_each_participants_first_assessment(tmp_path, kind):
+    frame, years = _visits()
+    if kind == "text":
+        frame["Date de visite"] = frame["Date de visite"].dt.strftime("%d.%m.%Y")
+        frame["Score UPDRS moteur"] = frame["Score UPDRS moteur"].map(lambda v: f"{v:.3f}".replace(".", ","))
+        path = tmp_path / "export.csv"
+        frame.to_csv(path, sep=";", index=False, encoding="cp1252")
+    else:
+        path = tmp_path / "export.xlsx"
+        frame.to_excel(path, index=False)
+    proposal = CONTRACTS["longitudinal"].propose(pd.read_csv(path, sep=";", encoding="cp1252") if kind == "text"
+                                                 else pd.read_excel(path))  # fmt: skip
+    assert proposal["time"] == "Date de visite" and proposal["subject"] == "N° patient"
+    loaded, study = _load(path, columns=proposal)
+    assert np.allclose(np.sort(loaded.frame["time"].to_numpy()), np.sort(years.to_numpy()))
+    assert any("visit dates" in n and "2023-01-10" in n for n in loaded.applied.notes)
+    assert study.counts["assessments"] == len(frame) and study.counts["participants"] == 12
+    days, _ = _load(path, columns=proposal, time_unit="days")  # the unit the times are given in
+    assert np.allclose(np.sort(days.frame["time"].to_numpy()), np.sort(years.to_numpy() * 365.25))
+
+
+def test_excel_serial_numbers_as_times_are_named_so():
+    frame = pd.DataFrame(
+        {"subject": ["a"] * 3 + ["b"] * 3, "time": [45311, 45341, 45371] * 2, "score": [1.0] * 6}
+    )
+    for unit in ("days", "years"):
+        with pytest.raises(ContractError, match=r"Excel date serial numbers \(45,311 is 20\.01\.2024\)"):
+            data.prepare_longitudinal(frame, time_unit=unit)
+    from pilots.health.contract import check_data
+
+    with pytest.raises(ContractError, match="Excel date serial"):
+        check_data("longitudinal", frame, {"time_unit": "days"})
