@@ -917,3 +917,13 @@ def test_an_amount_with_a_currency_sign_names_the_ledgers_currency():
 def test_numbered_account_ids_are_proposed_for_a_text_id_field():
     contract = Contract("c", "c", fields=(Field("account", "text", meaning="id", aliases=("compte",)),))
     assert contract.propose(pd.DataFrame({"N° compte": [101, 102, 103] * 20})) == {"account": "N° compte"}
+
+
+def test_code_text_reads_each_distinct_value_once_and_keeps_the_rows():
+    from livinglab.contract import _code_text
+
+    values = pd.Series([1.0, None, 2.0, " M ", "x", 1.0, "007"], dtype=object, index=[5, 3, 1, 0, 2, 4, 6])
+    text = _code_text(values)
+    assert text.index.tolist() == values.index.tolist() and str(text.dtype) == "string"
+    assert text.tolist() == ["1", pd.NA, "2", "M", "x", "1", "007"]
+    assert _code_text(pd.Series(pd.Categorical(["a", None]))).tolist() == ["a", pd.NA]

@@ -164,8 +164,10 @@ def _shown(values, limit: int = 3) -> str:
 
 def _code_text(values: pd.Series) -> pd.Series:
     """Values as the text a person would type in value_codes: 1.0 -> "1", " M " -> "M"."""
-    text = values.astype("string").str.strip()
-    return text.str.replace(r"^(-?\d+)\.0+$", r"\1", regex=True)
+    codes, uniques = pd.factorize(values)  # each distinct value once: a million rows of 0/1 are two values
+    text = pd.Series(uniques, dtype=object).astype("string").str.strip()
+    text = text.str.replace(r"^(-?\d+)\.0+$", r"\1", regex=True)
+    return pd.Series(text.array.take(codes, allow_fill=True), index=values.index, dtype="string")
 
 
 # A time ending in a UTC offset or Z ("...T05:00:00+02:00", "... 10:00 +0100", "...T10:00Z").
@@ -1262,7 +1264,7 @@ def describe_columns(frame: pd.DataFrame, n_examples: int = 3) -> pd.DataFrame:
     rows = []
     for column in frame.columns:
         values = frame[column]
-        examples = values.dropna().astype(str).str[:40].unique()[:n_examples]
+        examples = values.dropna().drop_duplicates().head(n_examples).astype(str).str[:40]
         rows.append(
             {
                 "column": column,
