@@ -75,7 +75,21 @@ _ID = Field(
     "text",
     required=False,
     meaning="request id; rows sharing an id (e.g. translations of one text) stay on one side of every split",
-    aliases=("request_id", "index_id", "case_id", "ticket", "ticket_id", "reference"),
+    aliases=(
+        "request_id",
+        "index_id",
+        "case_id",
+        "ticket",
+        "ticket_id",
+        "reference",
+        "n_demande",
+        "no_demande",
+        "numero_demande",
+        "n_de_demande",
+        "anfragenummer",
+        "antragsnummer",
+        "referenz",
+    ),  # fmt: skip
 )
 
 _GROUP = Field(

@@ -1,0 +1,26 @@
+"""A commune's export of requests with French column names: every column a partner names so is proposed."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pilots.public_sector.contract import REQUESTS
+
+
+def test_a_french_export_proposes_its_request_number_as_the_id():
+    frame = pd.DataFrame(
+        {
+            "n° demande": [431, 431, 403, 403] * 10,  # one number for a text and its translation
+            "service": ["geography", "geography", "science", "science"] * 10,
+            "texte de la demande": [
+                f"Une demande assez longue pour être un texte, numéro {i}" for i in range(40)
+            ],
+            "langue": ["fra", "deu"] * 20,
+        }
+    )
+    assert REQUESTS.propose(frame) == {
+        "text": "texte de la demande",
+        "label": "service",
+        "language": "langue",
+        "id": "n° demande",
+    }
