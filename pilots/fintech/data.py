@@ -189,6 +189,16 @@ def feature_table(frame: pd.DataFrame, mapping: dict[str, str] | None = None) ->
         raise ContractError(
             f"The table has only {len(features)} rows; anomaly detection needs at least {MIN_TABLE_ROWS}."
         )
+    missing = features.isna().sum()
+    missing = missing[missing > 0]
+    if len(missing):  # the detectors fill them with the column's median (model.outliers): said, not silent
+        shown = ", ".join(f"{c}: {n:,}" for c, n in missing.head(5).items()) + (
+            " ..." if len(missing) > 5 else ""
+        )
+        notes.append(
+            f"{int(missing.sum()):,} missing value(s) in {len(missing)} feature column(s) ({shown}), each filled "
+            "with its column's median before scoring"
+        )
     duplicates = int(features.duplicated().sum())
     if duplicates:
         notes.append(f"{duplicates:,} rows repeat another row's features exactly (kept)")

@@ -67,3 +67,13 @@ def test_a_time_column_named_in_german_or_french_is_the_time_not_a_feature(tmp_p
     frame.to_csv(tmp_path / "t.csv", index=False)
     result = run_features({"data_path": str(tmp_path / "t.csv"), "n_boot": 20})
     assert "Temps" not in result.table.features and result.table.time_in_seconds
+
+
+def test_empty_cells_of_a_feature_are_counted_in_a_note(tmp_path):
+    frame = _table().astype({"f3": object})
+    frame.loc[:9, "f3"] = ""
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    result = run_features({"data_path": str(tmp_path / "t.csv"), "n_boot": 20})
+    assert result.table.rows == 600 and any(
+        "10 missing value(s) in 1 feature column(s) (f3: 10)" in n for n in result.notes
+    )
