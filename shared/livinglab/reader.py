@@ -919,7 +919,8 @@ def _excel_title_rows(frame: pd.DataFrame) -> int | None:
     filled = frame.head(200).notna().sum(axis=1).to_numpy()
     usual = int(np.median(filled))
     for i in range(min(10, len(frame) - 1)):
-        if filled[i] >= max(2, usual) and frame.iloc[i].map(lambda v: isinstance(v, str)).sum() >= usual // 2:
+        cells = frame.iloc[i].dropna()
+        if filled[i] >= max(2, usual) and all(isinstance(v, str) for v in cells):  # names, not values
             return i
     return None
 
