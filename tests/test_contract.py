@@ -927,3 +927,17 @@ def test_code_text_reads_each_distinct_value_once_and_keeps_the_rows():
     assert text.index.tolist() == values.index.tolist() and str(text.dtype) == "string"
     assert text.tolist() == ["1", pd.NA, "2", "M", "x", "1", "007"]
     assert _code_text(pd.Series(pd.Categorical(["a", None]))).tolist() == ["a", pd.NA]
+
+
+def test_whole_number_ids_read_as_floats_are_the_same_text_ids(tmp_path):
+    """Two monthly workbooks: in one a blank cell makes the account column float (307.0); it is '307' in both."""
+    pd.DataFrame({"account": [307, None, 12], "n": [1, 2, 3]}).to_excel(tmp_path / "a.xlsx", index=False)
+    pd.DataFrame({"account": [307, 12, 5], "n": [4, 5, 6]}).to_excel(tmp_path / "b.xlsx", index=False)
+    contract = Contract(
+        "c",
+        "c",
+        fields=(Field("account", "text", required=False, meaning="id"), Field("n", "number", meaning="n")),
+    )
+    frame, _ = read_table(str(tmp_path / "*.xlsx"))
+    applied = contract.apply(frame)
+    assert applied.frame["account"].dropna().tolist() == ["307", "12", "307", "12", "5"]

@@ -785,6 +785,10 @@ class Contract:
             return converted
         if f.kind == "label":
             return values
+        if pd.api.types.is_float_dtype(values) and bool((values.dropna() % 1 == 0).all()):
+            values = values.astype(
+                "Int64"
+            )  # ids 307 that a blank cell made 307.0 are '307', as in other files
         return values.astype("string").str.strip()  # text and category
 
     def _decode_codes(self, f: Field, values: pd.Series, column: str, where: str, ctx) -> pd.Series:
