@@ -876,10 +876,14 @@ def test_a_workbook_with_a_cover_sheet_and_a_title_row(tmp_path):
 
 def test_decimal_commas_and_thousands_points_in_a_semicolon_file(tmp_path):
     """'1.195' vehicles in a decimal-comma file is 1195, never 1.195 (pandas reads it as a decimal point)."""
-    text = "Datum;Fahrzeuge;Temperatur\n01.10.2016;1.195;13,1\n02.10.2016;776;-2,5\n03.10.2016;12.345;\n"
+    text = "Datum;Fahrzeuge;Temperatur;Jitter\n01.10.2016;1.195;13,1;3,38e-05\n02.10.2016;776;-2,5;0,5\n03.10.2016;12.345;;1\n"
     (tmp_path / "z.csv").write_bytes(text.encode("cp1252"))
     frame, report = read_table(tmp_path / "z.csv")
-    assert frame["Fahrzeuge"].tolist() == [1195.0, 776.0, 12345.0]
+    assert frame["Fahrzeuge"].tolist() == [1195.0, 776.0, 12345.0] and frame["Jitter"].tolist() == [
+        3.38e-05,
+        0.5,
+        1.0,
+    ]
     assert frame["Temperatur"].iloc[:2].tolist() == [13.1, -2.5] and frame["Datum"].iloc[0] == "01.10.2016"
     assert any("thousands separator in Fahrzeuge" in n for n in report.notes)
     # no decimal comma anywhere to tell: refused with both readings, each an option that works

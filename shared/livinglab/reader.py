@@ -784,7 +784,8 @@ def _read_text(path: Path, options: dict, report: ReadReport) -> pd.DataFrame:
     return frame
 
 
-_COMMA_NUMBER = r"[-+]?(\d{1,3}(\.\d{3})+|\d+),\d+|[-+]?\d{1,3}(\.\d{3})+|[-+]?\d+"  # 12,5 1.234,5 1.195 7
+#: 12,5  1.234,5  3,38e-05  1.195  7
+_COMMA_NUMBER = r"[-+]?(\d{1,3}(\.\d{3})+|\d+),\d+([eE][-+]?\d+)?|[-+]?\d{1,3}(\.\d{3})+|[-+]?\d+"
 _THOUSANDS_POINT = r"[-+]?\d{1,3}(\.\d{3})+"  # 1.195, 12.345.678: whole numbers, '.' between thousands
 
 
@@ -809,7 +810,7 @@ def _decimal_marks(
         values = frame[col].dropna()
         if not len(values) or pd.api.types.infer_dtype(values, skipna=True) != "string":
             continue
-        values = values.str.strip()
+        values = values.head(2_000).str.strip()  # a sample decides; the C parser reads the whole column below
         if values.str.contains(",", regex=False).any() and values.str.fullmatch(_COMMA_NUMBER).all():
             comma.append(col)
     floats = [c for c in frame.columns if frame[c].dtype.kind == "f"]
@@ -858,9 +859,23 @@ def _decimal_marks(
                 )
             frame[col] = pd.to_numeric(written[col].str.replace(".", "", regex=False)).astype("float64")
             fixed.append(col)
-    for col in comma:
-        plain = frame[col].str.strip().str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
-        frame[col] = pd.to_numeric(plain)
+    if comma:  # read again by pandas' C parser with the comma as the decimal mark (and '.' between thousands)
+        points = any(frame[c].dropna().head(2_000).str.contains(".", regex=False).any() for c in comma)
+        again = pd.read_csv(
+            io.StringIO(text),
+            sep=sep,
+            usecols=comma,
+            decimal=",",
+            thousands="." if points else None,
+            skipinitialspace=True,
+            skiprows=skiprows,
+            index_col=False,
+            engine="c",
+        )
+        # a column with a value that is not such a number stays text: the contract names the value
+        comma = [c for c in comma if pd.api.types.is_numeric_dtype(again[c])]
+        for col in comma:
+            frame[col] = again[col].astype("float64").to_numpy()
     if comma:
         shown = ", ".join(map(str, comma[:5])) + (" ..." if len(comma) > 5 else "")
         report.notes.append(
