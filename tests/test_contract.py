@@ -941,3 +941,16 @@ def test_whole_number_ids_read_as_floats_are_the_same_text_ids(tmp_path):
     frame, _ = read_table(str(tmp_path / "*.xlsx"))
     applied = contract.apply(frame)
     assert applied.frame["account"].dropna().tolist() == ["307", "12", "307", "12", "5"]
+
+
+def test_excel_serial_day_numbers_in_a_date_column_are_named_and_read_with_the_option_given():
+    frame = pd.DataFrame({"timestamp": [45311.5, 45311.75, 45312.0], "count": [1, 2, 3]})
+    with pytest.raises(
+        ContractError, match=r"Excel's serial day numbers \(45,311\.5 is 20\.01\.2024 12:00\)"
+    ) as err:
+        COUNTS.apply(frame)
+    assert err.value.fix == {"read_options": {"date_format": "excel"}}
+    applied = COUNTS.apply(frame, params=err.value.fix)
+    assert applied.frame["timestamp"].tolist() == list(
+        pd.to_datetime(["2024-01-20 12:00", "2024-01-20 18:00", "2024-01-21 00:00"])
+    )

@@ -187,18 +187,23 @@ def _visit_dates(values: pd.Series, dayfirst, date_format) -> tuple[pd.Series, s
     return parsed, how
 
 
-def excel_serials_advice(times: pd.Series, unit: str) -> str:
-    """The sentence for times that are Excel's date serial numbers (45,311 is 20.01.2024: a date column
-    exported as numbers), or '' when they are not."""
+def excel_serials_advice(
+    times: pd.Series, unit: str, read_options: dict | None = None
+) -> tuple[str, dict | None]:
+    """The sentence (and the fix) for times that are Excel's serial day numbers (45,311 is 20.01.2024: a date
+    column exported as numbers), or ('', None) when they are not."""
+    from livinglab.contract import EXCEL_DATES, EXCEL_EPOCH, looks_like_excel_dates
+
     values = pd.to_numeric(times, errors="coerce").dropna()
-    if values.empty or not (values.between(20_000, 80_000).mean() > 0.95 and (values % 1 == 0).mean() > 0.95):
-        return ""
-    first = pd.Timestamp("1899-12-30") + pd.to_timedelta(float(values.iloc[0]), unit="D")
+    if values.empty or not looks_like_excel_dates(values):
+        return "", None
+    options = {**dict(read_options or {}), "date_format": EXCEL_DATES}
+    first = EXCEL_EPOCH + pd.to_timedelta(float(values.iloc[0]), unit="D")
     return (
-        f"The times look like Excel date serial numbers ({values.iloc[0]:,.0f} is {first:%d.%m.%Y}), not times "
-        f"since baseline in {unit}: format that column as dates in the workbook (or export it as dd.mm.yyyy) and "
-        "the visit dates are turned into the time since each participant's first assessment."
-    )
+        f"The times look like Excel's serial day numbers ({values.iloc[0]:,.0f} is {first:%d.%m.%Y}), not times "
+        f"since baseline in {unit}: read them as visit dates with -p read_options '{json.dumps(options)}' (they "
+        "become the time since each participant's first assessment)."
+    ), {"read_options": options}
 
 
 def _tokens(column: str) -> set[str]:
@@ -443,13 +448,14 @@ def check_data(name: str, frame: pd.DataFrame, params: dict) -> None:
         implausible = float((times > MAX_YEARS_AFTER_BASELINE).mean()) if len(times) else 0.0
         if implausible > 0.05:
             guess = suggest_params(name, frame, {"time": "time"}).get("time_unit", "days")
-            serials = excel_serials_advice(frame["time"], unit)
+            serials, fix = excel_serials_advice(frame["time"], unit, params.get("read_options"))
             if serials or guess == unit:
                 raise ContractError(
                     serials
                     or f"{implausible:.0%} of the times are more than {MAX_YEARS_AFTER_BASELINE:g} years after "
                     f"baseline even in {unit}: does columns map 'time' to the time since each participant's "
-                    "baseline (or to visit dates)?"
+                    "baseline (or to visit dates)?",
+                    fix=fix,
                 )
             raise ContractError(
                 f"{implausible:.0%} of the times are more than {MAX_YEARS_AFTER_BASELINE:g} years after baseline "

@@ -253,9 +253,9 @@ def prepare_longitudinal(
     counts["rows_negative_time"] = int(negative.sum())
     counts["rows_implausible_time"] = int(implausible.sum())
     if implausible.mean() > 0.05:
-        serials = excel_serials_advice(raw_times, time_unit)
+        serials, fix = excel_serials_advice(raw_times, time_unit)
         if serials:
-            raise ContractError(serials)
+            raise ContractError(serials, fix)
         raise ContractError(
             f"{implausible.mean():.0%} of the times are more than {MAX_YEARS_AFTER_BASELINE:g} years after baseline "
             f"when read in {time_unit}: is time_unit right? e.g. -p time_unit days (or months, weeks)."

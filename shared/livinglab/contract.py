@@ -83,6 +83,15 @@ DATE_FORMATS = (
     "%b %d %Y",
 )
 MISSING_CODE = ""  # the value_codes key for a missing value: {"label": {"": 0}}
+#: ``read_options: {"date_format": "excel"}``: dates written as Excel's serial day numbers (45311 = 20.01.2024)
+EXCEL_DATES = "excel"
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+
+
+def looks_like_excel_dates(values: pd.Series) -> bool:
+    """Numbers that are Excel serial day numbers of the years 1954-2119 (20,000-80,000), nearly all of them."""
+    numbers = pd.to_numeric(values, errors="coerce").dropna()
+    return bool(len(numbers)) and numbers.between(20_000, 80_000).mean() > 0.95
 
 
 class ContractError(ValueError):
@@ -208,6 +217,11 @@ def parse_datetimes(
     """
     if pd.api.types.is_datetime64_any_dtype(values):
         parsed, how, offsets = values, "already datetimes", values.dt.tz is not None
+    elif date_format == EXCEL_DATES:  # 45311.5 = 20.01.2024 12:00: days since 30.12.1899, as Excel counts
+        days = pd.to_numeric(values, errors="coerce")
+        days = days.where(days.between(1, 2_958_465))  # Excel's first and last day
+        parsed = (EXCEL_EPOCH + pd.to_timedelta(days, unit="D")).dt.round("s")
+        how, offsets = "Excel serial day numbers (date_format excel)", False
     elif date_format:
         text = _code_text(values)
         width = _format_width(date_format)
@@ -1179,6 +1193,15 @@ def _not_numbers(f: Field, values: pd.Series, bad: pd.Series, column: str, where
 
 def _not_dates(f: Field, values: pd.Series, column: str, where: str, what: str, ctx) -> ContractError:
     options = dict(ctx.read_options) if ctx is not None else {}
+    if what == "numbers, not dates" and looks_like_excel_dates(values):
+        options["date_format"] = EXCEL_DATES
+        first = float(pd.to_numeric(values, errors="coerce").dropna().iloc[0])
+        return ContractError(
+            f"{where} holds numbers like {first:,.6g}, Excel's serial day numbers ({first:,.6g} is "
+            f"{EXCEL_EPOCH + pd.to_timedelta(first, unit='D'):%d.%m.%Y %H:%M}); read them as dates with "
+            f"{_param('read_options', options)}, or map another column with -p columns.",
+            fix={"read_options": options},
+        )
     if what == "numbers, not dates":
         guess = guess_date_format(values)
         if guess:

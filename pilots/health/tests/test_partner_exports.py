@@ -64,9 +64,22 @@ def test_excel_serial_numbers_as_times_are_named_so():
         {"subject": ["a"] * 3 + ["b"] * 3, "time": [45311, 45341, 45371] * 2, "score": [1.0] * 6}
     )
     for unit in ("days", "years"):
-        with pytest.raises(ContractError, match=r"Excel date serial numbers \(45,311 is 20\.01\.2024\)"):
+        with pytest.raises(ContractError, match=r"Excel's serial day numbers \(45,311 is 20\.01\.2024\)"):
             data.prepare_longitudinal(frame, time_unit=unit)
     from pilots.health.contract import check_data
 
-    with pytest.raises(ContractError, match="Excel date serial"):
+    with pytest.raises(ContractError, match="Excel's serial day numbers") as err:
         check_data("longitudinal", frame, {"time_unit": "days"})
+    assert err.value.fix == {"read_options": {"date_format": "excel"}}
+
+
+def test_excel_serial_visit_dates_read_with_the_option_the_sentence_gives(tmp_path):
+    frame, years = _visits()
+    frame["Date de visite"] = (frame["Date de visite"] - pd.Timestamp("1899-12-30")).dt.days
+    frame.to_excel(tmp_path / "serials.xlsx", index=False)
+    columns = {"subject": "N° patient", "time": "Date de visite", "score": "Score UPDRS moteur"}
+    with pytest.raises(ContractError, match="Excel's serial day numbers") as err:
+        _load(tmp_path / "serials.xlsx", columns=columns, time_unit="days")
+    loaded, study = _load(tmp_path / "serials.xlsx", columns=columns, **err.value.fix)
+    assert np.allclose(np.sort(loaded.frame["time"].to_numpy()), np.sort(years.to_numpy()))
+    assert study.counts["participants"] == 12
