@@ -50,7 +50,14 @@ MIN_PARTICIPANTS = 10
 DUPLICATE_RULES = ("mean", "median", "first", "last")
 MAX_YEARS_AFTER_BASELINE = 80.0
 #: labels of the control group (case-insensitive); everyone else in a group column is analysed as a patient
-CONTROL_WORDS = re.compile(r"^(control|controls|hc|healthy|healthy control|healthy controls|non-pd)$", re.I)
+CONTROL_WORDS = re.compile(
+    r"^(control|controls|hc|healthy|healthy control|healthy controls|non-pd|t[ée]moins?|contr[ôo]les?|sains?|"
+    r"kontrollen?|kontrollgruppe|gesund|kontroll)$",
+    re.I,
+)
+#: A label column that answers yes or no (oui/non, ja/nein, jo/nee, true/false): the yes is the case.
+YES_WORDS = frozenset({"yes", "y", "oui", "ja", "jo", "true", "vrai", "wahr"})
+NO_WORDS = frozenset({"no", "n", "non", "nein", "nee", "neen", "false", "faux", "falsch"})
 SEXES = ("male", "female")
 ONSET_BANDS = ("<50", "50-69", ">=70")
 ONSET_EDGES = (-np.inf, 50.0, 70.0, np.inf)

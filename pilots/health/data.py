@@ -39,7 +39,9 @@ from .contract import (
     CONTROL_WORDS,
     DUPLICATE_RULES,
     MAX_YEARS_AFTER_BASELINE,
+    NO_WORDS,
     TIME_UNITS,
+    YES_WORDS,
     age_group,
     excel_serials_advice,
     onset_band,
@@ -377,6 +379,10 @@ def prepare_case_control(
         case = str(case_label)
     elif set(values) == {"0", "1"}:
         case = "1"
+    elif (
+        len({v.lower() for v in values} & YES_WORDS) == 1 and len({v.lower() for v in values} & NO_WORDS) == 1
+    ):
+        case = next(v for v in values if v.lower() in YES_WORDS)  # oui/non, ja/nein: the yes is the case
     else:
         controls = [v for v in values if CONTROL_WORDS.match(v)]
         if len(controls) != 1:

@@ -83,3 +83,18 @@ def test_excel_serial_visit_dates_read_with_the_option_the_sentence_gives(tmp_pa
     loaded, study = _load(tmp_path / "serials.xlsx", columns=columns, **err.value.fix)
     assert np.allclose(np.sort(loaded.frame["time"].to_numpy()), np.sort(years.to_numpy()))
     assert study.counts["participants"] == 12
+
+
+@pytest.mark.parametrize(
+    ("case", "control"), [("oui", "non"), ("Ja", "Nein"), ("Parkinson", "témoin"), ("PD", "Kontrolle")]
+)
+def test_a_diagnosis_in_the_partners_language_names_the_case(case, control):
+    rows = pd.DataFrame(
+        {
+            "subject": [f"S{p:02d}_{r}" for p in range(1, 7) for r in range(1, 4)],
+            "label": [case] * 9 + [control] * 9,  # the yes (or the one not a control word) is the case
+            "HNR": np.arange(18.0) * 2 + 0.5,
+        }
+    )
+    out = data.prepare_case_control(rows, subject_pattern=r"^(.*)_\d+$")
+    assert out.frame.attrs["case"] == case and out.counts["cases"] == 3
