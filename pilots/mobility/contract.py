@@ -37,7 +37,16 @@ TIDY = Contract(
             "text",
             required=False,
             meaning="counting site id (absent: the file is one site)",
-            aliases=("station", "station_id", "site_id", "zaehlstelle", "counter", "detector", "poste_id"),
+            aliases=(
+                "station",
+                "station_id",
+                "site_id",
+                "zaehlstelle",
+                "counter",
+                "detector",
+                "poste_id",
+                "zielstell",
+            ),
         ),
         Field(
             "timestamp",
@@ -46,14 +55,18 @@ TIDY = Contract(
             aliases=("datetime", "date_time", "time", "zeit", "periode"),
         ),
         Field(
-            "date", "datetime", required=False, meaning="day (with hour)", aliases=("day", "datum", "jour")
+            "date",
+            "datetime",
+            required=False,
+            meaning="day (with hour)",
+            aliases=("day", "datum", "jour", "dag"),
         ),
         Field(
             "hour",
             "hour",
             required=False,
             meaning="hour of day 0-23, 1-24 or HH:MM",
-            aliases=("stunde", "heure"),
+            aliases=("stunde", "heure", "stonn"),
         ),
         Field(
             "count",
@@ -70,6 +83,9 @@ TIDY = Contract(
                 "fahrzeuge",
                 "vehicules",
                 "kfz",
+                "zuel",
+                "gefierer",
+                "autoen",
             ),
         ),
         Field(

@@ -24,3 +24,14 @@ def test_a_french_export_proposes_its_request_number_as_the_id():
         "language": "langue",
         "id": "n° demande",
     }
+
+
+def test_luxembourgish_headers_are_proposed():
+    frame = pd.DataFrame(
+        {
+            "Ufro": [f"Ech hätt gär eng Informatioun iwwer meng Steieren, Nummer {i}" for i in range(40)],
+            "Déngscht": ["Steieren", "Gemeng"] * 20,
+            "Sprooch": ["lb"] * 40,
+        }
+    )
+    assert REQUESTS.propose(frame) == {"text": "Ufro", "label": "Déngscht", "language": "Sprooch"}
