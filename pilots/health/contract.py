@@ -267,7 +267,8 @@ def longitudinal_contract() -> Contract:
                 "time",
                 "number",
                 meaning="time of the assessment since the participant's baseline, in time_unit "
-                "(years, months, weeks or days); negative and implausible times are dropped and counted",
+                "(years, months, weeks or days), or visit dates (then the time since each participant's first "
+                "assessment); negative and implausible times are dropped and counted",
                 aliases=(
                     "test_time",
                     "years",
