@@ -889,6 +889,7 @@ def test_value_codes_may_name_a_column_no_field_is_mapped_to():
         (["1.234", "12,50"], [1234.0, 12.5], None),  # one decimal mark a column: 1.234 beside 12,50 is 1234
         (["1 234,5", "12"], [1234.5, 12.0], None),
         (["123.45", "12,50 EUR"], [123.45, None], None),  # no one reading of the marks: left for the error
+        (["1.234,56-", "12,00", "3,50 €-"], [-1234.56, 12.0, -3.5], "EUR"),  # SAP: the minus after
     ],
 )
 def test_amounts_as_exports_write_them(values, expected, currency):

@@ -20,8 +20,14 @@ from __future__ import annotations
 from livinglab.contract import Contract, Field
 
 #: Direction values read as money out / money in (compared in lower case, stripped).
-DEBIT_WORDS = frozenset({"debit", "d", "dr", "out", "outgoing", "-", "withdrawal", "payment", "sent", "-1"})
-CREDIT_WORDS = frozenset({"credit", "c", "cr", "in", "incoming", "+", "deposit", "received", "1"})
+DEBIT_WORDS = frozenset(
+    {"debit", "d", "dr", "out", "outgoing", "-", "withdrawal", "payment", "sent", "-1",
+     "débit", "soll", "belastung", "lastschrift", "ausgang", "sortie"}  # French and German bank exports
+)  # fmt: skip
+CREDIT_WORDS = frozenset(
+    {"credit", "c", "cr", "in", "incoming", "+", "deposit", "received", "1",
+     "crédit", "haben", "gutschrift", "eingang", "entrée"}
+)  # fmt: skip
 #: Label values (compared in lower case, stripped): 1 = fraud/anomaly, 0 = genuine/normal.
 #: Yes/no in the partners' languages too: German ja/nein, wahr/falsch; French oui/non, vrai/faux; Luxembourgish
 #: jo/nee (neen).

@@ -309,7 +309,7 @@ def parse_hours(values: pd.Series) -> tuple[pd.Series, str]:
 #: spaces or apostrophes, a decimal comma or point ('1.234,56 €', 'EUR -12,50', "CHF 1'234.50", '$1,234.50').
 _AMOUNT = re.compile(
     r"^(?P<pre>[€£$]|[A-Z]{3}(?=\s))?\s*(?P<num>[-+\u2212]?\s*\d[\d.,'\s\u00a0\u202f]*)(?<=\d)\s*"
-    r"(?P<post>[€£$]|(?<=\s)[A-Z]{3})?$"
+    r"(?P<post>[€£$]|(?<=\s)[A-Z]{3})?\s*(?P<trail>-)?$"  # '1.234,56-': SAP writes the minus after
 )
 CURRENCY_SIGNS = {"€": "EUR", "£": "GBP", "$": ""}  # '$' names no one currency: removed, not named
 
@@ -359,10 +359,15 @@ def parse_numbers(values: pd.Series) -> tuple[pd.Series, str | None, str]:
     fixed = pd.to_numeric(plain, errors="coerce").astype("float64")
     if fixed.isna().any():
         return number, None, ""
+    trailing = parts["trail"].eq("-").fillna(False).astype(bool)
+    if trailing.any():
+        fixed = fixed.where(~trailing, -fixed.abs())
     number = number.where(~given, fixed)
     said = []
     if signs:
         said.append(f"{signs[0]!r} removed")
+    if trailing.any():
+        said.append("a minus written after the number")
     if decimal == "," and has_comma.any():
         said.append("decimal comma")
     if (digits.str.contains(re.escape(thousands))).any():

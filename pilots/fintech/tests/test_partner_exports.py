@@ -77,3 +77,26 @@ def test_empty_cells_of_a_feature_are_counted_in_a_note(tmp_path):
     assert result.table.rows == 600 and any(
         "10 missing value(s) in 1 feature column(s) (f3: 10)" in n for n in result.notes
     )
+
+
+@pytest.mark.parametrize(
+    ("out", "into"), [("Soll", "Haben"), ("Débit", "Crédit"), ("Lastschrift", "Gutschrift")]
+)
+def test_a_direction_in_german_or_french_is_read(out, into):
+    from pilots.fintech.contract import LEDGER
+
+    frame = pd.DataFrame(
+        {
+            "Konto": ["A", "B"] * 100,
+            "Buchungsdatum": pd.date_range("2024-01-01", periods=200, freq="h").strftime("%d.%m.%Y %H:%M"),
+            "Betrag": ["1.234,56"] * 200,
+            "dc": [out, into] * 100,
+        }
+    )
+    applied = LEDGER.apply(
+        frame, {"account": "Konto", "timestamp": "Buchungsdatum", "amount": "Betrag", "direction": "dc"}
+    )
+    assert (
+        applied.frame["direction"].tolist()[:2] == ["debit", "credit"]
+        and applied.frame["amount"].iloc[0] == 1234.56
+    )
