@@ -955,3 +955,10 @@ def test_excel_serial_day_numbers_in_a_date_column_are_named_and_read_with_the_o
     assert applied.frame["timestamp"].tolist() == list(
         pd.to_datetime(["2024-01-20 12:00", "2024-01-20 18:00", "2024-01-21 00:00"])
     )
+
+
+def test_a_few_missing_values_of_many_are_not_shown_as_none():
+    from livinglab.contract import describe_columns
+
+    frame = pd.DataFrame({"a": [1.0] * 999 + [None], "b": [1.0] * 1000, "c": [None] * 999 + [1.0]})
+    assert describe_columns(frame)["missing"].tolist() == ["<1%", "0%", ">99%"]

@@ -1291,6 +1291,11 @@ def text_dtypes(contract: Contract, columns: dict | None) -> dict[str, str]:
     return dict.fromkeys((n for n in names if n), "string")
 
 
+def _share(share: float) -> str:
+    """A share in whole percent, where a few missing values of many are '<1%', never '0%'."""
+    return "<1%" if 0 < share < 0.005 else ">99%" if 0.995 <= share < 1 else f"{share:.0%}"
+
+
 def describe_columns(frame: pd.DataFrame, n_examples: int = 3) -> pd.DataFrame:
     """One row per column: type, share missing, distinct values and examples (``livinglab inspect``)."""
     rows = []
@@ -1301,7 +1306,7 @@ def describe_columns(frame: pd.DataFrame, n_examples: int = 3) -> pd.DataFrame:
             {
                 "column": column,
                 "type": str(values.dtype),
-                "missing": f"{values.isna().mean():.0%}",
+                "missing": _share(values.isna().mean()),
                 "distinct": int(values.nunique(dropna=True)),
                 "examples": ", ".join(examples),
             }
