@@ -735,7 +735,8 @@ def test_whole_numbers_among_decimal_commas():
         ("count", "cougr", [1, 2], 1.6),  # a name 0.6 alike is a name signal (0.6 + 1 for numbers)
         ("site", "qqq", ["a rather long description of the site"] * 2, 1.0),  # free text needs no name
         ("count", "Anzahl Fahrzeuge", [1, 2], 1.8),  # contains an alias
-        ("count", "Anzahl", [1] * 19 + ["x"], 1.0),  # 95 % numbers is not enough
+        ("count", "Anzahl", [1] * 19 + ["x"], 3.5),  # a few codes among numbers: the check names them
+        ("count", "Anzahl", [1] * 9 + list("abcdefghijk"), 1.0),  # mostly text: not numbers
         ("date", "Datum", ["20240101", "20240102"], 3.5),  # compact dates named as dates: half a point
         ("date", "Datum", ["1", "2"], 1.0),  # other numbers are not dates
         ("date", "Datum", ["2024-01-01", "20240102"], 1.0),  # half numbers: not dates
@@ -962,3 +963,18 @@ def test_a_few_missing_values_of_many_are_not_shown_as_none():
 
     frame = pd.DataFrame({"a": [1.0] * 999 + [None], "b": [1.0] * 1000, "c": [None] * 999 + [1.0]})
     assert describe_columns(frame)["missing"].tolist() == ["<1%", "0%", ">99%"]
+
+
+def test_a_count_column_with_missing_value_codes_is_proposed_and_the_codes_named(tmp_path):
+    path = tmp_path / "ka.csv"
+    rows = [
+        f"0{d}.10.2016;{h};{'k.A.' if h == 5 else '-' if h == 6 else 100 + h}"
+        for d in (1, 2)
+        for h in range(24)
+    ]
+    path.write_text("Datum;Stunde;Anzahl\n" + "\n".join(rows) + "\n")
+    frame, _ = read_table(path)
+    assert COUNTS.propose(frame)["count"] == "Anzahl"
+    with pytest.raises(ContractError, match="k.A.") as err:
+        COUNTS.apply(frame, COUNTS.propose(frame))
+    assert err.value.fix == {"read_options": {"missing_values": {"Anzahl": ["-", "k.A."]}}}

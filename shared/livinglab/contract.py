@@ -474,7 +474,11 @@ class Contract:
                 return 0.0
         numeric = _to_number(sample).notna().mean()
         if f.kind in ("number", "integer"):
-            score += 1.0 if numeric > 0.95 else -2.0
+            if numeric > 0.95:
+                score += 1.0
+            else:  # numbers with a few codes ('k.A.', '-'): proposed, and the check names the codes to declare
+                codes = sample[_to_number(sample).isna()].astype(str).str.strip().unique()
+                score += 0.5 if numeric > 0.5 and len(codes) <= 5 and score >= 0.8 else -2.0
         elif f.kind == "datetime":  # datetimes too: their text parses back
             ok = (
                 numeric < 0.5
