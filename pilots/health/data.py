@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from livinglab.contract import ContractError
+from livinglab.contract import ContractError, parse_numbers
 
 from .contract import (
     CONTROL_WORDS,
@@ -599,6 +599,22 @@ def longitudinal(
             "not released with differential privacy."
         )
     notes += _sex_note(data, value_codes, mapping)
+    texts = [
+        c
+        for c in data.columns
+        if c not in (*LONGITUDINAL_FIELDS, *NOT_FROM_THE_FILE, "onset_band", "age_band")  # bands: made below
+        and not pd.api.types.is_numeric_dtype(data[c])
+    ]
+    left_out = []
+    for c in texts:  # numbers written as text ('0,00662' in a comma-separated file) are numbers
+        numbers, _, how = parse_numbers(data[c])
+        if data[c].notna().any() and numbers.notna().sum() == data[c].notna().sum():
+            data[c] = numbers
+            notes.append(f"{c}: read as numbers ({how or 'numbers written as text'})")
+        else:
+            left_out.append(c)
+    if left_out:
+        notes.append(f"text column(s) not used as covariates: {', '.join(map(str, left_out[:8]))}")
     extras = [
         c for c in data.columns if c not in LONGITUDINAL_FIELDS and pd.api.types.is_numeric_dtype(data[c])
     ]

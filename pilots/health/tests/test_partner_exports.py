@@ -98,3 +98,17 @@ def test_a_diagnosis_in_the_partners_language_names_the_case(case, control):
     )
     out = data.prepare_case_control(rows, subject_pattern=r"^(.*)_\d+$")
     assert out.frame.attrs["case"] == case and out.counts["cases"] == 3
+
+
+def test_covariates_written_as_text_are_numbers_and_text_columns_are_named(tmp_path):
+    frame, _ = _visits()
+    frame["Date de visite"] = frame["Date de visite"].dt.strftime("%d.%m.%Y")
+    frame["Jitter (%)"] = [f"{0.001 * (i % 7 + 1):.4f}".replace(".", ",") for i in range(len(frame))]
+    frame["Remarque"] = "à revoir"
+    path = tmp_path / "export.csv"
+    frame.to_csv(path, index=False)  # comma-separated: the decimal commas are quoted text
+    columns = {"subject": "N° patient", "time": "Date de visite", "score": "Score UPDRS moteur"}
+    _, study = _load(path, columns=columns)
+    assert "jitter_pct" in study.covariates
+    assert any("Jitter (%): read as numbers (decimal comma)" in n for n in study.notes)
+    assert any("not used as covariates: Remarque" in n for n in study.notes)
