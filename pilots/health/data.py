@@ -401,6 +401,18 @@ def prepare_case_control(
             "Check the subject mapping in -p columns (or subject_pattern)."
         )
     reserved = {"subject", "label", "y", "age", "sex", "record", "score"}
+    left_out = []
+    for c in [c for c in data.columns if c not in reserved and c not in NOT_FROM_THE_FILE]:
+        if pd.api.types.is_numeric_dtype(data[c]):
+            continue
+        numbers, _, how = parse_numbers(data[c])  # '0,00662' quoted in a comma-separated file is a number
+        if data[c].notna().any() and numbers.notna().sum() == data[c].notna().sum():
+            data[c] = numbers
+            notes.append(f"{c}: read as numbers ({how or 'numbers written as text'})")
+        else:
+            left_out.append(c)
+    if left_out:
+        notes.append(f"text column(s) not used as features: {', '.join(map(str, left_out[:8]))}")
     candidates = [c for c in data.columns if c not in reserved and pd.api.types.is_numeric_dtype(data[c])]
     if "record" in data.columns:
         notes.append("column 'record' (mapped as the record's number) is not a feature")

@@ -112,3 +112,17 @@ def test_covariates_written_as_text_are_numbers_and_text_columns_are_named(tmp_p
     assert "jitter_pct" in study.covariates
     assert any("Jitter (%): read as numbers (decimal comma)" in n for n in study.notes)
     assert any("not used as covariates: Remarque" in n for n in study.notes)
+
+
+def test_case_control_features_written_as_text_are_numbers_and_text_columns_are_named():
+    rows = pd.DataFrame(
+        {
+            "subject": [f"S{p:02d}_{r}" for p in range(1, 7) for r in range(1, 4)],
+            "label": ["PD"] * 9 + ["control"] * 9,
+            "HNR": [f"{v:.2f}".replace(".", ",") for v in np.arange(18.0) * 2 + 0.5],
+            "Kommentar": ["ok"] * 18,
+        }
+    )
+    out = data.prepare_case_control(rows, subject_pattern=r"^(.*)_\d+$")
+    assert out.frame.attrs["features"] == ["hnr"]
+    assert any("not used as features: Kommentar" in n for n in out.notes)
