@@ -308,8 +308,8 @@ def ledger_currency(frame: pd.DataFrame, currency: str = "") -> tuple[str, list[
             )
         if found and given and found[0] != given:
             raise ContractError(
-                f"currency is {given}, but the file's currency column says {found[0]}; correct -p currency "
-                "or the column."
+                f"currency is {given}, but the file says {found[0]} (its currency column, or the sign of its "
+                "amounts); correct -p currency or the file."
             )
     code = given or (found[0] if found else "")
     if not code:
@@ -317,7 +317,8 @@ def ledger_currency(frame: pd.DataFrame, currency: str = "") -> tuple[str, list[
             "the amounts' currency is not given: amounts are shown without one (set it with -p currency, "
             "e.g. -p currency CZK, or map a currency column)"
         ]
-    return code, [f"amounts in {code} ({'the currency column' if found else 'the currency parameter'})"]
+    said = "the file: its currency column or its amounts' sign" if found else "the currency parameter"
+    return code, [f"amounts in {code} ({said})"]
 
 
 def _compact(values: pd.Series) -> pd.Series:

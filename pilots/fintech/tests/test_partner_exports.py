@@ -100,3 +100,21 @@ def test_a_direction_in_german_or_french_is_read(out, into):
         applied.frame["direction"].tolist()[:2] == ["debit", "credit"]
         and applied.frame["amount"].iloc[0] == 1234.56
     )
+
+
+def test_amounts_with_a_euro_sign_make_a_euro_ledger_and_say_where_it_came_from():
+    from pilots.fintech.contract import LEDGER
+    from pilots.fintech.data import ledger_currency
+
+    frame = pd.DataFrame(
+        {
+            "Konto": ["A", "B"] * 100,
+            "Datum": pd.date_range("2024-01-01", periods=200, freq="h").strftime("%d.%m.%Y %H:%M"),
+            "Betrag": ["-1.234,56 €", "12,00 €"] * 100,
+        }  # fmt: skip
+    )
+    applied = LEDGER.apply(frame, {"account": "Konto", "timestamp": "Datum", "amount": "Betrag"})
+    code, notes = ledger_currency(applied.frame)
+    assert code == "EUR" and notes == ["amounts in EUR (the file: its currency column or its amounts' sign)"]
+    with pytest.raises(ContractError, match="the file says EUR"):
+        ledger_currency(applied.frame, "CHF")
