@@ -897,3 +897,15 @@ def test_decimal_commas_and_thousands_points_in_a_semicolon_file(tmp_path):
     (tmp_path / "m.csv").write_text("a;b\n1,5;0.25\n2,5;0.5\n")
     with pytest.raises(DataFileError, match="decimal point"):
         read_table(tmp_path / "m.csv")
+
+
+def test_a_sheet_whose_header_has_empty_names_keeps_its_header(tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    for row in (["Name", "Ort", None, None, None], list("abcde"), list("fghij")):
+        sheet.append(row)
+    book.save(tmp_path / "h.xlsx")
+    frame, report = read_table(tmp_path / "h.xlsx")
+    assert frame.columns[0] == "Name" and len(frame) == 2 and not report.title_lines

@@ -929,7 +929,8 @@ def _excel_title_rows(frame: pd.DataFrame) -> int | None:
     are pandas' 'Unnamed: N' (a title or blank rows above it); the header is then the first of the next
     rows filled at least as much as most rows. None: the first row is the header."""
     unnamed = sum(str(c).startswith("Unnamed: ") for c in frame.columns)
-    if frame.shape[1] < 2 or unnamed * 2 <= frame.shape[1] or len(frame) < 2:
+    # a title is one cell (or none: blank rows); a header with a few empty names is still the header
+    if frame.shape[1] < 2 or frame.shape[1] - unnamed > 1 or len(frame) < 2:
         return None
     filled = frame.head(200).notna().sum(axis=1).to_numpy()
     usual = int(np.median(filled))
