@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from pilots.public_sector.contract import REQUESTS
@@ -35,3 +36,25 @@ def test_luxembourgish_headers_are_proposed():
         }
     )
     assert REQUESTS.propose(frame) == {"text": "Ufro", "label": "Déngscht", "language": "Sprooch"}
+
+
+def test_a_french_split_column_with_dev_is_the_split(tmp_path):
+    from .helpers import prepared
+    from .test_partner_files import translations_file
+
+    frame = translations_file().drop(columns="fact")
+    frame["jeu"] = np.where(
+        np.arange(len(frame)) % 5 == 0, "test", np.where(np.arange(len(frame)) % 5 == 1, "dev", "train")
+    )
+    frame.to_csv(tmp_path / "requests.csv", index=False)
+    data = prepared({"data_path": str(tmp_path / "requests.csv")})
+    assert (
+        data.split.startswith("as the data's split column gives it")
+        and len(data.test) == (frame["jeu"] == "test").sum()
+    )
+    frame["jeu"] = "maybe"  # a split column that cannot be used is said, not ignored in silence
+    frame.to_csv(tmp_path / "odd.csv", index=False)
+    assert (
+        "split column was not used: its values ['maybe']"
+        in prepared({"data_path": str(tmp_path / "odd.csv")}).split
+    )
