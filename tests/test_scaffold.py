@@ -125,3 +125,26 @@ def test_new_pilot_reads_a_partner_file(fixture_project, tmp_path, name):
     assert code == 0
     card = next((tmp_path / "runs").glob(f"*/{name}/model_card.md")).read_text()
     assert "export.csv" in card and "SYNTHETIC" not in card
+
+
+def test_a_title_is_text_in_every_file_it_goes_into(fixture_project, capsys):
+    """A title with YAML, Python and Markdown syntax stays the title (it cannot add keys to pilot.yaml or code
+    to the package); a Jinja marker, which the card's prose would evaluate, or a second line is refused."""
+    import importlib.util
+
+    import yaml
+
+    title = 'Health: "outcomes" \\ """; import os #'
+    assert main(["new", "quoted", "--title", title]) == 0
+    target = fixture_project / "pilots" / "quoted"
+    for file in ("pilot.yaml", "card.yaml", "altai.yaml"):
+        assert yaml.safe_load((target / file).read_text())["title"].startswith(title), file
+    spec = importlib.util.spec_from_file_location("quoted_pilot", target / "__init__.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.__doc__ == f"{title}: the pilot's own code (pilots.quoted)."
+    capsys.readouterr()
+    for bad in ("{{ cycler.__init__.__globals__.os.getcwd() }}", "one\nprofiles: {}"):
+        assert main(["new", "other", "--title", bad]) == 2
+        assert "must be one line of text" in capsys.readouterr().err
+        assert not (fixture_project / "pilots" / "other").exists()

@@ -125,7 +125,8 @@ def test_a_lost_local_worker_fails_its_point_and_the_client_records_it(fixture_p
         thread.join(timeout=180)
     assert not thread.is_alive() and done == {"code": 1}
     doc = json.loads((attempt.parent / "metrics.json").read_text())
-    assert doc["status"] == "failed" and doc["error"].startswith("worker lost while running (on tcp://")
+    # a local cluster speaks TLS
+    assert doc["status"] == "failed" and doc["error"].startswith("worker lost while running (on tls://")
     assert " pid " not in doc["error"]  # reported by the client at once, not by a retried task
     assert doc["metrics"] == {"started": 1} and doc["sweep"]["grid"] == {"n_rows": 1}
     assert "worker lost while running" in (out / "index.html").read_text()

@@ -182,3 +182,41 @@ def test_a_run_that_cannot_be_sent_is_said_and_the_run_stands(fixture_project, t
     assert sink.log(PilotResult("alpha", "ok", folder, 1.0)) is None
     assert "could not send alpha to MLflow" in capsys.readouterr().err
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+
+
+def test_a_run_on_a_partners_file_sends_its_records_and_card_not_its_notebook(
+    fixture_project, tmp_path, monkeypatch
+):
+    """A notebook on a partner's file shows rows (an alert queue, example texts): it stays in the run folder;
+    the records arrive, and a tag says why the notebook did not. A synthetic run sends it (a run on the
+    catalogue's published data too: the public-sector smoke run below)."""
+    monkeypatch.setenv("LIVINGLAB_PSEUDONYM_KEY", "a-test-key-that-is-long-enough")
+    partner = tmp_path / "amounts.csv"
+    partner.write_text("day,amount\n2024-01-01,3\n2024-01-02,4\n")
+    out, store = tmp_path / "runs", tmp_path / "mlruns"
+    assert (
+        main(["run", "gamma", "-p", "data_path", str(partner), "--out", str(out), "--mlflow", str(store)])
+        == 0
+    )
+    assert main(["run", "gamma", "--out", str(out), "--mlflow", str(store)]) == 0
+    client = _client(store)
+    runs = {r.data.params["data_path"]: r for r in _runs(client, "livinglab-gamma")}
+    sent = _artefacts(client, runs[str(partner)].info.run_id)
+    assert sent == {"params.json", "metrics.json"}, sent
+    assert "stay in its run folder" in runs[str(partner)].data.tags["livinglab.artefacts"]
+    assert "notebook/gamma.ipynb" in _artefacts(client, runs[""].info.run_id)
+    assert "livinglab.artefacts" not in runs[""].data.tags
+
+
+def test_the_error_of_a_run_on_personal_data_is_sent_without_the_values_it_quotes():
+    """A contract check's message quotes what it refused (an IBAN, a name): for a run on a partner's file
+    MLflow gets where and what failed, not the message; a synthetic run's message is sent whole."""
+    from livinglab.tracking import run_tags
+
+    error = "ledger.ipynb: ContractError: Column 'iban' fails the check: row 5: 'LU28 0019 4006 4475 0000'"
+    doc = {"run_id": "r", "pilot": "fintech", "status": "failed", "error": error}
+    partner = {"data_sources": [{"dataset": "partner", "origin": "file", "synthetic": False}]}
+    synthetic = {"data_sources": [{"dataset": "synthetic", "origin": "synthetic", "synthetic": True}]}
+    sent = run_tags(doc, partner)["livinglab.error"]
+    assert sent.startswith("ledger.ipynb: ContractError (the message") and "LU28" not in sent
+    assert run_tags(doc, synthetic)["livinglab.error"] == error

@@ -31,7 +31,6 @@ bench`` also measures the peak memory.
 from __future__ import annotations
 
 import hashlib
-import logging
 import os
 import resource
 import sys
@@ -131,19 +130,17 @@ def run_generated(name: str) -> dict:
         workers: list[float] = []
         t0 = time.perf_counter()
         if case.get("workers"):
-            from distributed import Client, LocalCluster
+            from livinglab.cluster import client as local_cluster
+            from livinglab.execute import environment
 
-            with LocalCluster(
-                n_workers=case["workers"],
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=":0",
-                silence_logs=logging.ERROR,
-                env={"LIVINGLAB_THREADS": "1"},
-            ) as cluster:
-                result = run({**params, "cluster": cluster.scheduler_address})
-                with Client(cluster) as client:
-                    workers = sorted(client.run(_peak_mib).values())
+            # the lab's local cluster (TLS with its own CA: no other user of the machine joins it); its
+            # worker processes start with LIVINGLAB_THREADS=1
+            with (
+                environment({"LIVINGLAB_THREADS": "1"}),
+                local_cluster("local", n_workers=case["workers"]) as client,
+            ):
+                result = run({**params, "cluster": client.scheduler.address})
+                workers = sorted(client.run(_peak_mib).values())
         else:
             result = run(params)
         out = _summary(name, result, rows, time.perf_counter() - t0)

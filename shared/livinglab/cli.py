@@ -37,6 +37,15 @@ MLFLOW_HELP = (
 )
 
 
+def _print_as_text(*values, **options) -> None:
+    """``print`` for text that can come from a partner's file (names, values): escape sequences are shown."""
+    import builtins
+
+    from .escaping import terminal_text
+
+    builtins.print(*(terminal_text(v) for v in values), **options)
+
+
 def _insecure(args: argparse.Namespace) -> None:
     """``--insecure`` for the kernels too; then a scheduler address is checked first (seconds, before the
     request's data checks): a plain remote tcp:// or a peer that is not a Dask scheduler is one sentence."""
@@ -79,6 +88,9 @@ def _cmd_inspect(args: argparse.Namespace) -> int:
 
     from .contract import describe_columns, split_read_options
     from .reader import CONTRACT_OPTIONS, DataFileError, read_table
+
+    # what it prints comes from a partner's file: its control characters are shown, not acted on
+    print = _print_as_text  # noqa: A001
 
     pilots = discover_pilots()
     if args.pilot not in pilots:
@@ -468,7 +480,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except UsageError as exc:
-        print(f"livinglab: {exc}", file=sys.stderr)
+        _print_as_text(f"livinglab: {exc}", file=sys.stderr)  # a message can quote a file's names
         return 2
     except BrokenPipeError:  # `livinglab catalog export | head`
         sys.stderr.close()

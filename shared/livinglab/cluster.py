@@ -12,7 +12,8 @@ writes the index, after each result. A task is never run twice: a worker that st
 ``.attempt`` file in its folder, so a pilot whose worker was lost is reported failed, not re-run.
 
 ``ADDRESS`` is a scheduler address, ``slurm:<profile>`` (a dask-jobqueue ``SLURMCluster`` from the
-project's ``cluster.yaml``) or ``local`` (processes on this machine, on the loopback interface).
+project's ``cluster.yaml``) or ``local`` (processes on this machine, on the loopback interface, speaking TLS
+with a temporary CA of their own: another user of the machine reaches loopback ports too).
 
 Security (docs/security.md): a scheduler that is not on this machine is reached over ``tls://`` with the
 certificates named in ``cluster.yaml`` (``tls: {ca_file, cert, key}``; the scheduler and its workers ask for a
@@ -75,6 +76,9 @@ PROGRESS_TOPIC = "livinglab-progress"
 _ONE_AT_A_TIME = threading.Lock()  # run_pilot sets os.environ for its kernels: one pilot per worker process
 _CONFIG_LOCK = threading.Lock()  # dask's configuration is process-wide: one client connects at a time
 _TLS_KEYS = {"ca_file", "cert", "key"}
+# the clusters this process started (address -> their temporary certificates): a pilot step given the address
+# of one (its cluster parameter) connects with them
+_STARTED_HERE: dict[str, Any] = {}
 
 
 def check_reachable(cluster: str | None) -> None:
@@ -126,16 +130,24 @@ def client(
     address = address.strip()
     local = None
     if address in ("", "local"):
-        local = LocalCluster(
-            n_workers=n_workers or os.cpu_count() or 1,
-            threads_per_worker=threads_per_worker,
-            processes=True,
-            memory_limit=memory_limit,
-            dashboard_address="127.0.0.1:0",  # loopback only
-            silence_logs=logging.ERROR,
-        )
-    with _connected(address, cluster=local, out=None, check_out=False) as connected:
-        yield connected
+        with _health_only():
+            local = LocalCluster(
+                n_workers=n_workers or os.cpu_count() or 1,
+                threads_per_worker=threads_per_worker,
+                processes=True,
+                memory_limit=memory_limit,
+                dashboard_address="127.0.0.1:0",  # loopback only
+                silence_logs=logging.ERROR,
+                security=True,  # TLS with a CA made for this cluster: no other user of this machine joins it
+            )
+    started = local.scheduler_address if local is not None else None
+    if local is not None:
+        _STARTED_HERE[started] = local.security
+    try:
+        with _connected(address, cluster=local, out=None, check_out=False) as connected:
+            yield connected
+    finally:
+        _STARTED_HERE.pop(started, None)
 
 
 @contextmanager
@@ -207,6 +219,22 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def _listener_owners(port: int) -> set[int]:
+    """The user ids owning a listening TCP socket on ``port`` of this machine (Linux ``/proc/net``; empty
+    where that cannot be read)."""
+    owners = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text(encoding="ascii").splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if len(fields) > 7 and fields[3] == "0A" and int(fields[1].rsplit(":", 1)[1], 16) == port:
+                owners.add(int(fields[7]))
+    return owners
+
+
 def _cluster_file() -> Path:
     return project_root() / CLUSTER_FILE
 
@@ -240,6 +268,11 @@ def tls_files() -> dict[str, Path] | None:
         if not file.is_file():
             raise UsageError(
                 f"{path}: tls {name} {file} does not exist; make the certificates as docs/security.md shows."
+            )
+        if name == "key" and os.name == "posix" and file.stat().st_mode & 0o077:
+            raise UsageError(
+                f"{path}: tls key {file} can be read by other users (mode {file.stat().st_mode & 0o777:o}), and "
+                f"whoever reads it can join the cluster; make it yours only with `chmod 600 {file}`."
             )
         files[name] = file
     return files
@@ -291,8 +324,21 @@ def checked_address(address: str) -> tuple[str, Any]:
     shown = f"[{host}]" if ":" in host else host
     normal = f"{parts.scheme}://{shown}:{port}"
     if parts.scheme == "tls":
-        return normal, security()
-    if not _is_loopback(host) and os.environ.get(INSECURE_ENV, "").strip() not in ("1", "true", "yes"):
+        return normal, _STARTED_HERE.get(normal) or security()
+    insecure = os.environ.get(INSECURE_ENV, "").strip() in ("1", "true", "yes")
+    others = (
+        sorted(_listener_owners(port) - {os.getuid()}) if _is_loopback(host) and hasattr(os, "getuid") else []
+    )
+    if others and not insecure:
+        # every user of this machine reaches its loopback interface: a scheduler someone else started there
+        # would run this run's tasks, and what it sends back is unpickled in this process
+        raise UsageError(
+            f"Refusing plain {normal}: the scheduler listening there was started by another user of this machine "
+            f"(uid {others[0]}), who could run code in this process and read its data through it; start your "
+            f"own (`dask scheduler --host 127.0.0.1`, or --cluster local) or use tls:// ({CLUSTER_FILE}, "
+            "docs/security.md)."
+        )
+    if not _is_loopback(host) and not insecure:
         raise UsageError(
             f"Refusing plain {normal}: a Dask scheduler without TLS lets anyone who reaches its port run code on "
             f"its workers and read their data and keys; use tls://{shown}:{port} with the certificates in "
@@ -396,15 +442,17 @@ def _local_cluster(n_workers: int, scheduler: dict[str, Any] | None = None):
     from distributed import LocalCluster
 
     threads = max(1, (os.cpu_count() or 1) // n_workers)
-    return LocalCluster(
-        n_workers=n_workers,
-        scheduler_kwargs=scheduler or None,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address="127.0.0.1:0",  # a free port on loopback, no warning when 8787 is taken
-        silence_logs=logging.ERROR,
-        env={"LIVINGLAB_THREADS": os.environ.get("LIVINGLAB_THREADS", str(threads))},
-    )
+    with _health_only():
+        return LocalCluster(
+            n_workers=n_workers,
+            scheduler_kwargs=scheduler or None,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address="127.0.0.1:0",  # a free port on loopback, no warning when 8787 is taken
+            silence_logs=logging.ERROR,
+            env={"LIVINGLAB_THREADS": os.environ.get("LIVINGLAB_THREADS", str(threads))},
+            security=True,  # TLS with a CA made for this cluster: no other user of this machine joins it
+        )
 
 
 def slurm_cluster(profile: str, *, submit: bool = False, scheduler: dict[str, Any] | None = None):
@@ -444,7 +492,8 @@ def slurm_cluster(profile: str, *, submit: bool = False, scheduler: dict[str, An
     if options["security"] is True:
         Path(options["shared_temp_directory"]).mkdir(parents=True, exist_ok=True, mode=0o700)
     try:
-        cluster = SLURMCluster(silence_logs="error", **options)
+        with _health_only():
+            cluster = SLURMCluster(silence_logs="error", **options)
     except (TypeError, ValueError) as exc:
         raise UsageError(f"{path} profile {profile}: {str(exc).splitlines()[0].split('. ')[0]}.") from None
     if submit:
@@ -455,6 +504,15 @@ def slurm_cluster(profile: str, *, submit: bool = False, scheduler: dict[str, An
             )
         cluster.scale(jobs=jobs)
     return cluster
+
+
+def _health_only():
+    """Dask's configuration while a scheduler is started here: its HTTP server (plain HTTP, no login, on the
+    loopback interface every user of the machine reaches) answers ``/health`` only, not the pages that show
+    the workers' logs, call stacks and task errors (which can quote the data)."""
+    import dask
+
+    return dask.config.set({"distributed.scheduler.http.routes": ["distributed.http.health"]})
 
 
 @contextmanager

@@ -13,6 +13,11 @@ rendered page passes through.
 - :func:`safe_notebook`: every output of an executed notebook made safe before it is rendered: HTML
   cleaned, Markdown rendered with :func:`markdown_html` and cleaned, SVG shown as an image (a script inside
   an ``<img>`` never runs), JavaScript and widget outputs dropped.
+- :func:`terminal_text`: text from a file printed on a terminal with its control characters (ESC
+  sequences that move the cursor, retitle the window or write the clipboard) shown as ``\\x1b`` and the like.
+- :func:`spreadsheet_safe`: a table written as CSV for people to open, its text cells that a spreadsheet
+  would take for a formula (``=``, ``+``, ``-``, ``@``, a tab or a carriage return first) prefixed with
+  ``'``, so that ``=HYPERLINK(...)`` from the data is text in Excel or LibreOffice.
 """
 
 from __future__ import annotations
@@ -55,6 +60,17 @@ _SAFE_OUTPUTS = ("text/plain", "image/png", "image/jpeg", "image/gif", "text/lat
 def md(value: Any) -> str:
     """``value`` as Markdown text that renders as exactly that text (never as HTML, a link or a table)."""
     return _MD_SPECIAL.sub(r"\\\1", str(value)).replace("\n", " ").replace("\r", " ")
+
+
+_MD_MARKUP = re.compile(r"([\\\[\]!<>|`])")
+
+
+def md_inline(value: Any) -> str:
+    """``value`` on one line of Markdown with the characters that make links, images, autolinks, HTML, code
+    or table cells (``[ ] ! < > | ` \\``) escaped, and line breaks made spaces (a break would let it start a
+    heading or a list): a group name from the data stays text inside a sentence or a table cell, and an
+    ordinary one (``65+``, ``St. Martin``, ``low_income``) is written as it is."""
+    return _MD_MARKUP.sub(r"\\\1", str(value)).replace("\r\n", " ").replace("\n", " ").replace("\r", " ")
 
 
 def markdown_html(text: str) -> str:
@@ -124,3 +140,39 @@ def safe_notebook(nb: Any) -> Any:
             if "data" in output:
                 output["data"] = safe_output(output["data"])
     return nb
+
+
+_FORMULA_START = r"^[=+\-@\t\r]"
+
+
+def spreadsheet_safe(frame: Any) -> Any:
+    """A copy of ``frame`` (a DataFrame) whose text cells a spreadsheet would run as a formula start with
+    ``'`` (shown as text, the value after it unchanged); numbers and missing values are left as they are."""
+    import pandas as pd
+
+    out = frame.copy()
+    for column in out.columns:
+        values = out[column]
+        if not (
+            pd.api.types.is_object_dtype(values)
+            or pd.api.types.is_string_dtype(values)
+            or isinstance(values.dtype, pd.CategoricalDtype)
+        ):
+            continue
+        text = values.astype("string")
+        risky = text.str.contains(_FORMULA_START, regex=True, na=False).to_numpy(dtype=bool)
+        if risky.any() and pd.api.types.is_object_dtype(values):  # a number in a text column stays a number
+            risky &= values.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
+        if risky.any():
+            out[column] = values.astype(object).where(~risky, "'" + text.astype(object))
+    return out
+
+
+# C0 controls but tab and newline, DEL, and the C1 controls (a terminal acts on them)
+_CONTROLS = {c: f"\\x{c:02x}" for c in [*range(0x00, 0x09), *range(0x0B, 0x20), 0x7F, *range(0x80, 0xA0)]}
+
+
+def terminal_text(text: Any) -> str:
+    """``text`` safe to print on a terminal: control characters (an escape sequence from a partner's file
+    could erase lines, forge output or write the clipboard) shown as ``\\x1b`` and the like."""
+    return str(text).translate(_CONTROLS)

@@ -139,7 +139,10 @@ def environment(values: dict[str, str]):
 
 
 def log(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
+    """One line on standard error; its control characters shown (a unit's error can quote a file's names)."""
+    from .escaping import terminal_text
+
+    print(terminal_text(message), file=sys.stderr, flush=True)
 
 
 class RunInterrupted(KeyboardInterrupt):
@@ -296,6 +299,9 @@ def run_pilot(job: Job, *, kernel: str, progress: bool, git: dict[str, Any] | No
         "PYTHONPATH": os.pathsep.join(filter(None, [str(project_root()), os.environ.get("PYTHONPATH")])),
         # figures are shown inline in the notebook (and so in its HTML), whatever the caller's backend
         "MPLBACKEND": "module://matplotlib_inline.backend_inline",
+        # the kernel's working directory (the pilot folder) is not put first on sys.path: a pilot's folder
+        # such as pilots/fintech/distributed/ would be imported for Dask's own `distributed`
+        "PYTHONSAFEPATH": "1",
     }
     executed = pilot_dir / notebook
     full: BaseException | None = None

@@ -14,19 +14,31 @@ def _looks_like_root(path: Path) -> bool:
     return all((path / marker).exists() for marker in _MARKERS) and (path / "data").is_dir()
 
 
+def _yours(path: Path) -> bool:
+    """``path`` and its ``pilots/`` belong to this user (as git asks of a repository): a folder another user
+    made above the working directory (``/tmp/pilots/...``) is never taken for the project, whose pilots'
+    code the runner imports."""
+    if not hasattr(os, "getuid"):
+        return True
+    try:
+        return path.stat().st_uid == os.getuid() and (path / "pilots").stat().st_uid == os.getuid()
+    except OSError:
+        return False
+
+
 def project_root() -> Path:
     """The repository root.
 
     ``LIVINGLAB_ROOT`` wins; otherwise the first parent of the working directory that holds
-    ``pyproject.toml``, ``pilots/`` and ``data/`` (notebooks run with the pilot folder as working
-    directory); otherwise the checkout this package was installed from in editable mode.
+    ``pyproject.toml``, ``pilots/`` and ``data/`` and belongs to this user (notebooks run with the pilot
+    folder as working directory); otherwise the checkout this package was installed from in editable mode.
     """
     override = os.environ.get("LIVINGLAB_ROOT")
     if override:
         return Path(override).resolve()
     cwd = Path.cwd().resolve()
     for candidate in (cwd, *cwd.parents):
-        if _looks_like_root(candidate):
+        if _looks_like_root(candidate) and _yours(candidate):
             return candidate
     here = Path(__file__).resolve().parents[2]
     if _looks_like_root(here):

@@ -358,6 +358,10 @@ def parse_cli_value(raw: str) -> Any:
         return yaml.safe_load(raw)
     except yaml.YAMLError:
         return raw
+    except RecursionError:  # [[[[...]]]] thousands deep: one sentence, not a traceback
+        raise UsageError(
+            f"A parameter value ({raw[:20]}...) is nested too deeply to read; give a flat list or mapping."
+        ) from None
 
 
 def coerce(param: Parameter, value: Any, raw: str | None, where: str) -> Any:

@@ -215,7 +215,7 @@ def expand_paths(data_path: str | Path | list) -> list[Path]:
         )
     path = Path(text).expanduser()
     if any(ch in text for ch in "*?["):
-        found = sorted(Path(p) for p in glob.glob(str(path), recursive=True) if Path(p).is_file())
+        found = sorted(p for p in _glob(path) if p.is_file())
         if not found:
             raise DataFileError(f"data_path {text!r} matches no file; check the pattern and the folder.")
         return found
@@ -233,7 +233,26 @@ def expand_paths(data_path: str | Path | list) -> list[Path]:
         return list(kinds)
     if not path.exists():
         raise DataFileError(f"data_path {text!r} does not exist (working directory: {Path.cwd()}).")
+    if not path.is_file():  # reading a pipe waits for a writer forever; a device never ends
+        raise DataFileError(
+            f"data_path {text!r} is not a regular file (a pipe, a device or a socket); give a file, a folder "
+            "or a glob of files."
+        )
     return [path]
+
+
+def _glob(pattern: Path) -> list[Path]:
+    """The paths a glob pattern matches; ``**`` does not descend into linked folders (``glob.glob`` does:
+    a folder holding two links to itself made it walk 2**40 paths), and hidden files are left out."""
+    if "**" not in pattern.parts:
+        return [Path(p) for p in glob.glob(str(pattern))]
+    parts = pattern.parts
+    fixed = next(i for i, part in enumerate(parts) if any(ch in part for ch in "*?["))
+    base, rest = Path(*parts[:fixed]) if fixed else Path(), Path(*parts[fixed:])
+    if rest.parts[-1] == "**":  # glob.glob's "folder/**": every file below it
+        rest = rest / "*"
+    found = base.glob(str(rest))  # pathlib's ** does not follow links to folders
+    return [p for p in found if not any(part.startswith(".") for part in p.parts[fixed:])]
 
 
 def _kind(path: Path) -> str | None:
@@ -323,11 +342,137 @@ def _check_memory(path: Path, compression: str | None, limit: int | None) -> Non
     text = min(_text_size(path, compression), limit or 1 << 62)
     needed, free = text * MEMORY_PER_TEXT_BYTE, available_memory()
     if needed > free:
-        raise DataFileError(
-            f"{path.name} holds {in_words(text)} of text; read whole it needs about {in_words(needed)} of memory "
-            f"and this machine has {in_words(free)} free: give it as Parquet (the pilots that read in parts "
-            "read it piece by piece), split it into smaller files, or run on a machine with more memory."
+        raise _too_big(path, f"holds {in_words(text)} of text", f"about {in_words(needed)}", free)
+
+
+def _too_big(path: Path, holds: str, needs: str, free: float) -> DataFileError:
+    return DataFileError(
+        f"{path.name} {holds}; read whole it needs {needs} of memory and this machine has {in_words(free)} "
+        "free: give it as Parquet (the pilots that read in parts read it piece by piece), split it into "
+        "smaller files, or run on a machine with more memory."
+    )
+
+
+def _unpacked_within(fh, path: Path, most: int) -> bytes:
+    """A compressed stream read in blocks, refused as soon as it unpacks to more than ``most`` bytes: the
+    sizes a gzip, bz2 or xz file states about itself are not trusted (a few MB can unpack to many GB)."""
+    blocks, got = [], 0
+    while block := fh.read(16 << 20):
+        got += len(block)
+        if got > most:
+            raise _too_big(
+                path,
+                f"unpacks to more than {in_words(most)} of text",
+                f"more than {in_words(most * MEMORY_PER_TEXT_BYTE)}",
+                available_memory(),
+            )
+        blocks.append(block)
+    return b"".join(blocks)
+
+
+def _dictionary_text_bytes(path: Path, meta: Any, groups: range) -> int:
+    """Bytes of text the dictionary-encoded text columns of these row groups hold once decoded: a 1 MB text
+    repeated 3,000 times is 500 bytes of Parquet and 3 GB in memory. Read as dictionaries (small), summed
+    with Arrow's kernels."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    schema = meta.schema.to_arrow_schema()
+    texts = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_binary(f.type)
+             or pa.types.is_large_string(f.type) or pa.types.is_large_binary(f.type)]  # fmt: skip
+    encoded = [
+        name for name in texts
+        if any(meta.row_group(g).column(schema.get_field_index(name)).has_dictionary_page for g in groups)
+    ]  # fmt: skip
+    if not encoded:
+        return 0
+    total = 0
+    reader = pq.ParquetFile(path, read_dictionary=encoded)
+    for g in groups:
+        for column in reader.read_row_group(g, columns=encoded).columns:
+            for chunk in column.chunks:
+                if pa.types.is_dictionary(chunk.type) and len(chunk):
+                    lengths = pc.binary_length(chunk.dictionary)
+                    total += int(pc.sum(pc.take(lengths, chunk.indices)).as_py() or 0)
+    return total
+
+
+def _check_unpacked(path: Path, kind: str, sample: bool = False) -> None:
+    """A Parquet, Excel or .npz file refused, in words, before it is read when what it unpacks to (the sizes
+    its own metadata declare, which the readers then hold it to) would not fit in memory: a few MB of
+    compressed zeros must not take the machine's memory. ``sample``: only what a sample reads (a Parquet
+    file's first row group; an Excel sheet's first rows are read as a stream and not checked)."""
+    if kind == "parquet":
+        import pyarrow.parquet as pq
+
+        meta = pq.ParquetFile(path).metadata
+        rows = meta.row_group(0).num_rows if sample and meta.num_row_groups else meta.num_rows
+        width = sum(max(8, meta.schema.column(i).length or 0) for i in range(meta.num_columns))
+        groups = range(min(1, meta.num_row_groups) if sample else meta.num_row_groups)
+        # the pages' own sizes (a plain-encoded text), and the texts a dictionary-encoded column repeats
+        pages = sum(
+            meta.row_group(g).column(c).total_uncompressed_size
+            for g in groups
+            for c in range(meta.num_columns)
         )
+        size = max(rows * width, pages, _dictionary_text_bytes(path, meta, groups))
+        # Arrow's columns, then pandas' copy of them
+        needed, holds = (
+            2 * size,
+            f"holds {rows:,} rows x {meta.num_columns:,} columns ({in_words(size)} once read)",
+        )
+        holds += " in its first row group" if sample else ""
+    elif kind == "excel" and sample:
+        return
+    else:
+        try:
+            with zipfile.ZipFile(path) as archive:
+                unpacked = sum(i.file_size for i in archive.infolist())
+        except (zipfile.BadZipFile, OSError):
+            return  # said when it is read
+        factor = MEMORY_PER_TEXT_BYTE if kind == "excel" else 2  # cells from XML; arrays, then the frame
+        needed, holds = unpacked * factor, f"unpacks to {in_words(unpacked)}"
+    free = available_memory()
+    if needed > free:
+        raise _too_big(path, holds, f"about {in_words(needed)}", free)
+
+
+_SHEET_ROW = re.compile(rb'<(?:\w+:)?row\b[^>]*?\sr="(\d{1,9})"')
+_SHEET_COLUMNS = [re.compile(rb'<(?:\w+:)?c\b[^>]*?\sr="([A-Z]{%d})\d' % n) for n in (3, 2, 1)]
+CELL_BYTES = 50  # memory a cell of an Excel sheet takes once read (pandas' lists of Python values)
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = 26 * number + letter - 64
+    return number
+
+
+def _excel_extent(path: Path) -> tuple[int, int]:
+    """The last row and column any cell of the workbook's sheets names (read from the sheets' XML in blocks,
+    not from the ``dimension`` a file states): one cell at XFD1048576 makes pandas build a billion empty
+    cells."""
+    rows = columns = 0
+    try:
+        with zipfile.ZipFile(path) as archive:
+            sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml")]
+            for name in sheets:
+                with archive.open(name) as fh:
+                    tail = b""
+                    while block := fh.read(4 << 20):
+                        chunk, tail = tail + block, (tail + block)[-256:]  # a tag cut between two blocks
+                        found = _SHEET_ROW.findall(chunk)
+                        rows = max(rows, max(map(int, found), default=0))
+                        for pattern in _SHEET_COLUMNS:  # the longest names first: "AA" is after "Z"
+                            letters = pattern.findall(chunk)
+                            if letters:
+                                columns = max(columns, _column_number(max(letters)))
+                                break
+    except (zipfile.BadZipFile, OSError):
+        return 0, 0  # said when it is read
+    return rows, columns
 
 
 def _zero_tail(path: Path, compression: str | None) -> None:
@@ -360,9 +505,10 @@ def _zero_tail(path: Path, compression: str | None) -> None:
     )
 
 
-def _raw_bytes(path: Path, limit: int | None = None) -> tuple[bytes, str | None]:
+def _raw_bytes(path: Path, limit: int | None = None, most: int | None = None) -> tuple[bytes, str | None]:
     """The file's (decompressed) bytes, or its first ``limit`` of them cut at a line end, and the
-    compression found by extension or magic number."""
+    compression found by extension or magic number; a gzip, bz2 or xz file that unpacks to more than
+    ``most`` bytes is refused while it is read."""
     compression = _compression(path)
     try:
         if compression == "zip":
@@ -380,7 +526,10 @@ def _raw_bytes(path: Path, limit: int | None = None) -> tuple[bytes, str | None]
         else:
             opener = {"gzip": gzip.open, "bz2": bz2.open, "xz": lzma.open}.get(compression, open)
             with opener(path, "rb") as fh:
-                data = fh.read(limit)
+                if compression and limit is None and most is not None:
+                    data = _unpacked_within(fh, path, most)
+                else:
+                    data = fh.read(limit)
     except (OSError, EOFError, lzma.LZMAError, zipfile.BadZipFile) as exc:
         raise DataFileError(
             f"{path.name} looks {compression}-compressed but cannot be unpacked ({exc})."
@@ -696,12 +845,31 @@ def _too_wide(path: Path, n: int, options: dict) -> None:
         )
 
 
+def _wide_first_line(path: Path, options: dict) -> None:
+    """A first line (header or title) with more fields than ``max_columns`` is refused from the file's first
+    MB, before the file is read whole: a 500 MB line of commas took 5 GB of memory before its width was said."""
+    head, _ = _raw_bytes(path, 1 << 20)
+    first = head.split(b"\n", 1)[0]
+    separators = [options["sep"]] if options.get("sep") else list(SEPARATORS)
+    fields = max(first.count(str(sep).encode("utf-8", "replace")) for sep in separators) + 1
+    limit = int(options.get("max_columns") or MAX_COLUMNS)
+    if fields > limit and b"\n" in head:
+        _too_wide(path, fields, options)
+    if fields > limit:  # the line goes on past the first MB: its width is not known yet
+        raise DataFileError(
+            f"{path.name}'s first line has more than {fields:,} fields in its first MB alone (no line end there), "
+            f"more than the {limit:,} columns a table may have here: it is not a table of rows (a matrix "
+            "export, or a file without line ends); export the columns the analysis needs, one row a line."
+        )
+
+
 def _read_text(path: Path, options: dict, report: ReadReport) -> pd.DataFrame:
     limit = options.get("sample_bytes")
     compression = _compression(path)
     _zero_tail(path, compression)  # a sample too: the zeros are where the file ends
     _check_memory(path, compression, limit)
-    raw, compression = _raw_bytes(path, limit)
+    _wide_first_line(path, options)
+    raw, compression = _raw_bytes(path, limit, most=available_memory() // MEMORY_PER_TEXT_BYTE)
     if not raw.strip():
         raise DataFileError(f"{path.name} is empty: there is no header and no row to read.")
     text, encoding = _decode(raw, path, options.get("encoding"), report.notes)
@@ -1042,14 +1210,22 @@ def _read_one(path: Path, kind: str, options: dict, report: ReadReport) -> pd.Da
         return _read_text(path, options, report)
     try:
         sample = options.get("sample_bytes")
+        _check_unpacked(path, kind, bool(sample))
         if kind == "parquet":
             import pyarrow.parquet as pq
 
             _too_wide(path, len(pq.read_schema(path).names), options)
             if sample:
-                return next(pq.ParquetFile(path).iter_batches(batch_size=20_000)).to_pandas()
+                # the first row group only (pyarrow otherwise reads ahead into the next ones)
+                return next(pq.ParquetFile(path).iter_batches(batch_size=20_000, row_groups=[0])).to_pandas()
             return pd.read_parquet(path)
         if kind == "excel":
+            rows, columns = _excel_extent(path)
+            _too_wide(path, columns, options)
+            needed, free = min(rows, 20_000 if sample else rows) * columns * CELL_BYTES, available_memory()
+            if needed > free:
+                shown = f"has cells down to row {rows:,} and across {columns:,} columns"
+                raise _too_big(path, shown, f"about {in_words(needed)}", free)
             return _read_excel(path, options, report, sample=bool(sample))
     except ImportError as exc:
         raise DataFileError(

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import tempfile
 import threading
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
@@ -70,14 +71,17 @@ class Planned:
     pilot: Pilot
     design: Design
     plan: dict[str, Any]
+    personal: bool = False  # it reads real or partner data (personal data)
 
 
 def _check_writable(out: Path) -> None:
     try:
         out.mkdir(parents=True, exist_ok=True)
-        probe = out / f".write-test-{os.getpid()}"
-        probe.write_text("ok")
-        probe.unlink()
+        # a new file of a unique name (O_EXCL): in a folder others can write to, a link planted at a name
+        # known in advance would have this write go to the file it points to
+        fd, probe = tempfile.mkstemp(dir=out, prefix=".write-test-")
+        os.close(fd)
+        os.unlink(probe)
     except OSError as exc:
         raise UsageError(
             f"Cannot write to the output folder {out} ({exc.strerror}); choose another with --out."
@@ -188,7 +192,7 @@ def check_data_request(
             if not file_mode or designs is not None:
                 raise UsageError(first_error) from None
             continue
-        units.append(Planned(pilot, design, chosen))
+        units.append(Planned(pilot, design, chosen, mode in PERSONAL_MODES))
         if file_mode:
             break  # a partner's file: the first design it fits
     if not units:
@@ -254,6 +258,10 @@ def run_pilots(
         run_id = new_run_id()
         run_dir = out / run_id
         run_dir.mkdir(parents=True)
+        if any(u.personal for u in planned):
+            # what the notebooks show of real or partner data (tables, pseudonyms, texts) is not for the other
+            # users of the machine: the folder is this user's only, whatever the umask
+            run_dir.chmod(0o700)
         lock = hold_run(run_dir)
         git = git_state(project_root())
         jobs = [Job(u.pilot, u.design, u.plan, run_id, run_dir, profile) for u in planned]

@@ -104,6 +104,12 @@ def new_pilot(name: str, root: Path, title: str | None = None) -> Path:
     if target.exists():
         raise UsageError(f"{target} already exists; choose another name or delete it first.")
     title = title or name.replace("_", " ").capitalize() + " pilot"
+    # the title goes into YAML, Python and the card's Jinja prose: one line of text, never a template
+    if not title.strip() or not title.isprintable() or any(m in title for m in ("{{", "{%", "{#")):
+        raise UsageError(
+            f"Title {title!r} must be one line of text, without control characters or Jinja markers "
+            "({{, {%, {#})."
+        )
     # [[ ]] for the scaffold's own values: the files themselves hold {{ }} templates (card.yaml, altai.yaml)
     env = Environment(
         loader=PackageLoader("livinglab", "templates/new_pilot"),
@@ -118,7 +124,8 @@ def new_pilot(name: str, root: Path, title: str | None = None) -> Path:
     for template, relative in _FILES.items():
         text = env.get_template(template).render(name=name, title=title, contract_table=contract_table)
         (target / relative.format(name=name)).write_text(text, encoding="utf-8")
-    (target / "__init__.py").write_text(f'"""{title}: the pilot\'s own code (pilots.{name})."""\n')
+    docstring = f"{title}: the pilot's own code (pilots.{name})."
+    (target / "__init__.py").write_text(f"{docstring!r}\n")  # a literal whatever the title holds
     (target / "tests" / "__init__.py").write_text("")
     if not (root / "pilots" / "__init__.py").exists():
         (root / "pilots" / "__init__.py").write_text('"""The pilots of the lab, one package a folder."""\n')

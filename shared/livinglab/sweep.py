@@ -102,9 +102,11 @@ def run_sweep(
     cluster = cluster or os.environ.get(CLUSTER_ENV, "").strip() or "local"
     local = min(len(jobs), workers or os.cpu_count() or 1)
     with connect(cluster, out, local_workers=local) as client:
-        check_personal_workers(client, jobs)  # a refused point leaves no folder
-        for job in jobs:
+        personal = check_personal_workers(client, jobs)  # a refused point leaves no folder
+        for job, private in zip(jobs, personal, strict=True):
             job.run_dir.mkdir(parents=True, exist_ok=True)
+            if private:  # real or partner data: this user's only, whatever the umask
+                job.run_dir.chmod(0o700)
         results = run_jobs(client, jobs, out=out, git=git_state(project_root()))
     for result in results if sink is not None else []:
         sink.log(result)

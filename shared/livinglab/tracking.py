@@ -11,7 +11,11 @@ run, in the experiment ``livinglab-<unit>`` (prefix: ``LIVINGLAB_MLFLOW_EXPERIME
 - tags: run id, pilot, design, profile, status, data source, each claim's verdict and sentence
   (``claim.<name>.verdict``); the claims' sentences are the run's description in MLflow's UI;
 - artefacts: the rendered notebook (``.ipynb`` and ``.html``), the model card, the figures, ``params.json``
-  and ``metrics.json``. Nothing row-level leaves the run folder (no extract, no fitted model).
+  and ``metrics.json``. Nothing row-level leaves the run folder (no extract, no fitted model): a run on a
+  partner's own file sends its records and model card only, since its notebook and figures show rows (an
+  alert queue, example texts, a person's measurements; the catalogue's datasets are published); the tag
+  ``livinglab.artefacts`` says so, and its error is sent as where and what failed, without the message
+  (a check's message quotes the values it refused).
 
 A sweep (``livinglab sweep ... --mlflow URI``) is a parent run with one child run a grid point.
 
@@ -208,7 +212,7 @@ class MlflowSink:
             self.client.log_batch(run_id, params=chunk)
         for chunk in _chunks([Metric(k, v, end, 0) for k, v in metrics.items()], _BATCH["metrics"]):
             self.client.log_batch(run_id, metrics=chunk)
-        for path, target in artefacts(folder, doc):
+        for path, target in artefacts(folder, doc, personal=reads_partner_data(params_doc)):
             self.client.log_artifact(run_id, str(path), target or None)
         self.client.set_terminated(run_id, _STATUS.get(doc.get("status"), "FAILED"), end_time=end)
         if parent is not None:
@@ -306,8 +310,18 @@ def run_tags(doc: dict[str, Any], params_doc: dict[str, Any]) -> dict[str, str]:
         "mlflow.source.name": ", ".join(doc.get("notebooks") or []),
         "mlflow.source.type": "NOTEBOOK",
     }
+    personal = reads_partner_data(params_doc)
+    if personal:
+        tags["livinglab.artefacts"] = (
+            "records and model card only: the notebook and figures of a run on a partner's file show rows "
+            "and stay in its run folder"
+        )
     if doc.get("error"):
-        tags["livinglab.error"] = str(doc["error"])
+        error = str(doc["error"])
+        if personal:  # a check's message quotes the values it refused ("row 5: 'LU28 0019 ...'")
+            error = ": ".join(error.split(": ")[:2]) + " (the message, which can quote the data, is in the "
+            error += "run folder's metrics.json)"
+        tags["livinglab.error"] = error
     if git.get("commit"):
         tags["mlflow.source.git.commit"] = str(git["commit"])
     if doc.get("sweep"):
@@ -326,9 +340,23 @@ def run_tags(doc: dict[str, Any], params_doc: dict[str, Any]) -> dict[str, str]:
     return {k: v[:_MAX_TAG] for k, v in tags.items()}
 
 
-def artefacts(folder: Path, doc: dict[str, Any]) -> list[tuple[Path, str]]:
-    """(file, artefact folder) pairs: rendered notebook, model card, figures, the two records."""
+def reads_partner_data(params_doc: dict[str, Any]) -> bool:
+    """Whether a run read a partner's own file (the catalogue's datasets are published; a partner's file is
+    not): a recorded source of origin ``file``, or (nothing recorded, e.g. it failed first) a ``data_path``
+    among its parameters."""
+    sources = params_doc.get("data_sources") or []
+    if sources:
+        return any(s.get("origin") == "file" for s in sources)
+    effective = params_doc.get("effective_parameters") or params_doc.get("parameters") or {}
+    return bool(str(effective.get("data_path") or "").strip())
+
+
+def artefacts(folder: Path, doc: dict[str, Any], *, personal: bool = False) -> list[tuple[Path, str]]:
+    """(file, artefact folder) pairs: rendered notebook, model card, figures, the two records; with
+    ``personal`` (the run read a partner's file) the records and the model card only."""
     found: list[tuple[Path, str]] = []
+    if personal:
+        return [(folder / name, target) for name, target in _ARTEFACTS.items() if (folder / name).is_file()]
     for notebook in doc.get("notebooks") or []:
         for path in (folder / notebook, (folder / notebook).with_suffix(".html")):
             if path.is_file():

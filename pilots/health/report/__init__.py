@@ -20,6 +20,7 @@ from IPython.display import Markdown, display
 import livinglab
 from livinglab import show
 from livinglab.claims import fmt, signed
+from livinglab.escaping import spreadsheet_safe
 from livinglab.trust import ModelCard, format_number
 
 from ..contract import MAX_YEARS_AFTER_BASELINE
@@ -559,7 +560,8 @@ def release(result) -> None:
         result.data.is_synthetic or bool(result.params.get("release_extract"))
     ):
         name = f"baseline_extract_k{result.kreport.k}.csv"
-        result.extract.to_csv(livinglab.output_dir() / name, index=False)
+        # opened in a spreadsheet: a value from the data that starts like a formula stays text
+        spreadsheet_safe(result.extract).to_csv(livinglab.output_dir() / name, index=False)
 
 
 def card(result, figures: dict | None = None) -> ModelCard:

@@ -178,3 +178,27 @@ def test_a_partner_file_without_the_key_is_refused_before_any_kernel(monkeypatch
     code = main(["run", "health", "--out", str(tmp_path / "runs"), "-p", "data_path", str(cohort)])
     assert code == 2 and "LIVINGLAB_PSEUDONYM_KEY" in capsys.readouterr().err
     assert not (tmp_path / "runs").exists() or not any((tmp_path / "runs").iterdir())
+
+
+def test_the_released_extract_shows_a_formula_from_the_data_as_text(tmp_path, monkeypatch):
+    """The k-anonymous extract is a CSV people open in a spreadsheet: a partner's value such as
+    ``=HYPERLINK(...)`` is written as text (a leading ``'``), not run as a formula."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from pilots.health import report
+
+    monkeypatch.setenv("LIVINGLAB_OUTPUT_DIR", str(tmp_path))
+    monkeypatch.setattr(report, "release_sentence", lambda result: "released")
+    monkeypatch.setattr(report, "display", lambda *a, **k: None)
+    extract = pd.DataFrame({"region": ['=HYPERLINK("http://x.example","open")', "Nord"], "n": [-1, 2]})
+    result = SimpleNamespace(
+        extract=extract,
+        data=SimpleNamespace(is_synthetic=True),
+        params={},
+        kreport=SimpleNamespace(k=5),
+    )
+    report.release(result)
+    written = (tmp_path / "baseline_extract_k5.csv").read_text()
+    assert "'=HYPERLINK" in written and ",-1\n" in written

@@ -50,6 +50,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from ..escaping import md_inline
 from .altai import AltaiAssessment, _locate, load_altai
 from .bootstrap import CI, format_number
 from .subgroups import SubgroupReport, markdown_table, metric_words
@@ -194,13 +195,20 @@ def _fill(value: Any, context: Mapping[str, Any], where: str, source: Path) -> A
         raise CardTemplateError(str(exc)) from None
 
 
+def _shown_gap(gap: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The largest gap for the card's prose, its group names (from the data) as Markdown text."""
+    if not gap:
+        return gap
+    return {**gap, **{k: md_inline(gap[k]) for k in ("worst", "best") if gap.get(k) is not None}}
+
+
 def card_context(result: Any) -> dict[str, Any]:
     """What a card's and ALTAI's templates may use: the result's metrics by name, its claims, the largest
     subgroup gap across every grouping, the data and the parameters."""
     return {
         **result.as_record()["metrics"],
         "claims": {c.name: c for c in result.claims},
-        "gap": result.largest_gap(),
+        "gap": _shown_gap(result.largest_gap()),
         "is_synthetic": bool(result.data.is_synthetic),
         "data": result.data,
         "params": dict(result.params),
@@ -508,7 +516,7 @@ class ModelCard:
                 fmt=fmt,
                 signed=signed,
                 num=format_number,
-                cell=lambda value: str(value).replace("|", "\\|").replace("\n", " "),
+                cell=md_inline,  # a name from the data: no link, image, line break or table cell
                 bullets=lambda value: value.strip() if isinstance(value, str) else _bullets(_as_list(value)),
                 synthetic=self.is_synthetic,
                 shown=_DATA_SHOWN,

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..escaping import md_inline
 from .bootstrap import (
     CI,
     SeedLike,
@@ -166,13 +167,15 @@ class SubgroupReport:
             direction = "higher is better" if gap["higher_is_better"] else "lower is better"
             sentence = (
                 f"- **{metric_words(m)}** ({direction}): largest gap {format_number(gap['largest_gap'])} between "
-                f"{gap['best']} (best, {format_number(gap['best_value'])}) and {gap['worst']} "
+                f"{md_inline(gap['best'])} (best, {format_number(gap['best_value'])}) and {md_inline(gap['worst'])} "
                 f"(worst, {format_number(gap['worst_value'])})"
             )
             if gap.get("includes_small_groups"):
                 sentence += "; fewer than two groups reach the minimum size, so small groups are included"
             elif gap["excluded_small_groups"]:
-                sentence += f"; small groups left out: {', '.join(gap['excluded_small_groups'])}"
+                sentence += (
+                    f"; small groups left out: {', '.join(map(md_inline, gap['excluded_small_groups']))}"
+                )
             lines.append(sentence + ".")
         small = self.small_groups
         if small:
@@ -217,7 +220,7 @@ def markdown_table(header: list[str], rows: list[list[Any]]) -> str:
     """A GitHub-flavoured markdown table (pipes in cells are escaped)."""
 
     def cell(x: Any) -> str:
-        return str(x).replace("|", "\\|").replace("\n", " ")
+        return md_inline(x)  # a group name from the data stays text: no link, image, line break or cell
 
     lines = ["| " + " | ".join(cell(h) for h in header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
