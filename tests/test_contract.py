@@ -446,7 +446,11 @@ def test_apply_converts_types_keeps_extras_and_reports_the_span(tmp_path):
     ]
     assert applied.frame.index.tolist() == [0, 1] and applied.frame["count"].tolist() == [1.5, 2.5]
     assert applied.time_span == ("2024-01-01 00:00:00", "2024-01-02 00:00:00")
-    assert applied.notes == ["columns: timestamp <- Zeit", "timestamp: parsed as ISO 8601"]
+    assert applied.notes == [
+        "columns: timestamp <- Zeit",
+        "count: read as numbers (decimal comma)",  # a type change is said
+        "timestamp: parsed as ISO 8601",
+    ]
     assert applied.mapping == {"timestamp": "Zeit", "count": "count"}
     plain = Contract("c", "C", fields=COUNTS.fields, alternatives=COUNTS.alternatives)  # no extras: dropped
     applied = plain.apply(frame.rename(columns={"Zeit": "timestamp"}))
@@ -731,7 +735,8 @@ def test_whole_numbers_among_decimal_commas():
         ("count", "cougr", [1, 2], 1.6),  # a name 0.6 alike is a name signal (0.6 + 1 for numbers)
         ("site", "qqq", ["a rather long description of the site"] * 2, 1.0),  # free text needs no name
         ("count", "Anzahl Fahrzeuge", [1, 2], 1.8),  # contains an alias
-        ("count", "Anzahl", [1] * 19 + ["x"], 1.0),  # 95 % numbers is not enough
+        ("count", "Anzahl", [1] * 19 + ["x"], 3.5),  # a few codes among numbers: the check names them
+        ("count", "Anzahl", [1] * 9 + list("abcdefghijk"), 1.0),  # mostly text: not numbers
         ("date", "Datum", ["20240101", "20240102"], 3.5),  # compact dates named as dates: half a point
         ("date", "Datum", ["1", "2"], 1.0),  # other numbers are not dates
         ("date", "Datum", ["2024-01-01", "20240102"], 1.0),  # half numbers: not dates
@@ -863,3 +868,113 @@ def test_load_data_times_itself(tmp_path):
     loaded = load_data(str(_csv(tmp_path, "id;n\n007;2\n")), None, SIMPLE, {"sep": ";"}, record=False)
     note = next(n for n in loaded.notes if n.startswith("read and checked in "))
     assert 0 <= float(note.split()[-2]) < 60
+
+
+def test_value_codes_may_name_a_column_no_field_is_mapped_to():
+    """A partner's extra column coded J/N, translated before a pilot finds it by name (was AttributeError)."""
+    frame = pd.DataFrame(
+        {"timestamp": ["2024-01-01 00:00", "2024-01-01 01:00"], "count": [3, 4], "Flag": ["J", "N"]}
+    )
+    contract = Contract("c", "c", fields=COUNTS.fields, extras="kept")
+    applied = contract.apply(frame, params={"value_codes": {"Flag": {"J": 1, "N": 0}}})
+    assert applied.frame["Flag"].tolist() == [1, 0]
+
+
+@pytest.mark.parametrize(
+    ("values", "expected", "currency"),
+    [
+        (["1.234,56 €", "-2,50 €", "12 €"], [1234.56, -2.5, 12.0], "EUR"),
+        (["EUR -12,50", "EUR 3"], [-12.5, 3.0], "EUR"),
+        (["CHF 1'234.50", "CHF 2"], [1234.5, 2.0], "CHF"),
+        (["1,234,567", "2,000,000"], [1234567.0, 2000000.0], None),
+        (["1.234", "12,50"], [1234.0, 12.5], None),  # one decimal mark a column: 1.234 beside 12,50 is 1234
+        (["1 234,5", "12"], [1234.5, 12.0], None),
+        (["123.45", "12,50 EUR"], [123.45, None], None),  # no one reading of the marks: left for the error
+        (["1.234,56-", "12,00", "3,50 €-"], [-1234.56, 12.0, -3.5], "EUR"),  # SAP: the minus after
+    ],
+)
+def test_amounts_as_exports_write_them(values, expected, currency):
+    from livinglab.contract import parse_numbers
+
+    numbers, found, _ = parse_numbers(pd.Series(values))
+    assert numbers.astype(object).where(numbers.notna(), None).tolist() == expected and found == currency
+
+
+def test_an_amount_with_a_currency_sign_names_the_ledgers_currency():
+    contract = Contract(
+        "ledger",
+        "l",
+        fields=(
+            Field("amount", "number", meaning="amount"),
+            Field("currency", "category", required=False, meaning="ISO code"),
+        ),
+    )
+    applied = contract.apply(pd.DataFrame({"amount": ["1.234,56 €", "-7,00 €"]}))
+    assert applied.frame["amount"].tolist() == [1234.56, -7.0] and set(applied.frame["currency"]) == {"EUR"}
+    with pytest.raises(ContractError, match="amount"):  # two currencies in one column: refused, not mixed
+        contract.apply(pd.DataFrame({"amount": ["1,00 €", "2,00 CHF"]}))
+    assert contract.propose(pd.DataFrame({"N° compte": [101, 102, 103]})) == {}  # no 'account' field here
+
+
+def test_numbered_account_ids_are_proposed_for_a_text_id_field():
+    contract = Contract("c", "c", fields=(Field("account", "text", meaning="id", aliases=("compte",)),))
+    assert contract.propose(pd.DataFrame({"N° compte": [101, 102, 103] * 20})) == {"account": "N° compte"}
+
+
+def test_code_text_reads_each_distinct_value_once_and_keeps_the_rows():
+    from livinglab.contract import _code_text
+
+    values = pd.Series([1.0, None, 2.0, " M ", "x", 1.0, "007"], dtype=object, index=[5, 3, 1, 0, 2, 4, 6])
+    text = _code_text(values)
+    assert text.index.tolist() == values.index.tolist() and str(text.dtype) == "string"
+    assert text.tolist() == ["1", pd.NA, "2", "M", "x", "1", "007"]
+    assert _code_text(pd.Series(pd.Categorical(["a", None]))).tolist() == ["a", pd.NA]
+
+
+def test_whole_number_ids_read_as_floats_are_the_same_text_ids(tmp_path):
+    """Two monthly workbooks: in one a blank cell makes the account column float (307.0); it is '307' in both."""
+    pd.DataFrame({"account": [307, None, 12], "n": [1, 2, 3]}).to_excel(tmp_path / "a.xlsx", index=False)
+    pd.DataFrame({"account": [307, 12, 5], "n": [4, 5, 6]}).to_excel(tmp_path / "b.xlsx", index=False)
+    contract = Contract(
+        "c",
+        "c",
+        fields=(Field("account", "text", required=False, meaning="id"), Field("n", "number", meaning="n")),
+    )
+    frame, _ = read_table(str(tmp_path / "*.xlsx"))
+    applied = contract.apply(frame)
+    assert applied.frame["account"].dropna().tolist() == ["307", "12", "307", "12", "5"]
+
+
+def test_excel_serial_day_numbers_in_a_date_column_are_named_and_read_with_the_option_given():
+    frame = pd.DataFrame({"timestamp": [45311.5, 45311.75, 45312.0], "count": [1, 2, 3]})
+    with pytest.raises(
+        ContractError, match=r"Excel's serial day numbers \(45,311\.5 is 20\.01\.2024 12:00\)"
+    ) as err:
+        COUNTS.apply(frame)
+    assert err.value.fix == {"read_options": {"date_format": "excel"}}
+    applied = COUNTS.apply(frame, params=err.value.fix)
+    assert applied.frame["timestamp"].tolist() == list(
+        pd.to_datetime(["2024-01-20 12:00", "2024-01-20 18:00", "2024-01-21 00:00"])
+    )
+
+
+def test_a_few_missing_values_of_many_are_not_shown_as_none():
+    from livinglab.contract import describe_columns
+
+    frame = pd.DataFrame({"a": [1.0] * 999 + [None], "b": [1.0] * 1000, "c": [None] * 999 + [1.0]})
+    assert describe_columns(frame)["missing"].tolist() == ["<1%", "0%", ">99%"]
+
+
+def test_a_count_column_with_missing_value_codes_is_proposed_and_the_codes_named(tmp_path):
+    path = tmp_path / "ka.csv"
+    rows = [
+        f"0{d}.10.2016;{h};{'k.A.' if h == 5 else '-' if h == 6 else 100 + h}"
+        for d in (1, 2)
+        for h in range(24)
+    ]
+    path.write_text("Datum;Stunde;Anzahl\n" + "\n".join(rows) + "\n")
+    frame, _ = read_table(path)
+    assert COUNTS.propose(frame)["count"] == "Anzahl"
+    with pytest.raises(ContractError, match="k.A.") as err:
+        COUNTS.apply(frame, COUNTS.propose(frame))
+    assert err.value.fix == {"read_options": {"missing_values": {"Anzahl": ["-", "k.A."]}}}

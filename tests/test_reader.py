@@ -507,7 +507,8 @@ def test_mixed_and_numeric_columns_are_not_stripped(tmp_path):
 def test_given_separator_skiprows_and_dtype(tmp_path):
     path = _table(tmp_path / "x.csv", "exported 2024-01-01\nid;n\n007;1,5\n")
     frame, report = read_table(path, sep=";", skiprows=1, dtype={"id": "string"})
-    assert frame["id"].tolist() == ["007"] and frame["n"].tolist() == ["1,5"] and report.separator == ";"
+    assert frame["id"].tolist() == ["007"] and report.separator == ";"
+    assert frame["n"].tolist() == [1.5]  # a decimal comma in a ';' file is a number (said in a note)
     frame, _ = read_table(path, skiprows=1)
     assert frame["id"].tolist() == [7]
 
@@ -820,3 +821,91 @@ def test_separator_fallback_when_the_sniffer_gives_up(monkeypatch, text, sep):
 
     monkeypatch.setattr(csv.Sniffer, "sniff", give_up)
     assert sniff_separator(text) == sep
+
+
+# ----------------------------------------------------------------------------- partners' exports (review)
+def test_a_total_line_at_the_end_is_left_out_and_the_columns_keep_their_types(tmp_path):
+    text = "Konto;Betrag;Anzahl\n101;12,50;3\n102;7,25;4\n103;1,00;5\nSumme;;12\n"
+    (tmp_path / "e.csv").write_bytes(text.encode("cp1252"))
+    frame, report = read_table(tmp_path / "e.csv")
+    assert len(frame) == 3 and frame["Konto"].tolist() == [101, 102, 103]
+    assert pd.api.types.is_integer_dtype(frame["Konto"]) and pd.api.types.is_integer_dtype(frame["Anzahl"])
+    assert report.dropped == {"a total line at the end of the file": 1}
+    assert any("total line" in n and "Summe" in n for n in report.notes)
+    # the same in a workbook, and words that are not a total stay rows
+    pd.DataFrame({"Compte": ["A", "B", "Total"], "Montant": [1.5, 2.5, 4.0]}).to_excel(
+        tmp_path / "e.xlsx", index=False
+    )
+    frame, report = read_table(tmp_path / "e.xlsx")
+    assert frame["Compte"].tolist() == ["A", "B"] and report.dropped
+    pd.DataFrame({"Compte": ["A", "B", "Totalement"], "Montant": [1.5, 2.5, 4.0]}).to_csv(
+        tmp_path / "k.csv", index=False
+    )
+    assert len(read_table(tmp_path / "k.csv")[0]) == 3
+
+
+def test_a_cp1252_title_line_is_shown_in_its_own_encoding(tmp_path):
+    text = "Export Transaktionen – Bank\na;b;c\n" + "1;2;3\n" * 20
+    (tmp_path / "t.csv").write_bytes(text.encode("cp1252"))
+    _, report = read_table(tmp_path / "t.csv")
+    assert report.title_lines == ["Export Transaktionen – Bank"]
+
+
+def test_a_workbook_with_a_cover_sheet_and_a_title_row(tmp_path):
+    path = tmp_path / "export.xlsx"
+    table = pd.DataFrame({"Datum": ["01.02.2024"] * 30, "Anzahl": range(30), "Ort": ["Mersch"] * 30})
+    with pd.ExcelWriter(path) as w:
+        pd.DataFrame({"Info": ["Export du 03.02.2025"]}).to_excel(w, sheet_name="Lisez-moi", index=False)
+        table.to_excel(w, sheet_name="Données", index=False, startrow=2)
+    with pytest.raises(DataFileError, match="'Lisez-moi'.*'Données'.*sheet") as err:
+        read_table(path)
+    assert err.value.fix == {"read_options": {"sheet": "Données"}}
+    frame, report = read_table(path, sheet="Données")
+    assert list(frame.columns) == ["Datum", "Anzahl", "Ort"] and len(frame) == 30
+    assert pd.api.types.is_integer_dtype(frame["Anzahl"]) and report.title_lines
+    with pd.ExcelWriter(path) as w:  # a title cell above the header, two sheets of a size: the first, said
+        pd.DataFrame({"Zählungen 2024": []}).to_excel(w, sheet_name="A", index=False)
+        table.to_excel(w, sheet_name="A", index=False, startrow=1)
+        table.to_excel(w, sheet_name="B", index=False)
+    frame, report = read_table(path)
+    assert list(frame.columns) == ["Datum", "Anzahl", "Ort"] and len(frame) == 30
+    assert report.title_lines == ["Zählungen 2024"] and any(
+        "'A' read, the first of 2" in n for n in report.notes
+    )
+
+
+def test_decimal_commas_and_thousands_points_in_a_semicolon_file(tmp_path):
+    """'1.195' vehicles in a decimal-comma file is 1195, never 1.195 (pandas reads it as a decimal point)."""
+    text = "Datum;Fahrzeuge;Temperatur;Jitter\n01.10.2016;1.195;13,1;3,38e-05\n02.10.2016;776;-2,5;0,5\n03.10.2016;12.345;;1\n"
+    (tmp_path / "z.csv").write_bytes(text.encode("cp1252"))
+    frame, report = read_table(tmp_path / "z.csv")
+    assert frame["Fahrzeuge"].tolist() == [1195.0, 776.0, 12345.0] and frame["Jitter"].tolist() == [
+        3.38e-05,
+        0.5,
+        1.0,
+    ]
+    assert frame["Temperatur"].iloc[:2].tolist() == [13.1, -2.5] and frame["Datum"].iloc[0] == "01.10.2016"
+    assert any("thousands separator in Fahrzeuge" in n for n in report.notes)
+    # no decimal comma anywhere to tell: refused with both readings, each an option that works
+    (tmp_path / "c.csv").write_text("Datum;Fahrzeuge\n" + "01.10.2016;1.195\n02.10.2016;776\n" * 5)
+    with pytest.raises(DataFileError, match=r"'1\.195'.*thousands separator") as err:
+        read_table(tmp_path / "c.csv")
+    assert err.value.fix == {"read_options": {"decimal": ","}}
+    assert read_table(tmp_path / "c.csv", decimal=",")[0]["Fahrzeuge"].tolist()[:2] == [1195.0, 776.0]
+    assert read_table(tmp_path / "c.csv", decimal=".")[0]["Fahrzeuge"].tolist()[:2] == [1.195, 776.0]
+    # a decimal point beside a decimal comma: one sentence, not a silent mix
+    (tmp_path / "m.csv").write_text("a;b\n1,5;0.25\n2,5;0.5\n")
+    with pytest.raises(DataFileError, match="decimal point"):
+        read_table(tmp_path / "m.csv")
+
+
+def test_a_sheet_whose_header_has_empty_names_keeps_its_header(tmp_path):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    for row in (["Name", "Ort", None, None, None], list("abcde"), list("fghij")):
+        sheet.append(row)
+    book.save(tmp_path / "h.xlsx")
+    frame, report = read_table(tmp_path / "h.xlsx")
+    assert frame.columns[0] == "Name" and len(frame) == 2 and not report.title_lines

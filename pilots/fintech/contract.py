@@ -20,12 +20,22 @@ from __future__ import annotations
 from livinglab.contract import Contract, Field
 
 #: Direction values read as money out / money in (compared in lower case, stripped).
-DEBIT_WORDS = frozenset({"debit", "d", "dr", "out", "outgoing", "-", "withdrawal", "payment", "sent", "-1"})
-CREDIT_WORDS = frozenset({"credit", "c", "cr", "in", "incoming", "+", "deposit", "received", "1"})
+DEBIT_WORDS = frozenset(
+    {"debit", "d", "dr", "out", "outgoing", "-", "withdrawal", "payment", "sent", "-1",
+     "débit", "soll", "belastung", "lastschrift", "ausgang", "sortie"}  # French and German bank exports
+)  # fmt: skip
+CREDIT_WORDS = frozenset(
+    {"credit", "c", "cr", "in", "incoming", "+", "deposit", "received", "1",
+     "crédit", "haben", "gutschrift", "eingang", "entrée"}
+)  # fmt: skip
 #: Label values (compared in lower case, stripped): 1 = fraud/anomaly, 0 = genuine/normal.
+#: Yes/no in the partners' languages too: German ja/nein, wahr/falsch; French oui/non, vrai/faux; Luxembourgish
+#: jo/nee (neen).
 LABEL_WORDS = {
     "1": 1, "1.0": 1, "true": 1, "yes": 1, "y": 1, "fraud": 1, "anomaly": 1,
+    "ja": 1, "wahr": 1, "oui": 1, "vrai": 1, "jo": 1,
     "0": 0, "0.0": 0, "false": 0, "no": 0, "n": 0, "genuine": 0, "normal": 0,
+    "nein": 0, "falsch": 0, "non": 0, "faux": 0, "nee": 0, "neen": 0,
 }  # fmt: skip
 #: The direction codes the contract reads (value_codes maps others, e.g. {"direction": {"VYDAJ": "debit"}}).
 DIRECTION_CODES = {**dict.fromkeys(DEBIT_WORDS, "debit"), **dict.fromkeys(CREDIT_WORDS, "credit")}
@@ -33,7 +43,18 @@ DIRECTION_CODES = {**dict.fromkeys(DEBIT_WORDS, "debit"), **dict.fromkeys(CREDIT
 LABEL_NAMES = (
     "y", "label", "class", "isfraud", "is_fraud", "fraud", "anomaly", "outlier", "target", "betrug", "fraude",
 )  # fmt: skip
-TIME_NAMES = ("time", "timestamp", "datetime", "date", "step")
+TIME_NAMES = (
+    "time",
+    "timestamp",
+    "datetime",
+    "date",
+    "step",
+    "zeit",
+    "zeitpunkt",
+    "datum",
+    "temps",
+    "horodatage",
+)
 GROUP_NAMES = ("group", "account", "account_id", "card", "card_id", "customer", "customer_id")
 #: The anti-money-laundering reporting threshold the rules baseline watches (EUR).
 REPORTING_THRESHOLD_EUR = 10_000.0

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from livinglab.contract import ContractError, parse_datetimes
+from livinglab.contract import ContractError, parse_datetimes, parse_numbers
 
 from .contract import CREDIT_WORDS, DEBIT_WORDS, GROUP_NAMES, LABEL_NAMES, LABEL_WORDS, TIME_NAMES
 
@@ -70,6 +70,9 @@ def numbers(values: pd.Series) -> pd.Series:
     """Numbers from numbers or text, understanding a decimal comma (``-0,18``, ``1.234,5``)."""
     if pd.api.types.is_numeric_dtype(values):
         return values.astype("float64")
+    parsed, _, _ = parse_numbers(values)  # '1.234,56 €', '$1,234.50': every value read one way
+    if parsed.notna().sum() == values.notna().sum():
+        return parsed
     text = values.astype("string").str.strip()
     number = pd.to_numeric(text, errors="coerce").astype("float64")
     failed = number.isna() & text.notna()
@@ -121,8 +124,22 @@ def feature_table(frame: pd.DataFrame, mapping: dict[str, str] | None = None) ->
     if "label" not in frame:
         found = _find(extras, LABEL_NAMES)
         if found is not None:
-            values = pd.to_numeric(frame[found], errors="coerce")
-            if values.notna().all() and values.isin([0, 1]).all():
+            values = frame[found]
+            text = values.astype("string").str.strip().str.lower()
+            words = text.map(LABEL_WORDS)
+            if pd.api.types.is_numeric_dtype(values):
+                is_label = values.notna().all() and values.isin([0, 1]).all()
+            else:  # yes/no in words (ja/nein, oui/non, ...): the label, not a text column left out
+                is_label = bool(words.notna().all())
+                codes = text.dropna().unique()
+                if not is_label and 1 <= len(codes) <= 2:
+                    shown = sorted(values.dropna().astype(str).str.strip().unique().tolist())
+                    example = json.dumps({found: {shown[0]: 1, shown[-1]: 0}}, ensure_ascii=False)
+                    raise ContractError(
+                        f"Column {found!r} is named like the label but holds {shown}, which are not read as "
+                        f"1 (fraud) and 0 (normal); say which is which with -p value_codes '{example}'."
+                    )
+            if is_label:
                 frame["label"] = frame.pop(found)
                 extras.remove(found)
                 notes.append(f"column {found!r} is the label (0/1, found by its name); it is not a feature")
@@ -171,6 +188,16 @@ def feature_table(frame: pd.DataFrame, mapping: dict[str, str] | None = None) ->
     if len(features) < MIN_TABLE_ROWS:
         raise ContractError(
             f"The table has only {len(features)} rows; anomaly detection needs at least {MIN_TABLE_ROWS}."
+        )
+    missing = features.isna().sum()
+    missing = missing[missing > 0]
+    if len(missing):  # the detectors fill them with the column's median (model.outliers): said, not silent
+        shown = ", ".join(f"{c}: {n:,}" for c, n in missing.head(5).items()) + (
+            " ..." if len(missing) > 5 else ""
+        )
+        notes.append(
+            f"{int(missing.sum()):,} missing value(s) in {len(missing)} feature column(s) ({shown}), each filled "
+            "with its column's median before scoring"
         )
     duplicates = int(features.duplicated().sum())
     if duplicates:
@@ -281,8 +308,8 @@ def ledger_currency(frame: pd.DataFrame, currency: str = "") -> tuple[str, list[
             )
         if found and given and found[0] != given:
             raise ContractError(
-                f"currency is {given}, but the file's currency column says {found[0]}; correct -p currency "
-                "or the column."
+                f"currency is {given}, but the file says {found[0]} (its currency column, or the sign of its "
+                "amounts); correct -p currency or the file."
             )
     code = given or (found[0] if found else "")
     if not code:
@@ -290,7 +317,8 @@ def ledger_currency(frame: pd.DataFrame, currency: str = "") -> tuple[str, list[
             "the amounts' currency is not given: amounts are shown without one (set it with -p currency, "
             "e.g. -p currency CZK, or map a currency column)"
         ]
-    return code, [f"amounts in {code} ({'the currency column' if found else 'the currency parameter'})"]
+    said = "the file: its currency column or its amounts' sign" if found else "the currency parameter"
+    return code, [f"amounts in {code} ({said})"]
 
 
 def _compact(values: pd.Series) -> pd.Series:

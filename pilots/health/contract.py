@@ -50,7 +50,14 @@ MIN_PARTICIPANTS = 10
 DUPLICATE_RULES = ("mean", "median", "first", "last")
 MAX_YEARS_AFTER_BASELINE = 80.0
 #: labels of the control group (case-insensitive); everyone else in a group column is analysed as a patient
-CONTROL_WORDS = re.compile(r"^(control|controls|hc|healthy|healthy control|healthy controls|non-pd)$", re.I)
+CONTROL_WORDS = re.compile(
+    r"^(control|controls|hc|healthy|healthy control|healthy controls|non-pd|t[ée]moins?|contr[ôo]les?|sains?|"
+    r"kontrollen?|kontrollgruppe|gesund|kontroll)$",
+    re.I,
+)
+#: A label column that answers yes or no (oui/non, ja/nein, jo/nee, true/false): the yes is the case.
+YES_WORDS = frozenset({"yes", "y", "oui", "ja", "jo", "true", "vrai", "wahr"})
+NO_WORDS = frozenset({"no", "n", "non", "nein", "nee", "neen", "false", "faux", "falsch"})
 SEXES = ("male", "female")
 ONSET_BANDS = ("<50", "50-69", ">=70")
 ONSET_EDGES = (-np.inf, 50.0, 70.0, np.inf)
@@ -103,6 +110,49 @@ class HealthContract(Contract):
         proposal = super().propose(frame)
         return {name: column for name, column in proposal.items() if _named_like(self.field(name), column)}
 
+    def _score(self, f: Field, column: str, values: pd.Series) -> float:
+        """The shared score; a longitudinal time column may hold visit dates (turned into time since baseline)."""
+        score = super()._score(f, column, values)
+        if self.name == "longitudinal" and f.name == "time" and score < 1.3 and _named_like(f, column):
+            if _visit_dates(values.dropna().head(500), None, None) is not None:
+                return 2.0
+        return score
+
+    def _convert(
+        self, f: Field, values: pd.Series, column: str, dayfirst, notes: list, ctx=None
+    ) -> pd.Series:
+        """Visit dates in a longitudinal file's time column (dd.mm.yyyy, ISO, Excel dates) are read as dates,
+        then :meth:`apply` turns them into the time since each participant's first assessment, in time_unit."""
+        if self.name == "longitudinal" and f.name == "time":
+            date_format = (ctx.read_options if ctx is not None else {}).get("date_format")
+            found = _visit_dates(values, dayfirst, date_format)
+            if found is not None:
+                dates, how = found
+                unit = str((ctx.params if ctx is not None else {}).get("time_unit", "years"))
+                per_year = TIME_UNITS.get(unit, 1.0)
+                days = (dates - pd.Timestamp("1970-01-01")).dt.total_seconds() / 86_400.0
+                notes.append(f"{VISIT_DATES_NOTE} ({how}) {column!r}")
+                return days / 365.25 * per_year
+        return super()._convert(f, values, column, dayfirst, notes, ctx)
+
+    def apply(self, frame, columns=None, *, dayfirst=None, params=None, sample=False):
+        applied = super().apply(frame, columns, dayfirst=dayfirst, params=params, sample=sample)
+        said = next((n for n in applied.notes if n.startswith(VISIT_DATES_NOTE)), None)
+        if said is not None and "subject" in applied.frame:
+            out = applied.frame
+            first = out.groupby("subject", sort=False)["time"].transform("min")
+            per_year = TIME_UNITS.get(str((params or {}).get("time_unit", "years")), 1.0)
+            start = pd.Timestamp("1970-01-01") + pd.to_timedelta(out["time"] / per_year * 365.25, unit="D")
+            applied.time_span = (str(start.min().date()), str(start.max().date()))
+            out["time"] = out["time"] - first
+            unit = str((params or {}).get("time_unit", "years"))
+            applied.notes[applied.notes.index(said)] = (
+                f"time: visit dates{said[len(VISIT_DATES_NOTE) :]} from {applied.time_span[0]} to "
+                f"{applied.time_span[1]}, turned into {unit} since each participant's first assessment "
+                "(the baseline)"
+            )
+        return applied
+
     def resolve_mapping(self, columns_in_file, columns=None, frame=None):
         """The shared mapping; when it fails on the longitudinal contract for a file that looks like case-control
         records (a two-valued diagnosis column, no time), the error names the design to run instead."""
@@ -116,6 +166,51 @@ class HealthContract(Contract):
             if hasattr(exc, "fix"):
                 error.fix = exc.fix
             raise error from None
+
+
+VISIT_DATES_NOTE = "time: visit dates"
+
+
+def _visit_dates(values: pd.Series, dayfirst, date_format) -> tuple[pd.Series, str] | None:
+    """Dates (datetimes, or text that reads as dates throughout), with how they were read; None otherwise
+    (numbers are times since baseline, as the contract says)."""
+    from livinglab.contract import ContractError, parse_datetimes
+
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return values.astype("datetime64[ns]"), "already dates"
+    if pd.api.types.is_numeric_dtype(values) and not date_format:
+        return None
+    text = values.astype("string").str.strip()
+    if not date_format and pd.to_numeric(text, errors="coerce").notna().mean() > 0.5:
+        return None  # numbers written as text (decimal commas): times, not dates
+    if text.dropna().empty or not text.dropna().str.contains(r"\d").all():
+        return None
+    try:
+        parsed, how = parse_datetimes(values, dayfirst=dayfirst, date_format=date_format)
+    except ContractError:
+        return None
+    if (parsed.isna() & values.notna()).any():
+        return None
+    return parsed, how
+
+
+def excel_serials_advice(
+    times: pd.Series, unit: str, read_options: dict | None = None
+) -> tuple[str, dict | None]:
+    """The sentence (and the fix) for times that are Excel's serial day numbers (45,311 is 20.01.2024: a date
+    column exported as numbers), or ('', None) when they are not."""
+    from livinglab.contract import EXCEL_DATES, EXCEL_EPOCH, looks_like_excel_dates
+
+    values = pd.to_numeric(times, errors="coerce").dropna()
+    if values.empty or not looks_like_excel_dates(values):
+        return "", None
+    options = {**dict(read_options or {}), "date_format": EXCEL_DATES}
+    first = EXCEL_EPOCH + pd.to_timedelta(float(values.iloc[0]), unit="D")
+    return (
+        f"The times look like Excel's serial day numbers ({values.iloc[0]:,.0f} is {first:%d.%m.%Y}), not times "
+        f"since baseline in {unit}: read them as visit dates with -p read_options '{json.dumps(options)}' (they "
+        "become the time since each participant's first assessment)."
+    ), {"read_options": options}
 
 
 def _tokens(column: str) -> set[str]:
@@ -172,7 +267,8 @@ def longitudinal_contract() -> Contract:
                 "time",
                 "number",
                 meaning="time of the assessment since the participant's baseline, in time_unit "
-                "(years, months, weeks or days); negative and implausible times are dropped and counted",
+                "(years, months, weeks or days), or visit dates (then the time since each participant's first "
+                "assessment); negative and implausible times are dropped and counted",
                 aliases=(
                     "test_time",
                     "years",
@@ -184,6 +280,13 @@ def longitudinal_contract() -> Contract:
                     "tage",
                     "jours",
                     "followup",
+                    "visit_date",
+                    "date_visite",
+                    "besuchsdatum",
+                    "untersuchungsdatum",
+                    "visite",
+                    "datum",
+                    "date",
                 ),
             ),
             Field(
@@ -353,6 +456,15 @@ def check_data(name: str, frame: pd.DataFrame, params: dict) -> None:
         implausible = float((times > MAX_YEARS_AFTER_BASELINE).mean()) if len(times) else 0.0
         if implausible > 0.05:
             guess = suggest_params(name, frame, {"time": "time"}).get("time_unit", "days")
+            serials, fix = excel_serials_advice(frame["time"], unit, params.get("read_options"))
+            if serials or guess == unit:
+                raise ContractError(
+                    serials
+                    or f"{implausible:.0%} of the times are more than {MAX_YEARS_AFTER_BASELINE:g} years after "
+                    f"baseline even in {unit}: does columns map 'time' to the time since each participant's "
+                    "baseline (or to visit dates)?",
+                    fix=fix,
+                )
             raise ContractError(
                 f"{implausible:.0%} of the times are more than {MAX_YEARS_AFTER_BASELINE:g} years after baseline "
                 f"when read in {unit}: is time_unit right? e.g. -p time_unit {guess}."

@@ -33,14 +33,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from livinglab.contract import ContractError
+from livinglab.contract import ContractError, parse_numbers
 
 from .contract import (
     CONTROL_WORDS,
     DUPLICATE_RULES,
     MAX_YEARS_AFTER_BASELINE,
+    NO_WORDS,
     TIME_UNITS,
+    YES_WORDS,
     age_group,
+    excel_serials_advice,
     onset_band,
     record_name_pattern,
 )
@@ -245,12 +248,16 @@ def prepare_longitudinal(
         notes.append(
             f"times rounded down to multiples of {visit_resolution:g} {time_unit} (visit_resolution)"
         )
+    raw_times = data["time"]
     data["time"] = data["time"].astype(float) / TIME_UNITS[time_unit]
     negative = data["time"] < 0
     implausible = data["time"] > MAX_YEARS_AFTER_BASELINE
     counts["rows_negative_time"] = int(negative.sum())
     counts["rows_implausible_time"] = int(implausible.sum())
     if implausible.mean() > 0.05:
+        serials, fix = excel_serials_advice(raw_times, time_unit)
+        if serials:
+            raise ContractError(serials, fix)
         raise ContractError(
             f"{implausible.mean():.0%} of the times are more than {MAX_YEARS_AFTER_BASELINE:g} years after baseline "
             f"when read in {time_unit}: is time_unit right? e.g. -p time_unit days (or months, weeks)."
@@ -372,6 +379,10 @@ def prepare_case_control(
         case = str(case_label)
     elif set(values) == {"0", "1"}:
         case = "1"
+    elif (
+        len({v.lower() for v in values} & YES_WORDS) == 1 and len({v.lower() for v in values} & NO_WORDS) == 1
+    ):
+        case = next(v for v in values if v.lower() in YES_WORDS)  # oui/non, ja/nein: the yes is the case
     else:
         controls = [v for v in values if CONTROL_WORDS.match(v)]
         if len(controls) != 1:
@@ -390,6 +401,18 @@ def prepare_case_control(
             "Check the subject mapping in -p columns (or subject_pattern)."
         )
     reserved = {"subject", "label", "y", "age", "sex", "record", "score"}
+    left_out = []
+    for c in [c for c in data.columns if c not in reserved and c not in NOT_FROM_THE_FILE]:
+        if pd.api.types.is_numeric_dtype(data[c]):
+            continue
+        numbers, _, how = parse_numbers(data[c])  # '0,00662' quoted in a comma-separated file is a number
+        if data[c].notna().any() and numbers.notna().sum() == data[c].notna().sum():
+            data[c] = numbers
+            notes.append(f"{c}: read as numbers ({how or 'numbers written as text'})")
+        else:
+            left_out.append(c)
+    if left_out:
+        notes.append(f"text column(s) not used as features: {', '.join(map(str, left_out[:8]))}")
     candidates = [c for c in data.columns if c not in reserved and pd.api.types.is_numeric_dtype(data[c])]
     if "record" in data.columns:
         notes.append("column 'record' (mapped as the record's number) is not a feature")
@@ -588,6 +611,22 @@ def longitudinal(
             "not released with differential privacy."
         )
     notes += _sex_note(data, value_codes, mapping)
+    texts = [
+        c
+        for c in data.columns
+        if c not in (*LONGITUDINAL_FIELDS, *NOT_FROM_THE_FILE, "onset_band", "age_band")  # bands: made below
+        and not pd.api.types.is_numeric_dtype(data[c])
+    ]
+    left_out = []
+    for c in texts:  # numbers written as text ('0,00662' in a comma-separated file) are numbers
+        numbers, _, how = parse_numbers(data[c])
+        if data[c].notna().any() and numbers.notna().sum() == data[c].notna().sum():
+            data[c] = numbers
+            notes.append(f"{c}: read as numbers ({how or 'numbers written as text'})")
+        else:
+            left_out.append(c)
+    if left_out:
+        notes.append(f"text column(s) not used as covariates: {', '.join(map(str, left_out[:8]))}")
     extras = [
         c for c in data.columns if c not in LONGITUDINAL_FIELDS and pd.api.types.is_numeric_dtype(data[c])
     ]

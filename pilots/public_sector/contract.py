@@ -44,7 +44,19 @@ _TEXT = Field(
     "text",
     "text",
     meaning="the request as written (free text, any of French, German, Luxembourgish, English)",
-    aliases=("message", "body", "request", "description", "sentence", "content", "texte", "nachricht"),
+    aliases=(
+        "message",
+        "body",
+        "request",
+        "description",
+        "sentence",
+        "content",
+        "texte",
+        "nachricht",
+        "ufro",
+        "anfrage",
+        "anliegen",
+    ),
 )
 _LABEL = Field(
     "label",
@@ -54,14 +66,26 @@ _LABEL = Field(
         "where the request was routed (service, administration, theme or queue); needed to train and "
         "evaluate, absent when a saved model (model_path) routes new requests"
     ),
-    aliases=("category", "class", "topic", "theme", "route", "service", "department", "queue", "target"),
+    aliases=(
+        "category",
+        "class",
+        "topic",
+        "theme",
+        "route",
+        "service",
+        "department",
+        "queue",
+        "target",
+        "dengscht",
+        "dienst",
+    ),
 )
 _LANGUAGE = Field(
     "language",
     "category",
     required=False,
     meaning="language code (fr, de, lb, en; fra/deu/ltz/eng or names are understood); detected when absent",
-    aliases=("lang", "langue", "sprache", "locale", "language_code"),
+    aliases=("lang", "langue", "sprache", "sprooch", "locale", "language_code"),
 )
 _TIMESTAMP = Field(
     "timestamp",
@@ -75,7 +99,21 @@ _ID = Field(
     "text",
     required=False,
     meaning="request id; rows sharing an id (e.g. translations of one text) stay on one side of every split",
-    aliases=("request_id", "index_id", "case_id", "ticket", "ticket_id", "reference"),
+    aliases=(
+        "request_id",
+        "index_id",
+        "case_id",
+        "ticket",
+        "ticket_id",
+        "reference",
+        "n_demande",
+        "no_demande",
+        "numero_demande",
+        "n_de_demande",
+        "anfragenummer",
+        "antragsnummer",
+        "referenz",
+    ),  # fmt: skip
 )
 
 _GROUP = Field(

@@ -104,18 +104,34 @@ def split_from_paths(paths: pd.Series) -> pd.Series:
     return found.map(lambda s: s[0] if len(set(s)) == 1 else np.nan)
 
 
-def _given_split(frame: pd.DataFrame) -> pd.Series | None:
-    """The ``split`` column when it says train / validation / test for every row (and has both ends)."""
+#: A split column's names and the words of its values in the partners' languages (``jeu``: train / dev / test).
+SPLIT_COLUMNS = ("split", "jeu", "ensemble", "partition", "subset", "teilmenge", "aufteilung")
+SPLIT_VALUES = {
+    "train": "train", "training": "train", "entrainement": "train", "entraînement": "train", "apprentissage": "train",
+    "validation": "validation", "dev": "validation", "valid": "validation", "val": "validation",
+    "validierung": "validation", "test": "test", "testing": "test", "eval": "test",
+}  # fmt: skip
+
+
+def split_column(columns) -> str | None:
+    """The file's split column, found by its name (``split``, ``jeu``, ``Teilmenge`` ...), or None."""
+    return next((c for c in columns if str(c).strip().lower() in SPLIT_COLUMNS), None)
+
+
+def _given_split(frame: pd.DataFrame) -> tuple[pd.Series | None, str]:
+    """The ``split`` column when it says train / validation / test (dev ...) for every row and has both
+    ends; else None and, when there is such a column, why it was not used (said on the page)."""
     if "split" not in frame:
-        return None
-    split = frame["split"].astype("string").str.strip().str.lower()
-    if (
-        split.isna().any()
-        or not set(split) <= {"train", "validation", "test"}
-        or not {"train", "test"} <= set(split)
-    ):
-        return None
-    return split.astype(object)
+        return None, ""
+    values = frame["split"].astype("string").str.strip().str.lower()
+    split = values.map(SPLIT_VALUES)
+    if split.isna().any() or not {"train", "test"} <= set(split):
+        shown = sorted(values.dropna().unique().tolist())[:6]
+        return None, (
+            f"; the file's split column was not used: its values {shown} are not train / validation / test "
+            "with both train and test requests"
+        )
+    return split.astype(object), ""
 
 
 # ----- near-duplicates: the same text twice, or translations of one text ------------------------------------
@@ -224,13 +240,21 @@ def _split_parts(
 ) -> tuple[np.ndarray, str]:
     """The part of each row ('train', 'validation' or 'test') and how the split was made; ``near_groups``
     (near-duplicate groups) keep their rows on one side of a random split."""
-    given = _given_split(frame)
-    if given is not None:
-        counts = given.value_counts()
-        shown = ", ".join(
-            f"{counts.get(p, 0):,} {p}" for p in ("train", "validation", "test") if counts.get(p, 0)
-        )
-        return given.to_numpy(), f"as the data's split column gives it ({shown} requests)"
+    given, unused = _given_split(frame)
+    if given is None:
+        part, how = _derived_split(frame, test_share, seed, near_groups)
+        return part, how + unused
+    counts = given.value_counts()
+    shown = ", ".join(
+        f"{counts.get(p, 0):,} {p}" for p in ("train", "validation", "test") if counts.get(p, 0)
+    )
+    return given.to_numpy(), f"as the data's split column gives it ({shown} requests)"
+
+
+def _derived_split(
+    frame: pd.DataFrame, test_share: float, seed: int, near_groups: np.ndarray | None = None
+) -> tuple[np.ndarray, str]:
+    """The split when the file gives none: by file name, by time, else random (see :func:`_split_parts`)."""
     if "source_file" in frame:
         split = split_from_paths(frame["source_file"])
         if split.notna().all() and set(split) == {"train", "test"}:
@@ -357,6 +381,10 @@ def _requests(
     for name in kept:
         if name in frame:
             out[name] = frame[name]
+    found = split_column(frame.columns)
+    if "split" not in out and found is not None:  # 'jeu', 'Teilmenge': the partner's own split
+        out["split"] = frame[found]
+        notes.append(f"column {found!r} is the split (train / validation / test)")
     keep = out["text"].notna() & (out["text"].str.strip() != "")
     if labelled:
         keep &= out["label"].notna() & (out["label"] != "")

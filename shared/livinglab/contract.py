@@ -83,6 +83,15 @@ DATE_FORMATS = (
     "%b %d %Y",
 )
 MISSING_CODE = ""  # the value_codes key for a missing value: {"label": {"": 0}}
+#: ``read_options: {"date_format": "excel"}``: dates written as Excel's serial day numbers (45311 = 20.01.2024)
+EXCEL_DATES = "excel"
+EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+
+
+def looks_like_excel_dates(values: pd.Series) -> bool:
+    """Numbers that are Excel serial day numbers of the years 1954-2119 (20,000-80,000), nearly all of them."""
+    numbers = pd.to_numeric(values, errors="coerce").dropna()
+    return bool(len(numbers)) and numbers.between(20_000, 80_000).mean() > 0.95
 
 
 class ContractError(ValueError):
@@ -164,8 +173,10 @@ def _shown(values, limit: int = 3) -> str:
 
 def _code_text(values: pd.Series) -> pd.Series:
     """Values as the text a person would type in value_codes: 1.0 -> "1", " M " -> "M"."""
-    text = values.astype("string").str.strip()
-    return text.str.replace(r"^(-?\d+)\.0+$", r"\1", regex=True)
+    codes, uniques = pd.factorize(values)  # each distinct value once: a million rows of 0/1 are two values
+    text = pd.Series(uniques, dtype=object).astype("string").str.strip()
+    text = text.str.replace(r"^(-?\d+)\.0+$", r"\1", regex=True)
+    return pd.Series(text.array.take(codes, allow_fill=True), index=values.index, dtype="string")
 
 
 # A time ending in a UTC offset or Z ("...T05:00:00+02:00", "... 10:00 +0100", "...T10:00Z").
@@ -206,6 +217,11 @@ def parse_datetimes(
     """
     if pd.api.types.is_datetime64_any_dtype(values):
         parsed, how, offsets = values, "already datetimes", values.dt.tz is not None
+    elif date_format == EXCEL_DATES:  # 45311.5 = 20.01.2024 12:00: days since 30.12.1899, as Excel counts
+        days = pd.to_numeric(values, errors="coerce")
+        days = days.where(days.between(1, 2_958_465))  # Excel's first and last day
+        parsed = (EXCEL_EPOCH + pd.to_timedelta(days, unit="D")).dt.round("s")
+        how, offsets = "Excel serial day numbers (date_format excel)", False
     elif date_format:
         text = _code_text(values)
         width = _format_width(date_format)
@@ -289,17 +305,81 @@ def parse_hours(values: pd.Series) -> tuple[pd.Series, str]:
     return hours.astype("Int64"), how
 
 
-def _to_number(values: pd.Series) -> pd.Series:
-    """Numbers from numbers or text; text with a decimal comma (``1.234,5``, ``7,25``) is understood."""
+#: A number as exports write it: a currency sign or ISO code before or after, thousands separated by '.', ',',
+#: spaces or apostrophes, a decimal comma or point ('1.234,56 €', 'EUR -12,50', "CHF 1'234.50", '$1,234.50').
+_AMOUNT = re.compile(
+    r"^(?P<pre>[€£$]|[A-Z]{3}(?=\s))?\s*(?P<num>[-+\u2212]?\s*\d[\d.,'\s\u00a0\u202f]*)(?<=\d)\s*"
+    r"(?P<post>[€£$]|(?<=\s)[A-Z]{3})?\s*(?P<trail>-)?$"  # '1.234,56-': SAP writes the minus after
+)
+CURRENCY_SIGNS = {"€": "EUR", "£": "GBP", "$": ""}  # '$' names no one currency: removed, not named
+
+
+def parse_numbers(values: pd.Series) -> tuple[pd.Series, str | None, str]:
+    """Numbers from numbers or text as exports write them, with the currency their text names.
+
+    Returns ``(numbers, currency, how)``: ``currency`` is the ISO code every value's sign or code names
+    (``'€'`` -> EUR), ``''`` when a sign names none (``$``), None when there was none; ``how`` says in words
+    what was removed or read ('' when nothing). Values are converted only when every text value reads one
+    way (one currency, one decimal mark); else the unreadable ones stay missing and the caller names them."""
     if pd.api.types.is_numeric_dtype(values):  # booleans too
-        return values.astype("float64")
+        return values.astype("float64"), None, ""
     text = values.astype("string").str.strip()
     number = pd.to_numeric(text, errors="coerce").astype("float64")
     failed = number.isna() & text.notna()
-    if failed.any() and text[failed].str.fullmatch(r"-?[\d.\s']*\d,\d+").all():
-        fixed = text[failed].str.replace(r"[.\s']", "", regex=True).str.replace(",", ".")
-        number = number.where(~failed, pd.to_numeric(fixed).astype("float64"))  # all match the pattern
-    return number
+    if not failed.any():
+        return number, None, ""
+    given = text.notna()  # every value is read one way: '1.234' beside '12,50' is 1234, not 1.234
+    parts = text[given].str.extract(_AMOUNT)
+    if parts["num"].isna().any():
+        return number, None, ""
+    signs = pd.concat([parts["pre"], parts["post"]]).dropna().unique().tolist()
+    if len(signs) > 1 or any(not (s in CURRENCY_SIGNS or s.isalpha()) for s in signs):
+        return number, None, ""
+    digits = parts["num"].str.replace(r"[\s'\u00a0\u202f]", "", regex=True).str.replace("\u2212", "-")
+    has_comma, has_point = digits.str.contains(",", regex=False), digits.str.contains(".", regex=False)
+    both = has_comma & has_point
+    if both.any():  # the mark that comes last is the decimal mark, the same in every value
+        comma_last = digits[both].str.rfind(",") > digits[both].str.rfind(".")
+        if comma_last.nunique() > 1:
+            return number, None, ""
+        decimal = "," if comma_last.iloc[0] else "."
+    elif has_comma.any():  # '7,25' '1234,5': a decimal comma; '1,234,567' only: thousands
+        decimal = "." if digits[has_comma].str.fullmatch(r"-?\d{1,3}(,\d{3}){2,}").all() else ","
+    else:  # '1.234.567': thousands points
+        decimal = (
+            ","
+            if digits.str.fullmatch(r"-?\d{1,3}(\.\d{3})+").all() and digits.str.count(r"\.").max() > 1
+            else "."
+        )
+    thousands = "." if decimal == "," else ","
+    t, d = re.escape(thousands), re.escape(decimal)
+    if not digits.str.fullmatch(rf"[-+]?(\d{{1,3}}({t}\d{{3}})+|\d+)({d}\d+)?").all():
+        return number, None, ""  # '123.45' beside '12,50': no one reading of the marks, the caller names them
+    plain = digits.str.replace(thousands, "", regex=False).str.replace(decimal, ".", regex=False)
+    fixed = pd.to_numeric(plain, errors="coerce").astype("float64")
+    if fixed.isna().any():
+        return number, None, ""
+    trailing = parts["trail"].eq("-").fillna(False).astype(bool)
+    if trailing.any():
+        fixed = fixed.where(~trailing, -fixed.abs())
+    number = number.where(~given, fixed)
+    said = []
+    if signs:
+        said.append(f"{signs[0]!r} removed")
+    if trailing.any():
+        said.append("a minus written after the number")
+    if decimal == "," and has_comma.any():
+        said.append("decimal comma")
+    if (digits.str.contains(re.escape(thousands))).any():
+        said.append(f"thousands separated by {thousands!r}")
+    currency = None if not signs else CURRENCY_SIGNS.get(signs[0], signs[0])
+    return number, currency, ", ".join(said)
+
+
+def _to_number(values: pd.Series) -> pd.Series:
+    """Numbers from numbers or text; text with a decimal comma (``1.234,5``, ``7,25``), thousands separators
+    and a currency sign (``1.234,56 €``) is understood (:func:`parse_numbers`)."""
+    return parse_numbers(values)[0]
 
 
 def _range_of(f: Field, params: dict) -> tuple[float | None, float | None, str]:
@@ -394,7 +474,11 @@ class Contract:
                 return 0.0
         numeric = _to_number(sample).notna().mean()
         if f.kind in ("number", "integer"):
-            score += 1.0 if numeric > 0.95 else -2.0
+            if numeric > 0.95:
+                score += 1.0
+            else:  # numbers with a few codes ('k.A.', '-'): proposed, and the check names the codes to declare
+                codes = sample[_to_number(sample).isna()].astype(str).str.strip().unique()
+                score += 0.5 if numeric > 0.5 and len(codes) <= 5 and score >= 0.8 else -2.0
         elif f.kind == "datetime":  # datetimes too: their text parses back
             ok = (
                 numeric < 0.5
@@ -407,7 +491,13 @@ class Contract:
             score += 0.5 if hours.between(0, 24).all() and hours.nunique() <= 25 else -1.0
         elif f.kind == "text":
             length = sample.astype(str).str.len().mean()
-            score += 1.0 if numeric < 0.5 and length > 25 else (0.2 if numeric < 0.5 else -0.5)
+            whole = numeric > 0.95 and bool((_to_number(sample) % 1 == 0).all())
+            short = numeric < 0.5 and length <= 25
+            # ids in a column named so ('N° compte' 101, 'N° patient' P001): an id, not a measure
+            if (whole or short) and 0.8 <= score < 3.0:
+                score += 0.6
+            else:
+                score += 1.0 if numeric < 0.5 and length > 25 else (0.2 if numeric < 0.5 else -0.5)
         elif f.kind in ("label", "category"):
             distinct = values.nunique()
             if f.kind == "label" and distinct < 2:
@@ -584,6 +674,12 @@ class Contract:
             f = self.field(name)
             converted[name] = self._convert(f, frame[column], column, dayfirst, notes, ctx)
         out = pd.DataFrame(converted, index=frame.index)
+        named = sorted(set(ctx.currencies.values()))
+        if "currency" in self.names and "currency" not in out and len(named) == 1:
+            out["currency"] = named[0]  # amounts written '1.234,56 €': the unit the pages write them in
+            notes.append(
+                f"currency: {named[0]}, named by the sign of every {', '.join(ctx.currencies)} value"
+            )
         for target, parts in self.alternatives.items():
             if target not in out and all(p in out for p in parts):
                 out[target] = self._combine(target, parts, out, notes)
@@ -627,9 +723,8 @@ class Contract:
             f = self.field(by_file[column]) if column in by_file else None
             lookup = {str(k).strip(): v for k, v in codes.items()}
             text = _code_text(frame[column])
-            known = {str(k).lower() for k in (f.codes or {})} | {
-                str(v).lower() for v in (f.codes or {}).values()
-            }
+            field_codes = (f.codes if f is not None else None) or {}  # a column no field is mapped to
+            known = {str(k).lower() for k in field_codes} | {str(v).lower() for v in field_codes.values()}
             covered = text.isin(list(lookup)) | text.str.lower().isin(list(known))
             uncovered = text.notna() & ~covered.fillna(False)
             if uncovered.any():
@@ -658,10 +753,14 @@ class Contract:
         if f.codes is not None:
             return self._decode_codes(f, values, column, where, ctx)
         if f.kind in ("number", "integer"):
-            converted = _to_number(values)
+            converted, currency, how = parse_numbers(values)
             bad = converted.isna() & values.notna()
             if bad.any():
                 raise _not_numbers(f, values, bad, column, where, ctx)
+            if how:
+                notes.append(f"{f.name}: read as numbers ({how})")
+            if currency and ctx is not None:
+                ctx.currencies[f.name] = currency
             if f.kind == "integer":
                 frac = converted.notna() & (converted % 1 != 0)
                 if frac.any():
@@ -709,6 +808,10 @@ class Contract:
             return converted
         if f.kind == "label":
             return values
+        if pd.api.types.is_float_dtype(values) and bool((values.dropna() % 1 == 0).all()):
+            values = values.astype(
+                "Int64"
+            )  # ids 307 that a blank cell made 307.0 are '307', as in other files
         return values.astype("string").str.strip()  # text and category
 
     def _decode_codes(self, f: Field, values: pd.Series, column: str, where: str, ctx) -> pd.Series:
@@ -1039,6 +1142,8 @@ class _Context:
     given: dict[str, Any]
     params: dict[str, Any]
     read_options: dict[str, Any]
+    #: the currency a number field's values name by their sign or code ({"amount": "EUR"})
+    currencies: dict[str, str] = field(default_factory=dict)
 
     def left_out(self, name: str) -> dict[str, Any]:
         """The ``columns`` the person gave, with ``name`` left out."""
@@ -1097,6 +1202,15 @@ def _not_numbers(f: Field, values: pd.Series, bad: pd.Series, column: str, where
 
 def _not_dates(f: Field, values: pd.Series, column: str, where: str, what: str, ctx) -> ContractError:
     options = dict(ctx.read_options) if ctx is not None else {}
+    if what == "numbers, not dates" and looks_like_excel_dates(values):
+        options["date_format"] = EXCEL_DATES
+        first = float(pd.to_numeric(values, errors="coerce").dropna().iloc[0])
+        return ContractError(
+            f"{where} holds numbers like {first:,.6g}, Excel's serial day numbers ({first:,.6g} is "
+            f"{EXCEL_EPOCH + pd.to_timedelta(first, unit='D'):%d.%m.%Y %H:%M}); read them as dates with "
+            f"{_param('read_options', options)}, or map another column with -p columns.",
+            fix={"read_options": options},
+        )
     if what == "numbers, not dates":
         guess = guess_date_format(values)
         if guess:
@@ -1181,17 +1295,22 @@ def text_dtypes(contract: Contract, columns: dict | None) -> dict[str, str]:
     return dict.fromkeys((n for n in names if n), "string")
 
 
+def _share(share: float) -> str:
+    """A share in whole percent, where a few missing values of many are '<1%', never '0%'."""
+    return "<1%" if 0 < share < 0.005 else ">99%" if 0.995 <= share < 1 else f"{share:.0%}"
+
+
 def describe_columns(frame: pd.DataFrame, n_examples: int = 3) -> pd.DataFrame:
     """One row per column: type, share missing, distinct values and examples (``livinglab inspect``)."""
     rows = []
     for column in frame.columns:
         values = frame[column]
-        examples = values.dropna().astype(str).str[:40].unique()[:n_examples]
+        examples = values.dropna().drop_duplicates().head(n_examples).astype(str).str[:40]
         rows.append(
             {
                 "column": column,
                 "type": str(values.dtype),
-                "missing": f"{values.isna().mean():.0%}",
+                "missing": _share(values.isna().mean()),
                 "distinct": int(values.nunique(dropna=True)),
                 "examples": ", ".join(examples),
             }

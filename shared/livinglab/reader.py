@@ -688,9 +688,11 @@ def sniff_separator(text: str) -> str:
     best, best_score = ",", 0.0
     for sep in SEPARATORS:
         counts = [len(next(csv.reader([ln], delimiter=sep))) for ln in lines]
-        if counts[0] < 2:
+        # the header's count, or most lines' when the first line has one field (a title line above the header)
+        usual = counts[0] if counts[0] >= 2 else max(set(counts), key=counts.count)
+        if usual < 2:
             continue
-        score = counts[0] * sum(c == counts[0] for c in counts)  # fields x lines that have as many
+        score = usual * sum(c == usual for c in counts)  # fields x lines that have as many
         if score > best_score:
             best, best_score = sep, score
     return best
@@ -880,12 +882,23 @@ def _read_text(path: Path, options: dict, report: ReadReport) -> pd.DataFrame:
     # The separator is sniffed on the rows that are read (a title line above the header has none).
     sep = options.get("sep") or sniff_separator(text.split("\n", skip_lines)[-1] if skip_lines else text)
     report.encoding, report.separator, report.compression = encoding, sep, compression
+    data_encoding = encoding if data is raw else "utf-8"  # what the bytes of `data` are in
     layout = scan_layout(data, sep, skip_lines)
+    n_total = _total_records(data, layout, sep, data_encoding)
+    if n_total:  # cut before pandas reads it: a total's word or empty cells never make a column text or float
+        shown = data[layout.starts[-n_total] : layout.ends[-n_total]].decode(data_encoding, errors="replace")
+        data = data[: layout.starts[-n_total]]
+        text = data.decode(data_encoding)
+        layout = scan_layout(data, sep, skip_lines)
+        report.drop("a total line at the end of the file", n_total)
+        report.notes.append(
+            f"{path.name}: {n_total} total line(s) at the end left out ({shown.strip()[:60]!r})"
+        )
     _too_wide(path, layout.columns, options)
     titles: list[str] = []
     if layout.title:
         titles = [
-            data[s:e].decode("utf-8", errors="replace").strip()
+            data[s:e].decode(data_encoding, errors="replace").strip()
             for s, e in zip(layout.starts[: layout.title], layout.ends[: layout.title], strict=True)
         ]
         skiprows = int(layout.lines[layout.title]) - 1
@@ -898,7 +911,7 @@ def _read_text(path: Path, options: dict, report: ReadReport) -> pd.DataFrame:
         report.notes.append(
             f"{path.name}: {len(layout.ragged):,} line(s) with other field counts left out ({shown})"
         )
-        text = _without(data, layout).decode("utf-8" if data is not raw else encoding)
+        text = _without(data, layout).decode(data_encoding)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", pd.errors.ParserWarning)
@@ -934,8 +947,127 @@ def _read_text(path: Path, options: dict, report: ReadReport) -> pd.DataFrame:
         raise DataFileError(
             f"{path.name} was read as a single column {frame.columns[0][:60]!r}; set read_options {{'sep': ...}}."
         )
+    frame = _decimal_marks(frame, path, text, sep, skiprows, options, report)
     frame.attrs["title_lines"] = titles
     return frame
+
+
+#: 12,5  1.234,5  3,38e-05  1.195  7
+_COMMA_NUMBER = r"[-+]?(\d{1,3}(\.\d{3})+|\d+),\d+([eE][-+]?\d+)?|[-+]?\d{1,3}(\.\d{3})+|[-+]?\d+"
+_THOUSANDS_POINT = r"[-+]?\d{1,3}(\.\d{3})+"  # 1.195, 12.345.678: whole numbers, '.' between thousands
+
+
+def _decimal_marks(
+    frame: pd.DataFrame, path: Path, text: str, sep: str, skiprows, options: dict, report: ReadReport
+) -> pd.DataFrame:
+    """A file written with decimal commas (``sep`` ';' or tab, or ``decimal: ","`` given): its decimal-comma
+    columns as numbers, and its whole numbers with '.' between thousands (1.195 vehicles, which pandas read as
+    1.195) re-read as written. Without a decimal comma anywhere, a column of whole numbers below 1,000 beside
+    values like 1.195 is refused with the option to set: the '.' is a thousands separator or a decimal point,
+    and only the person knows which."""
+    decimal = options.get("decimal")
+    if decimal not in (None, ".", ","):
+        raise DataFileError(f'read_options decimal must be "," or ".", not {decimal!r}.')
+    if decimal == "." or (decimal is None and sep == ","):
+        return frame
+    comma = []
+    text_columns = set(options.get("dtype") or {})  # the contract's text columns stay text
+    for col in frame.select_dtypes(include="object").columns:
+        if col in text_columns:
+            continue
+        values = frame[col].dropna()
+        if not len(values) or pd.api.types.infer_dtype(values, skipna=True) != "string":
+            continue
+        values = values.head(2_000).str.strip()  # a sample decides; the C parser reads the whole column below
+        if values.str.contains(",", regex=False).any() and values.str.fullmatch(_COMMA_NUMBER).all():
+            comma.append(col)
+    floats = [c for c in frame.columns if frame[c].dtype.kind == "f"]
+    if decimal is None and not comma:
+        suspects = []
+        for col in floats:
+            v = frame[col].dropna().to_numpy()
+            whole = v % 1 == 0
+            if len(v) and whole.mean() >= 0.2 and (v[whole] < 1000).all() and not whole.all():
+                if ((v[~whole] >= 1) & (v[~whole] < 1000)).all():
+                    suspects.append(col)
+        if not suspects:
+            return frame
+        written = _written(text, sep, suspects, skiprows)
+        for col in suspects:
+            point = written[col].str.contains(".", regex=False, na=False)
+            if written[col][point].str.fullmatch(_THOUSANDS_POINT).all():
+                example = written[col][point].iloc[0]
+                raise DataFileError(
+                    f"{path.name}: column {col!r} holds whole numbers below 1,000 beside values like {example!r}: "
+                    f"is '.' a thousands separator ({example} = {example.replace('.', '')})? Say so with "
+                    f"{shown_options(options, decimal=',')} (decimal comma, '.' between thousands), or keep "
+                    f"{example} as a decimal number with {shown_options(options, decimal='.')}.",
+                    fix=_options_fix(options, decimal=","),
+                )
+        return frame
+    if decimal is None and not comma:
+        return frame
+    frame = frame.copy()
+    fixed = []
+    if floats:
+        written = _written(text, sep, floats, skiprows)
+        for col in floats:
+            point = written[col].str.contains(".", regex=False, na=False)
+            if not point.any():
+                continue  # whole numbers read as floats for a missing value: nothing to re-read
+            if not written[col][point].str.fullmatch(_THOUSANDS_POINT).all():
+                bad = written[col][point & ~written[col].str.fullmatch(_THOUSANDS_POINT, na=False)].iloc[0]
+                shown = f" (as column {comma[0]!r} is)" if comma else ""
+                raise DataFileError(
+                    f"{path.name}: column {col!r} is written with a decimal point ({bad!r}) in a file whose decimal "
+                    f"mark is a comma{shown}; export the file with one decimal mark, or read the points as "
+                    f"written with {shown_options(options, decimal='.')} (the comma columns are then read field "
+                    "by field).",
+                    fix=_options_fix(options, decimal="."),
+                )
+            frame[col] = pd.to_numeric(written[col].str.replace(".", "", regex=False)).astype("float64")
+            fixed.append(col)
+    if comma:  # read again by pandas' C parser with the comma as the decimal mark (and '.' between thousands)
+        points = any(frame[c].dropna().head(2_000).str.contains(".", regex=False).any() for c in comma)
+        again = pd.read_csv(
+            io.StringIO(text),
+            sep=sep,
+            usecols=comma,
+            decimal=",",
+            thousands="." if points else None,
+            skipinitialspace=True,
+            skiprows=skiprows,
+            index_col=False,
+            engine="c",
+        )
+        # a column with a value that is not such a number stays text: the contract names the value
+        comma = [c for c in comma if pd.api.types.is_numeric_dtype(again[c])]
+        for col in comma:
+            frame[col] = again[col].astype("float64").to_numpy()
+    if comma:
+        shown = ", ".join(map(str, comma[:5])) + (" ..." if len(comma) > 5 else "")
+        report.notes.append(
+            f"{path.name}: decimal commas read as numbers in {len(comma)} column(s) ({shown})"
+        )
+    if fixed:
+        report.notes.append(
+            f"{path.name}: '.' read as the thousands separator in {', '.join(map(str, fixed))} (e.g. 1.195 = 1195)"
+        )
+    return frame
+
+
+def _written(text: str, sep: str, columns: list, skiprows) -> pd.DataFrame:
+    """Columns of a text table as written (strings), to read their numbers again."""
+    return pd.read_csv(
+        io.StringIO(text),
+        sep=sep,
+        usecols=columns,
+        dtype=str,
+        skipinitialspace=True,
+        skiprows=skiprows,
+        index_col=False,
+        engine="c",
+    ).apply(lambda s: s.str.strip())
 
 
 def _read_npz(path: Path) -> pd.DataFrame:
@@ -960,6 +1092,119 @@ def _read_npz(path: Path) -> pd.DataFrame:
     return frame
 
 
+def _excel_title_rows(frame: pd.DataFrame) -> int | None:
+    """Rows of a sheet above its header: the header is not on the sheet's first row when most column names
+    are pandas' 'Unnamed: N' (a title or blank rows above it); the header is then the first of the next
+    rows filled at least as much as most rows. None: the first row is the header."""
+    unnamed = sum(str(c).startswith("Unnamed: ") for c in frame.columns)
+    # a title is one cell (or none: blank rows); a header with a few empty names is still the header
+    if frame.shape[1] < 2 or frame.shape[1] - unnamed > 1 or len(frame) < 2:
+        return None
+    filled = frame.head(200).notna().sum(axis=1).to_numpy()
+    usual = int(np.median(filled))
+    for i in range(min(10, len(frame) - 1)):
+        cells = frame.iloc[i].dropna()
+        if filled[i] >= max(2, usual) and all(isinstance(v, str) for v in cells):  # names, not values
+            return i
+    return None
+
+
+def _read_excel(path: Path, options: dict, report: ReadReport, *, sample: bool) -> pd.DataFrame:
+    """A sheet of a workbook: the one named by ``sheet``, else the first; a workbook whose first sheet is a
+    cover page beside a bigger sheet is refused with the sheet to name; title rows above the header are
+    skipped (and said so), as in a CSV."""
+    with pd.ExcelFile(path) as book:
+        names = book.sheet_names
+        sheet = options.get("sheet")
+        if sheet is None and len(names) > 1:
+            rows = {}
+            for name in names:  # the sheets' declared sizes (openpyxl reads them without the cells)
+                try:
+                    rows[name] = int(book.book[name].max_row or 0)
+                except Exception:  # another engine: sizes unknown, the first sheet is read and named
+                    rows = {}
+                    break
+            shown = ", ".join(f"{n!r}" + (f" ({rows[n]:,} rows)" if rows else "") for n in names)
+            biggest = max(rows, key=rows.get) if rows else names[0]
+            if rows and biggest != names[0] and rows[names[0]] < 0.1 * rows[biggest]:
+                raise DataFileError(
+                    f"{path.name} has {len(names)} sheets: {shown}; the first is not the table. Name the sheet "
+                    f"to read with {shown_options(options, sheet=biggest)}.",
+                    fix=_options_fix(options, sheet=biggest),
+                )
+            report.notes.append(
+                f"{path.name}: sheet {names[0]!r} read, the first of {len(names)} ({shown}); another with "
+                "read_options {'sheet': NAME}"
+            )
+        frame = book.parse(
+            sheet if sheet is not None else 0,
+            skiprows=options.get("skiprows"),
+            nrows=20_000 if sample else None,
+        )
+    if options.get("skiprows") is None:
+        title = _excel_title_rows(frame)
+        if title is not None:
+            above = [str(c) for c in frame.columns if not str(c).startswith("Unnamed: ")]
+            above += [str(v) for v in frame.iloc[:title].stack().tolist()]
+            header = [
+                str(v).strip() if pd.notna(v) else f"Unnamed: {j}" for j, v in enumerate(frame.iloc[title])
+            ]
+            frame = frame.iloc[title + 1 :].reset_index(drop=True)
+            frame.columns = header
+            frame = frame.infer_objects()
+            report.title_lines.append(above[0] if above else "(blank rows)")
+    return frame
+
+
+#: What the first cells of an export's total line say (compared in lower case, stripped, alone in the cell).
+TOTAL_WORDS = re.compile(
+    r"(grand )?totals?|totaux|total g[ée]n[ée]ral|somme( totale)?|summe|gesamt(summe)?|insgesamt|zesummen|sum",
+    re.I,
+)
+
+
+def _is_total(cells: list) -> bool:
+    return any(
+        isinstance(v, str) and TOTAL_WORDS.fullmatch(v.strip().strip('"').strip().rstrip(":")) for v in cells
+    )
+
+
+def _total_records(data: bytes, layout: Layout, sep: str, encoding: str) -> int:
+    """How many of a text table's last records are total lines (at most 3, never the header or all rows)."""
+    n = 0
+    while n < min(3, len(layout.starts) - layout.title - 2):
+        i = len(layout.starts) - 1 - n
+        record = data[layout.starts[i] : layout.ends[i]].decode(encoding, errors="replace")
+        if not _is_total(record.split(sep)[:3]):
+            break
+        n += 1
+    return n
+
+
+def _drop_total_rows(frame: pd.DataFrame, path: Path, report: ReadReport) -> pd.DataFrame:
+    """The total line(s) an export ends with ('Total;;;1.234,56', 'Summe', 'Zesummen'), left out and counted:
+    never a row of the table. Columns the total's word made text are numbers again."""
+    n = 0
+    first = frame.iloc[:, : min(3, frame.shape[1])]
+    while n < min(3, len(frame) - 1):
+        cells = first.iloc[len(frame) - 1 - n]
+        if not _is_total(list(cells)):
+            break
+        n += 1
+    if not n:
+        return frame
+    shown = " ".join(str(v) for v in frame.iloc[len(frame) - n] if pd.notna(v))[:60]
+    frame = frame.iloc[: len(frame) - n].copy()
+    for col in frame.columns[: first.shape[1]]:
+        if frame[col].dtype == object:
+            numbers = pd.to_numeric(frame[col], errors="coerce")
+            if numbers.notna().sum() == frame[col].notna().sum():
+                frame[col] = numbers
+    report.drop("a total line at the end of the file", n)
+    report.notes.append(f"{path.name}: {n} total line(s) at the end left out ({shown!r})")
+    return frame
+
+
 def _read_one(path: Path, kind: str, options: dict, report: ReadReport) -> pd.DataFrame:
     if kind == "csv":
         return _read_text(path, options, report)
@@ -981,12 +1226,7 @@ def _read_one(path: Path, kind: str, options: dict, report: ReadReport) -> pd.Da
             if needed > free:
                 shown = f"has cells down to row {rows:,} and across {columns:,} columns"
                 raise _too_big(path, shown, f"about {in_words(needed)}", free)
-            return pd.read_excel(
-                path,
-                sheet_name=options.get("sheet") or 0,
-                skiprows=options.get("skiprows"),
-                nrows=20_000 if sample else None,
-            )
+            return _read_excel(path, options, report, sample=bool(sample))
     except ImportError as exc:
         raise DataFileError(
             f"Reading {path.name} needs a package that is missing ({exc}); run `make install`."
@@ -1149,6 +1389,7 @@ def read_table(data_path: str | Path | list, **options: Any) -> tuple[pd.DataFra
             frame = _read_one(path, kind, options, report)
             if frame.empty:
                 raise DataFileError(f"{path.name} has a header but no rows.")
+            frame = _drop_total_rows(frame, path, report)
         except DataFileError as exc:
             if by_name in (None, kind):
                 raise
