@@ -72,7 +72,7 @@ def describe_data(result: Any) -> str:
         directions = "no direction column (each site is one series)"
     parts = [
         SYNTHETIC_INTRO if result.data.is_synthetic else "",
-        f"**Loaded:** {result.data.describe()} {f['layout'].capitalize()}; {sites}, {directions}; "
+        f"**Loaded:** {result.data.describe()} {f['layout'][:1].upper() + f['layout'][1:]}; {sites}, {directions}; "
         f"{f['n_series']} series x {f['n_hours']:,} hours = {m['rows']:,} series-hours, {m['period']}.",
         f"**Missing:** {m['missing_share']:.1%} of the series-hours have no usable count "
         f"({report.counts.get('hours_missing_from_the_file', 0):,} hours absent from the file, "

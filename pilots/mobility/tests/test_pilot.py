@@ -273,3 +273,14 @@ def test_the_implausible_series_line_names_its_unit():
     from pilots.mobility.data.screen import sentence
 
     assert sentence(pd.DataFrame(), 8, "exclude").startswith("no implausible series among the 8 series (")
+
+
+def test_the_data_sentence_keeps_the_layouts_proper_nouns(smoke_result, monkeypatch):
+    """Only the layout's first letter is raised ('Official Luxembourg counts', not 'Official luxembourg')."""
+    from pilots.mobility.report import describe_data
+
+    counts = smoke_result.prepared.counts
+    facts = counts.facts()
+    layout = "official Luxembourg counts (one row per post, day, direction and vehicle class)"
+    monkeypatch.setattr(type(counts), "facts", lambda self: {**facts, "layout": layout})
+    assert "Official Luxembourg counts (one row per post" in describe_data(smoke_result)
