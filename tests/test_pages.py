@@ -296,7 +296,7 @@ def test_the_card_opens_with_a_summary_and_renders_every_finding_from_the_record
     assert md.count("| Macro-F1 |") == 1  # the repeated record is one row
     identity = {"run_id": "20250101T080000Z-aaaa", "date": "2025-01-01 08:00 UTC", "profile": "smoke",
                 "owner": "the routing team", "contact": "routing@example.org", "commit": "commit 0123456789ab",
-                "packages": "Python 3.11", "data": "SYNTHETIC data", "period": "no time column",
+                "packages": "Python 3.11", "data": "SYNTHETIC data", "period": "no calendar dates in the data",
                 "fingerprint": "abc123", "links": [("the notebook", "x.html")], "unit": "public_sector"}  # fmt: skip
     md = ModelCard(**card_fields(identity=identity)).to_markdown()
     assert "owner: the routing team; contact: routing@example.org" in md

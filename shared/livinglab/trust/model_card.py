@@ -280,7 +280,7 @@ def run_identity(result: Any) -> dict[str, Any]:
         "commit": commit,
         "packages": ", ".join(versions),
         "data": result.data.describe().rstrip("."),
-        "period": f"{span[0]} to {span[1]}" if span else "no time column",
+        "period": f"{span[0]} to {span[1]}" if span else "no calendar dates in the data",
         "fingerprint": result.data.fingerprint,
         "links": links if run_id else [],
     }
