@@ -279,6 +279,24 @@ def prepare_longitudinal(
     return Prepared(data.reset_index(drop=True), notes, counts)
 
 
+def numbers_written_as_text(data: pd.DataFrame, columns: list, used_as: str) -> list[str]:
+    """Read as numbers, in place, those of ``columns`` that are text but whose every value is a number ('0,00662'
+    quoted in a comma-separated file); the notes say so, and name the text columns left out of ``used_as``."""
+    notes, left_out = [], []
+    for c in columns:
+        if pd.api.types.is_numeric_dtype(data[c]):
+            continue
+        numbers, _, how = parse_numbers(data[c])
+        if data[c].notna().any() and numbers.notna().sum() == data[c].notna().sum():
+            data[c] = numbers
+            notes.append(f"{c}: read as numbers ({how or 'numbers written as text'})")
+        else:
+            left_out.append(c)
+    if left_out:
+        notes.append(f"text column(s) not used as {used_as}: {', '.join(map(str, left_out[:8]))}")
+    return notes
+
+
 def drop_small_groups(data: pd.DataFrame, counts: dict, min_cell: int) -> tuple[pd.DataFrame, list[str]]:
     """Diagnosis groups of fewer than ``min_cell`` participants left out of every table and analysis (such a
     count cannot be shown, and the total minus the other groups would give it back): the rows kept, ``counts``
@@ -401,18 +419,8 @@ def prepare_case_control(
             "Check the subject mapping in -p columns (or subject_pattern)."
         )
     reserved = {"subject", "label", "y", "age", "sex", "record", "score"}
-    left_out = []
-    for c in [c for c in data.columns if c not in reserved and c not in NOT_FROM_THE_FILE]:
-        if pd.api.types.is_numeric_dtype(data[c]):
-            continue
-        numbers, _, how = parse_numbers(data[c])  # '0,00662' quoted in a comma-separated file is a number
-        if data[c].notna().any() and numbers.notna().sum() == data[c].notna().sum():
-            data[c] = numbers
-            notes.append(f"{c}: read as numbers ({how or 'numbers written as text'})")
-        else:
-            left_out.append(c)
-    if left_out:
-        notes.append(f"text column(s) not used as features: {', '.join(map(str, left_out[:8]))}")
+    texts = [c for c in data.columns if c not in reserved and c not in NOT_FROM_THE_FILE]
+    notes += numbers_written_as_text(data, texts, "features")
     candidates = [c for c in data.columns if c not in reserved and pd.api.types.is_numeric_dtype(data[c])]
     if "record" in data.columns:
         notes.append("column 'record' (mapped as the record's number) is not a feature")
@@ -617,16 +625,7 @@ def longitudinal(
         if c not in (*LONGITUDINAL_FIELDS, *NOT_FROM_THE_FILE, "onset_band", "age_band")  # bands: made below
         and not pd.api.types.is_numeric_dtype(data[c])
     ]
-    left_out = []
-    for c in texts:  # numbers written as text ('0,00662' in a comma-separated file) are numbers
-        numbers, _, how = parse_numbers(data[c])
-        if data[c].notna().any() and numbers.notna().sum() == data[c].notna().sum():
-            data[c] = numbers
-            notes.append(f"{c}: read as numbers ({how or 'numbers written as text'})")
-        else:
-            left_out.append(c)
-    if left_out:
-        notes.append(f"text column(s) not used as covariates: {', '.join(map(str, left_out[:8]))}")
+    notes += numbers_written_as_text(data, texts, "covariates")
     extras = [
         c for c in data.columns if c not in LONGITUDINAL_FIELDS and pd.api.types.is_numeric_dtype(data[c])
     ]
