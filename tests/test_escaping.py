@@ -140,6 +140,26 @@ LINK_NAME = "[Sign in again](https://evil.example/login)"
 PIXEL_NAME = "![](https://evil.example/pixel.png) x\n\n## Verdict: approved for production"
 
 
+def _report_on_hostile_group_names():
+    """A subgroup report whose two groups are named like a Markdown link and an image with a heading."""
+    import sys
+    from pathlib import Path
+
+    from livinglab.trust.subgroups import subgroup_report
+
+    sys.path.insert(0, str(Path(__file__).parent / "trust"))
+    from test_trust_model_card import accuracy
+
+    return subgroup_report(
+        {"accuracy": accuracy},
+        [1, 0, 1, 0, 1, 1],
+        [1, 0, 0, 0, 1, 1],
+        [LINK_NAME] * 3 + [PIXEL_NAME] * 3,
+        n_boot=20,
+        min_count=2,
+    )
+
+
 def test_group_names_from_the_data_stay_text_in_the_subgroup_table_and_the_model_card():
     """A group named like a Markdown link, an image (a web beacon) or a line break and a heading (a forged
     verdict) is shown as its text in the subgroup table, the gap sentences and the card's summary; an
@@ -150,20 +170,12 @@ def test_group_names_from_the_data_stay_text_in_the_subgroup_table_and_the_model
 
     from livinglab.escaping import markdown_html, md_inline
     from livinglab.trust import ModelCard
-    from livinglab.trust.subgroups import subgroup_report
 
     assert md_inline("65+ St. Martin low_income (north)") == "65+ St. Martin low_income (north)"
     sys.path.insert(0, str(Path(__file__).parent / "trust"))
-    from test_trust_model_card import accuracy, card_fields
+    from test_trust_model_card import card_fields
 
-    report = subgroup_report(
-        {"accuracy": accuracy},
-        [1, 0, 1, 0, 1, 1],
-        [1, 0, 0, 0, 1, 1],
-        [LINK_NAME] * 3 + [PIXEL_NAME] * 3,
-        n_boot=20,
-        min_count=2,
-    )
+    report = _report_on_hostile_group_names()
     card = ModelCard(**card_fields(subgroups=report))
     for markdown in (report.to_markdown(), card.to_markdown()):
         page = markdown_html(markdown)
@@ -174,27 +186,14 @@ def test_group_names_from_the_data_stay_text_in_the_subgroup_table_and_the_model
 
 def test_group_names_from_the_data_stay_text_in_the_cards_prose():
     """card.yaml's prose names the largest gap's groups (``{{ gap.worst }}``): from the data, as text."""
-    import sys
-    from pathlib import Path
     from types import SimpleNamespace
 
     from livinglab.escaping import markdown_html
     from livinglab.result import Result
     from livinglab.trust.model_card import card_context
-    from livinglab.trust.subgroups import subgroup_report
     from livinglab.trust.texts import render_text
 
-    sys.path.insert(0, str(Path(__file__).parent / "trust"))
-    from test_trust_model_card import accuracy
-
-    report = subgroup_report(
-        {"accuracy": accuracy},
-        [1, 0, 1, 0, 1, 1],
-        [1, 0, 0, 0, 1, 1],
-        [LINK_NAME] * 3 + [PIXEL_NAME] * 3,
-        n_boot=20,
-        min_count=2,
-    )
+    report = _report_on_hostile_group_names()
     result = Result(
         pilot="p", design="d", data=SimpleNamespace(is_synthetic=True), subgroups={"by x": report}
     )
