@@ -844,6 +844,17 @@ def test_a_total_line_at_the_end_is_left_out_and_the_columns_keep_their_types(tm
     assert len(read_table(tmp_path / "k.csv")[0]) == 3
 
 
+def test_a_workbooks_total_line_leaves_text_ids_as_text(tmp_path):
+    """Account numbers written as text ('00123') stay text once a workbook's total line is left out (they
+    became the numbers 123 and 456); a column the total's word alone made text is numbers again."""
+    pd.DataFrame(
+        {"Konto": ["00123", "00456", "Summe"], "Nr": [7, 8, "Summe"], "Betrag": [1.5, 2.5, 4.0]}
+    ).to_excel(tmp_path / "ids.xlsx", index=False)
+    frame, report = read_table(tmp_path / "ids.xlsx")
+    assert frame["Konto"].tolist() == ["00123", "00456"] and report.dropped
+    assert pd.api.types.is_integer_dtype(frame["Nr"])
+
+
 def test_a_cp1252_title_line_is_shown_in_its_own_encoding(tmp_path):
     text = "Export Transaktionen – Bank\na;b;c\n" + "1;2;3\n" * 20
     (tmp_path / "t.csv").write_bytes(text.encode("cp1252"))

@@ -890,10 +890,7 @@ def _read_text(path: Path, options: dict, report: ReadReport) -> pd.DataFrame:
         data = data[: layout.starts[-n_total]]
         text = data.decode(data_encoding)
         layout = scan_layout(data, sep, skip_lines)
-        report.drop("a total line at the end of the file", n_total)
-        report.notes.append(
-            f"{path.name}: {n_total} total line(s) at the end left out ({shown.strip()[:60]!r})"
-        )
+        _say_total_lines(report, path, n_total, shown.strip()[:60])
     _too_wide(path, layout.columns, options)
     titles: list[str] = []
     if layout.title:
@@ -1004,8 +1001,6 @@ def _decimal_marks(
                     f"{example} as a decimal number with {shown_options(options, decimal='.')}.",
                     fix=_options_fix(options, decimal=","),
                 )
-        return frame
-    if decimal is None and not comma:
         return frame
     frame = frame.copy()
     fixed = []
@@ -1195,14 +1190,17 @@ def _drop_total_rows(frame: pd.DataFrame, path: Path, report: ReadReport) -> pd.
         return frame
     shown = " ".join(str(v) for v in frame.iloc[len(frame) - n] if pd.notna(v))[:60]
     frame = frame.iloc[: len(frame) - n].copy()
-    for col in frame.columns[: first.shape[1]]:
-        if frame[col].dtype == object:
-            numbers = pd.to_numeric(frame[col], errors="coerce")
-            if numbers.notna().sum() == frame[col].notna().sum():
-                frame[col] = numbers
+    for col in frame.columns[: first.shape[1]]:  # numbers once the word is gone; text ('00123') stays text
+        kind = pd.api.types.infer_dtype(frame[col], skipna=True)
+        if frame[col].dtype == object and kind in ("integer", "floating", "mixed-integer-float", "decimal"):
+            frame[col] = pd.to_numeric(frame[col])
+    _say_total_lines(report, path, n, shown)
+    return frame
+
+
+def _say_total_lines(report: ReadReport, path: Path, n: int, shown: str) -> None:
     report.drop("a total line at the end of the file", n)
     report.notes.append(f"{path.name}: {n} total line(s) at the end left out ({shown!r})")
-    return frame
 
 
 def _read_one(path: Path, kind: str, options: dict, report: ReadReport) -> pd.DataFrame:
