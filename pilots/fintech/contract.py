@@ -17,7 +17,7 @@ which a feature table's label, time and group columns are found when they are no
 
 from __future__ import annotations
 
-from livinglab.contract import Contract, Field
+from livinglab.contract import NO_WORDS, YES_WORDS, Contract, Field
 
 #: Direction values read as money out / money in (compared in lower case, stripped).
 DEBIT_WORDS = frozenset(
@@ -29,13 +29,10 @@ CREDIT_WORDS = frozenset(
      "crédit", "haben", "gutschrift", "eingang", "entrée"}
 )  # fmt: skip
 #: Label values (compared in lower case, stripped): 1 = fraud/anomaly, 0 = genuine/normal.
-#: Yes/no in the partners' languages too: German ja/nein, wahr/falsch; French oui/non, vrai/faux; Luxembourgish
-#: jo/nee (neen).
+#: Yes/no in the partners' languages too (the core's YES_WORDS / NO_WORDS: ja/nein, oui/non, jo/nee ...).
 LABEL_WORDS = {
-    "1": 1, "1.0": 1, "true": 1, "yes": 1, "y": 1, "fraud": 1, "anomaly": 1,
-    "ja": 1, "wahr": 1, "oui": 1, "vrai": 1, "jo": 1,
-    "0": 0, "0.0": 0, "false": 0, "no": 0, "n": 0, "genuine": 0, "normal": 0,
-    "nein": 0, "falsch": 0, "non": 0, "faux": 0, "nee": 0, "neen": 0,
+    "1": 1, "1.0": 1, "fraud": 1, "anomaly": 1, **dict.fromkeys(sorted(YES_WORDS), 1),
+    "0": 0, "0.0": 0, "genuine": 0, "normal": 0, **dict.fromkeys(sorted(NO_WORDS), 0),
 }  # fmt: skip
 #: The direction codes the contract reads (value_codes maps others, e.g. {"direction": {"VYDAJ": "debit"}}).
 DIRECTION_CODES = {**dict.fromkeys(DEBIT_WORDS, "debit"), **dict.fromkeys(CREDIT_WORDS, "credit")}

@@ -55,9 +55,6 @@ CONTROL_WORDS = re.compile(
     r"kontrollen?|kontrollgruppe|gesund|kontroll)$",
     re.I,
 )
-#: A label column that answers yes or no (oui/non, ja/nein, jo/nee, true/false): the yes is the case.
-YES_WORDS = frozenset({"yes", "y", "oui", "ja", "jo", "true", "vrai", "wahr"})
-NO_WORDS = frozenset({"no", "n", "non", "nein", "nee", "neen", "false", "faux", "falsch"})
 SEXES = ("male", "female")
 ONSET_BANDS = ("<50", "50-69", ">=70")
 ONSET_EDGES = (-np.inf, 50.0, 70.0, np.inf)

@@ -33,15 +33,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from livinglab.contract import ContractError, parse_numbers
+from livinglab.contract import NO_WORDS, YES_WORDS, ContractError, parse_numbers
 
 from .contract import (
     CONTROL_WORDS,
     DUPLICATE_RULES,
     MAX_YEARS_AFTER_BASELINE,
-    NO_WORDS,
     TIME_UNITS,
-    YES_WORDS,
     age_group,
     excel_serials_advice,
     onset_band,

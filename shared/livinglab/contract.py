@@ -83,6 +83,10 @@ DATE_FORMATS = (
     "%b %d %Y",
 )
 MISSING_CODE = ""  # the value_codes key for a missing value: {"label": {"": 0}}
+#: Yes and no in the partners' languages (English, French, German, Luxembourgish), in lower case: a yes/no
+#: field's values, a label answered oui/non or ja/nein.
+YES_WORDS = frozenset({"yes", "y", "true", "oui", "vrai", "ja", "wahr", "jo"})
+NO_WORDS = frozenset({"no", "n", "false", "non", "faux", "nein", "falsch", "nee", "neen"})
 #: ``read_options: {"date_format": "excel"}``: dates written as Excel's serial day numbers (45311 = 20.01.2024)
 EXCEL_DATES = "excel"
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
@@ -789,18 +793,8 @@ class Contract:
             return hours
         if f.kind == "bool":
             text = values.astype("string").str.strip().str.lower()
-            truth = {
-                "1": True,
-                "true": True,
-                "yes": True,
-                "y": True,
-                "0": False,
-                "false": False,
-                "no": False,
-                "n": False,
-                "1.0": True,
-                "0.0": False,
-            }
+            truth = {"1": True, "1.0": True, "0": False, "0.0": False}
+            truth |= dict.fromkeys(YES_WORDS, True) | dict.fromkeys(NO_WORDS, False)
             converted = text.map(truth).astype("boolean")
             bad = converted.isna() & values.notna()
             if bad.any():
