@@ -487,6 +487,10 @@ def test_text_integer_bool_category_and_label_columns():
     truth = ["1", "true", "yes", "y", "0", "false", "no", "n", "1.0", "0.0"]
     converted = SIMPLE.apply(pd.DataFrame({"id": ["a"] * 10, "ok": truth})).frame["ok"]
     assert converted.tolist() == [True] * 4 + [False] * 4 + [True, False]
+    # the partners' languages: oui/non, ja/nein, jo/nee, vrai/faux
+    words = ["Oui", "non", "JA", "nein", "jo", "nee", "vrai", "faux"]
+    converted = SIMPLE.apply(pd.DataFrame({"id": ["a"] * 8, "ok": words})).frame["ok"]
+    assert converted.tolist() == [True, False] * 4
 
 
 @pytest.mark.parametrize(
